@@ -1,0 +1,383 @@
+// The demo estate, after the seeds: eus2 + wus2 behind Traffic Manager and Front Door, Pattern-A Key Vaults in one
+// global privatelink zone, a SQL failover group, a PostgreSQL primary with a cross-region replica and a `prod` CNAME,
+// and a Cosmos DB account with one privatelink zone per region. TTLs are short so a demo drain finishes in ~15 s.
+import {randomUUID} from 'node:crypto'
+import {type ArmResource, type PublicRecord, type World, key} from './world.ts'
+
+export const DEMO_SUBSCRIPTION = '5a4dbf5e-0c1d-4a8e-9e51-7d0c2a3f9b11'
+export const DEMO_TENANT = '72f988bf-0000-4000-8000-00000000a2f1'
+
+/** Zone-group records get 10 s in Azure; the demo keeps that and sets the steering TTL to match. */
+export const DEMO_RECORD_TTL = 10
+export const DEMO_STEERING_TTL = 10
+
+const sub = `/subscriptions/${DEMO_SUBSCRIPTION}`
+const rg = (name: string) => `${sub}/resourceGroups/${name}`
+export const etag = () => randomUUID()
+
+interface RegionSpec {
+  short: 'eus2' | 'wus2'
+  location: string
+  displayName: string
+  octet: number
+  resolverAddress: string
+}
+
+const REGIONS: RegionSpec[] = [
+  {short: 'eus2', location: 'eastus2', displayName: 'East US 2', octet: 20, resolverAddress: '127.0.10.1'},
+  {short: 'wus2', location: 'westus2', displayName: 'West US 2', octet: 30, resolverAddress: '127.0.10.2'},
+]
+
+function res(id: string, type: string, properties: Record<string, any>, extra: Partial<ArmResource> = {}): ArmResource {
+  return {id, name: id.split('/').pop()!, type, properties, ...extra}
+}
+
+function zone(rgName: string, name: string): ArmResource {
+  return res(`${rg(rgName)}/providers/Microsoft.Network/privateDnsZones/${name}`, 'Microsoft.Network/privateDnsZones', {
+    maxNumberOfRecordSets: 25000,
+    numberOfRecordSets: 0,
+    maxNumberOfVirtualNetworkLinks: 1000,
+    numberOfVirtualNetworkLinks: 0,
+    maxNumberOfVirtualNetworkLinksWithRegistration: 100,
+    numberOfVirtualNetworkLinksWithRegistration: 0,
+    provisioningState: 'Succeeded',
+    internalId: randomUUID(),
+  }, {location: 'global', etag: etag(), tags: {}})
+}
+
+export function recordSet(zoneId: string, zoneName: string, type: 'A' | 'CNAME' | 'TXT' | 'SOA', name: string, ttl: number, data: Record<string, any>): ArmResource {
+  return res(`${zoneId}/${type}/${name}`, `Microsoft.Network/privateDnsZones/${type}`, {
+    metadata: {},
+    ttl,
+    fqdn: name === '@' ? `${zoneName}.` : `${name}.${zoneName}.`,
+    isAutoRegistered: false,
+    ...data,
+  }, {etag: etag()})
+}
+
+function soa(zoneId: string, zoneName: string): ArmResource {
+  return recordSet(zoneId, zoneName, 'SOA', '@', 3600, {
+    soaRecord: {
+      host: 'azureprivatedns.net',
+      email: 'azureprivatedns-host.microsoft.com',
+      serialNumber: 1,
+      refreshTime: 3600,
+      retryTime: 300,
+      expireTime: 2419200,
+      minimumTtl: 10,
+    },
+  })
+}
+
+function link(zoneId: string, name: string, vnetId: string): ArmResource {
+  return res(`${zoneId}/virtualNetworkLinks/${name}`, 'Microsoft.Network/privateDnsZones/virtualNetworkLinks', {
+    virtualNetwork: {id: vnetId},
+    registrationEnabled: false,
+    resolutionPolicy: 'Default',
+    virtualNetworkLinkState: 'Completed',
+    provisioningState: 'Succeeded',
+  }, {location: 'global', etag: etag(), tags: {}})
+}
+
+interface ZoneRecord {
+  zoneId: string
+  zoneName: string
+  name: string
+  ip: string
+}
+
+function privateEndpoint(
+  region: RegionSpec,
+  name: string,
+  targetId: string,
+  groupId: string,
+  zoneRecords: ZoneRecord[],
+): ArmResource[] {
+  const id = `${rg(`rg-spoke-${region.short}`)}/providers/Microsoft.Network/privateEndpoints/${name}`
+  const subnet = `${rg(`rg-spoke-${region.short}`)}/providers/Microsoft.Network/virtualNetworks/vnet-spoke-${region.short}/subnets/snet-pe`
+  const pe = res(id, 'Microsoft.Network/privateEndpoints', {
+    provisioningState: 'Succeeded',
+    subnet: {id: subnet},
+    networkInterfaces: [{id: `${rg(`rg-spoke-${region.short}`)}/providers/Microsoft.Network/networkInterfaces/${name}.nic.${randomUUID()}`}],
+    privateLinkServiceConnections: [{
+      id: `${id}/privateLinkServiceConnections/${name}-conn`,
+      name: `${name}-conn`,
+      properties: {
+        provisioningState: 'Succeeded',
+        privateLinkServiceId: targetId,
+        groupIds: [groupId],
+        privateLinkServiceConnectionState: {status: 'Approved', description: 'Auto-Approved', actionsRequired: 'None'},
+      },
+    }],
+    manualPrivateLinkServiceConnections: [],
+    customDnsConfigs: zoneRecords.map((r) => ({fqdn: `${r.name}.${r.zoneName.replace(/^privatelink\./, '')}`, ipAddresses: [r.ip]})),
+    ipConfigurations: [],
+  }, {location: region.location, etag: `W/"${etag()}"`})
+  const byZone = new Map<string, ZoneRecord[]>()
+  for (const r of zoneRecords) byZone.set(r.zoneId, [...(byZone.get(r.zoneId) ?? []), r])
+  const group = res(`${id}/privateDnsZoneGroups/default`, 'Microsoft.Network/privateEndpoints/privateDnsZoneGroups', {
+    provisioningState: 'Succeeded',
+    privateDnsZoneConfigs: [...byZone.entries()].map(([zoneId, records]) => ({
+      name: records[0].zoneName.replaceAll('.', '-'),
+      properties: {
+        privateDnsZoneId: zoneId,
+        recordSets: records.map((r) => ({
+          recordType: 'A',
+          recordSetName: r.name,
+          fqdn: `${r.name}.${r.zoneName}`,
+          ttl: DEMO_RECORD_TTL,
+          ipAddresses: [r.ip],
+          provisioningState: 'Succeeded',
+        })),
+      },
+    })),
+  }, {etag: `W/"${etag()}"`})
+  return [pe, group]
+}
+
+function trafficManager(): ArmResource {
+  const id = `${rg('rg-global')}/providers/Microsoft.Network/trafficManagerProfiles/tm-app`
+  return res(id, 'Microsoft.Network/trafficManagerProfiles', {
+    profileStatus: 'Enabled',
+    trafficRoutingMethod: 'Performance',
+    dnsConfig: {relativeName: 'tm-app', fqdn: 'tm-app.trafficmanager.net', ttl: DEMO_STEERING_TTL},
+    monitorConfig: {
+      profileMonitorStatus: 'Online',
+      protocol: 'HTTPS',
+      port: 443,
+      path: '/healthz',
+      intervalInSeconds: 30,
+      toleratedNumberOfFailures: 3,
+      timeoutInSeconds: 10,
+    },
+    endpoints: [],
+    trafficViewEnrollmentStatus: 'Disabled',
+    maxReturn: 0,
+  }, {location: 'global', tags: {}})
+}
+
+function tmEndpoint(region: RegionSpec, priority: number): ArmResource {
+  const id = `${rg('rg-global')}/providers/Microsoft.Network/trafficManagerProfiles/tm-app/azureEndpoints/ep-${region.short}`
+  return res(id, 'Microsoft.Network/trafficManagerProfiles/azureEndpoints', {
+    endpointStatus: 'Enabled',
+    endpointMonitorStatus: 'Online',
+    targetResourceId: `${rg(`rg-app-${region.short}`)}/providers/Microsoft.Web/sites/app-${region.short}`,
+    target: `app-${region.short}.azurewebsites.net`,
+    weight: 1,
+    priority,
+    endpointLocation: region.displayName,
+    alwaysServe: 'Disabled',
+  })
+}
+
+function frontDoor(): ArmResource[] {
+  const profileId = `${rg('rg-global')}/providers/Microsoft.Cdn/profiles/fd-app`
+  const groupId = `${profileId}/originGroups/og-app`
+  const profile = res(profileId, 'Microsoft.Cdn/profiles', {
+    provisioningState: 'Succeeded',
+    resourceState: 'Active',
+    frontDoorId: randomUUID(),
+    originResponseTimeoutSeconds: 60,
+  }, {location: 'Global', kind: 'frontdoor', sku: {name: 'Premium_AzureFrontDoor'}, tags: {}})
+  const group = res(groupId, 'Microsoft.Cdn/profiles/origingroups', {
+    profileName: 'fd-app',
+    loadBalancingSettings: {sampleSize: 4, successfulSamplesRequired: 3, additionalLatencyInMilliseconds: 50},
+    healthProbeSettings: {probePath: '/healthz', probeRequestType: 'HEAD', probeProtocol: 'Https', probeIntervalInSeconds: 30},
+    sessionAffinityState: 'Disabled',
+    provisioningState: 'Succeeded',
+    deploymentStatus: 'Succeeded',
+  })
+  const origins = REGIONS.map((region) =>
+    res(`${groupId}/origins/origin-${region.short}`, 'Microsoft.Cdn/profiles/origingroups/origins', {
+      originGroupName: 'og-app',
+      hostName: `app-${region.short}.azurewebsites.net`,
+      httpPort: 80,
+      httpsPort: 443,
+      originHostHeader: `app-${region.short}.azurewebsites.net`,
+      priority: 1,
+      weight: 1000,
+      enabledState: 'Enabled',
+      enforceCertificateNameCheck: true,
+      provisioningState: 'Succeeded',
+      deploymentStatus: 'Succeeded',
+    }),
+  )
+  return [profile, group, ...origins]
+}
+
+function postgres(region: RegionSpec, primary: RegionSpec | undefined): ArmResource {
+  const id = `${rg(`rg-data-${region.short}`)}/providers/Microsoft.DBforPostgreSQL/flexibleServers/pg-app-${region.short}`
+  const replica = primary
+    ? {role: 'GeoAsyncReplica', capacity: 0, replicationState: 'Active'}
+    : {role: 'Primary', capacity: 5}
+  return res(id, 'Microsoft.DBforPostgreSQL/flexibleServers', {
+    administratorLogin: 'pgadmin',
+    version: '16',
+    state: 'Ready',
+    fullyQualifiedDomainName: `pg-app-${region.short}.postgres.database.azure.com`,
+    storage: {storageSizeGB: 128, autoGrow: 'Disabled', tier: 'P10'},
+    backup: {backupRetentionDays: 7, geoRedundantBackup: 'Disabled'},
+    network: {
+      publicNetworkAccess: 'Disabled',
+      delegatedSubnetResourceId: `${rg(`rg-spoke-${region.short}`)}/providers/Microsoft.Network/virtualNetworks/vnet-spoke-${region.short}/subnets/snet-pg`,
+      privateDnsZoneArmResourceId: `${rg('rg-connectivity-dns')}/providers/Microsoft.Network/privateDnsZones/private.postgres.database.azure.com`,
+    },
+    highAvailability: {mode: primary ? 'Disabled' : 'ZoneRedundant', state: primary ? 'NotEnabled' : 'Healthy'},
+    replicationRole: replica.role,
+    replicaCapacity: replica.capacity,
+    replica,
+    ...(primary
+      ? {sourceServerResourceId: `${rg(`rg-data-${primary.short}`)}/providers/Microsoft.DBforPostgreSQL/flexibleServers/pg-app-${primary.short}`}
+      : {}),
+    availabilityZone: '1',
+  }, {location: region.displayName, sku: {name: 'Standard_D4ds_v5', tier: 'GeneralPurpose'}, tags: {}})
+}
+
+function sqlServer(region: RegionSpec): ArmResource {
+  return res(`${rg(`rg-data-${region.short}`)}/providers/Microsoft.Sql/servers/sql-app-${region.short}`, 'Microsoft.Sql/servers', {
+    administratorLogin: 'sqladmin',
+    version: '12.0',
+    state: 'Ready',
+    fullyQualifiedDomainName: `sql-app-${region.short}.database.windows.net`,
+    publicNetworkAccess: 'Disabled',
+  }, {location: region.location, kind: 'v12.0'})
+}
+
+/** The failover group is stored once, under its primary server; the router presents it from either partner. */
+function failoverGroup(primary: RegionSpec, secondary: RegionSpec): ArmResource {
+  const primaryId = `${rg(`rg-data-${primary.short}`)}/providers/Microsoft.Sql/servers/sql-app-${primary.short}`
+  const secondaryId = `${rg(`rg-data-${secondary.short}`)}/providers/Microsoft.Sql/servers/sql-app-${secondary.short}`
+  return res(`${primaryId}/failoverGroups/app-fog`, 'Microsoft.Sql/servers/failoverGroups', {
+    readWriteEndpoint: {failoverPolicy: 'Automatic', failoverWithDataLossGracePeriodMinutes: 60},
+    readOnlyEndpoint: {failoverPolicy: 'Disabled'},
+    replicationRole: 'Primary',
+    replicationState: 'CATCH_UP',
+    partnerServers: [{id: secondaryId, location: secondary.displayName, replicationRole: 'Secondary'}],
+    databases: [`${primaryId}/databases/appdb`],
+  }, {location: primary.displayName, tags: {}, sandbox: {primaryId, secondaryId}})
+}
+
+function cosmos(): ArmResource {
+  const id = `${rg('rg-data-eus2')}/providers/Microsoft.DocumentDB/databaseAccounts/cosmos-app`
+  const loc = (r: RegionSpec, priority: number) => ({
+    id: `cosmos-app-${r.location}`,
+    locationName: r.displayName,
+    documentEndpoint: `https://cosmos-app-${r.location}.documents.azure.com:443/`,
+    provisioningState: 'Succeeded',
+    failoverPriority: priority,
+    isZoneRedundant: false,
+  })
+  const locations = REGIONS.map((r, i) => loc(r, i))
+  return res(id, 'Microsoft.DocumentDB/databaseAccounts', {
+    provisioningState: 'Succeeded',
+    documentEndpoint: 'https://cosmos-app.documents.azure.com:443/',
+    publicNetworkAccess: 'Disabled',
+    enableAutomaticFailover: true,
+    enableMultipleWriteLocations: false,
+    databaseAccountOfferType: 'Standard',
+    consistencyPolicy: {defaultConsistencyLevel: 'Session', maxIntervalInSeconds: 5, maxStalenessPrefix: 100},
+    writeLocations: [locations[0]],
+    readLocations: locations,
+    locations,
+    failoverPolicies: locations.map((l) => ({id: l.id, locationName: l.locationName, failoverPriority: l.failoverPriority})),
+  }, {location: 'East US 2', kind: 'GlobalDocumentDB', tags: {}})
+}
+
+function vnet(region: RegionSpec): ArmResource {
+  return res(`${rg(`rg-spoke-${region.short}`)}/providers/Microsoft.Network/virtualNetworks/vnet-spoke-${region.short}`, 'Microsoft.Network/virtualNetworks', {
+    addressSpace: {addressPrefixes: [`10.${region.octet}.0.0/16`]},
+    provisioningState: 'Succeeded',
+  }, {location: region.location})
+}
+
+export function demoWorld(): World {
+  const resources: ArmResource[] = []
+  const add = (...r: ArmResource[]) => resources.push(...r)
+  const [eus2, wus2] = REGIONS
+
+  for (const region of REGIONS) add(vnet(region))
+  const vnetId = (r: RegionSpec) => `${rg(`rg-spoke-${r.short}`)}/providers/Microsoft.Network/virtualNetworks/vnet-spoke-${r.short}`
+
+  // Global zones, linked to every region's spoke (seed 000, step 1).
+  const globalZones = ['privatelink.vaultcore.azure.net', 'privatelink.database.windows.net', 'private.postgres.database.azure.com']
+  const zoneId = (rgName: string, name: string) => `${rg(rgName)}/providers/Microsoft.Network/privateDnsZones/${name}`
+  for (const name of globalZones) {
+    const z = zone('rg-connectivity-dns', name)
+    add(z, soa(z.id, name), ...REGIONS.map((r) => link(z.id, `link-spoke-${r.short}`, vnetId(r))))
+  }
+  // Cosmos DB: one zone per region, each linked only to its own region (seed 001).
+  for (const region of REGIONS) {
+    const name = 'privatelink.documents.azure.com'
+    const z = zone(`rg-dns-${region.short}`, name)
+    add(z, soa(z.id, name), link(z.id, `link-spoke-${region.short}`, vnetId(region)))
+  }
+
+  const A = (zid: string, zname: string, name: string, ip: string) =>
+    recordSet(zid, zname, 'A', name, DEMO_RECORD_TTL, {aRecords: [{ipv4Address: ip}]})
+  for (const region of REGIONS) {
+    const o = region.octet
+    const kvZone = zoneId('rg-connectivity-dns', 'privatelink.vaultcore.azure.net')
+    const sqlZone = zoneId('rg-connectivity-dns', 'privatelink.database.windows.net')
+    const cosmosZone = zoneId(`rg-dns-${region.short}`, 'privatelink.documents.azure.com')
+    const kvRecords = [{zoneId: kvZone, zoneName: 'privatelink.vaultcore.azure.net', name: `kv-app-${region.short}`, ip: `10.${o}.3.7`}]
+    const sqlRecords = [{zoneId: sqlZone, zoneName: 'privatelink.database.windows.net', name: `sql-app-${region.short}`, ip: `10.${o}.2.4`}]
+    const cosmosRecords = [
+      {name: 'cosmos-app', ip: `10.${o}.4.5`},
+      {name: `cosmos-app-${eus2.location}`, ip: `10.${o}.4.6`},
+      {name: `cosmos-app-${wus2.location}`, ip: `10.${o}.4.7`},
+    ].map((r) => ({...r, zoneId: cosmosZone, zoneName: 'privatelink.documents.azure.com'}))
+    for (const r of [...kvRecords, ...sqlRecords, ...cosmosRecords]) add(A(r.zoneId, r.zoneName, r.name, r.ip))
+    add(
+      ...privateEndpoint(region, `pe-kv-app-${region.short}`, `${rg(`rg-data-${region.short}`)}/providers/Microsoft.KeyVault/vaults/kv-app-${region.short}`, 'vault', kvRecords),
+      ...privateEndpoint(region, `pe-sqlfog-${region.short}`, `${rg(`rg-data-${region.short}`)}/providers/Microsoft.Sql/servers/sql-app-${region.short}`, 'sqlServer', sqlRecords),
+      ...privateEndpoint(region, `pe-cosmos-${region.short}`, `${rg('rg-data-eus2')}/providers/Microsoft.DocumentDB/databaseAccounts/cosmos-app`, 'Sql', cosmosRecords),
+    )
+  }
+
+  // PostgreSQL: VNet-injected servers register their own A records; `prod` is the CNAME apps use (seed 004).
+  const pgZoneName = 'private.postgres.database.azure.com'
+  const pgZone = zoneId('rg-connectivity-dns', pgZoneName)
+  for (const region of REGIONS) add(A(pgZone, pgZoneName, `pg-app-${region.short}`, `10.${region.octet}.5.4`))
+  add(recordSet(pgZone, pgZoneName, 'CNAME', 'prod', DEMO_RECORD_TTL, {cnameRecord: {cname: `pg-app-${eus2.short}.${pgZoneName}`}}))
+  add(postgres(eus2, undefined), postgres(wus2, eus2))
+
+  add(sqlServer(eus2), sqlServer(wus2), failoverGroup(eus2, wus2))
+  add(cosmos())
+  add(trafficManager(), tmEndpoint(eus2, 1), tmEndpoint(wus2, 2))
+  add(...frontDoor())
+
+  // Public DNS: each PaaS name CNAMEs to its privatelink alias, as Azure's public zones do.
+  const publicDns: Record<string, PublicRecord> = {}
+  const cname = (from: string, to: string) => (publicDns[from] = {cname: to, ttl: 60})
+  for (const region of REGIONS) {
+    cname(`kv-app-${region.short}.vault.azure.net`, `kv-app-${region.short}.privatelink.vaultcore.azure.net`)
+    cname(`sql-app-${region.short}.database.windows.net`, `sql-app-${region.short}.privatelink.database.windows.net`)
+    cname(`pg-app-${region.short}.postgres.database.azure.com`, `pg-app-${region.short}.${pgZoneName}`)
+    cname(`cosmos-app-${region.location}.documents.azure.com`, `cosmos-app-${region.location}.privatelink.documents.azure.com`)
+    publicDns[`app-${region.short}.azurewebsites.net`] = {a: [`203.0.113.${region.octet}`], ttl: 60}
+  }
+  cname('cosmos-app.documents.azure.com', 'cosmos-app.privatelink.documents.azure.com')
+
+  const byId: World['resources'] = {}
+  for (const r of resources) byId[key(r.id)] = r
+  for (const z of Object.values(byId).filter((r) => r.type === 'Microsoft.Network/privateDnsZones')) {
+    const prefix = key(z.id) + '/'
+    const kids = Object.values(byId).filter((r) => key(r.id).startsWith(prefix))
+    z.properties.numberOfRecordSets = kids.filter((r) => !r.type.endsWith('virtualNetworkLinks')).length
+    z.properties.numberOfVirtualNetworkLinks = kids.filter((r) => r.type.endsWith('virtualNetworkLinks')).length
+  }
+
+  return {
+    version: 1,
+    tenantId: DEMO_TENANT,
+    subscriptionId: DEMO_SUBSCRIPTION,
+    settings: {lroMs: 400, lroRetryAfterSeconds: 1},
+    regions: Object.fromEntries(
+      REGIONS.map((r) => [r.short, {location: r.location, displayName: r.displayName, resolverAddress: r.resolverAddress, virtualNetworks: [vnetId(r)]}]),
+    ),
+    resources: byId,
+    operations: {},
+    publicDns,
+    faults: [],
+  }
+}

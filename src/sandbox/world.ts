@@ -1,0 +1,211 @@
+// The sandbox's whole state: ARM resources by id, in-flight long-running operations, public DNS and faults.
+// It is plain JSON so it can be persisted atomically and reloaded after a crash or restart.
+import {closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeSync} from 'node:fs'
+import {join} from 'node:path'
+
+export interface ArmResource {
+  id: string
+  name: string
+  type: string
+  location?: string
+  etag?: string
+  kind?: string
+  sku?: Record<string, unknown>
+  tags?: Record<string, string>
+  properties: Record<string, any>
+  /** emulator bookkeeping that Azure would not return (health, failover-group partners); never serialized to clients */
+  sandbox?: Record<string, any>
+}
+
+export type Effect =
+  | {kind: 'mergeProperties'; id: string; properties: Record<string, any>}
+  | {kind: 'deletePrivateEndpoint'; id: string}
+  | {kind: 'deleteZoneGroup'; id: string}
+  | {kind: 'promoteReplica'; id: string; mode: 'Switchover' | 'Standalone'; option: 'Planned' | 'Forced'}
+  | {kind: 'failoverGroup'; id: string; toServerId: string; allowDataLoss: boolean}
+  | {kind: 'cosmosFailoverPriority'; id: string; policies: Array<{locationName: string; failoverPriority: number}>}
+
+export interface AsyncOperation {
+  id: string
+  namespace: string
+  location: string
+  resourceId: string
+  status: 'InProgress' | 'Succeeded' | 'Failed'
+  startTime: string
+  endTime?: string
+  dueAt: number
+  effect: Effect
+  /** set when a fault made this operation fail at completion */
+  failWith?: {code: string; message: string}
+  error?: {code: string; message: string}
+  /** what the Location URL returns once done: the resource body, or 204 */
+  result: 'resource' | 'empty'
+}
+
+export interface FaultSpec {
+  /** HTTP method to match; any when absent */
+  method?: string
+  /** case-insensitive regular expression matched against the request path (no query) */
+  path: string
+  kind: 'throttle' | 'error' | 'latency' | 'fail-lro' | 'drop'
+  /** fraction of matching requests affected, 0..1 (default 1) */
+  rate?: number
+  /** stop after affecting this many requests */
+  count?: number
+  status?: number
+  retryAfterSeconds?: number
+  latencyMs?: number
+  seed?: number
+}
+
+export interface Fault extends FaultSpec {
+  id: string
+  hits: number
+}
+
+export interface PublicRecord {
+  cname?: string
+  a?: string[]
+  ttl: number
+}
+
+export interface RegionInfo {
+  /** Azure location name, e.g. eastus2 */
+  location: string
+  displayName: string
+  /** loopback address the region's resolver listens on */
+  resolverAddress: string
+  virtualNetworks: string[]
+}
+
+export interface World {
+  version: 1
+  tenantId: string
+  subscriptionId: string
+  settings: {
+    /** how long an emulated long-running operation takes */
+    lroMs: number
+    /** Retry-After seconds sent with long-running operation responses */
+    lroRetryAfterSeconds: number
+  }
+  regions: Record<string, RegionInfo>
+  resources: Record<string, ArmResource>
+  operations: Record<string, AsyncOperation>
+  publicDns: Record<string, PublicRecord>
+  faults: Fault[]
+}
+
+export const key = (id: string): string => id.toLowerCase()
+
+export function getResource(world: World, id: string): ArmResource | undefined {
+  return world.resources[key(id)]
+}
+
+export function putResource(world: World, resource: ArmResource): ArmResource {
+  world.resources[key(resource.id)] = resource
+  return resource
+}
+
+export function deleteResource(world: World, id: string): void {
+  const prefix = key(id) + '/'
+  for (const k of Object.keys(world.resources)) {
+    if (k === key(id) || k.startsWith(prefix)) delete world.resources[k]
+  }
+}
+
+/** Direct children of `parentId` whose type ends with `childType` (case-insensitive). */
+export function childrenOf(world: World, parentId: string, childType: string): ArmResource[] {
+  const prefix = key(parentId) + '/' + childType.toLowerCase() + '/'
+  return Object.entries(world.resources)
+    .filter(([k]) => k.startsWith(prefix) && !k.slice(prefix.length).includes('/'))
+    .map(([, r]) => r)
+}
+
+export function resourcesOfType(world: World, type: string): ArmResource[] {
+  const t = type.toLowerCase()
+  return Object.values(world.resources).filter((r) => r.type.toLowerCase() === t)
+}
+
+/** Parses `/subscriptions/s/resourceGroups/rg/providers/...` into its resource group. */
+export function resourceGroupOf(id: string): string {
+  const m = /\/resourceGroups\/([^/]+)/i.exec(id)
+  return m ? m[1] : ''
+}
+
+export class WorldStore {
+  readonly dir: string
+  readonly file: string
+  world: World
+  private stamp = ''
+
+  constructor(dir: string, seed: () => World) {
+    this.dir = dir
+    mkdirSync(dir, {recursive: true})
+    this.file = join(dir, 'state.json')
+    const loaded = this.read()
+    if (loaded) {
+      this.world = loaded
+    } else {
+      this.world = seed()
+      this.save()
+    }
+  }
+
+  /** Reloads when another process has written the state file since we last read or wrote it. */
+  refresh(): void {
+    if (this.currentStamp() !== this.stamp) {
+      const loaded = this.read()
+      if (loaded) this.world = loaded
+    }
+  }
+
+  replace(world: World): void {
+    this.world = world
+    this.save()
+  }
+
+  /** Writes to a temporary file, fsyncs, then renames: a crash leaves the old or the new state, never half. */
+  save(): void {
+    const tmp = `${this.file}.${process.pid}.tmp`
+    const fd = openSync(tmp, 'w')
+    try {
+      writeSync(fd, JSON.stringify(this.world))
+      fsyncSync(fd)
+    } finally {
+      closeSync(fd)
+    }
+    renameSync(tmp, this.file)
+    this.stamp = this.currentStamp()
+  }
+
+  private read(): World | undefined {
+    let text: string
+    try {
+      text = readFileSync(this.file, 'utf8')
+    } catch (error: any) {
+      if (error.code === 'ENOENT') return undefined
+      throw error
+    }
+    const stamp = this.currentStamp()
+    let parsed: World
+    try {
+      parsed = JSON.parse(text)
+    } catch (error) {
+      throw new Error(`The sandbox state file ${this.file} is not valid JSON (${(error as Error).message}); run 'azfail sandbox reset'.`)
+    }
+    if (parsed.version !== 1) {
+      throw new Error(`The sandbox state file ${this.file} has version ${parsed.version}; run 'azfail sandbox reset'.`)
+    }
+    this.stamp = stamp
+    return parsed
+  }
+
+  private currentStamp(): string {
+    try {
+      const s = statSync(this.file)
+      return `${s.mtimeMs}:${s.size}:${s.ino}`
+    } catch {
+      return ''
+    }
+  }
+}
