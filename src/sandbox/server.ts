@@ -78,7 +78,7 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
       send(res, error instanceof ArmError ? error.toResponse() : new ArmError(500, 'InternalServerError', `azfail sandbox bug: ${(error as Error).stack}`).toResponse())
     })
   })
-  const sockets = new Set<import('node:net').Socket>()
+  const sockets = new Set<import('node:stream').Duplex>()
   server.on('connection', (s) => {
     sockets.add(s)
     s.on('close', () => sockets.delete(s))

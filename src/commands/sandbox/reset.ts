@@ -1,0 +1,33 @@
+import {Flags} from '@oclif/core'
+import {AzfailCommand} from '../../cli/base.ts'
+import {confirmChanges} from '../../cli/consent.ts'
+import {probeSandbox, readConnection} from '../../azure/target.ts'
+import {AzfailError} from '../../errors.ts'
+
+export default class SandboxReset extends AzfailCommand {
+  static override summary = 'Restore the sandbox to the demo estate and clear its request log.'
+  static override examples = ['<%= config.bin %> sandbox reset --yes', '<%= config.bin %> sandbox reset --dry-run']
+
+  static override flags = {
+    yes: Flags.boolean({char: 'y', summary: 'Do not ask for confirmation.'}),
+    'dry-run': Flags.boolean({summary: 'Show what would be reset; change nothing.'}),
+  }
+
+  async run(): Promise<{stateDir: string; reset: boolean; dryRun: boolean}> {
+    const {flags} = await this.parse(SandboxReset)
+    const changes = [`every resource in the sandbox at ${flags['state-dir']} returns to the demo estate`, 'the request log is emptied', 'injected faults are removed']
+    if (flags['dry-run']) {
+      if (!this.jsonEnabled()) this.log(changes.map((c) => `would: ${c}`).join('\n'))
+      return {stateDir: flags['state-dir'], reset: false, dryRun: true}
+    }
+    if (!(await confirmChanges(changes, {yes: flags.yes, what: 'azfail sandbox reset'}))) {
+      throw new AzfailError('refused', 'NotConfirmed', 'Reset not confirmed; nothing was changed.')
+    }
+    const connection = readConnection(flags['state-dir'])
+    const running = connection && (await probeSandbox(connection)) ? connection : undefined
+    const {resetSandbox} = await import('../../sandbox/control.ts')
+    await resetSandbox(flags['state-dir'], running)
+    if (!this.jsonEnabled()) this.logToStderr(`sandbox at ${flags['state-dir']} reset to the demo estate${running ? ' (running instance)' : ''}`)
+    return {stateDir: flags['state-dir'], reset: true, dryRun: false}
+  }
+}

@@ -1,0 +1,41 @@
+import {Flags} from '@oclif/core'
+import {AzfailCommand} from '../../cli/base.ts'
+import {probeSandbox, readConnection} from '../../azure/target.ts'
+import {AzfailError} from '../../errors.ts'
+
+export default class SandboxStart extends AzfailCommand {
+  static override summary = 'Run the embedded Azure sandbox in the foreground until Ctrl-C.'
+  static override description = `Serves the ARM operations azfail uses over HTTPS on 127.0.0.1, and one DNS resolver per region on its own
+loopback address. Writes <state-dir>/connection.json (endpoint, CA, token, resolvers, control endpoint) for other
+programs and other azfail commands; state persists in the state dir across restarts.`
+
+  static override examples = [
+    '<%= config.bin %> sandbox start',
+    '<%= config.bin %> sandbox start --state-dir /tmp/azfail-sbx --port 8443',
+  ]
+
+  static override flags = {
+    port: Flags.integer({summary: 'ARM port on 127.0.0.1 (default: a free one).', min: 0, max: 65535}),
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(SandboxStart)
+    const existing = readConnection(flags['state-dir'])
+    if (existing && (await probeSandbox(existing))) {
+      throw new AzfailError('locked', 'SandboxRunning', `A sandbox is already running for ${flags['state-dir']} (pid ${existing.pid}, ${existing.armEndpoint}).`, {hint: 'Use it as it is, or stop it first (Ctrl-C in its terminal, or kill its pid).'})
+    }
+    const {runSandboxForeground} = await import('../../sandbox/control.ts')
+    await runSandboxForeground(flags['state-dir'], flags.port, (c) => {
+      if (this.jsonEnabled()) {
+        this.logJson(this.toSuccessJson({...c, token: '(in connection.json)'}))
+        return
+      }
+      this.logToStderr(`azfail sandbox running (pid ${c.pid})`)
+      this.logToStderr(`  ARM endpoint      ${c.armEndpoint}`)
+      this.logToStderr(`  control endpoint  ${c.controlEndpoint}`)
+      for (const [region, addr] of Object.entries(c.resolvers)) this.logToStderr(`  resolver ${region.padEnd(8)} ${addr}`)
+      this.logToStderr(`  connection        ${c.stateDir}/connection.json`)
+      this.logToStderr('Ctrl-C stops it.')
+    })
+  }
+}

@@ -1,0 +1,26 @@
+import {AzfailCommand} from '../../cli/base.ts'
+import {probeSandbox, readConnection} from '../../azure/target.ts'
+import type {SandboxStatus as Status} from '../../sandbox/control.ts'
+
+export default class SandboxStatus extends AzfailCommand {
+  static override summary = 'Show whether the sandbox runs for this state dir, and what it holds.'
+  static override examples = ['<%= config.bin %> sandbox status', '<%= config.bin %> sandbox status --json']
+
+  async run(): Promise<Status> {
+    const {flags} = await this.parse(SandboxStatus)
+    const connection = readConnection(flags['state-dir'])
+    const running = connection && (await probeSandbox(connection)) ? connection : undefined
+    const {sandboxStatus} = await import('../../sandbox/control.ts')
+    const status = sandboxStatus(flags['state-dir'], running)
+    if (!this.jsonEnabled()) {
+      this.log(`state dir      ${status.stateDir}`)
+      this.log(`running        ${status.running ? `yes, pid ${status.connection!.pid}, ${status.connection!.armEndpoint}` : 'no (commands with --sandbox start one in-process)'}`)
+      if (status.connection) for (const [r, a] of Object.entries(status.connection.resolvers)) this.log(`resolver ${r.padEnd(6)} ${a}`)
+      this.log(`resources      ${status.resources}`)
+      this.log(`operations     ${status.operationsInFlight} in flight`)
+      this.log(`faults         ${status.faults}`)
+      this.log(`requests       ${status.requestsLogged} logged`)
+    }
+    return status
+  }
+}

@@ -1,0 +1,66 @@
+import {AzfailCommand} from '../cli/base.ts'
+import {table} from '../cli/format.ts'
+import type {LiveState} from '../azure/observe.ts'
+
+export default class Status extends AzfailCommand {
+  static override summary = 'Show the live state of every region and of the data tier. Read-only.'
+  static override description = `Reads the steering layers (Traffic Manager endpoints, Front Door origins) and their TTL, asks each region's
+resolver over DNS for the names the runbook expects there, and reads the data tier's roles and the CNAME's target.`
+
+  static override examples = [
+    '<%= config.bin %> status --sandbox',
+    '<%= config.bin %> status --runbook prod.yaml --subscription 00000000-0000-0000-0000-000000000000',
+    '<%= config.bin %> status --sandbox --json | jq .result.regions',
+  ]
+
+  async run(): Promise<LiveState & {runbook: string}> {
+    const {flags} = await this.parse(Status)
+    const runbook = this.runbookFrom(flags)
+    const {target, clients} = await this.connect(flags, runbook)
+    const {observeEstate} = await import('../azure/observe.ts')
+    const state = await observeEstate(runbook.runbook.estate, target, clients)
+    for (const region of Object.values(state.regions)) {
+      for (const n of region.names.filter((n) => !n.ok)) {
+        this.note(`${region.region}: ${n.name} answers ${n.addresses.join(', ') || n.outcome}, expected its own ${n.expected}`)
+      }
+    }
+    if (!this.jsonEnabled()) this.log(render(state))
+    return {runbook: runbook.file, ...state}
+  }
+}
+
+function render(s: LiveState): string {
+  const out: string[] = []
+  const tm = s.steering.trafficManager
+  out.push(`Steering${tm ? `: Traffic Manager ${tm.profile} TTL ${tm.ttl}s (monitor ${tm.monitorStatus ?? '?'})` : ''}${s.steering.frontDoor ? `; Front Door ${s.steering.frontDoor.profile}/${s.steering.frontDoor.originGroup}` : ''}`)
+  out.push(
+    table(
+      ['region', 'serving', 'traffic manager', 'front door', 'resolver'],
+      Object.values(s.regions).map((r) => [
+        r.region,
+        r.serving ? 'yes' : 'NO',
+        r.trafficManager ? `${r.trafficManager.name} ${r.trafficManager.status}/${r.trafficManager.monitorStatus ?? '-'}` : '-',
+        r.frontDoor ? `${r.frontDoor.name} ${r.frontDoor.enabledState}` : '-',
+        r.resolver,
+      ]),
+    ),
+  )
+  out.push('', 'Resolution (each region must answer its OWN private IP)')
+  out.push(
+    table(
+      ['region', 'name', 'answer', 'ttl', 'expected', ''],
+      Object.values(s.regions).flatMap((r) =>
+        r.names.map((n) => [r.region, n.name, n.addresses.join(',') || n.outcome, n.ttl === undefined ? '-' : `${n.ttl}s`, n.expected, n.ok ? 'ok' : 'MISMATCH']),
+      ),
+    ),
+  )
+  const d = s.data
+  out.push('', 'Data tier')
+  const rows: string[][] = []
+  for (const pg of d.postgres?.servers ?? []) rows.push(['postgres', pg.region, pg.name, pg.role, pg.replicationState ?? '-'])
+  for (const sv of d.sqlFailoverGroup?.servers ?? []) rows.push(['sql fog ' + d.sqlFailoverGroup!.name, sv.region, sv.name, sv.role, d.sqlFailoverGroup!.replicationState ?? '-'])
+  if (d.cosmos) for (const l of d.cosmos.locations) rows.push(['cosmos ' + d.cosmos.account, l.name, '', l.failoverPriority === 0 ? 'Write' : `Read (priority ${l.failoverPriority})`, ''])
+  out.push(table(['service', 'region', 'server', 'role', 'replication'], rows))
+  if (s.cname) out.push('', `CNAME ${s.cname.fqdn} -> ${s.cname.target ?? '(missing)'} TTL ${s.cname.ttl ?? '-'}s${s.cname.targetRegion ? ` (${s.cname.targetRegion})` : ''}`)
+  return out.join('\n')
+}

@@ -1,0 +1,92 @@
+// The runbook file's schema: the estate azfail acts on. The loader validates with it and the committed JSON Schema
+// (schema/runbook.schema.json, for editors) is generated from it, so the two cannot drift.
+import {z} from 'zod'
+
+const name = z.string().min(1)
+const ipv4 = z.ipv4({message: 'must be an IPv4 address'})
+const regionKey = z.string().regex(/^[a-z][a-z0-9-]{1,30}$/, 'region keys are short lowercase names such as eus2')
+
+export const ResourceRef = z.strictObject({
+  resourceGroup: name.describe('resource group of the resource'),
+  name: name.describe('resource name'),
+})
+
+const TrafficManager = z.strictObject({
+  resourceGroup: name,
+  profile: name.describe('Traffic Manager profile name'),
+  endpointType: z.enum(['AzureEndpoints', 'ExternalEndpoints', 'NestedEndpoints']).default('AzureEndpoints'),
+  endpoints: z.record(regionKey, name).describe('region -> endpoint name'),
+})
+
+const FrontDoor = z.strictObject({
+  resourceGroup: name,
+  profile: name.describe('Front Door Standard/Premium profile name'),
+  originGroup: name,
+  origins: z.record(regionKey, name).describe('region -> origin name'),
+})
+
+const Region = z.strictObject({
+  location: name.describe('Azure location, e.g. eastus2'),
+  resolver: z
+    .string()
+    .regex(/^\d{1,3}(\.\d{1,3}){3}(:\d{1,5})?$/, 'must be ip or ip:port')
+    .optional()
+    .describe("ip[:port] of a DNS resolver inside the region's network (e.g. its DNS Private Resolver inbound endpoint); the sandbox supplies its own"),
+  expect: z
+    .record(z.string().min(1), ipv4)
+    .default({})
+    .describe("names the region's workloads use -> the region's OWN private IP they must resolve to"),
+  privateEndpoints: z.array(ResourceRef).default([]).describe('private endpoints that belong to this region'),
+})
+
+const Postgres = z.strictObject({
+  servers: z.record(regionKey, ResourceRef).describe('region -> PostgreSQL flexible server (the primary and its read replica)'),
+})
+
+const SqlFailoverGroup = z.strictObject({
+  name: name.describe('failover group name'),
+  servers: z.record(regionKey, ResourceRef).describe('region -> partner server'),
+})
+
+const Cosmos = z.strictObject({
+  resourceGroup: name,
+  account: name,
+})
+
+const Cname = z.strictObject({
+  resourceGroup: name,
+  zone: name.describe('private DNS zone holding the CNAME'),
+  name: name.describe("relative record name, e.g. 'prod'"),
+})
+
+export const Estate = z.strictObject({
+  subscription: z.string().uuid().optional().describe('subscription id; --subscription or AZURE_SUBSCRIPTION_ID override it'),
+  connectionDrainSeconds: z.number().int().min(0).max(3600).default(30).describe('how long in-flight connections need to drain after steering stops'),
+  steering: z
+    .strictObject({trafficManager: TrafficManager.optional(), frontDoor: FrontDoor.optional()})
+    .refine((s) => s.trafficManager || s.frontDoor, 'name at least one steering layer: trafficManager or frontDoor'),
+  regions: z.record(regionKey, Region).refine((r) => Object.keys(r).length >= 2, 'a failover estate needs at least two regions'),
+  data: z
+    .strictObject({postgres: Postgres.optional(), sqlFailoverGroup: SqlFailoverGroup.optional(), cosmos: Cosmos.optional()})
+    .default({}),
+  cname: Cname.optional().describe('the private-DNS CNAME the applications use for the database'),
+})
+
+export const Runbook = z.strictObject({
+  $schema: z.string().optional(),
+  version: z.literal(1),
+  name: name.describe('a short name for the estate'),
+  estate: Estate,
+})
+
+export type Runbook = z.infer<typeof Runbook>
+export type Estate = z.infer<typeof Estate>
+export type ResourceRef = z.infer<typeof ResourceRef>
+
+export function runbookJsonSchema(): Record<string, unknown> {
+  return {
+    $id: 'https://azfail.dev/schema/runbook.schema.json',
+    title: 'azfail runbook',
+    ...z.toJSONSchema(Runbook, {io: 'input'}),
+  }
+}

@@ -1,0 +1,71 @@
+// The sandbox's lifecycle as the CLI sees it: run in the foreground, reset to the demo estate, report status.
+import {existsSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {resolve} from 'node:path'
+import {demoWorld} from './estate.ts'
+import {type SandboxConnection, connectionFile, requestLogFile, startSandbox} from './server.ts'
+import {WorldStore} from './world.ts'
+
+export interface SandboxStatus {
+  stateDir: string
+  running: boolean
+  connection?: SandboxConnection
+  resources: number
+  operationsInFlight: number
+  faults: number
+  requestsLogged: number
+  regions: Record<string, {location: string}>
+}
+
+/** Runs until SIGINT/SIGTERM; connection.json exists exactly while it runs. */
+export async function runSandboxForeground(stateDir: string, port: number | undefined, onStarted: (c: SandboxConnection) => void): Promise<void> {
+  const dir = resolve(stateDir)
+  const handle = await startSandbox({stateDir: dir, port, publish: true})
+  onStarted(handle.connection)
+  await new Promise<void>((done) => {
+    const stop = () => {
+      process.off('SIGINT', stop)
+      process.off('SIGTERM', stop)
+      done()
+    }
+    process.on('SIGINT', stop)
+    process.on('SIGTERM', stop)
+  })
+  rmSync(connectionFile(dir), {force: true})
+  await handle.stop()
+}
+
+/** Restores the demo estate and clears the request log, in the running sandbox or in the state dir. */
+export async function resetSandbox(stateDir: string, running: SandboxConnection | undefined): Promise<void> {
+  const dir = resolve(stateDir)
+  if (running) {
+    const https = await import('node:https')
+    await new Promise<void>((done, fail) => {
+      const req = https.request(`${running.controlEndpoint}/reset`, {method: 'POST', ca: readFileSync(running.caCertPath, 'utf8'), headers: {authorization: `Bearer ${running.token}`}}, (res) => {
+        res.resume()
+        res.statusCode === 200 ? done() : fail(new Error(`the running sandbox refused the reset: HTTP ${res.statusCode}`))
+      })
+      req.on('error', fail)
+      req.end()
+    })
+    return
+  }
+  new WorldStore(dir, demoWorld).replace(demoWorld())
+  writeFileSync(requestLogFile(dir), '')
+}
+
+export function sandboxStatus(stateDir: string, running: SandboxConnection | undefined): SandboxStatus {
+  const dir = resolve(stateDir)
+  const exists = existsSync(resolve(dir, 'state.json'))
+  const world = exists ? new WorldStore(dir, demoWorld).world : undefined
+  const log = requestLogFile(dir)
+  return {
+    stateDir: dir,
+    running: Boolean(running),
+    ...(running ? {connection: {...running, token: '(redacted)'}} : {}),
+    resources: world ? Object.keys(world.resources).length : 0,
+    operationsInFlight: world ? Object.values(world.operations).filter((o) => o.status === 'InProgress').length : 0,
+    faults: world?.faults.length ?? 0,
+    requestsLogged: existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean).length : 0,
+    regions: Object.fromEntries(Object.entries(world?.regions ?? demoWorld().regions).map(([k, v]) => [k, {location: v.location}])),
+  }
+}
