@@ -1,0 +1,112 @@
+// Traffic Manager and Front Door through @azure/arm-trafficmanager and @azure/arm-cdn against the sandbox.
+import assert from 'node:assert/strict'
+import {after, before, describe, it} from 'node:test'
+import {type TestSandbox, startTestSandbox} from '../helpers.ts'
+
+describe('sandbox: Traffic Manager', () => {
+  let sb: TestSandbox
+  before(async () => (sb = await startTestSandbox()))
+  after(() => sb.stop())
+
+  it('gets and lists profiles with dnsConfig.ttl, monitorConfig and embedded endpoints', async () => {
+    const tm = await sb.clients.trafficManager()
+    const profile = await tm.profiles.get('rg-global', 'tm-app')
+    assert.equal(profile.dnsConfig?.ttl, 10)
+    assert.equal(profile.dnsConfig?.fqdn, 'tm-app.trafficmanager.net')
+    assert.equal(profile.monitorConfig?.profileMonitorStatus, 'Online')
+    assert.deepEqual(profile.endpoints?.map((e) => [e.name, e.endpointStatus, e.endpointMonitorStatus]), [
+      ['ep-eus2', 'Enabled', 'Online'],
+      ['ep-wus2', 'Enabled', 'Online'],
+    ])
+    const bySub = []
+    for await (const p of tm.profiles.listBySubscription()) bySub.push(p.name)
+    const byRg = []
+    for await (const p of tm.profiles.listByResourceGroup('rg-global')) byRg.push(p.name)
+    assert.deepEqual(bySub, ['tm-app'])
+    assert.deepEqual(byRg, ['tm-app'])
+    const requests = sb.requests().filter((r) => r.path.toLowerCase().includes('trafficmanagerprofiles'))
+    assert.ok(requests.every((r) => r.apiVersion === '2022-04-01'), 'the SDK sends api-version 2022-04-01')
+  })
+
+  it('disables an endpoint with PATCH, and the monitor status follows', async () => {
+    const tm = await sb.clients.trafficManager()
+    sb.mark()
+    const ep = await tm.endpoints.update('rg-global', 'tm-app', 'AzureEndpoints', 'ep-eus2', {endpointStatus: 'Disabled'})
+    assert.equal(ep.endpointStatus, 'Disabled')
+    assert.equal(ep.endpointMonitorStatus, 'Disabled')
+    assert.deepEqual(sb.requests().map((r) => [r.method, r.status]), [['PATCH', 200]])
+    const again = await tm.endpoints.get('rg-global', 'tm-app', 'AzureEndpoints', 'ep-eus2')
+    assert.equal(again.endpointStatus, 'Disabled')
+    await tm.endpoints.update('rg-global', 'tm-app', 'AzureEndpoints', 'ep-eus2', {endpointStatus: 'Enabled'})
+    assert.equal((await tm.endpoints.get('rg-global', 'tm-app', 'AzureEndpoints', 'ep-eus2')).endpointMonitorStatus, 'Online')
+  })
+
+  it('replaces an endpoint with PUT, keeping the SDK shape', async () => {
+    const tm = await sb.clients.trafficManager()
+    const ep = await tm.endpoints.createOrUpdate('rg-global', 'tm-app', 'AzureEndpoints', 'ep-wus2', {
+      target: 'app-wus2.azurewebsites.net',
+      endpointStatus: 'Disabled',
+      priority: 2,
+      endpointLocation: 'West US 2',
+    })
+    assert.equal(ep.endpointStatus, 'Disabled')
+    assert.equal(ep.target, 'app-wus2.azurewebsites.net')
+    await tm.endpoints.update('rg-global', 'tm-app', 'AzureEndpoints', 'ep-wus2', {endpointStatus: 'Enabled'})
+  })
+
+  it('rejects an invalid endpoint status and an unknown endpoint with ARM errors', async () => {
+    const tm = await sb.clients.trafficManager()
+    await assert.rejects(tm.endpoints.update('rg-global', 'tm-app', 'AzureEndpoints', 'ep-eus2', {endpointStatus: 'Off' as any}), (e: any) => e.statusCode === 400 && e.code === 'BadRequest')
+    await assert.rejects(tm.endpoints.get('rg-global', 'tm-app', 'AzureEndpoints', 'ep-nope'), (e: any) => e.statusCode === 404 && e.code === 'ResourceNotFound')
+    await assert.rejects(tm.profiles.get('rg-global', 'tm-nope'), (e: any) => e.statusCode === 404)
+  })
+
+  it('raises the profile TTL with PATCH', async () => {
+    const tm = await sb.clients.trafficManager()
+    const p = await tm.profiles.update('rg-global', 'tm-app', {dnsConfig: {ttl: 300}})
+    assert.equal(p.dnsConfig?.ttl, 300)
+    assert.equal(p.dnsConfig?.fqdn, 'tm-app.trafficmanager.net')
+    await tm.profiles.update('rg-global', 'tm-app', {dnsConfig: {ttl: 10}})
+  })
+})
+
+describe('sandbox: Front Door Standard/Premium', () => {
+  let sb: TestSandbox
+  before(async () => (sb = await startTestSandbox()))
+  after(() => sb.stop())
+
+  it('gets and lists profiles, origin groups and origins', async () => {
+    const cdn = await sb.clients.frontDoor()
+    assert.equal((await cdn.profiles.get('rg-global', 'fd-app')).sku?.name, 'Premium_AzureFrontDoor')
+    const groups = []
+    for await (const g of cdn.afdOriginGroups.listByProfile('rg-global', 'fd-app')) groups.push(g.name)
+    assert.deepEqual(groups, ['og-app'])
+    assert.equal((await cdn.afdOriginGroups.get('rg-global', 'fd-app', 'og-app')).healthProbeSettings?.probePath, '/healthz')
+    const origins = []
+    for await (const o of cdn.afdOrigins.listByOriginGroup('rg-global', 'fd-app', 'og-app')) origins.push([o.name, o.enabledState])
+    assert.deepEqual(origins, [['origin-eus2', 'Enabled'], ['origin-wus2', 'Enabled']])
+  })
+
+  it('disables an origin as a long-running operation: 202, polled, then the final GET', async () => {
+    const cdn = await sb.clients.frontDoor()
+    sb.mark()
+    const poller = await cdn.afdOrigins.beginUpdate('rg-global', 'fd-app', 'og-app', 'origin-eus2', {enabledState: 'Disabled'})
+    const during = await cdn.afdOrigins.get('rg-global', 'fd-app', 'og-app', 'origin-eus2')
+    assert.equal(during.provisioningState, 'Updating', 'the origin shows Updating while the operation runs')
+    const done = await poller.pollUntilDone()
+    assert.equal(done.enabledState, 'Disabled')
+    assert.equal(done.provisioningState, 'Succeeded')
+    const log = sb.requests().map((r) => `${r.method} ${r.status} ${r.path.split('/').slice(-2).join('/')}`)
+    assert.equal(log[0], 'PATCH 202 origins/origin-eus2')
+    assert.ok(log.some((l) => /^GET 200 operationStatuses\//.test(l)), `polls the Azure-AsyncOperation URL: ${log}`)
+    assert.equal(log.at(-1), 'GET 200 origins/origin-eus2')
+  })
+
+  it('refuses an origin update the sandbox does not emulate, loudly', async () => {
+    const cdn = await sb.clients.frontDoor()
+    await assert.rejects(
+      cdn.afdOrigins.beginUpdateAndWait('rg-global', 'fd-app', 'og-app', 'origin-wus2', {sharedPrivateLinkResource: {privateLink: {id: 'x'}}} as any),
+      (e: any) => e.statusCode === 400 && /does not emulate/.test(e.message),
+    )
+  })
+})
