@@ -6,7 +6,7 @@ import * as dnsPacket from 'dns-packet'
 import {resolveName, resolverFor} from '../../src/azure/resolve.ts'
 import {type TestSandbox, startTestSandbox} from '../helpers.ts'
 
-function tcpQuery(server: string, name: string, type: 'A' | 'CNAME' | 'TXT' = 'A'): Promise<dnsPacket.Packet> {
+function tcpQuery(server: string, name: string, type: 'A' | 'CNAME' | 'TXT' = 'A'): Promise<dnsPacket.Packet & {rcode?: string}> {
   const [host, port] = server.split(':')
   return new Promise((resolve, reject) => {
     const socket = net.connect({host, port: Number(port)})
