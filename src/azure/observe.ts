@@ -1,10 +1,12 @@
 // Reads the estate's live state through the SDK clients and the regional resolvers. Read-only: plans and guards
-// are computed from what this returns.
-import type {Clients} from './clients.ts'
-import {type NameAnswer, resolveName, resolverFor} from './resolve.ts'
-import type {AzureTarget} from './target.ts'
+// are computed from what this returns. Callers name the parts they need, so a large estate reads only those.
+import {isServing} from '../guards/guards.ts'
 import {InputError} from '../errors.ts'
 import type {Estate} from '../runbook/schema.ts'
+import type {Clients} from './clients.ts'
+import {type NameAnswer, resolveName, resolverFor} from './resolve.ts'
+import {readStateRecords} from './state-records.ts'
+import type {AzureTarget} from './target.ts'
 
 export interface SteeringEndpoint {
   name: string
@@ -17,19 +19,55 @@ export interface NameCheck extends NameAnswer {
   ok: boolean
 }
 
+export interface EndpointRecord {
+  zoneId: string
+  recordType: string
+  recordSetName: string
+  fqdn: string
+  ttl: number
+  ips: string[]
+}
+
+export interface EndpointState {
+  resourceGroup: string
+  name: string
+  exists: boolean
+  provisioningState?: string
+  /** the records its private DNS zone groups wrote */
+  records: EndpointRecord[]
+}
+
+export interface DrainRecord {
+  drainedAt: string
+  runId?: string
+}
+
+export interface LockRecord {
+  holder: string
+  runId: string
+  action: string
+  since: string
+  expires: string
+  etag?: string
+}
+
 export interface RegionState {
   region: string
   resolver: string
-  /** enabled at every steering layer the runbook names */
+  /** enabled at every steering layer the runbook names, and not reported unhealthy */
   serving: boolean
   trafficManager?: SteeringEndpoint
   frontDoor?: {name: string; enabledState: string; provisioningState?: string}
   names: NameCheck[]
+  endpoints?: EndpointState[]
+  /** when azfail drained it, as recorded in Azure (absent when not drained by azfail) */
+  drain?: DrainRecord
 }
 
 export interface PostgresServerState {
   region: string
   name: string
+  resourceGroup: string
   role: string
   replicationState?: string
   state?: string
@@ -50,6 +88,16 @@ export interface LiveState {
     cosmos?: {account: string; writeRegion?: string; locations: Array<{name: string; failoverPriority: number}>}
   }
   cname?: {fqdn: string; target?: string; ttl?: number; etag?: string; targetRegion?: string}
+  lock?: LockRecord
+}
+
+export interface ObserveOptions {
+  /** regions whose private endpoints and zone-group records to read (default none) */
+  endpointsOf?: string[]
+  /** ask the resolvers (default true) */
+  resolution?: boolean
+  /** read the data tier and the CNAME (default true) */
+  data?: boolean
 }
 
 /** The resolver to ask for each region: the sandbox's own, or the runbook's address on a real estate. */
@@ -71,16 +119,20 @@ export function regionResolvers(estate: Estate, target: AzureTarget): Record<str
   return out
 }
 
-export async function observeEstate(estate: Estate, target: AzureTarget, clients: Clients): Promise<LiveState> {
+export async function observeEstate(estate: Estate, target: AzureTarget, clients: Clients, options: ObserveOptions = {}): Promise<LiveState> {
   const resolvers = regionResolvers(estate, target)
   const regions = Object.keys(estate.regions)
-  const [tm, fd, names, data, cname] = await Promise.all([
+  const withData = options.data !== false
+  const [tm, fd, names, data, cname, endpoints, records] = await Promise.all([
     observeTrafficManager(estate, clients),
     observeFrontDoor(estate, clients),
-    Promise.all(regions.map((r) => checkNames(resolvers[r], estate.regions[r].expect))),
-    observeData(estate, clients),
-    observeCname(estate, clients),
+    options.resolution === false ? regions.map(() => []) : Promise.all(regions.map((r) => checkNames(resolvers[r], estate.regions[r].expect))),
+    withData ? observeData(estate, clients) : ({} as LiveState['data']),
+    withData ? observeCname(estate, clients) : undefined,
+    Promise.all((options.endpointsOf ?? []).map(async (r) => [r, await observeEndpoints(estate, clients, r)] as const)),
+    readStateRecords(estate, clients),
   ])
+  const endpointsByRegion = new Map(endpoints)
   const state: LiveState = {
     observedAt: new Date().toISOString(),
     target: target.kind,
@@ -90,21 +142,26 @@ export async function observeEstate(estate: Estate, target: AzureTarget, clients
     },
     regions: {},
     data,
+    ...(records.lock ? {lock: records.lock} : {}),
   }
   regions.forEach((region, i) => {
     const tmEp = tm?.endpoints[region]
     const origin = fd?.origins[region]
-    state.regions[region] = {
+    const r: RegionState = {
       region,
       resolver: resolvers[region],
-      serving: (!tm || tmEp?.status === 'Enabled') && (!fd || origin?.enabledState === 'Enabled') && Boolean(tmEp || origin),
+      serving: false,
       ...(tmEp ? {trafficManager: tmEp} : {}),
       ...(origin ? {frontDoor: origin} : {}),
       names: names[i],
+      ...(endpointsByRegion.has(region) ? {endpoints: endpointsByRegion.get(region)} : {}),
+      ...(records.drains[region] ? {drain: records.drains[region]} : {}),
     }
+    r.serving = isServing(r)
+    state.regions[region] = r
   })
   if (cname) {
-    const pg = data.postgres?.servers.find((s) => s.fqdn && cname.target && sameName(privateFqdn(s, estate), cname.target))
+    const pg = data.postgres?.servers.find((s) => cname.target && sameName(privateFqdn(s, estate), cname.target))
     state.cname = {...cname, ...(pg ? {targetRegion: pg.region} : {})}
   }
   return state
@@ -117,7 +174,7 @@ export function privateFqdn(server: {name: string}, estate: Estate): string {
   return estate.cname ? `${server.name}.${estate.cname.zone}` : server.name
 }
 
-async function checkNames(resolver: string, expect: Record<string, string>): Promise<NameCheck[]> {
+export async function checkNames(resolver: string, expect: Record<string, string>): Promise<NameCheck[]> {
   const r = resolverFor(resolver)
   return Promise.all(
     Object.entries(expect).map(async ([name, expected]) => {
@@ -135,9 +192,7 @@ async function observeTrafficManager(estate: Estate, clients: Clients) {
   const endpoints: Record<string, SteeringEndpoint> = {}
   for (const [region, name] of Object.entries(spec.endpoints)) {
     const ep = profile.endpoints?.find((e) => e.name?.toLowerCase() === name.toLowerCase())
-    endpoints[region] = ep
-      ? {name, status: ep.endpointStatus ?? 'Unknown', monitorStatus: ep.endpointMonitorStatus}
-      : {name, status: 'Missing'}
+    endpoints[region] = ep ? {name, status: ep.endpointStatus ?? 'Unknown', monitorStatus: ep.endpointMonitorStatus} : {name, status: 'Missing'}
   }
   return {
     profile: {profile: spec.profile, ttl: profile.dnsConfig?.ttl ?? 0, monitorStatus: profile.monitorConfig?.profileMonitorStatus},
@@ -150,13 +205,45 @@ async function observeFrontDoor(estate: Estate, clients: Clients) {
   if (!spec) return undefined
   const client = await clients.frontDoor()
   const origins: Record<string, {name: string; enabledState: string; provisioningState?: string}> = {}
-  await Promise.all(
-    Object.entries(spec.origins).map(async ([region, name]) => {
-      const o = await client.afdOrigins.get(spec.resourceGroup, spec.profile, spec.originGroup, name)
-      origins[region] = {name, enabledState: o.enabledState ?? 'Unknown', provisioningState: o.provisioningState}
+  for await (const o of client.afdOrigins.listByOriginGroup(spec.resourceGroup, spec.profile, spec.originGroup)) {
+    const region = Object.entries(spec.origins).find(([, n]) => n.toLowerCase() === o.name?.toLowerCase())?.[0]
+    if (region) origins[region] = {name: o.name!, enabledState: o.enabledState ?? 'Unknown', provisioningState: o.provisioningState}
+  }
+  for (const [region, name] of Object.entries(spec.origins)) origins[region] ??= {name, enabledState: 'Missing'}
+  return {group: {profile: spec.profile, originGroup: spec.originGroup}, origins}
+}
+
+async function observeEndpoints(estate: Estate, clients: Clients, region: string): Promise<EndpointState[]> {
+  const refs = estate.regions[region]?.privateEndpoints ?? []
+  if (refs.length === 0) return []
+  const network = await clients.network()
+  return Promise.all(
+    refs.map(async (ref): Promise<EndpointState> => {
+      let provisioningState: string | undefined
+      try {
+        provisioningState = (await network.privateEndpoints.get(ref.resourceGroup, ref.name)).provisioningState
+      } catch (error: any) {
+        if (error.statusCode === 404) return {...ref, exists: false, records: []}
+        throw error
+      }
+      const records: EndpointRecord[] = []
+      for await (const group of network.privateDnsZoneGroups.list(ref.resourceGroup, ref.name)) {
+        for (const config of group.privateDnsZoneConfigs ?? []) {
+          for (const rs of config.recordSets ?? []) {
+            records.push({
+              zoneId: config.privateDnsZoneId ?? '',
+              recordType: rs.recordType ?? 'A',
+              recordSetName: rs.recordSetName ?? '',
+              fqdn: rs.fqdn ?? '',
+              ttl: rs.ttl ?? 0,
+              ips: rs.ipAddresses ?? [],
+            })
+          }
+        }
+      }
+      return {...ref, exists: true, provisioningState, records}
     }),
   )
-  return {group: {profile: spec.profile, originGroup: spec.originGroup}, origins}
 }
 
 async function observeData(estate: Estate, clients: Clients): Promise<LiveState['data']> {
@@ -171,6 +258,7 @@ async function observeData(estate: Estate, clients: Clients): Promise<LiveState[
               return {
                 region,
                 name: ref.name,
+                resourceGroup: ref.resourceGroup,
                 role: s.replica?.role ?? s.replicationRole ?? 'None',
                 replicationState: s.replica?.replicationState,
                 state: s.state,
@@ -178,7 +266,7 @@ async function observeData(estate: Estate, clients: Clients): Promise<LiveState[
               }
             }),
           )
-          return {primaryRegion: servers.find((s) => s.role === 'Primary' || s.role === 'None')?.region, servers}
+          return {primaryRegion: servers.find((s) => s.role === 'Primary')?.region ?? servers.find((s) => s.role === 'None')?.region, servers}
         })()
       : undefined,
     sqlFailoverGroup

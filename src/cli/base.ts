@@ -62,7 +62,13 @@ export abstract class AzfailCommand extends Command {
 
   protected override toErrorJson(err: unknown): unknown {
     const e = describeError(err)
-    return {status: e.status, error: {code: e.code, message: e.message, ...(e.guard ? {guard: e.guard} : {}), ...(e.hint ? {hint: e.hint} : {})}, warnings: this.warnings}
+    const report = (err as {report?: unknown})?.report
+    return {
+      status: e.status,
+      error: {code: e.code, message: e.message, ...(e.guard ? {guard: e.guard} : {}), ...(e.hint ? {hint: e.hint} : {})},
+      ...(report ? {result: report} : {}),
+      warnings: this.warnings,
+    }
   }
 
   override async catch(err: Interfaces.CommandError): Promise<any> {

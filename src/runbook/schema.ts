@@ -37,6 +37,10 @@ const Region = z.strictObject({
     .default({})
     .describe("names the region's workloads use -> the region's OWN private IP they must resolve to"),
   privateEndpoints: z.array(ResourceRef).default([]).describe('private endpoints that belong to this region'),
+  crossRegion: z
+    .array(z.strictObject({name: z.string().min(1), servedBy: regionKey, reason: z.string().min(1), costOwner: z.string().optional()}))
+    .default([])
+    .describe('declared Pattern-B exceptions: names this region reaches through another region\'s private endpoint, with why and who pays the egress'),
 })
 
 const Postgres = z.strictObject({
@@ -59,6 +63,22 @@ const Cname = z.strictObject({
   name: name.describe("relative record name, e.g. 'prod'"),
 })
 
+const StepSpec = z.union([
+  z.enum(['drainSteering', 'waitOutTtl', 'verifySurvivorResolution', 'teardownEndpoints', 'promoteReplica', 'repointCname', 'verifyCname', 'flipFailoverGroup', 'verifyListener', 'failoverCosmos', 'enableSteering']),
+  z.strictObject({manualAction: z.string().min(1).describe('an instruction the operator must confirm, e.g. an on-premises forwarder change')}),
+])
+
+const Actions = z
+  .strictObject({
+    drain: z.array(StepSpec).optional(),
+    teardown: z.array(StepSpec).optional(),
+    promoteReplica: z.array(StepSpec).optional(),
+    promoteFailoverGroup: z.array(StepSpec).optional(),
+    promoteCosmos: z.array(StepSpec).optional(),
+    restore: z.array(StepSpec).optional(),
+  })
+  .describe('ordered steps per action; omit an action to use the safe default order. Guards apply whatever the order.')
+
 export const Estate = z.strictObject({
   subscription: z.string().uuid().optional().describe('subscription id; --subscription or AZURE_SUBSCRIPTION_ID override it'),
   connectionDrainSeconds: z.number().int().min(0).max(3600).default(30).describe('how long in-flight connections need to drain after steering stops'),
@@ -70,6 +90,14 @@ export const Estate = z.strictObject({
     .strictObject({postgres: Postgres.optional(), sqlFailoverGroup: SqlFailoverGroup.optional(), cosmos: Cosmos.optional()})
     .default({}),
   cname: Cname.optional().describe('the private-DNS CNAME the applications use for the database'),
+  onPremises: z
+    .strictObject({forwarders: z.array(z.strictObject({site: z.string().min(1), region: regionKey})).default([])})
+    .optional()
+    .describe('on-premises DNS forwarders and the region whose inbound resolver each one targets'),
+  stateZone: z
+    .strictObject({resourceGroup: name, zone: name})
+    .optional()
+    .describe("private DNS zone where azfail keeps state other operators must see (drain times, the run lock) as TXT records; default: the CNAME's zone"),
 })
 
 export const Runbook = z.strictObject({
@@ -77,11 +105,14 @@ export const Runbook = z.strictObject({
   version: z.literal(1),
   name: name.describe('a short name for the estate'),
   estate: Estate,
+  actions: Actions.default({}),
 })
 
 export type Runbook = z.infer<typeof Runbook>
 export type Estate = z.infer<typeof Estate>
 export type ResourceRef = z.infer<typeof ResourceRef>
+export type StepSpec = z.infer<typeof StepSpec>
+export type ActionName = keyof z.infer<typeof Actions>
 
 export function runbookJsonSchema(): Record<string, unknown> {
   return {

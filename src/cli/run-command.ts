@@ -1,0 +1,104 @@
+// The base of commands that change things: --dry-run, --yes, --override/--reason, consent, and the run report.
+import {Flags} from '@oclif/core'
+import {createInterface} from 'node:readline/promises'
+import type {RunReport} from '../engine/run.ts'
+import type {Action, ActionOptions} from '../steps/actions.ts'
+import {AzfailCommand} from './base.ts'
+import {confirmChanges} from './consent.ts'
+import {table} from './format.ts'
+import {DEFAULT_RUNS_DIR} from '../engine/journal.ts'
+import {GUARD_IDS} from '../guards/guards.ts'
+
+export const runFlags = {
+  'dry-run': Flags.boolean({summary: 'Read live state and print the full plan with guard verdicts; change nothing. Exits 4 if a step would refuse or fail.'}),
+  yes: Flags.boolean({char: 'y', summary: 'Do not ask for confirmation (required without a terminal).'}),
+  override: Flags.string({summary: `Bypass one guard (repeatable); needs --reason. Guards: ${[...GUARD_IDS, 'region-healthy'].join(', ')}.`, multiple: true, default: []}),
+  reason: Flags.string({summary: 'Why a guard is overridden; recorded in the journal with who did it.'}),
+  'runs-dir': Flags.string({summary: 'Where the journal of runs is kept.', default: DEFAULT_RUNS_DIR}),
+}
+
+export interface RunFlags {
+  'dry-run': boolean
+  yes: boolean
+  override: string[]
+  reason?: string
+  'runs-dir': string
+  runbook?: string
+  sandbox: boolean
+  'state-dir': string
+  subscription?: string
+  cloud: any
+}
+
+export abstract class RunCommand extends AzfailCommand {
+  protected async runAction(flags: RunFlags, action: Action, options: ActionOptions): Promise<RunReport> {
+    const runbook = this.runbookFrom(flags)
+    const {checkRegion, runAction} = await import('../steps/runner.ts')
+    checkRegion(runbook.runbook.estate, options.region, 'region')
+    checkRegion(runbook.runbook.estate, options.to, '--to')
+    const {target, clients} = await this.connect(flags, runbook)
+    const {chooseRenderer} = await import('../engine/run.ts')
+    const report = await runAction({
+      action,
+      options,
+      dryRun: flags['dry-run'],
+      overrides: flags.override,
+      reason: flags.reason,
+      runbook,
+      target,
+      clients,
+      runsDir: flags['runs-dir'],
+      renderer: chooseRenderer(this.jsonEnabled()),
+      confirm: (changes) => confirmChanges(changes, {yes: flags.yes, what: `azfail ${action.replace('-', ' ')}`}),
+      acknowledge: (instruction) => this.acknowledge(instruction, flags.yes),
+    })
+    this.report(report)
+    return report
+  }
+
+  protected async acknowledge(instruction: string, yes: boolean): Promise<boolean> {
+    if (yes) {
+      this.note(`manual action acknowledged by --yes, not by a person at a prompt: ${instruction}`)
+      return true
+    }
+    if (!process.stdin.isTTY) return false
+    const rl = createInterface({input: process.stdin, output: process.stderr})
+    try {
+      return /^y(es)?$/i.test((await rl.question(`Manual action: ${instruction}\nDone? [y/N] `)).trim())
+    } finally {
+      rl.close()
+    }
+  }
+
+  /** The run report on stdout (data), for people; --json gets the envelope instead. */
+  protected report(report: RunReport): void {
+    if (this.jsonEnabled()) return
+    this.log(renderReport(report))
+  }
+
+  override async catch(err: any): Promise<any> {
+    if (err?.report && !this.jsonEnabled()) this.log(renderReport(err.report))
+    return super.catch(err)
+  }
+}
+
+export function renderReport(r: RunReport): string {
+  const lines = [`run ${r.runId}: ${r.action}${r.region ? ` ${r.region}` : ''}${r.dryRun ? ' (dry run)' : ''}: ${r.status}`]
+  if (r.dryRun) {
+    for (const s of r.steps) {
+      lines.push(`${s.status === 'refused' ? '✗' : s.status === 'skipped' ? '-' : '•'} ${s.id} [${s.status}] ${s.message}`)
+      for (const c of s.plan?.changes ?? []) lines.push(`    ${c.what}: ${c.from} -> ${c.to}`)
+      for (const v of s.plan?.verdicts ?? []) lines.push(`    guard ${v.guard}: ${v.ok ? 'ok' : v.overridden ? 'OVERRIDDEN' : 'REFUSES'}: ${v.observed}`)
+      for (const p of s.plan?.problems ?? []) lines.push(`    problem: ${p}`)
+    }
+  } else {
+    lines.push(
+      table(
+        ['step', 'status', 'duration', 'message'],
+        r.steps.map((s) => [s.id, s.status, s.durationMs === undefined ? '' : `${(s.durationMs / 1000).toFixed(1)}s`, s.message]),
+      ),
+    )
+  }
+  for (const o of r.overrides) lines.push(`override ${o.guard} by ${o.by}: ${o.reason}`)
+  return lines.join('\n')
+}

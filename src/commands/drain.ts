@@ -1,0 +1,25 @@
+import {Args, Flags} from '@oclif/core'
+import {RunCommand, runFlags} from '../cli/run-command.ts'
+import type {RunReport} from '../engine/run.ts'
+
+export default class Drain extends RunCommand {
+  static override summary = 'Drain a region: disable it at the steering layer, wait out TTL + connection drain, verify the survivors.'
+  static override description = `Steps, in the safe order: drainSteering (Traffic Manager endpoint and Front Door origin disabled, drain time
+recorded in Azure), waitOutTtl (the longer of the live steering and record TTLs, plus the connection drain),
+verifySurvivorResolution (every other region resolves each expected name to its OWN private IP). --teardown adds
+teardownEndpoints, guarded. Refused: draining the last region still serving (last-region).`
+
+  static override examples = [
+    '<%= config.bin %> drain eus2 --sandbox --yes',
+    '<%= config.bin %> drain eus2 --dry-run --runbook prod.yaml',
+    '<%= config.bin %> drain eus2 --teardown --yes --json',
+  ]
+
+  static override args = {region: Args.string({description: 'region key from the runbook, e.g. eus2', required: true})}
+  static override flags = {...runFlags, teardown: Flags.boolean({summary: 'Also tear down the region\'s private endpoints once drained (guarded).'})}
+
+  async run(): Promise<RunReport> {
+    const {args, flags} = await this.parse(Drain)
+    return this.runAction(flags, 'drain', {region: args.region, teardown: flags.teardown})
+  }
+}

@@ -1,0 +1,33 @@
+import {Flags} from '@oclif/core'
+import {RunCommand, runFlags} from '../cli/run-command.ts'
+import type {RunReport} from '../engine/run.ts'
+
+export default class Promote extends RunCommand {
+  static override summary = 'Promote the data tier: the PostgreSQL replica (then repoint the CNAME), the SQL failover group, or Cosmos DB.'
+  static override description = `--replica: planned switchover of the PostgreSQL flexible read replica (guard replica-healthy: replication must
+be Active; --forced accepts data loss), then repoint the CNAME with If-Match (guard promote-before-repoint), then
+verify every region resolves the CNAME to the new primary. --failover-group: fail the SQL failover group over
+(--forced allows data loss) and verify the listener. --cosmos: move the Cosmos DB write region.`
+
+  static override examples = [
+    '<%= config.bin %> promote --replica --sandbox --yes',
+    '<%= config.bin %> promote --replica --forced --to wus2 --yes',
+    '<%= config.bin %> promote --failover-group --dry-run',
+    '<%= config.bin %> promote --cosmos --to wus2 --yes',
+  ]
+
+  static override flags = {
+    ...runFlags,
+    replica: Flags.boolean({summary: 'Promote the PostgreSQL flexible read replica and repoint the CNAME.', exactlyOne: ['replica', 'failover-group', 'cosmos']}),
+    'failover-group': Flags.boolean({summary: 'Fail over the SQL failover group.', exactlyOne: ['replica', 'failover-group', 'cosmos']}),
+    cosmos: Flags.boolean({summary: 'Move the Cosmos DB write region.', exactlyOne: ['replica', 'failover-group', 'cosmos']}),
+    forced: Flags.boolean({summary: 'Forced promotion / failover allowing data loss.'}),
+    to: Flags.string({summary: 'Region that becomes primary (default: where the replica / secondary / a read region is).'}),
+  }
+
+  async run(): Promise<RunReport> {
+    const {flags} = await this.parse(Promote)
+    const action = flags.replica ? 'promote-replica' : flags['failover-group'] ? 'promote-failover-group' : 'promote-cosmos'
+    return this.runAction(flags, action, {to: flags.to, forced: flags.forced})
+  }
+}

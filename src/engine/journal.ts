@@ -1,0 +1,109 @@
+// The local journal of runs: .azfail/runs/<id>/run.json (what was asked, by whom, how it ended) and
+// journal.jsonl (one line per step event, appended as it happens, so a killed run leaves its trail).
+import {randomBytes} from 'node:crypto'
+import {closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeSync} from 'node:fs'
+import {join, resolve} from 'node:path'
+import {InputError} from '../errors.ts'
+import type {RunMeta, StepRecord} from './types.ts'
+
+export const DEFAULT_RUNS_DIR = '.azfail/runs'
+
+export function newRunId(now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-')
+  return `${stamp}-${randomBytes(3).toString('hex')}`
+}
+
+export class Journal {
+  readonly dir: string
+
+  constructor(runsDir: string, runId: string) {
+    this.dir = join(resolve(runsDir), runId)
+  }
+
+  static create(runsDir: string, meta: RunMeta): Journal {
+    const j = new Journal(runsDir, meta.runId)
+    mkdirSync(j.dir, {recursive: true})
+    j.writeMeta(meta)
+    return j
+  }
+
+  static open(runsDir: string, runId: string): Journal {
+    const j = new Journal(runsDir, runId)
+    if (!/^[\w.-]+$/.test(runId) || !existsSync(join(j.dir, 'run.json'))) {
+      throw new InputError('UnknownRun', `No run '${runId}' in ${resolve(runsDir)}.`, "'azfail runs list' shows the runs recorded here.")
+    }
+    return j
+  }
+
+  meta(): RunMeta {
+    return JSON.parse(readFileSync(join(this.dir, 'run.json'), 'utf8'))
+  }
+
+  writeMeta(meta: RunMeta): void {
+    const file = join(this.dir, 'run.json')
+    const tmp = `${file}.tmp`
+    const fd = openSync(tmp, 'w')
+    try {
+      writeSync(fd, JSON.stringify(meta, null, 2) + '\n')
+      fsyncSync(fd)
+    } finally {
+      closeSync(fd)
+    }
+    renameSync(tmp, file)
+  }
+
+  updateMeta(patch: Partial<RunMeta>): RunMeta {
+    const meta = {...this.meta(), ...patch}
+    this.writeMeta(meta)
+    return meta
+  }
+
+  /** Appends one event and syncs it: the journal must hold what happened even if the process is killed next. */
+  append(event: {event: 'started' | 'finished' | 'note'; step?: StepRecord; attempt: number; note?: string}): void {
+    const fd = openSync(join(this.dir, 'journal.jsonl'), 'a')
+    try {
+      writeSync(fd, JSON.stringify({time: new Date().toISOString(), ...event}) + '\n')
+      fsyncSync(fd)
+    } finally {
+      closeSync(fd)
+    }
+  }
+
+  events(): Array<{time: string; event: string; step?: StepRecord; attempt: number; note?: string}> {
+    const file = join(this.dir, 'journal.jsonl')
+    if (!existsSync(file)) return []
+    return readFileSync(file, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .flatMap((l) => {
+        try {
+          return [JSON.parse(l)]
+        } catch {
+          return [] // a line torn by a kill mid-append
+        }
+      })
+  }
+
+  /** The latest record of each step, in first-seen order. */
+  steps(): StepRecord[] {
+    const latest = new Map<string, StepRecord>()
+    for (const e of this.events()) if (e.step) latest.set(e.step.id, e.step)
+    return [...latest.values()]
+  }
+
+  /** Steps a previous attempt finished (their writes must not be repeated). */
+  completedSteps(): Set<string> {
+    const done = new Set<string>()
+    for (const e of this.events()) if (e.event === 'finished' && e.step && ['succeeded', 'skipped'].includes(e.step.status)) done.add(e.step.id)
+    return done
+  }
+}
+
+export function listRuns(runsDir: string): RunMeta[] {
+  const dir = resolve(runsDir)
+  if (!existsSync(dir)) return []
+  return readdirSync(dir)
+    .filter((d) => existsSync(join(dir, d, 'run.json')))
+    .map((d) => JSON.parse(readFileSync(join(dir, d, 'run.json'), 'utf8')) as RunMeta)
+    .sort((a, b) => b.startedAt.localeCompare(a.startedAt))
+}

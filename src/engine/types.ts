@@ -1,0 +1,83 @@
+// The engine's vocabulary: steps plan against state and apply their plan. Nothing here knows Azure.
+
+export type StepStatus = 'succeeded' | 'failed' | 'skipped' | 'refused' | 'planned'
+
+export interface GuardVerdict {
+  guard: string
+  ok: boolean
+  observed: string
+  remedy?: string
+  /** set when --override bypassed a refusal */
+  overridden?: boolean
+}
+
+export interface Change {
+  what: string
+  from: string
+  to: string
+}
+
+export interface StepPlan {
+  /** what the step will do, in one line */
+  summary: string
+  changes: Change[]
+  verdicts: GuardVerdict[]
+  /** nothing to do: already in the desired state */
+  done?: string
+  /** preconditions that do not hold now (a dry run reports them; the run would fail) */
+  problems?: string[]
+  /** how long the step will wait, for waits */
+  waitSeconds?: number
+  /** what apply() needs, computed at plan time; journaled */
+  data?: Record<string, unknown>
+}
+
+export interface StepRuntime {
+  runId: string
+  signal: AbortSignal
+  /** a line of progress under the step (a countdown, the resource being changed) */
+  progress(text: string): void
+}
+
+export interface Step<S> {
+  id: string
+  kind: string
+  title: string
+  plan(state: S): StepPlan
+  /** the state expected after apply, so later steps plan against it in a dry run */
+  project?(state: S, plan: StepPlan): S
+  apply(plan: StepPlan, rt: StepRuntime): Promise<string>
+  /** does this step change anything in Azure? (waits and checks do not) */
+  changes: boolean
+}
+
+export interface StepRecord {
+  id: string
+  kind: string
+  status: StepStatus
+  startedAt?: string
+  endedAt?: string
+  durationMs?: number
+  message: string
+  plan?: StepPlan
+  error?: {code: string; message: string}
+}
+
+export type RunStatus = 'succeeded' | 'failed' | 'refused' | 'not-ready' | 'interrupted' | 'planned' | 'running'
+
+export interface RunMeta {
+  runId: string
+  action: string
+  region?: string
+  /** everything needed to rebuild the steps on resume */
+  options: Record<string, unknown>
+  runbook: string
+  target: {kind: 'azure' | 'sandbox'; stateDir?: string; subscription?: string; cloud?: string}
+  principal: string
+  startedAt: string
+  dryRun: boolean
+  overrides: Array<{guard: string; by: string; reason: string; at: string}>
+  status: RunStatus
+  endedAt?: string
+  attempts: number
+}

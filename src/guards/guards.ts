@@ -1,0 +1,134 @@
+// One predicate per guard: pure functions of (projected) live state. A runbook cannot switch them off; only
+// --override <guard-id> on the command line bypasses one, and the journal records who and why.
+import type {LiveState, RegionState} from '../azure/observe.ts'
+
+export const GUARD_IDS = [
+  'drained-before-teardown',
+  'last-region',
+  'survivor-resolves-local',
+  'no-survivor-dependency',
+  'promote-before-repoint',
+  'replica-healthy',
+] as const
+export type GuardId = (typeof GUARD_IDS)[number]
+
+export interface Verdict {
+  guard: GuardId
+  ok: boolean
+  /** what the guard saw, in live values */
+  observed: string
+  /** what to do when it refuses */
+  remedy?: string
+}
+
+const UNHEALTHY = ['Degraded', 'Stopped', 'Inactive', 'Disabled']
+
+/** Enabled at every steering layer the runbook names, and not reported unhealthy by Traffic Manager. */
+export function isServing(r: RegionState): boolean {
+  const tmOk = !r.trafficManager || (r.trafficManager.status === 'Enabled' && !UNHEALTHY.includes(r.trafficManager.monitorStatus ?? ''))
+  const fdOk = !r.frontDoor || r.frontDoor.enabledState === 'Enabled'
+  return Boolean(r.trafficManager || r.frontDoor) && tmOk && fdOk
+}
+
+/** Disabled at every steering layer in live state. */
+export function isDrained(r: RegionState): boolean {
+  return (!r.trafficManager || r.trafficManager.status === 'Disabled') && (!r.frontDoor || r.frontDoor.enabledState === 'Disabled')
+}
+
+/** The longer of the steering TTL and every TTL of a record involved, plus the connection drain. */
+export function ttlWindowSeconds(state: LiveState, region: string, connectionDrainSeconds: number): {steeringTtl: number; recordTtl: number; drain: number; total: number} {
+  const steeringTtl = state.steering.trafficManager?.ttl ?? 0
+  const own = (state.regions[region]?.endpoints ?? []).flatMap((e) => e.records.map((r) => r.ttl))
+  const survivors = Object.values(state.regions)
+    .filter((r) => r.region !== region)
+    .flatMap((r) => r.names.map((n) => n.ttl ?? 0))
+  const recordTtl = Math.max(0, ...own, ...survivors)
+  return {steeringTtl, recordTtl, drain: connectionDrainSeconds, total: Math.max(steeringTtl, recordTtl) + connectionDrainSeconds}
+}
+
+export function lastRegion(state: LiveState, region: string): Verdict {
+  const others = Object.values(state.regions).filter((r) => r.region !== region && isServing(r)).map((r) => r.region)
+  return {
+    guard: 'last-region',
+    ok: others.length > 0,
+    observed: others.length > 0 ? `still serving besides ${region}: ${others.join(', ')}` : `no region other than ${region} is serving (${describeServing(state)})`,
+    remedy: `Restore another region first ('azfail restore <region>'), or fix its health, before draining ${region}.`,
+  }
+}
+
+function describeServing(state: LiveState): string {
+  return Object.values(state.regions)
+    .map((r) => `${r.region}: TM ${r.trafficManager ? `${r.trafficManager.status}/${r.trafficManager.monitorStatus ?? '?'}` : '-'}, FD ${r.frontDoor?.enabledState ?? '-'}`)
+    .join('; ')
+}
+
+export function drainedBeforeTeardown(state: LiveState, region: string, connectionDrainSeconds: number, now: number): Verdict {
+  const r = state.regions[region]
+  const window = ttlWindowSeconds(state, region, connectionDrainSeconds)
+  const base = {guard: 'drained-before-teardown' as const, remedy: `Drain ${region} first ('azfail drain ${region}') and let the TTL and connection drain pass.`}
+  if (!r || !isDrained(r)) {
+    return {...base, ok: false, observed: `${region} is not disabled at every steering layer: TM ${r?.trafficManager?.status ?? '-'}, FD ${r?.frontDoor?.enabledState ?? '-'}`}
+  }
+  if (!r.drain) return {...base, ok: false, observed: `${region} is disabled but azfail has no record of when it was drained, so the TTL window cannot be proven`, remedy: `Run 'azfail drain ${region}' (it records the drain time and waits out the TTL), then tear down.`}
+  const elapsed = (now - Date.parse(r.drain.drainedAt)) / 1000
+  const ok = elapsed >= window.total
+  return {
+    ...base,
+    ok,
+    observed: `drained at ${r.drain.drainedAt}, ${Math.floor(elapsed)}s ago; needs ${window.total}s (max(steering TTL ${window.steeringTtl}s, record TTL ${window.recordTtl}s) + drain ${window.drain}s)`,
+    ...(ok ? {} : {remedy: `Wait ${Math.ceil(window.total - elapsed)}s more, then tear down.`}),
+  }
+}
+
+export function survivorResolvesLocal(state: LiveState, drained: string[]): Verdict {
+  const bad: string[] = []
+  for (const r of Object.values(state.regions)) {
+    if (drained.includes(r.region)) continue
+    for (const n of r.names) if (!n.ok) bad.push(`${r.region} resolves ${n.name} to ${n.addresses.join(',') || n.outcome}, expected its own ${n.expected}`)
+  }
+  return {
+    guard: 'survivor-resolves-local',
+    ok: bad.length === 0,
+    observed: bad.length === 0 ? 'every survivor resolves each expected name to its own private IP' : bad.join('; '),
+    remedy: "Fix the survivor's private DNS records or zone links before relying on it; 'azfail status' shows every answer.",
+  }
+}
+
+export function noSurvivorDependency(state: LiveState, region: string): Verdict {
+  const ips = new Map<string, string>()
+  for (const e of state.regions[region]?.endpoints ?? []) for (const rec of e.records) for (const ip of rec.ips) ips.set(ip, `${e.name} (${rec.fqdn})`)
+  const deps: string[] = []
+  for (const r of Object.values(state.regions)) {
+    if (r.region === region) continue
+    for (const n of r.names) for (const a of n.addresses) if (ips.has(a)) deps.push(`${r.region} resolves ${n.name} to ${a}, served by ${ips.get(a)}`)
+  }
+  return {
+    guard: 'no-survivor-dependency',
+    ok: deps.length === 0,
+    observed: deps.length === 0 ? `no surviving region resolves a record of ${region}'s endpoints` : deps.join('; '),
+    remedy: 'Give the surviving region its own private endpoint for that dependency (Pattern A), or fail the dependency over, before tearing this one down.',
+  }
+}
+
+export function promoteBeforeRepoint(state: LiveState, targetRegion: string): Verdict {
+  const server = state.data.postgres?.servers.find((s) => s.region === targetRegion)
+  const role = server?.role ?? 'unknown'
+  const ok = role === 'Primary' || role === 'None'
+  return {
+    guard: 'promote-before-repoint',
+    ok,
+    observed: `${server?.name ?? targetRegion} has replication role ${role}${ok ? '' : ' (a read-only replica)'}`,
+    remedy: `Promote it first: 'azfail promote --replica'.`,
+  }
+}
+
+export function replicaHealthy(state: LiveState, replicaRegion: string): Verdict {
+  const server = state.data.postgres?.servers.find((s) => s.region === replicaRegion)
+  const ok = server?.replicationState === 'Active'
+  return {
+    guard: 'replica-healthy',
+    ok,
+    observed: `${server?.name ?? replicaRegion} replication state is ${server?.replicationState ?? 'unknown'}`,
+    remedy: "A planned switchover needs replication 'Active'. Fix replication, or accept data loss with --forced.",
+  }
+}

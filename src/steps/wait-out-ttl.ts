@@ -1,0 +1,56 @@
+// waitOutTtl: wait until the longer of the steering TTL and the TTLs of the records involved, plus the connection
+// drain, has passed since the drain, computed from LIVE TTLs, with a visible countdown. Resumable: the drain time
+// lives in Azure, so a resumed run waits only what is left.
+import {setTimeout as sleep} from 'node:timers/promises'
+import {Interrupted} from '../engine/run.ts'
+import type {StepPlan} from '../engine/types.ts'
+import {ttlWindowSeconds} from '../guards/guards.ts'
+import {type LiveStep, type StepContext, copy} from './context.ts'
+
+export function waitOutTtl(ctx: StepContext, region: string): LiveStep {
+  return {
+    id: 'waitOutTtl',
+    kind: 'waitOutTtl',
+    title: 'Wait out the DNS TTL and the connection drain',
+    changes: false,
+    plan(state): StepPlan {
+      const w = ttlWindowSeconds(state, region, ctx.estate.connectionDrainSeconds)
+      const drainedAt = state.regions[region]?.drain?.drainedAt
+      const why = `max(steering TTL ${w.steeringTtl}s, record TTL ${w.recordTtl}s) + connection drain ${w.drain}s = ${w.total}s`
+      if (!drainedAt) {
+        return {summary: why, changes: [], verdicts: [], problems: [`${region} has no drain record, so there is no time to wait from; drain it first.`]}
+      }
+      const until = Date.parse(drainedAt) + w.total * 1000
+      const left = Math.max(0, Math.ceil((until - ctx.now()) / 1000))
+      return {
+        summary: `wait ${left}s: ${why}`,
+        changes: [],
+        verdicts: [],
+        waitSeconds: left,
+        ...(left === 0 ? {done: `${w.total}s have passed since the drain at ${drainedAt}`} : {}),
+        data: {until, total: w.total},
+      }
+    },
+    project(state, plan) {
+      // Later steps plan as if the wait has passed.
+      const s = copy(state)
+      const r = s.regions[region]
+      if (r.drain) r.drain.drainedAt = new Date(Date.parse(r.drain.drainedAt) - (plan.waitSeconds ?? 0) * 1000).toISOString()
+      return s
+    },
+    async apply(plan, rt) {
+      const until = plan.data!.until as number
+      for (;;) {
+        const left = until - ctx.now()
+        if (left <= 0) break
+        rt.progress(`${Math.ceil(left / 1000)}s left of ${plan.data!.total}s`)
+        try {
+          await sleep(Math.min(1000, left), undefined, {signal: rt.signal})
+        } catch {
+          throw new Interrupted()
+        }
+      }
+      return `waited out ${plan.data!.total}s since the drain`
+    },
+  }
+}
