@@ -26,8 +26,13 @@ export interface TestSandbox {
   stop(): Promise<void>
 }
 
-export async function startTestSandbox(dir = tempDir()): Promise<TestSandbox> {
-  const handle = await startSandbox({stateDir: dir})
+export async function startTestSandbox(dir = tempDir(), options: {publish?: boolean; ttl?: number} = {}): Promise<TestSandbox> {
+  if (options.ttl !== undefined) {
+    const {WorldStore} = await import('../src/sandbox/world.ts')
+    const {demoWorld} = await import('../src/sandbox/estate.ts')
+    new WorldStore(dir, () => demoWorld({ttl: options.ttl}))
+  }
+  const handle = await startSandbox({stateDir: dir, publish: options.publish})
   const c = handle.connection
   const target: AzureTarget = {
     kind: 'sandbox',

@@ -10,8 +10,8 @@ import {DEFAULT_RUNS_DIR} from '../engine/journal.ts'
 import {GUARD_IDS} from '../guards/guards.ts'
 
 export const runFlags = {
-  'dry-run': Flags.boolean({summary: 'Read live state and print the full plan with guard verdicts; change nothing. Exits 4 if a step would refuse or fail.'}),
-  yes: Flags.boolean({char: 'y', summary: 'Do not ask for confirmation (required without a terminal).'}),
+  'dry-run': Flags.boolean({default: false, summary: 'Read live state and print the full plan with guard verdicts; change nothing. Exits 4 if a step would refuse or fail.'}),
+  yes: Flags.boolean({char: 'y', default: false, summary: 'Do not ask for confirmation (required without a terminal).'}),
   override: Flags.string({summary: `Bypass one guard (repeatable); needs --reason. Guards: ${[...GUARD_IDS, 'region-healthy'].join(', ')}.`, multiple: true, default: []}),
   reason: Flags.string({summary: 'Why a guard is overridden; recorded in the journal with who did it.'}),
   'runs-dir': Flags.string({summary: 'Where the journal of runs is kept.', default: DEFAULT_RUNS_DIR}),

@@ -136,11 +136,13 @@ export async function runEngine<S>(o: EngineOptions<S>): Promise<RunReport> {
     throw new RunError('refused', 'NotConfirmed', 'The plan was not confirmed; nothing was changed.', report)
   }
 
-  if (changes.length > 0) await o.lock?.acquire()
+  // A run that changes nothing takes no lock; a resumed run always does, to take over and release its own.
+  const locking = changes.length > 0 || completed.size > 0
+  if (locking) await o.lock?.acquire()
   try {
     return await execute(o, report, completed, finish)
   } finally {
-    if (changes.length > 0) await o.lock?.release().catch(() => {})
+    if (locking) await o.lock?.release().catch(() => {})
   }
 }
 

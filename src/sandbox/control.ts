@@ -1,7 +1,7 @@
 // The sandbox's lifecycle as the CLI sees it: run in the foreground, reset to the demo estate, report status.
 import {existsSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {resolve} from 'node:path'
-import {demoWorld} from './estate.ts'
+import {type DemoOptions, demoWorld} from './estate.ts'
 import {type SandboxConnection, connectionFile, requestLogFile, startSandbox} from './server.ts'
 import {WorldStore} from './world.ts'
 
@@ -35,21 +35,21 @@ export async function runSandboxForeground(stateDir: string, port: number | unde
 }
 
 /** Restores the demo estate and clears the request log, in the running sandbox or in the state dir. */
-export async function resetSandbox(stateDir: string, running: SandboxConnection | undefined): Promise<void> {
+export async function resetSandbox(stateDir: string, running: SandboxConnection | undefined, options: DemoOptions = {}): Promise<void> {
   const dir = resolve(stateDir)
   if (running) {
     const https = await import('node:https')
     await new Promise<void>((done, fail) => {
-      const req = https.request(`${running.controlEndpoint}/reset`, {method: 'POST', ca: readFileSync(running.caCertPath, 'utf8'), headers: {authorization: `Bearer ${running.token}`}}, (res) => {
+      const req = https.request(`${running.controlEndpoint}/reset`, {method: 'POST', ca: readFileSync(running.caCertPath, 'utf8'), headers: {authorization: `Bearer ${running.token}`, 'content-type': 'application/json'}}, (res) => {
         res.resume()
         res.statusCode === 200 ? done() : fail(new Error(`the running sandbox refused the reset: HTTP ${res.statusCode}`))
       })
       req.on('error', fail)
-      req.end()
+      req.end(JSON.stringify(options))
     })
     return
   }
-  new WorldStore(dir, demoWorld).replace(demoWorld())
+  new WorldStore(dir, () => demoWorld(options)).replace(demoWorld(options))
   writeFileSync(requestLogFile(dir), '')
 }
 

@@ -92,6 +92,7 @@ function privateEndpoint(
   targetId: string,
   groupId: string,
   zoneRecords: ZoneRecord[],
+  ttl: number,
 ): ArmResource[] {
   const id = `${rg(`rg-spoke-${region.short}`)}/providers/Microsoft.Network/privateEndpoints/${name}`
   const subnet = `${rg(`rg-spoke-${region.short}`)}/providers/Microsoft.Network/virtualNetworks/vnet-spoke-${region.short}/subnets/snet-pe`
@@ -125,7 +126,7 @@ function privateEndpoint(
           recordType: 'A',
           recordSetName: r.name,
           fqdn: `${r.name}.${r.zoneName}`,
-          ttl: DEMO_RECORD_TTL,
+          ttl,
           ipAddresses: [r.ip],
           provisioningState: 'Succeeded',
         })),
@@ -135,12 +136,12 @@ function privateEndpoint(
   return [pe, group]
 }
 
-function trafficManager(): ArmResource {
+function trafficManager(ttl: number): ArmResource {
   const id = `${rg('rg-global')}/providers/Microsoft.Network/trafficManagerProfiles/tm-app`
   return res(id, 'Microsoft.Network/trafficManagerProfiles', {
     profileStatus: 'Enabled',
     trafficRoutingMethod: 'Performance',
-    dnsConfig: {relativeName: 'tm-app', fqdn: 'tm-app.trafficmanager.net', ttl: DEMO_STEERING_TTL},
+    dnsConfig: {relativeName: 'tm-app', fqdn: 'tm-app.trafficmanager.net', ttl},
     monitorConfig: {
       profileMonitorStatus: 'Online',
       protocol: 'HTTPS',
@@ -290,7 +291,13 @@ function vnet(region: RegionSpec): ArmResource {
   }, {location: region.location})
 }
 
-export function demoWorld(): World {
+export interface DemoOptions {
+  /** one TTL for the steering layer and every private record (default: 10 s, the zone-group default) */
+  ttl?: number
+}
+
+export function demoWorld(options: DemoOptions = {}): World {
+  const ttl = options.ttl ?? DEMO_RECORD_TTL
   const resources: ArmResource[] = []
   const add = (...r: ArmResource[]) => resources.push(...r)
   const [eus2, wus2] = REGIONS
@@ -313,7 +320,7 @@ export function demoWorld(): World {
   }
 
   const A = (zid: string, zname: string, name: string, ip: string) =>
-    recordSet(zid, zname, 'A', name, DEMO_RECORD_TTL, {aRecords: [{ipv4Address: ip}]})
+    recordSet(zid, zname, 'A', name, ttl, {aRecords: [{ipv4Address: ip}]})
   for (const region of REGIONS) {
     const o = region.octet
     const kvZone = zoneId('rg-connectivity-dns', 'privatelink.vaultcore.azure.net')
@@ -328,9 +335,9 @@ export function demoWorld(): World {
     ].map((r) => ({...r, zoneId: cosmosZone, zoneName: 'privatelink.documents.azure.com'}))
     for (const r of [...kvRecords, ...sqlRecords, ...cosmosRecords]) add(A(r.zoneId, r.zoneName, r.name, r.ip))
     add(
-      ...privateEndpoint(region, `pe-kv-app-${region.short}`, `${rg(`rg-data-${region.short}`)}/providers/Microsoft.KeyVault/vaults/kv-app-${region.short}`, 'vault', kvRecords),
-      ...privateEndpoint(region, `pe-sqlfog-${region.short}`, `${rg(`rg-data-${region.short}`)}/providers/Microsoft.Sql/servers/sql-app-${region.short}`, 'sqlServer', sqlRecords),
-      ...privateEndpoint(region, `pe-cosmos-${region.short}`, `${rg('rg-data-eus2')}/providers/Microsoft.DocumentDB/databaseAccounts/cosmos-app`, 'Sql', cosmosRecords),
+      ...privateEndpoint(region, `pe-kv-app-${region.short}`, `${rg(`rg-data-${region.short}`)}/providers/Microsoft.KeyVault/vaults/kv-app-${region.short}`, 'vault', kvRecords, ttl),
+      ...privateEndpoint(region, `pe-sqlfog-${region.short}`, `${rg(`rg-data-${region.short}`)}/providers/Microsoft.Sql/servers/sql-app-${region.short}`, 'sqlServer', sqlRecords, ttl),
+      ...privateEndpoint(region, `pe-cosmos-${region.short}`, `${rg('rg-data-eus2')}/providers/Microsoft.DocumentDB/databaseAccounts/cosmos-app`, 'Sql', cosmosRecords, ttl),
     )
   }
 
@@ -338,12 +345,12 @@ export function demoWorld(): World {
   const pgZoneName = 'private.postgres.database.azure.com'
   const pgZone = zoneId('rg-connectivity-dns', pgZoneName)
   for (const region of REGIONS) add(A(pgZone, pgZoneName, `pg-app-${region.short}`, `10.${region.octet}.5.4`))
-  add(recordSet(pgZone, pgZoneName, 'CNAME', 'prod', DEMO_RECORD_TTL, {cnameRecord: {cname: `pg-app-${eus2.short}.${pgZoneName}`}}))
+  add(recordSet(pgZone, pgZoneName, 'CNAME', 'prod', ttl, {cnameRecord: {cname: `pg-app-${eus2.short}.${pgZoneName}`}}))
   add(postgres(eus2, undefined), postgres(wus2, eus2))
 
   add(sqlServer(eus2), sqlServer(wus2), failoverGroup(eus2, wus2))
   add(cosmos())
-  add(trafficManager(), tmEndpoint(eus2, 1), tmEndpoint(wus2, 2))
+  add(trafficManager(options.ttl ?? DEMO_STEERING_TTL), tmEndpoint(eus2, 1), tmEndpoint(wus2, 2))
   add(...frontDoor())
 
   // Public DNS: each PaaS name CNAMEs to its privatelink alias, as Azure's public zones do.

@@ -176,7 +176,9 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
         return {status: 204}
       }
       if (req.method === 'POST' && sub === 'reset') {
-        store.replace(demoWorld())
+        const {ttl} = body()
+        if (ttl !== undefined && !(Number.isInteger(ttl) && ttl >= 0)) throw new ArmError(400, 'InvalidRequestContent', "'ttl' must be a non-negative integer.")
+        store.replace(demoWorld({ttl}))
         writeFileSync(logFile, '')
         return {status: 200, body: {ok: true}}
       }

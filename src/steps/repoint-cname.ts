@@ -3,6 +3,7 @@
 import {privateFqdn} from '../azure/observe.ts'
 import {repointCname as writeCname} from '../azure/actions.ts'
 import type {StepPlan} from '../engine/types.ts'
+import {StepError} from '../errors.ts'
 import {promoteBeforeRepoint} from '../guards/guards.ts'
 import {type LiveStep, type StepContext, copy} from './context.ts'
 
@@ -41,10 +42,8 @@ export function repointCname(ctx: StepContext, toRegion: string): LiveStep {
       try {
         await writeCname(ctx.estate, ctx.clients, d.target, d.ttl, d.etag)
       } catch (error: any) {
-        if (error.statusCode === 412) {
-          throw Object.assign(new Error(`the CNAME changed since it was read (etag ${d.etag}); nothing was written. Re-run to plan against the new value.`), {code: 'PreconditionFailed'})
-        }
-        throw error
+        if (error.statusCode !== 412) throw error
+        throw new StepError('PreconditionFailed', `The CNAME changed since it was read (etag ${d.etag}); nothing was written. Re-run to plan against its new value.`)
       }
       return `CNAME now points at ${d.target}`
     },

@@ -6,11 +6,12 @@ import {AzfailError} from '../../errors.ts'
 
 export default class SandboxReset extends AzfailCommand {
   static override summary = 'Restore the sandbox to the demo estate and clear its request log.'
-  static override examples = ['<%= config.bin %> sandbox reset --yes', '<%= config.bin %> sandbox reset --dry-run']
+  static override examples = ['<%= config.bin %> sandbox reset --yes', '<%= config.bin %> sandbox reset --ttl 1 --yes   # quick rehearsals: 1 s TTLs', '<%= config.bin %> sandbox reset --dry-run']
 
   static override flags = {
     yes: Flags.boolean({char: 'y', summary: 'Do not ask for confirmation.'}),
     'dry-run': Flags.boolean({summary: 'Show what would be reset; change nothing.'}),
+    ttl: Flags.integer({summary: 'Build the demo estate with this TTL (seconds) for steering and every private record, instead of 10.', min: 0}),
   }
 
   async run(): Promise<{stateDir: string; reset: boolean; dryRun: boolean}> {
@@ -26,7 +27,7 @@ export default class SandboxReset extends AzfailCommand {
     const connection = readConnection(flags['state-dir'])
     const running = connection && (await probeSandbox(connection)) ? connection : undefined
     const {resetSandbox} = await import('../../sandbox/control.ts')
-    await resetSandbox(flags['state-dir'], running)
+    await resetSandbox(flags['state-dir'], running, flags.ttl === undefined ? {} : {ttl: flags.ttl})
     if (!this.jsonEnabled()) this.logToStderr(`sandbox at ${flags['state-dir']} reset to the demo estate${running ? ' (running instance)' : ''}`)
     return {stateDir: flags['state-dir'], reset: true, dryRun: false}
   }

@@ -1,0 +1,107 @@
+// A run killed with SIGKILL at each step boundary and mid-wait is completed by `azfail resume`, with the same final
+// state as an uninterrupted run and no completed write repeated; and a drain rides out throttling and 5xx.
+import assert from 'node:assert/strict'
+import {spawn} from 'node:child_process'
+import {existsSync, readFileSync, readdirSync} from 'node:fs'
+import {join} from 'node:path'
+import {describe, it} from 'node:test'
+import {resolveName, resolverFor} from '../../src/azure/resolve.ts'
+import {BIN, eventually} from '../helpers.ts'
+import {type E2E, FD_ORIGIN, TM_EP, e2e} from './support.ts'
+
+type JournalEvent = {event: string; step?: {id: string; status: string; plan?: {summary: string}}; attempt: number}
+
+function events(t: E2E, runId: string): JournalEvent[] {
+  const file = join(t.work, '.azfail', 'runs', runId, 'journal.jsonl')
+  if (!existsSync(file)) return []
+  return readFileSync(file, 'utf8').split('\n').filter(Boolean).flatMap((l) => {
+    try {
+      return [JSON.parse(l)]
+    } catch {
+      return []
+    }
+  })
+}
+
+/** Starts a drain and SIGKILLs it the moment the journal satisfies `when`; returns the run id. */
+async function drainKilledWhen(t: E2E, when: (e: JournalEvent[]) => boolean, delayMs = 0): Promise<string> {
+  const child = spawn(process.execPath, [BIN, 'drain', 'eus2', '--yes', '--sandbox', '--state-dir', t.sb.dir, '--runbook', t.runbook], {cwd: t.work, env: {...process.env, CI: 'true'}, stdio: 'ignore'})
+  const closed = new Promise((r) => child.once('close', r))
+  const runsDir = join(t.work, '.azfail', 'runs')
+  const runId = await eventually(() => existsSync(runsDir) && readdirSync(runsDir)[0], 15_000)
+  await eventually(() => when(events(t, runId)), 30_000)
+  if (delayMs) await new Promise((r) => setTimeout(r, delayMs))
+  child.kill('SIGKILL')
+  await closed
+  return runId
+}
+
+const finished = (id: string) => (e: JournalEvent[]) => e.some((x) => x.event === 'finished' && x.step?.id === id)
+const started = (id: string) => (e: JournalEvent[]) => e.some((x) => x.event === 'started' && x.step?.id === id)
+
+async function assertDrainedOnce(t: E2E) {
+  const writes = t.sb.requests().filter((r) => r.method !== 'GET' && r.status < 400)
+  const count = (re: RegExp) => writes.filter((w) => re.test(w.path)).length
+  assert.equal(count(TM_EP('eus2')), 1, 'the Traffic Manager endpoint was written once')
+  assert.equal(count(FD_ORIGIN('eus2')), 1, 'the Front Door origin was written once')
+  assert.equal(count(/TXT\/_azfail-drain-eus2$/), 1, 'the drain record was written once')
+  const tm = await t.sb.clients.trafficManager()
+  assert.equal((await tm.endpoints.get('rg-global', 'tm-app', 'AzureEndpoints', 'ep-eus2')).endpointStatus, 'Disabled')
+  const cdn = await t.sb.clients.frontDoor()
+  assert.equal((await cdn.afdOrigins.get('rg-global', 'fd-app', 'og-app', 'origin-eus2')).enabledState, 'Disabled')
+  assert.deepEqual((await resolveName(resolverFor(t.sb.target.resolvers!.wus2), 'kv-app-wus2.vault.azure.net')).addresses, ['10.30.3.7'])
+  const dns = await t.sb.clients.privateDns()
+  await assert.rejects(dns.recordSets.get('rg-connectivity-dns', 'private.postgres.database.azure.com', 'TXT', '_azfail-lock'), (e: any) => e.statusCode === 404, 'the lock is released')
+}
+
+const killPoints: Array<[string, (e: JournalEvent[]) => boolean, number]> = [
+  ['during drainSteering', started('drainSteering'), 0],
+  ['after drainSteering', finished('drainSteering'), 0],
+  ['mid-wait', started('waitOutTtl'), 1200],
+  ['after waitOutTtl', finished('waitOutTtl'), 0],
+]
+
+describe('resume after SIGKILL', () => {
+  for (const [name, when, delay] of killPoints) {
+    it(`completes a drain killed ${name}, repeating no completed write`, async () => {
+      const t = await e2e((text) => text.replace('connectionDrainSeconds: 1', 'connectionDrainSeconds: 3'))
+      try {
+        const runId = await drainKilledWhen(t, when, delay)
+        const {code, out} = await t.json(['resume', runId, '--yes'])
+        assert.equal(code, 0, JSON.stringify(out.error))
+        assert.equal(out.result.runId, runId)
+        assert.deepEqual(out.result.steps.map((s: any) => s.id), ['drainSteering', 'waitOutTtl', 'verifySurvivorResolution'])
+        const last = out.result.steps.at(-1)
+        assert.ok(last.status === 'succeeded' || (last.status === 'skipped' && last.message === 'completed in an earlier attempt'), JSON.stringify(last))
+        await assertDrainedOnce(t)
+        const meta = JSON.parse(readFileSync(join(t.work, '.azfail', 'runs', runId, 'run.json'), 'utf8'))
+        assert.deepEqual([meta.status, meta.attempts], ['succeeded', 2])
+        if (name === 'mid-wait') {
+          const resumedWait = events(t, runId).find((e) => e.attempt === 2 && e.event === 'finished' && e.step?.id === 'waitOutTtl')
+          const left = Number(/wait (\d+)s/.exec(resumedWait?.step?.plan?.summary ?? '')?.[1] ?? 'NaN')
+          assert.ok(left < 4, `the resumed wait is only what was left of the 4 s window (${resumedWait?.step?.plan?.summary})`)
+        }
+      } finally {
+        await t.stop()
+      }
+    })
+  }
+})
+
+describe('faults', () => {
+  it('completes a drain under 20 % throttling (429 + Retry-After) and 20 % 5xx', async () => {
+    const t = await e2e()
+    try {
+      await t.sb.control('POST', 'faults', {kind: 'throttle', path: '.', rate: 0.2, retryAfterSeconds: 1, seed: 11})
+      await t.sb.control('POST', 'faults', {kind: 'error', status: 500, path: '.', rate: 0.2, seed: 23})
+      const {code, out} = await t.json(['drain', 'eus2', '--yes'])
+      assert.equal(code, 0, JSON.stringify(out.error))
+      const statuses = t.sb.requests().map((r) => r.status)
+      assert.ok(statuses.includes(429) && statuses.includes(500), `faults were injected: ${statuses.join(',')}`)
+      await t.sb.control('DELETE', 'faults')
+      await assertDrainedOnce(t)
+    } finally {
+      await t.stop()
+    }
+  })
+})
