@@ -1,58 +1,121 @@
 // npm run bench: speed targets, measured as medians over several runs on this machine, with peak memory.
 // Targets come from the issues; the figures are printed, never asserted in tests.
-import {spawnSync} from 'node:child_process'
-import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {type ChildProcess, spawn, spawnSync} from 'node:child_process'
+import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {generatedEstate} from '../src/sandbox/generate.ts'
 
 const ROOT = join(import.meta.dirname, '..')
 const BIN = join(ROOT, 'bin', 'run.js')
 const RUNS = Number(process.env.BENCH_RUNS ?? 7)
+const DRAIN_RUNS = Number(process.env.BENCH_DRAIN_RUNS ?? 3)
+const env = {...process.env, CI: 'true'}
 
-interface Measure {
+interface Row {
   name: string
   target: string
   medianMs: number
   minMs: number
   maxMs: number
   peakRssMb: number
+  note?: string
 }
 
-/** Runs `node bin/run.js ...args` RUNS times; wall time per run, and the peak RSS the process reported at exit. */
-function measure(name: string, target: string, args: string[], cwd: string): Measure {
-  const times: number[] = []
-  const rss: number[] = []
-  const rssFile = join(cwd, 'rss.txt')
-  for (let i = 0; i < RUNS + 1; i++) {
-    const started = process.hrtime.bigint()
-    const r = spawnSync(process.execPath, [BIN, ...args], {cwd, encoding: 'utf8', env: {...process.env, CI: 'true'}})
-    const ms = Number(process.hrtime.bigint() - started) / 1e6
-    if (r.status !== 0) throw new Error(`${name}: exit ${r.status}\n${r.stderr}`)
-    if (i > 0) times.push(ms) // the first run warms the file cache and the sandbox's certificate
-    // Peak memory in a separate run, measured inside the process so the timing runs carry no probe.
-    if (i === 1) {
-      const p = spawnSync(process.execPath, ['--import', join(ROOT, 'bench', 'rss.mjs'), BIN, ...args], {cwd, env: {...process.env, CI: 'true', AZFAIL_BENCH_RSS: rssFile}})
-      if (p.status !== 0) throw new Error(`${name}: exit ${p.status} under the memory probe`)
-      rss.push(Number(readFileSync(rssFile, 'utf8')))
-    }
-  }
-  times.sort((a, b) => a - b)
-  return {name, target, medianMs: times[Math.floor(times.length / 2)], minMs: times[0], maxMs: times.at(-1)!, peakRssMb: Math.max(...rss) / 1024}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+
+function azfail(args: string[], cwd: string, probeRss?: string) {
+  const pre = probeRss ? ['--import', join(ROOT, 'bench', 'rss.mjs')] : []
+  const started = process.hrtime.bigint()
+  const r = spawnSync(process.execPath, [...pre, BIN, ...args], {cwd, encoding: 'utf8', env: {...env, ...(probeRss ? {AZFAIL_BENCH_RSS: probeRss} : {})}, maxBuffer: 64 << 20})
+  const ms = Number(process.hrtime.bigint() - started) / 1e6
+  if (r.status !== 0 && r.status !== 4) throw new Error(`azfail ${args.join(' ')}: exit ${r.status}\n${r.stderr}`)
+  return {ms, stdout: r.stdout, rssKb: probeRss ? Number(readFileSync(probeRss, 'utf8')) : 0}
 }
+
+/** Median wall time over `runs` (after one warm-up run), and peak RSS from one run under the memory probe. */
+function measure(name: string, target: string, args: string[], cwd: string, runs = RUNS, before?: () => void): Row {
+  const times: number[] = []
+  for (let i = 0; i < runs + 1; i++) {
+    before?.()
+    const {ms} = azfail(args, cwd)
+    if (i > 0) times.push(ms)
+  }
+  before?.()
+  const {rssKb} = azfail(args, cwd, join(cwd, 'rss.txt'))
+  return {name, target, medianMs: median(times), minMs: Math.min(...times), maxMs: Math.max(...times), peakRssMb: rssKb / 1024}
+}
+
+function reset(cwd: string, stateDir: string) {
+  azfail(['sandbox', 'reset', '--yes', '--state-dir', stateDir], cwd)
+}
+
+async function startPublished(stateDir: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [BIN, 'sandbox', 'start', '--state-dir', stateDir], {env, stdio: 'ignore'})
+  for (let i = 0; i < 200 && !existsSync(join(stateDir, 'connection.json')); i++) await new Promise((r) => setTimeout(r, 50))
+  if (!existsSync(join(stateDir, 'connection.json'))) throw new Error('the sandbox did not start')
+  return child
+}
+
+async function stopPublished(child: ChildProcess) {
+  const closed = new Promise((r) => child.once('close', r))
+  child.kill('SIGTERM')
+  await closed
+}
+
+const requestCount = (stateDir: string) => (existsSync(join(stateDir, 'requests.jsonl')) ? readFileSync(join(stateDir, 'requests.jsonl'), 'utf8').split('\n').filter(Boolean).length : 0)
 
 const work = mkdtempSync(join(tmpdir(), 'azfail-bench-'))
+const rows: Row[] = []
+const scale: Array<{estate: string; endpoints: number; names: number; armRequests: number; perEndpoint: number}> = []
 try {
-  const results = [
-    measure('azfail --help (cold start)', '<= 250 ms', ['--help'], work),
-    measure('azfail status --sandbox', '<= 1000 ms', ['status', '--sandbox', '--state-dir', join(work, 'sbx')], work),
-  ]
-  const pad = (s: string, n: number) => s.padEnd(n)
-  console.log(`azfail bench: ${RUNS} runs each, node ${process.version}, ${process.arch}`)
-  console.log(`${pad('measure', 30)} ${pad('median', 10)} ${pad('min..max', 16)} ${pad('peak RSS', 10)} target`)
-  for (const r of results) {
-    console.log(`${pad(r.name, 30)} ${pad(`${r.medianMs.toFixed(0)} ms`, 10)} ${pad(`${r.minMs.toFixed(0)}..${r.maxMs.toFixed(0)} ms`, 16)} ${pad(`${r.peakRssMb.toFixed(0)} MB`, 10)} ${r.target}`)
+  const demo = join(work, 'demo')
+  rows.push(measure('azfail --help (cold start)', '<= 250 ms', ['--help'], work))
+  rows.push(measure('azfail status --sandbox', '<= 1000 ms', ['status', '--sandbox', '--state-dir', demo], work))
+  rows.push(measure('drain eus2 --dry-run (demo)', '<= 1000 ms', ['drain', 'eus2', '--dry-run', '--sandbox', '--state-dir', demo, '--runs-dir', join(work, 'runs')], work))
+
+  // Demo drain: wall time minus the mandatory TTL + drain wait, on a fresh demo estate each run.
+  const overhead: number[] = []
+  for (let i = 0; i < DRAIN_RUNS; i++) {
+    reset(work, demo)
+    const {ms, stdout} = azfail(['drain', 'eus2', '--yes', '--json', '--sandbox', '--state-dir', demo, '--runs-dir', join(work, 'runs')], work)
+    const wait = JSON.parse(stdout).result.steps.find((s: {id: string}) => s.id === 'waitOutTtl').durationMs
+    overhead.push(ms - wait)
   }
-  if (process.env.BENCH_JSON) console.log(JSON.stringify(results))
+  reset(work, demo)
+  const {rssKb: drainRss} = azfail(['drain', 'eus2', '--yes', '--json', '--sandbox', '--state-dir', demo, '--runs-dir', join(work, 'runs')], work, join(work, 'rss.txt'))
+  rows.push({name: 'demo drain overhead (wall - wait)', target: '<= 1000 ms', medianMs: median(overhead), minMs: Math.min(...overhead), maxMs: Math.max(...overhead), peakRssMb: drainRss / 1024, note: `${DRAIN_RUNS} runs`})
+
+  // Generated estates against a separately running sandbox: azfail's own time, memory and ARM requests.
+  for (const [regions, endpoints] of [[5, 10], [10, 25], [20, 50]] as const) {
+    const dir = join(work, `gen-${regions}x${endpoints}`)
+    mkdirSync(dir, {recursive: true})
+    const {world, runbook} = generatedEstate(regions, endpoints)
+    writeFileSync(join(dir, 'state.json'), JSON.stringify(world))
+    writeFileSync(join(dir, 'runbook.yaml'), runbook)
+    const sandbox = await startPublished(dir)
+    try {
+      const args = ['drain', 'r01', '--dry-run', '--sandbox', '--state-dir', dir, '--runbook', join(dir, 'runbook.yaml'), '--runs-dir', join(work, 'runs')]
+      const before = requestCount(dir)
+      azfail(args, work)
+      const armRequests = requestCount(dir) - before
+      scale.push({estate: `${regions}x${endpoints}`, endpoints, names: regions * endpoints, armRequests, perEndpoint: armRequests / endpoints})
+      if (regions === 20) rows.push(measure(`drain --dry-run, ${regions}x${endpoints} estate`, '<= 3000 ms, <= 200 MB', args, work, Math.min(RUNS, 5)))
+    } finally {
+      await stopPublished(sandbox)
+    }
+  }
+
+  const pad = (s: string, n: number) => s.padEnd(n)
+  console.log(`azfail bench: node ${process.version}, ${process.arch}; medians of ${RUNS} runs unless noted`)
+  console.log(`${pad('measure', 40)} ${pad('median', 10)} ${pad('min..max', 16)} ${pad('peak RSS', 10)} target`)
+  for (const r of rows) {
+    console.log(`${pad(r.name, 40)} ${pad(`${r.medianMs.toFixed(0)} ms`, 10)} ${pad(`${r.minMs.toFixed(0)}..${r.maxMs.toFixed(0)} ms`, 16)} ${pad(`${r.peakRssMb.toFixed(0)} MB`, 10)} ${r.target}${r.note ? ` (${r.note})` : ''}`)
+  }
+  console.log('\nARM requests of one drain dry run (one region\'s endpoints are read; every region\'s names are resolved over DNS):')
+  console.log(`${pad('estate', 10)} ${pad('names', 8)} ${pad('ARM requests', 14)} per endpoint of the drained region`)
+  for (const s of scale) console.log(`${pad(s.estate, 10)} ${pad(String(s.names), 8)} ${pad(String(s.armRequests), 14)} ${s.perEndpoint.toFixed(2)}`)
+  if (process.env.BENCH_JSON) console.log(JSON.stringify({rows, scale}))
 } finally {
   rmSync(work, {recursive: true, force: true})
 }

@@ -1,7 +1,7 @@
 // Plan, confirm, lock, execute, journal. The whole plan is computed from live state (each step projecting the state
 // the next one will see) before anything changes; execution re-plans each step against fresh state and acts only on
 // that plan. Every step's record is journaled in a finally. Nothing here knows Azure.
-import {Listr, ProcessOutput} from 'listr2'
+import {Listr, ListrLogger, ProcessOutput} from 'listr2'
 import {AzfailError} from '../errors.ts'
 import type {Journal} from './journal.ts'
 import type {GuardVerdict, RunMeta, RunStatus, Step, StepPlan, StepRecord} from './types.ts'
@@ -148,7 +148,8 @@ export async function runEngine<S>(o: EngineOptions<S>): Promise<RunReport> {
 
 async function execute<S>(o: EngineOptions<S>, report: RunReport, completed: Set<string>, finish: (s: RunStatus) => RunReport): Promise<RunReport> {
   let failure: RunError | undefined
-  const processOutput = new ProcessOutput(process.stderr, process.stderr)
+  // listr2 writes through its renderer's logger: give it one whose "stdout" is stderr, so stdout stays data only.
+  const logger = new ListrLogger({useIcons: o.renderer === 'default', processOutput: new ProcessOutput(process.stderr, process.stderr)})
   const tasks = new Listr(
     o.steps.map((step) => ({
       title: step.title,
@@ -217,8 +218,8 @@ async function execute<S>(o: EngineOptions<S>, report: RunReport, completed: Set
       fallbackRenderer: 'verbose',
       registerSignalListeners: false,
       collectErrors: false,
-      rendererOptions: {collapseSubtasks: false, collapseSkips: false, showSkipMessage: true, persistentOutput: false, timestamp: undefined} as any,
-      processOutput,
+      rendererOptions: {logger, collapseSubtasks: false, collapseSkips: false, showSkipMessage: true},
+      fallbackRendererOptions: {logger},
     } as any,
   )
   try {

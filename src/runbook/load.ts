@@ -99,5 +99,6 @@ function locate(doc: Document, lc: LineCounter, issue: Pick<z.core.$ZodIssue, 'p
   const offset = isNode(node) && node.range ? node.range[0] : 0
   const pos = lc.linePos(offset)
   const field = path.length > 0 ? path.join('.') : '(document)'
-  return {line: pos.line, column: pos.col, field, message: issue.message}
+  const message = /received undefined$/.test(issue.message) ? 'is required but missing' : issue.message
+  return {line: pos.line, column: pos.col, field, message}
 }

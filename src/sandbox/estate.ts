@@ -15,8 +15,8 @@ const sub = `/subscriptions/${DEMO_SUBSCRIPTION}`
 const rg = (name: string) => `${sub}/resourceGroups/${name}`
 export const etag = () => randomUUID()
 
-interface RegionSpec {
-  short: 'eus2' | 'wus2'
+export interface RegionSpec {
+  short: string
   location: string
   displayName: string
   octet: number
@@ -32,7 +32,7 @@ function res(id: string, type: string, properties: Record<string, any>, extra: P
   return {id, name: id.split('/').pop()!, type, properties, ...extra}
 }
 
-function zone(rgName: string, name: string): ArmResource {
+export function zone(rgName: string, name: string): ArmResource {
   return res(`${rg(rgName)}/providers/Microsoft.Network/privateDnsZones/${name}`, 'Microsoft.Network/privateDnsZones', {
     maxNumberOfRecordSets: 25000,
     numberOfRecordSets: 0,
@@ -55,7 +55,7 @@ export function recordSet(zoneId: string, zoneName: string, type: 'A' | 'CNAME' 
   }, {etag: etag()})
 }
 
-function soa(zoneId: string, zoneName: string): ArmResource {
+export function soa(zoneId: string, zoneName: string): ArmResource {
   return recordSet(zoneId, zoneName, 'SOA', '@', 3600, {
     soaRecord: {
       host: 'azureprivatedns.net',
@@ -69,7 +69,7 @@ function soa(zoneId: string, zoneName: string): ArmResource {
   })
 }
 
-function link(zoneId: string, name: string, vnetId: string): ArmResource {
+export function link(zoneId: string, name: string, vnetId: string): ArmResource {
   return res(`${zoneId}/virtualNetworkLinks/${name}`, 'Microsoft.Network/privateDnsZones/virtualNetworkLinks', {
     virtualNetwork: {id: vnetId},
     registrationEnabled: false,
@@ -86,7 +86,7 @@ interface ZoneRecord {
   ip: string
 }
 
-function privateEndpoint(
+export function privateEndpoint(
   region: RegionSpec,
   name: string,
   targetId: string,
@@ -136,7 +136,7 @@ function privateEndpoint(
   return [pe, group]
 }
 
-function trafficManager(ttl: number): ArmResource {
+export function trafficManager(ttl: number): ArmResource {
   const id = `${rg('rg-global')}/providers/Microsoft.Network/trafficManagerProfiles/tm-app`
   return res(id, 'Microsoft.Network/trafficManagerProfiles', {
     profileStatus: 'Enabled',
@@ -157,7 +157,7 @@ function trafficManager(ttl: number): ArmResource {
   }, {location: 'global', tags: {}})
 }
 
-function tmEndpoint(region: RegionSpec, priority: number): ArmResource {
+export function tmEndpoint(region: RegionSpec, priority: number): ArmResource {
   const id = `${rg('rg-global')}/providers/Microsoft.Network/trafficManagerProfiles/tm-app/azureEndpoints/ep-${region.short}`
   return res(id, 'Microsoft.Network/trafficManagerProfiles/azureEndpoints', {
     endpointStatus: 'Enabled',
@@ -171,7 +171,7 @@ function tmEndpoint(region: RegionSpec, priority: number): ArmResource {
   })
 }
 
-function frontDoor(): ArmResource[] {
+export function frontDoor(regions: RegionSpec[] = REGIONS): ArmResource[] {
   const profileId = `${rg('rg-global')}/providers/Microsoft.Cdn/profiles/fd-app`
   const groupId = `${profileId}/originGroups/og-app`
   const profile = res(profileId, 'Microsoft.Cdn/profiles', {
@@ -188,7 +188,7 @@ function frontDoor(): ArmResource[] {
     provisioningState: 'Succeeded',
     deploymentStatus: 'Succeeded',
   })
-  const origins = REGIONS.map((region) =>
+  const origins = regions.map((region) =>
     res(`${groupId}/origins/origin-${region.short}`, 'Microsoft.Cdn/profiles/origingroups/origins', {
       originGroupName: 'og-app',
       hostName: `app-${region.short}.azurewebsites.net`,
@@ -284,7 +284,9 @@ function cosmos(): ArmResource {
   }, {location: 'East US 2', kind: 'GlobalDocumentDB', tags: {}})
 }
 
-function vnet(region: RegionSpec): ArmResource {
+export const vnetId = (r: RegionSpec) => `${rg(`rg-spoke-${r.short}`)}/providers/Microsoft.Network/virtualNetworks/vnet-spoke-${r.short}`
+
+export function vnet(region: RegionSpec): ArmResource {
   return res(`${rg(`rg-spoke-${region.short}`)}/providers/Microsoft.Network/virtualNetworks/vnet-spoke-${region.short}`, 'Microsoft.Network/virtualNetworks', {
     addressSpace: {addressPrefixes: [`10.${region.octet}.0.0/16`]},
     provisioningState: 'Succeeded',
@@ -303,7 +305,6 @@ export function demoWorld(options: DemoOptions = {}): World {
   const [eus2, wus2] = REGIONS
 
   for (const region of REGIONS) add(vnet(region))
-  const vnetId = (r: RegionSpec) => `${rg(`rg-spoke-${r.short}`)}/providers/Microsoft.Network/virtualNetworks/vnet-spoke-${r.short}`
 
   // Global zones, linked to every region's spoke (seed 000, step 1).
   const globalZones = ['privatelink.vaultcore.azure.net', 'privatelink.database.windows.net', 'private.postgres.database.azure.com']
@@ -351,7 +352,7 @@ export function demoWorld(options: DemoOptions = {}): World {
   add(sqlServer(eus2), sqlServer(wus2), failoverGroup(eus2, wus2))
   add(cosmos())
   add(trafficManager(options.ttl ?? DEMO_STEERING_TTL), tmEndpoint(eus2, 1), tmEndpoint(wus2, 2))
-  add(...frontDoor())
+  add(...frontDoor(REGIONS))
 
   // Public DNS: each PaaS name CNAMEs to its privatelink alias, as Azure's public zones do.
   const publicDns: Record<string, PublicRecord> = {}
@@ -365,26 +366,32 @@ export function demoWorld(options: DemoOptions = {}): World {
   }
   cname('cosmos-app.documents.azure.com', 'cosmos-app.privatelink.documents.azure.com')
 
-  const byId: World['resources'] = {}
-  for (const r of resources) byId[key(r.id)] = r
-  for (const z of Object.values(byId).filter((r) => r.type === 'Microsoft.Network/privateDnsZones')) {
-    const prefix = key(z.id) + '/'
-    const kids = Object.values(byId).filter((r) => key(r.id).startsWith(prefix))
-    z.properties.numberOfRecordSets = kids.filter((r) => !r.type.endsWith('virtualNetworkLinks')).length
-    z.properties.numberOfVirtualNetworkLinks = kids.filter((r) => r.type.endsWith('virtualNetworkLinks')).length
-  }
-
   return {
     version: 1,
     tenantId: DEMO_TENANT,
     subscriptionId: DEMO_SUBSCRIPTION,
     settings: {lroMs: 400, lroRetryAfterSeconds: 1},
     regions: Object.fromEntries(
-      REGIONS.map((r) => [r.short, {location: r.location, displayName: r.displayName, resolverAddress: r.resolverAddress, virtualNetworks: [vnetId(r)]}]),
+      REGIONS.map((r) => [r.short, regionInfo(r)]),
     ),
-    resources: byId,
+    resources: indexResources(resources),
     operations: {},
     publicDns,
     faults: [],
   }
+}
+
+export const regionInfo = (r: RegionSpec) => ({location: r.location, displayName: r.displayName, resolverAddress: r.resolverAddress, virtualNetworks: [vnetId(r)]})
+
+/** Resources by lower-cased id, with each zone's record-set and link counts filled in. */
+export function indexResources(resources: ArmResource[]): World['resources'] {
+  const byId: World['resources'] = {}
+  for (const r of resources) byId[key(r.id)] = r
+  for (const z of resources.filter((r) => r.type === 'Microsoft.Network/privateDnsZones')) {
+    const prefix = key(z.id) + '/'
+    const kids = resources.filter((r) => key(r.id).startsWith(prefix))
+    z.properties.numberOfRecordSets = kids.filter((r) => !r.type.endsWith('virtualNetworkLinks')).length
+    z.properties.numberOfVirtualNetworkLinks = kids.filter((r) => r.type.endsWith('virtualNetworkLinks')).length
+  }
+  return byId
 }

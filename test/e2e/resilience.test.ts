@@ -28,7 +28,7 @@ async function drainKilledWhen(t: E2E, when: (e: JournalEvent[]) => boolean, del
   const child = spawn(process.execPath, [BIN, 'drain', 'eus2', '--yes', '--sandbox', '--state-dir', t.sb.dir, '--runbook', t.runbook], {cwd: t.work, env: {...process.env, CI: 'true'}, stdio: 'ignore'})
   const closed = new Promise((r) => child.once('close', r))
   const runsDir = join(t.work, '.azfail', 'runs')
-  const runId = await eventually(() => existsSync(runsDir) && readdirSync(runsDir)[0], 15_000)
+  const runId = (await eventually(() => existsSync(runsDir) && readdirSync(runsDir)[0], 15_000)) as string
   await eventually(() => when(events(t, runId)), 30_000)
   if (delayMs) await new Promise((r) => setTimeout(r, delayMs))
   child.kill('SIGKILL')

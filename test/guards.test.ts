@@ -1,0 +1,86 @@
+// The guards are pure functions of live state: each one refuses exactly when the contract says.
+import assert from 'node:assert/strict'
+import {describe, it} from 'node:test'
+import type {LiveState, RegionState} from '../src/azure/observe.ts'
+import {drainedBeforeTeardown, lastRegion, noSurvivorDependency, promoteBeforeRepoint, replicaHealthy, survivorResolvesLocal, ttlWindowSeconds} from '../src/guards/guards.ts'
+
+function region(name: string, o: Partial<RegionState> = {}): RegionState {
+  return {
+    region: name,
+    resolver: '127.0.0.1:53',
+    serving: true,
+    trafficManager: {name: `ep-${name}`, status: 'Enabled', monitorStatus: 'Online'},
+    frontDoor: {name: `origin-${name}`, enabledState: 'Enabled'},
+    names: [],
+    ...o,
+  }
+}
+
+function state(regions: RegionState[], o: Partial<LiveState> = {}): LiveState {
+  return {observedAt: '', target: 'sandbox', steering: {trafficManager: {profile: 'tm', ttl: 30}}, regions: Object.fromEntries(regions.map((r) => [r.region, r])), data: {}, ...o}
+}
+
+const drained = (name: string, drainedAt?: string) =>
+  region(name, {serving: false, trafficManager: {name: `ep-${name}`, status: 'Disabled', monitorStatus: 'Disabled'}, frontDoor: {name: `origin-${name}`, enabledState: 'Disabled'}, ...(drainedAt ? {drain: {drainedAt}} : {})})
+
+describe('guards', () => {
+  it('last-region refuses when no other region serves, counting a degraded endpoint as not serving', () => {
+    assert.equal(lastRegion(state([region('a'), region('b')]), 'a').ok, true)
+    assert.equal(lastRegion(state([region('a'), drained('b')]), 'a').ok, false)
+    const degraded = region('b', {trafficManager: {name: 'ep-b', status: 'Enabled', monitorStatus: 'Degraded'}})
+    assert.equal(lastRegion(state([region('a'), degraded]), 'a').ok, false)
+  })
+
+  it('drained-before-teardown needs every steering layer disabled and the TTL window passed since the drain', () => {
+    const now = Date.parse('2026-01-01T00:01:00Z')
+    const half = drained('a', '2026-01-01T00:00:00Z')
+    half.frontDoor!.enabledState = 'Enabled'
+    assert.equal(drainedBeforeTeardown(state([half, region('b')]), 'a', 10, now).ok, false, 'Front Door still sends traffic')
+    assert.equal(drainedBeforeTeardown(state([drained('a'), region('b')]), 'a', 10, now).ok, false, 'no drain time recorded')
+    const s = state([drained('a', '2026-01-01T00:00:30Z'), region('b')])
+    const early = drainedBeforeTeardown(s, 'a', 10, now)
+    assert.equal(early.ok, false, '30 s since the drain < 30 s TTL + 10 s drain')
+    assert.match(early.observed, /needs 40s \(max\(steering TTL 30s, record TTL 0s\) \+ drain 10s\)/)
+    assert.equal(drainedBeforeTeardown(s, 'a', 10, now + 10_000).ok, true)
+  })
+
+  it('takes the longer of the steering TTL and the record TTLs', () => {
+    const a = drained('a', '2026-01-01T00:00:00Z')
+    a.endpoints = [{resourceGroup: 'rg', name: 'pe', exists: true, records: [{zoneId: 'z', recordType: 'A', recordSetName: 'x', fqdn: 'x.z', ttl: 300, ips: ['10.0.0.1']}]}]
+    assert.deepEqual(ttlWindowSeconds(state([a, region('b')]), 'a', 5), {steeringTtl: 30, recordTtl: 300, drain: 5, total: 305})
+  })
+
+  it('survivor-resolves-local fails on the drained region\'s IP, no answer, or a stale record', () => {
+    const ok = {name: 'kv-b', addresses: ['10.2.0.1'], outcome: 'NOERROR', expected: '10.2.0.1', ok: true}
+    assert.equal(survivorResolvesLocal(state([region('a'), region('b', {names: [ok]})]), ['a']).ok, true)
+    const wrong = {...ok, addresses: ['10.1.0.1'], ok: false}
+    const none = {...ok, addresses: [], outcome: 'NXDOMAIN', ok: false}
+    for (const n of [wrong, none]) assert.equal(survivorResolvesLocal(state([region('a'), region('b', {names: [n]})]), ['a']).ok, false)
+    assert.equal(survivorResolvesLocal(state([region('a', {names: [none]}), region('b', {names: [ok]})]), ['a']).ok, true, 'the drained region is not a survivor')
+  })
+
+  it('no-survivor-dependency refuses when a survivor resolves one of the region\'s endpoint records (Pattern B)', () => {
+    const a = drained('a', '2026-01-01T00:00:00Z')
+    a.endpoints = [{resourceGroup: 'rg', name: 'pe-sql-a', exists: true, records: [{zoneId: 'z', recordType: 'A', recordSetName: 'sql', fqdn: 'sql.z', ttl: 10, ips: ['10.1.0.9']}]}]
+    const b = region('b', {names: [{name: 'sql-primary', addresses: ['10.1.0.9'], outcome: 'NOERROR', expected: '10.1.0.9', ok: true}]})
+    const v = noSurvivorDependency(state([a, b]), 'a')
+    assert.equal(v.ok, false)
+    assert.match(v.observed, /b resolves sql-primary to 10\.1\.0\.9, served by pe-sql-a/)
+    b.names[0].addresses = ['10.2.0.9']
+    assert.equal(noSurvivorDependency(state([a, b]), 'a').ok, true)
+  })
+
+  it('promote-before-repoint and replica-healthy read the live roles', () => {
+    const s = state([region('a'), region('b')], {
+      data: {postgres: {servers: [
+        {region: 'a', name: 'pg-a', resourceGroup: 'rg', role: 'Primary'},
+        {region: 'b', name: 'pg-b', resourceGroup: 'rg', role: 'GeoAsyncReplica', replicationState: 'Catchup'},
+      ]}},
+    })
+    assert.equal(promoteBeforeRepoint(s, 'b').ok, false)
+    assert.equal(promoteBeforeRepoint(s, 'a').ok, true)
+    assert.equal(replicaHealthy(s, 'b').ok, false)
+    s.data.postgres!.servers[1].replicationState = 'Active'
+    assert.equal(replicaHealthy(s, 'b').ok, true)
+  })
+})
