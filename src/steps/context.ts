@@ -1,7 +1,7 @@
 // What every step kind gets: the estate from the runbook, the SDK clients, and a clock.
 import type {Clients} from '../azure/clients.ts'
 import type {LiveState} from '../azure/observe.ts'
-import type {Step} from '../engine/types.ts'
+import type {Step, StepRuntime} from '../engine/types.ts'
 import type {Estate} from '../runbook/schema.ts'
 
 export interface StepContext {
@@ -18,3 +18,5 @@ export type LiveStep = Step<LiveState>
 
 /** A deep copy to project changes onto without touching the observed state. */
 export const copy = (s: LiveState): LiveState => structuredClone(s)
+
+export type {StepRuntime}

@@ -1,9 +1,9 @@
 // enableSteering (restore): re-enable the region at every steering layer, after checking that it is healthy: its
 // private endpoints exist and its own resolver answers its own private IPs.
-import {setFrontDoorOrigin, setTrafficManagerEndpoint} from '../azure/actions.ts'
 import {clearDrainRecord} from '../azure/state-records.ts'
-import type {Change, GuardVerdict, StepPlan} from '../engine/types.ts'
+import type {GuardVerdict, StepPlan} from '../engine/types.ts'
 import {type LiveStep, type StepContext, copy} from './context.ts'
+import {applySteering, planSteering, projectSteering} from './steering.ts'
 
 export function regionHealthy(state: Parameters<LiveStep['plan']>[0], region: string): GuardVerdict {
   const r = state.regions[region]
@@ -27,36 +27,26 @@ export function enableSteering(ctx: StepContext, region: string): LiveStep {
     changes: true,
     plan(state): StepPlan {
       const r = state.regions[region]
-      const changes: Change[] = []
-      if (r.trafficManager && r.trafficManager.status !== 'Enabled') changes.push({what: `Traffic Manager endpoint ${r.trafficManager.name}`, from: r.trafficManager.status, to: 'Enabled'})
-      if (r.frontDoor && r.frontDoor.enabledState !== 'Enabled') changes.push({what: `Front Door origin ${r.frontDoor.name}`, from: r.frontDoor.enabledState, to: 'Enabled'})
+      const steering = planSteering(state, region, 'Enabled')
+      const changes = [...steering.changes]
       if (r.drain) changes.push({what: `drain record for ${region}`, from: r.drain.drainedAt, to: 'removed'})
-      if (changes.length === 0) return {summary: 'nothing to change', changes, verdicts: [], done: `${region} is enabled at every steering layer`}
+      if (changes.length === 0 && steering.problems.length === 0) return {summary: 'nothing to change', changes, verdicts: [], done: `${region} is enabled at every steering layer`}
       return {
         summary: changes.map((c) => `${c.what}: ${c.from} -> ${c.to}`).join('; '),
         changes,
         verdicts: [regionHealthy(state, region)],
-        data: {trafficManager: changes.some((c) => c.what.startsWith('Traffic')), frontDoor: changes.some((c) => c.what.startsWith('Front')), record: Boolean(r.drain)},
+        ...(steering.problems.length > 0 ? {problems: steering.problems} : {}),
+        data: {trafficManager: steering.trafficManager, frontDoor: steering.frontDoor, record: Boolean(r.drain)},
       }
     },
     project(state) {
       const s = copy(state)
-      const r = s.regions[region]
-      if (r.trafficManager) Object.assign(r.trafficManager, {status: 'Enabled', monitorStatus: 'Online'})
-      if (r.frontDoor) r.frontDoor.enabledState = 'Enabled'
-      r.serving = true
-      delete r.drain
+      projectSteering(s, region, 'Enabled')
+      delete s.regions[region].drain
       return s
     },
     async apply(plan, rt) {
-      if (plan.data?.trafficManager) {
-        rt.progress('enabling the Traffic Manager endpoint')
-        await setTrafficManagerEndpoint(ctx.estate, ctx.clients, region, 'Enabled')
-      }
-      if (plan.data?.frontDoor) {
-        rt.progress('enabling the Front Door origin (long-running)')
-        await setFrontDoorOrigin(ctx.estate, ctx.clients, region, 'Enabled')
-      }
+      await applySteering(ctx, region, 'Enabled', plan.data ?? {}, rt)
       if (plan.data?.record) await clearDrainRecord(ctx.estate, ctx.clients, region)
       return `${region} is serving again`
     },

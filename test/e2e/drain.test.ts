@@ -206,3 +206,31 @@ describe('restore', () => {
     await dns.recordSets.delete('rg-connectivity-dns', 'private.postgres.database.azure.com', 'TXT', '_azfail-lock')
   })
 })
+
+describe('runbook actions', () => {
+  it('runs a manualAction the runbook adds; --yes acknowledges it and says so in warnings and the journal', async () => {
+    const t = await e2e((text) => `${text}actions:\n  drain:\n    - drainSteering\n    - waitOutTtl\n    - verifySurvivorResolution\n    - manualAction: Point the on-premises conditional forwarders at wus2's inbound endpoint\n`)
+    try {
+      const {code, out} = await t.json(['drain', 'eus2', '--yes'])
+      assert.equal(code, 0, JSON.stringify(out.error))
+      assert.deepEqual(out.result.steps.map((s: any) => [s.id, s.kind, s.status]).at(-1), ['manualAction1', 'manualAction', 'succeeded'])
+      assert.match(out.result.steps.at(-1).message, /confirmed: Point the on-premises conditional forwarders/)
+      assert.match(out.warnings[0], /acknowledged by --yes, not by a person/)
+      const dry = await t.azfail(['drain', 'eus2', '--dry-run'])
+      assert.match(dry.stdout, /manualAction1 \[planned\] the operator confirms: Point the on-premises/)
+    } finally {
+      await t.stop()
+    }
+  })
+
+  it('rejects an unknown step kind in the runbook with its line', async () => {
+    const t = await e2e((text) => `${text}actions:\n  drain:\n    - drainSteering\n    - deleteEverything\n`)
+    try {
+      const r = await t.azfail(['drain', 'eus2', '--dry-run'])
+      assert.equal(r.code, 2)
+      assert.match(r.stderr, /azfail\.yaml:\d+:\d+ actions\.drain\.1: /)
+    } finally {
+      await t.stop()
+    }
+  })
+})
