@@ -313,3 +313,27 @@ async function observeCname(estate: Estate, clients: Clients): Promise<LiveState
     throw error
   }
 }
+
+export interface ZoneARecord {
+  zoneId: string
+  zone: string
+  name: string
+  ips: string[]
+}
+
+/** The A record sets of the private DNS zones with these ids (one paged list per zone). */
+export async function listZoneARecords(clients: Clients, zoneIds: string[]): Promise<ZoneARecord[]> {
+  const dns = await clients.privateDns()
+  const out: ZoneARecord[] = []
+  await Promise.all(
+    [...new Set(zoneIds.map((z) => z.toLowerCase()))].map(async (lower) => {
+      const zoneId = zoneIds.find((z) => z.toLowerCase() === lower)!
+      const m = /\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Network\/privateDnsZones\/([^/]+)$/i.exec(zoneId)
+      if (!m) return
+      for await (const rs of dns.recordSets.listByType(m[1], m[2], 'A')) {
+        out.push({zoneId, zone: m[2], name: rs.name ?? '', ips: (rs.aRecords ?? []).map((a) => a.ipv4Address ?? '')})
+      }
+    }),
+  )
+  return out
+}

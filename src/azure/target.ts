@@ -123,3 +123,19 @@ export async function azureTarget(options: {subscription?: string; cloud?: Cloud
     close: async () => {},
   }
 }
+
+/** Calls a sandbox's control endpoint (faults, mutations); only sandbox targets have one. */
+export async function sandboxControl(target: AzureTarget, method: string, path: string, body?: unknown): Promise<any> {
+  if (!target.controlEndpoint) throw new Error('this target has no sandbox control endpoint')
+  const https = await import('node:https')
+  const token = (await target.credential.getToken(''))?.token
+  return new Promise((resolve, reject) => {
+    const req = https.request(`${target.controlEndpoint}/${path}`, {method, ca: target.ca, headers: {authorization: `Bearer ${token}`, 'content-type': 'application/json'}}, (res) => {
+      let text = ''
+      res.on('data', (d) => (text += d))
+      res.on('end', () => ((res.statusCode ?? 500) < 300 ? resolve(text ? JSON.parse(text) : undefined) : reject(new Error(`sandbox control ${method} ${path}: HTTP ${res.statusCode} ${text}`))))
+    })
+    req.on('error', reject)
+    req.end(body === undefined ? undefined : JSON.stringify(body))
+  })
+}

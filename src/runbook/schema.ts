@@ -106,6 +106,10 @@ export const Runbook = z.strictObject({
   name: name.describe('a short name for the estate'),
   estate: Estate,
   actions: Actions.default({}),
+  rto: z
+    .union([z.number().int().positive(), z.string().regex(/^\d+(s|m|h)$/, "a duration such as 900, '90s', '15m' or '1h'")])
+    .optional()
+    .describe('recovery-time objective: how long a full failover may take; game-day practice runs are measured against it'),
 })
 
 export type Runbook = z.infer<typeof Runbook>
@@ -113,6 +117,14 @@ export type Estate = z.infer<typeof Estate>
 export type ResourceRef = z.infer<typeof ResourceRef>
 export type StepSpec = z.infer<typeof StepSpec>
 export type ActionName = keyof z.infer<typeof Actions>
+
+/** The RTO in seconds. */
+export function rtoSeconds(rto: Runbook['rto']): number | undefined {
+  if (rto === undefined) return undefined
+  if (typeof rto === 'number') return rto
+  const n = Number(rto.slice(0, -1))
+  return n * {s: 1, m: 60, h: 3600}[rto.at(-1) as 's' | 'm' | 'h']!
+}
 
 export function runbookJsonSchema(): Record<string, unknown> {
   return {

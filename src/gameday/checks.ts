@@ -1,0 +1,193 @@
+// Readiness checks for a game day: read-only, over live state. Every check says what it observed, what it expected,
+// and what to do; a failed check means the estate is not safe to fail over today.
+import type {LiveState, ZoneARecord} from '../azure/observe.ts'
+import {planAll} from '../engine/run.ts'
+import {type Finding, liveFindings, staticFindings, MAX_TTL} from '../guards/topology.ts'
+import type {Estate} from '../runbook/schema.ts'
+import type {Action} from '../steps/actions.ts'
+import type {LiveStep} from '../steps/context.ts'
+
+export interface Check {
+  id: string
+  category: 'resolution' | 'topology' | 'plan' | 'records' | 'data' | 'steering' | 'practice' | 'rto'
+  title: string
+  status: 'passed' | 'failed' | 'warning' | 'skipped'
+  region?: string
+  observed: string
+  expected: string
+  remedy?: string
+  runbook?: string
+}
+
+export interface PlannedAction {
+  action: Action
+  region?: string
+  steps: LiveStep[]
+}
+
+const ok = (c: Omit<Check, 'status'>): Check => ({...c, status: 'passed'})
+
+export function readinessChecks(estate: Estate, state: LiveState, plans: PlannedAction[], zoneRecords: ZoneARecord[], regions: string[]): Check[] {
+  return [
+    ...resolutionChecks(state, regions),
+    ...steeringChecks(state, regions),
+    ...topologyChecks(estate, state),
+    ...planChecks(state, plans),
+    ...staleRecordChecks(state, zoneRecords),
+    ...dataChecks(state),
+  ]
+}
+
+function resolutionChecks(state: LiveState, regions: string[]): Check[] {
+  return regions.flatMap((region) =>
+    state.regions[region].names.map((n) => ({
+      id: `resolution/${region}/${n.name}`,
+      category: 'resolution' as const,
+      title: `${region} resolves ${n.name} to its own private IP`,
+      region,
+      status: n.ok ? ('passed' as const) : ('failed' as const),
+      observed: n.addresses.length > 0 ? `${n.addresses.join(', ')} (TTL ${n.ttl}s)` : n.outcome,
+      expected: n.expected,
+      ...(n.ok ? {} : {remedy: `Fix ${n.name} in the private zone linked to ${region}'s network: it must answer ${region}'s own endpoint IP ${n.expected}.`}),
+    })),
+  )
+}
+
+function steeringChecks(state: LiveState, regions: string[]): Check[] {
+  const out: Check[] = []
+  for (const region of regions) {
+    const r = state.regions[region]
+    if (r.trafficManager) {
+      const {name, status, monitorStatus} = r.trafficManager
+      const healthy = status === 'Enabled' && monitorStatus === 'Online'
+      out.push({
+        id: `steering/${region}/traffic-manager`,
+        category: 'steering',
+        title: `Traffic Manager endpoint ${name} is enabled and Online`,
+        region,
+        status: healthy ? 'passed' : status === 'Disabled' ? 'warning' : 'failed',
+        observed: `${status} / monitor ${monitorStatus ?? 'unknown'}`,
+        expected: 'Enabled / monitor Online',
+        ...(healthy ? {} : {remedy: status === 'Disabled' ? `${region} is drained; 'azfail restore ${region}' when it should serve again.` : `Investigate the endpoint's health probe (${monitorStatus}).`}),
+      })
+    }
+    if (r.frontDoor) {
+      const {name, enabledState, provisioningState} = r.frontDoor
+      const healthy = enabledState === 'Enabled' && (provisioningState ?? 'Succeeded') === 'Succeeded'
+      out.push({
+        id: `steering/${region}/front-door`,
+        category: 'steering',
+        title: `Front Door origin ${name} is enabled and provisioned`,
+        region,
+        status: healthy ? 'passed' : enabledState === 'Disabled' ? 'warning' : 'failed',
+        observed: `${enabledState} / ${provisioningState ?? 'unknown'}`,
+        expected: 'Enabled / Succeeded',
+        ...(healthy ? {} : {remedy: `Check the origin's health probes and provisioning in Front Door.`}),
+      })
+    }
+  }
+  return out
+}
+
+function findingCheck(f: Finding): Check {
+  return {
+    id: `topology/${f.rule}${f.region ? `/${f.region}` : ''}/${f.observed.replace(/\W+/g, '-').slice(0, 60)}`,
+    category: 'topology',
+    title: f.rule,
+    ...(f.region ? {region: f.region} : {}),
+    status: f.severity === 'error' ? 'failed' : 'warning',
+    observed: f.observed,
+    expected: f.expected,
+    remedy: f.remedy,
+  }
+}
+
+function topologyChecks(estate: Estate, state: LiveState): Check[] {
+  const findings = [...staticFindings(estate), ...liveFindings(estate, state)]
+  const out = findings.map(findingCheck)
+  if (state.steering.trafficManager && !findings.some((f) => f.rule === 'steering-ttl')) {
+    out.push(ok({id: 'topology/steering-ttl', category: 'topology', title: 'steering-ttl', observed: `Traffic Manager TTL ${state.steering.trafficManager.ttl}s`, expected: `at most ${MAX_TTL}s`}))
+  }
+  if (state.cname?.ttl !== undefined && !findings.some((f) => f.rule === 'cname-ttl')) {
+    out.push(ok({id: 'topology/cname-ttl', category: 'topology', title: 'cname-ttl', observed: `CNAME ${state.cname.fqdn} TTL ${state.cname.ttl}s`, expected: `at most ${MAX_TTL}s`}))
+  }
+  if (!findings.some((f) => f.rule === 'cross-region-dependency')) {
+    out.push(ok({id: 'topology/cross-region-dependency', category: 'topology', title: 'cross-region-dependency', observed: 'every region resolves its names through its own endpoints (or a declared exception)', expected: 'no undeclared Pattern-B dependency'}))
+  }
+  return out
+}
+
+/** Each action's dry-run plan against live state: a refusal or a failed precondition is a failed check. */
+function planChecks(state: LiveState, plans: PlannedAction[]): Check[] {
+  return plans.map(({action, region, steps}) => {
+    const label = `${action}${region ? ` ${region}` : ''}`
+    const records = planAll(steps, state, new Set(), new Set())
+    const refused = records.filter((r) => r.status === 'refused')
+    const problems = records.flatMap((r) => r.plan?.problems ?? [])
+    const verdict = refused[0]?.plan?.verdicts.find((v) => !v.ok)
+    return {
+      id: `plan/${action}${region ? `/${region}` : ''}`,
+      category: 'plan' as const,
+      title: `a dry run of ${label} passes its guards`,
+      ...(region ? {region} : {}),
+      status: refused.length > 0 || problems.length > 0 ? ('failed' as const) : ('passed' as const),
+      observed: refused.length > 0 ? `${refused[0].id}: ${refused[0].message}` : problems.length > 0 ? problems.join(' ') : records.map((r) => `${r.id}: ${r.status}`).join(', '),
+      expected: 'every step planned or already done, no guard refusing',
+      ...(verdict?.remedy ? {remedy: verdict.remedy} : problems.length > 0 ? {remedy: 'Fix the runbook or the resources it names.'} : {}),
+    }
+  })
+}
+
+/** A record in a zone-group zone that no zone group wrote is never reaped with its endpoint: a stale answer waiting to happen. */
+function staleRecordChecks(state: LiveState, zoneRecords: ZoneARecord[]): Check[] {
+  const written = new Set<string>()
+  for (const r of Object.values(state.regions)) {
+    for (const e of r.endpoints ?? []) for (const rec of e.records) for (const ip of rec.ips) written.add(`${rec.zoneId.toLowerCase()}|${rec.recordSetName.toLowerCase()}|${ip}`)
+  }
+  const stale = zoneRecords.flatMap((z) => z.ips.filter((ip) => !written.has(`${z.zoneId.toLowerCase()}|${z.name.toLowerCase()}|${ip}`)).map((ip) => ({...z, ip})))
+  if (stale.length === 0) {
+    return [ok({id: 'records/zone-group-owned', category: 'records', title: 'every record in the endpoints\' zones was written by a zone group', observed: `${zoneRecords.length} A record sets checked`, expected: 'no hand-written A records'})]
+  }
+  return stale.map((s) => ({
+    id: `records/stale/${s.zone}/${s.name}/${s.ip}`,
+    category: 'records' as const,
+    title: `${s.name}.${s.zone} is owned by a zone group`,
+    status: 'failed' as const,
+    observed: `${s.name}.${s.zone} A ${s.ip} was not written by any private endpoint's zone group`,
+    expected: 'only the addresses the endpoints\' zone groups wrote, so records disappear with their endpoint',
+    remedy: 'Delete the hand-written address and let the endpoint\'s private DNS zone group own the record.',
+  }))
+}
+
+function dataChecks(state: LiveState): Check[] {
+  const out: Check[] = []
+  for (const s of state.data.postgres?.servers ?? []) {
+    if (s.role !== 'AsyncReplica' && s.role !== 'GeoAsyncReplica') continue
+    const healthy = s.replicationState === 'Active'
+    out.push({
+      id: `data/postgres/${s.name}`,
+      category: 'data',
+      title: `PostgreSQL replica ${s.name} replicates`,
+      region: s.region,
+      status: healthy ? 'passed' : 'failed',
+      observed: `replication state ${s.replicationState ?? 'unknown'}`,
+      expected: 'Active',
+      ...(healthy ? {} : {remedy: 'Repair replication (or recreate the replica); until then only a forced promotion, with data loss, is possible.'}),
+    })
+  }
+  const fog = state.data.sqlFailoverGroup
+  if (fog) {
+    const secondary = fog.servers.find((s) => s.role === 'Secondary')
+    const healthy = Boolean(fog.primaryRegion && secondary) && ['CATCH_UP', 'SEEDING'].includes(fog.replicationState ?? '')
+    out.push({
+      id: `data/sql/${fog.name}`,
+      category: 'data',
+      title: `SQL failover group ${fog.name} has a replicating partner`,
+      status: healthy ? 'passed' : 'failed',
+      observed: `primary ${fog.primaryRegion ?? 'none'}, secondary ${secondary?.region ?? 'none'}, replication ${fog.replicationState ?? 'unknown'}`,
+      expected: 'a Primary and a Secondary, replication CATCH_UP',
+      ...(healthy ? {} : {remedy: 'Check the partner server and the group\'s replication in the portal.'}),
+    })
+  }
+  return out
+}

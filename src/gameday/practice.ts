@@ -1,0 +1,215 @@
+// Practice mode: drain -> promote -> restore -> failback, end to end, against a copy of the sandbox, optionally under
+// a fault scenario, each scenario with the outcome it must have. Runs through the same runner as the CLI.
+import {cpSync, existsSync, mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {createClients} from '../azure/clients.ts'
+import {observeEstate} from '../azure/observe.ts'
+import {type AzureTarget, sandboxControl, sandboxTarget} from '../azure/target.ts'
+import type {RendererName} from '../engine/run.ts'
+import type {StepRecord} from '../engine/types.ts'
+import {InputError} from '../errors.ts'
+import type {LoadedRunbook} from '../runbook/load.ts'
+import {rtoSeconds} from '../runbook/schema.ts'
+import type {Action, ActionOptions} from '../steps/actions.ts'
+import {runAction} from '../steps/runner.ts'
+import type {Check} from './checks.ts'
+
+export const SCENARIOS = ['throttling', 'flaky-arm', 'failed-promotion', 'stale-record'] as const
+export type Scenario = (typeof SCENARIOS)[number]
+
+export interface PracticePhase {
+  phase: string
+  action: Action
+  options: ActionOptions
+  status: string
+  runId?: string
+  error?: {code: string; message: string; guard?: string; hint?: string}
+  steps: StepRecord[]
+  startedAt: string
+  durationMs: number
+}
+
+export interface PracticeResult {
+  runbook: string
+  scenario?: Scenario
+  region: string
+  survivor: string
+  rtoSeconds?: number
+  startedAt: string
+  totalMs: number
+  phases: PracticePhase[]
+  expectation: {text: string; held: boolean; observed: string}
+}
+
+const EXPECTATIONS: Record<Scenario | 'none', string> = {
+  none: 'drain, promote, restore and failback all complete',
+  throttling: 'under 20 % throttling (429 + Retry-After) every phase still completes',
+  'flaky-arm': 'under 20 % 5xx and dropped connections every phase still completes',
+  'failed-promotion': 'the promotion fails, the run stops, and the CNAME is untouched',
+  'stale-record': "the drain is refused by survivor-resolves-local before anything changes",
+}
+
+export interface PracticeRequest {
+  runbook: LoadedRunbook
+  source: AzureTarget
+  region?: string
+  scenario?: Scenario
+  runsDir: string
+  renderer: RendererName
+  note(message: string): void
+}
+
+export async function practice(req: PracticeRequest): Promise<PracticeResult> {
+  if (req.source.kind !== 'sandbox' || !req.source.stateDir) {
+    throw new InputError('PracticeNeedsSandbox', 'Practice runs change things, so they run against the sandbox only.', "Add --sandbox (use 'azfail sandbox import' to rehearse a copy of your own estate).")
+  }
+  const {estate} = req.runbook.runbook
+  const dir = mkdtempSync(join(tmpdir(), 'azfail-practice-'))
+  for (const f of ['state.json', 'token', 'tls']) if (existsSync(join(req.source.stateDir, f))) cpSync(join(req.source.stateDir, f), join(dir, f), {recursive: true})
+  const target = await sandboxTarget(dir)
+  const clients = createClients(target)
+  try {
+    await sandboxControl(target, 'DELETE', 'faults')
+    const before = await observeEstate(estate, target, clients, {resolution: false, endpointsOf: Object.keys(estate.regions)})
+    const region = req.region ?? before.data.postgres?.primaryRegion ?? Object.keys(estate.regions)[0]
+    const survivor = Object.keys(estate.regions).find((r) => r !== region)!
+    await injectScenario(req.scenario, target, clients, before, region, survivor)
+
+    const data = estate.data
+    const promote = (to: string): Array<[Action, ActionOptions]> => [
+      ...(data.postgres ? [['promote-replica', {to}] as [Action, ActionOptions]] : []),
+      ...(data.sqlFailoverGroup ? [['promote-failover-group', {to}] as [Action, ActionOptions]] : []),
+      ...(data.cosmos ? [['promote-cosmos', {to}] as [Action, ActionOptions]] : []),
+    ]
+    const plan: Array<[string, Action, ActionOptions]> = [
+      ['drain', 'drain', {region}],
+      ...promote(survivor).map(([a, o]) => ['promote', a, o] as [string, Action, ActionOptions]),
+      ['restore', 'restore', {region}],
+      ...promote(region).map(([a, o]) => ['failback', a, o] as [string, Action, ActionOptions]),
+    ]
+    const started = Date.now()
+    const phases: PracticePhase[] = []
+    const cnameBefore = (await observeEstate(estate, target, clients, {resolution: false})).cname
+    for (const [phase, action, options] of plan) {
+      const t0 = Date.now()
+      const record: PracticePhase = {phase, action, options, status: 'running', steps: [], startedAt: new Date(t0).toISOString(), durationMs: 0}
+      phases.push(record)
+      try {
+        const report = await runAction({
+          action, options, dryRun: false, overrides: [], runbook: req.runbook, target, clients, runsDir: req.runsDir, renderer: req.renderer,
+          confirm: async () => true,
+          acknowledge: async (instruction) => {
+            req.note(`practice: manual action acknowledged automatically: ${instruction}`)
+            return true
+          },
+        })
+        Object.assign(record, {status: report.status, runId: report.runId, steps: report.steps})
+      } catch (error: any) {
+        Object.assign(record, {status: error.status ?? 'failed', runId: error.report?.runId, steps: error.report?.steps ?? [], error: {code: error.code ?? 'Error', message: error.message, ...(error.guard ? {guard: error.guard} : {}), ...(error.hint ? {hint: error.hint} : {})}})
+      } finally {
+        record.durationMs = Date.now() - t0
+      }
+      if (record.status !== 'succeeded') break
+    }
+    const after = await observeEstate(estate, target, clients, {resolution: false})
+    return {
+      runbook: req.runbook.file,
+      ...(req.scenario ? {scenario: req.scenario} : {}),
+      region,
+      survivor,
+      ...(rtoSeconds(req.runbook.runbook.rto) ? {rtoSeconds: rtoSeconds(req.runbook.runbook.rto)} : {}),
+      startedAt: new Date(started).toISOString(),
+      totalMs: Date.now() - started,
+      phases,
+      expectation: judge(req.scenario, phases, cnameBefore, after.cname),
+    }
+  } finally {
+    await target.close()
+    rmSync(dir, {recursive: true, force: true})
+  }
+}
+
+async function injectScenario(scenario: Scenario | undefined, target: AzureTarget, clients: ReturnType<typeof createClients>, state: Awaited<ReturnType<typeof observeEstate>>, region: string, survivor: string) {
+  if (scenario === 'throttling') await sandboxControl(target, 'POST', 'faults', {kind: 'throttle', path: '.', rate: 0.2, retryAfterSeconds: 1, seed: 41})
+  if (scenario === 'flaky-arm') {
+    await sandboxControl(target, 'POST', 'faults', {kind: 'error', status: 503, path: '.', rate: 0.2, seed: 43})
+    await sandboxControl(target, 'POST', 'faults', {kind: 'drop', path: '.', rate: 0.05, seed: 47})
+  }
+  if (scenario === 'failed-promotion') await sandboxControl(target, 'POST', 'faults', {kind: 'fail-lro', method: 'PATCH', path: 'flexibleServers/[^/]+$'})
+  if (scenario === 'stale-record') {
+    // A hand-written record: the survivor's first endpoint record now answers the drained region's address.
+    const record = state.regions[survivor]?.endpoints?.flatMap((e) => e.records)[0]
+    const wrongIp = state.regions[region]?.endpoints?.flatMap((e) => e.records)[0]?.ips[0]
+    if (!record || !wrongIp) throw new InputError('ScenarioNotApplicable', `The stale-record scenario needs private endpoints in ${region} and ${survivor}.`)
+    const m = /\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Network\/privateDnsZones\/([^/]+)$/i.exec(record.zoneId)!
+    const dns = await clients.privateDns()
+    await dns.recordSets.update(m[1], m[2], 'A', record.recordSetName, {aRecords: [{ipv4Address: wrongIp}]})
+  }
+}
+
+function judge(scenario: Scenario | undefined, phases: PracticePhase[], cnameBefore: {etag?: string; target?: string} | undefined, cnameAfter: {etag?: string; target?: string} | undefined): PracticeResult['expectation'] {
+  const text = EXPECTATIONS[scenario ?? 'none']
+  const last = phases.at(-1)!
+  const where = `${last.phase} (${last.action}) ${last.status}${last.error ? `: ${last.error.message}` : ''}`
+  if (scenario === 'failed-promotion') {
+    const failed = phases.find((p) => p.phase === 'promote' && p.action === 'promote-replica')
+    const untouched = cnameBefore?.etag === cnameAfter?.etag && cnameBefore?.target === cnameAfter?.target
+    return {text, held: failed?.status === 'failed' && untouched, observed: `${where}; CNAME ${untouched ? `untouched (still ${cnameAfter?.target})` : `CHANGED to ${cnameAfter?.target}`}`}
+  }
+  if (scenario === 'stale-record') {
+    const drain = phases[0]
+    return {text, held: drain.status === 'refused' && drain.error?.guard === 'survivor-resolves-local' && !drain.steps.some((s) => s.status === 'succeeded'), observed: where}
+  }
+  const done = phases.every((p) => p.status === 'succeeded')
+  return {text, held: done, observed: done ? `all ${phases.length} phases succeeded` : where}
+}
+
+export function practiceChecks(p: PracticeResult): Check[] {
+  const checks: Check[] = []
+  for (const phase of p.phases) {
+    for (const s of phase.steps) {
+      if (s.status === 'skipped' && /not run/.test(s.message)) continue
+      checks.push({
+        id: `practice/${phase.phase}/${phase.action}/${s.id}`,
+        category: 'practice',
+        title: `${phase.phase}: ${phase.action} ${s.id}`,
+        status: s.status === 'failed' || s.status === 'refused' ? 'failed' : 'passed',
+        observed: `${s.status} in ${((s.durationMs ?? 0) / 1000).toFixed(1)}s: ${s.message}`,
+        expected: 'succeeded (or already done)',
+        ...(s.status === 'failed' || s.status === 'refused' ? {remedy: stepRemedy(phase, s)} : {}),
+      })
+    }
+  }
+  checks.push({
+    id: `practice/expectation/${p.scenario ?? 'none'}`,
+    category: 'practice',
+    title: `scenario ${p.scenario ?? 'none'}: ${p.expectation.text}`,
+    status: p.expectation.held ? 'passed' : 'failed',
+    observed: p.expectation.observed,
+    expected: p.expectation.text,
+    ...(p.expectation.held ? {} : {remedy: 'azfail did not behave as this scenario requires: keep the journal (azfail runs show) and report it.'}),
+  })
+  if (p.rtoSeconds !== undefined && (p.scenario === 'failed-promotion' || p.scenario === 'stale-record')) {
+    checks.push({id: 'rto', category: 'rto', title: `RTO (${p.rtoSeconds}s)`, status: 'skipped', observed: `not measured: the ${p.scenario} scenario stops the run by design`, expected: `at most ${p.rtoSeconds}s`})
+  } else if (p.rtoSeconds !== undefined) {
+    const completed = p.phases.every((x) => x.status === 'succeeded')
+    const within = completed && p.totalMs / 1000 <= p.rtoSeconds
+    checks.push({
+      id: 'rto',
+      category: 'rto',
+      title: `a full failover and failback completes within the RTO (${p.rtoSeconds}s)`,
+      status: within ? 'passed' : 'failed',
+      observed: completed ? `${(p.totalMs / 1000).toFixed(1)}s` : `did not complete (stopped at ${p.phases.at(-1)?.phase})`,
+      expected: `at most ${p.rtoSeconds}s`,
+      ...(within ? {} : {remedy: completed ? 'Shorten TTLs and the connection drain, or revisit the RTO.' : 'See the failed step above.'}),
+    })
+  }
+  return checks
+}
+
+function stepRemedy(phase: PracticePhase, s: StepRecord): string {
+  const run = phase.runId ? ` 'azfail runs show ${phase.runId}' has the journal.` : ''
+  if (s.status === 'refused') return `${phase.error?.hint ?? 'Fix what the guard saw, then run it again.'}${run}`
+  return `The run stopped here, so nothing after it ran. Fix the cause (${phase.error?.code ?? 'see the message'}), then 'azfail resume <run id>' continues a real run from this step.${run}`
+}
