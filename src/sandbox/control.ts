@@ -69,3 +69,10 @@ export function sandboxStatus(stateDir: string, running: SandboxConnection | und
     regions: Object.fromEntries(Object.entries(world?.regions ?? demoWorld().regions).map(([k, v]) => [k, {location: v.location}])),
   }
 }
+
+/** Replaces the sandbox state with an imported estate (atomically) and starts a fresh request log. */
+export function writeImportedState(stateDir: string, world: import('./world.ts').World): void {
+  const dir = resolve(stateDir)
+  new WorldStore(dir, () => world).replace(world)
+  writeFileSync(requestLogFile(dir), '')
+}

@@ -15,6 +15,12 @@ const sub = `/subscriptions/${DEMO_SUBSCRIPTION}`
 const rg = (name: string) => `${sub}/resourceGroups/${name}`
 export const etag = () => randomUUID()
 
+/** The public DNS suffix a privatelink zone shadows (Key Vault's is the one that does not simply drop 'privatelink.'). */
+export function publicSuffix(privatelinkZone: string): string {
+  const base = privatelinkZone.replace(/^privatelink\./, '')
+  return base === 'vaultcore.azure.net' ? 'vault.azure.net' : base
+}
+
 export interface RegionSpec {
   short: string
   location: string
@@ -111,7 +117,7 @@ export function privateEndpoint(
       },
     }],
     manualPrivateLinkServiceConnections: [],
-    customDnsConfigs: zoneRecords.map((r) => ({fqdn: `${r.name}.${r.zoneName.replace(/^privatelink\./, '')}`, ipAddresses: [r.ip]})),
+    customDnsConfigs: zoneRecords.map((r) => ({fqdn: `${r.name}.${publicSuffix(r.zoneName)}`, ipAddresses: [r.ip]})),
     ipConfigurations: [],
   }, {location: region.location, etag: `W/"${etag()}"`})
   const byZone = new Map<string, ZoneRecord[]>()

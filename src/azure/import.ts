@@ -1,0 +1,214 @@
+// Reads the estate a runbook describes, read-only, through the SDK clients, and turns it into sandbox state, so a team
+// can rehearse failovers of their own topology offline. Only what azfail uses is carried over.
+import type {ArmResource, PublicRecord, RegionInfo, World} from '../sandbox/world.ts'
+import type {Estate} from '../runbook/schema.ts'
+import type {Clients} from './clients.ts'
+import type {AzureTarget} from './target.ts'
+
+const vnetOf = (subnetId: string | undefined) => subnetId?.replace(/\/subnets\/[^/]+$/i, '')
+const zoneIdPattern = /\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Network\/privateDnsZones\/([^/]+)$/i
+
+export interface ImportResult {
+  world: World
+  counts: Record<string, number>
+  skipped: string[]
+}
+
+export async function importEstate(estate: Estate, source: AzureTarget, clients: Clients, tenantId: string): Promise<ImportResult> {
+  const resources: ArmResource[] = []
+  const skipped: string[] = []
+  const counts: Record<string, number> = {}
+  const add = (kind: string, r: ArmResource) => {
+    resources.push(r)
+    counts[kind] = (counts[kind] ?? 0) + 1
+  }
+
+  const tm = estate.steering.trafficManager
+  if (tm) {
+    const p = await (await clients.trafficManager()).profiles.get(tm.resourceGroup, tm.profile)
+    add('trafficManagerProfiles', {
+      id: p.id!, name: p.name!, type: 'Microsoft.Network/trafficManagerProfiles', location: p.location ?? 'global', tags: p.tags ?? {},
+      properties: {profileStatus: p.profileStatus, trafficRoutingMethod: p.trafficRoutingMethod, dnsConfig: p.dnsConfig, monitorConfig: p.monitorConfig, trafficViewEnrollmentStatus: p.trafficViewEnrollmentStatus, maxReturn: p.maxReturn ?? 0},
+    })
+    for (const e of p.endpoints ?? []) {
+      add('trafficManagerEndpoints', {
+        id: e.id!, name: e.name!, type: e.type!,
+        properties: {endpointStatus: e.endpointStatus, endpointMonitorStatus: e.endpointMonitorStatus, target: e.target, targetResourceId: e.targetResourceId, weight: e.weight, priority: e.priority, endpointLocation: e.endpointLocation},
+      })
+    }
+  }
+
+  const fd = estate.steering.frontDoor
+  if (fd) {
+    const cdn = await clients.frontDoor()
+    const p = await cdn.profiles.get(fd.resourceGroup, fd.profile)
+    add('frontDoorProfiles', {id: p.id!, name: p.name!, type: 'Microsoft.Cdn/profiles', location: p.location, kind: p.kind, sku: {...p.sku}, tags: p.tags ?? {}, properties: {provisioningState: p.provisioningState, resourceState: p.resourceState, frontDoorId: p.frontDoorId}})
+    const g = await cdn.afdOriginGroups.get(fd.resourceGroup, fd.profile, fd.originGroup)
+    add('originGroups', {id: g.id!, name: g.name!, type: 'Microsoft.Cdn/profiles/origingroups', properties: {loadBalancingSettings: g.loadBalancingSettings, healthProbeSettings: g.healthProbeSettings, provisioningState: g.provisioningState, deploymentStatus: g.deploymentStatus}})
+    for await (const o of cdn.afdOrigins.listByOriginGroup(fd.resourceGroup, fd.profile, fd.originGroup)) {
+      add('origins', {
+        id: o.id!, name: o.name!, type: 'Microsoft.Cdn/profiles/origingroups/origins',
+        properties: {hostName: o.hostName, originHostHeader: o.originHostHeader, httpPort: o.httpPort, httpsPort: o.httpsPort, priority: o.priority, weight: o.weight, enabledState: o.enabledState, provisioningState: o.provisioningState ?? 'Succeeded', deploymentStatus: o.deploymentStatus ?? 'Succeeded'},
+      })
+    }
+  }
+
+  // Private endpoints, their zone groups, and the zones those (and the runbook) name.
+  const network = await clients.network()
+  const regionVnets = new Map<string, Set<string>>()
+  const zoneIds = new Set<string>()
+  const publicDns: Record<string, PublicRecord> = {}
+  for (const [region, spec] of Object.entries(estate.regions)) {
+    const vnets = new Set<string>()
+    for (const ref of spec.privateEndpoints) {
+      const pe = await network.privateEndpoints.get(ref.resourceGroup, ref.name)
+      const vnet = vnetOf(pe.subnet?.id)
+      if (vnet) vnets.add(vnet)
+      add('privateEndpoints', {
+        id: pe.id!, name: pe.name!, type: 'Microsoft.Network/privateEndpoints', location: pe.location, etag: pe.etag,
+        properties: {
+          provisioningState: pe.provisioningState, subnet: {id: pe.subnet?.id}, networkInterfaces: (pe.networkInterfaces ?? []).map((n) => ({id: n.id})),
+          privateLinkServiceConnections: (pe.privateLinkServiceConnections ?? []).map((c) => ({id: c.id, name: c.name, properties: {privateLinkServiceId: c.privateLinkServiceId, groupIds: c.groupIds, provisioningState: c.provisioningState, privateLinkServiceConnectionState: c.privateLinkServiceConnectionState}})),
+          manualPrivateLinkServiceConnections: [], customDnsConfigs: pe.customDnsConfigs ?? [], ipConfigurations: [],
+        },
+      })
+      const written: Array<{fqdn: string; ips: string[]}> = []
+      for await (const g of network.privateDnsZoneGroups.list(ref.resourceGroup, ref.name)) {
+        add('privateDnsZoneGroups', {
+          id: g.id!, name: g.name!, type: 'Microsoft.Network/privateEndpoints/privateDnsZoneGroups', etag: g.etag,
+          properties: {
+            provisioningState: g.provisioningState,
+            privateDnsZoneConfigs: (g.privateDnsZoneConfigs ?? []).map((c) => {
+              if (c.privateDnsZoneId) zoneIds.add(c.privateDnsZoneId)
+              for (const rs of c.recordSets ?? []) written.push({fqdn: rs.fqdn ?? '', ips: rs.ipAddresses ?? []})
+              return {name: c.name, properties: {privateDnsZoneId: c.privateDnsZoneId, recordSets: c.recordSets ?? []}}
+            }),
+          },
+        })
+      }
+      // The public name a client dials CNAMEs to the privatelink name its zone group wrote, as Azure's public DNS does.
+      for (const custom of pe.customDnsConfigs ?? []) {
+        const target = written.find((w) => w.ips.some((ip) => custom.ipAddresses?.includes(ip)))
+        if (custom.fqdn && target?.fqdn) publicDns[custom.fqdn.toLowerCase().replace(/\.$/, '')] = {cname: target.fqdn.replace(/\.$/, ''), ttl: 60}
+      }
+    }
+    regionVnets.set(region, vnets)
+  }
+  for (const z of [estate.cname, estate.stateZone]) {
+    if (z) zoneIds.add(`/subscriptions/${source.subscriptionId}/resourceGroups/${z.resourceGroup}/providers/Microsoft.Network/privateDnsZones/${z.zone}`)
+  }
+
+  const dns = await clients.privateDns()
+  const seenZones = new Set<string>()
+  for (const zoneId of zoneIds) {
+    const m = zoneIdPattern.exec(zoneId)
+    if (!m || seenZones.has(zoneId.toLowerCase())) continue
+    seenZones.add(zoneId.toLowerCase())
+    const z = await dns.privateZones.get(m[1], m[2])
+    add('privateDnsZones', {
+      id: z.id!, name: z.name!, type: 'Microsoft.Network/privateDnsZones', location: 'global', etag: z.etag, tags: z.tags ?? {},
+      properties: {numberOfRecordSets: z.numberOfRecordSets, maxNumberOfRecordSets: z.maxNumberOfRecordSets, numberOfVirtualNetworkLinks: z.numberOfVirtualNetworkLinks, provisioningState: z.provisioningState, internalId: z.internalId},
+    })
+    for await (const l of dns.virtualNetworkLinks.list(m[1], m[2])) {
+      add('virtualNetworkLinks', {
+        id: l.id!, name: l.name!, type: 'Microsoft.Network/privateDnsZones/virtualNetworkLinks', location: 'global', etag: l.etag, tags: l.tags ?? {},
+        properties: {virtualNetwork: {id: l.virtualNetwork?.id}, registrationEnabled: l.registrationEnabled, resolutionPolicy: l.resolutionPolicy ?? 'Default', virtualNetworkLinkState: l.virtualNetworkLinkState, provisioningState: l.provisioningState},
+      })
+    }
+    for await (const rs of dns.recordSets.list(m[1], m[2])) {
+      const type = rs.type?.split('/').pop()?.toUpperCase() ?? ''
+      if (!['A', 'CNAME', 'TXT', 'SOA'].includes(type)) {
+        skipped.push(`${type} ${rs.name}.${m[2]} (the sandbox emulates A, CNAME, TXT and SOA)`)
+        continue
+      }
+      add('recordSets', {
+        id: rs.id!, name: rs.name!, type: `Microsoft.Network/privateDnsZones/${type}`, etag: rs.etag,
+        properties: {
+          metadata: rs.metadata ?? {}, ttl: rs.ttl, fqdn: rs.fqdn, isAutoRegistered: rs.isAutoRegistered ?? false,
+          ...(rs.aRecords ? {aRecords: rs.aRecords.map((a) => ({ipv4Address: a.ipv4Address}))} : {}),
+          ...(rs.cnameRecord ? {cnameRecord: {cname: rs.cnameRecord.cname}} : {}),
+          ...(rs.txtRecords ? {txtRecords: rs.txtRecords.map((t) => ({value: t.value ?? []}))} : {}),
+          ...(rs.soaRecord ? {soaRecord: rs.soaRecord} : {}),
+        },
+      })
+    }
+  }
+
+  if (estate.data.postgres) {
+    const pg = await clients.postgres()
+    for (const ref of Object.values(estate.data.postgres.servers)) {
+      const s = await pg.servers.get(ref.resourceGroup, ref.name)
+      add('postgresServers', {
+        id: s.id!, name: s.name!, type: 'Microsoft.DBforPostgreSQL/flexibleServers', location: s.location, sku: {...s.sku}, tags: s.tags ?? {},
+        properties: {
+          state: s.state, version: s.version, fullyQualifiedDomainName: s.fullyQualifiedDomainName, replica: {...s.replica}, replicationRole: s.replicationRole, replicaCapacity: s.replicaCapacity,
+          ...(s.sourceServerResourceId ? {sourceServerResourceId: s.sourceServerResourceId} : {}), network: s.network, highAvailability: s.highAvailability,
+        },
+      })
+      if (s.fullyQualifiedDomainName && estate.cname) publicDns[s.fullyQualifiedDomainName.toLowerCase()] = {cname: `${s.name}.${estate.cname.zone}`, ttl: 60}
+    }
+  }
+
+  const fogSpec = estate.data.sqlFailoverGroup
+  if (fogSpec) {
+    const sql = await clients.sql()
+    const [first] = Object.values(fogSpec.servers)
+    const fog = await sql.failoverGroups.get(first.resourceGroup, first.name, fogSpec.name)
+    const serverId = (ref: {resourceGroup: string; name: string}) => `/subscriptions/${source.subscriptionId}/resourceGroups/${ref.resourceGroup}/providers/Microsoft.Sql/servers/${ref.name}`
+    const firstId = serverId(first)
+    const partner = fog.partnerServers?.[0]
+    const [primaryId, secondaryId] = fog.replicationRole === 'Primary' ? [firstId, partner?.id ?? ''] : [partner?.id ?? '', firstId]
+    for (const ref of Object.values(fogSpec.servers)) {
+      add('sqlServers', {id: serverId(ref), name: ref.name, type: 'Microsoft.Sql/servers', location: ref === first ? fog.location : partner?.location, properties: {fullyQualifiedDomainName: `${ref.name}.database.windows.net`, state: 'Ready'}})
+    }
+    add('failoverGroups', {
+      id: `${primaryId}/failoverGroups/${fog.name}`, name: fog.name!, type: 'Microsoft.Sql/servers/failoverGroups', location: fog.location, tags: fog.tags ?? {},
+      properties: {readWriteEndpoint: fog.readWriteEndpoint, readOnlyEndpoint: fog.readOnlyEndpoint, replicationState: fog.replicationState, databases: fog.databases ?? []},
+      sandbox: {primaryId, secondaryId},
+    })
+  }
+
+  if (estate.data.cosmos) {
+    const a = await (await clients.cosmos()).databaseAccounts.get(estate.data.cosmos.resourceGroup, estate.data.cosmos.account)
+    const loc = (l: any) => ({id: l.id, locationName: l.locationName, documentEndpoint: l.documentEndpoint, provisioningState: l.provisioningState, failoverPriority: l.failoverPriority, isZoneRedundant: l.isZoneRedundant})
+    add('cosmosAccounts', {
+      id: a.id!, name: a.name!, type: 'Microsoft.DocumentDB/databaseAccounts', location: a.location, kind: a.kind, tags: a.tags ?? {},
+      properties: {
+        provisioningState: a.provisioningState, documentEndpoint: a.documentEndpoint, enableAutomaticFailover: a.enableAutomaticFailover, enableMultipleWriteLocations: a.enableMultipleWriteLocations,
+        locations: (a.locations ?? []).map(loc), readLocations: (a.readLocations ?? []).map(loc), writeLocations: (a.writeLocations ?? []).map(loc),
+        failoverPolicies: (a.failoverPolicies ?? []).map((p) => ({id: p.id, locationName: p.locationName, failoverPriority: p.failoverPriority})),
+      },
+    })
+  }
+
+  const tmEndpoints = resources.filter((r) => r.type.startsWith('Microsoft.Network/trafficManagerProfiles/'))
+  for (const e of tmEndpoints) if (e.properties.target) publicDns[String(e.properties.target).toLowerCase()] ??= {a: ['203.0.113.10'], ttl: 60}
+  const regions: Record<string, RegionInfo> = {}
+  Object.entries(estate.regions).forEach(([region, spec], i) => {
+    const endpoint = tmEndpoints.find((e) => e.name.toLowerCase() === tm?.endpoints[region]?.toLowerCase())
+    regions[region] = {
+      location: spec.location,
+      displayName: endpoint?.properties.endpointLocation ?? spec.location,
+      resolverAddress: `127.0.12.${i + 1}`,
+      virtualNetworks: [...(regionVnets.get(region) ?? [])],
+    }
+  })
+
+  const byId: World['resources'] = {}
+  for (const r of resources) byId[r.id.toLowerCase()] = JSON.parse(JSON.stringify(r))
+  return {
+    world: {
+      version: 1,
+      tenantId,
+      subscriptionId: source.subscriptionId,
+      settings: {lroMs: 400, lroRetryAfterSeconds: 1},
+      regions,
+      resources: byId,
+      operations: {},
+      publicDns,
+      faults: [],
+    },
+    counts,
+    skipped,
+  }
+}
