@@ -44,7 +44,8 @@ describe('cli', () => {
     writeFileSync(file, readFileSync(join(ROOT, 'runbooks', 'demo.yaml'), 'utf8').replace('connectionDrainSeconds: 3', 'connectionDrainSeconds: -3'))
     const text = await runCli(['status', '--sandbox', '--state-dir', dir, '--runbook', file])
     assert.equal(text.code, 2)
-    assert.match(text.stderr, /bad\.yaml:11:\d+ estate\.connectionDrainSeconds: /)
+    const line = readFileSync(file, 'utf8').split('\n').findIndex((l) => l.includes('connectionDrainSeconds: -3')) + 1
+    assert.match(text.stderr, new RegExp(`bad\\.yaml:${line}:\\d+ estate\\.connectionDrainSeconds: `))
     assert.equal(text.stdout, '')
     const json = await runCli(['status', '--sandbox', '--state-dir', dir, '--runbook', file, '--json'])
     assert.equal(json.code, 2)

@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 import {AzfailCommand} from '../cli/base.ts'
 import {table} from '../cli/format.ts'
 import {DEFAULT_RUNS_DIR} from '../engine/journal.ts'
-import {AzfailError} from '../errors.ts'
+import {AzfailError, InputError} from '../errors.ts'
 import type {GamedayResult} from '../gameday/run.ts'
 import {SCENARIOS, type Scenario} from '../gameday/practice.ts'
 
@@ -40,6 +40,11 @@ Exit 1: the game day itself could not run.`
     const {argv, flags} = await this.parse(Gameday)
     const files = (argv as string[]).length > 0 ? (argv as string[]) : [undefined]
     const runbooks = files.map((f) => this.runbookFrom({...flags, runbook: f ?? flags.runbook}))
+    const practising = flags.practice || Boolean(flags.faults)
+    if (practising && !flags.sandbox) {
+      // Refused before any credential is created: practice changes things, so it never talks to Azure.
+      throw new InputError('PracticeNeedsSandbox', 'Practice runs change things, so they run against the sandbox only.', "Add --sandbox (use 'azfail sandbox import' to rehearse a copy of your own estate).")
+    }
     const {target, clients} = await this.connect(flags, runbooks[0])
     const {runGameday} = await import('../gameday/run.ts')
     const {chooseRenderer} = await import('../engine/run.ts')
@@ -48,7 +53,7 @@ Exit 1: the game day itself could not run.`
       result = await runGameday({
         runbooks,
         region: flags.region,
-        practice: flags.practice || Boolean(flags.faults),
+        practice: practising,
         scenario: flags.faults as Scenario | undefined,
         target,
         clients,

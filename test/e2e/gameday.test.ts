@@ -1,0 +1,263 @@
+// azfail gameday: readiness over live state, practice runs under faults, the four reports, the CI examples.
+import assert from 'node:assert/strict'
+import {existsSync, readFileSync, statSync} from 'node:fs'
+import {join} from 'node:path'
+import {after, before, describe, it} from 'node:test'
+import {parse} from 'yaml'
+import {ROOT, runCli, tempDir} from '../helpers.ts'
+import {type E2E, e2e} from './support.ts'
+
+const REPORTS = ['gameday.json', 'junit.xml', 'summary.md', 'report.html']
+const read = (dir: string, f: string) => readFileSync(join(dir, f), 'utf8')
+
+describe('gameday readiness', () => {
+  let t: E2E
+  before(async () => (t = await e2e()))
+  after(() => t.stop())
+
+  it('passes the demo estate (exit 0) and writes the four reports', async () => {
+    const dir = join(t.work, 'ready')
+    const r = await t.azfail(['gameday', '--report-dir', dir])
+    assert.equal(r.code, 0, r.stdout + r.stderr)
+    for (const f of REPORTS) assert.ok(existsSync(join(dir, f)), f)
+    const json = JSON.parse(read(dir, 'gameday.json'))
+    assert.equal(json.status, 'ready')
+    const categories = new Set(json.checks.map((c: any) => c.category))
+    for (const c of ['resolution', 'steering', 'topology', 'plan', 'records', 'data']) assert.ok(categories.has(c), `checks of ${c}`)
+    assert.ok(json.checks.every((c: any) => c.status === 'passed'), JSON.stringify(json.checks.filter((c: any) => c.status !== 'passed')))
+    assert.equal((read(dir, 'junit.xml').match(/<testcase /g) ?? []).length, json.checks.length, 'one JUnit test case per check')
+    assert.match(read(dir, 'summary.md'), /READY/)
+    assert.match(read(dir, 'report.html'), /<title>azfail game day: READY<\/title>/)
+  })
+
+  it('is read-only: a readiness game day makes no write', async () => {
+    t.sb.mark()
+    await t.azfail(['gameday'])
+    assert.deepEqual(t.writes(), [])
+  })
+
+  it('exits 4 after the Traffic Manager TTL is raised to 300 s; every report names the check, observed, expected, remedy', async () => {
+    const tm = await t.sb.clients.trafficManager()
+    await tm.profiles.update('rg-global', 'tm-app', {dnsConfig: {ttl: 300}})
+    try {
+      const dir = join(t.work, 'ttl')
+      const {code, out} = await t.json(['gameday', '--report-dir', dir])
+      assert.equal(code, 4)
+      assert.equal(out.status, 'not-ready')
+      const check = out.result.checks.find((c: any) => c.title === 'steering-ttl' && c.status === 'failed')
+      assert.deepEqual([check.observed, check.expected], ['Traffic Manager tm-app TTL is 300s', 'at most 60s (30s is the norm; 300s is the default to avoid)'])
+      assert.match(check.remedy, /TTL to 30s/)
+      for (const c of out.result.checks) for (const k of ['status', 'observed', 'expected']) assert.ok(k in c, `${c.id} has ${k}`)
+      assert.match(read(dir, 'junit.xml'), /<failure message="Traffic Manager tm-app TTL is 300s \(expected at most 60s/)
+      assert.match(read(dir, 'summary.md'), /\| steering-ttl \| Traffic Manager tm-app TTL is 300s \| at most 60s .* \| Set the profile's DNS TTL to 30s/)
+      const html = read(dir, 'report.html')
+      assert.match(html, /Game day: NOT READY/)
+      assert.match(html, /<h3>steering-ttl<\/h3><dl><dt>Observed<\/dt><dd>Traffic Manager tm-app TTL is 300s<\/dd>/)
+    } finally {
+      await tm.profiles.update('rg-global', 'tm-app', {dnsConfig: {ttl: 1}})
+    }
+  })
+
+  it('exits 4 after a wus2 record is pointed at an eus2 IP, naming the resolution, the stale record and the dependency', async () => {
+    const dns = await t.sb.clients.privateDns()
+    await dns.recordSets.update('rg-connectivity-dns', 'privatelink.vaultcore.azure.net', 'A', 'kv-app-wus2', {aRecords: [{ipv4Address: '10.20.3.7'}]})
+    try {
+      const dir = join(t.work, 'record')
+      const {code, out} = await t.json(['gameday', '--report-dir', dir])
+      assert.equal(code, 4)
+      const failed = out.result.checks.filter((c: any) => c.status === 'failed')
+      const byId = (prefix: string) => failed.find((c: any) => c.id.startsWith(prefix))
+      assert.deepEqual([byId('resolution/wus2/kv-app-wus2').observed, byId('resolution/wus2/kv-app-wus2').expected], ['10.20.3.7 (TTL 1s)', '10.30.3.7'])
+      assert.match(byId('records/stale/').observed, /kv-app-wus2\.privatelink\.vaultcore\.azure\.net A 10\.20\.3\.7 was not written by any private endpoint's zone group/)
+      assert.match(byId('topology/cross-region-dependency').observed, /wus2 resolves kv-app-wus2\.vault\.azure\.net to 10\.20\.3\.7, eus2's endpoint/)
+      assert.match(byId('plan/drain/eus2').observed, /survivor-resolves-local refused/)
+      const html = read(dir, 'report.html')
+      assert.match(html, /kv-app-wus2\.vault\.azure.net<\/td><td>10\.20\.3\.7<\/td>.*WRONG/)
+      assert.ok(failed.every((c: any) => c.remedy), 'every failed check has a remedy')
+    } finally {
+      await dns.recordSets.update('rg-connectivity-dns', 'privatelink.vaultcore.azure.net', 'A', 'kv-app-wus2', {aRecords: [{ipv4Address: '10.30.3.7'}]})
+    }
+  })
+
+  it('exits 1 when the game day itself cannot run', async () => {
+    await t.sb.control('POST', 'faults', {kind: 'error', status: 500, path: 'trafficmanagerprofiles'})
+    try {
+      const {code, out} = await t.json(['gameday'])
+      assert.equal(code, 1)
+      assert.equal(out.error.code, 'GamedayFailed')
+    } finally {
+      await t.sb.control('DELETE', 'faults')
+    }
+  })
+})
+
+describe('gameday practice', () => {
+  let t: E2E
+  before(async () => (t = await e2e()))
+  after(() => t.stop())
+
+  it('runs drain -> promote -> restore -> failback in a copy of the sandbox and reports measured step times against the RTO', async () => {
+    const dir = join(t.work, 'practice')
+    t.sb.mark()
+    const {code, out} = await t.json(['gameday', '--practice', '--report-dir', dir])
+    assert.equal(code, 0, JSON.stringify(out.error))
+    const p = out.result.practice
+    assert.deepEqual(p.phases.map((x: any) => `${x.phase}:${x.action}`), [
+      'drain:drain', 'promote:promote-replica', 'promote:promote-failover-group', 'promote:promote-cosmos',
+      'restore:restore', 'failback:promote-replica', 'failback:promote-failover-group', 'failback:promote-cosmos',
+    ])
+    assert.ok(p.phases.every((x: any) => x.status === 'succeeded'))
+    assert.ok(p.phases.flatMap((x: any) => x.steps).every((s: any) => typeof s.durationMs === 'number'))
+    assert.equal(p.rtoSeconds, 300)
+    assert.equal(out.result.checks.find((c: any) => c.id === 'rto').status, 'passed')
+    assert.deepEqual(t.writes(), [], 'the practice ran in a copy: the sandbox it was given is untouched')
+    assert.match(read(dir, 'summary.md'), /\| drain \| drain \| waitOutTtl \| succeeded \| \d+\.\ds \|/)
+    assert.match(read(dir, 'junit.xml'), /<testsuite name="azfail gameday: practice steps"/)
+    assert.match(read(dir, 'report.html'), /Practice timeline/)
+  })
+
+  it('under --faults failed-promotion exits non-zero, leaves the CNAME untouched, and the report says why', async () => {
+    const dir = join(t.work, 'failed-promotion')
+    const {code, out} = await t.json(['gameday', '--faults', 'failed-promotion', '--report-dir', dir])
+    assert.equal(code, 4)
+    const p = out.result.practice
+    assert.equal(p.scenario, 'failed-promotion')
+    assert.deepEqual(p.phases.map((x: any) => [x.phase, x.status]), [['drain', 'succeeded'], ['promote', 'failed']])
+    assert.equal(p.expectation.held, true)
+    assert.match(p.expectation.observed, /OperationFailed.*CNAME untouched \(still pg-app-eus2\.private\.postgres\.database\.azure\.com\)/)
+    const md = read(dir, 'summary.md')
+    assert.match(md, /promoteReplica .*OperationFailed/)
+    assert.match(md, /CNAME untouched/)
+    assert.match(read(dir, 'report.html'), /the promotion fails, the run stops, and the CNAME is untouched/)
+  })
+
+  it('under --faults stale-record the drain is refused by survivor-resolves-local before anything changes', async () => {
+    const {code, out} = await t.json(['gameday', '--faults', 'stale-record'])
+    assert.equal(code, 4)
+    const p = out.result.practice
+    assert.deepEqual(p.phases.map((x: any) => [x.phase, x.status, x.error?.guard]), [['drain', 'refused', 'survivor-resolves-local']])
+    assert.equal(p.expectation.held, true)
+  })
+
+  it('under --faults throttling still completes', async () => {
+    const {code, out} = await t.json(['gameday', '--faults', 'throttling', '--region', 'eus2'])
+    assert.equal(code, 0, JSON.stringify(out.error))
+    assert.equal(out.result.practice.expectation.held, true)
+  })
+
+  it('refuses to practise against Azure (exit 2), before any network', async () => {
+    const r = await runCli(['gameday', '--practice', '--runbook', t.runbook, '--subscription', '5a4dbf5e-0c1d-4a8e-9e51-7d0c2a3f9b11', '--json'], {cwd: t.work, env: {AZURE_CLIENT_ID: '', AZURE_TENANT_ID: '', IDENTITY_ENDPOINT: '', MSI_ENDPOINT: ''}})
+    assert.equal(r.code, 2, r.stdout)
+    assert.equal(JSON.parse(r.stdout).error.code, 'PracticeNeedsSandbox')
+  })
+})
+
+describe('sandbox import', () => {
+  it('copies the estate a runbook describes into another sandbox, where the game day finds it ready', async () => {
+    const t = await e2e()
+    try {
+      const copy = tempDir()
+      const r = await runCli(['sandbox', 'import', '--from-sandbox', t.sb.dir, '--runbook', t.runbook, '--state-dir', copy, '--yes', '--json'], {cwd: t.work})
+      assert.equal(r.code, 0, r.stderr)
+      const out = JSON.parse(r.stdout).result
+      assert.equal(out.counts.privateEndpoints, 6)
+      assert.equal(out.counts.privateDnsZones, 5)
+      t.sb.mark()
+      const gd = await runCli(['gameday', '--sandbox', '--state-dir', copy, '--runbook', t.runbook, '--json'], {cwd: t.work})
+      assert.equal(gd.code, 0, gd.stdout)
+      assert.deepEqual(t.writes(), [], 'import only read the source')
+      const refused = await runCli(['sandbox', 'import', '--from-sandbox', t.sb.dir, '--runbook', t.runbook, '--state-dir', t.sb.dir, '--yes'], {cwd: t.work})
+      assert.equal(refused.code, 6, 'never imports under a running sandbox')
+    } finally {
+      await t.stop()
+    }
+  })
+})
+
+describe('gameday HTML report in headless Chromium', () => {
+  it('renders with no console errors, and a screenshot is produced', async (ctx) => {
+    const chromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p))
+    if (!chromium) {
+      if (process.env.CI) assert.fail('Chromium is required in CI: .ci/run installs Debian\'s chromium package')
+      ctx.skip("no Chromium here: 'apt-get install chromium' to run this test")
+      return
+    }
+    const t = await e2e()
+    const dir = join(t.work, 'html')
+    try {
+      // A readiness failure that does not stop the practice, and a practice that fails: both kinds on one page.
+      const dns = await t.sb.clients.privateDns()
+      await dns.recordSets.update('rg-connectivity-dns', 'private.postgres.database.azure.com', 'CNAME', 'prod', {ttl: 3600})
+      const r = await t.azfail(['gameday', '--faults', 'failed-promotion', '--report-dir', dir])
+      assert.equal(r.code, 4)
+    } finally {
+      await t.stop()
+    }
+    const {chromium: pw} = await import('playwright-core')
+    const browser = await pw.launch({
+      executablePath: chromium,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    })
+    try {
+      const page = await browser.newPage({viewport: {width: 1200, height: 900}})
+      const errors: string[] = []
+      const requests: string[] = []
+      page.on('console', (m) => m.type() === 'error' && errors.push(m.text()))
+      page.on('pageerror', (e) => errors.push(e.message))
+      page.on('request', (req) => requests.push(req.url()))
+      await page.goto(`file://${join(dir, 'report.html')}`)
+      assert.deepEqual(errors, [])
+      assert.deepEqual(requests.filter((u) => !u.startsWith('file://')), [], 'self-contained: no network')
+      assert.equal(await page.textContent('h1'), 'Game day: NOT READY')
+      assert.equal(await page.locator('#failed .check').count(), 2, 'the CNAME TTL and the failed promotion')
+      assert.ok((await page.locator('.timeline .bar').count()) >= 4)
+      const shot = join(ROOT, 'reports', 'gameday-report.png')
+      await page.screenshot({path: shot, fullPage: true})
+      assert.ok(statSync(shot).size > 10_000, 'a real screenshot')
+    } finally {
+      await browser.close()
+    }
+  })
+})
+
+describe('scheduling examples', () => {
+  const manifest = JSON.parse(readFileSync(join(ROOT, 'oclif.manifest.json'), 'utf8')).commands
+  /** Every `azfail ...` command line in a pipeline file: the command exists and takes each flag it is given. */
+  function checkCommands(file: string, scripts: string[]) {
+    const lines = scripts.flatMap((s) => s.split('\n')).filter((l) => /\bazfail\b/.test(l))
+    assert.ok(lines.length > 0, `${file} runs azfail`)
+    for (const line of lines) {
+      const words = line.slice(line.indexOf('azfail') + 'azfail'.length).trim().split(/\s+/)
+      const id = words.slice(0, 2).join(':') in manifest ? words.slice(0, 2).join(':') : words[0]
+      assert.ok(manifest[id], `${file}: 'azfail ${id}' exists`)
+      for (const flag of words.filter((w) => w.startsWith('--')).map((w) => w.slice(2).split('=')[0])) {
+        assert.ok(flag in manifest[id].flags, `${file}: 'azfail ${id}' takes --${flag}`)
+      }
+      assert.ok(words.includes('--report-dir'), `${file} writes reports`)
+    }
+  }
+
+  it('GitHub Actions: a cron schedule, OIDC sign-in, and the JUnit and HTML reports published', () => {
+    const file = join(ROOT, 'examples', 'github-actions-gameday.yml')
+    const wf = parse(readFileSync(file, 'utf8'))
+    assert.match(wf.on.schedule[0].cron, /^\S+ \S+ \S+ \S+ \S+$/)
+    assert.equal(wf.permissions['id-token'], 'write')
+    const steps = wf.jobs.gameday.steps
+    assert.ok(steps.some((s: any) => s.uses?.startsWith('azure/login@') && s.with['client-id'] && !s.with['client-secret']), 'federated sign-in, no secret')
+    checkCommands(file, steps.map((s: any) => s.run).filter(Boolean))
+    const upload = steps.find((s: any) => s.uses?.startsWith('actions/upload-artifact@'))
+    assert.match(upload.with.path, /junit\.xml/)
+    assert.match(upload.with.path, /report\.html/)
+  })
+
+  it('Azure DevOps: a cron schedule, a federated service connection, JUnit published and the HTML kept as an artifact', () => {
+    const file = join(ROOT, 'examples', 'azure-pipelines-gameday.yml')
+    const p = parse(readFileSync(file, 'utf8'))
+    assert.match(p.schedules[0].cron, /^\S+ \S+ \S+ \S+ \S+$/)
+    const cli = p.steps.find((s: any) => s.task === 'AzureCLI@2')
+    assert.ok(cli.inputs.azureSubscription)
+    checkCommands(file, [cli.inputs.inlineScript])
+    assert.match(p.steps.find((s: any) => s.task === 'PublishTestResults@2').inputs.testResultsFiles, /junit\.xml$/)
+    assert.ok(p.steps.some((s: any) => s.task === 'PublishPipelineArtifact@1' && s.inputs.targetPath === cli.inputs.inlineScript.match(/--report-dir (\S+)/)[1]))
+  })
+})
