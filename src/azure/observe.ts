@@ -174,14 +174,24 @@ export function privateFqdn(server: {name: string}, estate: Estate): string {
   return estate.cname ? `${server.name}.${estate.cname.zone}` : server.name
 }
 
+const QUERIES_IN_FLIGHT = 32
+
+/** Asks one region's resolver for every expected name, a bounded number at a time. */
 export async function checkNames(resolver: string, expect: Record<string, string>): Promise<NameCheck[]> {
   const r = resolverFor(resolver)
-  return Promise.all(
-    Object.entries(expect).map(async ([name, expected]) => {
-      const answer = await resolveName(r, name)
-      return {...answer, expected, ok: answer.addresses.length > 0 && answer.addresses.every((a) => a === expected)}
+  const entries = Object.entries(expect)
+  const out: NameCheck[] = new Array(entries.length)
+  let next = 0
+  await Promise.all(
+    Array.from({length: Math.min(QUERIES_IN_FLIGHT, entries.length)}, async () => {
+      for (let i = next++; i < entries.length; i = next++) {
+        const [name, expected] = entries[i]
+        const answer = await resolveName(r, name)
+        out[i] = {...answer, expected, ok: answer.addresses.length > 0 && answer.addresses.every((a) => a === expected)}
+      }
     }),
   )
+  return out
 }
 
 async function observeTrafficManager(estate: Estate, clients: Clients) {
