@@ -1,7 +1,25 @@
 // The writes azfail makes to Azure, one function per change. Steps call these; nothing else writes.
+import {setTimeout as sleep} from 'node:timers/promises'
 import {StepError} from '../errors.ts'
 import type {Estate, ResourceRef} from '../runbook/schema.ts'
 import type {Clients} from './clients.ts'
+
+const BUSY = ['Updating', 'Creating', 'Deleting', 'Starting', 'Stopping', 'InProgress']
+const SETTLE_TIMEOUT_MS = 10 * 60_000
+
+/**
+ * Reads a resource until no operation is in flight on it (a run killed mid-write leaves one), so a resumed run
+ * sees what that operation did instead of colliding with it (409 AnotherOperationInProgress).
+ */
+async function settled<T>(read: () => Promise<T>, busy: (r: T) => boolean, what: string): Promise<T> {
+  const deadline = Date.now() + SETTLE_TIMEOUT_MS
+  for (;;) {
+    const r = await read()
+    if (!busy(r)) return r
+    if (Date.now() > deadline) throw new StepError('StillInProgress', `${what} still has an operation in progress after ${SETTLE_TIMEOUT_MS / 60_000} minutes.`)
+    await sleep(1000)
+  }
+}
 
 /** Runs one write; a terminal failure names the resource and ARM's error code (the SDK's LRO errors carry them in text). */
 async function write<T>(resource: string, call: () => Promise<T>): Promise<T> {
@@ -27,30 +45,49 @@ export async function setTrafficManagerEndpoint(estate: Estate, clients: Clients
 export async function setFrontDoorOrigin(estate: Estate, clients: Clients, region: string, enabledState: 'Enabled' | 'Disabled'): Promise<void> {
   const spec = estate.steering.frontDoor!
   const client = await clients.frontDoor()
-  await write(`Front Door origin ${spec.profile}/${spec.originGroup}/${spec.origins[region]}`, () =>
-    client.afdOrigins.beginUpdateAndWait(spec.resourceGroup, spec.profile, spec.originGroup, spec.origins[region], {enabledState}),
-  )
+  const what = `Front Door origin ${spec.profile}/${spec.originGroup}/${spec.origins[region]}`
+  const now = await settled(() => client.afdOrigins.get(spec.resourceGroup, spec.profile, spec.originGroup, spec.origins[region]), (o) => BUSY.includes(o.provisioningState ?? ''), what)
+  if (now.enabledState === enabledState) return
+  await write(what, () => client.afdOrigins.beginUpdateAndWait(spec.resourceGroup, spec.profile, spec.originGroup, spec.origins[region], {enabledState}))
 }
 
 export async function promotePostgresReplica(clients: Clients, server: ResourceRef, option: 'Planned' | 'Forced'): Promise<void> {
   const client = await clients.postgres()
-  await write(`PostgreSQL flexible server ${server.resourceGroup}/${server.name}`, () =>
+  const what = `PostgreSQL flexible server ${server.resourceGroup}/${server.name}`
+  const now = await settled(() => client.servers.get(server.resourceGroup, server.name), (s) => BUSY.includes(s.state ?? ''), what)
+  if (now.replica?.role === 'Primary') return
+  await write(what, () =>
     client.servers.beginUpdateAndWait(server.resourceGroup, server.name, {replica: {promoteMode: 'Switchover', promoteOption: option}}),
   )
 }
 
 export async function failOverSqlGroup(clients: Clients, toServer: ResourceRef, group: string, allowDataLoss: boolean): Promise<void> {
   const client = await clients.sql()
-  await write(`SQL failover group ${toServer.name}/${group}`, () =>
-    allowDataLoss
-      ? client.failoverGroups.beginForceFailoverAllowDataLossAndWait(toServer.resourceGroup, toServer.name, group)
-      : client.failoverGroups.beginFailoverAndWait(toServer.resourceGroup, toServer.name, group),
-  )
+  const what = `SQL failover group ${toServer.name}/${group}`
+  const deadline = Date.now() + SETTLE_TIMEOUT_MS
+  for (;;) {
+    if ((await client.failoverGroups.get(toServer.resourceGroup, toServer.name, group)).replicationRole === 'Primary') return
+    try {
+      await write(what, () =>
+        allowDataLoss
+          ? client.failoverGroups.beginForceFailoverAllowDataLossAndWait(toServer.resourceGroup, toServer.name, group)
+          : client.failoverGroups.beginFailoverAndWait(toServer.resourceGroup, toServer.name, group),
+      )
+      return
+    } catch (error: any) {
+      // A failover already in flight (a run killed mid-write): wait for it, then see whether it did the job.
+      if (error.statusCode !== 409 || Date.now() > deadline) throw error
+      await sleep(1000)
+    }
+  }
 }
 
 export async function changeCosmosWriteRegion(clients: Clients, account: {resourceGroup: string; account: string}, order: string[]): Promise<void> {
   const client = await clients.cosmos()
-  await write(`Cosmos DB account ${account.resourceGroup}/${account.account}`, async () => {
+  const what = `Cosmos DB account ${account.resourceGroup}/${account.account}`
+  const now = await settled(() => client.databaseAccounts.get(account.resourceGroup, account.account), (a) => BUSY.includes(a.provisioningState ?? ''), what)
+  if ((now.writeLocations?.[0]?.locationName ?? '').toLowerCase() === order[0].toLowerCase()) return
+  await write(what, async () => {
     await client.databaseAccounts.failoverPriorityChange(account.resourceGroup, account.account, {
       failoverPolicies: order.map((locationName, failoverPriority) => ({locationName, failoverPriority})),
     })
@@ -68,7 +105,17 @@ export async function repointCname(estate: Estate, clients: Clients, target: str
 
 export async function deletePrivateEndpoint(clients: Clients, ref: ResourceRef): Promise<void> {
   const client = await clients.network()
-  await write(`private endpoint ${ref.resourceGroup}/${ref.name}`, async () => {
+  const what = `private endpoint ${ref.resourceGroup}/${ref.name}`
+  const gone = async () => {
+    try {
+      return await client.privateEndpoints.get(ref.resourceGroup, ref.name)
+    } catch (error: any) {
+      if (error.statusCode === 404) return undefined
+      throw error
+    }
+  }
+  if (!(await settled(gone, (pe) => pe?.provisioningState === 'Deleting', what))) return
+  await write(what, async () => {
     await client.privateEndpoints.delete(ref.resourceGroup, ref.name)
   })
 }

@@ -24,12 +24,12 @@ function events(t: E2E, runId: string): JournalEvent[] {
 }
 
 /** Starts a drain and SIGKILLs it the moment the journal satisfies `when`; returns the run id. */
-async function drainKilledWhen(t: E2E, when: (e: JournalEvent[]) => boolean, delayMs = 0): Promise<string> {
+async function drainKilledWhen(t: E2E, when: (e: JournalEvent[], t: E2E) => boolean, delayMs = 0): Promise<string> {
   const child = spawn(process.execPath, [BIN, 'drain', 'eus2', '--yes', '--sandbox', '--state-dir', t.sb.dir, '--runbook', t.runbook], {cwd: t.work, env: {...process.env, CI: 'true'}, stdio: 'ignore'})
   const closed = new Promise((r) => child.once('close', r))
   const runsDir = join(t.work, '.azfail', 'runs')
   const runId = (await eventually(() => existsSync(runsDir) && readdirSync(runsDir)[0], 15_000)) as string
-  await eventually(() => when(events(t, runId)), 30_000)
+  await eventually(() => when(events(t, runId), t), 30_000)
   if (delayMs) await new Promise((r) => setTimeout(r, delayMs))
   child.kill('SIGKILL')
   await closed
@@ -54,8 +54,11 @@ async function assertDrainedOnce(t: E2E) {
   await assert.rejects(dns.recordSets.get('rg-connectivity-dns', 'private.postgres.database.azure.com', 'TXT', '_azfail-lock'), (e: any) => e.statusCode === 404, 'the lock is released')
 }
 
-const killPoints: Array<[string, (e: JournalEvent[]) => boolean, number]> = [
+const fdPatched = (_e: JournalEvent[], t: E2E) => t.sb.requests().some((r) => r.method === 'PATCH' && r.status === 202 && FD_ORIGIN('eus2').test(r.path))
+
+const killPoints: Array<[string, (e: JournalEvent[], t: E2E) => boolean, number]> = [
   ['during drainSteering', started('drainSteering'), 0],
+  ['while the Front Door update runs', fdPatched, 0],
   ['after drainSteering', finished('drainSteering'), 0],
   ['mid-wait', started('waitOutTtl'), 1200],
   ['after waitOutTtl', finished('waitOutTtl'), 0],
@@ -65,6 +68,8 @@ describe('resume after SIGKILL', () => {
   for (const [name, when, delay] of killPoints) {
     it(`completes a drain killed ${name}, repeating no completed write`, async () => {
       const t = await e2e((text) => text.replace('connectionDrainSeconds: 1', 'connectionDrainSeconds: 3'))
+      // Long enough that the resumed run meets the killed run's Front Door update still in flight.
+      if (when === fdPatched) await t.sb.control('PATCH', 'settings', {lroMs: 3000})
       try {
         const runId = await drainKilledWhen(t, when, delay)
         const {code, out} = await t.json(['resume', runId, '--yes'])
