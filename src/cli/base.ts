@@ -5,8 +5,6 @@ import {type AzureTarget, type CloudName, CLOUDS, DEFAULT_STATE_DIR, TargetError
 import {AzfailError, type ErrorStatus, exitCodeOf} from '../errors.ts'
 import {type LoadedRunbook, loadRunbook, locateRunbook} from '../runbook/load.ts'
 
-export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof AzfailCommand)['baseFlags'] & T['flags']>
-
 export interface DescribedError {
   status: ErrorStatus
   code: string

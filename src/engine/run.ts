@@ -60,10 +60,7 @@ function applyOverrides(plan: StepPlan, overrides: Set<string>): GuardVerdict[] 
 
 const refusals = (verdicts: GuardVerdict[]) => verdicts.filter((v) => !v.ok && !v.overridden)
 
-function describePlan(step: Step<unknown>, plan: StepPlan): string {
-  if (plan.done) return `already done: ${plan.done}`
-  return plan.summary
-}
+const describePlan = (plan: StepPlan): string => (plan.done ? `already done: ${plan.done}` : plan.summary)
 
 /** Plans every step against live state, projecting each step's effect for the steps after it. */
 export function planAll<S>(steps: Step<S>[], state: S, overrides: Set<string>, completed: Set<string>): StepRecord[] {
@@ -80,7 +77,7 @@ export function planAll<S>(steps: Step<S>[], state: S, overrides: Set<string>, c
     plan.verdicts = applyOverrides(plan, overrides)
     const refused = refusals(plan.verdicts)
     const status = refused.length > 0 ? 'refused' : plan.done ? 'skipped' : 'planned'
-    const message = refused.length > 0 ? refusalMessage(refused) : describePlan(step as Step<unknown>, plan)
+    const message = refused.length > 0 ? refusalMessage(refused) : describePlan(plan)
     records.push({id: step.id, kind: step.kind, status, ...timing, message, plan})
     if (!plan.done && step.project) s = step.project(s, plan)
   }

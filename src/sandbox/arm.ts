@@ -30,8 +30,6 @@ export const API_VERSIONS = {
   cosmos: ['2026-03-15', '2024-11-15'],
 } as const
 
-export type FaultHook = {failLro?: {code: string; message: string}}
-
 export interface ArmContext {
   world: World
   /** set by a `fail-lro` fault matching this request */
