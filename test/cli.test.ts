@@ -11,7 +11,8 @@ describe('cli', () => {
   it('--help lists every command and the exit-code table', async () => {
     const r = await runCli(['--help'])
     assert.equal(r.code, 0)
-    for (const cmd of ['status', 'sandbox start', 'sandbox reset', 'sandbox status']) assert.match(r.stdout, new RegExp(`^  ${cmd} `, 'm'))
+    const commands = ['drain', 'gameday', 'lint', 'promote', 'repoint', 'restore', 'resume', 'runs list', 'runs show', 'sandbox import', 'sandbox reset', 'sandbox start', 'sandbox status', 'status', 'teardown']
+    for (const cmd of commands) assert.match(r.stdout, new RegExp(`^  ${cmd} `, 'm'), `--help lists ${cmd}`)
     assert.match(r.stdout, /EXIT CODES/)
     for (const code of ['0', '1', '2', '3', '4', '5', '6']) assert.match(r.stdout, new RegExp(`^  ${code}  \\S`, 'm'))
     const cmdHelp = await runCli(['status', '--help'])
