@@ -26,11 +26,11 @@ export interface TestSandbox {
   stop(): Promise<void>
 }
 
-export async function startTestSandbox(dir = tempDir(), options: {publish?: boolean; ttl?: number} = {}): Promise<TestSandbox> {
-  if (options.ttl !== undefined) {
+export async function startTestSandbox(dir = tempDir(), options: {publish?: boolean; ttl?: number; postgres?: boolean} = {}): Promise<TestSandbox> {
+  if (options.ttl !== undefined || options.postgres) {
     const {WorldStore} = await import('../src/sandbox/world.ts')
     const {demoWorld} = await import('../src/sandbox/estate.ts')
-    new WorldStore(dir, () => demoWorld({ttl: options.ttl}))
+    new WorldStore(dir, () => demoWorld({ttl: options.ttl, postgres: options.postgres}))
   }
   const handle = await startSandbox({stateDir: dir, publish: options.publish})
   const c = handle.connection
@@ -41,6 +41,7 @@ export async function startTestSandbox(dir = tempDir(), options: {publish?: bool
     credential: staticTokenCredential(c.token),
     ca: readFileSync(c.caCertPath, 'utf8'),
     resolvers: c.resolvers,
+    ...(c.postgres ? {postgres: c.postgres} : {}),
     controlEndpoint: c.controlEndpoint,
     stateDir: dir,
     close: async () => {},

@@ -21,6 +21,8 @@ export interface AzureTarget {
   ca?: string
   /** region -> "ip:port" of that region's resolver, when the sandbox provides them */
   resolvers?: Record<string, string>
+  /** flexible server name -> "ip:port" of the sandbox's real PostgreSQL behind it */
+  postgres?: Record<string, string>
   controlEndpoint?: string
   stateDir?: string
   /** stops an in-process sandbox started for this command */
@@ -92,6 +94,7 @@ function fromConnection(conn: SandboxConnection, close: () => Promise<void>, han
     credential: staticTokenCredential(conn.token),
     ca: readFileSync(conn.caCertPath, 'utf8'),
     resolvers: conn.resolvers,
+    ...(conn.postgres ? {postgres: conn.postgres} : {}),
     controlEndpoint: conn.controlEndpoint,
     stateDir: handle?.connection.stateDir ?? conn.stateDir,
     close,

@@ -54,7 +54,7 @@ export async function runGameday(req: GamedayRequest): Promise<GamedayResult> {
     const inScope = req.region ? [req.region] : Object.keys(estate.regions)
     const state = await observeEstate(estate, req.target, req.clients, {endpointsOf: Object.keys(estate.regions)})
     const zoneRecords = await listZoneARecords(req.clients, Object.values(state.regions).flatMap((r) => (r.endpoints ?? []).flatMap((e) => e.records.map((x) => x.zoneId))))
-    const ctx: StepContext = {estate, clients: req.clients, resolvers: regionResolvers(estate, req.target), now: () => Date.now(), acknowledge: async () => true}
+    const ctx: StepContext = {estate, clients: req.clients, resolvers: regionResolvers(estate, req.target), now: () => Date.now(), acknowledge: async () => true, target: req.target}
     const plan = (action: Action, options: {region?: string; to?: string}): PlannedAction => ({action, region: options.region ?? options.to, steps: buildSteps(action, ctx, options, rb.runbook.actions).steps})
     const plans: PlannedAction[] = [
       ...inScope.map((region) => plan('drain', {region})),

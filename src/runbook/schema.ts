@@ -43,8 +43,19 @@ const Region = z.strictObject({
     .describe('declared Pattern-B exceptions: names this region reaches through another region\'s private endpoint, with why and who pays the egress'),
 })
 
+const WriteCheck = z
+  .strictObject({
+    database: name.default('postgres'),
+    user: name.describe('a role allowed to create and write the azfail_write_check table'),
+    passwordEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).optional().describe('environment variable holding the password (never the password itself)'),
+    port: z.number().int().min(1).max(65535).default(5432),
+    ssl: z.boolean().default(true).describe('TLS to the server (Azure requires it; the sandbox does not offer it)'),
+  })
+  .describe('after a promotion, write through the CNAME from every region to prove the new primary takes writes')
+
 const Postgres = z.strictObject({
   servers: z.record(regionKey, ResourceRef).describe('region -> PostgreSQL flexible server (the primary and its read replica)'),
+  writeCheck: WriteCheck.optional(),
 })
 
 const SqlFailoverGroup = z.strictObject({
@@ -64,7 +75,7 @@ const Cname = z.strictObject({
 })
 
 const StepSpec = z.union([
-  z.enum(['drainSteering', 'waitOutTtl', 'verifySurvivorResolution', 'teardownEndpoints', 'promoteReplica', 'repointCname', 'verifyCname', 'flipFailoverGroup', 'verifyListener', 'failoverCosmos', 'enableSteering']),
+  z.enum(['drainSteering', 'waitOutTtl', 'verifySurvivorResolution', 'teardownEndpoints', 'promoteReplica', 'repointCname', 'verifyCname', 'verifyWritable', 'flipFailoverGroup', 'verifyListener', 'failoverCosmos', 'enableSteering']),
   z.strictObject({manualAction: z.string().min(1).describe('an instruction the operator must confirm, e.g. an on-premises forwarder change')}),
 ])
 

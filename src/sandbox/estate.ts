@@ -302,7 +302,11 @@ export function vnet(region: RegionSpec): ArmResource {
 export interface DemoOptions {
   /** one TTL for the steering layer and every private record (default: 10 s, the zone-group default) */
   ttl?: number
+  /** run real PostgreSQL servers: their private A records then hold loopback addresses, which checks connect to */
+  postgres?: boolean
 }
+
+const PG_LOOPBACK: Record<string, string> = {eus2: '127.0.20.1', wus2: '127.0.20.2'}
 
 export function demoWorld(options: DemoOptions = {}): World {
   const ttl = options.ttl ?? DEMO_RECORD_TTL
@@ -351,9 +355,12 @@ export function demoWorld(options: DemoOptions = {}): World {
   // PostgreSQL: VNet-injected servers register their own A records; `prod` is the CNAME apps use (seed 004).
   const pgZoneName = 'private.postgres.database.azure.com'
   const pgZone = zoneId('rg-connectivity-dns', pgZoneName)
-  for (const region of REGIONS) add(A(pgZone, pgZoneName, `pg-app-${region.short}`, `10.${region.octet}.5.4`))
+  const pgAddress = (r: RegionSpec) => (options.postgres ? PG_LOOPBACK[r.short] : `10.${r.octet}.5.4`)
+  for (const region of REGIONS) add(A(pgZone, pgZoneName, `pg-app-${region.short}`, pgAddress(region)))
   add(recordSet(pgZone, pgZoneName, 'CNAME', 'prod', ttl, {cnameRecord: {cname: `pg-app-${eus2.short}.${pgZoneName}`}}))
-  add(postgres(eus2, undefined), postgres(wus2, eus2))
+  const pgServers = [postgres(eus2, undefined), postgres(wus2, eus2)]
+  if (options.postgres) pgServers.forEach((server, i) => (server.sandbox = {address: PG_LOOPBACK[REGIONS[i].short]}))
+  add(...pgServers)
 
   add(sqlServer(eus2), sqlServer(wus2), failoverGroup(eus2, wus2))
   add(cosmos())
@@ -376,7 +383,7 @@ export function demoWorld(options: DemoOptions = {}): World {
     version: 1,
     tenantId: DEMO_TENANT,
     subscriptionId: DEMO_SUBSCRIPTION,
-    settings: {lroMs: 400, lroRetryAfterSeconds: 1},
+    settings: {lroMs: 400, lroRetryAfterSeconds: 1, ...(options.postgres ? {postgres: true} : {})},
     regions: Object.fromEntries(
       REGIONS.map((r) => [r.short, regionInfo(r)]),
     ),

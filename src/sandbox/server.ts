@@ -11,8 +11,9 @@ import {demoWorld} from './estate.ts'
 import {FaultBook, faultResponse, validateFault} from './faults.ts'
 import {type ArmRequest, type ArmResponse, ArmError, checkApiVersion, matchRoute, requestId} from './http.ts'
 import {settle} from './lro.ts'
+import {type PgInstance, setReadOnly, startPostgres, stopPostgres} from './postgres.ts'
 import {ensureTlsIdentity} from './tls.ts'
-import {type World, WorldStore, getResource} from './world.ts'
+import {type World, WorldStore, getResource, resourcesOfType} from './world.ts'
 
 export interface SandboxConnection {
   armEndpoint: string
@@ -21,6 +22,8 @@ export interface SandboxConnection {
   subscriptionId: string
   token: string
   resolvers: Record<string, string>
+  /** flexible server name -> "ip:port" of the real PostgreSQL behind it, when the sandbox runs them */
+  postgres?: Record<string, string>
   controlEndpoint: string
   pid: number
   stateDir: string
@@ -65,10 +68,19 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
   const routes = armRoutes(ctx)
   const logFile = requestLogFile(stateDir)
 
+  let postgres: PgInstance[] = []
+  const isReplica = (role: string | undefined) => role === 'AsyncReplica' || role === 'GeoAsyncReplica'
+  const pgServers = (w: World) => resourcesOfType(w, 'Microsoft.DBforPostgreSQL/flexibleServers').filter((r) => r.sandbox?.address)
+
   /** The current world, with due operations completed: every ARM request and DNS query sees the same present. */
   const current = (): World => {
     store.refresh()
     if (settle(store.world)) store.save()
+    // A promotion that completed makes its real server writable, and the old primary read-only, before anyone asks.
+    for (const instance of postgres) {
+      const server = pgServers(store.world).find((r) => r.name === instance.server)
+      if (server) setReadOnly(instance, isReplica(server.properties.replica?.role))
+    }
     return store.world
   }
 
@@ -176,9 +188,12 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
         return {status: 204}
       }
       if (req.method === 'POST' && sub === 'reset') {
-        const {ttl} = body()
+        const {ttl, postgres: withPostgres} = body()
         if (ttl !== undefined && !(Number.isInteger(ttl) && ttl >= 0)) throw new ArmError(400, 'InvalidRequestContent', "'ttl' must be a non-negative integer.")
-        store.replace(demoWorld({ttl}))
+        if (Boolean(withPostgres) !== Boolean(store.world.settings.postgres)) {
+          throw new ArmError(409, 'Conflict', 'A running sandbox cannot start or stop its PostgreSQL servers; stop it, reset with or without --postgres, and start it again.')
+        }
+        store.replace(demoWorld({ttl, postgres: withPostgres}))
         writeFileSync(logFile, '')
         return {status: 200, body: {ok: true}}
       }
@@ -221,6 +236,9 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
     for (const [region, info] of Object.entries(store.world.regions)) {
       resolvers.push(await startResolver(region, info.resolverAddress, current))
     }
+    if (store.world.settings.postgres) {
+      postgres = await startPostgres(stateDir, pgServers(store.world).map((r) => ({server: r.name, address: r.sandbox!.address, readOnly: isReplica(r.properties.replica?.role)})))
+    }
   } catch (error) {
     server.close()
     await Promise.all(resolvers.map((r) => r.close()))
@@ -235,6 +253,7 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
     subscriptionId: store.world.subscriptionId,
     token,
     resolvers: Object.fromEntries(resolvers.map((r) => [r.region, `${r.address}:${r.port}`])),
+    ...(postgres.length > 0 ? {postgres: Object.fromEntries(postgres.map((p) => [p.server, `${p.address}:${p.port}`]))} : {}),
     controlEndpoint: `${armEndpoint}/_sandbox`,
     pid: process.pid,
     stateDir,
@@ -245,6 +264,7 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
     connection,
     store,
     async stop() {
+      stopPostgres(postgres)
       await Promise.all(resolvers.map((r) => r.close()))
       await new Promise<void>((resolve) => {
         server.close(() => resolve())

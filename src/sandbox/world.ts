@@ -87,6 +87,8 @@ export interface World {
     lroMs: number
     /** Retry-After seconds sent with long-running operation responses */
     lroRetryAfterSeconds: number
+    /** run a real PostgreSQL server for each flexible server that has a sandbox address */
+    postgres?: boolean
   }
   regions: Record<string, RegionInfo>
   resources: Record<string, ArmResource>

@@ -13,6 +13,7 @@ import {repointCname} from './repoint-cname.ts'
 import {teardownEndpoints} from './teardown-endpoints.ts'
 import {verifyAlias} from './verify-alias.ts'
 import {verifySurvivorResolution} from './verify-survivor-resolution.ts'
+import {verifyWritable} from './verify-writable.ts'
 import {waitOutTtl} from './wait-out-ttl.ts'
 
 export type Action = 'drain' | 'teardown' | 'promote-replica' | 'promote-failover-group' | 'promote-cosmos' | 'restore' | 'repoint'
@@ -28,7 +29,7 @@ export interface ActionOptions {
 const DEFAULTS: Record<ActionName, StepSpec[]> = {
   drain: ['drainSteering', 'waitOutTtl', 'verifySurvivorResolution'],
   teardown: ['teardownEndpoints'],
-  promoteReplica: ['promoteReplica', 'repointCname', 'verifyCname'],
+  promoteReplica: ['promoteReplica', 'repointCname', 'verifyCname', 'verifyWritable'],
   promoteFailoverGroup: ['flipFailoverGroup', 'verifyListener'],
   promoteCosmos: ['failoverCosmos'],
   restore: ['enableSteering'],
@@ -45,8 +46,10 @@ const RUNBOOK_ACTION: Record<Exclude<Action, 'repoint'>, ActionName> = {
 
 export function buildSteps(action: Action, ctx: StepContext, o: ActionOptions, runbookActions: Partial<Record<ActionName, StepSpec[]>>): {steps: LiveStep[]; observe: ObserveOptions} {
   const specs: StepSpec[] =
-    action === 'repoint' ? ['repointCname', 'verifyCname'] : [...(runbookActions[RUNBOOK_ACTION[action]] ?? DEFAULTS[RUNBOOK_ACTION[action]])]
+    action === 'repoint' ? ['repointCname', 'verifyCname', 'verifyWritable'] : [...(runbookActions[RUNBOOK_ACTION[action]] ?? DEFAULTS[RUNBOOK_ACTION[action]])]
   if (action === 'drain' && o.teardown && !specs.includes('teardownEndpoints')) specs.push('teardownEndpoints')
+  // The write check runs only where the runbook configures one.
+  if (!ctx.estate.data.postgres?.writeCheck) specs.splice(0, specs.length, ...specs.filter((s) => s !== 'verifyWritable'))
   let manual = 0
   const steps = specs.map((spec) => {
     if (typeof spec === 'object') return manualAction(ctx, `manualAction${++manual}`, spec.manualAction)
@@ -98,6 +101,8 @@ function makeStep(kind: Exclude<StepSpec, object>, action: Action, ctx: StepCont
         ttl: (s) => s.cname?.ttl ?? 30,
       })
     }
+    case 'verifyWritable':
+      return verifyWritable(ctx, ctx.target)
     case 'verifyListener': {
       const fog = ctx.estate.data.sqlFailoverGroup
       return verifyAlias(ctx, {

@@ -1,5 +1,6 @@
 // What every step kind gets: the estate from the runbook, the SDK clients, and a clock.
 import type {Clients} from '../azure/clients.ts'
+import type {AzureTarget} from '../azure/target.ts'
 import type {LiveState} from '../azure/observe.ts'
 import type {Step, StepRuntime} from '../engine/types.ts'
 import type {Estate} from '../runbook/schema.ts'
@@ -12,6 +13,8 @@ export interface StepContext {
   now(): number
   /** an operator's answer to a manual action; true when --yes acknowledged it */
   acknowledge(instruction: string): Promise<boolean>
+  /** where the estate lives (checks that connect need to know whether it is the sandbox) */
+  target: AzureTarget
 }
 
 export type LiveStep = Step<LiveState>

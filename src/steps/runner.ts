@@ -55,6 +55,7 @@ export async function runAction(req: ActionRequest): Promise<RunReport> {
     resolvers: regionResolvers(estate, req.target),
     now: () => Date.now(),
     acknowledge: req.acknowledge,
+    target: req.target,
   }
   const options = {...req.options}
   if (req.action.startsWith('promote') || req.action === 'repoint') {

@@ -32,6 +32,7 @@ describe('promote', () => {
       ['promoteReplica', 'succeeded'],
       ['repointCname', 'succeeded'],
       ['verifyCname', 'succeeded'],
+      ['verifyWritable', 'skipped'],
     ])
     const writes = t.writes().map((w) => `${w.method} ${w.status} ${w.path.split('/').slice(-2).join('/')}`)
     const promote = writes.indexOf('PATCH 202 flexibleServers/pg-app-wus2')
@@ -81,6 +82,7 @@ describe('promote', () => {
       ['promoteReplica', 'failed'],
       ['repointCname', 'skipped'],
       ['verifyCname', 'skipped'],
+      ['verifyWritable', 'skipped'],
     ])
     const after = await cname()
     assert.deepEqual([after.etag, after.cnameRecord?.cname], [before.etag, before.cnameRecord?.cname])

@@ -16,8 +16,8 @@ export interface E2E {
 }
 
 /** A sandbox with 1 s TTLs and a runbook with a 1 s connection drain: the drain window is 2 s. */
-export async function e2e(runbookEdit: (text: string) => string = (t) => t): Promise<E2E> {
-  const sb = await startTestSandbox(tempDir(), {publish: true, ttl: 1})
+export async function e2e(runbookEdit: (text: string) => string = (t) => t, options: {postgres?: boolean} = {}): Promise<E2E> {
+  const sb = await startTestSandbox(tempDir(), {publish: true, ttl: 1, ...options})
   const work = tempDir('azfail-work-')
   const runbook = join(work, 'azfail.yaml')
   writeFileSync(runbook, runbookEdit(readFileSync(DEMO_RUNBOOK, 'utf8').replace('connectionDrainSeconds: 3', 'connectionDrainSeconds: 1')))

@@ -6,12 +6,18 @@ import {AzfailError} from '../../errors.ts'
 
 export default class SandboxReset extends AzfailCommand {
   static override summary = 'Restore the sandbox to the demo estate and clear its request log.'
-  static override examples = ['<%= config.bin %> sandbox reset --yes', '<%= config.bin %> sandbox reset --ttl 1 --yes   # quick rehearsals: 1 s TTLs', '<%= config.bin %> sandbox reset --dry-run']
+  static override examples = [
+    '<%= config.bin %> sandbox reset --yes',
+    '<%= config.bin %> sandbox reset --ttl 1 --yes   # quick rehearsals: 1 s TTLs',
+    '<%= config.bin %> sandbox reset --postgres --yes   # real PostgreSQL behind pg-app-eus2 / pg-app-wus2',
+    '<%= config.bin %> sandbox reset --dry-run',
+  ]
 
   static override flags = {
     yes: Flags.boolean({char: 'y', summary: 'Do not ask for confirmation.'}),
     'dry-run': Flags.boolean({summary: 'Show what would be reset; change nothing.'}),
     ttl: Flags.integer({summary: 'Build the demo estate with this TTL (seconds) for steering and every private record, instead of 10.', min: 0}),
+    postgres: Flags.boolean({default: false, summary: 'Also run a real PostgreSQL server (on loopback) for each flexible server, so promote can verify a write through the CNAME.'}),
   }
 
   async run(): Promise<{stateDir: string; reset: boolean; dryRun: boolean}> {
@@ -27,7 +33,7 @@ export default class SandboxReset extends AzfailCommand {
     const connection = readConnection(flags['state-dir'])
     const running = connection && (await probeSandbox(connection)) ? connection : undefined
     const {resetSandbox} = await import('../../sandbox/control.ts')
-    await resetSandbox(flags['state-dir'], running, flags.ttl === undefined ? {} : {ttl: flags.ttl})
+    await resetSandbox(flags['state-dir'], running, {...(flags.ttl === undefined ? {} : {ttl: flags.ttl}), ...(flags.postgres ? {postgres: true} : {})})
     if (!this.jsonEnabled()) this.logToStderr(`sandbox at ${flags['state-dir']} reset to the demo estate${running ? ' (running instance)' : ''}`)
     return {stateDir: flags['state-dir'], reset: true, dryRun: false}
   }
