@@ -35,13 +35,19 @@ export interface ActionRequest {
   resume?: Journal
 }
 
+/** What a resumed run would do, planned as a dry run of its own, so the interrupted run's journal stays as it was. */
+export async function planResume(req: ActionRequest & {resume: Journal}): Promise<RunReport> {
+  const completed = req.resume.completedSteps()
+  return runAction({...req, dryRun: true, resume: undefined, completedOverride: completed, resumeOf: req.resume.meta().runId})
+}
+
 export function checkRegion(estate: LoadedRunbook['runbook']['estate'], region: string | undefined, flag: string): void {
   if (region !== undefined && !estate.regions[region]) {
     throw new InputError('UnknownRegion', `Unknown region '${region}' (${flag}); the runbook declares: ${Object.keys(estate.regions).join(', ')}.`)
   }
 }
 
-export async function runAction(req: ActionRequest): Promise<RunReport> {
+export async function runAction(req: ActionRequest & {completedOverride?: Set<string>; resumeOf?: string}): Promise<RunReport> {
   const {estate} = req.runbook.runbook
   checkRegion(estate, req.options.region, 'region')
   checkRegion(estate, req.options.to, '--to')
@@ -79,7 +85,7 @@ export async function runAction(req: ActionRequest): Promise<RunReport> {
       runId: newRunId(),
       action: req.action,
       ...(options.region ? {region: options.region} : {}),
-      options: {...options},
+      options: {...options, ...(req.resumeOf ? {resumeOf: req.resumeOf} : {})},
       runbook: req.runbook.file,
       target: {kind: req.target.kind, ...(req.target.stateDir ? {stateDir: req.target.stateDir} : {}), subscription: req.target.subscriptionId},
       principal,
@@ -106,7 +112,7 @@ export async function runAction(req: ActionRequest): Promise<RunReport> {
       overrides: new Set(req.overrides),
       journal,
       attempt: meta.attempts,
-      completed: req.resume ? journal.completedSteps() : undefined,
+      completed: req.resume ? journal.completedSteps() : req.completedOverride,
       confirm: req.confirm,
       lock: {
         acquire: async () => {

@@ -110,3 +110,29 @@ describe('faults', () => {
     }
   })
 })
+
+describe('resume --dry-run', () => {
+  it('plans what is left, writes nothing, and leaves the interrupted run as it was', async () => {
+    const t = await e2e((text) => text.replace('connectionDrainSeconds: 1', 'connectionDrainSeconds: 3'))
+    try {
+      const runId = await drainKilledWhen(t, finished('drainSteering'))
+      const journal = join(t.work, '.azfail', 'runs', runId, 'journal.jsonl')
+      const before = readFileSync(journal, 'utf8')
+      t.sb.mark()
+      const {code, out} = await t.json(['resume', runId, '--dry-run'])
+      assert.equal(code, 0, JSON.stringify(out.error))
+      assert.equal(out.result.dryRun, true)
+      assert.notEqual(out.result.runId, runId, 'the plan is recorded as a dry run of its own')
+      assert.deepEqual(out.result.steps.map((s: any) => s.id), ['drainSteering', 'waitOutTtl', 'verifySurvivorResolution'])
+      assert.equal(out.result.steps[0].status, 'skipped')
+      assert.ok(['planned', 'skipped'].includes(out.result.steps[1].status), 'the wait is planned, or already passed on a slow machine')
+      assert.equal(out.result.steps[0].message, 'completed in an earlier attempt')
+      assert.deepEqual(t.writes(), [])
+      assert.equal(readFileSync(journal, 'utf8'), before)
+      assert.deepEqual(JSON.parse(readFileSync(join(t.work, '.azfail', 'runs', runId, 'run.json'), 'utf8')).attempts, 1)
+      assert.equal((await t.json(['resume', runId, '--yes'])).code, 0, 'and the real resume still completes it')
+    } finally {
+      await t.stop()
+    }
+  })
+})
