@@ -79,7 +79,8 @@ export async function runAction(req: ActionRequest & {completedOverride?: Set<st
   if (req.resume) {
     journal = req.resume
     const previous = journal.meta()
-    meta = journal.updateMeta({status: 'running', attempts: previous.attempts + 1, overrides: [...previous.overrides, ...overrideRecords(req, principal)]})
+    const recorded = new Set(previous.overrides.map((o) => o.guard))
+    meta = journal.updateMeta({status: 'running', attempts: previous.attempts + 1, overrides: [...previous.overrides, ...overrideRecords(req, principal).filter((o) => !recorded.has(o.guard))]})
   } else {
     meta = {
       runId: newRunId(),
