@@ -40,6 +40,8 @@ export interface PracticeResult {
   totalMs: number
   phases: PracticePhase[]
   expectation: {text: string; held: boolean; observed: string}
+  /** how many requests each injected fault affected */
+  faultHits: Array<{kind: string; hits: number}>
 }
 
 const EXPECTATIONS: Record<Scenario | 'none', string> = {
@@ -112,6 +114,8 @@ export async function practice(req: PracticeRequest): Promise<PracticeResult> {
       }
       if (record.status !== 'succeeded') break
     }
+    const faultHits = ((await sandboxControl(target, 'GET', 'faults'))?.value ?? []).map((f: {kind: string; hits: number}) => ({kind: f.kind, hits: f.hits}))
+    await sandboxControl(target, 'DELETE', 'faults')
     const after = await observeEstate(estate, target, clients, {resolution: false})
     return {
       runbook: req.runbook.file,
@@ -123,6 +127,7 @@ export async function practice(req: PracticeRequest): Promise<PracticeResult> {
       totalMs: Date.now() - started,
       phases,
       expectation: judge(req.scenario, phases, cnameBefore, after.cname),
+      faultHits,
     }
   } finally {
     await target.close()

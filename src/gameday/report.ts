@@ -79,7 +79,7 @@ export function markdown(r: GamedayResult): string {
   if (p) {
     lines.push(`### Practice: ${p.region} → ${p.survivor} and back${p.scenario ? ` under \`${p.scenario}\`` : ''}`, '')
     lines.push(`Expected: ${p.expectation.text}. Observed: ${md(p.expectation.observed)}. **${p.expectation.held ? 'Held' : 'Did not hold'}.**`, '')
-    lines.push(`Total ${seconds(p.totalMs)}${p.rtoSeconds !== undefined ? ` against an RTO of ${p.rtoSeconds}s` : ''}.`, '')
+    lines.push(`Total ${seconds(p.totalMs)}${p.rtoSeconds !== undefined ? ` against an RTO of ${p.rtoSeconds}s` : ''}.${p.faultHits.length > 0 ? ` Injected: ${p.faultHits.map((f) => `${f.kind} x${f.hits}`).join(', ')}.` : ''}`, '')
     lines.push('| phase | action | step | status | time |', '|---|---|---|---|---|')
     for (const phase of p.phases) for (const s of phase.steps) lines.push(`| ${phase.phase} | ${phase.action} | ${s.id} | ${s.status} | ${seconds(s.durationMs)} |`)
     lines.push('')
