@@ -86,6 +86,12 @@ export async function probeSandbox(conn: SandboxConnection, timeoutMs = 1500): P
   })
 }
 
+/** The sandbox running for `stateDir`, if one is; a stale connection.json counts as none. */
+export async function runningSandbox(stateDir: string): Promise<SandboxConnection | undefined> {
+  const published = readConnection(stateDir)
+  return published && (await probeSandbox(published)) ? published : undefined
+}
+
 function fromConnection(conn: SandboxConnection, close: () => Promise<void>, handle?: SandboxHandle): AzureTarget {
   return {
     kind: 'sandbox',
@@ -104,8 +110,8 @@ function fromConnection(conn: SandboxConnection, close: () => Promise<void>, han
 /** Uses the sandbox running for `stateDir`, or starts one in this process for the command's duration. */
 export async function sandboxTarget(stateDir = DEFAULT_STATE_DIR): Promise<AzureTarget> {
   const dir = resolve(stateDir)
-  const published = readConnection(dir)
-  if (published && (await probeSandbox(published))) return fromConnection(published, async () => {})
+  const published = await runningSandbox(dir)
+  if (published) return fromConnection(published, async () => {})
   const {startSandbox} = await import('../sandbox/server.ts')
   const handle = await startSandbox({stateDir: dir})
   return fromConnection(handle.connection, () => handle.stop(), handle)

@@ -3,6 +3,7 @@ import {Flags} from '@oclif/core'
 import {createInterface} from 'node:readline/promises'
 import type {RunReport} from '../engine/run.ts'
 import type {Action, ActionOptions} from '../steps/actions.ts'
+import type {ActionRequest} from '../steps/runner.ts'
 import {AzfailCommand} from './base.ts'
 import {confirmChanges} from './consent.ts'
 import {table} from './format.ts'
@@ -33,25 +34,26 @@ export interface RunFlags {
 export abstract class RunCommand extends AzfailCommand {
   protected async runAction(flags: RunFlags, action: Action, options: ActionOptions): Promise<RunReport> {
     const runbook = this.runbookFrom(flags)
-    const {checkRegion, runAction} = await import('../steps/runner.ts')
+    const {checkRegion} = await import('../steps/runner.ts')
     checkRegion(runbook.runbook.estate, options.region, 'region')
     checkRegion(runbook.runbook.estate, options.to, '--to')
     const {target, clients} = await this.connect(flags, runbook)
+    return this.execute({action, options, dryRun: flags['dry-run'], overrides: flags.override, reason: flags.reason, runbook, target, clients, runsDir: flags['runs-dir']}, flags.yes)
+  }
+
+  /** The one place a run request gets its renderer, consent and manual-action prompt; a resume passes its journal. */
+  protected async execute(request: Omit<ActionRequest, 'renderer' | 'confirm' | 'acknowledge'>, yes: boolean): Promise<RunReport> {
+    const {planResume, runAction} = await import('../steps/runner.ts')
     const {chooseRenderer} = await import('../engine/run.ts')
-    const report = await runAction({
-      action,
-      options,
-      dryRun: flags['dry-run'],
-      overrides: flags.override,
-      reason: flags.reason,
-      runbook,
-      target,
-      clients,
-      runsDir: flags['runs-dir'],
+    const what = request.resume ? `azfail resume ${request.resume.meta().runId}` : `azfail ${request.action.replace('-', ' ')}`
+    const full: ActionRequest = {
+      ...request,
       renderer: chooseRenderer(this.jsonEnabled()),
-      confirm: (changes) => confirmChanges(changes, {yes: flags.yes, what: `azfail ${action.replace('-', ' ')}`}),
-      acknowledge: (instruction) => this.acknowledge(instruction, flags.yes),
-    })
+      confirm: (changes) => confirmChanges(changes, {yes, what}),
+      acknowledge: (instruction) => this.acknowledge(instruction, yes),
+    }
+    // A dry run of a resume plans what is left as a run of its own; the interrupted run's journal stays untouched.
+    const report = full.resume && full.dryRun ? await planResume({...full, resume: full.resume}) : await runAction(full)
     this.report(report)
     return report
   }

@@ -1,6 +1,7 @@
 import {Args} from '@oclif/core'
 import {RunCommand, runFlags} from '../cli/run-command.ts'
 import type {RunReport} from '../engine/run.ts'
+import type {Action} from '../steps/actions.ts'
 
 export default class Resume extends RunCommand {
   static override summary = 'Continue an interrupted run where it stopped; completed writes are never repeated.'
@@ -21,27 +22,20 @@ window, and takes over its own lock.`
     const runbook = loadRunbook(meta.runbook)
     const sandbox = meta.target.kind === 'sandbox'
     const {target, clients} = await this.connect({sandbox, 'state-dir': meta.target.stateDir ?? flags['state-dir'], subscription: meta.target.subscription, cloud: (meta.target.cloud ?? flags.cloud) as any}, runbook)
-    const {planResume, runAction} = await import('../steps/runner.ts')
-    const {chooseRenderer} = await import('../engine/run.ts')
-    const {confirmChanges} = await import('../cli/consent.ts')
-    const request = {
-      action: meta.action as any,
-      options: meta.options,
-      dryRun: false,
-      overrides: meta.overrides.map((o) => o.guard),
-      reason: meta.overrides.map((o) => o.reason).join('; ') || undefined,
-      runbook,
-      target,
-      clients,
-      runsDir: flags['runs-dir'],
-      renderer: chooseRenderer(this.jsonEnabled()),
-      confirm: (changes: string[]) => confirmChanges(changes, {yes: flags.yes, what: `azfail resume ${args.id}`}),
-      acknowledge: (instruction: string) => this.acknowledge(instruction, flags.yes),
-      resume: journal,
-    }
-    // A dry run plans what is left as a run of its own; the interrupted run's journal stays untouched.
-    const report = flags['dry-run'] ? await planResume(request) : await runAction(request)
-    this.report(report)
-    return report
+    return this.execute(
+      {
+        action: meta.action as Action,
+        options: meta.options,
+        dryRun: flags['dry-run'],
+        overrides: meta.overrides.map((o) => o.guard),
+        reason: meta.overrides.map((o) => o.reason).join('; ') || undefined,
+        runbook,
+        target,
+        clients,
+        runsDir: flags['runs-dir'],
+        resume: journal,
+      },
+      flags.yes,
+    )
   }
 }

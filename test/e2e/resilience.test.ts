@@ -23,12 +23,20 @@ function events(t: E2E, runId: string): JournalEvent[] {
   })
 }
 
-/** Starts a drain and SIGKILLs it the moment the journal satisfies `when`; returns the run id. */
-async function drainKilledWhen(t: E2E, when: (e: JournalEvent[], t: E2E) => boolean, delayMs = 0): Promise<string> {
-  const child = spawn(process.execPath, [BIN, 'drain', 'eus2', '--yes', '--sandbox', '--state-dir', t.sb.dir, '--runbook', t.runbook], {cwd: t.work, env: {...process.env, CI: 'true'}, stdio: 'ignore'})
-  const closed = new Promise((r) => child.once('close', r))
+/** Starts `azfail drain eus2` as a user would and waits for its run to appear in the journal. */
+async function startDrain(t: E2E) {
+  const child = spawn(process.execPath, [BIN, 'drain', 'eus2', '--yes', '--sandbox', '--state-dir', t.sb.dir, '--runbook', t.runbook], {cwd: t.work, env: {...process.env, CI: 'true'}, stdio: ['ignore', 'ignore', 'pipe']})
+  let stderr = ''
+  child.stderr!.on('data', (d) => (stderr += d))
+  const closed = new Promise<number | null>((r) => child.once('close', r))
   const runsDir = join(t.work, '.azfail', 'runs')
   const runId = (await eventually(() => existsSync(runsDir) && readdirSync(runsDir)[0], 15_000)) as string
+  return {child, runId, closed, stderr: () => stderr}
+}
+
+/** Starts a drain and SIGKILLs it the moment the journal satisfies `when`; returns the run id. */
+async function drainKilledWhen(t: E2E, when: (e: JournalEvent[], t: E2E) => boolean, delayMs = 0): Promise<string> {
+  const {child, runId, closed} = await startDrain(t)
   await eventually(() => when(events(t, runId), t), 30_000)
   if (delayMs) await new Promise((r) => setTimeout(r, delayMs))
   child.kill('SIGKILL')
@@ -141,16 +149,12 @@ describe('Ctrl-C', () => {
   it('stops a run with exit 5, names the resume command, and releases the lock', async () => {
     const t = await e2e((text) => text.replace('connectionDrainSeconds: 1', 'connectionDrainSeconds: 5'))
     try {
-      const child = spawn(process.execPath, [BIN, 'drain', 'eus2', '--yes', '--sandbox', '--state-dir', t.sb.dir, '--runbook', t.runbook], {cwd: t.work, env: {...process.env, CI: 'true'}, stdio: ['ignore', 'pipe', 'pipe']})
-      let stderr = ''
-      child.stderr.on('data', (d) => (stderr += d))
-      const closed = new Promise<number | null>((r) => child.once('close', r))
+      const {child, runId, closed, stderr} = await startDrain(t)
       const runsDir = join(t.work, '.azfail', 'runs')
-      const runId = (await eventually(() => existsSync(runsDir) && readdirSync(runsDir)[0], 15_000)) as string
       await eventually(() => started('waitOutTtl')(events(t, runId)), 30_000)
       child.kill('SIGINT')
       assert.equal(await closed, 5)
-      assert.match(stderr, new RegExp(`Interrupted during waitOutTtl\\. 'azfail resume ${runId}' continues`))
+      assert.match(stderr(), new RegExp(`Interrupted during waitOutTtl\\. 'azfail resume ${runId}' continues`))
       const dns = await t.sb.clients.privateDns()
       await assert.rejects(dns.recordSets.get('rg-connectivity-dns', 'private.postgres.database.azure.com', 'TXT', '_azfail-lock'), (e: any) => e.statusCode === 404)
       assert.equal(JSON.parse(readFileSync(join(runsDir, runId, 'run.json'), 'utf8')).status, 'interrupted')

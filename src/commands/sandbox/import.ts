@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 import {AzfailCommand} from '../../cli/base.ts'
 import {confirmChanges} from '../../cli/consent.ts'
-import {probeSandbox, readConnection, sandboxTarget} from '../../azure/target.ts'
+import {runningSandbox, sandboxTarget} from '../../azure/target.ts'
 import {AzfailError} from '../../errors.ts'
 
 export default class SandboxImport extends AzfailCommand {
@@ -25,8 +25,8 @@ it as the sandbox state in --state-dir, replacing what was there. Azure is never
   async run(): Promise<{stateDir: string; written: boolean; counts: Record<string, number>; skipped: string[]}> {
     const {flags} = await this.parse(SandboxImport)
     const runbook = this.runbookFrom({...flags, sandbox: flags.sandbox || Boolean(flags['from-sandbox'])})
-    const running = readConnection(flags['state-dir'])
-    if (running && (await probeSandbox(running))) {
+    const running = await runningSandbox(flags['state-dir'])
+    if (running) {
       throw new AzfailError('locked', 'SandboxRunning', `A sandbox is running for ${flags['state-dir']} (pid ${running.pid}); importing would replace its state underneath it.`, {hint: 'Stop it first (Ctrl-C in its terminal), or import into another --state-dir.'})
     }
     const source = flags['from-sandbox'] ? await sandboxTarget(flags['from-sandbox']) : undefined

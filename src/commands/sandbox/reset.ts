@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 import {AzfailCommand} from '../../cli/base.ts'
 import {confirmChanges} from '../../cli/consent.ts'
-import {probeSandbox, readConnection} from '../../azure/target.ts'
+import {runningSandbox} from '../../azure/target.ts'
 import {AzfailError} from '../../errors.ts'
 
 export default class SandboxReset extends AzfailCommand {
@@ -30,8 +30,7 @@ export default class SandboxReset extends AzfailCommand {
     if (!(await confirmChanges(changes, {yes: flags.yes, what: 'azfail sandbox reset'}))) {
       throw new AzfailError('refused', 'NotConfirmed', 'Reset not confirmed; nothing was changed.')
     }
-    const connection = readConnection(flags['state-dir'])
-    const running = connection && (await probeSandbox(connection)) ? connection : undefined
+    const running = await runningSandbox(flags['state-dir'])
     const {resetSandbox} = await import('../../sandbox/control.ts')
     await resetSandbox(flags['state-dir'], running, {...(flags.ttl === undefined ? {} : {ttl: flags.ttl}), ...(flags.postgres ? {postgres: true} : {})})
     if (!this.jsonEnabled()) this.logToStderr(`sandbox at ${flags['state-dir']} reset to the demo estate${running ? ' (running instance)' : ''}`)

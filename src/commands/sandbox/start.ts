@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 import {AzfailCommand} from '../../cli/base.ts'
-import {probeSandbox, readConnection} from '../../azure/target.ts'
+import {runningSandbox} from '../../azure/target.ts'
 import {AzfailError} from '../../errors.ts'
 
 export default class SandboxStart extends AzfailCommand {
@@ -20,8 +20,8 @@ programs and other azfail commands; state persists in the state dir across resta
 
   async run(): Promise<void> {
     const {flags} = await this.parse(SandboxStart)
-    const existing = readConnection(flags['state-dir'])
-    if (existing && (await probeSandbox(existing))) {
+    const existing = await runningSandbox(flags['state-dir'])
+    if (existing) {
       throw new AzfailError('locked', 'SandboxRunning', `A sandbox is already running for ${flags['state-dir']} (pid ${existing.pid}, ${existing.armEndpoint}).`, {hint: 'Use it as it is, or stop it first (Ctrl-C in its terminal, or kill its pid).'})
     }
     const {runSandboxForeground} = await import('../../sandbox/control.ts')

@@ -1,5 +1,5 @@
 import {AzfailCommand} from '../../cli/base.ts'
-import {probeSandbox, readConnection} from '../../azure/target.ts'
+import {runningSandbox} from '../../azure/target.ts'
 import type {SandboxStatus as Status} from '../../sandbox/control.ts'
 
 export default class SandboxStatus extends AzfailCommand {
@@ -8,8 +8,7 @@ export default class SandboxStatus extends AzfailCommand {
 
   async run(): Promise<Status> {
     const {flags} = await this.parse(SandboxStatus)
-    const connection = readConnection(flags['state-dir'])
-    const running = connection && (await probeSandbox(connection)) ? connection : undefined
+    const running = await runningSandbox(flags['state-dir'])
     const {sandboxStatus} = await import('../../sandbox/control.ts')
     const status = sandboxStatus(flags['state-dir'], running)
     if (!this.jsonEnabled()) {
