@@ -4,7 +4,7 @@ import {type ChildProcess, spawn, spawnSync} from 'node:child_process'
 import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {generatedEstate} from '../src/sandbox/generate.ts'
+import {generatedEstate} from '@azfail/sandbox'
 
 const ROOT = join(import.meta.dirname, '..')
 const BIN = join(ROOT, 'bin', 'run.js')

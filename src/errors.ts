@@ -47,3 +47,34 @@ export class StepError extends AzfailError {
     super('failed', code, message, options)
   }
 }
+
+/** No way to reach the estate: no subscription, no sandbox. Exit 2. */
+export class TargetError extends InputError {
+  constructor(message: string, hint: string) {
+    super('NoSubscription', message, hint)
+  }
+}
+
+/** Azure answered a request with an error azfail could not turn into something more specific. Exit 1. */
+export class AzureError extends AzfailError {
+  readonly statusCode?: number
+
+  constructor(code: string, message: string, options: {hint?: string; cause?: unknown; statusCode?: number} = {}) {
+    super('failed', code, message, options)
+    this.statusCode = options.statusCode
+  }
+}
+
+/** No token could be had for Azure. Exit 1. */
+export class AuthenticationError extends AzfailError {
+  constructor(message: string, options: {cause?: unknown} = {}) {
+    super('failed', 'AuthenticationFailed', message, {...options, hint: "Sign in with 'az login', or set up managed or workload identity; or add --sandbox."})
+  }
+}
+
+/** A bug in azfail: anything thrown that no other class describes. Exit 1, with the stack. */
+export class InternalError extends AzfailError {
+  constructor(cause: unknown) {
+    super('failed', 'InternalError', `azfail hit an unexpected error: ${(cause as Error)?.message ?? cause}`, {cause, hint: 'This is a bug in azfail; please report it with the output above.'})
+  }
+}

@@ -1,8 +1,9 @@
 // The guards are pure functions of live state: each one refuses exactly when the contract says.
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
-import type {LiveState, RegionState} from '../src/azure/observe.ts'
-import {drainedBeforeTeardown, lastRegion, noSurvivorDependency, promoteBeforeRepoint, replicaHealthy, survivorResolvesLocal, ttlWindowSeconds} from '../src/guards/guards.ts'
+import {ttlWindowSeconds} from '../src/estate/predicates.ts'
+import type {LiveState, RegionState} from '../src/estate/state.ts'
+import {drainedBeforeTeardown, lastRegion, noSurvivorDependency, promoteBeforeRepoint, replicaHealthy, survivorResolvesLocal} from '../src/guards/guards.ts'
 
 function region(name: string, o: Partial<RegionState> = {}): RegionState {
   return {

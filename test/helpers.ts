@@ -1,12 +1,11 @@
 // Shared test fixtures: a sandbox in a fresh state dir driven through the real SDK clients, and the CLI as a process.
 import {spawn} from 'node:child_process'
-import {mkdtempSync, readFileSync} from 'node:fs'
-import https from 'node:https'
+import {mkdtempSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {type RequestLogEntry, type SandboxHandle, WorldStore, control, demoWorld, readRequestLog, sandboxAccess, sandboxRequest, startSandbox, staticTokenCredential} from '@azfail/sandbox'
 import {createClients} from '../src/azure/clients.ts'
-import {type AzureTarget, staticTokenCredential} from '../src/azure/target.ts'
-import {type SandboxHandle, requestLogFile, startSandbox} from '../src/sandbox/server.ts'
+import {type AzureTarget, sandboxTargetOf} from '../src/azure/target.ts'
 
 export const ROOT = join(import.meta.dirname, '..')
 export const BIN = join(ROOT, 'bin', 'run.js')
@@ -15,11 +14,13 @@ export const tempDir = (prefix = 'azfail-test-') => mkdtempSync(join(tmpdir(), p
 
 export interface TestSandbox {
   handle: SandboxHandle
+  /** region -> the sandbox's resolver address */
+  resolvers: Record<string, string>
   dir: string
   target: AzureTarget
   clients: ReturnType<typeof createClients>
   /** ARM requests logged since the sandbox started (or since `mark()`) */
-  requests(): Array<{method: string; path: string; status: number; apiVersion?: string; fault?: string}>
+  requests(): RequestLogEntry[]
   mark(): void
   control(method: string, path: string, body?: unknown): Promise<{status: number; body: any}>
   raw(method: string, path: string, options?: {body?: string; token?: string | null; headers?: Record<string, string>}): Promise<{status: number; body: any; headers: Record<string, any>}>
@@ -27,59 +28,25 @@ export interface TestSandbox {
 }
 
 export async function startTestSandbox(dir = tempDir(), options: {publish?: boolean; ttl?: number; postgres?: boolean} = {}): Promise<TestSandbox> {
-  if (options.ttl !== undefined || options.postgres) {
-    const {WorldStore} = await import('../src/sandbox/world.ts')
-    const {demoWorld} = await import('../src/sandbox/estate.ts')
-    new WorldStore(dir, () => demoWorld({ttl: options.ttl, postgres: options.postgres}))
-  }
+  if (options.ttl !== undefined || options.postgres) new WorldStore(dir, () => demoWorld({ttl: options.ttl, postgres: options.postgres}))
   const handle = await startSandbox({stateDir: dir, publish: options.publish})
   const c = handle.connection
-  const target: AzureTarget = {
-    kind: 'sandbox',
-    subscriptionId: c.subscriptionId,
-    endpoint: c.armEndpoint,
-    credential: staticTokenCredential(c.token),
-    ca: readFileSync(c.caCertPath, 'utf8'),
-    resolvers: c.resolvers,
-    ...(c.postgres ? {postgres: c.postgres} : {}),
-    controlEndpoint: c.controlEndpoint,
-    stateDir: dir,
-    close: async () => {},
-  }
+  const access = sandboxAccess(c)
+  const target = sandboxTargetOf(c, staticTokenCredential(c.token))
   let offset = 0
-  const readLog = () => {
-    try {
-      return readFileSync(requestLogFile(dir), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l))
-    } catch {
-      return []
-    }
-  }
-  const raw: TestSandbox['raw'] = (method, path, options = {}) =>
-    new Promise((resolve, reject) => {
-      const headers: Record<string, string> = {...(options.headers ?? {})}
-      if (options.token !== null) headers.authorization = `Bearer ${options.token ?? c.token}`
-      if (options.body !== undefined) headers['content-type'] = 'application/json'
-      const req = https.request(c.armEndpoint + path, {method, ca: target.ca, headers}, (res) => {
-        let text = ''
-        res.on('data', (d) => (text += d))
-        res.on('end', () => resolve({status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined, headers: res.headers}))
-      })
-      req.on('error', reject)
-      if (options.body !== undefined) req.write(options.body)
-      req.end()
-    })
   return {
     handle,
+    resolvers: c.resolvers,
     dir,
     target,
     clients: createClients(target),
-    requests: () => readLog().slice(offset),
-    mark: () => (offset = readLog().length),
+    requests: () => readRequestLog(dir).slice(offset),
+    mark: () => (offset = readRequestLog(dir).length),
     control: async (method, path, body) => {
-      const r = await raw(method, `/_sandbox/${path}`, body === undefined ? {} : {body: JSON.stringify(body)})
+      const r = await control(access, method, path, body)
       return {status: r.status, body: r.body}
     },
-    raw,
+    raw: (method, path, options) => sandboxRequest(access, method, path, options),
     stop: () => handle.stop(),
   }
 }

@@ -1,7 +1,7 @@
 // The writes azfail makes to Azure, one function per change. Steps call these; nothing else writes.
 import {setTimeout as sleep} from 'node:timers/promises'
-import {StepError} from '../errors.ts'
-import type {Estate, ResourceRef} from '../runbook/schema.ts'
+import {AzureError, StepError} from '../errors.ts'
+import type {Estate, ResourceRef} from '../runbook/estate.ts'
 import type {Clients} from './clients.ts'
 
 const BUSY = ['Updating', 'Creating', 'Deleting', 'Starting', 'Stopping', 'InProgress']
@@ -26,11 +26,11 @@ async function write<T>(resource: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call()
   } catch (error: any) {
-    if (error instanceof StepError || error?.name === 'AbortError') throw error
+    if (error instanceof StepError || error instanceof AzureError || error?.name === 'AbortError') throw error
     const lro = /^The long-running operation has failed\. ([\w.]+)\. ([\s\S]*)$/.exec(error?.message ?? '')
     const code: string = lro?.[1] ?? error?.code ?? (error?.statusCode ? `HTTP${error.statusCode}` : 'AzureError')
     const message = lro?.[2] ?? String(error?.message ?? error).split('\n')[0]
-    throw Object.assign(new StepError(code, `${resource}: ${code}: ${message}`, {cause: error}), {statusCode: error?.statusCode})
+    throw new AzureError(code, `${resource}: ${code}: ${message}`, {cause: error, statusCode: error?.statusCode})
   }
 }
 
@@ -118,4 +118,10 @@ export async function deletePrivateEndpoint(clients: Clients, ref: ResourceRef):
   await write(what, async () => {
     await client.privateEndpoints.delete(ref.resourceGroup, ref.name)
   })
+}
+
+/** Overwrites the addresses of an A record set (practice runs use it to plant a stale record). */
+export async function setARecord(clients: Clients, zone: {resourceGroup: string; zone: string}, name: string, ips: string[]): Promise<void> {
+  const dns = await clients.privateDns()
+  await write(`A record ${name}.${zone.zone}`, () => dns.recordSets.update(zone.resourceGroup, zone.zone, 'A', name, {aRecords: ips.map((ipv4Address) => ({ipv4Address}))}))
 }

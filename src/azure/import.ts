@@ -1,12 +1,12 @@
 // Reads the estate a runbook describes, read-only, through the SDK clients, and turns it into sandbox state, so a team
 // can rehearse failovers of their own topology offline. Only what azfail uses is carried over.
-import type {ArmResource, PublicRecord, RegionInfo, World} from '../sandbox/world.ts'
-import type {Estate} from '../runbook/schema.ts'
+import type {ArmResource, PublicRecord, RegionInfo, World} from '@azfail/sandbox'
+import {bareName, parseZoneId} from '../estate/predicates.ts'
+import type {Estate} from '../runbook/estate.ts'
 import type {Clients} from './clients.ts'
 import type {AzureTarget} from './target.ts'
 
 const vnetOf = (subnetId: string | undefined) => subnetId?.replace(/\/subnets\/[^/]+$/i, '')
-const zoneIdPattern = /\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Network\/privateDnsZones\/([^/]+)$/i
 
 export interface ImportResult {
   world: World
@@ -14,57 +14,82 @@ export interface ImportResult {
   skipped: string[]
 }
 
-export async function importEstate(estate: Estate, source: AzureTarget, clients: Clients, tenantId: string): Promise<ImportResult> {
-  const resources: ArmResource[] = []
-  const skipped: string[] = []
-  const counts: Record<string, number> = {}
-  const add = (kind: string, r: ArmResource) => {
-    resources.push(r)
-    counts[kind] = (counts[kind] ?? 0) + 1
-  }
+/** What an import has read so far: the resources, a count per kind, the public DNS names, what it had to leave out. */
+class Collected {
+  readonly resources: ArmResource[] = []
+  readonly counts: Record<string, number> = {}
+  readonly skipped: string[] = []
+  readonly publicDns: Record<string, PublicRecord> = {}
+  readonly regionVnets = new Map<string, Set<string>>()
+  readonly zoneIds = new Set<string>()
 
+  add(kind: string, r: ArmResource): void {
+    this.resources.push(r)
+    this.counts[kind] = (this.counts[kind] ?? 0) + 1
+  }
+}
+
+export async function importEstate(estate: Estate, source: AzureTarget, clients: Clients, tenantId: string): Promise<ImportResult> {
+  const c = new Collected()
+  await importTrafficManager(estate, clients, c)
+  await importFrontDoor(estate, clients, c)
+  await importEndpoints(estate, clients, c)
+  for (const z of [estate.cname, estate.stateZone]) {
+    if (z) c.zoneIds.add(`/subscriptions/${source.subscriptionId}/resourceGroups/${z.resourceGroup}/providers/Microsoft.Network/privateDnsZones/${z.zone}`)
+  }
+  await importZones(clients, c)
+  await importPostgres(estate, clients, c)
+  await importSqlFailoverGroup(estate, source, clients, c)
+  await importCosmos(estate, clients, c)
+  return {world: assembleWorld(estate, source, tenantId, c), counts: c.counts, skipped: c.skipped}
+}
+
+async function importTrafficManager(estate: Estate, clients: Clients, c: Collected): Promise<void> {
   const tm = estate.steering.trafficManager
-  if (tm) {
+  if (!tm) return
+  {
     const p = await (await clients.trafficManager()).profiles.get(tm.resourceGroup, tm.profile)
-    add('trafficManagerProfiles', {
+    c.add('trafficManagerProfiles', {
       id: p.id!, name: p.name!, type: 'Microsoft.Network/trafficManagerProfiles', location: p.location ?? 'global', tags: p.tags ?? {},
       properties: {profileStatus: p.profileStatus, trafficRoutingMethod: p.trafficRoutingMethod, dnsConfig: p.dnsConfig, monitorConfig: p.monitorConfig, trafficViewEnrollmentStatus: p.trafficViewEnrollmentStatus, maxReturn: p.maxReturn ?? 0},
     })
     for (const e of p.endpoints ?? []) {
-      add('trafficManagerEndpoints', {
+      c.add('trafficManagerEndpoints', {
         id: e.id!, name: e.name!, type: e.type!,
         properties: {endpointStatus: e.endpointStatus, endpointMonitorStatus: e.endpointMonitorStatus, target: e.target, targetResourceId: e.targetResourceId, weight: e.weight, priority: e.priority, endpointLocation: e.endpointLocation},
       })
     }
   }
+}
 
+async function importFrontDoor(estate: Estate, clients: Clients, c: Collected): Promise<void> {
   const fd = estate.steering.frontDoor
-  if (fd) {
+  if (!fd) return
+  {
     const cdn = await clients.frontDoor()
     const p = await cdn.profiles.get(fd.resourceGroup, fd.profile)
-    add('frontDoorProfiles', {id: p.id!, name: p.name!, type: 'Microsoft.Cdn/profiles', location: p.location, kind: p.kind, sku: {...p.sku}, tags: p.tags ?? {}, properties: {provisioningState: p.provisioningState, resourceState: p.resourceState, frontDoorId: p.frontDoorId}})
+    c.add('frontDoorProfiles', {id: p.id!, name: p.name!, type: 'Microsoft.Cdn/profiles', location: p.location, kind: p.kind, sku: {...p.sku}, tags: p.tags ?? {}, properties: {provisioningState: p.provisioningState, resourceState: p.resourceState, frontDoorId: p.frontDoorId}})
     const g = await cdn.afdOriginGroups.get(fd.resourceGroup, fd.profile, fd.originGroup)
-    add('originGroups', {id: g.id!, name: g.name!, type: 'Microsoft.Cdn/profiles/origingroups', properties: {loadBalancingSettings: g.loadBalancingSettings, healthProbeSettings: g.healthProbeSettings, provisioningState: g.provisioningState, deploymentStatus: g.deploymentStatus}})
+    c.add('originGroups', {id: g.id!, name: g.name!, type: 'Microsoft.Cdn/profiles/origingroups', properties: {loadBalancingSettings: g.loadBalancingSettings, healthProbeSettings: g.healthProbeSettings, provisioningState: g.provisioningState, deploymentStatus: g.deploymentStatus}})
     for await (const o of cdn.afdOrigins.listByOriginGroup(fd.resourceGroup, fd.profile, fd.originGroup)) {
-      add('origins', {
+      c.add('origins', {
         id: o.id!, name: o.name!, type: 'Microsoft.Cdn/profiles/origingroups/origins',
         properties: {hostName: o.hostName, originHostHeader: o.originHostHeader, httpPort: o.httpPort, httpsPort: o.httpsPort, priority: o.priority, weight: o.weight, enabledState: o.enabledState, provisioningState: o.provisioningState ?? 'Succeeded', deploymentStatus: o.deploymentStatus ?? 'Succeeded'},
       })
     }
   }
+}
 
-  // Private endpoints, their zone groups, and the zones those (and the runbook) name.
+/** Private endpoints and their zone groups; the zones those write to are read next. */
+async function importEndpoints(estate: Estate, clients: Clients, c: Collected): Promise<void> {
   const network = await clients.network()
-  const regionVnets = new Map<string, Set<string>>()
-  const zoneIds = new Set<string>()
-  const publicDns: Record<string, PublicRecord> = {}
   for (const [region, spec] of Object.entries(estate.regions)) {
     const vnets = new Set<string>()
     for (const ref of spec.privateEndpoints) {
       const pe = await network.privateEndpoints.get(ref.resourceGroup, ref.name)
       const vnet = vnetOf(pe.subnet?.id)
       if (vnet) vnets.add(vnet)
-      add('privateEndpoints', {
+      c.add('privateEndpoints', {
         id: pe.id!, name: pe.name!, type: 'Microsoft.Network/privateEndpoints', location: pe.location, etag: pe.etag,
         properties: {
           provisioningState: pe.provisioningState, subnet: {id: pe.subnet?.id}, networkInterfaces: (pe.networkInterfaces ?? []).map((n) => ({id: n.id})),
@@ -74,14 +99,14 @@ export async function importEstate(estate: Estate, source: AzureTarget, clients:
       })
       const written: Array<{fqdn: string; ips: string[]}> = []
       for await (const g of network.privateDnsZoneGroups.list(ref.resourceGroup, ref.name)) {
-        add('privateDnsZoneGroups', {
+        c.add('privateDnsZoneGroups', {
           id: g.id!, name: g.name!, type: 'Microsoft.Network/privateEndpoints/privateDnsZoneGroups', etag: g.etag,
           properties: {
             provisioningState: g.provisioningState,
-            privateDnsZoneConfigs: (g.privateDnsZoneConfigs ?? []).map((c) => {
-              if (c.privateDnsZoneId) zoneIds.add(c.privateDnsZoneId)
-              for (const rs of c.recordSets ?? []) written.push({fqdn: rs.fqdn ?? '', ips: rs.ipAddresses ?? []})
-              return {name: c.name, properties: {privateDnsZoneId: c.privateDnsZoneId, recordSets: c.recordSets ?? []}}
+            privateDnsZoneConfigs: (g.privateDnsZoneConfigs ?? []).map((z) => {
+              if (z.privateDnsZoneId) c.zoneIds.add(z.privateDnsZoneId)
+              for (const rs of z.recordSets ?? []) written.push({fqdn: rs.fqdn ?? '', ips: rs.ipAddresses ?? []})
+              return {name: z.name, properties: {privateDnsZoneId: z.privateDnsZoneId, recordSets: z.recordSets ?? []}}
             }),
           },
         })
@@ -89,28 +114,29 @@ export async function importEstate(estate: Estate, source: AzureTarget, clients:
       // The public name a client dials CNAMEs to the privatelink name its zone group wrote, as Azure's public DNS does.
       for (const custom of pe.customDnsConfigs ?? []) {
         const target = written.find((w) => w.ips.some((ip) => custom.ipAddresses?.includes(ip)))
-        if (custom.fqdn && target?.fqdn) publicDns[custom.fqdn.toLowerCase().replace(/\.$/, '')] = {cname: target.fqdn.replace(/\.$/, ''), ttl: 60}
+        if (custom.fqdn && target?.fqdn) c.publicDns[bareName(custom.fqdn)] = {cname: target.fqdn.replace(/\.$/, ''), ttl: 60}
       }
     }
-    regionVnets.set(region, vnets)
+    c.regionVnets.set(region, vnets)
   }
-  for (const z of [estate.cname, estate.stateZone]) {
-    if (z) zoneIds.add(`/subscriptions/${source.subscriptionId}/resourceGroups/${z.resourceGroup}/providers/Microsoft.Network/privateDnsZones/${z.zone}`)
-  }
+}
 
+/** The private DNS zones the endpoints and the runbook name: records and virtual network links. */
+async function importZones(clients: Clients, c: Collected): Promise<void> {
   const dns = await clients.privateDns()
   const seenZones = new Set<string>()
-  for (const zoneId of zoneIds) {
-    const m = zoneIdPattern.exec(zoneId)
-    if (!m || seenZones.has(zoneId.toLowerCase())) continue
+  for (const zoneId of c.zoneIds) {
+    const zone = parseZoneId(zoneId)
+    if (!zone || seenZones.has(zoneId.toLowerCase())) continue
     seenZones.add(zoneId.toLowerCase())
+    const m = [zoneId, zone.resourceGroup, zone.zone] as const
     const z = await dns.privateZones.get(m[1], m[2])
-    add('privateDnsZones', {
+    c.add('privateDnsZones', {
       id: z.id!, name: z.name!, type: 'Microsoft.Network/privateDnsZones', location: 'global', etag: z.etag, tags: z.tags ?? {},
       properties: {numberOfRecordSets: z.numberOfRecordSets, maxNumberOfRecordSets: z.maxNumberOfRecordSets, numberOfVirtualNetworkLinks: z.numberOfVirtualNetworkLinks, provisioningState: z.provisioningState, internalId: z.internalId},
     })
     for await (const l of dns.virtualNetworkLinks.list(m[1], m[2])) {
-      add('virtualNetworkLinks', {
+      c.add('virtualNetworkLinks', {
         id: l.id!, name: l.name!, type: 'Microsoft.Network/privateDnsZones/virtualNetworkLinks', location: 'global', etag: l.etag, tags: l.tags ?? {},
         properties: {virtualNetwork: {id: l.virtualNetwork?.id}, registrationEnabled: l.registrationEnabled, resolutionPolicy: l.resolutionPolicy ?? 'Default', virtualNetworkLinkState: l.virtualNetworkLinkState, provisioningState: l.provisioningState},
       })
@@ -118,10 +144,10 @@ export async function importEstate(estate: Estate, source: AzureTarget, clients:
     for await (const rs of dns.recordSets.list(m[1], m[2])) {
       const type = rs.type?.split('/').pop()?.toUpperCase() ?? ''
       if (!['A', 'CNAME', 'TXT', 'SOA'].includes(type)) {
-        skipped.push(`${type} ${rs.name}.${m[2]} (the sandbox emulates A, CNAME, TXT and SOA)`)
+        c.skipped.push(`${type} ${rs.name}.${m[2]} (the sandbox emulates A, CNAME, TXT and SOA)`)
         continue
       }
-      add('recordSets', {
+      c.add('recordSets', {
         id: rs.id!, name: rs.name!, type: `Microsoft.Network/privateDnsZones/${type}`, etag: rs.etag,
         properties: {
           metadata: rs.metadata ?? {}, ttl: rs.ttl, fqdn: rs.fqdn, isAutoRegistered: rs.isAutoRegistered ?? false,
@@ -133,22 +159,26 @@ export async function importEstate(estate: Estate, source: AzureTarget, clients:
       })
     }
   }
+}
 
+async function importPostgres(estate: Estate, clients: Clients, c: Collected): Promise<void> {
   if (estate.data.postgres) {
     const pg = await clients.postgres()
     for (const ref of Object.values(estate.data.postgres.servers)) {
       const s = await pg.servers.get(ref.resourceGroup, ref.name)
-      add('postgresServers', {
+      c.add('postgresServers', {
         id: s.id!, name: s.name!, type: 'Microsoft.DBforPostgreSQL/flexibleServers', location: s.location, sku: {...s.sku}, tags: s.tags ?? {},
         properties: {
           state: s.state, version: s.version, fullyQualifiedDomainName: s.fullyQualifiedDomainName, replica: {...s.replica}, replicationRole: s.replicationRole, replicaCapacity: s.replicaCapacity,
           ...(s.sourceServerResourceId ? {sourceServerResourceId: s.sourceServerResourceId} : {}), network: s.network, highAvailability: s.highAvailability,
         },
       })
-      if (s.fullyQualifiedDomainName && estate.cname) publicDns[s.fullyQualifiedDomainName.toLowerCase()] = {cname: `${s.name}.${estate.cname.zone}`, ttl: 60}
+      if (s.fullyQualifiedDomainName && estate.cname) c.publicDns[s.fullyQualifiedDomainName.toLowerCase()] = {cname: `${s.name}.${estate.cname.zone}`, ttl: 60}
     }
   }
+}
 
+async function importSqlFailoverGroup(estate: Estate, source: AzureTarget, clients: Clients, c: Collected): Promise<void> {
   const fogSpec = estate.data.sqlFailoverGroup
   if (fogSpec) {
     const sql = await clients.sql()
@@ -159,19 +189,21 @@ export async function importEstate(estate: Estate, source: AzureTarget, clients:
     const partner = fog.partnerServers?.[0]
     const [primaryId, secondaryId] = fog.replicationRole === 'Primary' ? [firstId, partner?.id ?? ''] : [partner?.id ?? '', firstId]
     for (const ref of Object.values(fogSpec.servers)) {
-      add('sqlServers', {id: serverId(ref), name: ref.name, type: 'Microsoft.Sql/servers', location: ref === first ? fog.location : partner?.location, properties: {fullyQualifiedDomainName: `${ref.name}.database.windows.net`, state: 'Ready'}})
+      c.add('sqlServers', {id: serverId(ref), name: ref.name, type: 'Microsoft.Sql/servers', location: ref === first ? fog.location : partner?.location, properties: {fullyQualifiedDomainName: `${ref.name}.database.windows.net`, state: 'Ready'}})
     }
-    add('failoverGroups', {
+    c.add('failoverGroups', {
       id: `${primaryId}/failoverGroups/${fog.name}`, name: fog.name!, type: 'Microsoft.Sql/servers/failoverGroups', location: fog.location, tags: fog.tags ?? {},
       properties: {readWriteEndpoint: fog.readWriteEndpoint, readOnlyEndpoint: fog.readOnlyEndpoint, replicationState: fog.replicationState, databases: fog.databases ?? []},
       sandbox: {primaryId, secondaryId},
     })
   }
+}
 
+async function importCosmos(estate: Estate, clients: Clients, c: Collected): Promise<void> {
   if (estate.data.cosmos) {
     const a = await (await clients.cosmos()).databaseAccounts.get(estate.data.cosmos.resourceGroup, estate.data.cosmos.account)
     const loc = (l: any) => ({id: l.id, locationName: l.locationName, documentEndpoint: l.documentEndpoint, provisioningState: l.provisioningState, failoverPriority: l.failoverPriority, isZoneRedundant: l.isZoneRedundant})
-    add('cosmosAccounts', {
+    c.add('cosmosAccounts', {
       id: a.id!, name: a.name!, type: 'Microsoft.DocumentDB/databaseAccounts', location: a.location, kind: a.kind, tags: a.tags ?? {},
       properties: {
         provisioningState: a.provisioningState, documentEndpoint: a.documentEndpoint, enableAutomaticFailover: a.enableAutomaticFailover, enableMultipleWriteLocations: a.enableMultipleWriteLocations,
@@ -180,9 +212,12 @@ export async function importEstate(estate: Estate, source: AzureTarget, clients:
       },
     })
   }
+}
 
-  const tmEndpoints = resources.filter((r) => r.type.startsWith('Microsoft.Network/trafficManagerProfiles/'))
-  for (const e of tmEndpoints) if (e.properties.target) publicDns[String(e.properties.target).toLowerCase()] ??= {a: ['203.0.113.10'], ttl: 60}
+function assembleWorld(estate: Estate, source: AzureTarget, tenantId: string, c: Collected): World {
+  const tm = estate.steering.trafficManager
+  const tmEndpoints = c.resources.filter((r) => r.type.startsWith('Microsoft.Network/trafficManagerProfiles/'))
+  for (const e of tmEndpoints) if (e.properties.target) c.publicDns[String(e.properties.target).toLowerCase()] ??= {a: ['203.0.113.10'], ttl: 60}
   const regions: Record<string, RegionInfo> = {}
   Object.entries(estate.regions).forEach(([region, spec], i) => {
     const endpoint = tmEndpoints.find((e) => e.name.toLowerCase() === tm?.endpoints[region]?.toLowerCase())
@@ -190,25 +225,21 @@ export async function importEstate(estate: Estate, source: AzureTarget, clients:
       location: spec.location,
       displayName: endpoint?.properties.endpointLocation ?? spec.location,
       resolverAddress: `127.0.12.${i + 1}`,
-      virtualNetworks: [...(regionVnets.get(region) ?? [])],
+      virtualNetworks: [...(c.regionVnets.get(region) ?? [])],
     }
   })
 
   const byId: World['resources'] = {}
-  for (const r of resources) byId[r.id.toLowerCase()] = JSON.parse(JSON.stringify(r))
+  for (const r of c.resources) byId[r.id.toLowerCase()] = JSON.parse(JSON.stringify(r))
   return {
-    world: {
-      version: 1,
-      tenantId,
-      subscriptionId: source.subscriptionId,
-      settings: {lroMs: 400, lroRetryAfterSeconds: 1},
-      regions,
-      resources: byId,
-      operations: {},
-      publicDns,
-      faults: [],
-    },
-    counts,
-    skipped,
+    version: 1,
+    tenantId,
+    subscriptionId: source.subscriptionId,
+    settings: {lroMs: 400, lroRetryAfterSeconds: 1},
+    regions,
+    resources: byId,
+    operations: {},
+    publicDns: c.publicDns,
+    faults: [],
   }
 }

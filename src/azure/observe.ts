@@ -1,95 +1,12 @@
 // Reads the estate's live state through the SDK clients and the regional resolvers. Read-only: plans and guards
 // are computed from what this returns. Callers name the parts they need, so a large estate reads only those.
-import {isServing} from '../guards/guards.ts'
-import {InputError} from '../errors.ts'
-import type {Estate} from '../runbook/schema.ts'
+import {isServing, normalizeLocation, parseZoneId, privateFqdn, sameName} from '../estate/predicates.ts'
+import type {EndpointRecord, EndpointState, LiveState, NameCheck, RegionState, SteeringEndpoint, ZoneARecord} from '../estate/state.ts'
+import type {Estate} from '../runbook/estate.ts'
 import type {Clients} from './clients.ts'
-import {type NameAnswer, resolveName, resolverFor} from './resolve.ts'
+import {resolveName, resolverFor} from './resolve.ts'
 import {readStateRecords} from './state-records.ts'
 import type {AzureTarget} from './target.ts'
-
-export interface SteeringEndpoint {
-  name: string
-  status: string
-  monitorStatus?: string
-}
-
-export interface NameCheck extends NameAnswer {
-  expected: string
-  ok: boolean
-}
-
-export interface EndpointRecord {
-  zoneId: string
-  recordType: string
-  recordSetName: string
-  fqdn: string
-  ttl: number
-  ips: string[]
-}
-
-export interface EndpointState {
-  resourceGroup: string
-  name: string
-  exists: boolean
-  provisioningState?: string
-  /** the records its private DNS zone groups wrote */
-  records: EndpointRecord[]
-}
-
-export interface DrainRecord {
-  drainedAt: string
-  runId?: string
-}
-
-export interface LockRecord {
-  holder: string
-  runId: string
-  action: string
-  since: string
-  expires: string
-  etag?: string
-}
-
-export interface RegionState {
-  region: string
-  resolver: string
-  /** enabled at every steering layer the runbook names, and not reported unhealthy */
-  serving: boolean
-  trafficManager?: SteeringEndpoint
-  frontDoor?: {name: string; enabledState: string; provisioningState?: string}
-  names: NameCheck[]
-  endpoints?: EndpointState[]
-  /** when azfail drained it, as recorded in Azure (absent when not drained by azfail) */
-  drain?: DrainRecord
-}
-
-export interface PostgresServerState {
-  region: string
-  name: string
-  resourceGroup: string
-  role: string
-  replicationState?: string
-  state?: string
-  fqdn?: string
-}
-
-export interface LiveState {
-  observedAt: string
-  target: 'azure' | 'sandbox'
-  steering: {
-    trafficManager?: {profile: string; ttl: number; monitorStatus?: string}
-    frontDoor?: {profile: string; originGroup: string}
-  }
-  regions: Record<string, RegionState>
-  data: {
-    postgres?: {primaryRegion?: string; servers: PostgresServerState[]}
-    sqlFailoverGroup?: {name: string; primaryRegion?: string; replicationState?: string; servers: Array<{region: string; name: string; role: string}>}
-    cosmos?: {account: string; writeRegion?: string; locations: Array<{name: string; failoverPriority: number}>}
-  }
-  cname?: {fqdn: string; target?: string; ttl?: number; etag?: string; targetRegion?: string}
-  lock?: LockRecord
-}
 
 export interface ObserveOptions {
   /** regions whose private endpoints and zone-group records to read (default none) */
@@ -100,23 +17,9 @@ export interface ObserveOptions {
   data?: boolean
 }
 
-/** The resolver to ask for each region: the sandbox's own, or the runbook's address on a real estate. */
+/** The resolver to ask for each region, as the target provides it (the runbook's address, or the sandbox's own). */
 export function regionResolvers(estate: Estate, target: AzureTarget): Record<string, string> {
-  const out: Record<string, string> = {}
-  for (const [region, spec] of Object.entries(estate.regions)) {
-    const server = target.kind === 'sandbox' ? target.resolvers?.[region] : spec.resolver
-    if (!server) {
-      throw new InputError(
-        'NoResolver',
-        target.kind === 'sandbox'
-          ? `The sandbox has no resolver for region '${region}' (it serves: ${Object.keys(target.resolvers ?? {}).join(', ')}).`
-          : `Region '${region}' has no resolver address in the runbook (estate.regions.${region}.resolver).`,
-        'Name a DNS resolver inside the region, such as its DNS Private Resolver inbound endpoint.',
-      )
-    }
-    out[region] = server
-  }
-  return out
+  return Object.fromEntries(Object.entries(estate.regions).map(([region, spec]) => [region, target.resolverFor(region, spec.resolver)]))
 }
 
 export async function observeEstate(estate: Estate, target: AzureTarget, clients: Clients, options: ObserveOptions = {}): Promise<LiveState> {
@@ -161,17 +64,10 @@ export async function observeEstate(estate: Estate, target: AzureTarget, clients
     state.regions[region] = r
   })
   if (cname) {
-    const pg = data.postgres?.servers.find((s) => cname.target && sameName(privateFqdn(s, estate), cname.target))
+    const pg = data.postgres?.servers.find((s) => cname.target && sameName(privateFqdn(s, estate.cname?.zone), cname.target))
     state.cname = {...cname, ...(pg ? {targetRegion: pg.region} : {})}
   }
   return state
-}
-
-const sameName = (a: string, b: string) => a.toLowerCase().replace(/\.$/, '') === b.toLowerCase().replace(/\.$/, '')
-
-/** The name a PostgreSQL server has in the CNAME's private zone, e.g. pg-app-eus2.private.postgres.database.azure.com. */
-export function privateFqdn(server: {name: string}, estate: Estate): string {
-  return estate.cname ? `${server.name}.${estate.cname.zone}` : server.name
 }
 
 const QUERIES_IN_FLIGHT = 32
@@ -308,8 +204,6 @@ async function observeData(estate: Estate, clients: Clients): Promise<LiveState[
   return {...(pg ? {postgres: pg} : {}), ...(sql ? {sqlFailoverGroup: sql} : {}), ...(cdb ? {cosmos: cdb} : {})}
 }
 
-export const normalizeLocation = (l: string) => l.toLowerCase().replace(/\s+/g, '')
-
 async function observeCname(estate: Estate, clients: Clients): Promise<LiveState['cname']> {
   const spec = estate.cname
   if (!spec) return undefined
@@ -324,13 +218,6 @@ async function observeCname(estate: Estate, clients: Clients): Promise<LiveState
   }
 }
 
-export interface ZoneARecord {
-  zoneId: string
-  zone: string
-  name: string
-  ips: string[]
-}
-
 /** The A record sets of the private DNS zones with these ids (one paged list per zone). */
 export async function listZoneARecords(clients: Clients, zoneIds: string[]): Promise<ZoneARecord[]> {
   const dns = await clients.privateDns()
@@ -338,10 +225,10 @@ export async function listZoneARecords(clients: Clients, zoneIds: string[]): Pro
   await Promise.all(
     [...new Set(zoneIds.map((z) => z.toLowerCase()))].map(async (lower) => {
       const zoneId = zoneIds.find((z) => z.toLowerCase() === lower)!
-      const m = /\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Network\/privateDnsZones\/([^/]+)$/i.exec(zoneId)
-      if (!m) return
-      for await (const rs of dns.recordSets.listByType(m[1], m[2], 'A')) {
-        out.push({zoneId, zone: m[2], name: rs.name ?? '', ips: (rs.aRecords ?? []).map((a) => a.ipv4Address ?? '')})
+      const zone = parseZoneId(zoneId)
+      if (!zone) return
+      for await (const rs of dns.recordSets.listByType(zone.resourceGroup, zone.zone, 'A')) {
+        out.push({zoneId, zone: zone.zone, name: rs.name ?? '', ips: (rs.aRecords ?? []).map((a) => a.ipv4Address ?? '')})
       }
     }),
   )

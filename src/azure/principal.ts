@@ -1,13 +1,14 @@
 // Who is acting: the signed-in principal, for the lock holder and for journaled overrides. Reads claims from the
 // access token and keeps none of it.
 import {hostname, userInfo} from 'node:os'
-import type {AzureTarget} from './target.ts'
+import type {TokenCredential} from '@azure/core-auth'
 
-export async function whoAmI(target: AzureTarget): Promise<string> {
-  const local = `${userInfo().username}@${hostname()}`
-  if (target.kind === 'sandbox') return `${local} (sandbox)`
+export const localPrincipal = () => `${userInfo().username}@${hostname()}`
+
+export async function principalFromToken(credential: TokenCredential, armEndpoint: string): Promise<string> {
+  const local = localPrincipal()
   try {
-    const token = await target.credential.getToken(`${target.endpoint}/.default`)
+    const token = await credential.getToken(`${armEndpoint}/.default`)
     const claims = JSON.parse(Buffer.from(token?.token.split('.')[1] ?? '', 'base64url').toString('utf8'))
     const who = claims.upn ?? claims.unique_name ?? claims.preferred_username ?? (claims.appid ? `app ${claims.appid}` : claims.oid)
     return who ? `${who} on ${local}` : local

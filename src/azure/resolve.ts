@@ -1,15 +1,6 @@
 // Asks a region's resolver, over DNS, what a name resolves to: Node's c-ares resolver pointed at that one server.
 import {Resolver} from 'node:dns/promises'
-
-export interface NameAnswer {
-  name: string
-  /** A records at the end of the chain (empty when none) */
-  addresses: string[]
-  /** smallest TTL among the answers */
-  ttl?: number
-  /** NOERROR, NXDOMAIN, NODATA, TIMEOUT, SERVFAIL, REFUSED or another c-ares code */
-  outcome: string
-}
+import type {NameAnswer} from '../estate/state.ts'
 
 const OUTCOMES: Record<string, string> = {ENOTFOUND: 'NXDOMAIN', ENODATA: 'NODATA', ETIMEOUT: 'TIMEOUT', ESERVFAIL: 'SERVFAIL', EREFUSED: 'REFUSED', ECONNREFUSED: 'REFUSED'}
 

@@ -1,9 +1,9 @@
 // State other operators must see, kept in Azure itself as TXT record sets in a private DNS zone: when each region
 // was drained, and the run lock. The lock is created with If-None-Match: * so two laptops cannot both hold it.
 import {AzfailError, InputError} from '../errors.ts'
-import type {Estate} from '../runbook/schema.ts'
+import type {DrainRecord, LockRecord} from '../estate/state.ts'
+import type {Estate} from '../runbook/estate.ts'
 import type {Clients} from './clients.ts'
-import type {DrainRecord, LockRecord} from './observe.ts'
 
 export const LOCK_NAME = '_azfail-lock'
 export const drainRecordName = (region: string) => `_azfail-drain-${region}`

@@ -1,9 +1,12 @@
 // Where azfail talks to: Azure (DefaultAzureCredential, a cloud's ARM endpoint) or the sandbox (its endpoint, its
 // token, its CA). Everything downstream uses the same SDK clients either way.
-import {existsSync, readFileSync} from 'node:fs'
+import {readFileSync} from 'node:fs'
 import {resolve} from 'node:path'
 import type {TokenCredential} from '@azure/core-auth'
-import type {SandboxConnection, SandboxHandle} from '../sandbox/server.ts'
+import type {SandboxConnection} from '@azfail/sandbox'
+import type {RunTarget} from '../engine/types.ts'
+import {InputError, TargetError} from '../errors.ts'
+import {localPrincipal, principalFromToken} from './principal.ts'
 
 export const CLOUDS = {
   AzurePublicCloud: {arm: 'https://management.azure.com', authority: 'https://login.microsoftonline.com'},
@@ -12,6 +15,20 @@ export const CLOUDS = {
 } as const
 export type CloudName = keyof typeof CLOUDS
 
+export const isCloudName = (name: unknown): name is CloudName => typeof name === 'string' && Object.hasOwn(CLOUDS, name)
+
+/** How a check reaches a database server at an address a region's resolver gave. */
+export interface DatabaseAccess {
+  /** why no server can be reached through this target at all (a check then says so instead of connecting) */
+  unavailable?: string
+  /** where to connect for that address, and whether the server offers TLS; or why azfail will not connect there */
+  endpoint(address: string, port: number): {host: string; port: number; tls: boolean} | {refused: string}
+}
+
+/**
+ * Where the estate lives, and what azfail can do there. Everything downstream asks the target for a capability
+ * (a region's resolver, a way to reach a database, who is acting) instead of asking whether it is the sandbox.
+ */
 export interface AzureTarget {
   kind: 'azure' | 'sandbox'
   subscriptionId: string
@@ -19,90 +36,61 @@ export interface AzureTarget {
   credential: TokenCredential
   /** PEM of a CA to trust in addition to the system's (the sandbox's self-signed certificate) */
   ca?: string
-  /** region -> "ip:port" of that region's resolver, when the sandbox provides them */
-  resolvers?: Record<string, string>
-  /** flexible server name -> "ip:port" of the sandbox's real PostgreSQL behind it */
-  postgres?: Record<string, string>
+  /** what a run's journal records so that resume reaches the same place */
+  record: RunTarget
+  /** the resolver to ask for a region, given what the runbook configures; an input error when there is none */
+  resolverFor(region: string, configured: string | undefined): string
+  database: DatabaseAccess
+  /** who is acting, for the lock holder and journaled overrides */
+  principal(): Promise<string>
+  /** the sandbox's control endpoint, where the target is a sandbox (practice runs inject faults through it) */
   controlEndpoint?: string
   stateDir?: string
   /** stops an in-process sandbox started for this command */
   close(): Promise<void>
 }
 
-export class TargetError extends Error {
-  readonly hint: string
-
-  constructor(message: string, hint: string) {
-    super(message)
-    this.hint = hint
-  }
-}
-
 export const DEFAULT_STATE_DIR = '.azfail/sandbox'
 
-/** A credential that hands out the sandbox's bearer token: the sandbox's stand-in for Entra ID. */
-export function staticTokenCredential(token: string): TokenCredential {
-  return {
-    async getToken() {
-      return {token, expiresOnTimestamp: Date.now() + 3600_000, tokenType: 'Bearer'}
-    },
-  }
-}
-
-export function readConnection(stateDir: string): SandboxConnection | undefined {
-  const file = resolve(stateDir, 'connection.json')
-  if (!existsSync(file)) return undefined
-  try {
-    return JSON.parse(readFileSync(file, 'utf8'))
-  } catch {
-    return undefined
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error: any) {
-    return error.code === 'EPERM'
-  }
-}
-
-/** Asks a published sandbox's control endpoint whether it is up; a stale connection.json answers no. */
-export async function probeSandbox(conn: SandboxConnection, timeoutMs = 1500): Promise<boolean> {
-  if (!alive(conn.pid)) return false
-  const https = await import('node:https')
-  return new Promise((done) => {
-    const req = https.get(
-      `${conn.controlEndpoint}/health`,
-      {ca: readFileSync(conn.caCertPath, 'utf8'), headers: {authorization: `Bearer ${conn.token}`}, timeout: timeoutMs},
-      (res) => {
-        res.resume()
-        done(res.statusCode === 200)
-      },
-    )
-    req.on('timeout', () => req.destroy())
-    req.on('error', () => done(false))
-  })
-}
+/** The sandbox package loads only when a command uses a sandbox, so Azure commands start without it. */
+const sandboxPackage = () => import('@azfail/sandbox')
 
 /** The sandbox running for `stateDir`, if one is; a stale connection.json counts as none. */
 export async function runningSandbox(stateDir: string): Promise<SandboxConnection | undefined> {
-  const published = readConnection(stateDir)
-  return published && (await probeSandbox(published)) ? published : undefined
+  return (await sandboxPackage()).runningSandbox(stateDir)
 }
 
-function fromConnection(conn: SandboxConnection, close: () => Promise<void>, handle?: SandboxHandle): AzureTarget {
+/** The target for a sandbox's connection: its endpoint, token, CA, resolvers and loopback databases. */
+export function sandboxTargetOf(conn: SandboxConnection, credential: TokenCredential, close: () => Promise<void> = async () => {}): AzureTarget {
+  const servers = Object.values(conn.postgres ?? {})
   return {
     kind: 'sandbox',
     subscriptionId: conn.subscriptionId,
     endpoint: conn.armEndpoint,
-    credential: staticTokenCredential(conn.token),
+    credential,
     ca: readFileSync(conn.caCertPath, 'utf8'),
-    resolvers: conn.resolvers,
-    ...(conn.postgres ? {postgres: conn.postgres} : {}),
+    record: {kind: 'sandbox', stateDir: conn.stateDir, subscription: conn.subscriptionId},
+    resolverFor(region) {
+      const server = conn.resolvers[region]
+      if (!server) {
+        throw new InputError('NoResolver', `The sandbox has no resolver for region '${region}' (it serves: ${Object.keys(conn.resolvers).join(', ')}).`, 'Name a DNS resolver inside the region, such as its DNS Private Resolver inbound endpoint.')
+      }
+      return server
+    },
+    database: {
+      ...(servers.length === 0 ? {unavailable: "this sandbox runs no PostgreSQL servers ('azfail sandbox reset --postgres' runs them)"} : {}),
+      // Only the sandbox's own loopback servers: the estate's private IPs are data, never a place to connect.
+      endpoint(address) {
+        const mapped = servers.find((hp) => hp.split(':')[0] === address)
+        if (!address.startsWith('127.') || !mapped) {
+          return {refused: `the sandbox runs no PostgreSQL at ${address} (azfail only connects to loopback addresses there; 'azfail sandbox reset --postgres' runs real servers)`}
+        }
+        return {host: address, port: Number(mapped.split(':')[1]), tls: false}
+      },
+    },
+    principal: async () => `${localPrincipal()} (sandbox)`,
     controlEndpoint: conn.controlEndpoint,
-    stateDir: handle?.connection.stateDir ?? conn.stateDir,
+    stateDir: conn.stateDir,
     close,
   }
 }
@@ -110,11 +98,11 @@ function fromConnection(conn: SandboxConnection, close: () => Promise<void>, han
 /** Uses the sandbox running for `stateDir`, or starts one in this process for the command's duration. */
 export async function sandboxTarget(stateDir = DEFAULT_STATE_DIR): Promise<AzureTarget> {
   const dir = resolve(stateDir)
+  const {runningSandbox, startSandbox, staticTokenCredential} = await sandboxPackage()
   const published = await runningSandbox(dir)
-  if (published) return fromConnection(published, async () => {})
-  const {startSandbox} = await import('../sandbox/server.ts')
+  if (published) return sandboxTargetOf(published, staticTokenCredential(published.token), async () => {})
   const handle = await startSandbox({stateDir: dir})
-  return fromConnection(handle.connection, () => handle.stop(), handle)
+  return sandboxTargetOf(handle.connection, staticTokenCredential(handle.connection.token), () => handle.stop())
 }
 
 export async function azureTarget(options: {subscription?: string; cloud?: CloudName}): Promise<AzureTarget> {
@@ -124,27 +112,28 @@ export async function azureTarget(options: {subscription?: string; cloud?: Cloud
     throw new TargetError('No Azure subscription is set.', 'Pass --subscription <id>, set AZURE_SUBSCRIPTION_ID, or name it in the runbook (estate.subscription); or add --sandbox to use the embedded sandbox.')
   }
   const {DefaultAzureCredential} = await import('@azure/identity')
+  const credential = new DefaultAzureCredential({authorityHost: cloud.authority})
   return {
     kind: 'azure',
     subscriptionId,
     endpoint: cloud.arm,
-    credential: new DefaultAzureCredential({authorityHost: cloud.authority}),
+    credential,
+    record: {kind: 'azure', subscription: subscriptionId, cloud: options.cloud ?? 'AzurePublicCloud'},
+    resolverFor(region, configured) {
+      if (!configured) {
+        throw new InputError('NoResolver', `Region '${region}' has no resolver address in the runbook (estate.regions.${region}.resolver).`, 'Name a DNS resolver inside the region, such as its DNS Private Resolver inbound endpoint.')
+      }
+      return configured
+    },
+    database: {endpoint: (address, port) => ({host: address, port, tls: true})},
+    principal: () => principalFromToken(credential, cloud.arm),
     close: async () => {},
   }
 }
 
 /** Calls a sandbox's control endpoint (faults, mutations); only sandbox targets have one. */
 export async function sandboxControl(target: AzureTarget, method: string, path: string, body?: unknown): Promise<any> {
-  if (!target.controlEndpoint) throw new Error('this target has no sandbox control endpoint')
-  const https = await import('node:https')
-  const token = (await target.credential.getToken(''))?.token
-  return new Promise((resolve, reject) => {
-    const req = https.request(`${target.controlEndpoint}/${path}`, {method, ca: target.ca, headers: {authorization: `Bearer ${token}`, 'content-type': 'application/json'}}, (res) => {
-      let text = ''
-      res.on('data', (d) => (text += d))
-      res.on('end', () => ((res.statusCode ?? 500) < 300 ? resolve(text ? JSON.parse(text) : undefined) : reject(new Error(`sandbox control ${method} ${path}: HTTP ${res.statusCode} ${text}`))))
-    })
-    req.on('error', reject)
-    req.end(body === undefined ? undefined : JSON.stringify(body))
-  })
+  if (!target.controlEndpoint || !target.ca) throw new Error('this target has no sandbox control endpoint')
+  const token = (await target.credential.getToken(''))?.token ?? ''
+  return (await sandboxPackage()).controlOk({armEndpoint: target.endpoint, token, ca: target.ca}, method, path, body)
 }

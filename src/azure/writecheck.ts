@@ -1,7 +1,5 @@
 // Proves a PostgreSQL server takes writes: connect to the address a region's resolver gave for the CNAME and write a
 // row. A read replica answers SQLSTATE 25006 (read-only transaction), which is what this is here to catch.
-import type {AzureTarget} from './target.ts'
-
 export interface WriteTarget {
   host: string
   port: number
@@ -16,16 +14,6 @@ export interface WriteTarget {
 export interface WriteOutcome {
   ok: boolean
   detail: string
-}
-
-/** Where to connect for an address the CNAME resolved to: the sandbox maps its loopback servers' ports. */
-export function writeEndpoint(target: AzureTarget, address: string, port: number): {host: string; port: number} | {refused: string} {
-  if (target.kind !== 'sandbox') return {host: address, port}
-  const mapped = Object.values(target.postgres ?? {}).find((hp) => hp.split(':')[0] === address)
-  if (!address.startsWith('127.') || !mapped) {
-    return {refused: `the sandbox runs no PostgreSQL at ${address} (azfail only connects to loopback addresses there; 'azfail sandbox reset --postgres' runs real servers)`}
-  }
-  return {host: address, port: Number(mapped.split(':')[1])}
 }
 
 export async function tryWrite(t: WriteTarget, runId: string): Promise<WriteOutcome> {

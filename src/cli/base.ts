@@ -1,8 +1,8 @@
 // The base of every azfail command: shared flags, the one --json envelope, the error -> exit-code mapping.
 import {Command, Flags, type Interfaces} from '@oclif/core'
 import {createClients, type Clients} from '../azure/clients.ts'
-import {type AzureTarget, type CloudName, CLOUDS, DEFAULT_STATE_DIR, TargetError, azureTarget, sandboxTarget} from '../azure/target.ts'
-import {AzfailError, type ErrorStatus, exitCodeOf} from '../errors.ts'
+import {type AzureTarget, type CloudName, CLOUDS, DEFAULT_STATE_DIR, azureTarget, sandboxTarget} from '../azure/target.ts'
+import {AuthenticationError, AzfailError, AzureError, type ErrorStatus, InputError, InternalError, exitCodeOf} from '../errors.ts'
 import {type LoadedRunbook, loadRunbook, locateRunbook} from '../runbook/load.ts'
 
 export interface DescribedError {
@@ -70,7 +70,7 @@ export abstract class AzfailCommand extends Command {
   }
 
   override async catch(err: Interfaces.CommandError): Promise<any> {
-    const e = describeError(err)
+    const e = toAzfailError(err)
     process.exitCode = exitCodeOf(e.status)
     if (this.jsonEnabled()) {
       this.logJson(this.toErrorJson(err))
@@ -78,25 +78,30 @@ export abstract class AzfailCommand extends Command {
     }
     this.logToStderr(`azfail: ${e.message}`)
     if (e.hint) this.logToStderr(`  next: ${e.hint}`)
-    if (e.code === 'InternalError' && err.stack) this.logToStderr(err.stack)
+    if (e instanceof InternalError && err.stack) this.logToStderr(err.stack)
   }
 }
 
-/** Maps anything thrown to the contract's status, code and message; never includes a token. */
-export function describeError(err: any): DescribedError {
-  if (err instanceof AzfailError) return {status: err.status, code: err.code, message: err.message, hint: err.hint, guard: err.guard}
-  if (err instanceof TargetError) return {status: 'invalid', code: 'NoSubscription', message: err.message, hint: err.hint}
+/** Turns anything thrown into an AzfailError: the one place the contract's status, code and message are decided. */
+export function toAzfailError(err: any): AzfailError {
+  if (err instanceof AzfailError) return err
   if (err?.oclif?.exit === 2 || /Parse|Flag|Arg/.test(err?.constructor?.name ?? '')) {
-    return {status: 'invalid', code: 'BadInput', message: String(err.message).split('\nSee more help')[0], hint: 'See --help for the flags and arguments.'}
+    return new InputError('BadInput', String(err.message).split('\nSee more help')[0], 'See --help for the flags and arguments.')
   }
-  if (err?.name === 'RestError') return describeRestError(err)
+  if (err?.name === 'RestError') return fromRestError(err)
   if (['CredentialUnavailableError', 'AuthenticationError', 'AggregateAuthenticationError'].includes(err?.name)) {
-    return {status: 'failed', code: 'AuthenticationFailed', message: `Could not get an Azure token: ${firstLine(err.message)}`, hint: "Sign in with 'az login', or set up managed or workload identity; or add --sandbox."}
+    return new AuthenticationError(`Could not get an Azure token: ${firstLine(err.message)}`, {cause: err})
   }
-  return {status: 'failed', code: 'InternalError', message: `azfail hit an unexpected error: ${err?.message ?? err}`, hint: 'This is a bug in azfail; please report it with the output above.'}
+  return new InternalError(err)
 }
 
-function describeRestError(err: any): DescribedError {
+/** What the envelope and stderr show of an error; never includes a token. */
+export function describeError(err: unknown): DescribedError {
+  const e = toAzfailError(err)
+  return {status: e.status, code: e.code, message: e.message, hint: e.hint, guard: e.guard}
+}
+
+function fromRestError(err: any): AzureError {
   const url = err.request?.url ? new URL(err.request.url) : undefined
   const where = url ? `${err.request.method} ${decodeURIComponent(url.pathname)}` : 'an Azure request'
   const code = err.code ?? (err.statusCode ? `HTTP${err.statusCode}` : 'AzureError')
@@ -107,7 +112,7 @@ function describeRestError(err: any): DescribedError {
       : err.statusCode === 404
         ? 'A resource the runbook names does not exist: check the names and resource groups in the runbook.'
         : undefined
-  return {status: 'failed', code, message, ...(hint ? {hint} : {})}
+  return new AzureError(code, message, {cause: err, statusCode: err.statusCode, ...(hint ? {hint} : {})})
 }
 
 const firstLine = (s: unknown) => String(s ?? '').split('\n')[0]

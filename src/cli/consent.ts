@@ -3,17 +3,23 @@
 import {createInterface} from 'node:readline/promises'
 import {InputError} from '../errors.ts'
 
-export async function confirmChanges(changes: string[], options: {yes: boolean; what: string}): Promise<boolean> {
-  if (options.yes) return true
-  if (!process.stdin.isTTY || !process.stderr.isTTY) {
-    throw new InputError('ConsentRequired', `${options.what} changes things and there is no terminal to ask for consent; nothing was changed.`, 'Re-run with --yes to proceed, or --dry-run to see the plan.')
-  }
-  process.stderr.write(`${options.what} will change:\n${changes.map((c) => `  - ${c}`).join('\n')}\n`)
+/** Asks a y/N question on the terminal; anything but y or yes is no. */
+export async function askYesNo(question: string): Promise<boolean> {
   const rl = createInterface({input: process.stdin, output: process.stderr})
   try {
-    const answer = await rl.question('Proceed? [y/N] ')
-    return /^y(es)?$/i.test(answer.trim())
+    return /^y(es)?$/i.test((await rl.question(question)).trim())
   } finally {
     rl.close()
   }
+}
+
+export const hasTerminal = () => Boolean(process.stdin.isTTY && process.stderr.isTTY)
+
+export async function confirmChanges(changes: string[], options: {yes: boolean; what: string}): Promise<boolean> {
+  if (options.yes) return true
+  if (!hasTerminal()) {
+    throw new InputError('ConsentRequired', `${options.what} changes things and there is no terminal to ask for consent; nothing was changed.`, 'Re-run with --yes to proceed, or --dry-run to see the plan.')
+  }
+  process.stderr.write(`${options.what} will change:\n${changes.map((c) => `  - ${c}`).join('\n')}\n`)
+  return askYesNo('Proceed? [y/N] ')
 }

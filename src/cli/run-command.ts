@@ -1,19 +1,18 @@
 // The base of commands that change things: --dry-run, --yes, --override/--reason, consent, and the run report.
 import {Flags} from '@oclif/core'
-import {createInterface} from 'node:readline/promises'
-import type {RunReport} from '../engine/run.ts'
-import type {Action, ActionOptions} from '../steps/actions.ts'
-import type {ActionRequest} from '../steps/runner.ts'
-import {AzfailCommand} from './base.ts'
-import {confirmChanges} from './consent.ts'
-import {table} from './format.ts'
 import {DEFAULT_RUNS_DIR} from '../engine/journal.ts'
+import type {RunReport} from '../engine/types.ts'
 import {GUARD_IDS} from '../guards/guards.ts'
+import type {ActionOptions, RunRequest} from '../services/run.ts'
+import type {Action} from '../steps/context.ts'
+import {AzfailCommand} from './base.ts'
+import {askYesNo, confirmChanges} from './consent.ts'
+import {table} from './format.ts'
 
 export const runFlags = {
   'dry-run': Flags.boolean({default: false, summary: 'Read live state and print the full plan with guard verdicts; change nothing. Exits 4 if a step would refuse or fail.'}),
   yes: Flags.boolean({char: 'y', default: false, summary: 'Do not ask for confirmation (required without a terminal).'}),
-  override: Flags.string({summary: `Bypass one guard (repeatable); needs --reason. Guards: ${[...GUARD_IDS, 'region-healthy'].join(', ')}.`, multiple: true, default: []}),
+  override: Flags.string({summary: `Bypass one guard (repeatable); needs --reason. Guards: ${GUARD_IDS.join(', ')}.`, multiple: true, default: []}),
   reason: Flags.string({summary: 'Why a guard is overridden; recorded in the journal with who did it.'}),
   'runs-dir': Flags.string({summary: 'Where the journal of runs is kept.', default: DEFAULT_RUNS_DIR}),
 }
@@ -34,21 +33,20 @@ export interface RunFlags {
 export abstract class RunCommand extends AzfailCommand {
   protected async runAction(flags: RunFlags, action: Action, options: ActionOptions): Promise<RunReport> {
     const runbook = this.runbookFrom(flags)
-    const {checkRegion} = await import('../steps/runner.ts')
-    checkRegion(runbook.runbook.estate, options.region, 'region')
-    checkRegion(runbook.runbook.estate, options.to, '--to')
+    const {validateRequest} = await import('../services/run.ts')
+    validateRequest(runbook.runbook.estate, {options, overrides: flags.override, reason: flags.reason})
     const {target, clients} = await this.connect(flags, runbook)
     return this.execute({action, options, dryRun: flags['dry-run'], overrides: flags.override, reason: flags.reason, runbook, target, clients, runsDir: flags['runs-dir']}, flags.yes)
   }
 
   /** The one place a run request gets its renderer, consent and manual-action prompt; a resume passes its journal. */
-  protected async execute(request: Omit<ActionRequest, 'renderer' | 'confirm' | 'acknowledge'>, yes: boolean): Promise<RunReport> {
-    const {planResume, runAction} = await import('../steps/runner.ts')
-    const {chooseRenderer} = await import('../engine/run.ts')
+  protected async execute(request: Omit<RunRequest, 'observers' | 'confirm' | 'acknowledge'>, yes: boolean): Promise<RunReport> {
+    const {planResume, runAction} = await import('../services/run.ts')
+    const {chooseRenderer, listrRenderer} = await import('./renderer.ts')
     const what = request.resume ? `azfail resume ${request.resume.meta().runId}` : `azfail ${request.action.replace('-', ' ')}`
-    const full: ActionRequest = {
+    const full: RunRequest = {
       ...request,
-      renderer: chooseRenderer(this.jsonEnabled()),
+      observers: [listrRenderer(chooseRenderer(this.jsonEnabled()))],
       confirm: (changes) => confirmChanges(changes, {yes, what}),
       acknowledge: (instruction) => this.acknowledge(instruction, yes),
     }
@@ -64,12 +62,7 @@ export abstract class RunCommand extends AzfailCommand {
       return true
     }
     if (!process.stdin.isTTY) return false
-    const rl = createInterface({input: process.stdin, output: process.stderr})
-    try {
-      return /^y(es)?$/i.test((await rl.question(`Manual action: ${instruction}\nDone? [y/N] `)).trim())
-    } finally {
-      rl.close()
-    }
+    return askYesNo(`Manual action: ${instruction}\nDone? [y/N] `)
   }
 
   /** The run report on stdout (data), for people; --json gets the envelope instead. */

@@ -1,13 +1,13 @@
 import {Args, Flags} from '@oclif/core'
 import {RunCommand, runFlags} from '../cli/run-command.ts'
-import type {RunReport} from '../engine/run.ts'
+import type {RunReport} from '../engine/types.ts'
+import {stepKindsHelp} from '../steps/registry.ts'
 
 export default class Drain extends RunCommand {
   static override summary = 'Drain a region: disable it at the steering layer, wait out TTL + connection drain, verify the survivors.'
-  static override description = `Steps, in the safe order: drainSteering (Traffic Manager endpoint and Front Door origin disabled, drain time
-recorded in Azure), waitOutTtl (the longer of the live steering and record TTLs, plus the connection drain),
-verifySurvivorResolution (every other region resolves each expected name to its OWN private IP). --teardown adds
-teardownEndpoints, guarded. Refused: draining the last region still serving (last-region).`
+  static override description = `Steps, in the safe order:
+${stepKindsHelp('drain')}
+--teardown adds teardownEndpoints, guarded. Refused: draining the last region still serving (last-region).`
 
   static override examples = [
     '<%= config.bin %> drain eus2 --sandbox --yes',

@@ -3,8 +3,8 @@ import {AzfailCommand} from '../cli/base.ts'
 import {table} from '../cli/format.ts'
 import {DEFAULT_RUNS_DIR} from '../engine/journal.ts'
 import {AzfailError, InputError} from '../errors.ts'
-import type {GamedayResult} from '../gameday/run.ts'
-import {SCENARIOS, type Scenario} from '../gameday/practice.ts'
+import type {GamedayResult} from '../services/gameday.ts'
+import {SCENARIOS, type Scenario} from '../services/practice.ts'
 
 export default class Gameday extends AzfailCommand {
   static override summary = 'Game day: check the estate is safe to fail over (read-only), or practise a full failover in the sandbox.'
@@ -46,8 +46,8 @@ Exit 1: the game day itself could not run.`
       throw new InputError('PracticeNeedsSandbox', 'Practice runs change things, so they run against the sandbox only.', "Add --sandbox (use 'azfail sandbox import' to rehearse a copy of your own estate).")
     }
     const {target, clients} = await this.connect(flags, runbooks[0])
-    const {runGameday} = await import('../gameday/run.ts')
-    const {chooseRenderer} = await import('../engine/run.ts')
+    const {runGameday} = await import('../services/gameday.ts')
+    const {chooseRenderer, listrRenderer} = await import('../cli/renderer.ts')
     let result: GamedayResult
     try {
       result = await runGameday({
@@ -58,7 +58,7 @@ Exit 1: the game day itself could not run.`
         target,
         clients,
         runsDir: flags['runs-dir'],
-        renderer: chooseRenderer(this.jsonEnabled()),
+        observers: () => [listrRenderer(chooseRenderer(this.jsonEnabled()))],
         note: (m) => this.note(m),
       })
     } catch (error) {

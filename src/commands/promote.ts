@@ -1,13 +1,16 @@
 import {Flags} from '@oclif/core'
 import {RunCommand, runFlags} from '../cli/run-command.ts'
-import type {RunReport} from '../engine/run.ts'
+import type {RunReport} from '../engine/types.ts'
+import {stepKindsHelp} from '../steps/registry.ts'
 
 export default class Promote extends RunCommand {
   static override summary = 'Promote the data tier: the PostgreSQL replica (then repoint the CNAME), the SQL failover group, or Cosmos DB.'
-  static override description = `--replica: planned switchover of the PostgreSQL flexible read replica (guard replica-healthy: replication must
-be Active; --forced accepts data loss), then repoint the CNAME with If-Match (guard promote-before-repoint), then
-verify every region resolves the CNAME to the new primary. --failover-group: fail the SQL failover group over
-(--forced allows data loss) and verify the listener. --cosmos: move the Cosmos DB write region.`
+  static override description = `--replica:
+${stepKindsHelp('promote-replica')}
+--failover-group:
+${stepKindsHelp('promote-failover-group')}
+--cosmos:
+${stepKindsHelp('promote-cosmos')}`
 
   static override examples = [
     '<%= config.bin %> promote --replica --sandbox --yes',

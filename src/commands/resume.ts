@@ -1,7 +1,6 @@
 import {Args} from '@oclif/core'
 import {RunCommand, runFlags} from '../cli/run-command.ts'
-import type {RunReport} from '../engine/run.ts'
-import type {Action} from '../steps/actions.ts'
+import type {RunReport} from '../engine/types.ts'
 
 export default class Resume extends RunCommand {
   static override summary = 'Continue an interrupted run where it stopped; completed writes are never repeated.'
@@ -15,27 +14,14 @@ window, and takes over its own lock.`
 
   async run(): Promise<RunReport> {
     const {args, flags} = await this.parse(Resume)
-    const {Journal} = await import('../engine/journal.ts')
-    const journal = Journal.open(flags['runs-dir'], args.id)
-    const meta = journal.meta()
-    const {loadRunbook} = await import('../runbook/load.ts')
-    const runbook = loadRunbook(meta.runbook)
-    const sandbox = meta.target.kind === 'sandbox'
-    const {target, clients} = await this.connect({sandbox, 'state-dir': meta.target.stateDir ?? flags['state-dir'], subscription: meta.target.subscription, cloud: (meta.target.cloud ?? flags.cloud) as any}, runbook)
-    return this.execute(
-      {
-        action: meta.action as Action,
-        options: meta.options,
-        dryRun: flags['dry-run'],
-        overrides: meta.overrides.map((o) => o.guard),
-        reason: meta.overrides.map((o) => o.reason).join('; ') || undefined,
-        runbook,
-        target,
-        clients,
-        runsDir: flags['runs-dir'],
-        resume: journal,
-      },
-      flags.yes,
+    const {openResume} = await import('../services/resume.ts')
+    const {isCloudName} = await import('../azure/target.ts')
+    const r = openResume(flags['runs-dir'], args.id)
+    const recorded = r.meta.target
+    const {target, clients} = await this.connect(
+      {sandbox: recorded.kind === 'sandbox', 'state-dir': recorded.stateDir ?? flags['state-dir'], subscription: recorded.subscription, cloud: isCloudName(recorded.cloud) ? recorded.cloud : flags.cloud},
+      r.runbook,
     )
+    return this.execute({action: r.action, options: r.options, dryRun: flags['dry-run'], overrides: r.overrides, reason: r.reason, runbook: r.runbook, target, clients, runsDir: flags['runs-dir'], resume: r.journal}, flags.yes)
   }
 }

@@ -1,6 +1,6 @@
 import {AzfailCommand} from '../cli/base.ts'
 import {table} from '../cli/format.ts'
-import type {LiveState} from '../azure/observe.ts'
+import type {LiveState} from '../estate/state.ts'
 
 export default class Status extends AzfailCommand {
   static override summary = 'Show the live state of every region and of the data tier. Read-only.'

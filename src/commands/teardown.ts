@@ -1,12 +1,12 @@
 import {Args} from '@oclif/core'
 import {RunCommand, runFlags} from '../cli/run-command.ts'
-import type {RunReport} from '../engine/run.ts'
+import type {RunReport} from '../engine/types.ts'
+import {stepKindsHelp} from '../steps/registry.ts'
 
 export default class Teardown extends RunCommand {
   static override summary = "Delete a drained region's private endpoints (and the records their zone groups wrote)."
-  static override description = `Guarded: drained-before-teardown (the region is disabled at every steering layer in LIVE state and the TTL
-window plus connection drain has passed since the drain azfail recorded in Azure) and no-survivor-dependency (no
-surviving region resolves one of those records).`
+  static override description = `Steps:
+${stepKindsHelp('teardown')}`
 
   static override examples = ['<%= config.bin %> teardown eus2 --sandbox --yes', '<%= config.bin %> teardown eus2 --dry-run']
   static override args = {region: Args.string({description: 'region key from the runbook', required: true})}

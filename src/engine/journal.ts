@@ -1,9 +1,11 @@
 // The local journal of runs: .azfail/runs/<id>/run.json (what was asked, by whom, how it ended) and
 // journal.jsonl (one line per step event, appended as it happens, so a killed run leaves its trail).
 import {randomBytes} from 'node:crypto'
-import {closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeSync} from 'node:fs'
+import {closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, writeSync} from 'node:fs'
+import writeFileAtomic from 'write-file-atomic'
 import {join, resolve} from 'node:path'
 import {InputError} from '../errors.ts'
+import type {RunObserver} from './events.ts'
 import type {RunMeta, StepRecord} from './types.ts'
 
 export const DEFAULT_RUNS_DIR = '.azfail/runs'
@@ -39,17 +41,9 @@ export class Journal {
     return JSON.parse(readFileSync(join(this.dir, 'run.json'), 'utf8'))
   }
 
+  /** Replaces run.json atomically (temporary file, fsync, rename): a kill leaves the old or the new, never half. */
   writeMeta(meta: RunMeta): void {
-    const file = join(this.dir, 'run.json')
-    const tmp = `${file}.tmp`
-    const fd = openSync(tmp, 'w')
-    try {
-      writeSync(fd, JSON.stringify(meta, null, 2) + '\n')
-      fsyncSync(fd)
-    } finally {
-      closeSync(fd)
-    }
-    renameSync(tmp, file)
+    writeFileAtomic.sync(join(this.dir, 'run.json'), JSON.stringify(meta, null, 2) + '\n')
   }
 
   updateMeta(patch: Partial<RunMeta>): RunMeta {
@@ -89,6 +83,18 @@ export class Journal {
     const latest = new Map<string, StepRecord>()
     for (const e of this.events()) if (e.step) latest.set(e.step.id, e.step)
     return [...latest.values()]
+  }
+
+  /** Records one attempt of the run as the engine reports it: each step as it starts and ends, and how the run ended. */
+  observer(attempt: number): RunObserver {
+    return {
+      critical: true,
+      on: (e) => {
+        if (e.type === 'step-started') this.append({event: 'started', step: e.record, attempt})
+        else if (e.type === 'step-ended') this.append({event: 'finished', step: e.record, attempt})
+        else if (e.type === 'run-ended') this.updateMeta({status: e.report.status, endedAt: new Date().toISOString()})
+      },
+    }
   }
 
   /** Steps a previous attempt finished (their writes must not be repeated). */

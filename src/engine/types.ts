@@ -2,10 +2,13 @@
 
 export type StepStatus = 'succeeded' | 'failed' | 'skipped' | 'refused' | 'planned'
 
-export interface GuardVerdict {
-  guard: string
+/** A guard's verdict; G narrows the guard ids where they are known (src/guards). */
+export interface GuardVerdict<G extends string = string> {
+  guard: G
   ok: boolean
+  /** what the guard saw, in live values */
   observed: string
+  /** what to do when it refuses */
   remedy?: string
   /** set when --override bypassed a refusal */
   overridden?: boolean
@@ -17,7 +20,7 @@ export interface Change {
   to: string
 }
 
-export interface StepPlan {
+export interface StepPlan<D = unknown> {
   /** what the step will do, in one line */
   summary: string
   changes: Change[]
@@ -28,9 +31,12 @@ export interface StepPlan {
   problems?: string[]
   /** how long the step will wait, for waits */
   waitSeconds?: number
-  /** what apply() needs, computed at plan time; journaled */
-  data?: Record<string, unknown>
+  /** what apply() needs, computed at plan time; journaled. Present on every plan that apply() may receive. */
+  data?: D
 }
+
+/** A plan the engine hands to apply(): not done, no problems, no refusal, so its data is there. */
+export type ActionablePlan<D> = StepPlan<D> & {data: D}
 
 export interface StepRuntime {
   runId: string
@@ -39,14 +45,14 @@ export interface StepRuntime {
   progress(text: string): void
 }
 
-export interface Step<S> {
+export interface Step<S, D = unknown> {
   id: string
   kind: string
   title: string
-  plan(state: S): StepPlan
+  plan(state: S): StepPlan<D>
   /** the state expected after apply, so later steps plan against it in a dry run */
-  project?(state: S, plan: StepPlan): S
-  apply(plan: StepPlan, rt: StepRuntime): Promise<string>
+  project?(state: S, plan: StepPlan<D>): S
+  apply(plan: ActionablePlan<D>, rt: StepRuntime): Promise<string>
   /** does this step change anything in Azure? (waits and checks do not) */
   changes: boolean
 }
@@ -63,7 +69,15 @@ export interface StepRecord {
   error?: {code: string; message: string}
 }
 
-export type RunStatus = 'succeeded' | 'failed' | 'refused' | 'not-ready' | 'interrupted' | 'planned' | 'running'
+export type RunStatus = 'succeeded' | 'failed' | 'refused' | 'not-ready' | 'interrupted' | 'locked' | 'planned' | 'running'
+
+export interface RunTarget {
+  kind: 'azure' | 'sandbox'
+  stateDir?: string
+  subscription?: string
+  /** the cloud's name, for an Azure target (resume signs in to the same cloud) */
+  cloud?: string
+}
 
 export interface RunMeta {
   runId: string
@@ -72,7 +86,7 @@ export interface RunMeta {
   /** everything needed to rebuild the steps on resume */
   options: Record<string, unknown>
   runbook: string
-  target: {kind: 'azure' | 'sandbox'; stateDir?: string; subscription?: string; cloud?: string}
+  target: RunTarget
   principal: string
   startedAt: string
   dryRun: boolean
@@ -80,4 +94,14 @@ export interface RunMeta {
   status: RunStatus
   endedAt?: string
   attempts: number
+}
+
+export interface RunReport {
+  runId: string
+  action: string
+  region?: string
+  dryRun: boolean
+  status: RunStatus
+  steps: StepRecord[]
+  overrides: RunMeta['overrides']
 }

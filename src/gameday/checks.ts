@@ -1,11 +1,11 @@
 // Readiness checks for a game day: read-only, over live state. Every check says what it observed, what it expected,
 // and what to do; a failed check means the estate is not safe to fail over today.
-import type {LiveState, ZoneARecord} from '../azure/observe.ts'
+import type {LiveState, ZoneARecord} from '../estate/state.ts'
 import {planAll} from '../engine/run.ts'
+import {isReplica} from '../estate/predicates.ts'
 import {type Finding, liveFindings, staticFindings, MAX_TTL} from '../guards/topology.ts'
-import type {Estate} from '../runbook/schema.ts'
-import type {Action} from '../steps/actions.ts'
-import type {LiveStep} from '../steps/context.ts'
+import type {Estate} from '../runbook/estate.ts'
+import type {Action, LiveStep} from '../steps/context.ts'
 
 export interface Check {
   id: string
@@ -162,7 +162,7 @@ function staleRecordChecks(state: LiveState, zoneRecords: ZoneARecord[]): Check[
 function dataChecks(state: LiveState): Check[] {
   const out: Check[] = []
   for (const s of state.data.postgres?.servers ?? []) {
-    if (s.role !== 'AsyncReplica' && s.role !== 'GeoAsyncReplica') continue
+    if (!isReplica(s.role)) continue
     const healthy = s.replicationState === 'Active'
     out.push({
       id: `data/postgres/${s.name}`,

@@ -4,7 +4,7 @@ import {mkdirSync, writeFileSync} from 'node:fs'
 import {join, resolve} from 'node:path'
 import junitModule, {type Builder} from 'junit-report-builder'
 import type {Check} from './checks.ts'
-import type {GamedayResult} from './run.ts'
+import type {GamedayResult} from '../services/gameday.ts'
 
 export interface ReportPaths {
   json: string

@@ -1,6 +1,8 @@
 // One predicate per guard: pure functions of (projected) live state. A runbook cannot switch them off; only
 // --override <guard-id> on the command line bypasses one, and the journal records who and why.
-import type {LiveState, RegionState} from '../azure/observe.ts'
+import type {GuardVerdict} from '../engine/types.ts'
+import {isDrained, isServing, ttlWindowSeconds} from '../estate/predicates.ts'
+import type {LiveState} from '../estate/state.ts'
 
 export const GUARD_IDS = [
   'drained-before-teardown',
@@ -9,42 +11,11 @@ export const GUARD_IDS = [
   'no-survivor-dependency',
   'promote-before-repoint',
   'replica-healthy',
+  'region-healthy',
 ] as const
 export type GuardId = (typeof GUARD_IDS)[number]
 
-export interface Verdict {
-  guard: GuardId
-  ok: boolean
-  /** what the guard saw, in live values */
-  observed: string
-  /** what to do when it refuses */
-  remedy?: string
-}
-
-const UNHEALTHY = ['Degraded', 'Stopped', 'Inactive', 'Disabled']
-
-/** Enabled at every steering layer the runbook names, and not reported unhealthy by Traffic Manager. */
-export function isServing(r: RegionState): boolean {
-  const tmOk = !r.trafficManager || (r.trafficManager.status === 'Enabled' && !UNHEALTHY.includes(r.trafficManager.monitorStatus ?? ''))
-  const fdOk = !r.frontDoor || r.frontDoor.enabledState === 'Enabled'
-  return Boolean(r.trafficManager || r.frontDoor) && tmOk && fdOk
-}
-
-/** Disabled at every steering layer in live state. */
-export function isDrained(r: RegionState): boolean {
-  return (!r.trafficManager || r.trafficManager.status === 'Disabled') && (!r.frontDoor || r.frontDoor.enabledState === 'Disabled')
-}
-
-/** The longer of the steering TTL and every TTL of a record involved, plus the connection drain. */
-export function ttlWindowSeconds(state: LiveState, region: string, connectionDrainSeconds: number): {steeringTtl: number; recordTtl: number; drain: number; total: number} {
-  const steeringTtl = state.steering.trafficManager?.ttl ?? 0
-  const own = (state.regions[region]?.endpoints ?? []).flatMap((e) => e.records.map((r) => r.ttl))
-  const survivors = Object.values(state.regions)
-    .filter((r) => r.region !== region)
-    .flatMap((r) => r.names.map((n) => n.ttl ?? 0))
-  const recordTtl = Math.max(0, ...own, ...survivors)
-  return {steeringTtl, recordTtl, drain: connectionDrainSeconds, total: Math.max(steeringTtl, recordTtl) + connectionDrainSeconds}
-}
+export type Verdict = GuardVerdict<GuardId>
 
 export function lastRegion(state: LiveState, region: string): Verdict {
   const others = Object.values(state.regions).filter((r) => r.region !== region && isServing(r)).map((r) => r.region)
@@ -130,5 +101,19 @@ export function replicaHealthy(state: LiveState, replicaRegion: string): Verdict
     ok,
     observed: `${server?.name ?? replicaRegion} replication state is ${server?.replicationState ?? 'unknown'}`,
     remedy: "A planned switchover needs replication 'Active'. Fix replication, or accept data loss with --forced.",
+  }
+}
+
+export function regionHealthy(state: LiveState, region: string): Verdict {
+  const r = state.regions[region]
+  const bad = [
+    ...r.names.filter((n) => !n.ok).map((n) => `${n.name} answers ${n.addresses.join(',') || n.outcome}, expected ${n.expected}`),
+    ...(r.endpoints ?? []).filter((e) => !e.exists || (e.provisioningState && e.provisioningState !== 'Succeeded')).map((e) => `private endpoint ${e.name} is ${e.exists ? e.provisioningState : 'missing'}`),
+  ]
+  return {
+    guard: 'region-healthy',
+    ok: bad.length === 0,
+    observed: bad.length === 0 ? `${region} resolves its ${r.names.length} names to its own IPs and its endpoints exist` : bad.join('; '),
+    remedy: `Repair ${region}'s private endpoints and records before sending traffic back; 'azfail status' shows what it answers.`,
   }
 }

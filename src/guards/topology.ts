@@ -1,5 +1,5 @@
 // Topology analysis for `azfail lint` and game days: pure functions of the runbook's estate and live state.
-import type {LiveState} from '../azure/observe.ts'
+import type {LiveState} from '../estate/state.ts'
 import type {Estate} from '../runbook/schema.ts'
 
 export interface Finding {

@@ -1,14 +1,25 @@
 // What it takes to bring a region's steering layers to one state, shared by drainSteering and enableSteering.
-import type {LiveState} from '../azure/observe.ts'
 import {setFrontDoorOrigin, setTrafficManagerEndpoint} from '../azure/actions.ts'
 import type {Change} from '../engine/types.ts'
-import type {StepContext, StepRuntime} from './context.ts'
+import type {LiveState} from '../estate/state.ts'
+import type {Permission, StepContext, StepRuntime} from './context.ts'
 
-export interface SteeringPlan {
-  changes: Change[]
-  problems: string[]
+/** Which steering layers a plan changes: what apply() needs. */
+export interface SteeringData {
   trafficManager: boolean
   frontDoor: boolean
+}
+
+export const STEERING_PERMISSIONS: Permission[] = [
+  {action: 'Microsoft.Network/trafficManagerProfiles/azureEndpoints/write', when: 'or externalEndpoints / nestedEndpoints, per the endpoint type'},
+  {action: 'Microsoft.Cdn/profiles/originGroups/origins/write'},
+  {action: 'Microsoft.Network/privateDnsZones/TXT/write', when: 'the drain record, on the state zone'},
+  {action: 'Microsoft.Network/privateDnsZones/TXT/delete', when: 'the drain record, on the state zone'},
+]
+
+export interface SteeringPlan extends SteeringData {
+  changes: Change[]
+  problems: string[]
 }
 
 export function planSteering(state: LiveState, region: string, to: 'Enabled' | 'Disabled'): SteeringPlan {
@@ -35,7 +46,7 @@ export function projectSteering(state: LiveState, region: string, to: 'Enabled' 
   r.serving = to === 'Enabled'
 }
 
-export async function applySteering(ctx: StepContext, region: string, to: 'Enabled' | 'Disabled', which: {trafficManager?: unknown; frontDoor?: unknown}, rt: StepRuntime): Promise<string[]> {
+export async function applySteering(ctx: StepContext, region: string, to: 'Enabled' | 'Disabled', which: SteeringData, rt: StepRuntime): Promise<string[]> {
   const done: string[] = []
   const verb = to === 'Enabled' ? 'enabl' : 'disabl'
   if (which.trafficManager) {

@@ -3,49 +3,63 @@
 // still resolves one of those records.
 import {deletePrivateEndpoint} from '../azure/actions.ts'
 import type {StepPlan} from '../engine/types.ts'
+import {copyState} from '../estate/state.ts'
 import {drainedBeforeTeardown, noSurvivorDependency} from '../guards/guards.ts'
-import {type LiveStep, type StepContext, copy} from './context.ts'
+import type {ResourceRef} from '../runbook/estate.ts'
+import {type StepKind, need} from './context.ts'
 
 const PARALLEL = 4
 
-export function teardownEndpoints(ctx: StepContext, region: string): LiveStep {
-  return {
-    id: 'teardownEndpoints',
-    kind: 'teardownEndpoints',
-    title: `Tear down ${region}'s private endpoints`,
-    changes: true,
-    plan(state): StepPlan {
-      const endpoints = state.regions[region]?.endpoints ?? []
-      const existing = endpoints.filter((e) => e.exists)
-      if (existing.length === 0) {
-        return {summary: 'nothing to delete', changes: [], verdicts: [], done: endpoints.length > 0 ? `none of ${region}'s ${endpoints.length} private endpoints exists` : `the runbook lists no private endpoints for ${region}`}
-      }
-      return {
-        summary: `delete ${existing.length} private endpoints: ${existing.map((e) => e.name).join(', ')}`,
-        changes: existing.map((e) => ({what: `private endpoint ${e.resourceGroup}/${e.name}`, from: `exists (${e.records.map((r) => `${r.fqdn} ${r.ips.join(',')}`).join('; ') || 'no records'})`, to: 'deleted'})),
-        verdicts: [drainedBeforeTeardown(state, region, ctx.estate.connectionDrainSeconds, ctx.now()), noSurvivorDependency(state, region)],
-        data: {endpoints: existing.map((e) => ({resourceGroup: e.resourceGroup, name: e.name}))},
-      }
-    },
-    project(state) {
-      const s = copy(state)
-      for (const e of s.regions[region]?.endpoints ?? []) Object.assign(e, {exists: false, records: []})
-      return s
-    },
-    async apply(plan, rt) {
-      const queue = [...(plan.data!.endpoints as Array<{resourceGroup: string; name: string}>)]
-      let deleted = 0
-      const total = queue.length
-      await Promise.all(
-        Array.from({length: Math.min(PARALLEL, queue.length)}, async () => {
-          for (let ref = queue.shift(); ref; ref = queue.shift()) {
-            await deletePrivateEndpoint(ctx.clients, ref)
-            deleted++
-            rt.progress(`${deleted}/${total} deleted (last: ${ref.name})`)
-          }
-        }),
-      )
-      return `deleted ${deleted} private endpoints; their zone-group records went with them`
-    },
-  }
+interface TeardownData {
+  endpoints: ResourceRef[]
+}
+
+export const teardownEndpoints: StepKind<TeardownData> = {
+  kind: 'teardownEndpoints',
+  summary: "delete the region's private endpoints and with them their zone-group records, guarded (drained-before-teardown, no-survivor-dependency)",
+  defaults: {teardown: 1},
+  reads: {endpoints: true, resolution: true},
+  permissions: [{action: 'Microsoft.Network/privateEndpoints/delete'}, {action: 'Microsoft.Network/privateDnsZones/join/action', when: 'on the zones its zone groups wrote to'}],
+  create(ctx, params) {
+    const region = need(params.region, {kind: 'teardownEndpoints', action: params.action}, 'a region')
+    return {
+      id: 'teardownEndpoints',
+      kind: 'teardownEndpoints',
+      title: `Tear down ${region}'s private endpoints`,
+      changes: true,
+      plan(state): StepPlan<TeardownData> {
+        const endpoints = state.regions[region]?.endpoints ?? []
+        const existing = endpoints.filter((e) => e.exists)
+        if (existing.length === 0) {
+          return {summary: 'nothing to delete', changes: [], verdicts: [], done: endpoints.length > 0 ? `none of ${region}'s ${endpoints.length} private endpoints exists` : `the runbook lists no private endpoints for ${region}`}
+        }
+        return {
+          summary: `delete ${existing.length} private endpoints: ${existing.map((e) => e.name).join(', ')}`,
+          changes: existing.map((e) => ({what: `private endpoint ${e.resourceGroup}/${e.name}`, from: `exists (${e.records.map((r) => `${r.fqdn} ${r.ips.join(',')}`).join('; ') || 'no records'})`, to: 'deleted'})),
+          verdicts: [drainedBeforeTeardown(state, region, ctx.estate.connectionDrainSeconds, ctx.now()), noSurvivorDependency(state, region)],
+          data: {endpoints: existing.map((e) => ({resourceGroup: e.resourceGroup, name: e.name}))},
+        }
+      },
+      project(state) {
+        const s = copyState(state)
+        for (const e of s.regions[region]?.endpoints ?? []) Object.assign(e, {exists: false, records: []})
+        return s
+      },
+      async apply(plan, rt) {
+        const queue = [...plan.data.endpoints]
+        let deleted = 0
+        const total = queue.length
+        await Promise.all(
+          Array.from({length: Math.min(PARALLEL, queue.length)}, async () => {
+            for (let ref = queue.shift(); ref; ref = queue.shift()) {
+              await deletePrivateEndpoint(ctx.clients, ref)
+              deleted++
+              rt.progress(`${deleted}/${total} deleted (last: ${ref.name})`)
+            }
+          }),
+        )
+        return `deleted ${deleted} private endpoints; their zone-group records went with them`
+      },
+    }
+  },
 }

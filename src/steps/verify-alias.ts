@@ -1,14 +1,15 @@
-// verifyAlias: in every region, an alias (the CNAME, a failover-group listener) must resolve to the same private
-// address as the name it should now lead to. Resolvers may hold the old answer for its TTL, so it asks again until
-// the TTL has passed before calling it a failure.
+// verifyCname, verifyListener: in every region, an alias (the CNAME, a failover-group listener) must resolve to the
+// same private address as the name it should now lead to. Resolvers may hold the old answer for its TTL, so it asks
+// again until the TTL has passed before calling it a failure.
 import {setTimeout as sleep} from 'node:timers/promises'
 import {resolveName, resolverFor} from '../azure/resolve.ts'
 import {Interrupted} from '../engine/run.ts'
 import type {StepPlan} from '../engine/types.ts'
-import type {LiveState} from '../azure/observe.ts'
-import type {LiveStep, StepContext} from './context.ts'
+import type {LiveState} from '../estate/state.ts'
+import {StepError} from '../errors.ts'
+import type {LiveStep, StepContext, StepKind} from './context.ts'
 
-export interface AliasSpec {
+interface AliasSpec {
   id: string
   title: string
   alias: string
@@ -18,13 +19,18 @@ export interface AliasSpec {
   ttl(state: LiveState): number
 }
 
-export function verifyAlias(ctx: StepContext, spec: AliasSpec): LiveStep {
+interface AliasData {
+  canonical: string
+  deadlineSeconds: number
+}
+
+function verifyAlias(ctx: StepContext, spec: AliasSpec): LiveStep<AliasData> {
   return {
     id: spec.id,
-    kind: 'verifyAlias',
+    kind: spec.id,
     title: spec.title,
     changes: false,
-    plan(state): StepPlan {
+    plan(state): StepPlan<AliasData> {
       const canonical = spec.canonical(state)
       if (!canonical) return {summary: spec.alias, changes: [], verdicts: [], problems: [`Cannot tell what ${spec.alias} should lead to.`]}
       return {
@@ -35,7 +41,7 @@ export function verifyAlias(ctx: StepContext, spec: AliasSpec): LiveStep {
       }
     },
     async apply(plan, rt) {
-      const {canonical, deadlineSeconds} = plan.data as {canonical: string; deadlineSeconds: number}
+      const {canonical, deadlineSeconds} = plan.data
       const deadline = ctx.now() + deadlineSeconds * 1000
       for (;;) {
         const wrong: string[] = []
@@ -46,7 +52,7 @@ export function verifyAlias(ctx: StepContext, spec: AliasSpec): LiveStep {
           if (!same) wrong.push(`${region}: ${spec.alias} -> ${alias.addresses.join(',') || alias.outcome}, ${canonical} -> ${target.addresses.join(',') || target.outcome}`)
         }
         if (wrong.length === 0) return `every region resolves ${spec.alias} to ${canonical}'s address`
-        if (ctx.now() > deadline) throw Object.assign(new Error(`after ${deadlineSeconds}s, ${wrong.join('; ')}`), {code: 'VerificationFailed'})
+        if (ctx.now() > deadline) throw new StepError('VerificationFailed', `after ${deadlineSeconds}s, ${wrong.join('; ')}`)
         rt.progress(`waiting for resolvers: ${wrong.join('; ')}`)
         try {
           await sleep(1000, undefined, {signal: rt.signal})
@@ -56,4 +62,43 @@ export function verifyAlias(ctx: StepContext, spec: AliasSpec): LiveStep {
       }
     },
   }
+}
+
+export const verifyCname: StepKind<AliasData> = {
+  kind: 'verifyCname',
+  summary: 'check over DNS that every region resolves the CNAME to the new primary, waiting out its TTL',
+  defaults: {'promote-replica': 3, repoint: 2},
+  reads: {data: true},
+  permissions: [],
+  create(ctx) {
+    const spec = ctx.estate.cname
+    return verifyAlias(ctx, {
+      id: 'verifyCname',
+      title: 'Verify every region resolves the CNAME to the new primary',
+      alias: spec ? `${spec.name}.${spec.zone}` : '',
+      canonical: (s) => s.cname?.target ?? undefined,
+      ttl: (s) => s.cname?.ttl ?? 30,
+    })
+  },
+}
+
+export const verifyListener: StepKind<AliasData> = {
+  kind: 'verifyListener',
+  summary: "check over DNS that every region resolves the failover group's listener to the new primary",
+  defaults: {'promote-failover-group': 2},
+  reads: {data: true},
+  permissions: [],
+  create(ctx) {
+    const fog = ctx.estate.data.sqlFailoverGroup
+    return verifyAlias(ctx, {
+      id: 'verifyListener',
+      title: 'Verify every region resolves the failover-group listener to the new primary',
+      alias: `${fog?.name}.database.windows.net`,
+      canonical: (s) => {
+        const primary = s.data.sqlFailoverGroup?.servers.find((x) => x.role === 'Primary')
+        return primary ? `${primary.name}.database.windows.net` : undefined
+      },
+      ttl: () => 30,
+    })
+  },
 }

@@ -4,53 +4,67 @@
 import {setTimeout as sleep} from 'node:timers/promises'
 import {Interrupted} from '../engine/run.ts'
 import type {StepPlan} from '../engine/types.ts'
-import {ttlWindowSeconds} from '../guards/guards.ts'
-import {type LiveStep, type StepContext, copy} from './context.ts'
+import {ttlWindowSeconds} from '../estate/predicates.ts'
+import {copyState} from '../estate/state.ts'
+import {type StepKind, need} from './context.ts'
 
-export function waitOutTtl(ctx: StepContext, region: string): LiveStep {
-  return {
-    id: 'waitOutTtl',
-    kind: 'waitOutTtl',
-    title: 'Wait out the DNS TTL and the connection drain',
-    changes: false,
-    plan(state): StepPlan {
-      const w = ttlWindowSeconds(state, region, ctx.estate.connectionDrainSeconds)
-      const drainedAt = state.regions[region]?.drain?.drainedAt
-      const why = `max(steering TTL ${w.steeringTtl}s, record TTL ${w.recordTtl}s) + connection drain ${w.drain}s = ${w.total}s`
-      if (!drainedAt) {
-        return {summary: why, changes: [], verdicts: [], problems: [`${region} has no drain record, so there is no time to wait from; drain it first.`]}
-      }
-      const until = Date.parse(drainedAt) + w.total * 1000
-      const left = Math.max(0, Math.ceil((until - ctx.now()) / 1000))
-      return {
-        summary: `wait ${left}s: ${why}`,
-        changes: [],
-        verdicts: [],
-        waitSeconds: left,
-        ...(left === 0 ? {done: `${w.total}s have passed since the drain at ${drainedAt}`} : {}),
-        data: {until, total: w.total},
-      }
-    },
-    project(state, plan) {
-      // Later steps plan as if the wait has passed.
-      const s = copy(state)
-      const r = s.regions[region]
-      if (r.drain) r.drain.drainedAt = new Date(Date.parse(r.drain.drainedAt) - (plan.waitSeconds ?? 0) * 1000).toISOString()
-      return s
-    },
-    async apply(plan, rt) {
-      const until = plan.data!.until as number
-      for (;;) {
-        const left = until - ctx.now()
-        if (left <= 0) break
-        rt.progress(`${Math.ceil(left / 1000)}s left of ${plan.data!.total}s`)
-        try {
-          await sleep(Math.min(1000, left), undefined, {signal: rt.signal})
-        } catch {
-          throw new Interrupted()
+interface WaitData {
+  until: number
+  total: number
+}
+
+export const waitOutTtl: StepKind<WaitData> = {
+  kind: 'waitOutTtl',
+  summary: 'wait until max(steering TTL, record TTLs) + connection drain has passed since the drain, from live TTLs, with a countdown',
+  defaults: {drain: 2},
+  reads: {endpoints: true, resolution: true},
+  permissions: [],
+  create(ctx, params) {
+    const region = need(params.region, {kind: 'waitOutTtl', action: params.action}, 'a region')
+    return {
+      id: 'waitOutTtl',
+      kind: 'waitOutTtl',
+      title: 'Wait out the DNS TTL and the connection drain',
+      changes: false,
+      plan(state): StepPlan<WaitData> {
+        const w = ttlWindowSeconds(state, region, ctx.estate.connectionDrainSeconds)
+        const drainedAt = state.regions[region]?.drain?.drainedAt
+        const why = `max(steering TTL ${w.steeringTtl}s, record TTL ${w.recordTtl}s) + connection drain ${w.drain}s = ${w.total}s`
+        if (!drainedAt) {
+          return {summary: why, changes: [], verdicts: [], problems: [`${region} has no drain record, so there is no time to wait from; drain it first.`]}
         }
-      }
-      return `waited out ${plan.data!.total}s since the drain`
-    },
-  }
+        const until = Date.parse(drainedAt) + w.total * 1000
+        const left = Math.max(0, Math.ceil((until - ctx.now()) / 1000))
+        return {
+          summary: `wait ${left}s: ${why}`,
+          changes: [],
+          verdicts: [],
+          waitSeconds: left,
+          ...(left === 0 ? {done: `${w.total}s have passed since the drain at ${drainedAt}`} : {}),
+          data: {until, total: w.total},
+        }
+      },
+      project(state, plan) {
+        // Later steps plan as if the wait has passed.
+        const s = copyState(state)
+        const r = s.regions[region]
+        if (r.drain) r.drain.drainedAt = new Date(Date.parse(r.drain.drainedAt) - (plan.waitSeconds ?? 0) * 1000).toISOString()
+        return s
+      },
+      async apply(plan, rt) {
+        const {until, total} = plan.data
+        for (;;) {
+          const left = until - ctx.now()
+          if (left <= 0) break
+          rt.progress(`${Math.ceil(left / 1000)}s left of ${total}s`)
+          try {
+            await sleep(Math.min(1000, left), undefined, {signal: rt.signal})
+          } catch {
+            throw new Interrupted()
+          }
+        }
+        return `waited out ${total}s since the drain`
+      },
+    }
+  },
 }

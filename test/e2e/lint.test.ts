@@ -73,7 +73,7 @@ describe('lint', () => {
 
 describe('scale', () => {
   it('a drain dry run reads each endpoint of the drained region a fixed number of times: ARM requests grow linearly', async () => {
-    const {generatedEstate} = await import('../../src/sandbox/generate.ts')
+    const {generatedEstate} = await import('@azfail/sandbox')
     const {startTestSandbox, tempDir, runCli} = await import('../helpers.ts')
     const counts: number[] = []
     for (const endpoints of [4, 8]) {

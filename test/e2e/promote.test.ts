@@ -44,7 +44,7 @@ describe('promote', () => {
     assert.equal(after.cnameRecord?.cname, `pg-app-wus2.${PG_ZONE}`)
     assert.notEqual(after.etag, before.etag)
     for (const region of ['eus2', 'wus2']) {
-      const answer = await resolveName(resolverFor(t.sb.target.resolvers![region]), `prod.${PG_ZONE}`)
+      const answer = await resolveName(resolverFor(t.sb.resolvers[region]), `prod.${PG_ZONE}`)
       assert.deepEqual(answer.addresses, ['10.30.5.4'], `${region} resolves prod to the new primary`)
     }
     t.sb.mark()
@@ -94,7 +94,7 @@ describe('promote', () => {
     assert.deepEqual(out.result.steps.map((s: any) => s.id), ['flipFailoverGroup', 'verifyListener'])
     const sql = await t.sb.clients.sql()
     assert.equal((await sql.failoverGroups.get('rg-data-wus2', 'sql-app-wus2', 'app-fog')).replicationRole, 'Primary')
-    assert.deepEqual((await resolveName(resolverFor(t.sb.target.resolvers!.eus2), 'app-fog.database.windows.net')).addresses, ['10.30.2.4'])
+    assert.deepEqual((await resolveName(resolverFor(t.sb.resolvers.eus2), 'app-fog.database.windows.net')).addresses, ['10.30.2.4'])
   })
 
   it('moves the Cosmos DB write region', async () => {

@@ -57,7 +57,7 @@ async function assertDrainedOnce(t: E2E) {
   assert.equal((await tm.endpoints.get('rg-global', 'tm-app', 'AzureEndpoints', 'ep-eus2')).endpointStatus, 'Disabled')
   const cdn = await t.sb.clients.frontDoor()
   assert.equal((await cdn.afdOrigins.get('rg-global', 'fd-app', 'og-app', 'origin-eus2')).enabledState, 'Disabled')
-  assert.deepEqual((await resolveName(resolverFor(t.sb.target.resolvers!.wus2), 'kv-app-wus2.vault.azure.net')).addresses, ['10.30.3.7'])
+  assert.deepEqual((await resolveName(resolverFor(t.sb.resolvers.wus2), 'kv-app-wus2.vault.azure.net')).addresses, ['10.30.3.7'])
   const dns = await t.sb.clients.privateDns()
   await assert.rejects(dns.recordSets.get('rg-connectivity-dns', 'private.postgres.database.azure.com', 'TXT', '_azfail-lock'), (e: any) => e.statusCode === 404, 'the lock is released')
 }

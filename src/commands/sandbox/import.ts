@@ -43,7 +43,7 @@ it as the sandbox state in --state-dir, replacing what was there. Azure is never
       if (!(await confirmChanges([`the sandbox state in ${flags['state-dir']} is replaced by the ${total} resources read`], {yes: flags.yes, what: 'azfail sandbox import'}))) {
         throw new AzfailError('refused', 'NotConfirmed', 'Import not confirmed; nothing was written.')
       }
-      const {writeImportedState} = await import('../../sandbox/control.ts')
+      const {writeImportedState} = await import('@azfail/sandbox')
       writeImportedState(flags['state-dir'], world)
       if (!this.jsonEnabled()) this.logToStderr(`wrote ${flags['state-dir']}/state.json; 'azfail status --sandbox --state-dir ${flags['state-dir']} --runbook ${runbook.file}' reads it`)
       return {stateDir: flags['state-dir'], written: true, counts, skipped}

@@ -31,7 +31,7 @@ export default class SandboxReset extends AzfailCommand {
       throw new AzfailError('refused', 'NotConfirmed', 'Reset not confirmed; nothing was changed.')
     }
     const running = await runningSandbox(flags['state-dir'])
-    const {resetSandbox} = await import('../../sandbox/control.ts')
+    const {resetSandbox} = await import('@azfail/sandbox')
     await resetSandbox(flags['state-dir'], running, {...(flags.ttl === undefined ? {} : {ttl: flags.ttl}), ...(flags.postgres ? {postgres: true} : {})})
     if (!this.jsonEnabled()) this.logToStderr(`sandbox at ${flags['state-dir']} reset to the demo estate${running ? ' (running instance)' : ''}`)
     return {stateDir: flags['state-dir'], reset: true, dryRun: false}

@@ -24,7 +24,7 @@ programs and other azfail commands; state persists in the state dir across resta
     if (existing) {
       throw new AzfailError('locked', 'SandboxRunning', `A sandbox is already running for ${flags['state-dir']} (pid ${existing.pid}, ${existing.armEndpoint}).`, {hint: 'Use it as it is, or stop it first (Ctrl-C in its terminal, or kill its pid).'})
     }
-    const {runSandboxForeground} = await import('../../sandbox/control.ts')
+    const {runSandboxForeground} = await import('@azfail/sandbox')
     await runSandboxForeground(flags['state-dir'], flags.port, (c) => {
       if (this.jsonEnabled()) {
         this.logJson(this.toSuccessJson({...c, token: '(in connection.json)'}))

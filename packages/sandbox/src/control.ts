@@ -1,9 +1,10 @@
 // The sandbox's lifecycle as the CLI sees it: run in the foreground, reset to the demo estate, report status.
-import {existsSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, rmSync, writeFileSync} from 'node:fs'
 import {resolve} from 'node:path'
+import {type SandboxConnection, connectionFile, control, readRequestLog, requestLogFile, sandboxAccess} from './client.ts'
 import {type DemoOptions, demoWorld} from './estate.ts'
-import {type SandboxConnection, connectionFile, requestLogFile, startSandbox} from './server.ts'
-import {WorldStore} from './world.ts'
+import {startSandbox} from './server.ts'
+import {type World, WorldStore} from './world.ts'
 
 export interface SandboxStatus {
   stateDir: string
@@ -38,15 +39,8 @@ export async function runSandboxForeground(stateDir: string, port: number | unde
 export async function resetSandbox(stateDir: string, running: SandboxConnection | undefined, options: DemoOptions = {}): Promise<void> {
   const dir = resolve(stateDir)
   if (running) {
-    const https = await import('node:https')
-    await new Promise<void>((done, fail) => {
-      const req = https.request(`${running.controlEndpoint}/reset`, {method: 'POST', ca: readFileSync(running.caCertPath, 'utf8'), headers: {authorization: `Bearer ${running.token}`, 'content-type': 'application/json'}}, (res) => {
-        res.resume()
-        res.statusCode === 200 ? done() : fail(new Error(`the running sandbox refused the reset: HTTP ${res.statusCode}`))
-      })
-      req.on('error', fail)
-      req.end(JSON.stringify(options))
-    })
+    const r = await control(sandboxAccess(running), 'POST', 'reset', options)
+    if (r.status !== 200) throw new Error(`the running sandbox refused the reset: HTTP ${r.status}`)
     return
   }
   new WorldStore(dir, () => demoWorld(options)).replace(demoWorld(options))
@@ -57,7 +51,6 @@ export function sandboxStatus(stateDir: string, running: SandboxConnection | und
   const dir = resolve(stateDir)
   const exists = existsSync(resolve(dir, 'state.json'))
   const world = exists ? new WorldStore(dir, demoWorld).world : undefined
-  const log = requestLogFile(dir)
   return {
     stateDir: dir,
     running: Boolean(running),
@@ -65,13 +58,13 @@ export function sandboxStatus(stateDir: string, running: SandboxConnection | und
     resources: world ? Object.keys(world.resources).length : 0,
     operationsInFlight: world ? Object.values(world.operations).filter((o) => o.status === 'InProgress').length : 0,
     faults: world?.faults.length ?? 0,
-    requestsLogged: existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean).length : 0,
+    requestsLogged: readRequestLog(dir).length,
     regions: Object.fromEntries(Object.entries(world?.regions ?? demoWorld().regions).map(([k, v]) => [k, {location: v.location}])),
   }
 }
 
 /** Replaces the sandbox state with an imported estate (atomically) and starts a fresh request log. */
-export function writeImportedState(stateDir: string, world: import('./world.ts').World): void {
+export function writeImportedState(stateDir: string, world: World): void {
   const dir = resolve(stateDir)
   new WorldStore(dir, () => world).replace(world)
   writeFileSync(requestLogFile(dir), '')

@@ -3,17 +3,20 @@
 import {cpSync, existsSync, mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {createClients} from '../azure/clients.ts'
+import {type Clients, createClients} from '../azure/clients.ts'
+import {setARecord} from '../azure/actions.ts'
 import {observeEstate} from '../azure/observe.ts'
 import {type AzureTarget, sandboxControl, sandboxTarget} from '../azure/target.ts'
-import type {RendererName} from '../engine/run.ts'
+import type {RunObserver} from '../engine/events.ts'
 import type {StepRecord} from '../engine/types.ts'
+import {parseZoneId} from '../estate/predicates.ts'
+import type {LiveState} from '../estate/state.ts'
 import {InputError} from '../errors.ts'
+import type {Check} from '../gameday/checks.ts'
 import type {LoadedRunbook} from '../runbook/load.ts'
 import {rtoSeconds} from '../runbook/schema.ts'
-import type {Action, ActionOptions} from '../steps/actions.ts'
-import {runAction} from '../steps/runner.ts'
-import type {Check} from './checks.ts'
+import type {Action} from '../steps/context.ts'
+import {type ActionOptions, runAction} from './run.ts'
 
 export const SCENARIOS = ['throttling', 'flaky-arm', 'failed-promotion', 'stale-record'] as const
 export type Scenario = (typeof SCENARIOS)[number]
@@ -58,7 +61,8 @@ export interface PracticeRequest {
   region?: string
   scenario?: Scenario
   runsDir: string
-  renderer: RendererName
+  /** what follows each phase's run (the display) */
+  observers(): RunObserver[]
   note(message: string): void
 }
 
@@ -99,7 +103,7 @@ export async function practice(req: PracticeRequest): Promise<PracticeResult> {
       phases.push(record)
       try {
         const report = await runAction({
-          action, options, dryRun: false, overrides: [], runbook: req.runbook, target, clients, runsDir: req.runsDir, renderer: req.renderer,
+          action, options, dryRun: false, overrides: [], runbook: req.runbook, target, clients, runsDir: req.runsDir, observers: req.observers(),
           confirm: async () => true,
           acknowledge: async (instruction) => {
             req.note(`practice: manual action acknowledged automatically: ${instruction}`)
@@ -135,7 +139,7 @@ export async function practice(req: PracticeRequest): Promise<PracticeResult> {
   }
 }
 
-async function injectScenario(scenario: Scenario | undefined, target: AzureTarget, clients: ReturnType<typeof createClients>, state: Awaited<ReturnType<typeof observeEstate>>, region: string, survivor: string) {
+async function injectScenario(scenario: Scenario | undefined, target: AzureTarget, clients: Clients, state: LiveState, region: string, survivor: string) {
   if (scenario === 'throttling') await sandboxControl(target, 'POST', 'faults', {kind: 'throttle', path: '.', rate: 0.2, retryAfterSeconds: 1, seed: 41})
   if (scenario === 'flaky-arm') {
     await sandboxControl(target, 'POST', 'faults', {kind: 'error', status: 503, path: '.', rate: 0.2, seed: 43})
@@ -147,9 +151,7 @@ async function injectScenario(scenario: Scenario | undefined, target: AzureTarge
     const record = state.regions[survivor]?.endpoints?.flatMap((e) => e.records)[0]
     const wrongIp = state.regions[region]?.endpoints?.flatMap((e) => e.records)[0]?.ips[0]
     if (!record || !wrongIp) throw new InputError('ScenarioNotApplicable', `The stale-record scenario needs private endpoints in ${region} and ${survivor}.`)
-    const m = /\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Network\/privateDnsZones\/([^/]+)$/i.exec(record.zoneId)!
-    const dns = await clients.privateDns()
-    await dns.recordSets.update(m[1], m[2], 'A', record.recordSetName, {aRecords: [{ipv4Address: wrongIp}]})
+    await setARecord(clients, parseZoneId(record.zoneId)!, record.recordSetName, [wrongIp])
   }
 }
 

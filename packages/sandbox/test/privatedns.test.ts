@@ -1,7 +1,7 @@
 // Private DNS zones, record sets (A, CNAME, TXT) with etags, and virtual network links, through @azure/arm-privatedns.
 import assert from 'node:assert/strict'
 import {after, before, describe, it} from 'node:test'
-import {SUB_PATH, type TestSandbox, startTestSandbox} from '../helpers.ts'
+import {SUB_PATH, type TestSandbox, startTestSandbox} from './helpers.ts'
 
 const RG = 'rg-connectivity-dns'
 const PG_ZONE = 'private.postgres.database.azure.com'

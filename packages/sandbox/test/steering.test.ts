@@ -1,7 +1,7 @@
 // Traffic Manager and Front Door through @azure/arm-trafficmanager and @azure/arm-cdn against the sandbox.
 import assert from 'node:assert/strict'
 import {after, before, describe, it} from 'node:test'
-import {type TestSandbox, startTestSandbox} from '../helpers.ts'
+import {type TestSandbox, startTestSandbox} from './helpers.ts'
 
 describe('sandbox: Traffic Manager', () => {
   let sb: TestSandbox

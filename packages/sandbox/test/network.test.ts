@@ -1,8 +1,7 @@
 // Private endpoints and their DNS zone groups through @azure/arm-network; deleting an endpoint reaps its records.
 import assert from 'node:assert/strict'
 import {after, before, describe, it} from 'node:test'
-import {resolveName, resolverFor} from '../../src/azure/resolve.ts'
-import {type TestSandbox, startTestSandbox} from '../helpers.ts'
+import {type TestSandbox, resolveA, startTestSandbox} from './helpers.ts'
 
 describe('sandbox: private endpoints', () => {
   let sb: TestSandbox
@@ -32,8 +31,8 @@ describe('sandbox: private endpoints', () => {
   it('deletes an endpoint as a long-running operation and reaps the records its zone group wrote', async () => {
     const net = await sb.clients.network()
     const dns = await sb.clients.privateDns()
-    const eus2 = resolverFor(sb.target.resolvers!.eus2)
-    assert.deepEqual((await resolveName(eus2, 'kv-app-eus2.vault.azure.net')).addresses, ['10.20.3.7'])
+    const eus2 = sb.connection.resolvers.eus2
+    assert.deepEqual((await resolveA(eus2, 'kv-app-eus2.vault.azure.net')).addresses, ['10.20.3.7'])
     sb.mark()
     const poller = net.privateEndpoints.delete('rg-spoke-eus2', 'pe-kv-app-eus2')
     await poller
@@ -43,7 +42,7 @@ describe('sandbox: private endpoints', () => {
     await assert.rejects(net.privateEndpoints.get('rg-spoke-eus2', 'pe-kv-app-eus2'), (e: any) => e.statusCode === 404)
     await assert.rejects(dns.recordSets.get('rg-connectivity-dns', 'privatelink.vaultcore.azure.net', 'A', 'kv-app-eus2'), (e: any) => e.statusCode === 404)
     assert.equal((await dns.recordSets.get('rg-connectivity-dns', 'privatelink.vaultcore.azure.net', 'A', 'kv-app-wus2')).aRecords?.[0].ipv4Address, '10.30.3.7', "the other region's record stays")
-    const after = await resolveName(eus2, 'kv-app-eus2.vault.azure.net')
+    const after = await resolveA(eus2, 'kv-app-eus2.vault.azure.net')
     assert.equal(after.outcome, 'NXDOMAIN', 'the linked zone is authoritative: the name now resolves to nothing')
     assert.equal((await dns.privateZones.get('rg-connectivity-dns', 'privatelink.vaultcore.azure.net')).numberOfRecordSets, 2)
   })

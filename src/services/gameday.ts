@@ -1,14 +1,13 @@
 // A game day: readiness checks over live state for every runbook and region, optionally a practice run, and the
 // reports people read.
 import type {Clients} from '../azure/clients.ts'
-import {listZoneARecords, observeEstate, regionResolvers} from '../azure/observe.ts'
+import {listZoneARecords, observeEstate} from '../azure/observe.ts'
 import type {AzureTarget} from '../azure/target.ts'
-import type {RendererName} from '../engine/run.ts'
+import type {RunObserver} from '../engine/events.ts'
+import {type Check, type PlannedAction, readinessChecks} from '../gameday/checks.ts'
 import type {LoadedRunbook} from '../runbook/load.ts'
-import {type Action, buildSteps, defaultPromotionTarget} from '../steps/actions.ts'
-import type {StepContext} from '../steps/context.ts'
-import {checkRegion} from '../steps/runner.ts'
-import {type Check, type PlannedAction, readinessChecks} from './checks.ts'
+import type {Action, StepParams} from '../steps/context.ts'
+import {checkRegion, defaultPromotionTarget, prepareRun} from './run.ts'
 import {type PracticeResult, type Scenario, practice, practiceChecks} from './practice.ts'
 
 export interface GamedayRequest {
@@ -19,7 +18,8 @@ export interface GamedayRequest {
   target: AzureTarget
   clients: Clients
   runsDir: string
-  renderer: RendererName
+  /** what follows each practice run (the display) */
+  observers(): RunObserver[]
   note(message: string): void
 }
 
@@ -54,15 +54,17 @@ export async function runGameday(req: GamedayRequest): Promise<GamedayResult> {
     const inScope = req.region ? [req.region] : Object.keys(estate.regions)
     const state = await observeEstate(estate, req.target, req.clients, {endpointsOf: Object.keys(estate.regions)})
     const zoneRecords = await listZoneARecords(req.clients, Object.values(state.regions).flatMap((r) => (r.endpoints ?? []).flatMap((e) => e.records.map((x) => x.zoneId))))
-    const ctx: StepContext = {estate, clients: req.clients, resolvers: regionResolvers(estate, req.target), now: () => Date.now(), acknowledge: async () => true, target: req.target}
-    const plan = (action: Action, options: {region?: string; to?: string}): PlannedAction => ({action, region: options.region ?? options.to, steps: buildSteps(action, ctx, options, rb.runbook.actions).steps})
-    const plans: PlannedAction[] = [
+    const plan = async (action: Action, options: StepParams): Promise<PlannedAction> => {
+      const prepared = await prepareRun({action, options, runbook: rb, target: req.target, clients: req.clients, acknowledge: async () => true, state})
+      return {action, region: options.region ?? options.to, steps: prepared.steps}
+    }
+    const plans: PlannedAction[] = await Promise.all([
       ...inScope.map((region) => plan('drain', {region})),
       ...inScope.map((region) => plan('restore', {region})),
       ...(['promote-replica', 'promote-failover-group', 'promote-cosmos'] as const)
         .filter((a) => (a === 'promote-replica' ? estate.data.postgres : a === 'promote-failover-group' ? estate.data.sqlFailoverGroup : estate.data.cosmos))
         .map((action) => plan(action, {to: defaultPromotionTarget(action, estate, state) ?? Object.keys(estate.regions)[0]})),
-    ]
+    ])
     checks.push(...readinessChecks(estate, state, plans, zoneRecords, inScope).map((c) => ({...c, runbook: rb.file})))
     for (const region of inScope) {
       const r = state.regions[region]
@@ -77,7 +79,7 @@ export async function runGameday(req: GamedayRequest): Promise<GamedayResult> {
   }
   let practiced: PracticeResult | undefined
   if (req.practice) {
-    practiced = await practice({runbook: req.runbooks[0], source: req.target, region: req.region, scenario: req.scenario, runsDir: req.runsDir, renderer: req.renderer, note: req.note})
+    practiced = await practice({runbook: req.runbooks[0], source: req.target, region: req.region, scenario: req.scenario, runsDir: req.runsDir, observers: req.observers, note: req.note})
     checks.push(...practiceChecks(practiced).map((c) => ({...c, runbook: req.runbooks[0].file})))
   }
   const count = (s: Check['status']) => checks.filter((c) => c.status === s).length

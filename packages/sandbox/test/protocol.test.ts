@@ -4,9 +4,8 @@ import {spawn} from 'node:child_process'
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
-import {createClients} from '../../src/azure/clients.ts'
-import {staticTokenCredential} from '../../src/azure/target.ts'
-import {SUB_PATH, type TestSandbox, startTestSandbox, tempDir} from '../helpers.ts'
+import {staticTokenCredential} from '../src/index.ts'
+import {SUB_PATH, type TestSandbox, startTestSandbox, tempDir} from './helpers.ts'
 
 describe('sandbox: authentication, routing, api-versions', () => {
   let sb: TestSandbox
@@ -14,13 +13,13 @@ describe('sandbox: authentication, routing, api-versions', () => {
   after(() => sb.stop())
 
   it('answers 401 in ARM shape without the sandbox token, through the SDK and raw', async () => {
-    const wrong = createClients({...sb.target, credential: staticTokenCredential('not-the-token')})
+    const wrong = sb.clientsWith(staticTokenCredential('not-the-token'))
     const tm = await wrong.trafficManager()
     await assert.rejects(tm.profiles.get('rg-global', 'tm-app'), (e: any) => e.statusCode === 401 && e.code === 'InvalidAuthenticationToken')
     const none = await sb.raw('GET', `${SUB_PATH(sb)}/resourceGroups/rg-global/providers/Microsoft.Network/trafficmanagerprofiles/tm-app?api-version=2022-04-01`, {token: null})
     assert.equal(none.status, 401)
     assert.equal(none.body.error.code, 'AuthenticationFailed')
-    assert.match(none.headers['www-authenticate'], /^Bearer /)
+    assert.match(none.headers['www-authenticate'] ?? '', /^Bearer /)
     const control = await sb.raw('GET', '/_sandbox/state', {token: null})
     assert.equal(control.status, 401, 'the control endpoint needs the token too')
   })
@@ -160,8 +159,7 @@ describe('sandbox: persistence', () => {
   it('never leaves a torn state file when the process dies mid-write', async () => {
     const dir = tempDir()
     const script = `
-      import {WorldStore} from '${join(import.meta.dirname, '../../src/sandbox/world.ts')}'
-      import {demoWorld} from '${join(import.meta.dirname, '../../src/sandbox/estate.ts')}'
+      import {WorldStore, demoWorld} from '${join(import.meta.dirname, '../src/index.ts')}'
       const store = new WorldStore(process.argv[1], demoWorld)
       for (let i = 0; i < 1500; i++) store.world.publicDns['filler-' + i + '.example'] = {a: ['203.0.113.1'], ttl: i}
       process.stdout.write('ready\\n')

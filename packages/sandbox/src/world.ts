@@ -1,6 +1,7 @@
 // The sandbox's whole state: ARM resources by id, in-flight long-running operations, public DNS and faults.
 // It is plain JSON so it can be persisted atomically and reloaded after a crash or restart.
-import {closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeSync} from 'node:fs'
+import {mkdirSync, readFileSync, statSync} from 'node:fs'
+import writeFileAtomic from 'write-file-atomic'
 import {join} from 'node:path'
 
 export interface ArmResource {
@@ -168,15 +169,7 @@ export class WorldStore {
 
   /** Writes to a temporary file, fsyncs, then renames: a crash leaves the old or the new state, never half. */
   save(): void {
-    const tmp = `${this.file}.${process.pid}.tmp`
-    const fd = openSync(tmp, 'w')
-    try {
-      writeSync(fd, JSON.stringify(this.world))
-      fsyncSync(fd)
-    } finally {
-      closeSync(fd)
-    }
-    renameSync(tmp, this.file)
+    writeFileAtomic.sync(this.file, JSON.stringify(this.world))
     this.stamp = this.currentStamp()
   }
 

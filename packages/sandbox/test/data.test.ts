@@ -1,7 +1,7 @@
 // The data tier: PostgreSQL flexible replica promotion, SQL failover groups and Cosmos DB failover priority.
 import assert from 'node:assert/strict'
 import {after, beforeEach, describe, it} from 'node:test'
-import {type TestSandbox, startTestSandbox} from '../helpers.ts'
+import {type TestSandbox, startTestSandbox} from './helpers.ts'
 
 const PG_REPLICA = `/resourceGroups/rg-data-wus2/providers/Microsoft.DBforPostgreSQL/flexibleServers/pg-app-wus2`
 
@@ -42,7 +42,7 @@ describe('sandbox: PostgreSQL flexible server', () => {
 
   it('refuses a planned promotion unless replication is Active; forced goes ahead', async () => {
     const pg = await sb!.clients.postgres()
-    await sb!.control('POST', 'mutate', {id: `/subscriptions/${sb!.target.subscriptionId}${PG_REPLICA}`, properties: {replica: {role: 'GeoAsyncReplica', capacity: 0, replicationState: 'Broken'}}})
+    await sb!.control('POST', 'mutate', {id: `/subscriptions/${sb!.connection.subscriptionId}${PG_REPLICA}`, properties: {replica: {role: 'GeoAsyncReplica', capacity: 0, replicationState: 'Broken'}}})
     await assert.rejects(
       pg.servers.beginUpdateAndWait('rg-data-wus2', 'pg-app-wus2', {replica: {promoteMode: 'Switchover', promoteOption: 'Planned'}}),
       (e: any) => e.statusCode === 400 && e.code === 'ReplicaNotActive',

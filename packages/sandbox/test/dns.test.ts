@@ -3,8 +3,7 @@ import assert from 'node:assert/strict'
 import net from 'node:net'
 import {after, before, describe, it} from 'node:test'
 import * as dnsPacket from 'dns-packet'
-import {resolveName, resolverFor} from '../../src/azure/resolve.ts'
-import {type TestSandbox, startTestSandbox} from '../helpers.ts'
+import {type TestSandbox, resolveA, startTestSandbox} from './helpers.ts'
 
 function tcpQuery(server: string, name: string, type: 'A' | 'CNAME' | 'TXT' = 'A'): Promise<dnsPacket.Packet & {rcode?: string}> {
   const [host, port] = server.split(':')
@@ -33,13 +32,13 @@ describe('sandbox: regional resolvers', () => {
   after(() => sb.stop())
 
   it('listen on their own loopback addresses, one per region', () => {
-    const r = sb.target.resolvers!
+    const r = sb.connection.resolvers
     assert.match(r.eus2, /^127\.0\.10\.1:\d+$/)
     assert.match(r.wus2, /^127\.0\.10\.2:\d+$/)
   })
 
   it('answer the public CNAME chain and then the private A record, with the record TTL (TCP)', async () => {
-    const reply = await tcpQuery(sb.target.resolvers!.eus2, 'kv-app-eus2.vault.azure.net')
+    const reply = await tcpQuery(sb.connection.resolvers.eus2, 'kv-app-eus2.vault.azure.net')
     assert.equal(reply.id, 4242)
     assert.equal(reply.rcode, 'NOERROR')
     assert.deepEqual(
@@ -52,27 +51,27 @@ describe('sandbox: regional resolvers', () => {
   })
 
   it('answer each region from the zones linked to its own network (Cosmos DB: one zone per region)', async () => {
-    const eus2 = await resolveName(resolverFor(sb.target.resolvers!.eus2), 'cosmos-app.documents.azure.com')
-    const wus2 = await resolveName(resolverFor(sb.target.resolvers!.wus2), 'cosmos-app.documents.azure.com')
+    const eus2 = await resolveA(sb.connection.resolvers.eus2, 'cosmos-app.documents.azure.com')
+    const wus2 = await resolveA(sb.connection.resolvers.wus2, 'cosmos-app.documents.azure.com')
     assert.deepEqual(eus2.addresses, ['10.20.4.5'])
     assert.deepEqual(wus2.addresses, ['10.30.4.5'])
     assert.equal(wus2.ttl, 10)
   })
 
   it('answer NXDOMAIN for a name that is nowhere', async () => {
-    const r = await resolveName(resolverFor(sb.target.resolvers!.eus2), 'nothing-here.vault.azure.net')
+    const r = await resolveA(sb.connection.resolvers.eus2, 'nothing-here.vault.azure.net')
     assert.equal(r.outcome, 'NXDOMAIN')
-    const tcp = await tcpQuery(sb.target.resolvers!.wus2, 'nothing.example')
+    const tcp = await tcpQuery(sb.connection.resolvers.wus2, 'nothing.example')
     assert.equal(tcp.rcode, 'NXDOMAIN')
   })
 
   it('follow a private CNAME, and a change made through ARM at once, with its TTL', async () => {
-    const eus2 = resolverFor(sb.target.resolvers!.eus2)
-    assert.deepEqual((await resolveName(eus2, 'prod.private.postgres.database.azure.com')).addresses, ['10.20.5.4'])
+    const eus2 = sb.connection.resolvers.eus2
+    assert.deepEqual((await resolveA(eus2, 'prod.private.postgres.database.azure.com')).addresses, ['10.20.5.4'])
     const dns = await sb.clients.privateDns()
     const rs = await dns.recordSets.get('rg-connectivity-dns', 'private.postgres.database.azure.com', 'CNAME', 'prod')
     await dns.recordSets.createOrUpdate('rg-connectivity-dns', 'private.postgres.database.azure.com', 'CNAME', 'prod', {ttl: 5, cnameRecord: {cname: 'pg-app-wus2.private.postgres.database.azure.com'}}, {ifMatch: rs.etag})
-    const reply = await tcpQuery(sb.target.resolvers!.eus2, 'prod.private.postgres.database.azure.com')
+    const reply = await tcpQuery(sb.connection.resolvers.eus2, 'prod.private.postgres.database.azure.com')
     assert.deepEqual(reply.answers?.map((a: any) => [a.type, a.data, a.ttl]), [
       ['CNAME', 'pg-app-wus2.private.postgres.database.azure.com', 5],
       ['A', '10.30.5.4', 10],
@@ -80,37 +79,37 @@ describe('sandbox: regional resolvers', () => {
   })
 
   it('steer the Traffic Manager name to the local endpoint, and away from a disabled one', async () => {
-    const before = await tcpQuery(sb.target.resolvers!.eus2, 'tm-app.trafficmanager.net')
+    const before = await tcpQuery(sb.connection.resolvers.eus2, 'tm-app.trafficmanager.net')
     assert.deepEqual(before.answers?.map((a: any) => [a.type, a.data, a.ttl]), [
       ['CNAME', 'app-eus2.azurewebsites.net', 10],
       ['A', '203.0.113.20', 60],
     ])
     const tm = await sb.clients.trafficManager()
     await tm.endpoints.update('rg-global', 'tm-app', 'AzureEndpoints', 'ep-eus2', {endpointStatus: 'Disabled'})
-    const after = await tcpQuery(sb.target.resolvers!.eus2, 'tm-app.trafficmanager.net')
+    const after = await tcpQuery(sb.connection.resolvers.eus2, 'tm-app.trafficmanager.net')
     assert.equal((after.answers?.[0] as any).data, 'app-wus2.azurewebsites.net')
     await tm.endpoints.update('rg-global', 'tm-app', 'AzureEndpoints', 'ep-eus2', {endpointStatus: 'Enabled'})
   })
 
   it('send the failover-group listener to the current primary', async () => {
-    const eus2 = resolverFor(sb.target.resolvers!.eus2)
-    assert.deepEqual((await resolveName(eus2, 'app-fog.database.windows.net')).addresses, ['10.20.2.4'])
+    const eus2 = sb.connection.resolvers.eus2
+    assert.deepEqual((await resolveA(eus2, 'app-fog.database.windows.net')).addresses, ['10.20.2.4'])
     const sql = await sb.clients.sql()
     await sql.failoverGroups.beginFailoverAndWait('rg-data-wus2', 'sql-app-wus2', 'app-fog')
-    assert.deepEqual((await resolveName(eus2, 'app-fog.database.windows.net')).addresses, ['10.30.2.4'])
-    assert.deepEqual((await resolveName(eus2, 'app-fog.secondary.database.windows.net')).addresses, ['10.20.2.4'])
+    assert.deepEqual((await resolveA(eus2, 'app-fog.database.windows.net')).addresses, ['10.30.2.4'])
+    assert.deepEqual((await resolveA(eus2, 'app-fog.secondary.database.windows.net')).addresses, ['10.20.2.4'])
   })
 
   it('answer TXT records (the lock record other operators see)', async () => {
     const dns = await sb.clients.privateDns()
     await dns.recordSets.createOrUpdate('rg-connectivity-dns', 'private.postgres.database.azure.com', 'TXT', 'azfail-lock', {ttl: 10, txtRecords: [{value: ['holder=bob']}]})
-    const reply = await tcpQuery(sb.target.resolvers!.wus2, 'azfail-lock.private.postgres.database.azure.com', 'TXT')
+    const reply = await tcpQuery(sb.connection.resolvers.wus2, 'azfail-lock.private.postgres.database.azure.com', 'TXT')
     assert.deepEqual((reply.answers?.[0] as any).data.map(String), ['holder=bob'])
   })
 
   it('answer a malformed query with FORMERR instead of going silent', async () => {
     const dgram = await import('node:dgram')
-    const [host, port] = sb.target.resolvers!.eus2.split(':')
+    const [host, port] = sb.connection.resolvers.eus2.split(':')
     const socket = dgram.createSocket('udp4')
     const reply = await new Promise<Buffer>((resolve) => {
       socket.on('message', (m) => resolve(m))

@@ -1,0 +1,28 @@
+// The emulated Azure Resource Manager operations: exactly those azfail uses, with the api-versions the installed
+// SDKs send, one module per provider. Anything else answers ARM's 404 shape, loudly, never a silent 200.
+import type {Route} from '../http.ts'
+import type {ArmContext} from './common.ts'
+import {cosmosRoutes} from './cosmos.ts'
+import {frontDoorRoutes} from './front-door.ts'
+import {networkRoutes} from './network.ts'
+import {operationRoutes} from './operations.ts'
+import {postgresRoutes} from './postgres.ts'
+import {privateDnsRoutes} from './private-dns.ts'
+import {sqlRoutes} from './sql.ts'
+import {trafficManagerRoutes} from './traffic-manager.ts'
+
+export {API_VERSIONS, type ArmContext} from './common.ts'
+
+/** Every route, in match order: the first route whose template matches a path serves it. */
+export function armRoutes(ctx: ArmContext): Route[] {
+  return [
+    ...trafficManagerRoutes(ctx),
+    ...frontDoorRoutes(ctx),
+    ...privateDnsRoutes(ctx),
+    ...networkRoutes(ctx),
+    ...postgresRoutes(ctx),
+    ...sqlRoutes(ctx),
+    ...cosmosRoutes(ctx),
+    ...operationRoutes(ctx),
+  ]
+}

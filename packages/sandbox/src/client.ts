@@ -1,0 +1,155 @@
+// How a program talks to a sandbox: find it (connection.json), ask whether it is up, send it ARM or control requests
+// with its token and CA, and read its request log. azfail and the tests use this one client.
+import {existsSync, readFileSync} from 'node:fs'
+import type {IncomingHttpHeaders} from 'node:http'
+import https from 'node:https'
+import {join} from 'node:path'
+import type {TokenCredential} from '@azure/core-auth'
+
+/** The contents of D/connection.json: everything another process needs to use a running sandbox. */
+export interface SandboxConnection {
+  armEndpoint: string
+  caCertPath: string
+  tenantId: string
+  subscriptionId: string
+  token: string
+  resolvers: Record<string, string>
+  /** flexible server name -> "ip:port" of the real PostgreSQL behind it, when the sandbox runs them */
+  postgres?: Record<string, string>
+  controlEndpoint: string
+  pid: number
+  stateDir: string
+}
+
+/** One line of D/requests.jsonl: an ARM request the sandbox answered (status 0: a `drop` fault cut it). */
+export interface RequestLogEntry {
+  time: string
+  method: string
+  path: string
+  apiVersion: string | null
+  status: number
+  durationMs: number
+  fault?: string
+}
+
+/** Where the control endpoint lives under the ARM endpoint. */
+export const CONTROL_PATH = '/_sandbox'
+
+export const connectionFile = (stateDir: string) => join(stateDir, 'connection.json')
+export const requestLogFile = (stateDir: string) => join(stateDir, 'requests.jsonl')
+
+export function readRequestLog(stateDir: string): RequestLogEntry[] {
+  const file = requestLogFile(stateDir)
+  if (!existsSync(file)) return []
+  return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line))
+}
+
+/** The sandbox published in `stateDir`, running or not; undefined when there is none or the file is unreadable. */
+export function readConnection(stateDir: string): SandboxConnection | undefined {
+  const file = connectionFile(stateDir)
+  if (!existsSync(file)) return undefined
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'))
+  } catch {
+    return undefined
+  }
+}
+
+/** Asks a published sandbox's control endpoint whether it is up; a stale connection.json answers no. */
+export async function probeSandbox(conn: SandboxConnection, timeoutMs = 1500): Promise<boolean> {
+  if (!alive(conn.pid)) return false
+  try {
+    return (await sandboxRequest(sandboxAccess(conn), 'GET', `${CONTROL_PATH}/health`, {timeoutMs})).status === 200
+  } catch {
+    return false
+  }
+}
+
+/** The sandbox running for `stateDir`, if one is; a stale connection.json counts as none. */
+export async function runningSandbox(stateDir: string): Promise<SandboxConnection | undefined> {
+  const published = readConnection(stateDir)
+  return published && (await probeSandbox(published)) ? published : undefined
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error: any) {
+    return error.code === 'EPERM'
+  }
+}
+
+/** What a request to a sandbox needs: its ARM endpoint, its bearer token, and the CA (PEM) its certificate chains to. */
+export interface SandboxAccess {
+  armEndpoint: string
+  token: string
+  ca: string
+}
+
+export const sandboxAccess = (conn: SandboxConnection): SandboxAccess => ({armEndpoint: conn.armEndpoint, token: conn.token, ca: readFileSync(conn.caCertPath, 'utf8')})
+
+export interface SandboxResponse {
+  status: number
+  /** the parsed JSON body; the text when it is not JSON; undefined when empty */
+  body: any
+  headers: IncomingHttpHeaders
+}
+
+export interface SandboxRequestOptions {
+  /** sent as application/json */
+  body?: string
+  /** another bearer token than the sandbox's; null sends no Authorization header */
+  token?: string | null
+  headers?: Record<string, string>
+  timeoutMs?: number
+}
+
+/** One HTTPS request to the sandbox, as raw as a test needs: any method, path (with query), token or none. */
+export function sandboxRequest(access: SandboxAccess, method: string, path: string, options: SandboxRequestOptions = {}): Promise<SandboxResponse> {
+  const headers: Record<string, string> = {...options.headers}
+  if (options.token !== null) headers.authorization = `Bearer ${options.token ?? access.token}`
+  if (options.body !== undefined) headers['content-type'] = 'application/json'
+  return new Promise((resolve, reject) => {
+    const req = https.request(access.armEndpoint + path, {method, ca: access.ca, headers, timeout: options.timeoutMs}, (res) => {
+      let text = ''
+      res.setEncoding('utf8')
+      res.on('data', (d) => (text += d))
+      res.on('end', () => resolve({status: res.statusCode ?? 0, body: parseBody(text), headers: res.headers}))
+      res.on('error', reject)
+    })
+    req.on('timeout', () => req.destroy(new Error(`the sandbox did not answer ${method} ${path} within ${options.timeoutMs} ms`)))
+    req.on('error', reject)
+    req.end(options.body)
+  })
+}
+
+function parseBody(text: string): unknown {
+  if (!text) return undefined
+  try {
+    return JSON.parse(text)
+  } catch {
+    return text
+  }
+}
+
+/** Calls the control endpoint: `control(access, 'POST', 'faults', {...})`; the response whatever its status. */
+export function control(access: SandboxAccess, method: string, path: string, body?: unknown): Promise<SandboxResponse> {
+  return sandboxRequest(access, method, `${CONTROL_PATH}/${path}`, body === undefined ? {} : {body: JSON.stringify(body)})
+}
+
+/** Like `control`, but only a 2xx answer resolves, to its body. */
+export async function controlOk(access: SandboxAccess, method: string, path: string, body?: unknown): Promise<any> {
+  const r = await control(access, method, path, body)
+  if (r.status < 200 || r.status >= 300) throw new Error(`sandbox control ${method} ${path}: HTTP ${r.status} ${JSON.stringify(r.body ?? '')}`)
+  return r.body
+}
+
+/** A credential that hands out the sandbox's bearer token: the sandbox's stand-in for Entra ID. */
+export function staticTokenCredential(token: string): TokenCredential {
+  return {
+    async getToken() {
+      return {token, expiresOnTimestamp: Date.now() + 3600_000, tokenType: 'Bearer'}
+    },
+  }
+}

@@ -1,0 +1,162 @@
+// The sandbox's HTTPS request handler: authenticate, send /_sandbox to the control routes and everything else to the
+// ARM routes, inject the faults that match, and log every ARM request.
+import {appendFileSync} from 'node:fs'
+import type {IncomingMessage, ServerResponse} from 'node:http'
+import {setTimeout as delay} from 'node:timers/promises'
+import {type ArmContext, armRoutes} from './arm/index.ts'
+import {CONTROL_PATH, type RequestLogEntry, requestLogFile} from './client.ts'
+import {controlRoutes} from './control-routes.ts'
+import {faultResponse} from './faults.ts'
+import {type ArmRequest, type ArmResponse, type Route, ArmError, checkApiVersion, matchRoute, requestId} from './http.ts'
+import type {LiveSandbox} from './live.ts'
+
+const MAX_BODY = 4 * 1024 * 1024
+
+/** How an ARM request ended: answered (perhaps by an injected fault), or its connection dropped by one. */
+type Served = {response: ArmResponse; fault?: string} | {droppedBy: string}
+
+export function requestHandler(live: LiveSandbox, token: string): (req: IncomingMessage, res: ServerResponse) => void {
+  const ctx: ArmContext = {world: live.store.world, dirty: false}
+  const routes = armRoutes(ctx)
+  const control = controlRoutes(live)
+  const logFile = requestLogFile(live.stateDir)
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = Date.now()
+    const armReq = await armRequestOf(req)
+    const authorized = req.headers.authorization === `Bearer ${token}`
+    if (armReq.path.startsWith(CONTROL_PATH)) {
+      send(res, authorized ? control(armReq) : unauthorized(req))
+      return
+    }
+    const served: Served = authorized ? await serve(armReq) : {response: unauthorized(req)}
+    const log = (status: number, fault: string | undefined) => {
+      const entry: RequestLogEntry = {
+        time: new Date(started).toISOString(),
+        method: armReq.method,
+        path: armReq.path,
+        apiVersion: armReq.query.get('api-version'),
+        status,
+        durationMs: Date.now() - started,
+        ...(fault ? {fault} : {}),
+      }
+      appendFileSync(logFile, JSON.stringify(entry) + '\n')
+    }
+    if ('droppedBy' in served) {
+      log(0, served.droppedBy)
+      req.socket.destroy()
+      return
+    }
+    send(res, served.response)
+    log(served.response.status, served.fault)
+  }
+
+  /** An authorized ARM request: its route and api-version, the faults that match it, then its handler. */
+  async function serve(req: ArmRequest): Promise<Served> {
+    let fault: string | undefined
+    try {
+      const matched = routeFor(routes, req)
+      live.current()
+      const hits = live.faults.match(req.method, req.path, req.method !== 'GET')
+      if (hits.length > 0) live.store.save()
+      let failLro: ArmContext['failLro']
+      for (const f of hits) {
+        fault = f.id
+        if (f.kind === 'latency') await delay(f.latencyMs ?? 1000)
+        if (f.kind === 'drop') return {droppedBy: f.id}
+        if (f.kind === 'throttle' || f.kind === 'error') throw faultResponse(f)
+        if (f.kind === 'fail-lro') failLro = {code: 'OperationFailed', message: `The long-running operation failed (injected by azfail sandbox fault ${f.id}).`}
+      }
+      // From here to the save, nothing awaits: the shared context belongs to this request alone.
+      ctx.world = live.current()
+      ctx.dirty = false
+      ctx.failLro = failLro
+      try {
+        return {response: matched.route.handler(req, matched.params), fault}
+      } finally {
+        if (ctx.dirty) live.store.save()
+      }
+    } catch (error) {
+      if (!(error instanceof ArmError)) throw error
+      return {response: error.toResponse(), fault}
+    }
+  }
+
+  return (req, res) => {
+    handle(req, res).catch((error) => {
+      if (res.headersSent) return
+      send(res, error instanceof ArmError ? error.toResponse() : new ArmError(500, 'InternalServerError', `azfail sandbox bug: ${(error as Error).stack}`).toResponse())
+    })
+  }
+}
+
+function routeFor(routes: Route[], req: ArmRequest) {
+  const matched = matchRoute(routes, req.method, req.path)
+  if (!matched) {
+    throw new ArmError(404, 'NotEmulated', `The azfail sandbox does not emulate ${req.method} ${req.path}. Azure may serve it; the emulator does not, so this is a missing emulation, not an empty result.`)
+  }
+  if ('methodNotAllowed' in matched) {
+    throw new ArmError(405, 'MethodNotAllowed', `The azfail sandbox does not emulate ${req.method} on ${req.path}.`)
+  }
+  checkApiVersion(req, matched.route.apiVersions, matched.route.template.split('/providers/').pop()!.replace(/\/\{[^}]+\}/g, ''))
+  return matched
+}
+
+async function armRequestOf(req: IncomingMessage): Promise<ArmRequest> {
+  const origin = `https://${req.headers.host ?? `${req.socket.localAddress}:${req.socket.localPort}`}`
+  const url = new URL(req.url ?? '/', origin)
+  return {
+    method: (req.method ?? 'GET').toUpperCase(),
+    path: decodeURIComponent(url.pathname),
+    query: url.searchParams,
+    headers: req.headers,
+    rawBody: await readBody(req),
+    baseUrl: origin,
+  }
+}
+
+function unauthorized(req: IncomingMessage): ArmResponse {
+  const missing = !req.headers.authorization
+  return {
+    status: 401,
+    headers: {'WWW-Authenticate': 'Bearer authorization_uri="https://login.microsoftonline.com/common", error="invalid_token", error_description="The access token is missing or invalid."'},
+    body: {
+      error: missing
+        ? {code: 'AuthenticationFailed', message: "Authentication failed. The 'Authorization' header is missing."}
+        : {code: 'InvalidAuthenticationToken', message: 'The access token is invalid.'},
+    },
+  }
+}
+
+function send(res: ServerResponse, r: ArmResponse): void {
+  const headers: Record<string, string> = {'x-ms-request-id': requestId(), ...(r.headers ?? {})}
+  if (r.body !== undefined) {
+    const text = JSON.stringify(r.body)
+    headers['Content-Type'] = 'application/json; charset=utf-8'
+    headers['Content-Length'] = String(Buffer.byteLength(text))
+    res.writeHead(r.status, headers)
+    res.end(text)
+  } else {
+    headers['Content-Length'] = '0'
+    res.writeHead(r.status, headers)
+    res.end()
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    req.on('data', (c: Buffer) => {
+      size += c.length
+      if (size > MAX_BODY) {
+        reject(new ArmError(413, 'RequestEntityTooLarge', 'The request body is larger than 4 MiB.'))
+        req.destroy()
+        return
+      }
+      chunks.push(c)
+    })
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+    req.on('error', reject)
+  })
+}

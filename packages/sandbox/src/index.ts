@@ -1,0 +1,26 @@
+// @azfail/sandbox: an emulator of the Azure Resource Manager operations and regional DNS that azfail uses, and the
+// client other programs use to find and drive a running one.
+export {type SandboxHandle, type SandboxOptions, startSandbox} from './server.ts'
+export {
+  CONTROL_PATH,
+  type RequestLogEntry,
+  type SandboxAccess,
+  type SandboxConnection,
+  type SandboxRequestOptions,
+  type SandboxResponse,
+  connectionFile,
+  control,
+  controlOk,
+  probeSandbox,
+  readConnection,
+  readRequestLog,
+  requestLogFile,
+  runningSandbox,
+  sandboxAccess,
+  sandboxRequest,
+  staticTokenCredential,
+} from './client.ts'
+export {type SandboxStatus, resetSandbox, runSandboxForeground, sandboxStatus, writeImportedState} from './control.ts'
+export {type DemoOptions, demoWorld} from './estate.ts'
+export {generatedEstate} from './generate.ts'
+export {type ArmResource, type PublicRecord, type RegionInfo, type World, WorldStore} from './world.ts'

@@ -1,0 +1,127 @@
+// Test fixtures of the sandbox package: a sandbox in a fresh state dir, the official SDK clients pointed at it as any
+// program would point them, raw requests, the control endpoint, the request log, and a DNS lookup at one resolver.
+import {Resolver} from 'node:dns/promises'
+import {mkdtempSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import type {CdnManagementClient} from '@azure/arm-cdn'
+import type {CosmosDBManagementClient} from '@azure/arm-cosmosdb'
+import type {NetworkManagementClient} from '@azure/arm-network'
+import type {PostgreSQLManagementFlexibleServerClient} from '@azure/arm-postgresql-flexible'
+import type {PrivateDnsManagementClient} from '@azure/arm-privatedns'
+import type {SqlManagementClient} from '@azure/arm-sql'
+import type {TrafficManagerManagementClient} from '@azure/arm-trafficmanager'
+import type {TokenCredential} from '@azure/core-auth'
+import {
+  type RequestLogEntry,
+  type SandboxAccess,
+  type SandboxConnection,
+  type SandboxHandle,
+  type SandboxRequestOptions,
+  type SandboxResponse,
+  control,
+  readRequestLog,
+  sandboxAccess,
+  sandboxRequest,
+  startSandbox,
+  staticTokenCredential,
+} from '../src/index.ts'
+
+export const tempDir = (prefix = 'azfail-sandbox-test-') => mkdtempSync(join(tmpdir(), prefix))
+
+export interface SdkClients {
+  trafficManager(): Promise<TrafficManagerManagementClient>
+  frontDoor(): Promise<CdnManagementClient>
+  privateDns(): Promise<PrivateDnsManagementClient>
+  network(): Promise<NetworkManagementClient>
+  postgres(): Promise<PostgreSQLManagementFlexibleServerClient>
+  sql(): Promise<SqlManagementClient>
+  cosmos(): Promise<CosmosDBManagementClient>
+}
+
+/**
+ * The SDK clients against a sandbox, with the options any program passes: its endpoint and that endpoint's scope,
+ * its CA, and a retry policy that rides out throttling and transient 5xx (what the fault tests rely on).
+ */
+export function sdkClients(conn: SandboxConnection, access: SandboxAccess, credential: TokenCredential = staticTokenCredential(conn.token)): SdkClients {
+  const scope = `${conn.armEndpoint}/.default`
+  const options = {
+    endpoint: conn.armEndpoint,
+    credentialScopes: [scope],
+    credentials: {scopes: [scope]},
+    retryOptions: {maxRetries: 6, retryDelayInMs: 250, maxRetryDelayInMs: 8000},
+    tlsOptions: {ca: access.ca},
+  }
+  const args = [credential, conn.subscriptionId, options] as const
+  const cache = new Map<string, Promise<unknown>>()
+  const once = <T>(name: string, make: () => Promise<T>): Promise<T> => {
+    if (!cache.has(name)) cache.set(name, make())
+    return cache.get(name) as Promise<T>
+  }
+  return {
+    trafficManager: () => once('tm', async () => new (await import('@azure/arm-trafficmanager')).TrafficManagerManagementClient(...args)),
+    frontDoor: () => once('cdn', async () => new (await import('@azure/arm-cdn')).CdnManagementClient(...args)),
+    privateDns: () => once('dns', async () => new (await import('@azure/arm-privatedns')).PrivateDnsManagementClient(...args)),
+    network: () => once('network', async () => new (await import('@azure/arm-network')).NetworkManagementClient(...args)),
+    postgres: () => once('pg', async () => new (await import('@azure/arm-postgresql-flexible')).PostgreSQLManagementFlexibleServerClient(...args)),
+    sql: () => once('sql', async () => new (await import('@azure/arm-sql')).SqlManagementClient(...args)),
+    cosmos: () => once('cosmos', async () => new (await import('@azure/arm-cosmosdb')).CosmosDBManagementClient(...args)),
+  }
+}
+
+export interface TestSandbox {
+  handle: SandboxHandle
+  dir: string
+  connection: SandboxConnection
+  clients: SdkClients
+  /** the same clients, authenticating with another credential */
+  clientsWith(credential: TokenCredential): SdkClients
+  /** ARM requests logged since the sandbox started (or since `mark()`) */
+  requests(): RequestLogEntry[]
+  mark(): void
+  control(method: string, path: string, body?: unknown): Promise<SandboxResponse>
+  raw(method: string, path: string, options?: SandboxRequestOptions): Promise<SandboxResponse>
+  stop(): Promise<void>
+}
+
+export async function startTestSandbox(dir = tempDir()): Promise<TestSandbox> {
+  const handle = await startSandbox({stateDir: dir})
+  const conn = handle.connection
+  const access = sandboxAccess(conn)
+  let offset = 0
+  return {
+    handle,
+    dir,
+    connection: conn,
+    clients: sdkClients(conn, access),
+    clientsWith: (credential) => sdkClients(conn, access, credential),
+    requests: () => readRequestLog(dir).slice(offset),
+    mark: () => (offset = readRequestLog(dir).length),
+    control: (method, path, body) => control(access, method, path, body),
+    raw: (method, path, options) => sandboxRequest(access, method, path, options),
+    stop: () => handle.stop(),
+  }
+}
+
+export const SUB_PATH = (t: TestSandbox) => `/subscriptions/${t.connection.subscriptionId}`
+
+export interface NameAnswer {
+  /** A records at the end of the chain (empty when none) */
+  addresses: string[]
+  /** smallest TTL among the answers */
+  ttl?: number
+  /** NOERROR, NXDOMAIN, or another c-ares outcome */
+  outcome: string
+}
+
+/** Asks one resolver ("ip:port") for a name's A records over DNS, through Node's c-ares resolver. */
+export async function resolveA(server: string, name: string): Promise<NameAnswer> {
+  const resolver = new Resolver({timeout: 1500, tries: 2})
+  resolver.setServers([server])
+  try {
+    const records = await resolver.resolve4(name, {ttl: true})
+    return {addresses: records.map((r) => r.address), ttl: Math.min(...records.map((r) => r.ttl)), outcome: 'NOERROR'}
+  } catch (error: any) {
+    return {addresses: [], outcome: error.code === 'ENOTFOUND' ? 'NXDOMAIN' : error.code}
+  }
+}

@@ -1,0 +1,173 @@
+// Runs an action end to end: validate the request, pick targets from live state, build the steps, journal, lock in
+// Azure, and hand the plan to the engine. The CLI, game days and practice runs all prepare a run here.
+import {hostname} from 'node:os'
+import type {Clients} from '../azure/clients.ts'
+import {observeEstate, regionResolvers} from '../azure/observe.ts'
+import {acquireLock, releaseLock} from '../azure/state-records.ts'
+import type {AzureTarget} from '../azure/target.ts'
+import {EventBus, type RunObserver} from '../engine/events.ts'
+import {Journal, newRunId} from '../engine/journal.ts'
+import {runEngine} from '../engine/run.ts'
+import type {RunMeta, RunReport} from '../engine/types.ts'
+import {isReplica} from '../estate/predicates.ts'
+import type {LiveState, Reads} from '../estate/state.ts'
+import {InputError} from '../errors.ts'
+import {GUARD_IDS} from '../guards/guards.ts'
+import type {LoadedRunbook} from '../runbook/load.ts'
+import type {Estate} from '../runbook/estate.ts'
+import type {Action, LiveStep, StepContext, StepParams} from '../steps/context.ts'
+import {buildSteps} from '../steps/registry.ts'
+
+const LOCK_HOURS = 2
+
+export interface ActionOptions extends StepParams {
+  teardown?: boolean
+}
+
+export interface RunRequest {
+  action: Action
+  options: ActionOptions
+  dryRun: boolean
+  overrides: string[]
+  reason?: string
+  runbook: LoadedRunbook
+  target: AzureTarget
+  clients: Clients
+  runsDir: string
+  /** the display and anything else that follows the run (notifiers, an event stream) */
+  observers: RunObserver[]
+  confirm(changes: string[]): Promise<boolean>
+  acknowledge(instruction: string): Promise<boolean>
+  /** continue this run instead of starting one */
+  resume?: Journal
+}
+
+export interface PreparedRun {
+  ctx: StepContext
+  options: ActionOptions
+  steps: LiveStep[]
+  reads: Reads
+}
+
+/** Bad input caught before anything is read: unknown regions and guards, an override without a reason. */
+export function validateRequest(estate: Estate, r: {options: ActionOptions; overrides?: string[]; reason?: string}): void {
+  checkRegion(estate, r.options.region, 'region')
+  checkRegion(estate, r.options.to, '--to')
+  const unknown = (r.overrides ?? []).filter((g) => !(GUARD_IDS as readonly string[]).includes(g))
+  if (unknown.length > 0) throw new InputError('UnknownGuard', `Unknown guard '${unknown[0]}' in --override; guards: ${GUARD_IDS.join(', ')}.`)
+  if ((r.overrides ?? []).length > 0 && !r.reason) throw new InputError('OverrideNeedsReason', '--override needs --reason "<why>": the journal records who bypassed a guard and why.')
+}
+
+export function checkRegion(estate: Estate, region: string | undefined, flag: string): void {
+  if (region !== undefined && !estate.regions[region]) {
+    throw new InputError('UnknownRegion', `Unknown region '${region}' (${flag}); the runbook declares: ${Object.keys(estate.regions).join(', ')}.`)
+  }
+}
+
+/** The region a promotion goes to when the operator does not say: where the replica / secondary / a read region is. */
+export function defaultPromotionTarget(action: Action, estate: Estate, state: Pick<LiveState, 'data'>): string | undefined {
+  if (action === 'promote-replica') return state.data.postgres?.servers.find((s) => isReplica(s.role))?.region
+  if (action === 'repoint') return state.data.postgres?.primaryRegion
+  if (action === 'promote-failover-group') return state.data.sqlFailoverGroup?.servers.find((s) => s.role === 'Secondary')?.region
+  if (action === 'promote-cosmos') return Object.keys(estate.regions).find((r) => r !== state.data.cosmos?.writeRegion)
+  return undefined
+}
+
+const promotes = (action: Action) => action.startsWith('promote') || action === 'repoint'
+
+/** Everything a run needs before it starts: the context, the target region from live state if not given, the steps. */
+export async function prepareRun(req: Pick<RunRequest, 'action' | 'options' | 'runbook' | 'target' | 'clients' | 'acknowledge'> & {overrides?: string[]; reason?: string; state?: Pick<LiveState, 'data'>}): Promise<PreparedRun> {
+  const {estate} = req.runbook.runbook
+  validateRequest(estate, req)
+  const ctx: StepContext = {estate, clients: req.clients, resolvers: regionResolvers(estate, req.target), now: () => Date.now(), acknowledge: req.acknowledge, target: req.target}
+  const options = {...req.options}
+  if (promotes(req.action) && !options.to) {
+    const state = req.state ?? (await observeEstate(estate, req.target, req.clients, {resolution: false}))
+    options.to = defaultPromotionTarget(req.action, estate, state)
+    if (!options.to) throw new InputError('NoPromotionTarget', `Cannot tell which region to ${req.action.replace('-', ' ')} to from live state; name it with --to <region>.`)
+  }
+  const {steps, reads} = buildSteps(req.action, ctx, options, req.runbook.runbook.actions)
+  return {ctx, options, steps, reads}
+}
+
+/** What a resumed run would do, planned as a dry run of its own, so the interrupted run's journal stays as it was. */
+export async function planResume(req: RunRequest & {resume: Journal}): Promise<RunReport> {
+  return runAction({...req, dryRun: true, resume: undefined}, {completed: req.resume.completedSteps(), resumeOf: req.resume.meta().runId})
+}
+
+export async function runAction(req: RunRequest, planning: {completed?: Set<string>; resumeOf?: string} = {}): Promise<RunReport> {
+  const {estate} = req.runbook.runbook
+  const {options, steps, reads} = await prepareRun(req)
+  const principal = await req.target.principal()
+  const {journal, meta} = req.resume ? continueJournal(req.resume, req, principal) : startJournal(req, options, principal, planning.resumeOf)
+
+  const controller = new AbortController()
+  const onSignal = () => controller.abort()
+  process.once('SIGINT', onSignal)
+  process.once('SIGTERM', onSignal)
+  const events = new EventBus([journal.observer(meta.attempts), ...req.observers])
+  let held: Awaited<ReturnType<typeof acquireLock>> | undefined
+  try {
+    return await runEngine<LiveState>({
+      meta,
+      steps,
+      observe: () => observeEstate(estate, req.target, req.clients, {endpointsOf: reads.endpoints && options.region ? [options.region] : [], resolution: reads.resolution, data: reads.data}),
+      dryRun: req.dryRun,
+      overrides: new Set(req.overrides),
+      attempt: meta.attempts,
+      completed: req.resume ? journal.completedSteps() : planning.completed,
+      confirm: req.confirm,
+      lock: {
+        acquire: async () => {
+          const since = new Date()
+          held = await acquireLock(estate, req.clients, {
+            holder: `${principal} pid ${process.pid} on ${hostname()}`,
+            runId: meta.runId,
+            action: `${req.action}${options.region ? ` ${options.region}` : ''}`,
+            since: since.toISOString(),
+            expires: new Date(since.getTime() + LOCK_HOURS * 3600_000).toISOString(),
+          })
+        },
+        release: async () => {
+          if (held) await releaseLock(estate, req.clients, held)
+        },
+      },
+      events,
+      signal: controller.signal,
+    })
+  } finally {
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+    await events.close()
+  }
+}
+
+function startJournal(req: RunRequest, options: ActionOptions, principal: string, resumeOf: string | undefined): {journal: Journal; meta: RunMeta} {
+  const meta: RunMeta = {
+    runId: newRunId(),
+    action: req.action,
+    ...(options.region ? {region: options.region} : {}),
+    options: {...options, ...(resumeOf ? {resumeOf} : {})},
+    runbook: req.runbook.file,
+    target: req.target.record,
+    principal,
+    startedAt: new Date().toISOString(),
+    dryRun: req.dryRun,
+    overrides: overrideRecords(req, principal),
+    status: 'running',
+    attempts: 1,
+  }
+  return {journal: Journal.create(req.runsDir, meta), meta}
+}
+
+function continueJournal(journal: Journal, req: RunRequest, principal: string): {journal: Journal; meta: RunMeta} {
+  const previous = journal.meta()
+  const recorded = new Set(previous.overrides.map((o) => o.guard))
+  const meta = journal.updateMeta({status: 'running', attempts: previous.attempts + 1, overrides: [...previous.overrides, ...overrideRecords(req, principal).filter((o) => !recorded.has(o.guard))]})
+  return {journal, meta}
+}
+
+function overrideRecords(req: RunRequest, principal: string): RunMeta['overrides'] {
+  const at = new Date().toISOString()
+  return req.overrides.map((guard) => ({guard, by: principal, reason: req.reason ?? '', at}))
+}

@@ -1,0 +1,163 @@
+// The engine on its own, over a toy state: projection across steps, overrides, resume's completed set, and a run that
+// always ends closed in its journal, whatever the ending. No Azure, no sandbox, no subprocess.
+import assert from 'node:assert/strict'
+import {mkdtempSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {describe, it} from 'node:test'
+import {toAzfailError} from '../../src/cli/base.ts'
+import {EventBus, type RunEvent} from '../../src/engine/events.ts'
+import {Journal} from '../../src/engine/journal.ts'
+import {Interrupted, RunError, type EngineOptions, planAll, runEngine} from '../../src/engine/run.ts'
+import type {GuardVerdict, RunMeta, Step} from '../../src/engine/types.ts'
+import {AzfailError, InputError} from '../../src/errors.ts'
+
+interface Toy {
+  value: number
+}
+
+/** A step that adds `by` to the value; it refuses (guard g) when the value it sees is at or above `refuseAt`. */
+function add(id: string, by: number, o: {refuseAt?: number; fail?: Error; changes?: boolean; applied?: string[]} = {}): Step<Toy, {from: number}> {
+  return {
+    id,
+    kind: 'add',
+    title: `add ${by}`,
+    changes: o.changes ?? true,
+    plan(s) {
+      const verdicts: GuardVerdict[] = o.refuseAt === undefined ? [] : [{guard: 'g', ok: s.value < o.refuseAt, observed: `value ${s.value}`}]
+      return {summary: `${s.value} -> ${s.value + by}`, changes: [{what: id, from: String(s.value), to: String(s.value + by)}], verdicts, data: {from: s.value}}
+    },
+    project: (s) => ({value: s.value + by}),
+    async apply(plan) {
+      if (o.fail) throw o.fail
+      o.applied?.push(id)
+      return `added ${by} to ${plan.data.from}`
+    },
+  }
+}
+
+const runsDir = () => mkdtempSync(join(tmpdir(), 'azfail-engine-'))
+
+function meta(over: Partial<RunMeta> = {}): RunMeta {
+  return {runId: `r-${Math.random().toString(16).slice(2, 8)}`, action: 'toy', options: {}, runbook: 'toy.yaml', target: {kind: 'sandbox'}, principal: 'tester', startedAt: new Date().toISOString(), dryRun: false, overrides: [], status: 'running', attempts: 1, ...over}
+}
+
+/** Runs the engine with a real journal and returns how the journal closed the run. */
+async function run(steps: Step<Toy, any>[], o: Partial<EngineOptions<Toy>> & {value?: number} = {}) {
+  const m = meta({dryRun: o.dryRun ?? false})
+  const journal = Journal.create(runsDir(), m)
+  const events: RunEvent[] = []
+  let state = {value: o.value ?? 0}
+  const options: EngineOptions<Toy> = {
+    meta: m,
+    steps,
+    observe: async () => state,
+    dryRun: false,
+    overrides: new Set(),
+    attempt: 1,
+    confirm: async () => true,
+    events: new EventBus([journal.observer(1), {on: (e) => events.push(e)}]),
+    signal: new AbortController().signal,
+    ...o,
+  }
+  // Live state moves as steps apply, so execution re-plans against what happened.
+  options.steps = steps.map((s) => ({...s, apply: async (plan, rt) => {
+    const out = await s.apply(plan, rt)
+    state = s.project ? s.project(state, plan) : state
+    return out
+  }}))
+  let error: unknown
+  const report = await runEngine(options).catch((e) => {
+    error = e
+    return undefined
+  })
+  return {report, error: error as AzfailError | undefined, journal, events, state: () => state}
+}
+
+describe('engine: planning', () => {
+  it('plans each step against the state the steps before it project', () => {
+    const records = planAll([add('a', 1), add('b', 10), add('c', 100, {refuseAt: 11})], {value: 0}, new Set(), new Set())
+    assert.deepEqual(records.map((r) => r.message), ['0 -> 1', '1 -> 11', 'g refused: value 11'])
+    assert.deepEqual(records.map((r) => r.status), ['planned', 'planned', 'refused'])
+  })
+
+  it('marks an overridden refusal and plans the step', () => {
+    const [r] = planAll([add('a', 1, {refuseAt: 0})], {value: 0}, new Set(['g']), new Set())
+    assert.equal(r.status, 'planned')
+    assert.equal(r.plan!.verdicts[0].overridden, true)
+    assert.equal(r.plan!.verdicts[0].ok, false, 'the verdict still says what it saw')
+  })
+
+  it('skips the completed set without planning it, and projects nothing for it', () => {
+    const records = planAll([add('a', 1), add('b', 1, {refuseAt: 1})], {value: 0}, new Set(), new Set(['a']))
+    assert.deepEqual(records.map((r) => [r.id, r.status]), [['a', 'skipped'], ['b', 'planned']])
+    assert.equal(records[0].message, 'completed in an earlier attempt')
+  })
+})
+
+describe('engine: execution', () => {
+  it('applies every step against fresh state and closes the run succeeded', async () => {
+    const applied: string[] = []
+    const r = await run([add('a', 1, {applied}), add('b', 2, {applied})])
+    assert.equal(r.error, undefined)
+    assert.deepEqual(applied, ['a', 'b'])
+    assert.equal(r.state().value, 3)
+    assert.deepEqual(r.report!.steps.map((s) => s.message), ['added 1 to 0', 'added 2 to 1'])
+    assert.equal(r.journal.meta().status, 'succeeded')
+    assert.deepEqual(r.events.map((e) => e.type).filter((t) => t !== 'step-progress'), ['run-started', 'step-planned', 'step-planned', 'prompt', 'execution-started', 'step-started', 'step-ended', 'step-started', 'step-ended', 'run-ended'])
+  })
+
+  it('an override lets the refused step run, and the journal keeps the overridden verdict', async () => {
+    const applied: string[] = []
+    const r = await run([add('a', 1, {refuseAt: 0, applied})], {overrides: new Set(['g'])})
+    assert.equal(r.error, undefined)
+    assert.deepEqual(applied, ['a'])
+    assert.equal(r.journal.steps()[0].plan!.verdicts[0].overridden, true)
+  })
+
+  it('never applies a step of the completed set again, and resume takes the lock to release it', async () => {
+    const applied: string[] = []
+    const lock: string[] = []
+    const r = await run([add('a', 1, {applied}), add('b', 1, {applied})], {
+      completed: new Set(['a']),
+      lock: {acquire: async () => void lock.push('acquire'), release: async () => void lock.push('release')},
+    })
+    assert.deepEqual(applied, ['b'])
+    assert.deepEqual(lock, ['acquire', 'release'])
+    assert.deepEqual(r.report!.steps.map((s) => [s.id, s.status]), [['a', 'skipped'], ['b', 'succeeded']])
+    assert.deepEqual([...r.journal.completedSteps()].sort(), ['a', 'b'])
+  })
+})
+
+describe('engine: every ending closes the run in its journal', () => {
+  const cases: Array<[string, () => ReturnType<typeof run>, string, number]> = [
+    ['a dry run', () => run([add('a', 1)], {dryRun: true}), 'planned', 0],
+    ['a dry run that would refuse', () => run([add('a', 1, {refuseAt: 0})], {dryRun: true}), 'not-ready', 4],
+    ['a guard refusal', () => run([add('a', 1, {refuseAt: 0})]), 'refused', 3],
+    ['a plan not confirmed', () => run([add('a', 1)], {confirm: async () => false}), 'refused', 3],
+    ['consent refused for want of a terminal', () => run([add('a', 1)], {confirm: async () => Promise.reject(new InputError('ConsentRequired', 'no terminal'))}), 'refused', 2],
+    ['a failed first read', () => run([add('a', 1)], {observe: async () => Promise.reject(new Error('ECONNREFUSED'))}), 'failed', 1],
+    ['a held lock', () => run([add('a', 1)], {lock: {acquire: async () => Promise.reject(new AzfailError('locked', 'LockHeld', 'held by someone')), release: async () => {}}}), 'locked', 6],
+    ['a failed step', () => run([add('a', 1, {fail: new Error('boom')})]), 'failed', 1],
+    ['an interrupted step', () => run([add('a', 1, {fail: new Interrupted()})]), 'interrupted', 5],
+  ]
+  for (const [what, go, status, exit] of cases) {
+    it(`${what}: ${status}, exit ${exit}`, async () => {
+      const r = await go()
+      const meta = r.journal.meta()
+      assert.equal(meta.status, status)
+      assert.ok(meta.endedAt, 'the journal records when the run ended')
+      assert.equal(r.error ? toAzfailError(r.error).exitCode : 0, exit, 'the exit code the CLI gives it')
+      assert.equal(r.events.at(-1)?.type, 'run-ended')
+    })
+  }
+
+  it('a failed step leaves the steps after it unrun and unapplied', async () => {
+    const applied: string[] = []
+    const r = await run([add('a', 1, {applied}), add('b', 1, {fail: new Error('boom')}), add('c', 1, {applied})])
+    assert.ok(r.error instanceof RunError)
+    assert.deepEqual(applied, ['a'])
+    assert.deepEqual((r.error as RunError).report.steps.map((s) => [s.id, s.status]), [['a', 'succeeded'], ['b', 'failed'], ['c', 'skipped']])
+    assert.deepEqual([...r.journal.completedSteps()], ['a'])
+  })
+})
