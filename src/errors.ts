@@ -6,7 +6,7 @@ export const EXIT_CODES = [
   {code: 2, status: 'invalid', meaning: 'bad input: unknown flag or region, invalid runbook file'},
   {code: 3, status: 'refused', meaning: 'a guard refused: nothing was changed'},
   {code: 4, status: 'not-ready', meaning: 'dry run / game day found the estate not ready'},
-  {code: 5, status: 'interrupted', meaning: "interrupted; 'azfail resume <id>' continues"},
+  {code: 5, status: 'interrupted', meaning: "interrupted, or stopped before a manual action no person confirmed; 'azfail resume <id>' continues"},
   {code: 6, status: 'locked', meaning: 'another run holds the lock'},
 ] as const
 
@@ -77,4 +77,48 @@ export class InternalError extends AzfailError {
   constructor(cause: unknown) {
     super('failed', 'InternalError', `azfail hit an unexpected error: ${(cause as Error)?.message ?? cause}`, {cause, hint: 'This is a bug in azfail; please report it with the output above.'})
   }
+}
+
+/** The endpoint or the network did not answer (connection refused, reset or timed out, name not found). Exit 1. */
+export class UnreachableError extends AzfailError {
+  constructor(code: string, message: string, options: {hint: string; cause?: unknown}) {
+    super('failed', code, message, options)
+  }
+}
+
+/** Codes of a request that got no HTTP answer at all. */
+const TRANSPORT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ESOCKETTIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED', 'EPIPE', 'REQUEST_SEND_ERROR'])
+
+export interface Unreachable {
+  /** host:port that did not answer */
+  host: string
+  /** an Azure SDK request, so the host is the ARM endpoint */
+  arm: boolean
+  code: string
+  detail: string
+  /** the request that failed, e.g. "PUT /subscriptions/…/TXT/_azfail-drain-eus2" */
+  request?: string
+}
+
+/**
+ * What could not be reached, when an error (or one it wraps: an ARM write's AzureError, the engine's error for a step)
+ * is a transport failure. An error that explains itself in its own words (a step's StepError) ends the search.
+ */
+export function unreachableEndpoint(err: unknown): Unreachable | undefined {
+  for (let e: any = err, depth = 0; e && depth < 6; e = e.cause, depth++) {
+    if (e instanceof AzfailError && !(e instanceof AzureError) && !('report' in e)) return undefined
+    if (!TRANSPORT_CODES.has(e.code) || e.statusCode !== undefined || e.response !== undefined) continue
+    const detail = String(e.message ?? e.code).split('\n')[0]
+    if (e.name === 'RestError' && e.request?.url) {
+      const url = new URL(e.request.url)
+      return {host: url.host, arm: true, code: e.code, detail, request: `${e.request.method} ${decodeURIComponent(url.pathname)}`}
+    }
+    if (e.syscall) return {host: e.address ? `${e.address}${e.port ? `:${e.port}` : ''}` : (e.hostname ?? 'the endpoint'), arm: false, code: e.code, detail}
+  }
+  return undefined
+}
+
+/** "the ARM endpoint 127.0.0.1:8443 is unreachable (ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:8443, on GET /subscriptions/…)" */
+export function describeUnreachable(u: Unreachable): string {
+  return `${u.arm ? 'the ARM endpoint ' : ''}${u.host} is unreachable (${u.code}${u.detail.includes(u.code) ? '' : `: ${u.detail}`}${u.request ? `, on ${u.request}` : ''})`
 }

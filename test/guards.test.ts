@@ -41,7 +41,7 @@ describe('guards', () => {
     const s = state([drained('a', '2026-01-01T00:00:30Z'), region('b')])
     const early = drainedBeforeTeardown(s, 'a', 10, now)
     assert.equal(early.ok, false, '30 s since the drain < 30 s TTL + 10 s drain')
-    assert.match(early.observed, /needs 40s \(max\(steering TTL 30s, record TTL 0s\) \+ drain 10s\)/)
+    assert.match(early.observed, /needs 40s \(max\(steering TTL 30s, record TTL 0s\) \+ connection drain 10s\)/)
     assert.equal(drainedBeforeTeardown(s, 'a', 10, now + 10_000).ok, true)
   })
 

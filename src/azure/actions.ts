@@ -61,21 +61,39 @@ export async function promotePostgresReplica(clients: Clients, server: ResourceR
   )
 }
 
-export async function failOverSqlGroup(clients: Clients, toServer: ResourceRef, group: string, allowDataLoss: boolean): Promise<void> {
+/** A long-running operation an attempt started, so that a resumed attempt follows it instead of starting it again. */
+export interface LroCheckpoint {
+  /** the poller state an earlier attempt recorded */
+  resumeFrom?: string
+  /** called with the poller state as soon as the operation is accepted */
+  started(state: string): void
+}
+
+export async function failOverSqlGroup(clients: Clients, toServer: ResourceRef, group: string, allowDataLoss: boolean, lro: LroCheckpoint): Promise<void> {
   const client = await clients.sql()
   const what = `SQL failover group ${toServer.name}/${group}`
+  const begin = (options: {resumeFrom?: string} = {}) =>
+    allowDataLoss
+      ? client.failoverGroups.beginForceFailoverAllowDataLoss(toServer.resourceGroup, toServer.name, group, options)
+      : client.failoverGroups.beginFailover(toServer.resourceGroup, toServer.name, group, options)
+  if (lro.resumeFrom) {
+    // An earlier attempt's failover may still be running: follow it to its end rather than ask for another.
+    await begin({resumeFrom: lro.resumeFrom})
+      .then((poller) => poller.pollUntilDone())
+      .catch(() => {}) // failed or forgotten: the role below says whether it happened
+  }
   const deadline = Date.now() + SETTLE_TIMEOUT_MS
   for (;;) {
     if ((await client.failoverGroups.get(toServer.resourceGroup, toServer.name, group)).replicationRole === 'Primary') return
     try {
-      await write(what, () =>
-        allowDataLoss
-          ? client.failoverGroups.beginForceFailoverAllowDataLossAndWait(toServer.resourceGroup, toServer.name, group)
-          : client.failoverGroups.beginFailoverAndWait(toServer.resourceGroup, toServer.name, group),
-      )
+      await write(what, async () => {
+        const poller = await begin()
+        lro.started(poller.toString())
+        return poller.pollUntilDone()
+      })
       return
     } catch (error: any) {
-      // A failover already in flight (a run killed mid-write): wait for it, then see whether it did the job.
+      // A failover already in flight that no checkpoint knew of: wait for it, then see whether it did the job.
       if (error.statusCode !== 409 || Date.now() > deadline) throw error
       await sleep(1000)
     }

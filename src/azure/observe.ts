@@ -15,6 +15,8 @@ export interface ObserveOptions {
   resolution?: boolean
   /** read the data tier and the CNAME (default true) */
   data?: boolean
+  /** read the CNAME (default: with the data tier, or with endpoints, whose TTL window includes the CNAME's TTL) */
+  cname?: boolean
 }
 
 /** The resolver to ask for each region, as the target provides it (the runbook's address, or the sandbox's own). */
@@ -26,16 +28,18 @@ export async function observeEstate(estate: Estate, target: AzureTarget, clients
   const resolvers = regionResolvers(estate, target)
   const regions = Object.keys(estate.regions)
   const withData = options.data !== false
+  const endpointsOf = options.endpointsOf ?? []
+  const withCname = options.cname ?? (withData || endpointsOf.length > 0)
   const [tm, fd, names, data, cname, endpoints, records] = await Promise.all([
     observeTrafficManager(estate, clients),
     observeFrontDoor(estate, clients),
     options.resolution === false ? regions.map(() => []) : Promise.all(regions.map((r) => checkNames(resolvers[r], estate.regions[r].expect))),
     withData ? observeData(estate, clients) : ({} as LiveState['data']),
-    withData ? observeCname(estate, clients) : undefined,
-    Promise.all((options.endpointsOf ?? []).map(async (r) => [r, await observeEndpoints(estate, clients, r)] as const)),
+    withCname ? observeCname(estate, clients) : undefined,
+    observeEndpointsOf(estate, clients, endpointsOf),
     readStateRecords(estate, clients),
   ])
-  const endpointsByRegion = new Map(endpoints)
+  const endpointsByRegion = new Map(endpoints.byRegion)
   const state: LiveState = {
     observedAt: new Date().toISOString(),
     target: target.kind,
@@ -45,6 +49,7 @@ export async function observeEstate(estate: Estate, target: AzureTarget, clients
     },
     regions: {},
     data,
+    ...(endpointsOf.length > 0 ? {zoneRecords: endpoints.zoneRecords} : {}),
     ...(records.lock ? {lock: records.lock} : {}),
   }
   regions.forEach((region, i) => {
@@ -117,6 +122,13 @@ async function observeFrontDoor(estate: Estate, clients: Clients) {
   }
   for (const [region, name] of Object.entries(spec.origins)) origins[region] ??= {name, enabledState: 'Missing'}
   return {group: {profile: spec.profile, originGroup: spec.originGroup}, origins}
+}
+
+/** The regions' private endpoints and their zone-group records, then the A record sets of the zones those write to (one list per zone). */
+async function observeEndpointsOf(estate: Estate, clients: Clients, regions: string[]): Promise<{byRegion: Array<[string, EndpointState[]]>; zoneRecords: ZoneARecord[]}> {
+  const byRegion = await Promise.all(regions.map(async (r) => [r, await observeEndpoints(estate, clients, r)] as [string, EndpointState[]]))
+  const zoneIds = byRegion.flatMap(([, endpoints]) => endpoints.flatMap((e) => e.records.map((rec) => rec.zoneId)))
+  return {byRegion, zoneRecords: await listZoneARecords(clients, zoneIds)}
 }
 
 async function observeEndpoints(estate: Estate, clients: Clients, region: string): Promise<EndpointState[]> {
@@ -218,17 +230,18 @@ async function observeCname(estate: Estate, clients: Clients): Promise<LiveState
   }
 }
 
-/** The A record sets of the private DNS zones with these ids (one paged list per zone). */
-export async function listZoneARecords(clients: Clients, zoneIds: string[]): Promise<ZoneARecord[]> {
-  const dns = await clients.privateDns()
+/** The A record sets of the private DNS zones with these ids, with the TTLs they are served with (one paged list per zone). */
+async function listZoneARecords(clients: Clients, zoneIds: string[]): Promise<ZoneARecord[]> {
   const out: ZoneARecord[] = []
+  if (zoneIds.length === 0) return out
+  const dns = await clients.privateDns()
   await Promise.all(
     [...new Set(zoneIds.map((z) => z.toLowerCase()))].map(async (lower) => {
       const zoneId = zoneIds.find((z) => z.toLowerCase() === lower)!
       const zone = parseZoneId(zoneId)
       if (!zone) return
       for await (const rs of dns.recordSets.listByType(zone.resourceGroup, zone.zone, 'A')) {
-        out.push({zoneId, zone: zone.zone, name: rs.name ?? '', ips: (rs.aRecords ?? []).map((a) => a.ipv4Address ?? '')})
+        out.push({zoneId, zone: zone.zone, name: rs.name ?? '', ips: (rs.aRecords ?? []).map((a) => a.ipv4Address ?? ''), ...(rs.ttl === undefined ? {} : {ttl: rs.ttl})})
       }
     }),
   )

@@ -1,8 +1,11 @@
 // Asks a region's resolver, over DNS, what a name resolves to: Node's c-ares resolver pointed at that one server.
 import {Resolver} from 'node:dns/promises'
+import {UNREACHABLE} from '../estate/predicates.ts'
 import type {NameAnswer} from '../estate/state.ts'
 
-const OUTCOMES: Record<string, string> = {ENOTFOUND: 'NXDOMAIN', ENODATA: 'NODATA', ETIMEOUT: 'TIMEOUT', ESERVFAIL: 'SERVFAIL', EREFUSED: 'REFUSED', ECONNREFUSED: 'REFUSED'}
+const OUTCOMES: Record<string, string> = {ENOTFOUND: 'NXDOMAIN', ENODATA: 'NODATA', ESERVFAIL: 'SERVFAIL', EREFUSED: 'REFUSED'}
+/** c-ares codes for a query that got no DNS answer at all: the resolver itself could not be reached. */
+const NO_ANSWER: Record<string, string> = {ECONNREFUSED: 'connection refused', ETIMEOUT: 'no reply before the timeout'}
 
 export function resolverFor(server: string, timeoutMs = 1500): Resolver {
   const resolver = new Resolver({timeout: timeoutMs, tries: 2})
@@ -15,6 +18,7 @@ export async function resolveName(resolver: Resolver, name: string): Promise<Nam
     const records = await resolver.resolve4(name, {ttl: true})
     return {name, addresses: records.map((r) => r.address), ttl: Math.min(...records.map((r) => r.ttl)), outcome: 'NOERROR'}
   } catch (error: any) {
+    if (NO_ANSWER[error.code]) return {name, addresses: [], outcome: UNREACHABLE, detail: NO_ANSWER[error.code]}
     return {name, addresses: [], outcome: OUTCOMES[error.code] ?? error.code ?? 'ERROR'}
   }
 }

@@ -1,11 +1,12 @@
 // State other operators must see, kept in Azure itself as TXT record sets in a private DNS zone: when each region
 // was drained, and the run lock. The lock is created with If-None-Match: * so two laptops cannot both hold it.
 import {AzfailError, InputError} from '../errors.ts'
-import type {DrainRecord, LockRecord} from '../estate/state.ts'
+import type {DrainRecord, LockRecord, LockReleaseRecord, RunRequestRecord} from '../estate/state.ts'
 import type {Estate} from '../runbook/estate.ts'
 import type {Clients} from './clients.ts'
 
 export const LOCK_NAME = '_azfail-lock'
+export const RELEASE_NAME = '_azfail-lock-released'
 export const drainRecordName = (region: string) => `_azfail-drain-${region}`
 const TTL = 10
 
@@ -42,9 +43,7 @@ export async function readStateRecords(estate: Estate, clients: Clients): Promis
   let lock: LockRecord | undefined
   for await (const rs of dns.recordSets.listByType(zone.resourceGroup, zone.zone, 'TXT')) {
     const fields = decode(rs.txtRecords)
-    if (rs.name === LOCK_NAME) {
-      lock = {holder: fields.holder ?? '?', runId: fields.run ?? '?', action: fields.action ?? '?', since: fields.since ?? '?', expires: fields.expires ?? '?', etag: rs.etag}
-    }
+    if (rs.name === LOCK_NAME) lock = {...decodeLock(fields), etag: rs.etag}
     for (const region of Object.keys(estate.regions)) {
       if (rs.name === drainRecordName(region) && fields.drainedAt) drains[region] = {drainedAt: fields.drainedAt, ...(fields.run ? {runId: fields.run} : {})}
     }
@@ -64,22 +63,62 @@ export async function clearDrainRecord(estate: Estate, clients: Clients, region:
   await dns.recordSets.delete(zone.resourceGroup, zone.zone, 'TXT', drainRecordName(region))
 }
 
+// A TXT string holds at most 255 characters: the run's request (JSON) is split across numbered strings.
+const CHUNK = 240
+
+function encodeLock(lock: Omit<LockRecord, 'etag'>): Array<{value: string[]}> {
+  const json = lock.request ? JSON.stringify(lock.request) : ''
+  const chunks: Record<string, string> = {}
+  for (let i = 0; i * CHUNK < json.length; i++) chunks[`request.${i}`] = json.slice(i * CHUNK, (i + 1) * CHUNK)
+  return encode({holder: lock.holder, run: lock.runId, action: lock.action, since: lock.since, expires: lock.expires, host: lock.host, pid: lock.pid === undefined ? undefined : String(lock.pid), ...chunks})
+}
+
+function decodeLock(fields: Record<string, string>): Omit<LockRecord, 'etag'> {
+  let json = ''
+  for (let i = 0; fields[`request.${i}`] !== undefined; i++) json += fields[`request.${i}`]
+  let request: RunRequestRecord | undefined
+  try {
+    request = json ? JSON.parse(json) : undefined
+  } catch {
+    request = undefined // a record edited by hand: the lock still counts, only a takeover from it cannot rebuild the run
+  }
+  return {
+    holder: fields.holder ?? '?',
+    runId: fields.run ?? '?',
+    action: fields.action ?? '?',
+    since: fields.since ?? '?',
+    expires: fields.expires ?? '?',
+    ...(fields.host ? {host: fields.host} : {}),
+    ...(fields.pid ? {pid: Number(fields.pid)} : {}),
+    ...(request ? {request} : {}),
+  }
+}
+
 export class LockHeldError extends AzfailError {
-  constructor(lock: LockRecord) {
-    super('locked', 'LockHeld', `Another run holds the lock: ${lock.holder}, run ${lock.runId} (${lock.action}), since ${lock.since}, until ${lock.expires}.`, {
-      hint: `Wait for it to finish. If it died, 'azfail resume ${lock.runId}' on its machine continues it; the lock lapses at ${lock.expires}.`,
-    })
+  constructor(lock: LockRecord, ownRun = false) {
+    super(
+      'locked',
+      'LockHeld',
+      ownRun
+        ? `Run ${lock.runId} is still alive: ${lock.holder} holds its lock and renews it (lease until ${lock.expires}); a resume now would run beside it.`
+        : `Another run holds the lock: ${lock.holder}, run ${lock.runId} (${lock.action}), since ${lock.since}, lease until ${lock.expires}.`,
+      {
+        hint: ownRun
+          ? `Let it finish, or stop it (Ctrl-C) and then resume. If its machine is gone, 'azfail resume ${lock.runId}' works once the lease lapses at ${lock.expires}.`
+          : `Wait for it to finish ('azfail lock status' shows it). If its machine died, 'azfail resume ${lock.runId}' takes the run over once the lease lapses at ${lock.expires}; 'azfail lock release --reason "..."' frees a lock no one renews.`,
+      },
+    )
   }
 }
 
 /**
- * Takes the lock: creates it with If-None-Match: *, or takes it over with If-Match when it is this run's own
- * (a resumed run) or has lapsed. Anything else is another operator's: LockHeldError.
+ * Takes the lock: creates it with If-None-Match: *, or takes it over with If-Match when its holder is gone (the lease
+ * lapsed, or `alive` says the holder's process has died). A live holder, this run's own included: LockHeldError.
  */
-export async function acquireLock(estate: Estate, clients: Clients, want: Omit<LockRecord, 'etag'>): Promise<LockRecord> {
+export async function acquireLock(estate: Estate, clients: Clients, want: Omit<LockRecord, 'etag'>, alive: (lock: LockRecord) => boolean): Promise<LockRecord> {
   const zone = requireStateZone(estate)
   const dns = await clients.privateDns()
-  const body = {ttl: TTL, txtRecords: encode({holder: want.holder, run: want.runId, action: want.action, since: want.since, expires: want.expires})}
+  const body = {ttl: TTL, txtRecords: encodeLock(want)}
   try {
     const created = await dns.recordSets.createOrUpdate(zone.resourceGroup, zone.zone, 'TXT', LOCK_NAME, body, {ifNoneMatch: '*'})
     return {...want, etag: created.etag}
@@ -87,8 +126,8 @@ export async function acquireLock(estate: Estate, clients: Clients, want: Omit<L
     if (error.statusCode !== 412) throw error
   }
   const {lock} = await readStateRecords(estate, clients)
-  if (!lock) return acquireLock(estate, clients, want)
-  if (lock.runId !== want.runId && Date.parse(lock.expires) > Date.now()) throw new LockHeldError(lock)
+  if (!lock) return acquireLock(estate, clients, want, alive)
+  if (alive(lock)) throw new LockHeldError(lock, lock.runId === want.runId)
   try {
     const taken = await dns.recordSets.createOrUpdate(zone.resourceGroup, zone.zone, 'TXT', LOCK_NAME, body, {ifMatch: lock.etag})
     return {...want, etag: taken.etag}
@@ -101,13 +140,47 @@ export async function acquireLock(estate: Estate, clients: Clients, want: Omit<L
   }
 }
 
-/** Releases the lock only if it is still the one this run wrote. */
-export async function releaseLock(estate: Estate, clients: Clients, lock: LockRecord): Promise<void> {
+/** Extends the lease of a lock this run holds, only if it is still the one it wrote (If-Match). */
+export async function renewLock(estate: Estate, clients: Clients, held: LockRecord, expires: string): Promise<LockRecord> {
+  const zone = requireStateZone(estate)
+  const dns = await clients.privateDns()
+  const next = {...held, expires}
+  const rs = await dns.recordSets.createOrUpdate(zone.resourceGroup, zone.zone, 'TXT', LOCK_NAME, {ttl: TTL, txtRecords: encodeLock(next)}, {ifMatch: held.etag})
+  return {...next, etag: rs.etag}
+}
+
+/** Releases the lock only if it is still the one this run wrote; false when it was not (taken over, or released by hand). */
+export async function releaseLock(estate: Estate, clients: Clients, lock: LockRecord): Promise<boolean> {
   const zone = requireStateZone(estate)
   const dns = await clients.privateDns()
   try {
     await dns.recordSets.delete(zone.resourceGroup, zone.zone, 'TXT', LOCK_NAME, {ifMatch: lock.etag})
+    return true
   } catch (error: any) {
     if (error.statusCode !== 412) throw error
+    return false
+  }
+}
+
+/** Deletes the lock by hand and records who released it and why, beside it in the state zone. */
+export async function releaseLockByHand(estate: Estate, clients: Clients, lock: LockRecord, release: LockReleaseRecord): Promise<void> {
+  const zone = requireStateZone(estate)
+  const dns = await clients.privateDns()
+  await dns.recordSets.createOrUpdate(zone.resourceGroup, zone.zone, 'TXT', RELEASE_NAME, {
+    ttl: TTL,
+    txtRecords: encode({by: release.by, reason: release.reason.slice(0, 200), at: release.at, run: release.runId, holder: release.holder.slice(0, 200)}),
+  })
+  await dns.recordSets.delete(zone.resourceGroup, zone.zone, 'TXT', LOCK_NAME, {ifMatch: lock.etag})
+}
+
+export async function readLockRelease(estate: Estate, clients: Clients): Promise<LockReleaseRecord | undefined> {
+  const zone = requireStateZone(estate)
+  const dns = await clients.privateDns()
+  try {
+    const f = decode((await dns.recordSets.get(zone.resourceGroup, zone.zone, 'TXT', RELEASE_NAME)).txtRecords)
+    return {by: f.by ?? '?', reason: f.reason ?? '', at: f.at ?? '?', runId: f.run ?? '?', holder: f.holder ?? '?'}
+  } catch (error: any) {
+    if (error.statusCode === 404) return undefined
+    throw error
   }
 }

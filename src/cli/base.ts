@@ -2,8 +2,9 @@
 import {Command, Flags, type Interfaces} from '@oclif/core'
 import {createClients, type Clients} from '../azure/clients.ts'
 import {type AzureTarget, type CloudName, CLOUDS, DEFAULT_STATE_DIR, azureTarget, sandboxTarget} from '../azure/target.ts'
-import {AuthenticationError, AzfailError, AzureError, type ErrorStatus, InputError, InternalError, exitCodeOf} from '../errors.ts'
+import {AuthenticationError, AzfailError, AzureError, type ErrorStatus, InputError, InternalError, type Unreachable, UnreachableError, describeUnreachable, exitCodeOf, unreachableEndpoint} from '../errors.ts'
 import {type LoadedRunbook, loadRunbook, locateRunbook} from '../runbook/load.ts'
+import {checkWritableDir} from './paths.ts'
 
 export interface DescribedError {
   status: ErrorStatus
@@ -42,6 +43,7 @@ export abstract class AzfailCommand extends Command {
     flags: {sandbox: boolean; 'state-dir': string; subscription?: string; cloud: CloudName},
     runbook?: LoadedRunbook,
   ): Promise<{target: AzureTarget; clients: Clients}> {
+    if (flags.sandbox) checkWritableDir(flags['state-dir'], '--state-dir')
     const target = flags.sandbox
       ? await sandboxTarget(flags['state-dir'])
       : await azureTarget({subscription: flags.subscription ?? process.env.AZURE_SUBSCRIPTION_ID ?? runbook?.runbook.estate.subscription, cloud: flags.cloud})
@@ -84,11 +86,16 @@ export abstract class AzfailCommand extends Command {
 
 /** Turns anything thrown into an AzfailError: the one place the contract's status, code and message are decided. */
 export function toAzfailError(err: any): AzfailError {
+  const unreachable = unreachableEndpoint(err)
+  if (unreachable && (!(err instanceof AzfailError) || err.status === 'failed')) return fromUnreachable(err, unreachable)
   if (err instanceof AzfailError) return err
   if (err?.oclif?.exit === 2 || /Parse|Flag|Arg/.test(err?.constructor?.name ?? '')) {
-    return new InputError('BadInput', String(err.message).split('\nSee more help')[0], 'See --help for the flags and arguments.')
+    // oclif's note about flags that take several values is wrong here: those flags are not greedy.
+    const message = String(err.message).split('\nSee more help')[0].replace(/\n+Note: [\s\S]*allow multiple values[\s\S]*$/, '')
+    return new InputError('BadInput', message, 'See --help for the flags and arguments.')
   }
   if (err?.name === 'RestError') return fromRestError(err)
+  if (err?.name === 'SandboxControlError') return fromSandboxControl(err)
   if (['CredentialUnavailableError', 'AuthenticationError', 'AggregateAuthenticationError'].includes(err?.name)) {
     return new AuthenticationError(`Could not get an Azure token: ${firstLine(err.message)}`, {cause: err})
   }
@@ -113,6 +120,33 @@ function fromRestError(err: any): AzureError {
         ? 'A resource the runbook names does not exist: check the names and resource groups in the runbook.'
         : undefined
   return new AzureError(code, message, {cause: err, statusCode: err.statusCode, ...(hint ? {hint} : {})})
+}
+
+/** No answer from ARM (or the sandbox): say so, name the host, and within a run name the command that continues it. */
+function fromUnreachable(err: any, u: Unreachable): UnreachableError {
+  const code = u.arm ? 'ArmUnreachable' : 'Unreachable'
+  const check = `Check the network path from here to ${u.host} (VPN, proxy, firewall, DNS)`
+  const run = err?.report as {runId: string; dryRun: boolean; steps: Array<{id: string; status: string}>} | undefined
+  if (run?.runId && !run.dryRun) {
+    const step = run.steps.findLast((s) => s.status === 'failed')?.id
+    return new UnreachableError(code, `${step ? `${step} failed: ` : ''}${describeUnreachable(u)}.`, {
+      cause: err,
+      hint: `${check}, then 'azfail resume ${run.runId}' continues the run${step ? ` from ${step}` : ''}.`,
+    })
+  }
+  const message = describeUnreachable(u)
+  return new UnreachableError(code, `${message[0].toUpperCase()}${message.slice(1)}.`, {cause: err, hint: `${check}, then run the command again.`})
+}
+
+/** The sandbox's control endpoint answered with an error: its own explanation, and an exit code for what it means. */
+function fromSandboxControl(err: {method: string; path: string; status: number; serverCode?: string; serverMessage?: string}): AzfailError {
+  const message = `The sandbox refused ${err.method} ${err.path}: HTTP ${err.status}${err.serverCode ? ` ${err.serverCode}` : ''}: ${err.serverMessage ?? '(no explanation)'}`
+  if (err.status === 409) {
+    // Exit 6, as for 'sandbox start' over a running one: the sandbox running for the state dir is in the way, not the input.
+    return new AzfailError('locked', 'SandboxConflict', message, {cause: err, hint: "A sandbox running for this state dir cannot do this while it runs: stop it (Ctrl-C where 'azfail sandbox start' runs), then try again."})
+  }
+  if (err.status === 400) return new AzfailError('invalid', 'SandboxBadRequest', message, {cause: err, hint: 'Check the values given; the message above says which one the sandbox rejected.'})
+  return new AzfailError('failed', `SandboxHTTP${err.status}`, message, {cause: err, hint: "'azfail sandbox status' shows what runs for the state dir; 'azfail sandbox reset' restores the demo estate."})
 }
 
 const firstLine = (s: unknown) => String(s ?? '').split('\n')[0]

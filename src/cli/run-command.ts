@@ -4,22 +4,26 @@ import {DEFAULT_RUNS_DIR} from '../engine/journal.ts'
 import type {RunReport} from '../engine/types.ts'
 import {GUARD_IDS} from '../guards/guards.ts'
 import type {ActionOptions, RunRequest} from '../services/run.ts'
-import type {Action} from '../steps/context.ts'
+import type {Acknowledgement, Action} from '../steps/context.ts'
 import {AzfailCommand} from './base.ts'
-import {askYesNo, confirmChanges} from './consent.ts'
+import {askYesNo, confirmChanges, hasTerminal} from './consent.ts'
+import {checkWritableDir} from './paths.ts'
 import {table} from './format.ts'
 
 export const runFlags = {
   'dry-run': Flags.boolean({default: false, summary: 'Read live state and print the full plan with guard verdicts; change nothing. Exits 4 if a step would refuse or fail.'}),
   yes: Flags.boolean({char: 'y', default: false, summary: 'Do not ask for confirmation (required without a terminal).'}),
-  override: Flags.string({summary: `Bypass one guard (repeatable); needs --reason. Guards: ${GUARD_IDS.join(', ')}.`, multiple: true, default: []}),
+  // Non-greedy: `--override last-region eus2` leaves eus2 to the region argument.
+  override: Flags.string({summary: `Bypass one guard (repeatable); needs --reason. Guards: ${GUARD_IDS.join(', ')}.`, multiple: true, multipleNonGreedy: true, default: []}),
   reason: Flags.string({summary: 'Why a guard is overridden; recorded in the journal with who did it.'}),
   'runs-dir': Flags.string({summary: 'Where the journal of runs is kept.', default: DEFAULT_RUNS_DIR}),
+  ack: Flags.string({summary: 'Confirm that a person has carried out this manual action (its step id, e.g. manualAction1; repeatable). --yes never does.', multiple: true, multipleNonGreedy: true, default: []}),
 }
 
 export interface RunFlags {
   'dry-run': boolean
   yes: boolean
+  ack: string[]
   override: string[]
   reason?: string
   'runs-dir': string
@@ -35,20 +39,22 @@ export abstract class RunCommand extends AzfailCommand {
     const runbook = this.runbookFrom(flags)
     const {validateRequest} = await import('../services/run.ts')
     validateRequest(runbook.runbook.estate, {options, overrides: flags.override, reason: flags.reason})
+    checkWritableDir(flags['runs-dir'], '--runs-dir')
     const {target, clients} = await this.connect(flags, runbook)
-    return this.execute({action, options, dryRun: flags['dry-run'], overrides: flags.override, reason: flags.reason, runbook, target, clients, runsDir: flags['runs-dir']}, flags.yes)
+    return this.execute({action, options, dryRun: flags['dry-run'], overrides: flags.override, reason: flags.reason, runbook, target, clients, runsDir: flags['runs-dir']}, flags)
   }
 
   /** The one place a run request gets its renderer, consent and manual-action prompt; a resume passes its journal. */
-  protected async execute(request: Omit<RunRequest, 'observers' | 'confirm' | 'acknowledge'>, yes: boolean): Promise<RunReport> {
+  protected async execute(request: Omit<RunRequest, 'observers' | 'confirm' | 'acknowledge'>, flags: {yes: boolean; ack: string[]}): Promise<RunReport> {
     const {planResume, runAction} = await import('../services/run.ts')
     const {chooseRenderer, listrRenderer} = await import('./renderer.ts')
     const what = request.resume ? `azfail resume ${request.resume.meta().runId}` : `azfail ${request.action.replace('-', ' ')}`
+    const display = listrRenderer(chooseRenderer(this.jsonEnabled()))
     const full: RunRequest = {
       ...request,
-      observers: [listrRenderer(chooseRenderer(this.jsonEnabled()))],
-      confirm: (changes) => confirmChanges(changes, {yes, what}),
-      acknowledge: (instruction) => this.acknowledge(instruction, yes),
+      observers: [display],
+      confirm: (changes) => confirmChanges(changes, {yes: flags.yes, what}),
+      acknowledge: (step) => this.acknowledge(step, flags.ack, request.target, (q) => display.ask(q) ?? askYesNo(q)),
     }
     // A dry run of a resume plans what is left as a run of its own; the interrupted run's journal stays untouched.
     const report = full.resume && full.dryRun ? await planResume({...full, resume: full.resume}) : await runAction(full)
@@ -56,22 +62,23 @@ export abstract class RunCommand extends AzfailCommand {
     return report
   }
 
-  protected async acknowledge(instruction: string, yes: boolean): Promise<boolean> {
-    if (yes) {
-      this.note(`manual action acknowledged by --yes, not by a person at a prompt: ${instruction}`)
-      return true
-    }
-    if (!process.stdin.isTTY) return false
-    return askYesNo(`Manual action: ${instruction}\nDone? [y/N] `)
+  /** A manual action is confirmed by a person: --ack <step>, or an answer at the terminal. --yes confirms the plan only. */
+  protected async acknowledge(step: {id: string; instruction: string}, acks: string[], target: RunRequest['target'], ask: (question: string) => Promise<boolean>): Promise<Acknowledgement> {
+    if (acks.includes(step.id)) return {confirmed: true, by: `${await target.principal()} with --ack ${step.id}`}
+    if (!hasTerminal()) return {confirmed: false, why: 'there is no terminal to ask a person (--yes confirms the plan, never a manual action)'}
+    const done = await ask(`Manual action ${step.id}: ${step.instruction}\nDone? [y/N] `)
+    return done ? {confirmed: true, by: `${await target.principal()} at the prompt`} : {confirmed: false, why: 'the person at the prompt answered no'}
   }
 
   /** The run report on stdout (data), for people; --json gets the envelope instead. */
   protected report(report: RunReport): void {
+    for (const w of report.warnings) this.note(w)
     if (this.jsonEnabled()) return
     this.log(renderReport(report))
   }
 
   override async catch(err: any): Promise<any> {
+    for (const w of err?.report?.warnings ?? []) this.note(w)
     if (err?.report && !this.jsonEnabled()) this.log(renderReport(err.report))
     return super.catch(err)
   }

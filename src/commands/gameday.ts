@@ -1,8 +1,8 @@
 import {Args, Flags} from '@oclif/core'
-import {AzfailCommand} from '../cli/base.ts'
+import {AzfailCommand, toAzfailError} from '../cli/base.ts'
 import {table} from '../cli/format.ts'
 import {DEFAULT_RUNS_DIR} from '../engine/journal.ts'
-import {AzfailError, InputError} from '../errors.ts'
+import {AzfailError, InputError, InternalError} from '../errors.ts'
 import type {GamedayResult} from '../services/gameday.ts'
 import {SCENARIOS, type Scenario} from '../services/practice.ts'
 
@@ -62,8 +62,13 @@ Exit 1: the game day itself could not run.`
         note: (m) => this.note(m),
       })
     } catch (error) {
-      if (error instanceof AzfailError && error.status === 'invalid') throw error
-      throw new AzfailError('failed', 'GamedayFailed', `The game day could not run: ${(error as Error).message}`, {cause: error, hint: 'Check access to the estate (or the sandbox), then run it again.'})
+      const e = toAzfailError(error)
+      if (e.status === 'invalid') throw e
+      const known = !(e instanceof InternalError)
+      throw new AzfailError('failed', 'GamedayFailed', `The game day could not run: ${known ? e.message : (error as Error).message}`, {
+        cause: error,
+        hint: (known && e.hint) || 'Check access to the estate (or the sandbox), then run it again.',
+      })
     }
     const reports = flags['report-dir'] ? {...(await import('../gameday/report.ts')).writeReports(flags['report-dir'], result)} : undefined
     if (!this.jsonEnabled()) this.log(render(result, reports))

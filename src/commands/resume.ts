@@ -4,24 +4,40 @@ import type {RunReport} from '../engine/types.ts'
 
 export default class Resume extends RunCommand {
   static override summary = 'Continue an interrupted run where it stopped; completed writes are never repeated.'
-  static override description = `Rebuilds the run's steps from its journal (.azfail/runs/<id>/), skips the steps it finished, re-plans the rest
-against live state (a step whose write already landed plans as "already done"), waits only what is left of a TTL
-window, and takes over its own lock.`
+  static override description = `Rebuilds the run's steps from its journal (.azfail/runs/<id>/), skips the steps it ran to success, re-plans the
+rest against live state (a step whose write already landed plans as "already done"), waits only what is left of a TTL
+window, and takes over its own lock. Only an interrupted run resumes: a dry, refused or finished run does not.
 
-  static override examples = ['<%= config.bin %> resume 20261121-221549-52c430 --yes', '<%= config.bin %> resume 20261121-221549-52c430 --dry-run', '<%= config.bin %> runs list']
-  static override args = {id: Args.string({description: "run id ('azfail runs list')", required: true})}
-  static override flags = {yes: runFlags.yes, 'dry-run': runFlags['dry-run'], 'runs-dir': runFlags['runs-dir']}
+From another machine (no journal of the run here), give the runbook: what the run asked for is kept beside its lock
+in Azure, and the run is taken over once its lease has lapsed, re-planned from live state.`
+
+  static override examples = [
+    '<%= config.bin %> resume 20261121-221549-52c430 --yes',
+    '<%= config.bin %> resume 20261121-221549-52c430 --dry-run',
+    '<%= config.bin %> resume 20261121-221549-52c430 --runbook prod.yaml --yes   # take over a run from a machine that died',
+  ]
+
+  static override args = {id: Args.string({description: "run id ('azfail runs list', or 'azfail lock status' for a run started elsewhere)", required: true})}
+  static override flags = {yes: runFlags.yes, 'dry-run': runFlags['dry-run'], 'runs-dir': runFlags['runs-dir'], ack: runFlags.ack}
 
   async run(): Promise<RunReport> {
     const {args, flags} = await this.parse(Resume)
-    const {openResume} = await import('../services/resume.ts')
-    const {isCloudName} = await import('../azure/target.ts')
-    const r = openResume(flags['runs-dir'], args.id)
-    const recorded = r.meta.target
-    const {target, clients} = await this.connect(
-      {sandbox: recorded.kind === 'sandbox', 'state-dir': recorded.stateDir ?? flags['state-dir'], subscription: recorded.subscription, cloud: isCloudName(recorded.cloud) ? recorded.cloud : flags.cloud},
-      r.runbook,
-    )
-    return this.execute({action: r.action, options: r.options, dryRun: flags['dry-run'], overrides: r.overrides, reason: r.reason, runbook: r.runbook, target, clients, runsDir: flags['runs-dir'], resume: r.journal}, flags.yes)
+    const {checkWritableDir} = await import('../cli/paths.ts')
+    checkWritableDir(flags['runs-dir'], '--runs-dir')
+    const {localResume, remoteResume} = await import('../services/resume.ts')
+    const local = localResume(flags['runs-dir'], args.id)
+    if (local) {
+      const {isCloudName} = await import('../azure/target.ts')
+      const recorded = local.meta.target
+      const {target, clients} = await this.connect(
+        {sandbox: recorded.kind === 'sandbox', 'state-dir': recorded.stateDir ?? flags['state-dir'], subscription: recorded.subscription, cloud: isCloudName(recorded.cloud) ? recorded.cloud : flags.cloud},
+        local.runbook,
+      )
+      return this.execute({action: local.action, options: local.options, dryRun: flags['dry-run'], overrides: local.overrides, reason: local.reason, runbook: local.runbook, target, clients, runsDir: flags['runs-dir'], resume: local.journal}, flags)
+    }
+    const runbook = this.runbookFrom(flags)
+    const {target, clients} = await this.connect(flags, runbook)
+    const taken = await remoteResume(runbook, target, clients, flags['runs-dir'], args.id, await target.principal())
+    return this.execute({action: taken.action, options: taken.options, dryRun: flags['dry-run'], overrides: taken.overrides, reason: taken.reason, runbook, target, clients, runsDir: flags['runs-dir'], resume: taken.journal}, flags)
   }
 }

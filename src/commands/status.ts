@@ -19,11 +19,8 @@ resolver over DNS for the names the runbook expects there, and reads the data ti
     const {target, clients} = await this.connect(flags, runbook)
     const {observeEstate} = await import('../azure/observe.ts')
     const state = await observeEstate(runbook.runbook.estate, target, clients)
-    for (const region of Object.values(state.regions)) {
-      for (const n of region.names.filter((n) => !n.ok)) {
-        this.note(`${region.region}: ${n.name} answers ${n.addresses.join(', ') || n.outcome}, expected its own ${n.expected}`)
-      }
-    }
+    const {describeViolation, violations} = await import('../estate/invariants.ts')
+    for (const v of violations(state)) this.note(describeViolation(v))
     if (!this.jsonEnabled()) this.log(render(state))
     return {runbook: runbook.file, ...state}
   }

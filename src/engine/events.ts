@@ -16,6 +16,7 @@ export type RunEvent =
   | {type: 'execution-started'; steps: StepInfo[]}
   | {type: 'step-started'; step: StepInfo; record: StepRecord}
   | {type: 'step-progress'; step: StepInfo; text: string}
+  | {type: 'step-checkpoint'; step: StepInfo; data: unknown}
   | {type: 'step-ended'; step: StepInfo; record: StepRecord}
   /** azfail waits for a person: consent to the plan, or a manual action */
   | {type: 'prompt'; prompt: 'consent' | 'manual-action'; text: string}

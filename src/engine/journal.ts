@@ -1,7 +1,7 @@
 // The local journal of runs: .azfail/runs/<id>/run.json (what was asked, by whom, how it ended) and
 // journal.jsonl (one line per step event, appended as it happens, so a killed run leaves its trail).
 import {randomBytes} from 'node:crypto'
-import {closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, writeSync} from 'node:fs'
+import {closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeSync} from 'node:fs'
 import writeFileAtomic from 'write-file-atomic'
 import {join, resolve} from 'node:path'
 import {InputError} from '../errors.ts'
@@ -29,6 +29,10 @@ export class Journal {
     return j
   }
 
+  static exists(runsDir: string, runId: string): boolean {
+    return /^[\w.-]+$/.test(runId) && existsSync(join(resolve(runsDir), runId, 'run.json'))
+  }
+
   static open(runsDir: string, runId: string): Journal {
     const j = new Journal(runsDir, runId)
     if (!/^[\w.-]+$/.test(runId) || !existsSync(join(j.dir, 'run.json'))) {
@@ -53,7 +57,7 @@ export class Journal {
   }
 
   /** Appends one event and syncs it: the journal must hold what happened even if the process is killed next. */
-  append(event: {event: 'started' | 'finished' | 'note'; step?: StepRecord; attempt: number; note?: string}): void {
+  append(event: {event: 'started' | 'finished' | 'checkpoint' | 'note'; step?: StepRecord; attempt: number; note?: string; data?: unknown}): void {
     const fd = openSync(join(this.dir, 'journal.jsonl'), 'a')
     try {
       writeSync(fd, JSON.stringify({time: new Date().toISOString(), ...event}) + '\n')
@@ -63,7 +67,7 @@ export class Journal {
     }
   }
 
-  events(): Array<{time: string; event: string; step?: StepRecord; attempt: number; note?: string}> {
+  events(): Array<{time: string; event: string; step?: StepRecord; attempt: number; note?: string; data?: unknown}> {
     const file = join(this.dir, 'journal.jsonl')
     if (!existsSync(file)) return []
     return readFileSync(file, 'utf8')
@@ -92,15 +96,27 @@ export class Journal {
       on: (e) => {
         if (e.type === 'step-started') this.append({event: 'started', step: e.record, attempt})
         else if (e.type === 'step-ended') this.append({event: 'finished', step: e.record, attempt})
+        else if (e.type === 'step-checkpoint') this.append({event: 'checkpoint', step: {id: e.step.id, kind: e.step.kind, status: 'planned', message: 'checkpoint'}, attempt, data: e.data})
         else if (e.type === 'run-ended') this.updateMeta({status: e.report.status, endedAt: new Date().toISOString()})
       },
     }
   }
 
-  /** Steps a previous attempt finished (their writes must not be repeated). */
+  /** The last checkpoint each step recorded: what a resumed attempt follows instead of starting again. */
+  checkpoints(): Map<string, unknown> {
+    const out = new Map<string, unknown>()
+    for (const e of this.events()) if (e.event === 'checkpoint' && e.step) out.set(e.step.id, e.data)
+    return out
+  }
+
+  /** Steps an earlier attempt ran and that succeeded (their writes must not be repeated); a step planned, refused or skipped never ran. */
   completedSteps(): Set<string> {
+    const ran = new Set<string>()
     const done = new Set<string>()
-    for (const e of this.events()) if (e.event === 'finished' && e.step && ['succeeded', 'skipped'].includes(e.step.status)) done.add(e.step.id)
+    for (const e of this.events()) {
+      if (e.event === 'started' && e.step) ran.add(`${e.attempt}/${e.step.id}`)
+      if (e.event === 'finished' && e.step?.status === 'succeeded' && ran.has(`${e.attempt}/${e.step.id}`)) done.add(e.step.id)
+    }
     return done
   }
 }
@@ -108,6 +124,7 @@ export class Journal {
 export function listRuns(runsDir: string): RunMeta[] {
   const dir = resolve(runsDir)
   if (!existsSync(dir)) return []
+  if (!statSync(dir).isDirectory()) throw new InputError('BadDirectory', `--runs-dir ${runsDir} is a file, not a directory.`, 'Pass the directory the runs were journaled in.')
   return readdirSync(dir)
     .filter((d) => existsSync(join(dir, d, 'run.json')))
     .map((d) => JSON.parse(readFileSync(join(dir, d, 'run.json'), 'utf8')) as RunMeta)

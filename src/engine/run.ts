@@ -17,10 +17,26 @@ export interface EngineOptions<S> {
   attempt: number
   /** steps a previous attempt finished; never applied again */
   completed?: Set<string>
+  /** the last checkpoint each step recorded in a previous attempt */
+  checkpoints?: Map<string, unknown>
   confirm(changes: string[]): Promise<boolean>
-  lock?: {acquire(): Promise<void>; release(): Promise<void>}
+  /** checks the first observed state before anything is planned; throws to turn the run away (another run holds the lock) */
+  admit?(state: S): void
+  /** what must hold after a run that succeeded, judged on fresh state: each violation becomes a warning */
+  postconditions?(state: S): string[]
+  /** a resumed run: it takes (over) its lock even with nothing left to change, and releases it */
+  resuming?: boolean
+  lock?: RunLockHandle
   events: EventBus
   signal: AbortSignal
+}
+
+export interface RunLockHandle {
+  acquire(): Promise<void>
+  /** throws when the lock is no longer this run's: called before every step */
+  check(): void
+  /** a warning when the lock could not be released as this run's */
+  release(): Promise<string | undefined>
 }
 
 type Ending = 'failed' | 'refused' | 'not-ready' | 'interrupted'
@@ -83,7 +99,7 @@ export function endingOf(error: unknown): RunStatus {
 
 export async function runEngine<S>(o: EngineOptions<S>): Promise<RunReport> {
   const completed = o.completed ?? new Set<string>()
-  const report: RunReport = {runId: o.meta.runId, action: o.meta.action, region: o.meta.region, dryRun: o.dryRun, status: 'running', steps: [], overrides: o.meta.overrides}
+  const report: RunReport = {runId: o.meta.runId, action: o.meta.action, region: o.meta.region, dryRun: o.dryRun, status: 'running', steps: [], overrides: o.meta.overrides, warnings: []}
   o.events.emit({type: 'run-started', meta: o.meta, steps: o.steps.map(info)})
   let error: unknown
   try {
@@ -100,7 +116,9 @@ export async function runEngine<S>(o: EngineOptions<S>): Promise<RunReport> {
 }
 
 async function plannedRun<S>(o: EngineOptions<S>, report: RunReport, completed: Set<string>): Promise<RunStatus> {
-  const planned = planAll(o.steps, await o.observe(), o.overrides, completed)
+  const first = await o.observe()
+  if (!o.dryRun) o.admit?.(first)
+  const planned = planAll(o.steps, first, o.overrides, completed)
   o.steps.forEach((step, i) => o.events.emit({type: 'step-planned', step: info(step), record: planned[i]}))
   const refused = planned.filter((r) => r.status === 'refused')
   const problems = planned.flatMap((r) => r.plan?.problems ?? [])
@@ -141,13 +159,15 @@ async function plannedRun<S>(o: EngineOptions<S>, report: RunReport, completed: 
   }
 
   // A run that changes nothing takes no lock; a resumed run always does, to take over and release its own.
-  const locking = changes.length > 0 || completed.size > 0
-  if (locking) await o.lock?.acquire()
+  const lock = changes.length > 0 || o.resuming ? o.lock : undefined
+  await lock?.acquire()
   try {
     await execute(o, report, completed)
+    if (o.postconditions) report.warnings.push(...o.postconditions(await o.observe()))
     return 'succeeded'
   } finally {
-    if (locking) await o.lock?.release().catch(() => {})
+    const warning = await lock?.release().catch((e: Error) => `the lock was not released: ${e.message}`)
+    if (warning) report.warnings.push(warning)
   }
 }
 
@@ -176,6 +196,7 @@ async function executeStep<S>(o: EngineOptions<S>, report: RunReport, step: Step
     }
     o.events.emit({type: 'step-started', step: info(step), record: {...record}})
     if (o.signal.aborted) throw new Interrupted()
+    o.lock?.check()
     const plan = step.plan(await o.observe(step))
     plan.verdicts = applyOverrides(plan, o.overrides)
     record.plan = plan
@@ -201,12 +222,21 @@ async function executeStep<S>(o: EngineOptions<S>, report: RunReport, step: Step
       Object.assign(record, {status: 'skipped', message: `already done: ${plan.done}`})
       return undefined
     }
+    // An overridden guard still reports what it saw: the run's warnings name it, and a check it bypassed did not pass.
+    const bypassed = plan.verdicts.filter((v) => !v.ok && v.overridden)
+    for (const v of bypassed) report.warnings.push(`${step.id}: guard ${v.guard} was overridden; it saw: ${v.observed}`)
+    if (bypassed.length > 0 && !step.changes) {
+      Object.assign(record, {status: 'overridden', message: `not verified (overridden: ${bypassed.map((v) => v.guard).join(', ')}): ${bypassed.map((v) => v.observed).join('; ')}`})
+      return undefined
+    }
     const message = await step.apply(plan as ActionablePlan<unknown>, {
       runId: o.meta.runId,
       signal: o.signal,
       progress: (text) => o.events.emit({type: 'step-progress', step: info(step), text}),
+      checkpoint: (data) => o.events.emit({type: 'step-checkpoint', step: info(step), data}),
+      resumed: o.checkpoints?.get(step.id),
     })
-    Object.assign(record, {status: 'succeeded', message})
+    Object.assign(record, {status: 'succeeded', message: bypassed.length > 0 ? `${message} (overridden: ${bypassed.map((v) => v.guard).join(', ')})` : message})
     return undefined
   } catch (error: any) {
     const interrupted = error instanceof Interrupted || o.signal.aborted
@@ -215,7 +245,9 @@ async function executeStep<S>(o: EngineOptions<S>, report: RunReport, step: Step
     record.error = {code: interrupted ? 'Interrupted' : (error?.code ?? 'Error'), message: record.message}
     failure = interrupted
       ? new RunError('interrupted', 'Interrupted', `Interrupted during ${step.id}. 'azfail resume ${o.meta.runId}' continues from there.`, report)
-      : new RunError('failed', error?.code ?? 'StepFailed', `${step.id} failed: ${record.message}`, report, {cause: error, hint: error?.hint})
+      : error instanceof AzfailError && error.status === 'interrupted'
+        ? new RunError('interrupted', error.code, error.message, report, {cause: error, hint: error.hint}) // stopped on purpose: resumable
+        : new RunError('failed', error?.code ?? 'StepFailed', `${step.id} failed: ${record.message}`, report, {cause: error, hint: error?.hint})
     return failure
   } finally {
     record.endedAt = now()

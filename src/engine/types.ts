@@ -1,6 +1,7 @@
 // The engine's vocabulary: steps plan against state and apply their plan. Nothing here knows Azure.
 
-export type StepStatus = 'succeeded' | 'failed' | 'skipped' | 'refused' | 'planned'
+/** overridden: a verification whose guard an operator bypassed; it did not pass, and the record says what it saw */
+export type StepStatus = 'succeeded' | 'failed' | 'skipped' | 'refused' | 'planned' | 'overridden'
 
 /** A guard's verdict; G narrows the guard ids where they are known (src/guards). */
 export interface GuardVerdict<G extends string = string> {
@@ -43,6 +44,10 @@ export interface StepRuntime {
   signal: AbortSignal
   /** a line of progress under the step (a countdown, the resource being changed) */
   progress(text: string): void
+  /** records, durably, what a resumed attempt needs to follow work this one started (a long-running operation's state) */
+  checkpoint(data: unknown): void
+  /** the last checkpoint an earlier attempt of this step recorded */
+  resumed?: unknown
 }
 
 export interface Step<S, D = unknown> {
@@ -104,4 +109,6 @@ export interface RunReport {
   status: RunStatus
   steps: StepRecord[]
   overrides: RunMeta['overrides']
+  /** what a person should know although the run went on: an overridden guard's observation, a lock not released */
+  warnings: string[]
 }

@@ -1,5 +1,5 @@
 // Pure helpers over live state and names: what "serving", "drained", "a replica" and "the same name" mean, once.
-import type {LiveState, RegionState} from './state.ts'
+import type {LiveState, NameAnswer, RegionState} from './state.ts'
 
 const UNHEALTHY = ['Degraded', 'Stopped', 'Inactive', 'Disabled']
 
@@ -35,20 +35,47 @@ export function parseZoneId(zoneId: string): {resourceGroup: string; zone: strin
 /** The name a server has in the CNAME's private zone, e.g. pg-app-eus2.private.postgres.database.azure.com. */
 export const privateFqdn = (server: {name: string}, cnameZone: string | undefined): string => (cnameZone ? `${server.name}.${cnameZone}` : server.name)
 
+/** The outcome of a query that got no DNS answer at all: the resolver could not be reached (refused, timed out). */
+export const UNREACHABLE = 'UNREACHABLE'
+
+export const isUnreachable = (answer: NameAnswer): boolean => answer.outcome === UNREACHABLE
+
+/** "wus2's resolver 127.0.10.2:53 is unreachable (connection refused)", when it gave a name no answer at all. */
+export function unreachableResolver(r: Pick<RegionState, 'region' | 'resolver' | 'names'>): string | undefined {
+  const none = r.names.find(isUnreachable)
+  return none ? `${r.region}'s resolver ${r.resolver} is unreachable${none.detail ? ` (${none.detail})` : ''}` : undefined
+}
+
+/** What a resolver said about a name: its addresses, or the DNS outcome (NXDOMAIN, ...). Never used for no answer. */
+export const answerOf = (n: NameAnswer): string => n.addresses.join(',') || n.outcome
+
 export interface TtlWindow {
   steeringTtl: number
+  /** the longest TTL a record on the path is served with: the region's zone-group records as their zones serve them, and the survivors' answers */
   recordTtl: number
+  /** the CNAME's TTL, where the estate has one */
+  cnameTtl?: number
   drain: number
   total: number
 }
 
-/** The longer of the steering TTL and every TTL of a record involved, plus the connection drain. */
+/**
+ * The longest TTL a client may cache on the resolution path (steering, every record involved as served, the CNAME),
+ * plus the connection drain. waitOutTtl waits it out and drained-before-teardown demands it: one figure for both.
+ */
 export function ttlWindowSeconds(state: LiveState, region: string, connectionDrainSeconds: number): TtlWindow {
   const steeringTtl = state.steering.trafficManager?.ttl ?? 0
-  const own = (state.regions[region]?.endpoints ?? []).flatMap((e) => e.records.map((r) => r.ttl))
+  const served = new Map((state.zoneRecords ?? []).map((z) => [`${z.zoneId.toLowerCase()}|${bareName(z.name)}`, z.ttl]))
+  // A zone group's copy of a TTL is only a fallback: the record set's own TTL is what resolvers hand out.
+  const own = (state.regions[region]?.endpoints ?? []).flatMap((e) => e.records.map((r) => served.get(`${r.zoneId.toLowerCase()}|${bareName(r.recordSetName)}`) ?? r.ttl))
   const survivors = Object.values(state.regions)
     .filter((r) => r.region !== region)
     .flatMap((r) => r.names.map((n) => n.ttl ?? 0))
   const recordTtl = Math.max(0, ...own, ...survivors)
-  return {steeringTtl, recordTtl, drain: connectionDrainSeconds, total: Math.max(steeringTtl, recordTtl) + connectionDrainSeconds}
+  const cnameTtl = state.cname ? (state.cname.ttl ?? 0) : undefined
+  return {steeringTtl, recordTtl, ...(cnameTtl === undefined ? {} : {cnameTtl}), drain: connectionDrainSeconds, total: Math.max(steeringTtl, recordTtl, cnameTtl ?? 0) + connectionDrainSeconds}
 }
+
+/** "max(steering TTL 10s, record TTL 10s, CNAME TTL 10s) + connection drain 3s": the parts of a TTL window. */
+export const describeTtlWindow = (w: TtlWindow): string =>
+  `max(steering TTL ${w.steeringTtl}s, record TTL ${w.recordTtl}s${w.cnameTtl === undefined ? '' : `, CNAME TTL ${w.cnameTtl}s`}) + connection drain ${w.drain}s`

@@ -13,8 +13,10 @@ export interface NameAnswer {
   addresses: string[]
   /** smallest TTL among the answers */
   ttl?: number
-  /** NOERROR, NXDOMAIN, NODATA, TIMEOUT, SERVFAIL, REFUSED or another c-ares code */
+  /** NOERROR, NXDOMAIN, NODATA, SERVFAIL, REFUSED or another c-ares code; UNREACHABLE when the resolver gave no answer at all */
   outcome: string
+  /** why there is no answer, for UNREACHABLE ('connection refused', 'no reply before the timeout') */
+  detail?: string
 }
 
 export interface NameCheck extends NameAnswer {
@@ -45,13 +47,37 @@ export interface DrainRecord {
   runId?: string
 }
 
+/** What a run asked for, kept beside its lock in Azure so any operator can take the run over. */
+export interface RunRequestRecord {
+  action: string
+  region?: string
+  to?: string
+  forced?: boolean
+  teardown?: boolean
+  overrides: Array<{guard: string; by: string; reason: string}>
+}
+
 export interface LockRecord {
   holder: string
   runId: string
   action: string
   since: string
+  /** the lease: the holder renews it while it runs; past it, the lock can be taken over */
   expires: string
+  /** where the holder runs, so a resume on the same machine can tell a dead holder from a live one */
+  host?: string
+  pid?: number
+  request?: RunRequestRecord
   etag?: string
+}
+
+/** A hand release of the lock, recorded in Azure with who and why. */
+export interface LockReleaseRecord {
+  by: string
+  reason: string
+  at: string
+  runId: string
+  holder: string
 }
 
 export interface RegionState {
@@ -91,15 +117,19 @@ export interface LiveState {
     cosmos?: {account: string; writeRegion?: string; locations: Array<{name: string; failoverPriority: number}>}
   }
   cname?: {fqdn: string; target?: string; ttl?: number; etag?: string; targetRegion?: string}
+  /** the A record sets of the zones the observed endpoints' zone groups write to, as those zones serve them */
+  zoneRecords?: ZoneARecord[]
   lock?: LockRecord
 }
 
-/** An A record set of a private DNS zone, as listed for the stale-record check. */
+/** An A record set of a private DNS zone, as the zone serves it (the stale-record check, the TTL window). */
 export interface ZoneARecord {
   zoneId: string
   zone: string
   name: string
   ips: string[]
+  /** the record set's TTL: what a resolver hands out, whatever a zone group's copy says */
+  ttl?: number
 }
 
 /** What a step reads of the estate; an action reads the union of its steps' needs, so a large estate reads only those. */

@@ -2,14 +2,15 @@
 // and what to do; a failed check means the estate is not safe to fail over today.
 import type {LiveState, ZoneARecord} from '../estate/state.ts'
 import {planAll} from '../engine/run.ts'
-import {isReplica} from '../estate/predicates.ts'
+import {invariants} from '../estate/invariants.ts'
+import {isReplica, isUnreachable, unreachableResolver} from '../estate/predicates.ts'
 import {type Finding, liveFindings, staticFindings, MAX_TTL} from '../guards/topology.ts'
 import type {Estate} from '../runbook/estate.ts'
 import type {Action, LiveStep} from '../steps/context.ts'
 
 export interface Check {
   id: string
-  category: 'resolution' | 'topology' | 'plan' | 'records' | 'data' | 'steering' | 'practice' | 'rto'
+  category: 'resolution' | 'topology' | 'plan' | 'records' | 'data' | 'steering' | 'invariant' | 'practice' | 'rto'
   title: string
   status: 'passed' | 'failed' | 'warning' | 'skipped'
   region?: string
@@ -35,6 +36,7 @@ export function readinessChecks(estate: Estate, state: LiveState, plans: Planned
     ...planChecks(state, plans),
     ...staleRecordChecks(state, zoneRecords),
     ...dataChecks(state),
+    ...invariantChecks(state),
   ]
 }
 
@@ -46,9 +48,11 @@ function resolutionChecks(state: LiveState, regions: string[]): Check[] {
       title: `${region} resolves ${n.name} to its own private IP`,
       region,
       status: n.ok ? ('passed' as const) : ('failed' as const),
-      observed: n.addresses.length > 0 ? `${n.addresses.join(', ')} (TTL ${n.ttl}s)` : n.outcome,
+      observed: n.addresses.length > 0 ? `${n.addresses.join(', ')} (TTL ${n.ttl}s)` : isUnreachable(n) ? `no answer: ${unreachableResolver(state.regions[region])}` : n.outcome,
       expected: n.expected,
-      ...(n.ok ? {} : {remedy: `Fix ${n.name} in the private zone linked to ${region}'s network: it must answer ${region}'s own endpoint IP ${n.expected}.`}),
+      ...(n.ok
+        ? {}
+        : {remedy: isUnreachable(n) ? `Make ${region}'s resolver ${state.regions[region].resolver} reachable from where the game day runs (the runbook's address, the network path), then run it again.` : `Fix ${n.name} in the private zone linked to ${region}'s network: it must answer ${region}'s own endpoint IP ${n.expected}.`}),
     })),
   )
 }
@@ -190,4 +194,19 @@ function dataChecks(state: LiveState): Check[] {
     })
   }
   return out
+}
+
+/** The estate's invariants (src/estate/invariants.ts); each region's own resolution is already checked name by name above. */
+function invariantChecks(state: LiveState): Check[] {
+  return invariants(state)
+    .filter((i) => i.id !== 'own-resolution')
+    .map((i) => ({
+      id: `invariant/${i.id}`,
+      category: 'invariant' as const,
+      title: i.title,
+      status: i.ok ? ('passed' as const) : ('failed' as const),
+      observed: i.observed,
+      expected: i.expected,
+      ...(i.remedy ? {remedy: i.remedy} : {}),
+    }))
 }

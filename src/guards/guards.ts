@@ -1,8 +1,8 @@
 // One predicate per guard: pure functions of (projected) live state. A runbook cannot switch them off; only
 // --override <guard-id> on the command line bypasses one, and the journal records who and why.
 import type {GuardVerdict} from '../engine/types.ts'
-import {isDrained, isServing, ttlWindowSeconds} from '../estate/predicates.ts'
-import type {LiveState} from '../estate/state.ts'
+import {answerOf, describeTtlWindow, isDrained, isServing, isUnreachable, ttlWindowSeconds, unreachableResolver} from '../estate/predicates.ts'
+import type {LiveState, RegionState} from '../estate/state.ts'
 
 export const GUARD_IDS = [
   'drained-before-teardown',
@@ -46,22 +46,36 @@ export function drainedBeforeTeardown(state: LiveState, region: string, connecti
   return {
     ...base,
     ok,
-    observed: `drained at ${r.drain.drainedAt}, ${Math.floor(elapsed)}s ago; needs ${window.total}s (max(steering TTL ${window.steeringTtl}s, record TTL ${window.recordTtl}s) + drain ${window.drain}s)`,
+    observed: `drained at ${r.drain.drainedAt}, ${Math.floor(elapsed)}s ago; needs ${window.total}s (${describeTtlWindow(window)})`,
     ...(ok ? {} : {remedy: `Wait ${Math.ceil(window.total - elapsed)}s more, then tear down.`}),
   }
 }
 
+/** A region whose resolver gave no answer: which names went unanswered, said as that and never as an answer. */
+function noAnswer(r: RegionState): string | undefined {
+  const unanswered = r.names.filter(isUnreachable)
+  if (unanswered.length === 0) return undefined
+  const which = unanswered.length === r.names.length ? `any of its ${r.names.length} names` : unanswered.map((n) => n.name).join(', ')
+  return `${unreachableResolver(r)}, so there is no answer for ${which}`
+}
+
+const REACH_RESOLVER = "Make sure each region's resolver is reachable from here (the address in the runbook, the network path to it), then run again: a verdict needs an answer."
+
 export function survivorResolvesLocal(state: LiveState, drained: string[]): Verdict {
-  const bad: string[] = []
+  const silent: string[] = []
+  const wrong: string[] = []
   for (const r of Object.values(state.regions)) {
     if (drained.includes(r.region)) continue
-    for (const n of r.names) if (!n.ok) bad.push(`${r.region} resolves ${n.name} to ${n.addresses.join(',') || n.outcome}, expected its own ${n.expected}`)
+    const none = noAnswer(r)
+    if (none) silent.push(none)
+    for (const n of r.names) if (!n.ok && !isUnreachable(n)) wrong.push(`${r.region} resolves ${n.name} to ${answerOf(n)}, expected its own ${n.expected}`)
   }
+  const fix = "Fix the survivor's private DNS records or zone links before relying on it; 'azfail status' shows every answer."
   return {
     guard: 'survivor-resolves-local',
-    ok: bad.length === 0,
-    observed: bad.length === 0 ? 'every survivor resolves each expected name to its own private IP' : bad.join('; '),
-    remedy: "Fix the survivor's private DNS records or zone links before relying on it; 'azfail status' shows every answer.",
+    ok: silent.length === 0 && wrong.length === 0,
+    observed: silent.length === 0 && wrong.length === 0 ? 'every survivor resolves each expected name to its own private IP' : [...silent, ...wrong].join('; '),
+    remedy: [...(silent.length > 0 ? [REACH_RESOLVER] : []), ...(wrong.length > 0 || silent.length === 0 ? [fix] : [])].join(' '),
   }
 }
 
@@ -69,15 +83,19 @@ export function noSurvivorDependency(state: LiveState, region: string): Verdict 
   const ips = new Map<string, string>()
   for (const e of state.regions[region]?.endpoints ?? []) for (const rec of e.records) for (const ip of rec.ips) ips.set(ip, `${e.name} (${rec.fqdn})`)
   const deps: string[] = []
+  const unknown: string[] = []
   for (const r of Object.values(state.regions)) {
     if (r.region === region) continue
+    const silent = noAnswer(r)
+    if (silent) unknown.push(`${silent}: whether it still resolves a record of ${region}'s endpoints is unknown`)
     for (const n of r.names) for (const a of n.addresses) if (ips.has(a)) deps.push(`${r.region} resolves ${n.name} to ${a}, served by ${ips.get(a)}`)
   }
+  const problems = [...deps, ...unknown]
   return {
     guard: 'no-survivor-dependency',
-    ok: deps.length === 0,
-    observed: deps.length === 0 ? `no surviving region resolves a record of ${region}'s endpoints` : deps.join('; '),
-    remedy: 'Give the surviving region its own private endpoint for that dependency (Pattern A), or fail the dependency over, before tearing this one down.',
+    ok: problems.length === 0,
+    observed: problems.length === 0 ? `no surviving region resolves a record of ${region}'s endpoints` : problems.join('; '),
+    remedy: deps.length === 0 && unknown.length > 0 ? REACH_RESOLVER : 'Give the surviving region its own private endpoint for that dependency (Pattern A), or fail the dependency over, before tearing this one down.',
   }
 }
 
@@ -106,14 +124,16 @@ export function replicaHealthy(state: LiveState, replicaRegion: string): Verdict
 
 export function regionHealthy(state: LiveState, region: string): Verdict {
   const r = state.regions[region]
+  const silent = noAnswer(r)
   const bad = [
-    ...r.names.filter((n) => !n.ok).map((n) => `${n.name} answers ${n.addresses.join(',') || n.outcome}, expected ${n.expected}`),
+    ...(silent ? [silent] : []),
+    ...r.names.filter((n) => !n.ok && !isUnreachable(n)).map((n) => `${n.name} answers ${answerOf(n)}, expected ${n.expected}`),
     ...(r.endpoints ?? []).filter((e) => !e.exists || (e.provisioningState && e.provisioningState !== 'Succeeded')).map((e) => `private endpoint ${e.name} is ${e.exists ? e.provisioningState : 'missing'}`),
   ]
   return {
     guard: 'region-healthy',
     ok: bad.length === 0,
     observed: bad.length === 0 ? `${region} resolves its ${r.names.length} names to its own IPs and its endpoints exist` : bad.join('; '),
-    remedy: `Repair ${region}'s private endpoints and records before sending traffic back; 'azfail status' shows what it answers.`,
+    remedy: silent ? REACH_RESOLVER : `Repair ${region}'s private endpoints and records before sending traffic back; 'azfail status' shows what it answers.`,
   }
 }

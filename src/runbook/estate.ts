@@ -6,39 +6,88 @@ const name = z.string().min(1)
 const ipv4 = z.ipv4({message: 'must be an IPv4 address'})
 const regionKey = z.string().regex(/^[a-z][a-z0-9-]{1,30}$/, 'region keys are short lowercase names such as eus2')
 
-export const ResourceRef = z.strictObject({
-  resourceGroup: name.describe('resource group of the resource'),
-  name: name.describe('resource name'),
-})
+const OCTET = '(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)'
+const PORT = '([1-9]\\d{0,3}|[1-5]\\d{4}|6[0-4]\\d{3}|65[0-4]\\d{2}|655[0-2]\\d|6553[0-5])'
+const resolverAddress = z.string().regex(new RegExp(`^${OCTET}(\\.${OCTET}){3}(:${PORT})?$`), 'must be an IPv4 address with an optional port 1-65535, such as 10.20.0.4 or 10.20.0.4:53')
+
+/** A name Azure accepts for one resource type: the pattern holds Azure's length and character rules, `rule` says them. */
+const azureName = (what: string, pattern: RegExp, rule: string) =>
+  z.string().regex(pattern, `not a valid ${what} name: ${rule}`).describe(`${what} name: ${rule}`)
+
+// Azure's rules per resource type ("Naming rules and restrictions for Azure resources", Azure Resource Manager docs).
+// Where Azure allows periods, '..' is still refused: nothing that reads as a path step reaches an ARM URL.
+const resourceGroupName = azureName(
+  'resource group',
+  /^(?=.{1,90}$)(?!.*\.\.)[\p{L}\p{Nd}_().-]*[\p{L}\p{Nd}_()-]$/u,
+  "1-90 letters, digits, '_', '-', '.', '(' and ')', not ending with '.'",
+)
+const privateEndpointName = azureName(
+  'private endpoint',
+  /^(?=.{2,64}$)(?!.*\.\.)[A-Za-z0-9][\w.-]*\w$/,
+  "2-64 letters, digits, '_', '-' and '.', starting with a letter or digit, ending with a letter, digit or '_'",
+)
+const trafficManagerProfileName = azureName(
+  'Traffic Manager profile',
+  /^(?=.{1,63}$)(?!.*\.\.)[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/,
+  "1-63 letters, digits, '-' and '.', starting and ending with a letter or digit",
+)
+const trafficManagerEndpointName = azureName(
+  'Traffic Manager endpoint',
+  /^(?=.{1,260}$)(?!.*\.\.)[A-Za-z0-9][\w.-]*$/,
+  "1-260 letters, digits, '_', '-' and '.', starting with a letter or digit",
+)
+/** Letters (only lowercase where Azure says so), digits and hyphens, not starting or ending with a hyphen. */
+const hyphenatedName = (what: string, min: number, max: number, letters: 'a-z' | 'A-Za-z') =>
+  azureName(
+    what,
+    new RegExp(`^(?=.{${min},${max}}$)[${letters}0-9]([${letters}0-9-]*[${letters}0-9])?$`),
+    `${min}-${max} ${letters === 'a-z' ? 'lowercase ' : ''}letters, digits and hyphens, not starting or ending with a hyphen`,
+  )
+const frontDoorProfileName = hyphenatedName('Front Door profile', 1, 260, 'A-Za-z')
+const frontDoorOriginGroupName = hyphenatedName('Front Door origin group', 1, 50, 'A-Za-z')
+const frontDoorOriginName = hyphenatedName('Front Door origin', 1, 50, 'A-Za-z')
+const postgresServerName = hyphenatedName('PostgreSQL flexible server', 3, 63, 'a-z')
+const sqlServerName = hyphenatedName('SQL server', 1, 63, 'a-z')
+const sqlFailoverGroupName = hyphenatedName('SQL failover group', 1, 63, 'a-z')
+const cosmosAccountName = hyphenatedName('Cosmos DB account', 3, 44, 'a-z')
+const DNS_LABELS = "labels of 1-63 letters, digits, '_' and '-', separated by '.'"
+const privateDnsZoneName = azureName('private DNS zone', /^(?=.{1,253}$)[\w-]{1,63}(\.[\w-]{1,63}){1,33}$/, `2-34 ${DNS_LABELS}`)
+const recordName = azureName('DNS record', /^(@|(?=.{1,253}$)[\w-]{1,63}(\.[\w-]{1,63})*)$/, `'@' or ${DNS_LABELS}`)
+const dnsName = z.string().regex(/^(?=.{1,253}$)[\w-]{1,63}(\.[\w-]{1,63})*$/, `not a DNS name: ${DNS_LABELS}`)
+
+/** A resource by resource group and name, the name checked by its type's rules. */
+const resourceRef = (resourceName: z.ZodString) =>
+  z.strictObject({
+    resourceGroup: resourceGroupName.describe('resource group of the resource'),
+    name: resourceName,
+  })
 
 const TrafficManager = z.strictObject({
-  resourceGroup: name,
-  profile: name.describe('Traffic Manager profile name'),
+  resourceGroup: resourceGroupName,
+  profile: trafficManagerProfileName,
   endpointType: z.enum(['AzureEndpoints', 'ExternalEndpoints', 'NestedEndpoints']).default('AzureEndpoints'),
-  endpoints: z.record(regionKey, name).describe('region -> endpoint name'),
+  endpoints: z.record(regionKey, trafficManagerEndpointName).describe('region -> endpoint name'),
 })
 
 const FrontDoor = z.strictObject({
-  resourceGroup: name,
-  profile: name.describe('Front Door Standard/Premium profile name'),
-  originGroup: name,
-  origins: z.record(regionKey, name).describe('region -> origin name'),
+  resourceGroup: resourceGroupName,
+  profile: frontDoorProfileName.describe('Front Door Standard/Premium profile name'),
+  originGroup: frontDoorOriginGroupName,
+  origins: z.record(regionKey, frontDoorOriginName).describe('region -> origin name'),
 })
 
 const Region = z.strictObject({
   location: name.describe('Azure location, e.g. eastus2'),
-  resolver: z
-    .string()
-    .regex(/^\d{1,3}(\.\d{1,3}){3}(:\d{1,5})?$/, 'must be ip or ip:port')
+  resolver: resolverAddress
     .optional()
     .describe("ip[:port] of a DNS resolver inside the region's network (e.g. its DNS Private Resolver inbound endpoint); the sandbox supplies its own"),
   expect: z
-    .record(z.string().min(1), ipv4)
+    .record(dnsName, ipv4)
     .default({})
     .describe("names the region's workloads use -> the region's OWN private IP they must resolve to"),
-  privateEndpoints: z.array(ResourceRef).default([]).describe('private endpoints that belong to this region'),
+  privateEndpoints: z.array(resourceRef(privateEndpointName)).default([]).describe('private endpoints that belong to this region'),
   crossRegion: z
-    .array(z.strictObject({name: z.string().min(1), servedBy: regionKey, reason: z.string().min(1), costOwner: z.string().optional()}))
+    .array(z.strictObject({name: dnsName, servedBy: regionKey, reason: z.string().min(1), costOwner: z.string().optional()}))
     .default([])
     .describe('declared Pattern-B exceptions: names this region reaches through another region\'s private endpoint, with why and who pays the egress'),
 })
@@ -54,24 +103,24 @@ const WriteCheck = z
   .describe('after a promotion, write through the CNAME from every region to prove the new primary takes writes')
 
 const Postgres = z.strictObject({
-  servers: z.record(regionKey, ResourceRef).describe('region -> PostgreSQL flexible server (the primary and its read replica)'),
+  servers: z.record(regionKey, resourceRef(postgresServerName)).describe('region -> PostgreSQL flexible server (the primary and its read replica)'),
   writeCheck: WriteCheck.optional(),
 })
 
 const SqlFailoverGroup = z.strictObject({
-  name: name.describe('failover group name'),
-  servers: z.record(regionKey, ResourceRef).describe('region -> partner server'),
+  name: sqlFailoverGroupName,
+  servers: z.record(regionKey, resourceRef(sqlServerName)).describe('region -> partner server'),
 })
 
 const Cosmos = z.strictObject({
-  resourceGroup: name,
-  account: name,
+  resourceGroup: resourceGroupName,
+  account: cosmosAccountName,
 })
 
 const Cname = z.strictObject({
-  resourceGroup: name,
-  zone: name.describe('private DNS zone holding the CNAME'),
-  name: name.describe("relative record name, e.g. 'prod'"),
+  resourceGroup: resourceGroupName,
+  zone: privateDnsZoneName.describe('private DNS zone holding the CNAME'),
+  name: recordName.describe("relative record name, e.g. 'prod'"),
 })
 
 export const Estate = z.strictObject({
@@ -90,10 +139,10 @@ export const Estate = z.strictObject({
     .optional()
     .describe('on-premises DNS forwarders and the region whose inbound resolver each one targets'),
   stateZone: z
-    .strictObject({resourceGroup: name, zone: name})
+    .strictObject({resourceGroup: resourceGroupName, zone: privateDnsZoneName})
     .optional()
     .describe("private DNS zone where azfail keeps state other operators must see (drain times, the run lock) as TXT records; default: the CNAME's zone"),
 })
 
 export type Estate = z.infer<typeof Estate>
-export type ResourceRef = z.infer<typeof ResourceRef>
+export type ResourceRef = z.infer<ReturnType<typeof resourceRef>>

@@ -1,9 +1,10 @@
 // A game day: readiness checks over live state for every runbook and region, optionally a practice run, and the
 // reports people read.
 import type {Clients} from '../azure/clients.ts'
-import {listZoneARecords, observeEstate} from '../azure/observe.ts'
+import {observeEstate} from '../azure/observe.ts'
 import type {AzureTarget} from '../azure/target.ts'
 import type {RunObserver} from '../engine/events.ts'
+import {isUnreachable} from '../estate/predicates.ts'
 import {type Check, type PlannedAction, readinessChecks} from '../gameday/checks.ts'
 import type {LoadedRunbook} from '../runbook/load.ts'
 import type {Action, StepParams} from '../steps/context.ts'
@@ -53,9 +54,8 @@ export async function runGameday(req: GamedayRequest): Promise<GamedayResult> {
     checkRegion(estate, req.region, '--region')
     const inScope = req.region ? [req.region] : Object.keys(estate.regions)
     const state = await observeEstate(estate, req.target, req.clients, {endpointsOf: Object.keys(estate.regions)})
-    const zoneRecords = await listZoneARecords(req.clients, Object.values(state.regions).flatMap((r) => (r.endpoints ?? []).flatMap((e) => e.records.map((x) => x.zoneId))))
     const plan = async (action: Action, options: StepParams): Promise<PlannedAction> => {
-      const prepared = await prepareRun({action, options, runbook: rb, target: req.target, clients: req.clients, acknowledge: async () => true, state})
+      const prepared = await prepareRun({action, options, runbook: rb, target: req.target, clients: req.clients, acknowledge: async () => ({confirmed: false, why: 'a game day only plans'}), state})
       return {action, region: options.region ?? options.to, steps: prepared.steps}
     }
     const plans: PlannedAction[] = await Promise.all([
@@ -65,7 +65,7 @@ export async function runGameday(req: GamedayRequest): Promise<GamedayResult> {
         .filter((a) => (a === 'promote-replica' ? estate.data.postgres : a === 'promote-failover-group' ? estate.data.sqlFailoverGroup : estate.data.cosmos))
         .map((action) => plan(action, {to: defaultPromotionTarget(action, estate, state) ?? Object.keys(estate.regions)[0]})),
     ])
-    checks.push(...readinessChecks(estate, state, plans, zoneRecords, inScope).map((c) => ({...c, runbook: rb.file})))
+    checks.push(...readinessChecks(estate, state, plans, state.zoneRecords ?? [], inScope).map((c) => ({...c, runbook: rb.file})))
     for (const region of inScope) {
       const r = state.regions[region]
       regions.push({
@@ -73,7 +73,7 @@ export async function runGameday(req: GamedayRequest): Promise<GamedayResult> {
         region,
         resolver: r.resolver,
         serving: r.serving,
-        names: r.names.map((n) => ({name: n.name, answer: n.addresses.join(', ') || n.outcome, ...(n.ttl !== undefined ? {ttl: n.ttl} : {}), expected: n.expected, ok: n.ok})),
+        names: r.names.map((n) => ({name: n.name, answer: n.addresses.join(', ') || (isUnreachable(n) ? `no answer (resolver unreachable${n.detail ? `: ${n.detail}` : ''})` : n.outcome), ...(n.ttl !== undefined ? {ttl: n.ttl} : {}), expected: n.expected, ok: n.ok})),
       })
     }
   }

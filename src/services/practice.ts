@@ -55,6 +55,17 @@ const EXPECTATIONS: Record<Scenario | 'none', string> = {
   'stale-record': "the drain is refused by survivor-resolves-local before anything changes",
 }
 
+/** Where a scenario expects the run to stop, and how: a step refused or failed there is the outcome it asks for. */
+const EXPECTED_STOP: Partial<Record<Scenario, {phase: string; action: Action; status: 'refused' | 'failed'}>> = {
+  'failed-promotion': {phase: 'promote', action: 'promote-replica', status: 'failed'},
+  'stale-record': {phase: 'drain', action: 'drain', status: 'refused'},
+}
+
+const stopPhase = (scenario: Scenario | undefined, phases: PracticePhase[]): PracticePhase | undefined => {
+  const stop = scenario && EXPECTED_STOP[scenario]
+  return stop ? phases.find((p) => p.phase === stop.phase && p.action === stop.action) : undefined
+}
+
 export interface PracticeRequest {
   runbook: LoadedRunbook
   source: AzureTarget
@@ -105,9 +116,9 @@ export async function practice(req: PracticeRequest): Promise<PracticeResult> {
         const report = await runAction({
           action, options, dryRun: false, overrides: [], runbook: req.runbook, target, clients, runsDir: req.runsDir, observers: req.observers(),
           confirm: async () => true,
-          acknowledge: async (instruction) => {
+          acknowledge: async ({instruction}) => {
             req.note(`practice: manual action acknowledged automatically: ${instruction}`)
-            return true
+            return {confirmed: true, by: 'the practice run, in the sandbox'}
           },
         })
         Object.assign(record, {status: report.status, runId: report.runId, steps: report.steps})
@@ -160,13 +171,13 @@ function judge(scenario: Scenario | undefined, phases: PracticePhase[], cnameBef
   const last = phases.at(-1)!
   const where = `${last.phase} (${last.action}) ${last.status}${last.error ? `: ${last.error.message}` : ''}`
   if (scenario === 'failed-promotion') {
-    const failed = phases.find((p) => p.phase === 'promote' && p.action === 'promote-replica')
+    const failed = stopPhase(scenario, phases)
     const untouched = cnameBefore?.etag === cnameAfter?.etag && cnameBefore?.target === cnameAfter?.target
     return {text, held: failed?.status === 'failed' && untouched, observed: `${where}; CNAME ${untouched ? `untouched (still ${cnameAfter?.target})` : `CHANGED to ${cnameAfter?.target}`}`}
   }
   if (scenario === 'stale-record') {
-    const drain = phases[0]
-    return {text, held: drain.status === 'refused' && drain.error?.guard === 'survivor-resolves-local' && !drain.steps.some((s) => s.status === 'succeeded'), observed: where}
+    const drain = stopPhase(scenario, phases)
+    return {text, held: drain?.status === 'refused' && drain.error?.guard === 'survivor-resolves-local' && !drain.steps.some((s) => s.status === 'succeeded'), observed: where}
   }
   const done = phases.every((p) => p.status === 'succeeded')
   return {text, held: done, observed: done ? `all ${phases.length} phases succeeded` : where}
@@ -174,17 +185,22 @@ function judge(scenario: Scenario | undefined, phases: PracticePhase[], cnameBef
 
 export function practiceChecks(p: PracticeResult): Check[] {
   const checks: Check[] = []
+  // Where the scenario's expectation held, the steps that stopped the run as it asks did what the scenario is for.
+  const stop = p.scenario && p.expectation.held ? EXPECTED_STOP[p.scenario] : undefined
+  const stopAt = stopPhase(p.scenario, p.phases)
   for (const phase of p.phases) {
     for (const s of phase.steps) {
       if (s.status === 'skipped' && /not run/.test(s.message)) continue
+      const stopped = s.status === 'failed' || s.status === 'refused'
+      const asExpected = stopped && phase === stopAt && s.status === stop?.status
       checks.push({
         id: `practice/${phase.phase}/${phase.action}/${s.id}`,
         category: 'practice',
         title: `${phase.phase}: ${phase.action} ${s.id}`,
-        status: s.status === 'failed' || s.status === 'refused' ? 'failed' : 'passed',
-        observed: `${s.status} in ${((s.durationMs ?? 0) / 1000).toFixed(1)}s: ${s.message}`,
-        expected: 'succeeded (or already done)',
-        ...(s.status === 'failed' || s.status === 'refused' ? {remedy: stepRemedy(phase, s)} : {}),
+        status: stopped && !asExpected ? 'failed' : 'passed',
+        observed: asExpected ? `${s.status} as the scenario expects: ${s.message}` : `${s.status} in ${((s.durationMs ?? 0) / 1000).toFixed(1)}s: ${s.message}`,
+        expected: asExpected ? p.expectation.text : 'succeeded (or already done)',
+        ...(stopped && !asExpected ? {remedy: stepRemedy(phase, s)} : {}),
       })
     }
   }
@@ -197,7 +213,7 @@ export function practiceChecks(p: PracticeResult): Check[] {
     expected: p.expectation.text,
     ...(p.expectation.held ? {} : {remedy: 'azfail did not behave as this scenario requires: keep the journal (azfail runs show) and report it.'}),
   })
-  if (p.rtoSeconds !== undefined && (p.scenario === 'failed-promotion' || p.scenario === 'stale-record')) {
+  if (p.rtoSeconds !== undefined && p.scenario && EXPECTED_STOP[p.scenario]) {
     checks.push({id: 'rto', category: 'rto', title: `RTO (${p.rtoSeconds}s)`, status: 'skipped', observed: `not measured: the ${p.scenario} scenario stops the run by design`, expected: `at most ${p.rtoSeconds}s`})
   } else if (p.rtoSeconds !== undefined) {
     const completed = p.phases.every((x) => x.status === 'succeeded')

@@ -1,9 +1,14 @@
-// Resume: what an interrupted run asked for, read back from its journal, typed and checked, so the run can be rebuilt.
+// Resume: what an interrupted run asked for, read back from its journal (or, from another machine, from beside its
+// lock in Azure), typed and checked, so the run can be rebuilt. Only an interrupted run resumes.
+import type {Clients} from '../azure/clients.ts'
+import {LockHeldError, readStateRecords} from '../azure/state-records.ts'
+import type {AzureTarget} from '../azure/target.ts'
 import {Journal} from '../engine/journal.ts'
 import type {RunMeta} from '../engine/types.ts'
 import {InputError} from '../errors.ts'
 import {type LoadedRunbook, loadRunbook} from '../runbook/load.ts'
 import {type Action, ACTIONS} from '../steps/context.ts'
+import {holderAlive} from './lock.ts'
 import type {ActionOptions} from './run.ts'
 
 export interface ResumeSource {
@@ -18,20 +23,91 @@ export interface ResumeSource {
 
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined)
 
-export function openResume(runsDir: string, runId: string): ResumeSource {
+function actionOf(runId: string, name: string): Action {
+  const action = ACTIONS.find((a) => a === name)
+  if (!action) throw new InputError('UnknownRun', `Run ${runId} records action '${name}', which this azfail does not know.`)
+  return action
+}
+
+class NotResumable extends InputError {
+  constructor(runId: string, why: string, hint: string) {
+    super('NotResumable', `Run ${runId} cannot be resumed: ${why}. Only an interrupted run resumes.`, hint)
+  }
+}
+
+/** Refuses what is not an interrupted run: a dry run, a refused one, one that failed before changing anything, a finished one. */
+function checkResumable(journal: Journal, meta: RunMeta): void {
+  const again = `Run the command again ('azfail ${meta.action.replace('-', ' ')}${meta.region ? ` ${meta.region}` : ''}'); it plans from live state.`
+  if (meta.dryRun) throw new NotResumable(meta.runId, 'it was a dry run, which changes nothing', again)
+  if (meta.status === 'running' || meta.status === 'interrupted') return
+  const executed = journal.events().some((e) => e.event === 'started')
+  if (meta.status === 'failed' && executed) return
+  const why: Record<string, string> = {
+    succeeded: 'it finished',
+    refused: 'it was refused before it changed anything',
+    failed: 'it failed at planning, before it changed anything',
+    locked: 'it never started: another run held the lock',
+    'not-ready': 'it was a dry run',
+    planned: 'it was a dry run',
+  }
+  throw new NotResumable(meta.runId, why[meta.status] ?? `it ended ${meta.status}`, meta.status === 'succeeded' ? "'azfail runs show' has its record." : again)
+}
+
+/** The run as this machine journaled it, or undefined when there is no journal of it here. */
+export function localResume(runsDir: string, runId: string): ResumeSource | undefined {
+  if (!Journal.exists(runsDir, runId)) return undefined
   const journal = Journal.open(runsDir, runId)
   const meta = journal.meta()
-  const action = ACTIONS.find((a) => a === meta.action)
-  if (!action) throw new InputError('UnknownRun', `Run ${runId} records action '${meta.action}', which this azfail does not know.`)
+  checkResumable(journal, meta)
   const o = meta.options
-  const options: ActionOptions = {region: str(o.region), to: str(o.to), forced: o.forced === true, teardown: o.teardown === true}
   return {
     journal,
     meta,
     runbook: loadRunbook(meta.runbook),
-    action,
-    options,
+    action: actionOf(runId, meta.action),
+    options: {region: str(o.region), to: str(o.to), forced: o.forced === true, teardown: o.teardown === true},
     overrides: meta.overrides.map((x) => x.guard),
     reason: meta.overrides.map((x) => x.reason).join('; ') || undefined,
+  }
+}
+
+/**
+ * Takes over a run another machine started: what it asked for is kept beside its lock in Azure. Allowed once its
+ * lease has lapsed (its holder stopped renewing); the run is re-planned from live state, so writes that landed
+ * plan as done.
+ */
+export async function remoteResume(runbook: LoadedRunbook, target: AzureTarget, clients: Clients, runsDir: string, runId: string, principal: string): Promise<ResumeSource> {
+  const {lock} = await readStateRecords(runbook.runbook.estate, clients)
+  if (!lock || lock.runId !== runId) {
+    throw new InputError('UnknownRun', `No run '${runId}' in this machine's journal (${runsDir}), and the lock in Azure ${lock ? `belongs to run ${lock.runId}` : 'is free'}.`, "'azfail runs list' shows the runs recorded here; 'azfail lock status' shows the run holding the lock.")
+  }
+  if (holderAlive(lock)) throw new LockHeldError(lock, true)
+  if (!lock.request) throw new InputError('NotResumable', `Run ${runId}'s lock records no request to rebuild it from.`, "Run the command again; 'azfail lock release --reason \"...\"' frees the stale lock first.")
+  const request = lock.request
+  const at = new Date().toISOString()
+  const meta: RunMeta = {
+    runId,
+    action: request.action,
+    ...(request.region ? {region: request.region} : {}),
+    options: {region: request.region, to: request.to, forced: request.forced, teardown: request.teardown, takenOverFrom: lock.holder},
+    runbook: runbook.file,
+    target: target.record,
+    principal,
+    startedAt: lock.since,
+    dryRun: false,
+    overrides: request.overrides.map((o) => ({...o, at})),
+    status: 'interrupted',
+    attempts: 1,
+  }
+  const journal = Journal.create(runsDir, meta)
+  journal.append({event: 'note', attempt: 1, note: `taken over by ${principal} from ${lock.holder}, whose lease lapsed at ${lock.expires}`})
+  return {
+    journal,
+    meta,
+    runbook,
+    action: actionOf(runId, request.action),
+    options: {region: request.region, to: request.to, forced: request.forced, teardown: request.teardown},
+    overrides: request.overrides.map((o) => o.guard),
+    reason: request.overrides.map((o) => o.reason).join('; ') || undefined,
   }
 }

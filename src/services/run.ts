@@ -3,12 +3,13 @@
 import {hostname} from 'node:os'
 import type {Clients} from '../azure/clients.ts'
 import {observeEstate, regionResolvers} from '../azure/observe.ts'
-import {acquireLock, releaseLock} from '../azure/state-records.ts'
+import {LockHeldError} from '../azure/state-records.ts'
 import type {AzureTarget} from '../azure/target.ts'
 import {EventBus, type RunObserver} from '../engine/events.ts'
 import {Journal, newRunId} from '../engine/journal.ts'
 import {runEngine} from '../engine/run.ts'
 import type {RunMeta, RunReport} from '../engine/types.ts'
+import {describeViolation, violations} from '../estate/invariants.ts'
 import {isReplica} from '../estate/predicates.ts'
 import type {LiveState, Reads} from '../estate/state.ts'
 import {InputError} from '../errors.ts'
@@ -17,8 +18,7 @@ import type {LoadedRunbook} from '../runbook/load.ts'
 import type {Estate} from '../runbook/estate.ts'
 import type {Action, LiveStep, StepContext, StepParams} from '../steps/context.ts'
 import {buildSteps} from '../steps/registry.ts'
-
-const LOCK_HOURS = 2
+import {holderAlive, RunLock} from './lock.ts'
 
 export interface ActionOptions extends StepParams {
   teardown?: boolean
@@ -37,7 +37,7 @@ export interface RunRequest {
   /** the display and anything else that follows the run (notifiers, an event stream) */
   observers: RunObserver[]
   confirm(changes: string[]): Promise<boolean>
-  acknowledge(instruction: string): Promise<boolean>
+  acknowledge: StepContext['acknowledge']
   /** continue this run instead of starting one */
   resume?: Journal
 }
@@ -46,6 +46,8 @@ export interface PreparedRun {
   ctx: StepContext
   options: ActionOptions
   steps: LiveStep[]
+  /** live state read to choose the target region (data tier, no resolution), when it had to be read */
+  observed?: LiveState
   reads: Reads
 }
 
@@ -81,13 +83,14 @@ export async function prepareRun(req: Pick<RunRequest, 'action' | 'options' | 'r
   validateRequest(estate, req)
   const ctx: StepContext = {estate, clients: req.clients, resolvers: regionResolvers(estate, req.target), now: () => Date.now(), acknowledge: req.acknowledge, target: req.target}
   const options = {...req.options}
+  let observed: LiveState | undefined
   if (promotes(req.action) && !options.to) {
-    const state = req.state ?? (await observeEstate(estate, req.target, req.clients, {resolution: false}))
+    const state = req.state ?? (observed = await observeEstate(estate, req.target, req.clients, {resolution: false}))
     options.to = defaultPromotionTarget(req.action, estate, state)
     if (!options.to) throw new InputError('NoPromotionTarget', `Cannot tell which region to ${req.action.replace('-', ' ')} to from live state; name it with --to <region>.`)
   }
   const {steps, reads} = buildSteps(req.action, ctx, options, req.runbook.runbook.actions)
-  return {ctx, options, steps, reads}
+  return {ctx, options, steps, reads, ...(observed ? {observed} : {})}
 }
 
 /** What a resumed run would do, planned as a dry run of its own, so the interrupted run's journal stays as it was. */
@@ -97,7 +100,9 @@ export async function planResume(req: RunRequest & {resume: Journal}): Promise<R
 
 export async function runAction(req: RunRequest, planning: {completed?: Set<string>; resumeOf?: string} = {}): Promise<RunReport> {
   const {estate} = req.runbook.runbook
-  const {options, steps, reads} = await prepareRun(req)
+  const {options, steps, reads, observed} = await prepareRun(req)
+  // The state just read to choose the target is what the plan would read again: plan on it instead.
+  let fresh = !reads.resolution && !reads.endpoints ? observed : undefined
   const principal = await req.target.principal()
   const {journal, meta} = req.resume ? continueJournal(req.resume, req, principal) : startJournal(req, options, principal, planning.resumeOf)
 
@@ -106,32 +111,36 @@ export async function runAction(req: RunRequest, planning: {completed?: Set<stri
   process.once('SIGINT', onSignal)
   process.once('SIGTERM', onSignal)
   const events = new EventBus([journal.observer(meta.attempts), ...req.observers])
-  let held: Awaited<ReturnType<typeof acquireLock>> | undefined
+  const lock = new RunLock(estate, req.clients, {
+    holder: `${principal} pid ${process.pid} on ${hostname()}`,
+    runId: meta.runId,
+    action: `${req.action}${options.region ? ` ${options.region}` : ''}`,
+    host: hostname(),
+    pid: process.pid,
+    request: {action: req.action, region: options.region, to: options.to, forced: options.forced, teardown: options.teardown, overrides: meta.overrides.map(({guard, by, reason}) => ({guard, by, reason}))},
+  })
   try {
     return await runEngine<LiveState>({
       meta,
       steps,
-      observe: () => observeEstate(estate, req.target, req.clients, {endpointsOf: reads.endpoints && options.region ? [options.region] : [], resolution: reads.resolution, data: reads.data}),
+      observe: async () => {
+        const reuse = fresh
+        fresh = undefined
+        return reuse ?? observeEstate(estate, req.target, req.clients, {endpointsOf: reads.endpoints && options.region ? [options.region] : [], resolution: reads.resolution, data: reads.data})
+      },
       dryRun: req.dryRun,
       overrides: new Set(req.overrides),
       attempt: meta.attempts,
       completed: req.resume ? journal.completedSteps() : planning.completed,
+      ...(req.resume ? {checkpoints: journal.checkpoints()} : {}),
       confirm: req.confirm,
-      lock: {
-        acquire: async () => {
-          const since = new Date()
-          held = await acquireLock(estate, req.clients, {
-            holder: `${principal} pid ${process.pid} on ${hostname()}`,
-            runId: meta.runId,
-            action: `${req.action}${options.region ? ` ${options.region}` : ''}`,
-            since: since.toISOString(),
-            expires: new Date(since.getTime() + LOCK_HOURS * 3600_000).toISOString(),
-          })
-        },
-        release: async () => {
-          if (held) await releaseLock(estate, req.clients, held)
-        },
+      // The lock is checked before any guard: a plan made beside another run would judge its half-finished state.
+      admit: (state) => {
+        if (state.lock && holderAlive(state.lock) && (state.lock.runId !== meta.runId || state.lock.pid !== process.pid)) throw new LockHeldError(state.lock, state.lock.runId === meta.runId)
       },
+      postconditions: (state) => violations(state).map((v) => `after the run: ${describeViolation(v)}`),
+      resuming: Boolean(req.resume),
+      lock,
       events,
       signal: controller.signal,
     })

@@ -14,11 +14,14 @@ export interface StepContext {
   /** region -> resolver address, for steps that ask DNS themselves */
   resolvers: Record<string, string>
   now(): number
-  /** an operator's answer to a manual action; true when --yes acknowledged it */
-  acknowledge(instruction: string): Promise<boolean>
+  /** a person's confirmation that a manual action is done (--yes never gives it) */
+  acknowledge(step: {id: string; instruction: string}): Promise<Acknowledgement>
   /** where the estate lives, and how to reach what a check must connect to */
   target: AzureTarget
 }
+
+/** Who confirmed a manual action, or why no one could. */
+export type Acknowledgement = {confirmed: true; by: string} | {confirmed: false; why: string}
 
 export type LiveStep<D = unknown> = Step<LiveState, D>
 

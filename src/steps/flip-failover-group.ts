@@ -52,7 +52,7 @@ export const flipFailoverGroup: StepKind<FlipData> = {
       async apply(plan, rt) {
         const d = plan.data
         rt.progress(`${d.forced ? 'forced ' : ''}failover of ${d.group} to ${d.name} (long-running)`)
-        await failOverSqlGroup(ctx.clients, d, d.group, d.forced)
+        await failOverSqlGroup(ctx.clients, d, d.group, d.forced, {resumeFrom: typeof rt.resumed === 'string' ? rt.resumed : undefined, started: (state) => rt.checkpoint(state)})
         return `${d.name} is primary of ${d.group}`
       },
     }

@@ -2,9 +2,9 @@
 // plan read, and never at a server that is still a read-only replica.
 import {repointCname as writeCname} from '../azure/actions.ts'
 import type {StepPlan} from '../engine/types.ts'
-import {privateFqdn, sameName} from '../estate/predicates.ts'
+import {isReplica, privateFqdn, sameName} from '../estate/predicates.ts'
 import {copyState} from '../estate/state.ts'
-import {StepError} from '../errors.ts'
+import {StepError, describeUnreachable, unreachableEndpoint} from '../errors.ts'
 import {promoteBeforeRepoint} from '../guards/guards.ts'
 import {type StepKind, need} from './context.ts'
 
@@ -12,6 +12,17 @@ interface RepointData {
   target: string
   etag?: string
   ttl: number
+  /** where the CNAME points now, and that server's role: what applications reach if the write fails */
+  from?: {target: string; server?: string; role?: string}
+}
+
+/** What applications reach through the CNAME while the repoint has not happened. */
+function stillLeadsTo(fqdn: string, from: RepointData['from']): string {
+  if (!from) return `${fqdn} has no target, so applications using it cannot connect`
+  if (!from.server) return `${fqdn} still points at ${from.target}`
+  return isReplica(from.role)
+    ? `${fqdn} still points at ${from.target} (${from.server}, now a read-only replica: ${from.role}), so applications using it cannot write`
+    : `${fqdn} still points at ${from.target} (${from.server}, ${from.role})`
 }
 
 export const repointCname: StepKind<RepointData> = {
@@ -36,11 +47,12 @@ export const repointCname: StepKind<RepointData> = {
         const target = privateFqdn(server, spec.zone)
         const current = state.cname?.target
         if (sameName(current, target)) return {summary: 'already pointing there', changes: [], verdicts: [], done: `${state.cname!.fqdn} already points at ${target}`}
+        const old = state.data.postgres?.servers.find((s) => current && sameName(privateFqdn(s, spec.zone), current))
         return {
           summary: `${state.cname?.fqdn}: ${current ?? '(missing)'} -> ${target}`,
           changes: [{what: `CNAME ${state.cname?.fqdn ?? `${spec.name}.${spec.zone}`}`, from: current ?? '(missing)', to: target}],
           verdicts: [promoteBeforeRepoint(state, toRegion)],
-          data: {target, etag: state.cname?.etag, ttl: state.cname?.ttl ?? 30},
+          data: {target, etag: state.cname?.etag, ttl: state.cname?.ttl ?? 30, ...(current ? {from: {target: current, ...(old ? {server: old.name, role: old.role} : {})}} : {})},
         }
       },
       project(state, plan) {
@@ -54,8 +66,18 @@ export const repointCname: StepKind<RepointData> = {
         try {
           await writeCname(ctx.estate, ctx.clients, d.target, d.ttl, d.etag)
         } catch (error: any) {
-          if (error.statusCode !== 412) throw error
-          throw new StepError('PreconditionFailed', `The CNAME changed since it was read (etag ${d.etag}); nothing was written. Re-run to plan against its new value.`)
+          const fqdn = `${ctx.estate.cname!.name}.${ctx.estate.cname!.zone}`
+          const unreachable = unreachableEndpoint(error)
+          const why =
+            error.statusCode === 412
+              ? `the CNAME changed since it was read (etag ${d.etag}), so nothing was written`
+              : unreachable
+                ? describeUnreachable(unreachable)
+                : String(error.message ?? error).split('\n')[0].replace(/\.+$/, '')
+          throw new StepError(error.statusCode === 412 ? 'PreconditionFailed' : (error.code ?? 'RepointFailed'), `${stillLeadsTo(fqdn, d.from)}. Pointing it at ${d.target} failed: ${why}.`, {
+            cause: error,
+            hint: `Point it at the new primary: 'azfail repoint --to ${toRegion}' (it plans against the CNAME's current value), or 'azfail resume ${rt.runId}' to continue this run from the repoint.`,
+          })
         }
         return `CNAME now points at ${d.target}`
       },

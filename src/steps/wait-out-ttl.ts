@@ -1,10 +1,10 @@
-// waitOutTtl: wait until the longer of the steering TTL and the TTLs of the records involved, plus the connection
-// drain, has passed since the drain, computed from LIVE TTLs, with a visible countdown. Resumable: the drain time
-// lives in Azure, so a resumed run waits only what is left.
+// waitOutTtl: wait until the longest TTL a client may cache on the path (steering, each record as its zone serves it,
+// the CNAME), plus the connection drain, has passed since the drain, computed from LIVE TTLs, with a visible
+// countdown. Resumable: the drain time lives in Azure, so a resumed run waits only what is left.
 import {setTimeout as sleep} from 'node:timers/promises'
 import {Interrupted} from '../engine/run.ts'
 import type {StepPlan} from '../engine/types.ts'
-import {ttlWindowSeconds} from '../estate/predicates.ts'
+import {describeTtlWindow, ttlWindowSeconds} from '../estate/predicates.ts'
 import {copyState} from '../estate/state.ts'
 import {type StepKind, need} from './context.ts'
 
@@ -15,7 +15,7 @@ interface WaitData {
 
 export const waitOutTtl: StepKind<WaitData> = {
   kind: 'waitOutTtl',
-  summary: 'wait until max(steering TTL, record TTLs) + connection drain has passed since the drain, from live TTLs, with a countdown',
+  summary: 'wait until max(steering TTL, record TTLs as served, CNAME TTL) + connection drain has passed since the drain, from live TTLs, with a countdown',
   defaults: {drain: 2},
   reads: {endpoints: true, resolution: true},
   permissions: [],
@@ -29,7 +29,7 @@ export const waitOutTtl: StepKind<WaitData> = {
       plan(state): StepPlan<WaitData> {
         const w = ttlWindowSeconds(state, region, ctx.estate.connectionDrainSeconds)
         const drainedAt = state.regions[region]?.drain?.drainedAt
-        const why = `max(steering TTL ${w.steeringTtl}s, record TTL ${w.recordTtl}s) + connection drain ${w.drain}s = ${w.total}s`
+        const why = `${describeTtlWindow(w)} = ${w.total}s`
         if (!drainedAt) {
           return {summary: why, changes: [], verdicts: [], problems: [`${region} has no drain record, so there is no time to wait from; drain it first.`]}
         }

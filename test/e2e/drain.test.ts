@@ -20,7 +20,7 @@ describe('drain', () => {
     assert.match(r.stdout, /Traffic Manager endpoint ep-eus2: Enabled -> Disabled/)
     assert.match(r.stdout, /Front Door origin origin-eus2: Enabled -> Disabled/)
     assert.match(r.stdout, /guard last-region: ok: still serving besides eus2: wus2/)
-    assert.match(r.stdout, /wait 2s: max\(steering TTL 1s, record TTL 1s\) \+ connection drain 1s/)
+    assert.match(r.stdout, /wait 2s: max\(steering TTL 1s, record TTL 1s, CNAME TTL 1s\) \+ connection drain 1s = 2s/)
     assert.match(r.stdout, /guard survivor-resolves-local: ok/)
     assert.deepEqual(t.writes(), [])
   })
@@ -202,22 +202,30 @@ describe('restore', () => {
     assert.equal(code, 6)
     assert.equal(out.status, 'locked')
     assert.match(out.error.message, /alice@laptop, run 20261121-000000-aaaaaa \(drain wus2\)/)
-    assert.deepEqual(t.writes().map((w) => [w.method, w.status]), [['PUT', 412]], 'only the refused lock attempt')
+    assert.deepEqual(t.writes(), [], 'the lock is checked before anything is planned or written')
     await dns.recordSets.delete('rg-connectivity-dns', 'private.postgres.database.azure.com', 'TXT', '_azfail-lock')
   })
 })
 
 describe('runbook actions', () => {
-  it('runs a manualAction the runbook adds; --yes acknowledges it and says so in warnings and the journal', async () => {
+  it('stops before a manualAction without a terminal (exit 5), since --yes never confirms one; resume --ack records who did', async () => {
     const t = await e2e((text) => `${text}actions:\n  drain:\n    - drainSteering\n    - waitOutTtl\n    - verifySurvivorResolution\n    - manualAction: Point the on-premises conditional forwarders at wus2's inbound endpoint\n`)
     try {
       const {code, out} = await t.json(['drain', 'eus2', '--yes'])
-      assert.equal(code, 0, JSON.stringify(out.error))
-      assert.deepEqual(out.result.steps.map((s: any) => [s.id, s.kind, s.status]).at(-1), ['manualAction1', 'manualAction', 'succeeded'])
-      assert.match(out.result.steps.at(-1).message, /confirmed: Point the on-premises conditional forwarders/)
-      assert.match(out.warnings[0], /acknowledged by --yes, not by a person/)
+      assert.equal(code, 5, JSON.stringify(out))
+      assert.equal(out.error.code, 'ManualActionPending')
+      assert.match(out.error.message, /Stopped before manual action manualAction1 .*no terminal to ask a person/)
+      assert.match(out.error.hint, new RegExp(`azfail resume ${out.result.runId} --ack manualAction1`))
+      assert.deepEqual(out.result.steps.map((s: any) => s.status), ['succeeded', 'succeeded', 'succeeded', 'failed'])
+      const runId = out.result.runId
+      const resumed = await t.json(['resume', runId, '--yes', '--ack', 'manualAction1'])
+      assert.equal(resumed.code, 0, JSON.stringify(resumed.out.error))
+      const last = resumed.out.result.steps.at(-1)
+      assert.deepEqual([last.id, last.status], ['manualAction1', 'succeeded'])
+      assert.match(last.message, /^confirmed by .* with --ack manualAction1: Point the on-premises conditional forwarders/)
+      assert.deepEqual(resumed.out.result.steps.slice(0, 3).map((s: any) => s.message), Array(3).fill('completed in an earlier attempt'), 'nothing before it ran again')
       const dry = await t.azfail(['drain', 'eus2', '--dry-run'])
-      assert.match(dry.stdout, /manualAction1 \[planned\] the operator confirms: Point the on-premises/)
+      assert.match(dry.stdout, /manualAction1 \[planned\] a person confirms: Point the on-premises/)
     } finally {
       await t.stop()
     }

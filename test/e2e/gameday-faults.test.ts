@@ -14,19 +14,9 @@ describe('gameday practice under transient faults', () => {
   after(() => t.stop())
 
   it('under --faults throttling still completes', async () => {
-    const {code, out} = await t.json(['gameday', '--faults', 'throttling', '--region', 'eus2'])
+    const {code, out} = await t.json(['gameday', '--faults', 'throttling', '--region', 'eus2'], {timeoutMs: 180_000})
     assert.equal(code, 0, JSON.stringify(out.error))
     assert.equal(out.result.practice.expectation.held, true)
     assert.ok(out.result.practice.faultHits.find((f: any) => f.kind === 'throttle').hits > 0, 'requests were throttled')
-  })
-
-  it('under --faults flaky-arm (5xx and dropped connections) still completes', async () => {
-    const dir = join(t.work, 'flaky')
-    const {code, out} = await t.json(['gameday', '--faults', 'flaky-arm', '--report-dir', dir])
-    assert.equal(code, 0, JSON.stringify(out.error))
-    assert.equal(out.result.practice.expectation.held, true)
-    const hits = Object.fromEntries(out.result.practice.faultHits.map((f: any) => [f.kind, f.hits]))
-    assert.ok(hits.error > 0 && hits.drop > 0, `5xx and drops were injected: ${JSON.stringify(hits)}`)
-    assert.match(read(dir, 'summary.md'), /Injected: error x\d+, drop x\d+\./)
   })
 })

@@ -7,21 +7,11 @@ import {join} from 'node:path'
 import {describe, it} from 'node:test'
 import {resolveName, resolverFor} from '../../src/azure/resolve.ts'
 import {BIN, eventually} from '../helpers.ts'
-import {type E2E, FD_ORIGIN, TM_EP, e2e} from './support.ts'
+import {type E2E, FD_ORIGIN, TM_EP, e2e, journalEvents} from './support.ts'
 
 type JournalEvent = {event: string; step?: {id: string; status: string; plan?: {summary: string}}; attempt: number}
 
-function events(t: E2E, runId: string): JournalEvent[] {
-  const file = join(t.work, '.azfail', 'runs', runId, 'journal.jsonl')
-  if (!existsSync(file)) return []
-  return readFileSync(file, 'utf8').split('\n').filter(Boolean).flatMap((l) => {
-    try {
-      return [JSON.parse(l)]
-    } catch {
-      return []
-    }
-  })
-}
+const events = (t: E2E, runId: string): JournalEvent[] => journalEvents(t.work, runId) as JournalEvent[]
 
 /** Starts `azfail drain eus2` as a user would and waits for its run to appear in the journal. */
 async function startDrain(t: E2E) {
@@ -80,6 +70,14 @@ describe('resume after SIGKILL', () => {
       if (when === fdPatched) await t.sb.control('PATCH', 'settings', {lroMs: 3000})
       try {
         const runId = await drainKilledWhen(t, when, delay)
+        const killed = JSON.parse(readFileSync(join(t.work, '.azfail', 'runs', runId, 'run.json'), 'utf8'))
+        if (killed.status === 'succeeded') {
+          // The kill landed after the run's last step: a finished run is not resumed, and the estate is as drained.
+          const again = await t.json(['resume', runId, '--yes'])
+          assert.deepEqual([again.code, again.out.error.code], [2, 'NotResumable'])
+          await assertDrainedOnce(t)
+          return
+        }
         const {code, out} = await t.json(['resume', runId, '--yes'])
         assert.equal(code, 0, JSON.stringify(out.error))
         assert.equal(out.result.runId, runId)

@@ -1,16 +1,17 @@
 // Fixtures for end-to-end runs: a published sandbox with short TTLs, a fast copy of the demo runbook, and the CLI
 // run from a work directory (so its journal lands there).
-import {readFileSync, writeFileSync} from 'node:fs'
+import {spawn} from 'node:child_process'
+import {existsSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {DEMO_RUNBOOK} from '../../src/runbook/load.ts'
-import {type CliResult, type TestSandbox, runCli, startTestSandbox, tempDir} from '../helpers.ts'
+import {BIN, type CliResult, type TestSandbox, eventually, runCli, startTestSandbox, tempDir} from '../helpers.ts'
 
 export interface E2E {
   sb: TestSandbox
   work: string
   runbook: string
-  azfail(args: string[], options?: {env?: Record<string, string>; runbook?: string | null}): Promise<CliResult>
-  json(args: string[]): Promise<{code: number | null; out: any; stderr: string}>
+  azfail(args: string[], options?: {env?: Record<string, string>; runbook?: string | null; timeoutMs?: number}): Promise<CliResult>
+  json(args: string[], options?: {timeoutMs?: number}): Promise<{code: number | null; out: any; stderr: string}>
   writes(): Array<{method: string; path: string; status: number}>
   stop(): Promise<void>
 }
@@ -22,14 +23,14 @@ export async function e2e(runbookEdit: (text: string) => string = (t) => t, opti
   const runbook = join(work, 'azfail.yaml')
   writeFileSync(runbook, runbookEdit(readFileSync(DEMO_RUNBOOK, 'utf8').replace('connectionDrainSeconds: 3', 'connectionDrainSeconds: 1')))
   const azfail: E2E['azfail'] = (args, options = {}) =>
-    runCli([...args, '--sandbox', '--state-dir', sb.dir, ...(options.runbook === null ? [] : ['--runbook', options.runbook ?? runbook])], {cwd: work, env: {CI: 'true', ...options.env}})
+    runCli([...args, '--sandbox', '--state-dir', sb.dir, ...(options.runbook === null ? [] : ['--runbook', options.runbook ?? runbook])], {cwd: work, env: {CI: 'true', ...options.env}, ...(options.timeoutMs ? {timeoutMs: options.timeoutMs} : {})})
   return {
     sb,
     work,
     runbook,
     azfail,
-    json: async (args) => {
-      const r = await azfail([...args, '--json'])
+    json: async (args, options = {}) => {
+      const r = await azfail([...args, '--json'], options)
       let out: any
       try {
         out = JSON.parse(r.stdout)
@@ -45,3 +46,58 @@ export async function e2e(runbookEdit: (text: string) => string = (t) => t, opti
 
 export const TM_EP = (region: string) => new RegExp(`azureEndpoints/ep-${region}$`, 'i')
 export const FD_ORIGIN = (region: string) => new RegExp(`origins/origin-${region}$`, 'i')
+
+/** Starts azfail in the background against this sandbox, as a second shell would; `closed` resolves to its exit code. */
+export function spawnAzfail(t: E2E, args: string[], options: {cwd?: string; env?: Record<string, string>} = {}) {
+  const child = spawn(process.execPath, [BIN, ...args, '--sandbox', '--state-dir', t.sb.dir, '--runbook', t.runbook], {cwd: options.cwd ?? t.work, env: {...process.env, CI: 'true', ...options.env}, stdio: ['ignore', 'pipe', 'pipe']})
+  let stdout = ''
+  let stderr = ''
+  child.stdout!.on('data', (d) => (stdout += d))
+  child.stderr!.on('data', (d) => (stderr += d))
+  const closed = new Promise<number | null>((r) => child.once('close', r))
+  return {child, closed, stdout: () => stdout, stderr: () => stderr}
+}
+
+/** The journal events of a run in a work directory. */
+export function journalEvents(work: string, runId: string): Array<{event: string; step?: {id: string; status: string; message?: string}; attempt: number}> {
+  const file = join(work, '.azfail', 'runs', runId, 'journal.jsonl')
+  if (!existsSync(file)) return []
+  return readFileSync(file, 'utf8').split('\n').filter(Boolean).flatMap((l) => {
+    try {
+      return [JSON.parse(l)]
+    } catch {
+      return []
+    }
+  })
+}
+
+/** The state zone of the demo estate, where the drain records and the lock live. */
+export const STATE_ZONE = ['rg-connectivity-dns', 'private.postgres.database.azure.com'] as const
+/** A 2 s lease, renewed every 0.7 s: waits in the tests outlast it. */
+export const SHORT_LEASE = {AZFAIL_LOCK_LEASE_SECONDS: '2'}
+
+/** The lock's TXT record set as it stands, or undefined when no run holds it. */
+export async function lockRecord(t: E2E) {
+  const dns = await t.sb.clients.privateDns()
+  try {
+    return await dns.recordSets.get(...STATE_ZONE, 'TXT', '_azfail-lock')
+  } catch (error: any) {
+    if (error.statusCode === 404) return undefined
+    throw error
+  }
+}
+
+/** One key=value field of a TXT record set azfail wrote. */
+export const txtField = (rs: any, key: string): string => rs?.txtRecords?.[0]?.value?.find((v: string) => v.startsWith(`${key}=`))?.slice(key.length + 1)
+
+/** A drain whose TTL window (1 s TTLs + `drain` s) is longer than a 2 s lease. */
+export const longDrain = (drain = 6) => e2e((text) => text.replace('connectionDrainSeconds: 1', `connectionDrainSeconds: ${drain}`))
+
+/** The id of the first run journaled in a work directory, once there is one. */
+export async function runIdIn(work: string): Promise<string> {
+  const dir = join(work, '.azfail', 'runs')
+  return (await eventually(() => existsSync(dir) && readdirSync(dir)[0], 15_000)) as string
+}
+
+/** Resolves once the run has journaled the start of a step. */
+export const startedStep = (work: string, runId: string, step: string) => eventually(() => journalEvents(work, runId).some((e) => e.event === 'started' && e.step?.id === step), 30_000)

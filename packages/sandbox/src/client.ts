@@ -138,10 +138,39 @@ export function control(access: SandboxAccess, method: string, path: string, bod
   return sandboxRequest(access, method, `${CONTROL_PATH}/${path}`, body === undefined ? {} : {body: JSON.stringify(body)})
 }
 
-/** Like `control`, but only a 2xx answer resolves, to its body. */
+/** A control request the sandbox answered with an error: its status and body (ARM's shape, `{error: {code, message}}`). */
+export class SandboxControlError extends Error {
+  override readonly name = 'SandboxControlError'
+  readonly method: string
+  /** the control path, e.g. `/_sandbox/reset` */
+  readonly path: string
+  readonly status: number
+  readonly body: unknown
+
+  constructor(method: string, path: string, status: number, body: unknown) {
+    const error = (body as {error?: {code?: string; message?: string}} | undefined)?.error
+    super(`sandbox control ${method} ${path}: HTTP ${status}${error?.code ? ` ${error.code}` : ''}: ${error?.message ?? JSON.stringify(body ?? '')}`)
+    this.method = method
+    this.path = path
+    this.status = status
+    this.body = body
+  }
+
+  /** the sandbox's own explanation, when it gave one */
+  get serverMessage(): string | undefined {
+    const body = this.body as {error?: {message?: string}} | string | undefined
+    return typeof body === 'string' ? body : body?.error?.message
+  }
+
+  get serverCode(): string | undefined {
+    return (this.body as {error?: {code?: string}} | undefined)?.error?.code
+  }
+}
+
+/** Like `control`, but only a 2xx answer resolves, to its body; any other throws a SandboxControlError. */
 export async function controlOk(access: SandboxAccess, method: string, path: string, body?: unknown): Promise<any> {
   const r = await control(access, method, path, body)
-  if (r.status < 200 || r.status >= 300) throw new Error(`sandbox control ${method} ${path}: HTTP ${r.status} ${JSON.stringify(r.body ?? '')}`)
+  if (r.status < 200 || r.status >= 300) throw new SandboxControlError(method, `${CONTROL_PATH}/${path}`, r.status, r.body)
   return r.body
 }
 

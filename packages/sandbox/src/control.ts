@@ -1,7 +1,7 @@
 // The sandbox's lifecycle as the CLI sees it: run in the foreground, reset to the demo estate, report status.
 import {existsSync, rmSync, writeFileSync} from 'node:fs'
 import {resolve} from 'node:path'
-import {type SandboxConnection, connectionFile, control, readRequestLog, requestLogFile, sandboxAccess} from './client.ts'
+import {type SandboxConnection, connectionFile, controlOk, readRequestLog, requestLogFile, sandboxAccess} from './client.ts'
 import {type DemoOptions, demoWorld} from './estate.ts'
 import {startSandbox} from './server.ts'
 import {type World, WorldStore} from './world.ts'
@@ -39,8 +39,7 @@ export async function runSandboxForeground(stateDir: string, port: number | unde
 export async function resetSandbox(stateDir: string, running: SandboxConnection | undefined, options: DemoOptions = {}): Promise<void> {
   const dir = resolve(stateDir)
   if (running) {
-    const r = await control(sandboxAccess(running), 'POST', 'reset', options)
-    if (r.status !== 200) throw new Error(`the running sandbox refused the reset: HTTP ${r.status}`)
+    await controlOk(sandboxAccess(running), 'POST', 'reset', options)
     return
   }
   new WorldStore(dir, () => demoWorld(options)).replace(demoWorld(options))

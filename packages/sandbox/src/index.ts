@@ -8,6 +8,7 @@ export {
   type SandboxConnection,
   type SandboxRequestOptions,
   type SandboxResponse,
+  SandboxControlError,
   connectionFile,
   control,
   controlOk,

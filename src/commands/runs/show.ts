@@ -17,7 +17,7 @@ export default class RunsShow extends AzfailCommand {
     const steps = journal.steps()
     if (!this.jsonEnabled()) {
       this.log(`requested by ${meta.principal} at ${meta.startedAt}, ${meta.attempts} attempt(s), runbook ${meta.runbook}, target ${meta.target.kind}`)
-      this.log(renderReport({runId: meta.runId, action: meta.action, region: meta.region, dryRun: meta.dryRun, status: meta.status, steps, overrides: meta.overrides}))
+      this.log(renderReport({runId: meta.runId, action: meta.action, region: meta.region, dryRun: meta.dryRun, status: meta.status, steps, overrides: meta.overrides, warnings: []}))
     }
     return {...meta, steps}
   }

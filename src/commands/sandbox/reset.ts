@@ -32,7 +32,16 @@ export default class SandboxReset extends AzfailCommand {
     }
     const running = await runningSandbox(flags['state-dir'])
     const {resetSandbox} = await import('@azfail/sandbox')
-    await resetSandbox(flags['state-dir'], running, {...(flags.ttl === undefined ? {} : {ttl: flags.ttl}), ...(flags.postgres ? {postgres: true} : {})})
+    try {
+      await resetSandbox(flags['state-dir'], running, {...(flags.ttl === undefined ? {} : {ttl: flags.ttl}), ...(flags.postgres ? {postgres: true} : {})})
+    } catch (error: any) {
+      if (!running || error?.name !== 'SandboxControlError' || error.status !== 409) throw error
+      // The running sandbox keeps whether it runs PostgreSQL: only a stopped one can change that.
+      throw new AzfailError('locked', 'SandboxRunning', `The sandbox running for ${flags['state-dir']} (pid ${running.pid}) refused the reset: ${error.serverMessage ?? error.message}`, {
+        cause: error,
+        hint: `Stop it (Ctrl-C where 'azfail sandbox start' runs, or kill ${running.pid}) and reset again, or reset ${flags.postgres ? 'without' : 'with'} --postgres, as it runs.`,
+      })
+    }
     if (!this.jsonEnabled()) this.logToStderr(`sandbox at ${flags['state-dir']} reset to the demo estate${running ? ' (running instance)' : ''}`)
     return {stateDir: flags['state-dir'], reset: true, dryRun: false}
   }
