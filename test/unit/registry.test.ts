@@ -39,6 +39,17 @@ describe('step registry', () => {
     assert.deepEqual(JSON.parse(readFileSync(join(ROOT, 'schema', 'runbook.schema.json'), 'utf8')), schema, "run 'npm run docs'")
   })
 
+  it("writes each command's help from the registry: every step it runs, with the kind's summary", async () => {
+    const commands = {drain: 'drain', promote: 'promote-replica', restore: 'restore', repoint: 'repoint', teardown: 'teardown'} as const
+    for (const [file, action] of Object.entries(commands)) {
+      const {default: command} = await import(`../../src/commands/${file}.ts`)
+      for (const id of defaultSteps(action)) {
+        const kind = STEP_KINDS.find((k) => k.kind === id)!
+        assert.ok(command.description.includes(`${kind.kind}: ${kind.summary}`), `${file} --help describes ${id}`)
+      }
+    }
+  })
+
   it("keeps the README's permission table equal to the registry's", () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
     const m = /<!-- permissions:start[^>]*-->\n([\s\S]*?)\n<!-- permissions:end -->/.exec(readme)
