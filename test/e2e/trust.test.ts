@@ -1,6 +1,7 @@
 // Verdicts azfail gives must be true: only an interrupted run resumes; an overridden check still says what it saw;
 // the estate's invariants are judged by status and game days; bad flags and directories are bad input.
 import assert from 'node:assert/strict'
+import {spawnSync} from 'node:child_process'
 import {mkdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, it} from 'node:test'
@@ -101,10 +102,22 @@ describe('verdicts and input', () => {
       assert.deepEqual(t.writes(), [])
       const list = await runCli(['runs', 'list', '--runs-dir', file, '--json'], {cwd: t.work})
       assert.equal(list.code, 2, list.stdout)
-      mkdirSync(join(t.work, 'ok'))
       const state = await runCli(['status', '--sandbox', '--state-dir', join(file, 'sandbox'), '--json'], {cwd: t.work})
       assert.equal(state.code, 2, state.stdout)
       assert.match(JSON.parse(state.stdout).error.message, /--state-dir .* is under .*not-a-dir, which is a file/)
+      // Read-only: an immutable directory refuses writes even to root (where chattr works on this file system).
+      const frozen = join(t.work, 'frozen')
+      mkdirSync(frozen)
+      if (spawnSync('chattr', ['+i', frozen]).status === 0) {
+        try {
+          const ro = await t.json(['drain', 'eus2', '--yes', '--runs-dir', join(frozen, 'runs')])
+          assert.deepEqual([ro.code, ro.out.error.code], [2, 'BadDirectory'], JSON.stringify(ro.out))
+          assert.match(ro.out.error.message, /is not writable/)
+          assert.deepEqual(t.writes(), [])
+        } finally {
+          spawnSync('chattr', ['-i', frozen])
+        }
+      }
     } finally {
       await t.stop()
     }
