@@ -127,6 +127,31 @@ try {
     }
   }
 
+  // Malformed runbooks are answered in bounded time and memory (exit 2): the worst inputs of the test corpus.
+  const bad = join(work, 'malformed')
+  mkdirSync(bad, {recursive: true})
+  const inputs: Record<string, string> = {
+    'alias bomb': ['a: &a [x, x, x, x, x, x, x, x, x, x]', ...'bcdefghi'.split('').map((c, i) => `${c}: &${c} [${Array(10).fill(`*${'abcdefghi'[i]}`).join(', ')}]`)].join('\n') + '\n',
+    'deep nesting': `${'['.repeat(50_000)}${']'.repeat(50_000)}\n`,
+    '10 MB, 400k keys': Array.from({length: 400_000}, (_, i) => `key${i}: ${i}`).join('\n') + '\n',
+  }
+  const worst: number[] = []
+  let worstRss = 0
+  for (const [name, text] of [...Object.entries(inputs), ['/dev/zero', '']] as const) {
+    const file = name === '/dev/zero' ? '/dev/zero' : join(bad, `${name.replace(/\W+/g, '-')}.yaml`)
+    if (file !== '/dev/zero') writeFileSync(file, text)
+    const times: number[] = []
+    for (let i = 0; i < 3; i++) {
+      const started = process.hrtime.bigint()
+      const r = spawnSync(BIN, ['lint', file, '--json'], {cwd: work, encoding: 'utf8', env: {...env, AZFAIL_BENCH_RSS: join(work, 'rss-bad.txt'), NODE_OPTIONS: `--import=${join(ROOT, 'bench', 'rss.mjs')}`}})
+      times.push(Number(process.hrtime.bigint() - started) / 1e6)
+      if (r.status !== 2) throw new Error(`lint ${name}: exit ${r.status}, expected 2\n${r.stdout}${r.stderr}`)
+      worstRss = Math.max(worstRss, Number(readFileSync(join(work, 'rss-bad.txt'), 'utf8')))
+    }
+    worst.push(median(times))
+  }
+  rows.push({name: 'lint a malformed runbook (worst input)', target: '< 2000 ms, < 300 MB', medianMs: Math.max(...worst), minMs: Math.min(...worst), maxMs: Math.max(...worst), peakRssMb: worstRss / 1024, note: 'alias bomb, deep nesting, 10 MB, /dev/zero'})
+
   const pad = (s: string, n: number) => s.padEnd(n)
   console.log(`azfail bench: node ${process.version}, ${process.arch}; medians of ${RUNS} runs unless noted`)
   console.log(`${pad('measure', 40)} ${pad('median', 10)} ${pad('min..max', 16)} ${pad('peak RSS', 10)} target`)

@@ -20,6 +20,33 @@ describe('cli', () => {
     assert.match(cmdHelp.stdout, /EXIT CODES/)
   })
 
+  it('-h and help <command> show a command\'s usage; descriptions are paragraphs oclif wraps once', async () => {
+    for (const args of [['help', 'drain'], ['drain', '-h']]) {
+      const r = await runCli(args)
+      assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`)
+      assert.match(r.stdout, /^USAGE\n {2}\$ azfail drain REGION/m, args.join(' '))
+      assert.match(r.stdout, /EXIT CODES/)
+    }
+    const gameday = (await runCli(['gameday', '--help'], {env: {OCLIF_COLUMNS: '80'}})).stdout
+    const description = gameday.slice(gameday.indexOf('DESCRIPTION'), gameday.indexOf('EXAMPLES'))
+    // Wrapped twice, a hard line break inside a sentence leaves a short line behind each of its lines.
+    const lines = description.split('\n').slice(1)
+    const short = lines.filter((l, i) => l.trim() !== '' && lines[i + 1]?.trim() && l.length < 60)
+    assert.deepEqual(short, [], description)
+  })
+
+  it('suggests the command meant for a typo (drian -> drain), without a terminal, and exits 2 without running anything', async () => {
+    const r = await runCli(['drian', 'eus2', '--yes'], {timeoutMs: 15_000})
+    assert.equal(r.code, 2, r.stdout + r.stderr)
+    assert.match(r.stderr, /Did you mean: azfail drain eus2 --yes/)
+  })
+
+  it('autocomplete bash prints the shell set-up', async () => {
+    const r = await runCli(['autocomplete', 'bash'], {env: {AZFAIL_CACHE_DIR: tempDir('azfail-cache-')}})
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(r.stdout, /azfail autocomplete script bash/)
+  })
+
   it('status --sandbox --json prints one envelope with every region resolving its own IPs', async () => {
     const dir = tempDir()
     const r = await runCli(['status', '--sandbox', '--state-dir', dir, '--json'])

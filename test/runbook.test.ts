@@ -1,4 +1,5 @@
-// The runbook file: the demo loads, errors name file, line and field, and the committed JSON Schema is current.
+// The runbook file: the demo loads, errors name file, line and field, the committed JSON Schema is current, and a
+// webhook URL never sits in the file.
 import assert from 'node:assert/strict'
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
@@ -63,5 +64,27 @@ describe('runbook', () => {
     const committed = JSON.parse(readFileSync(join(ROOT, 'schema', 'runbook.schema.json'), 'utf8'))
     assert.deepEqual(committed, runbookJsonSchema())
     assert.match(demo, /\$schema=\.\.\/schema\/runbook\.schema\.json/)
+  })
+})
+
+describe('runbook: notify names webhooks by environment variable, never by URL', () => {
+  it('accepts teams, slack and generic targets with an event filter', () => {
+    const notify = 'notify:\n  - {kind: teams, urlEnv: AZFAIL_TEAMS_WEBHOOK}\n  - {kind: slack, urlEnv: SLACK_HOOK, events: [waiting, run-ended]}\n  - {kind: generic, urlEnv: HOOK}\n'
+    const rb = parseRunbook(demo + notify, '/tmp/rb.yaml').runbook
+    assert.deepEqual(rb.notify?.map((t) => [t.kind, t.urlEnv, t.events]), [['teams', 'AZFAIL_TEAMS_WEBHOOK', undefined], ['slack', 'SLACK_HOOK', ['waiting', 'run-ended']], ['generic', 'HOOK', undefined]])
+  })
+
+  it('rejects a webhook URL written in the file, in urlEnv or under any other key, saying why and where', () => {
+    const inEnv = `${demo}notify:\n  - kind: teams\n    urlEnv: https://prod-01.westus.logic.azure.com/workflows/x/triggers/manual/paths/invoke?sig=s3cr3t\n`
+    const [p] = problems(inEnv)
+    assert.equal(p.field, 'notify.0.urlEnv')
+    assert.equal(p.line, inEnv.split('\n').findIndex((l) => l.includes('sig=s3cr3t')) + 1)
+    assert.match(p.message, /is a URL: a webhook URL is a secret and never goes in the runbook; put it in an environment variable/)
+    const asKey = problems(`${demo}notify:\n  - kind: slack\n    url: https://hooks.slack.com/services/T0/B0/XYZ\n`)
+    assert.ok(asKey.some((q) => q.field === 'notify.0.url' && /a webhook URL is a secret/.test(q.message)), JSON.stringify(asKey))
+    const [name] = problems(`${demo}notify:\n  - {kind: slack, urlEnv: my hook}\n`)
+    assert.match(name.message, /must be the name of an environment variable/)
+    const [event] = problems(`${demo}notify:\n  - {kind: slack, urlEnv: HOOK, events: [step-started]}\n`)
+    assert.equal(event.field, 'notify.0.events.0')
   })
 })

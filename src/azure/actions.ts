@@ -1,24 +1,29 @@
 // The writes azfail makes to Azure, one function per change. Steps call these; nothing else writes.
-import {setTimeout as sleep} from 'node:timers/promises'
+import pRetry from 'p-retry'
 import {AzureError, StepError} from '../errors.ts'
 import type {Estate, ResourceRef} from '../runbook/estate.ts'
 import type {Clients} from './clients.ts'
 
 const BUSY = ['Updating', 'Creating', 'Deleting', 'Starting', 'Stopping', 'InProgress']
 const SETTLE_TIMEOUT_MS = 10 * 60_000
+/** Waiting out an operation already in flight on a resource: look again every second, for up to ten minutes. */
+const EVERY_SECOND_UNTIL_SETTLED = {retries: Number.POSITIVE_INFINITY, factor: 1, minTimeout: 1000, maxRetryTime: SETTLE_TIMEOUT_MS}
 
 /**
  * Reads a resource until no operation is in flight on it (a run killed mid-write leaves one), so a resumed run
- * sees what that operation did instead of colliding with it (409 AnotherOperationInProgress).
+ * sees what that operation did instead of colliding with it (409 AnotherOperationInProgress). A failed read is not
+ * retried here: the SDK's own policy has retried it already.
  */
 async function settled<T>(read: () => Promise<T>, busy: (r: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + SETTLE_TIMEOUT_MS
-  for (;;) {
-    const r = await read()
-    if (!busy(r)) return r
-    if (Date.now() > deadline) throw new StepError('StillInProgress', `${what} still has an operation in progress after ${SETTLE_TIMEOUT_MS / 60_000} minutes.`)
-    await sleep(1000)
-  }
+  const stillBusy = new StepError('StillInProgress', `${what} still has an operation in progress after ${SETTLE_TIMEOUT_MS / 60_000} minutes.`)
+  return pRetry(
+    async () => {
+      const r = await read()
+      if (busy(r)) throw stillBusy
+      return r
+    },
+    {...EVERY_SECOND_UNTIL_SETTLED, shouldRetry: ({error}) => error === stillBusy},
+  )
 }
 
 /** Runs one write; a terminal failure names the resource and ARM's error code (the SDK's LRO errors carry them in text). */
@@ -82,22 +87,18 @@ export async function failOverSqlGroup(clients: Clients, toServer: ResourceRef, 
       .then((poller) => poller.pollUntilDone())
       .catch(() => {}) // failed or forgotten: the role below says whether it happened
   }
-  const deadline = Date.now() + SETTLE_TIMEOUT_MS
-  for (;;) {
-    if ((await client.failoverGroups.get(toServer.resourceGroup, toServer.name, group)).replicationRole === 'Primary') return
-    try {
+  await pRetry(
+    async () => {
+      if ((await client.failoverGroups.get(toServer.resourceGroup, toServer.name, group)).replicationRole === 'Primary') return
       await write(what, async () => {
         const poller = await begin()
         lro.started(poller.toString())
         return poller.pollUntilDone()
       })
-      return
-    } catch (error: any) {
-      // A failover already in flight that no checkpoint knew of: wait for it, then see whether it did the job.
-      if (error.statusCode !== 409 || Date.now() > deadline) throw error
-      await sleep(1000)
-    }
-  }
+    },
+    // A failover already in flight that no checkpoint knew of (409): wait for it, then see whether it did the job.
+    {...EVERY_SECOND_UNTIL_SETTLED, shouldRetry: ({error}) => error instanceof AzureError && error.statusCode === 409},
+  )
 }
 
 export async function changeCosmosWriteRegion(clients: Clients, account: {resourceGroup: string; account: string}, order: string[]): Promise<void> {

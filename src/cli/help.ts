@@ -20,6 +20,6 @@ export default class AzfailHelp extends Help {
   }
 
   protected override formatCommand(command: Command.Loadable): string {
-    return `${super.formatCommand(command)}\n${this.exitCodes()}\n`
+    return `${super.formatCommand(command)}\n\n${this.exitCodes()}\n`
   }
 }

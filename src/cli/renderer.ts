@@ -1,17 +1,117 @@
-// The only module that knows listr2: it turns the engine's events into a task list on stderr. The renderer is chosen
-// in exactly one function: --json is silent, no TTY or CI gets plain lines, a terminal gets the live view.
+// The only module that knows listr2. The display of a run is an observer of the engine's events, chosen in exactly one
+// function: --json (or an event stream on stderr) is silent; no terminal, CI, or a terminal with no usable width gets
+// one timestamped line per event; a terminal gets listr2's live task list. Both draw on stderr: stdout is data.
 import {createInterface} from 'node:readline/promises'
 import {Writable} from 'node:stream'
 import {Listr, ListrLogger, ListrPromptAdapter, ProcessOutput} from 'listr2'
 import type {RunEvent, RunObserver, StepInfo} from '../engine/events.ts'
 import type {StepRecord} from '../engine/types.ts'
 
-export type RendererName = 'default' | 'verbose' | 'silent'
+export type RendererName = 'live' | 'lines' | 'silent'
 
-export function chooseRenderer(json: boolean, stream: {isTTY?: boolean} = process.stderr, env = process.env): RendererName {
-  if (json) return 'silent'
-  if (!stream.isTTY || env.CI) return 'verbose'
-  return 'default'
+/** Narrower than this, listr2's live view wraps into a column of single characters (a 0-column pseudo-terminal). */
+const MIN_LIVE_COLUMNS = 40
+
+/** A progress line (a countdown) is repeated at most this often by the line renderer. */
+export const PROGRESS_EVERY_MS = 30_000
+
+interface Stream {
+  isTTY?: boolean
+  columns?: number
+}
+
+export function chooseRenderer(quiet: boolean, stream: Stream = process.stderr, env: NodeJS.ProcessEnv = process.env): RendererName {
+  if (quiet) return 'silent'
+  const ci = Boolean(env.CI) && !/^(false|0)$/i.test(env.CI!)
+  if (!stream.isTTY || ci || !((stream.columns ?? 0) >= MIN_LIVE_COLUMNS)) return 'lines'
+  return 'live'
+}
+
+/** The display of a run: an observer of its events, and a way to ask a person a question while it is drawn. */
+export interface RunDisplay extends RunObserver {
+  /** asks inside the live view; undefined when nothing live is drawn (then plain readline is safe) */
+  ask(question: string): Promise<boolean> | undefined
+}
+
+export function runDisplay(renderer: RendererName, out: {write(text: string): unknown} = process.stderr, clock: () => Date = () => new Date()): RunDisplay {
+  if (renderer === 'silent') return {on: () => {}, ask: () => undefined}
+  if (renderer === 'lines') return lineRenderer(out, clock)
+  return listrRenderer()
+}
+
+const seconds = (ms: number | undefined) => `${((ms ?? 0) / 1000).toFixed(1)}s`
+const oneLine = (text: string) => text.replace(/\s*\n\s*/g, ' ').trim()
+
+/**
+ * One line per event, each stamped with the UTC time of day, for CI logs and anything that is not a terminal. A step's
+ * progress shows at once, then at most every PROGRESS_EVERY_MS (the latest text wins), so a 5-minute wait costs a
+ * dozen lines, not 300.
+ */
+function lineRenderer(out: {write(text: string): unknown}, clock: () => Date): RunDisplay {
+  let executing = false
+  let startedAt = 0
+  const progress = new Map<string, {shownAt: number; pending?: string; timer?: NodeJS.Timeout}>()
+  const line = (text: string) => out.write(`${clock().toISOString().slice(11, 19)}Z ${oneLine(text)}\n`)
+  const stopProgress = (id: string) => {
+    clearTimeout(progress.get(id)?.timer)
+    progress.delete(id)
+  }
+  const showProgress = (step: StepInfo, text: string) => {
+    const now = clock().getTime()
+    const p = progress.get(step.id)
+    if (!p || now - p.shownAt >= PROGRESS_EVERY_MS) {
+      clearTimeout(p?.timer)
+      progress.set(step.id, {shownAt: now})
+      return line(`${step.id}: ${text}`)
+    }
+    p.pending = text
+    // A step that goes quiet (a long-running update) still shows its latest progress when its 30 s come round.
+    p.timer ??= setTimeout(() => {
+      const latest = progress.get(step.id)?.pending
+      if (latest !== undefined) showProgress(step, latest)
+    }, PROGRESS_EVERY_MS - (now - p.shownAt)).unref()
+  }
+  const ended = (r: StepRecord) => {
+    const took = ` after ${seconds(r.durationMs)}`
+    switch (r.status) {
+      case 'succeeded':
+        return `${r.id} succeeded in ${seconds(r.durationMs)}: ${r.message}`
+      case 'skipped':
+        return `${r.id} skipped: ${r.message}`
+      case 'overridden':
+        return `${r.id} OVERRIDDEN${took}: ${r.message}`
+      default:
+        return `${r.id} ${r.status.toUpperCase()}${took}: ${r.message || r.error?.message || ''}`
+    }
+  }
+  return {
+    on(e: RunEvent) {
+      switch (e.type) {
+        case 'run-started':
+          startedAt = clock().getTime()
+          return line(`run ${e.meta.runId}: ${e.meta.action}${e.meta.region ? ` ${e.meta.region}` : ''}${e.meta.dryRun ? ' (dry run)' : ''} by ${e.meta.principal}: ${e.steps.map((s) => s.id).join(', ')}`)
+        case 'execution-started':
+          executing = true
+          return
+        case 'step-started':
+          return line(`${e.step.id} started: ${e.step.title}`)
+        case 'step-progress':
+          return showProgress(e.step, e.text)
+        case 'step-ended':
+          stopProgress(e.step.id)
+          // Before execution the report on stdout lists the plan; lines follow what runs.
+          if (executing) line(ended(e.record))
+          return
+        case 'prompt':
+          if (e.prompt === 'manual-action') line(`waiting for a person: ${e.text}`)
+          return
+        case 'run-ended':
+          for (const id of [...progress.keys()]) stopProgress(id)
+          return line(`run ${e.report.runId} ${e.report.status} after ${seconds(clock().getTime() - startedAt)}${e.error ? `: ${e.error.message}` : ''}`)
+      }
+    },
+    ask: () => undefined,
+  }
 }
 
 interface Pending {
@@ -57,24 +157,19 @@ class YesNoPrompt extends ListrPromptAdapter {
   }
 }
 
-/** The display of a run: an observer of its events, and a way to ask a person a question while it is drawn. */
-export interface RunDisplay extends RunObserver {
-  /** asks inside the live view; undefined when nothing live is drawn (then plain readline is safe) */
-  ask(question: string): Promise<boolean> | undefined
-}
-
-/** A listr2 task list that follows the steps as they execute; nothing is shown for planning or dry runs. */
-export function listrRenderer(renderer: RendererName): RunDisplay {
-  if (renderer === 'silent') return {on: () => {}, ask: () => undefined}
+/** listr2's live task list that follows the steps as they execute; nothing is shown for planning or dry runs. */
+function listrRenderer(): RunDisplay {
   let askInTask: ((question: string) => Promise<boolean>) | undefined
   const steps = new Map<string, Pending>()
   let running: Promise<unknown> | undefined
   // listr2 writes through its renderer's logger: give it one whose "stdout" is stderr, so stdout stays data only.
-  const logger = new ListrLogger({useIcons: renderer === 'default', processOutput: new ProcessOutput(process.stderr, process.stderr)})
+  const logger = new ListrLogger({useIcons: true, processOutput: new ProcessOutput(process.stderr, process.stderr)})
+
+  const liveOptions = {logger, collapseSubtasks: false, collapseSkips: false, showSkipMessage: true}
 
   const start = (infos: StepInfo[]) => {
     for (const s of infos) steps.set(s.id, pending())
-    const list = new Listr<unknown, 'default' | 'verbose', 'verbose'>(
+    const list = new Listr<unknown, 'default', 'default'>(
       infos.map((s) => ({
         title: s.title,
         task: async (_ctx, task) => {
@@ -92,12 +187,13 @@ export function listrRenderer(renderer: RendererName): RunDisplay {
       {
         concurrent: false,
         exitOnError: true,
-        renderer: renderer === 'default' ? 'default' : 'verbose',
-        fallbackRenderer: 'verbose',
+        // The choice is made above (chooseRenderer): listr2's own fallback would also trigger when only stdout is redirected.
+        renderer: 'default',
+        fallbackRenderer: 'default',
         registerSignalListeners: false,
         collectErrors: false,
-        rendererOptions: {logger, collapseSubtasks: false, collapseSkips: false, showSkipMessage: true},
-        fallbackRendererOptions: {logger},
+        rendererOptions: liveOptions,
+        fallbackRendererOptions: liveOptions,
       },
     )
     running = list.run().catch(() => {})
@@ -120,7 +216,7 @@ export function listrRenderer(renderer: RendererName): RunDisplay {
       await running
     },
     ask(question) {
-      return renderer === 'default' && askInTask ? askInTask(question.replace(/\n/g, ' ')) : undefined
+      return askInTask ? askInTask(question.replace(/\n/g, ' ')) : undefined
     },
   }
 }

@@ -8,7 +8,7 @@ import type {Acknowledgement, Action} from '../steps/context.ts'
 import {AzfailCommand} from './base.ts'
 import {askYesNo, confirmChanges, hasTerminal} from './consent.ts'
 import {checkWritableDir} from './paths.ts'
-import {table} from './format.ts'
+import {table} from './table.ts'
 
 export const runFlags = {
   'dry-run': Flags.boolean({default: false, summary: 'Read live state and print the full plan with guard verdicts; change nothing. Exits 4 if a step would refuse or fail.'}),
@@ -18,12 +18,14 @@ export const runFlags = {
   reason: Flags.string({summary: 'Why a guard is overridden; recorded in the journal with who did it.'}),
   'runs-dir': Flags.string({summary: 'Where the journal of runs is kept.', default: DEFAULT_RUNS_DIR}),
   ack: Flags.string({summary: 'Confirm that a person has carried out this manual action (its step id, e.g. manualAction1; repeatable). --yes never does.', multiple: true, multipleNonGreedy: true, default: []}),
+  events: Flags.string({summary: "Stream the run's events as they happen, one JSON object a line (NDJSON), to this file; '-' streams them on stderr instead of the progress display.", helpValue: 'FILE|-'}),
 }
 
 export interface RunFlags {
   'dry-run': boolean
   yes: boolean
   ack: string[]
+  events?: string
   override: string[]
   reason?: string
   'runs-dir': string
@@ -38,21 +40,23 @@ export abstract class RunCommand extends AzfailCommand {
   protected async runAction(flags: RunFlags, action: Action, options: ActionOptions): Promise<RunReport> {
     const runbook = this.runbookFrom(flags)
     const {validateRequest} = await import('../services/run.ts')
-    validateRequest(runbook.runbook.estate, {options, overrides: flags.override, reason: flags.reason})
+    validateRequest(runbook.runbook.estate, {action, options, overrides: flags.override, reason: flags.reason})
     checkWritableDir(flags['runs-dir'], '--runs-dir')
     const {target, clients} = await this.connect(flags, runbook)
     return this.execute({action, options, dryRun: flags['dry-run'], overrides: flags.override, reason: flags.reason, runbook, target, clients, runsDir: flags['runs-dir']}, flags)
   }
 
   /** The one place a run request gets its renderer, consent and manual-action prompt; a resume passes its journal. */
-  protected async execute(request: Omit<RunRequest, 'observers' | 'confirm' | 'acknowledge'>, flags: {yes: boolean; ack: string[]}): Promise<RunReport> {
+  protected async execute(request: Omit<RunRequest, 'observers' | 'confirm' | 'acknowledge'>, flags: {yes: boolean; ack: string[]; events?: string}): Promise<RunReport> {
     const {planResume, runAction} = await import('../services/run.ts')
-    const {chooseRenderer, listrRenderer} = await import('./renderer.ts')
+    const {chooseRenderer, runDisplay} = await import('./renderer.ts')
     const what = request.resume ? `azfail resume ${request.resume.meta().runId}` : `azfail ${request.action.replace('-', ' ')}`
-    const display = listrRenderer(chooseRenderer(this.jsonEnabled()))
+    const stream = flags.events === undefined ? undefined : (await import('./event-stream.ts')).eventStream(flags.events)
+    // NDJSON on stderr leaves it to the stream: progress lines there would break a reader's parsing.
+    const display = runDisplay(chooseRenderer(this.jsonEnabled() || flags.events === '-'))
     const full: RunRequest = {
       ...request,
-      observers: [display],
+      observers: stream ? [display, stream] : [display],
       confirm: (changes) => confirmChanges(changes, {yes: flags.yes, what}),
       acknowledge: (step) => this.acknowledge(step, flags.ack, request.target, (q) => display.ask(q) ?? askYesNo(q)),
     }

@@ -7,6 +7,7 @@ export default class Drain extends RunCommand {
   static override summary = 'Drain a region: disable it at the steering layer, wait out TTL + connection drain, verify the survivors.'
   static override description = `Steps, in the safe order:
 ${stepKindsHelp('drain')}
+
 --teardown adds teardownEndpoints, guarded. Refused: draining the last region still serving (last-region).`
 
   static override examples = [

@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {AzfailCommand, toAzfailError} from '../cli/base.ts'
-import {table} from '../cli/format.ts'
+import {remedies, table} from '../cli/table.ts'
 import {DEFAULT_RUNS_DIR} from '../engine/journal.ts'
 import {AzfailError, InputError, InternalError} from '../errors.ts'
 import type {GamedayResult} from '../services/gameday.ts'
@@ -8,17 +8,11 @@ import {SCENARIOS, type Scenario} from '../services/practice.ts'
 
 export default class Gameday extends AzfailCommand {
   static override summary = 'Game day: check the estate is safe to fail over (read-only), or practise a full failover in the sandbox.'
-  static override description = `Readiness checks against LIVE state, read-only: each region's resolver answers its own private IP for every
-expected name; each dry-run plan of drain, restore and promote passes its guards; lint rules (steering and CNAME
-TTL, Pattern-B dependencies, forwarders); no hand-written record in the endpoints' zones; the replica's replication
-state and the failover group's partner; Traffic Manager monitor status and Front Door origins.
-
---practice runs drain -> promote -> restore -> failback end to end against a copy of the sandbox (the demo estate, or
-one 'azfail sandbox import' made of your own), optionally under --faults, and measures each step against the
-runbook's rto. --report-dir writes gameday.json, junit.xml, summary.md and report.html.
-
-Exit 0: ready. Exit 4: not ready (the reports name every failed check, what was observed, expected, and the remedy).
-Exit 1: the game day itself could not run.`
+  static override description = [
+    "Readiness checks against LIVE state, read-only: each region's resolver answers its own private IP for every expected name; each dry-run plan of drain, restore and promote passes its guards; lint rules (steering and CNAME TTL, Pattern-B dependencies, forwarders); no hand-written record in the endpoints' zones; the replica's replication state and the failover group's partner; Traffic Manager monitor status and Front Door origins.",
+    "--practice runs drain -> promote -> restore -> failback end to end against a copy of the sandbox (the demo estate, or one 'azfail sandbox import' made of your own), optionally under --faults, and measures each step against the runbook's rto. --report-dir writes gameday.json, junit.xml, summary.md and report.html.",
+    'Exit 0: ready. Exit 4: not ready (the reports name every failed check, what was observed, expected, and the remedy). Exit 1: the game day itself could not run.',
+  ].join('\n\n')
 
   static override examples = [
     '<%= config.bin %> gameday --sandbox --report-dir reports',
@@ -47,7 +41,7 @@ Exit 1: the game day itself could not run.`
     }
     const {target, clients} = await this.connect(flags, runbooks[0])
     const {runGameday} = await import('../services/gameday.ts')
-    const {chooseRenderer, listrRenderer} = await import('../cli/renderer.ts')
+    const {chooseRenderer, runDisplay} = await import('../cli/renderer.ts')
     let result: GamedayResult
     try {
       result = await runGameday({
@@ -58,7 +52,7 @@ Exit 1: the game day itself could not run.`
         target,
         clients,
         runsDir: flags['runs-dir'],
-        observers: () => [listrRenderer(chooseRenderer(this.jsonEnabled()))],
+        observers: () => [runDisplay(chooseRenderer(this.jsonEnabled()))],
         note: (m) => this.note(m),
       })
     } catch (error) {
@@ -87,7 +81,10 @@ Exit 1: the game day itself could not run.`
 function render(r: GamedayResult, reports?: Record<string, string>): string {
   const failed = r.checks.filter((c) => c.status !== 'passed')
   const lines = [`game day: ${r.status === 'ready' ? 'READY' : 'NOT READY'}: ${r.summary.passed} passed, ${r.summary.failed} failed, ${r.summary.warnings} warnings, ${r.summary.skipped} skipped (${(r.durationMs / 1000).toFixed(1)}s)`]
-  if (failed.length > 0) lines.push(table(['status', 'check', 'observed', 'expected', 'remedy'], failed.map((c) => [c.status, c.title, c.observed, c.expected, c.remedy ?? ''])))
+  if (failed.length > 0) {
+    lines.push(table(['status', 'check', 'observed', 'expected'], failed.map((c) => [c.status, c.title, c.observed, c.expected])))
+    if (failed.some((c) => c.remedy)) lines.push('', 'To fix:', ...remedies(failed.map((c) => ({name: c.title, remedy: c.remedy}))))
+  }
   if (r.practice) lines.push(`practice ${r.practice.region} -> ${r.practice.survivor} and back${r.practice.scenario ? ` under ${r.practice.scenario}` : ''}: ${(r.practice.totalMs / 1000).toFixed(1)}s; expectation ${r.practice.expectation.held ? 'held' : 'did NOT hold'}: ${r.practice.expectation.observed}`)
   if (reports) lines.push(...Object.values(reports).map((p) => `report: ${p}`))
   return lines.join('\n')

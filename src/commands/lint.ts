@@ -1,16 +1,16 @@
 import {Args, Flags} from '@oclif/core'
 import {AzfailCommand} from '../cli/base.ts'
-import {table} from '../cli/format.ts'
+import {remedies, table} from '../cli/table.ts'
 import {AzfailError} from '../errors.ts'
 import type {Finding} from '../guards/topology.ts'
 
 export default class Lint extends AzfailCommand {
   static override summary = 'Validate a runbook file, and analyse the topology it describes.'
-  static override description = `Always: the file against the schema (errors name file, line and field) and static rules (on-premises
-forwarders that all target one region). With --sandbox or --live, also live state: steering TTL above 60s, CNAME
-TTL above 60s, a region resolving a private dependency through another region's endpoint (Pattern B) that is not
-declared in estate.regions.<region>.crossRegion. Exits 0 when clean or only warnings, 4 on an error finding,
-2 when the file is invalid.`
+  static override description = [
+    'Always: the file against the schema (errors name file, line and field) and static rules (on-premises forwarders that all target one region).',
+    "With --sandbox or --live, also live state: steering TTL above 60s, CNAME TTL above 60s, a region resolving a private dependency through another region's endpoint (Pattern B) that is not declared in estate.regions.<region>.crossRegion.",
+    'Exits 0 when clean or only warnings, 4 on an error finding, 2 when the file is invalid.',
+  ].join('\n\n')
 
   static override examples = ['<%= config.bin %> lint runbooks/demo.yaml', '<%= config.bin %> lint prod.yaml --live', '<%= config.bin %> lint --sandbox --json']
   static override args = {file: Args.string({description: 'runbook file (default: --runbook, ./azfail.yaml, or the demo runbook with --sandbox)'})}
@@ -34,7 +34,8 @@ declared in estate.regions.<region>.crossRegion. Exits 0 when clean or only warn
     if (!this.jsonEnabled()) {
       this.log(`${runbook.file}: valid runbook${live ? '' : ' (file only; --live or --sandbox also checks live state)'}`)
       if (findings.length > 0) {
-        this.log(table(['severity', 'rule', 'observed', 'expected', 'remedy'], findings.map((f) => [f.severity, f.rule, f.observed, f.expected, f.remedy])))
+        this.log(table(['severity', 'rule', 'observed', 'expected'], findings.map((f) => [f.severity, f.rule, f.observed, f.expected])))
+        this.log(['', 'To fix:', ...remedies(findings.map((f) => ({name: f.rule, remedy: f.remedy})))].join('\n'))
       }
     }
     if (errors.length > 0) {

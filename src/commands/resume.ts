@@ -4,12 +4,10 @@ import type {RunReport} from '../engine/types.ts'
 
 export default class Resume extends RunCommand {
   static override summary = 'Continue an interrupted run where it stopped; completed writes are never repeated.'
-  static override description = `Rebuilds the run's steps from its journal (.azfail/runs/<id>/), skips the steps it ran to success, re-plans the
-rest against live state (a step whose write already landed plans as "already done"), waits only what is left of a TTL
-window, and takes over its own lock. Only an interrupted run resumes: a dry, refused or finished run does not.
-
-From another machine (no journal of the run here), give the runbook: what the run asked for is kept beside its lock
-in Azure, and the run is taken over once its lease has lapsed, re-planned from live state.`
+  static override description = [
+    'Rebuilds the run\'s steps from its journal (.azfail/runs/<id>/), skips the steps it ran to success, re-plans the rest against live state (a step whose write already landed plans as "already done"), waits only what is left of a TTL window, and takes over its own lock. Only an interrupted run resumes: a dry, refused or finished run does not.',
+    'From another machine (no journal of the run here), give the runbook: what the run asked for is kept beside its lock in Azure, and the run is taken over once its lease has lapsed, re-planned from live state.',
+  ].join('\n\n')
 
   static override examples = [
     '<%= config.bin %> resume 20261121-221549-52c430 --yes',
@@ -18,7 +16,7 @@ in Azure, and the run is taken over once its lease has lapsed, re-planned from l
   ]
 
   static override args = {id: Args.string({description: "run id ('azfail runs list', or 'azfail lock status' for a run started elsewhere)", required: true})}
-  static override flags = {yes: runFlags.yes, 'dry-run': runFlags['dry-run'], 'runs-dir': runFlags['runs-dir'], ack: runFlags.ack}
+  static override flags = {yes: runFlags.yes, 'dry-run': runFlags['dry-run'], 'runs-dir': runFlags['runs-dir'], ack: runFlags.ack, events: runFlags.events}
 
   async run(): Promise<RunReport> {
     const {args, flags} = await this.parse(Resume)

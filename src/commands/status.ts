@@ -1,11 +1,11 @@
 import {AzfailCommand} from '../cli/base.ts'
-import {table} from '../cli/format.ts'
+import {table} from '../cli/table.ts'
 import type {LiveState} from '../estate/state.ts'
 
 export default class Status extends AzfailCommand {
   static override summary = 'Show the live state of every region and of the data tier. Read-only.'
-  static override description = `Reads the steering layers (Traffic Manager endpoints, Front Door origins) and their TTL, asks each region's
-resolver over DNS for the names the runbook expects there, and reads the data tier's roles and the CNAME's target.`
+  static override description =
+    "Reads the steering layers (Traffic Manager endpoints, Front Door origins) and their TTL, asks each region's resolver over DNS for the names the runbook expects there, and reads the data tier's roles and the CNAME's target."
 
   static override examples = [
     '<%= config.bin %> status --sandbox',

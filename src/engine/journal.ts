@@ -97,7 +97,7 @@ export class Journal {
         if (e.type === 'step-started') this.append({event: 'started', step: e.record, attempt})
         else if (e.type === 'step-ended') this.append({event: 'finished', step: e.record, attempt})
         else if (e.type === 'step-checkpoint') this.append({event: 'checkpoint', step: {id: e.step.id, kind: e.step.kind, status: 'planned', message: 'checkpoint'}, attempt, data: e.data})
-        else if (e.type === 'run-ended') this.updateMeta({status: e.report.status, endedAt: new Date().toISOString()})
+        else if (e.type === 'run-ended') this.updateMeta({status: e.report.status, endedAt: new Date().toISOString(), warnings: e.report.warnings})
       },
     }
   }

@@ -99,6 +99,8 @@ export interface RunMeta {
   status: RunStatus
   endedAt?: string
   attempts: number
+  /** the last attempt's warnings: overridden guards' observations, post-condition violations, a lock not released */
+  warnings?: string[]
 }
 
 export interface RunReport {

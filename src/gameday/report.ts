@@ -3,8 +3,11 @@
 import {mkdirSync, writeFileSync} from 'node:fs'
 import {join, resolve} from 'node:path'
 import junitModule, {type Builder} from 'junit-report-builder'
+import {esc, page} from '../report/page.ts'
+import {type Timeline, mdCell, secondsText, timelineHtml, timelineMarkdown} from '../report/timeline.ts'
 import type {Check} from './checks.ts'
 import type {GamedayResult} from '../services/gameday.ts'
+import type {PracticeResult} from '../services/practice.ts'
 
 export interface ReportPaths {
   json: string
@@ -24,7 +27,6 @@ export function writeReports(dir: string, result: GamedayResult): ReportPaths {
   return paths
 }
 
-const seconds = (ms: number | undefined) => `${((ms ?? 0) / 1000).toFixed(1)}s`
 const verdict = (r: GamedayResult) => (r.status === 'ready' ? 'READY' : 'NOT READY')
 
 export function junitXml(r: GamedayResult): string {
@@ -54,7 +56,32 @@ export function junitXml(r: GamedayResult): string {
   return builder.build()
 }
 
-const md = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ')
+/** The practice as a timeline: failover (drain, promotions) then failback (restore, promotions back), each measured. */
+export function practiceTimeline(p: PracticeResult): Timeline {
+  const group = (stage: 'failover' | 'failback', title: string) => {
+    const phases = p.phases.filter((x) => x.stage === stage)
+    const stopped = p.stages.find((s) => s.stage === stage)?.stoppedAt
+    return {
+      id: stage,
+      title,
+      detail: [...new Set(phases.map((x) => x.phase))].join(' → '),
+      rows: phases.flatMap((x) => x.steps.map((step) => ({label: x.action, columns: [x.phase, x.action], step}))),
+      ...(stopped ? {stoppedAt: stopped} : {}),
+    }
+  }
+  return {
+    origin: p.startedAt,
+    ...(p.rtoSeconds !== undefined ? {rtoSeconds: p.rtoSeconds} : {}),
+    columns: ['phase', 'action'],
+    groups: [group('failover', 'Failover'), group('failback', 'Failback')].filter((g) => g.rows.length > 0 || g.stoppedAt),
+  }
+}
+
+const stageText = (p: PracticeResult) =>
+  p.stages
+    .filter((s) => s.durationMs !== undefined)
+    .map((s) => `${s.stage} ${secondsText(s.durationMs)}${s.completed ? '' : ' (did not complete)'}`)
+    .join(', ')
 
 export function markdown(r: GamedayResult): string {
   const failed = r.checks.filter((c) => c.status === 'failed')
@@ -62,75 +89,67 @@ export function markdown(r: GamedayResult): string {
   const lines = [
     `## azfail game day: ${r.status === 'ready' ? '✅' : '❌'} ${verdict(r)}`,
     '',
-    `${r.runbooks.map((b) => `\`${b.name}\``).join(', ')} on ${r.target}, ${r.startedAt}, ${seconds(r.durationMs)}: **${r.summary.passed} passed, ${r.summary.failed} failed, ${r.summary.warnings} warnings, ${r.summary.skipped} skipped**.`,
+    `${r.runbooks.map((b) => `\`${b.name}\``).join(', ')} on ${r.target}, ${r.startedAt}, ${secondsText(r.durationMs)}: **${r.summary.passed} passed, ${r.summary.failed} failed, ${r.summary.warnings} warnings, ${r.summary.skipped} skipped**.`,
     '',
   ]
   if (failed.length > 0) {
     lines.push('### Failed checks', '', '| check | observed | expected | remedy |', '|---|---|---|---|')
-    for (const c of failed) lines.push(`| ${md(c.title)} | ${md(c.observed)} | ${md(c.expected)} | ${md(c.remedy ?? '')} |`)
+    for (const c of failed) lines.push(`| ${mdCell(c.title)} | ${mdCell(c.observed)} | ${mdCell(c.expected)} | ${mdCell(c.remedy ?? '')} |`)
     lines.push('')
   }
   if (warnings.length > 0) {
     lines.push('### Warnings', '')
-    for (const c of warnings) lines.push(`- **${md(c.title)}**: ${md(c.observed)}. ${md(c.remedy ?? '')}`)
+    for (const c of warnings) lines.push(`- **${mdCell(c.title)}**: ${mdCell(c.observed)}. ${mdCell(c.remedy ?? '')}`)
     lines.push('')
   }
   const p = r.practice
   if (p) {
     lines.push(`### Practice: ${p.region} → ${p.survivor} and back${p.scenario ? ` under \`${p.scenario}\`` : ''}`, '')
-    lines.push(`Expected: ${p.expectation.text}. Observed: ${md(p.expectation.observed)}. **${p.expectation.held ? 'Held' : 'Did not hold'}.**`, '')
-    lines.push(`Total ${seconds(p.totalMs)}${p.rtoSeconds !== undefined ? ` against an RTO of ${p.rtoSeconds}s` : ''}.${p.faultHits.length > 0 ? ` Injected: ${p.faultHits.map((f) => `${f.kind} x${f.hits}`).join(', ')}.` : ''}`, '')
-    lines.push('| phase | action | step | status | time |', '|---|---|---|---|---|')
-    for (const phase of p.phases) for (const s of phase.steps) lines.push(`| ${phase.phase} | ${phase.action} | ${s.id} | ${s.status} | ${seconds(s.durationMs)} |`)
-    lines.push('')
+    lines.push(`Expected: ${p.expectation.text}. Observed: ${mdCell(p.expectation.observed)}. **${p.expectation.held ? 'Held' : 'Did not hold'}.**`, '')
+    lines.push(`${stageText(p) ? `Measured: ${stageText(p)}; total` : 'Total'} ${secondsText(p.totalMs)}${p.rtoSeconds !== undefined ? `, against an RTO of ${p.rtoSeconds}s for each` : ''}.${p.faultHits.length > 0 ? ` Injected: ${p.faultHits.map((f) => `${f.kind} x${f.hits}`).join(', ')}.` : ''}`, '')
+    lines.push(timelineMarkdown(practiceTimeline(p)))
   }
   lines.push('Full details: `report.html`, `junit.xml`, `gameday.json`.', '')
   return lines.join('\n')
 }
 
-const esc = (s: unknown) => String(s ?? '').replace(/[&<>"']/g, (c) => ({'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;'})[c]!)
+const COUNTED: Array<[Check['status'], string]> = [['failed', 'failed'], ['warning', 'warnings'], ['skipped', 'skipped'], ['passed', 'passed']]
 
-const STYLE = `
-:root{--ok:#1a7f37;--bad:#cf222e;--warn:#9a6700;--muted:#57606a;--line:#d0d7de;--bg:#f6f8fa}
-*{box-sizing:border-box}body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color:#1f2328;background:#fff}
-header{padding:20px 32px;color:#fff}header.ready{background:var(--ok)}header.not-ready{background:var(--bad)}
-header h1{margin:0 0 4px;font-size:24px}header p{margin:0;opacity:.9}
-.counts{display:flex;gap:12px;margin:12px 0 0;padding:0;list-style:none}.counts li{background:rgba(255,255,255,.18);padding:4px 10px;border-radius:12px}
-main{padding:8px 32px 32px;max-width:1200px}h2{border-bottom:1px solid var(--line);padding-bottom:6px;margin-top:28px}
-.check{border:1px solid var(--line);border-left:6px solid var(--bad);border-radius:6px;padding:10px 14px;margin:10px 0;background:var(--bg)}
-.check h3{margin:0 0 6px;font-size:15px}.check dl{display:grid;grid-template-columns:90px 1fr;gap:2px 12px;margin:0}.check dt{color:var(--muted)}.check dd{margin:0}
-table{border-collapse:collapse;width:100%;margin:8px 0}th,td{text-align:left;padding:4px 8px;border-bottom:1px solid var(--line);vertical-align:top}th{background:var(--bg)}
-.passed{color:var(--ok)}.failed{color:var(--bad);font-weight:600}.warning{color:var(--warn)}.skipped{color:var(--muted)}
-.timeline{border:1px solid var(--line);border-radius:6px;padding:8px}.row{display:grid;grid-template-columns:320px 1fr 60px;align-items:center;gap:8px;height:22px}
-.row .label{white-space:nowrap;overflow:hidden;text-overflow:ellipsis}.track{position:relative;height:14px;background:var(--bg);border-radius:3px}
-.bar{position:absolute;top:0;height:14px;border-radius:3px;min-width:2px;background:#0969da}.bar.wait{background:repeating-linear-gradient(45deg,#8c959f,#8c959f 4px,#afb8c1 4px,#afb8c1 8px)}
-.bar.failed,.bar.refused{background:var(--bad)}.bar.skipped{background:#d0d7de}.dur{text-align:right;color:var(--muted)}
-.note{color:var(--muted)}footer{padding:16px 32px;color:var(--muted);border-top:1px solid var(--line)}
-`
+/** A check as a card that folds: what it observed, expected, and what to do. */
+const checkCard = (c: Check, open: boolean) =>
+  `<details class="check ${c.status}" data-check="${esc(c.id)}"${open ? ' open' : ''}><summary><span class="badge ${c.status}">${c.status}</span> <b>${esc(c.title)}</b></summary><dl><dt>Observed</dt><dd>${esc(c.observed)}</dd><dt>Expected</dt><dd>${esc(c.expected)}</dd>${c.remedy ? `<dt>Remedy</dt><dd>${esc(c.remedy)}</dd>` : ''}${c.region ? `<dt>Region</dt><dd>${esc(c.region)}</dd>` : ''}</dl></details>`
+
+/** Failures first and open, then warnings (open), then what was skipped or passed, folded. */
+function checksHtml(checks: Check[]): string {
+  const of = (status: Check['status']) => checks.filter((c) => c.status === status)
+  const folded = (status: Check['status'], label: string) =>
+    of(status).length === 0 ? '' : `<details class="fold" id="${status}"><summary>${of(status).length} ${label}</summary>\n${of(status).map((c) => checkCard(c, false)).join('\n')}\n</details>`
+  return `<section id="checks"><h2>Checks <span class="note">${COUNTED.map(([s, label]) => `${of(s).length} ${label}`).join(', ')}</span></h2>
+<div id="failed">${of('failed').length > 0 ? of('failed').map((c) => checkCard(c, true)).join('\n') : '<p class="passed">No check failed: the estate is ready to fail over.</p>'}</div>
+${of('warning').length > 0 ? `<div id="warning">${of('warning').map((c) => checkCard(c, true)).join('\n')}</div>` : ''}
+${folded('skipped', 'skipped')}
+${folded('passed', 'passed')}
+</section>`
+}
 
 export function html(r: GamedayResult): string {
-  const failed = r.checks.filter((c) => c.status === 'failed')
-  const checkCard = (c: Check) =>
-    `<article class="check"><h3>${esc(c.title)}</h3><dl><dt>Observed</dt><dd>${esc(c.observed)}</dd><dt>Expected</dt><dd>${esc(c.expected)}</dd>${c.remedy ? `<dt>Remedy</dt><dd>${esc(c.remedy)}</dd>` : ''}${c.region ? `<dt>Region</dt><dd>${esc(c.region)}</dd>` : ''}</dl></article>`
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>azfail game day: ${verdict(r)}</title>
-<style>${STYLE}</style>
-</head>
-<body>
-<header class="${r.status}">
-<h1>Game day: ${verdict(r)}</h1>
-<p>${r.runbooks.map((b) => esc(b.name)).join(', ')} on ${esc(r.target)} &middot; ${esc(r.startedAt)} &middot; ${seconds(r.durationMs)}</p>
-<ul class="counts"><li>${r.summary.passed} passed</li><li>${r.summary.failed} failed</li><li>${r.summary.warnings} warnings</li><li>${r.summary.skipped} skipped</li></ul>
-</header>
-<main>
-<section id="failed"><h2>Failed checks</h2>
-${failed.length > 0 ? failed.map(checkCard).join('\n') : '<p class="passed">None: the estate is ready to fail over.</p>'}
-</section>
-${r.practice ? timeline(r) : ''}
+  const p = r.practice
+  return page({
+    title: `azfail game day: ${verdict(r)}`,
+    banner: r.status === 'ready' ? 'ok' : 'bad',
+    heading: `Game day: ${verdict(r)}`,
+    subtitle: `${r.runbooks.map((b) => esc(b.name)).join(', ')} on ${esc(r.target)} &middot; ${esc(r.startedAt)} &middot; ${secondsText(r.durationMs)}`,
+    counts: [`${r.summary.passed} passed`, `${r.summary.failed} failed`, `${r.summary.warnings} warnings`, `${r.summary.skipped} skipped`],
+    body: `${checksHtml(r.checks)}
+${
+  p
+    ? `<section id="practice"><h2>Practice timeline</h2>
+<p>${esc(p.region)} &rarr; ${esc(p.survivor)} and back${p.scenario ? ` under <b>${esc(p.scenario)}</b>` : ''}: ${esc(stageText(p) || 'nothing measured')}; total ${secondsText(p.totalMs)}${p.rtoSeconds !== undefined ? ` against an RTO of ${p.rtoSeconds}s` : ''}.
+Expected: ${esc(p.expectation.text)}; observed: ${esc(p.expectation.observed)} &mdash; <span class="${p.expectation.held ? 'passed' : 'failed'}">${p.expectation.held ? 'held' : 'did not hold'}</span>.</p>
+${timelineHtml(practiceTimeline(p))}
+</section>`
+    : ''
+}
 <section id="regions"><h2>Regions and what each resolved</h2>
 ${r.regions
   .map(
@@ -140,37 +159,7 @@ ${g.names.map((n) => `<tr><td>${esc(n.name)}</td><td>${esc(n.answer)}</td><td>${
 </tbody></table>`,
   )
   .join('\n')}
-</section>
-<section id="checks"><h2>All checks</h2>
-<table><thead><tr><th>status</th><th>check</th><th>observed</th><th>expected</th></tr></thead><tbody>
-${r.checks.map((c) => `<tr><td class="${c.status}">${c.status}</td><td>${esc(c.title)}</td><td>${esc(c.observed)}</td><td>${esc(c.expected)}</td></tr>`).join('\n')}
-</tbody></table>
-</section>
-</main>
-<footer>azfail game day report &middot; ${esc(r.runbooks.map((b) => b.file).join(', '))} &middot; generated ${esc(r.endedAt)}</footer>
-</body>
-</html>
-`
-}
-
-function timeline(r: GamedayResult): string {
-  const p = r.practice!
-  const t0 = Date.parse(p.startedAt)
-  const span = Math.max(1, p.totalMs)
-  const rows = p.phases.flatMap((phase) =>
-    phase.steps
-      .filter((s) => s.startedAt && s.endedAt && !(s.status === 'skipped' && /not run/.test(s.message)))
-      .map((s) => {
-        const left = ((Date.parse(s.startedAt!) - t0) / span) * 100
-        const width = ((s.durationMs ?? 0) / span) * 100
-        const kind = s.kind === 'waitOutTtl' || s.kind === 'verifyAlias' ? 'wait' : ''
-        return `<div class="row"><span class="label">${esc(phase.phase)} &middot; ${esc(s.id)}</span><span class="track"><span class="bar ${kind} ${esc(s.status)}" style="left:${left.toFixed(2)}%;width:${width.toFixed(2)}%" title="${esc(`${s.status}: ${s.message}`)}"></span></span><span class="dur">${seconds(s.durationMs)}</span></div>`
-      }),
-  )
-  return `<section id="timeline"><h2>Practice timeline</h2>
-<p>${esc(p.region)} &rarr; ${esc(p.survivor)} and back${p.scenario ? ` under <b>${esc(p.scenario)}</b>` : ''}: ${seconds(p.totalMs)}${p.rtoSeconds !== undefined ? ` against an RTO of ${p.rtoSeconds}s` : ''}.
-Expected: ${esc(p.expectation.text)}; observed: ${esc(p.expectation.observed)} &mdash; <span class="${p.expectation.held ? 'passed' : 'failed'}">${p.expectation.held ? 'held' : 'did not hold'}</span>.</p>
-<div class="timeline">${rows.join('\n')}</div>
-<p class="note">Hatched bars are waits (TTL, connection drain, resolver caches); red bars failed or were refused.</p>
-</section>`
+</section>`,
+    footer: `azfail game day report &middot; ${esc(r.runbooks.map((b) => b.file).join(', '))} &middot; generated ${esc(r.endedAt)}`,
+  })
 }

@@ -42,7 +42,7 @@ export function liveFindings(estate: Estate, state: LiveState): Finding[] {
       severity: 'error',
       observed: `Traffic Manager ${state.steering.trafficManager!.profile} TTL is ${ttl}s`,
       expected: `at most ${MAX_TTL}s (30s is the norm; 300s is the default to avoid)`,
-      remedy: `Set the profile's DNS TTL to 30s: az network traffic-manager profile update --ttl 30.`,
+      remedy: `Set the profile's DNS TTL to 30s: az network traffic-manager profile update -g ${estate.steering.trafficManager!.resourceGroup} -n ${estate.steering.trafficManager!.profile} --ttl 30`,
     })
   }
   if (state.cname?.ttl !== undefined && state.cname.ttl > MAX_TTL) {
@@ -51,7 +51,7 @@ export function liveFindings(estate: Estate, state: LiveState): Finding[] {
       severity: 'error',
       observed: `CNAME ${state.cname.fqdn} TTL is ${state.cname.ttl}s`,
       expected: `at most ${MAX_TTL}s, so clients follow a repoint quickly (the 1-hour default strands them)`,
-      remedy: `Lower the record set's TTL: az network private-dns record-set cname update --set ttl=30.`,
+      remedy: `Lower the record set's TTL: az network private-dns record-set cname update -g ${estate.cname!.resourceGroup} -z ${estate.cname!.zone} -n ${estate.cname!.name} --set ttl=30`,
     })
   }
   const owner = new Map<string, {region: string; endpoint: string}>()

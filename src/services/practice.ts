@@ -13,6 +13,7 @@ import {parseZoneId} from '../estate/predicates.ts'
 import type {LiveState} from '../estate/state.ts'
 import {InputError} from '../errors.ts'
 import type {Check} from '../gameday/checks.ts'
+import {measure} from '../report/timeline.ts'
 import type {LoadedRunbook} from '../runbook/load.ts'
 import {rtoSeconds} from '../runbook/schema.ts'
 import type {Action} from '../steps/context.ts'
@@ -21,8 +22,12 @@ import {type ActionOptions, runAction} from './run.ts'
 export const SCENARIOS = ['throttling', 'flaky-arm', 'failed-promotion', 'stale-record'] as const
 export type Scenario = (typeof SCENARIOS)[number]
 
+/** failover: drain and the promotions; failback: restore and the promotions back */
+export type Stage = 'failover' | 'failback'
+
 export interface PracticePhase {
   phase: string
+  stage: Stage
   action: Action
   options: ActionOptions
   status: string
@@ -30,7 +35,20 @@ export interface PracticePhase {
   error?: {code: string; message: string; guard?: string; hint?: string}
   steps: StepRecord[]
   startedAt: string
+  endedAt?: string
   durationMs: number
+}
+
+/** A stage as measured: from its first step's start to its last step's end (the RTO a game day checks is failover's). */
+export interface StageResult {
+  stage: Stage
+  /** every phase of the stage ran and succeeded */
+  completed: boolean
+  /** the phase that did not succeed */
+  stoppedAt?: string
+  startedAt?: string
+  endedAt?: string
+  durationMs?: number
 }
 
 export interface PracticeResult {
@@ -42,6 +60,7 @@ export interface PracticeResult {
   startedAt: string
   totalMs: number
   phases: PracticePhase[]
+  stages: StageResult[]
   expectation: {text: string; held: boolean; observed: string}
   /** how many requests each injected fault affected */
   faultHits: Array<{kind: string; hits: number}>
@@ -99,18 +118,18 @@ export async function practice(req: PracticeRequest): Promise<PracticeResult> {
       ...(data.sqlFailoverGroup ? [['promote-failover-group', {to}] as [Action, ActionOptions]] : []),
       ...(data.cosmos ? [['promote-cosmos', {to}] as [Action, ActionOptions]] : []),
     ]
-    const plan: Array<[string, Action, ActionOptions]> = [
-      ['drain', 'drain', {region}],
-      ...promote(survivor).map(([a, o]) => ['promote', a, o] as [string, Action, ActionOptions]),
-      ['restore', 'restore', {region}],
-      ...promote(region).map(([a, o]) => ['failback', a, o] as [string, Action, ActionOptions]),
+    const plan: Array<[string, Stage, Action, ActionOptions]> = [
+      ['drain', 'failover', 'drain', {region}],
+      ...promote(survivor).map(([a, o]) => ['promote', 'failover', a, o] as [string, Stage, Action, ActionOptions]),
+      ['restore', 'failback', 'restore', {region}],
+      ...promote(region).map(([a, o]) => ['failback', 'failback', a, o] as [string, Stage, Action, ActionOptions]),
     ]
     const started = Date.now()
     const phases: PracticePhase[] = []
     const cnameBefore = (await observeEstate(estate, target, clients, {resolution: false})).cname
-    for (const [phase, action, options] of plan) {
+    for (const [phase, stage, action, options] of plan) {
       const t0 = Date.now()
-      const record: PracticePhase = {phase, action, options, status: 'running', steps: [], startedAt: new Date(t0).toISOString(), durationMs: 0}
+      const record: PracticePhase = {phase, stage, action, options, status: 'running', steps: [], startedAt: new Date(t0).toISOString(), durationMs: 0}
       phases.push(record)
       try {
         const report = await runAction({
@@ -122,10 +141,13 @@ export async function practice(req: PracticeRequest): Promise<PracticeResult> {
           },
         })
         Object.assign(record, {status: report.status, runId: report.runId, steps: report.steps})
+        for (const w of report.warnings) req.note(`practice ${phase}: ${w}`)
       } catch (error: any) {
+        for (const w of error.report?.warnings ?? []) req.note(`practice ${phase}: ${w}`)
         Object.assign(record, {status: error.status ?? 'failed', runId: error.report?.runId, steps: error.report?.steps ?? [], error: {code: error.code ?? 'Error', message: error.message, ...(error.guard ? {guard: error.guard} : {}), ...(error.hint ? {hint: error.hint} : {})}})
       } finally {
-        record.durationMs = Date.now() - t0
+        const t1 = Date.now()
+        Object.assign(record, {endedAt: new Date(t1).toISOString(), durationMs: t1 - t0})
       }
       if (record.status !== 'succeeded') break
     }
@@ -141,6 +163,7 @@ export async function practice(req: PracticeRequest): Promise<PracticeResult> {
       startedAt: new Date(started).toISOString(),
       totalMs: Date.now() - started,
       phases,
+      stages: measureStages(phases),
       expectation: judge(req.scenario, phases, cnameBefore, after.cname),
       faultHits,
     }
@@ -148,6 +171,20 @@ export async function practice(req: PracticeRequest): Promise<PracticeResult> {
     await target.close()
     rmSync(dir, {recursive: true, force: true})
   }
+}
+
+export function measureStages(phases: PracticePhase[]): StageResult[] {
+  return (['failover', 'failback'] as const).map((stage) => {
+    const of = phases.filter((p) => p.stage === stage)
+    const stopped = of.find((p) => p.status !== 'succeeded')
+    const span = measure(of.flatMap((p) => p.steps))
+    return {
+      stage,
+      completed: of.length > 0 && !stopped,
+      ...(stopped ? {stoppedAt: `${stopped.phase} (${stopped.action}) ${stopped.status}`} : {}),
+      ...(span ? {startedAt: span.startedAt, endedAt: span.endedAt, durationMs: span.ms} : {}),
+    }
+  })
 }
 
 async function injectScenario(scenario: Scenario | undefined, target: AzureTarget, clients: Clients, state: LiveState, region: string, survivor: string) {
@@ -216,16 +253,27 @@ export function practiceChecks(p: PracticeResult): Check[] {
   if (p.rtoSeconds !== undefined && p.scenario && EXPECTED_STOP[p.scenario]) {
     checks.push({id: 'rto', category: 'rto', title: `RTO (${p.rtoSeconds}s)`, status: 'skipped', observed: `not measured: the ${p.scenario} scenario stops the run by design`, expected: `at most ${p.rtoSeconds}s`})
   } else if (p.rtoSeconds !== undefined) {
-    const completed = p.phases.every((x) => x.status === 'succeeded')
-    const within = completed && p.totalMs / 1000 <= p.rtoSeconds
+    // The RTO is the failover's: drain to the last promotion. The failback is planned work, shown on its own.
+    const [failover, failback] = (['failover', 'failback'] as const).map((stage) => p.stages.find((s) => s.stage === stage) ?? {stage, completed: false})
+    const within = (s: StageResult) => s.completed && (s.durationMs ?? 0) / 1000 <= p.rtoSeconds!
+    const took = (s: StageResult) => `${((s.durationMs ?? 0) / 1000).toFixed(1)}s`
     checks.push({
       id: 'rto',
       category: 'rto',
-      title: `a full failover and failback completes within the RTO (${p.rtoSeconds}s)`,
-      status: within ? 'passed' : 'failed',
-      observed: completed ? `${(p.totalMs / 1000).toFixed(1)}s` : `did not complete (stopped at ${p.phases.at(-1)?.phase})`,
+      title: `the failover (drain and promotions) completes within the RTO (${p.rtoSeconds}s)`,
+      status: within(failover) ? 'passed' : 'failed',
+      observed: failover.completed ? `${took(failover)} from the drain's first step to the last promotion's end` : `did not complete (stopped at ${failover.stoppedAt ?? 'the start'})`,
       expected: `at most ${p.rtoSeconds}s`,
-      ...(within ? {} : {remedy: completed ? 'Shorten TTLs and the connection drain, or revisit the RTO.' : 'See the failed step above.'}),
+      ...(within(failover) ? {} : {remedy: failover.completed ? 'Shorten TTLs and the connection drain, or revisit the RTO.' : 'See the failed step above.'}),
+    })
+    checks.push({
+      id: 'rto/failback',
+      category: 'rto',
+      title: `the failback (restore and promotions back) completes within the RTO (${p.rtoSeconds}s)`,
+      status: !failback.completed ? 'skipped' : within(failback) ? 'passed' : 'warning',
+      observed: failback.completed ? `${took(failback)} from the restore's first step to the last promotion's end` : `not measured: ${failback.stoppedAt ? `stopped at ${failback.stoppedAt}` : 'the failback did not run'}`,
+      expected: `at most ${p.rtoSeconds}s`,
+      ...(failback.completed && !within(failback) ? {remedy: 'A failback is planned, so it does not fail the game day; shorten its waits if it must fit the RTO too.'} : {}),
     })
   }
   return checks

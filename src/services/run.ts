@@ -14,6 +14,7 @@ import {isReplica} from '../estate/predicates.ts'
 import type {LiveState, Reads} from '../estate/state.ts'
 import {InputError} from '../errors.ts'
 import {GUARD_IDS} from '../guards/guards.ts'
+import {Notifications} from '../notify/notifier.ts'
 import type {LoadedRunbook} from '../runbook/load.ts'
 import type {Estate} from '../runbook/estate.ts'
 import type {Action, LiveStep, StepContext, StepParams} from '../steps/context.ts'
@@ -52,11 +53,18 @@ export interface PreparedRun {
 }
 
 /** Bad input caught before anything is read: unknown regions and guards, an override without a reason. */
-export function validateRequest(estate: Estate, r: {options: ActionOptions; overrides?: string[]; reason?: string}): void {
+export function validateRequest(estate: Estate, r: {action?: Action; options: ActionOptions; overrides?: string[]; reason?: string}): void {
   checkRegion(estate, r.options.region, 'region')
   checkRegion(estate, r.options.to, '--to')
   const unknown = (r.overrides ?? []).filter((g) => !(GUARD_IDS as readonly string[]).includes(g))
   if (unknown.length > 0) throw new InputError('UnknownGuard', `Unknown guard '${unknown[0]}' in --override; guards: ${GUARD_IDS.join(', ')}.`)
+  if (r.action === 'promote-cosmos' && r.options.forced) {
+    throw new InputError(
+      'ForcedNotSupported',
+      '--forced has no meaning for Cosmos DB here: azfail moves the write region by changing failover priorities, which Cosmos DB does without data loss while the write region is reachable.',
+      "If the write region is down, let service-managed failover move it (enable it on the account), or mark that region offline in the portal ('Offline region'); then 'azfail status' shows where it writes.",
+    )
+  }
   if ((r.overrides ?? []).length > 0 && !r.reason) throw new InputError('OverrideNeedsReason', '--override needs --reason "<why>": the journal records who bypassed a guard and why.')
 }
 
@@ -110,7 +118,9 @@ export async function runAction(req: RunRequest, planning: {completed?: Set<stri
   const onSignal = () => controller.abort()
   process.once('SIGINT', onSignal)
   process.once('SIGTERM', onSignal)
-  const events = new EventBus([journal.observer(meta.attempts), ...req.observers])
+  // The runbook's webhooks follow the run like any observer; what they could not deliver becomes the run's warnings.
+  const notifications = new Notifications(req.runbook.runbook, {dryRun: req.dryRun})
+  const events = new EventBus([journal.observer(meta.attempts), ...req.observers, notifications])
   const lock = new RunLock(estate, req.clients, {
     holder: `${principal} pid ${process.pid} on ${hostname()}`,
     runId: meta.runId,
@@ -119,8 +129,9 @@ export async function runAction(req: RunRequest, planning: {completed?: Set<stri
     pid: process.pid,
     request: {action: req.action, region: options.region, to: options.to, forced: options.forced, teardown: options.teardown, overrides: meta.overrides.map(({guard, by, reason}) => ({guard, by, reason}))},
   })
+  let report: RunReport | undefined
   try {
-    return await runEngine<LiveState>({
+    report = await runEngine<LiveState>({
       meta,
       steps,
       observe: async () => {
@@ -144,10 +155,15 @@ export async function runAction(req: RunRequest, planning: {completed?: Set<stri
       events,
       signal: controller.signal,
     })
+    return report
+  } catch (error) {
+    report = (error as {report?: RunReport}).report
+    throw error
   } finally {
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)
     await events.close()
+    report?.warnings.push(...notifications.warnings())
   }
 }
 

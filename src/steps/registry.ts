@@ -12,6 +12,7 @@ import {promoteReplica} from './promote-replica.ts'
 import {repointCname} from './repoint-cname.ts'
 import {teardownEndpoints} from './teardown-endpoints.ts'
 import {verifyCname, verifyListener} from './verify-alias.ts'
+import {verifyCosmos} from './verify-cosmos.ts'
 import {verifySurvivorResolution} from './verify-survivor-resolution.ts'
 import {verifyWritable} from './verify-writable.ts'
 import {waitOutTtl} from './wait-out-ttl.ts'
@@ -29,6 +30,7 @@ export const STEP_KINDS: readonly StepKind[] = [
   flipFailoverGroup,
   verifyListener,
   failoverCosmos,
+  verifyCosmos,
   enableSteering,
   manualAction,
 ]

@@ -1,10 +1,11 @@
 // azfail gameday: readiness over live state, practice runs under faults, the four reports, the CI examples.
 import assert from 'node:assert/strict'
-import {existsSync, readFileSync, statSync} from 'node:fs'
+import {existsSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {parse} from 'yaml'
 import {ROOT, runCli, tempDir} from '../helpers.ts'
+import {checkAxis, haveChromium, inChromium} from './chromium.ts'
 import {type E2E, e2e} from './support.ts'
 
 const REPORTS = ['gameday.json', 'junit.xml', 'summary.md', 'report.html']
@@ -52,7 +53,7 @@ describe('gameday readiness', () => {
       assert.match(read(dir, 'summary.md'), /\| steering-ttl \| Traffic Manager tm-app TTL is 300s \| at most 60s .* \| Set the profile's DNS TTL to 30s/)
       const html = read(dir, 'report.html')
       assert.match(html, /Game day: NOT READY/)
-      assert.match(html, /<h3>steering-ttl<\/h3><dl><dt>Observed<\/dt><dd>Traffic Manager tm-app TTL is 300s<\/dd>/)
+      assert.match(html, /<details class="check failed" data-check="[^"]+" open><summary><span class="badge failed">failed<\/span> <b>steering-ttl<\/b><\/summary><dl><dt>Observed<\/dt><dd>Traffic Manager tm-app TTL is 300s<\/dd>/)
     } finally {
       await tm.profiles.update('rg-global', 'tm-app', {dnsConfig: {ttl: 1}})
     }
@@ -109,10 +110,22 @@ describe('gameday practice', () => {
     assert.ok(p.phases.every((x: any) => x.status === 'succeeded'))
     assert.ok(p.phases.flatMap((x: any) => x.steps).every((s: any) => typeof s.durationMs === 'number'))
     assert.equal(p.rtoSeconds, 300)
-    assert.equal(out.result.checks.find((c: any) => c.id === 'rto').status, 'passed')
+    // The RTO is the failover's (drain to the last promotion); the failback is measured on its own.
+    const [failover, failback] = p.stages
+    assert.deepEqual([failover.stage, failover.completed, failback.stage, failback.completed], ['failover', true, 'failback', true])
+    const steps = (stage: string) => p.phases.filter((x: any) => x.stage === stage).flatMap((x: any) => x.steps)
+    assert.equal(failover.startedAt, steps('failover')[0].startedAt)
+    assert.equal(failover.endedAt, steps('failover').at(-1).endedAt)
+    assert.ok(failover.durationMs + failback.durationMs < p.totalMs)
+    const rto = out.result.checks.find((c: any) => c.id === 'rto')
+    assert.equal(rto.status, 'passed')
+    assert.equal(rto.observed, `${(failover.durationMs / 1000).toFixed(1)}s from the drain's first step to the last promotion's end`)
+    assert.equal(out.result.checks.find((c: any) => c.id === 'rto/failback').status, 'passed')
     assert.deepEqual(t.writes(), [], 'the practice ran in a copy: the sandbox it was given is untouched')
     assert.match(read(dir, 'summary.md'), /\| drain \| drain \| waitOutTtl \| succeeded \| \d+\.\ds \|/)
     assert.match(read(dir, 'junit.xml'), /<testsuite name="azfail gameday: practice steps"/)
+    assert.match(read(dir, 'summary.md'), /\*\*Failover\*\* \(drain → promote\): measured RTO \d+\.\ds \(first step start to last step end\), within the RTO of 300s\./)
+    assert.match(read(dir, 'summary.md'), /\*\*Failback\*\* \(restore → failback\): measured RTO \d+\.\ds/)
     assert.match(read(dir, 'report.html'), /Practice timeline/)
   })
 
@@ -128,7 +141,10 @@ describe('gameday practice', () => {
     const md = read(dir, 'summary.md')
     assert.match(md, /promoteReplica .*OperationFailed/)
     assert.match(md, /CNAME untouched/)
-    assert.match(read(dir, 'report.html'), /the promotion fails, the run stops, and the CNAME is untouched/)
+    const html = read(dir, 'report.html')
+    assert.match(html, /the promotion fails, the run stops, and the CNAME is untouched/)
+    assert.match(html, /<section class="phase" data-phase="failover" data-verdict="stopped"[^]*Did not complete: stopped at promote \(promote-replica\) failed after/)
+    assert.doesNotMatch(html, /data-phase="failback"/, 'the failback never ran')
   })
 
   it('under --faults stale-record the drain is refused by survivor-resolves-local before anything changes (exit 0: as expected)', async () => {
@@ -169,49 +185,51 @@ describe('sandbox import', () => {
 })
 
 describe('gameday HTML report in headless Chromium', () => {
-  it('renders with no console errors, and a screenshot is produced', async (ctx) => {
-    const chromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p))
-    if (!chromium) {
-      if (process.env.CI) assert.fail('Chromium is required in CI: .ci/run installs Debian\'s chromium package')
-      ctx.skip("no Chromium here: 'apt-get install chromium' to run this test")
-      return
-    }
+  it('renders the time axis, the RTO line and failover and failback with their own RTOs; failed checks open, passes folded', async (ctx) => {
+    if (!haveChromium(ctx)) return
     const t = await e2e()
     const dir = join(t.work, 'html')
+    let result: any
     try {
       // A readiness failure that does not stop the practice (a hand-written record no zone group will reap), and a
-      // practice whose promotion fails as its scenario expects: both on one page.
+      // full practice, failover and failback: both on one page.
       const dns = await t.sb.clients.privateDns()
       await dns.recordSets.createOrUpdate('rg-connectivity-dns', 'privatelink.vaultcore.azure.net', 'A', 'kv-rogue', {ttl: 1, aRecords: [{ipv4Address: '10.20.9.9'}]})
-      const r = await t.azfail(['gameday', '--faults', 'failed-promotion', '--report-dir', dir])
+      const r = await t.json(['gameday', '--practice', '--report-dir', dir])
       assert.equal(r.code, 4)
+      result = r.out.result ?? r.out.error.report
     } finally {
       await t.stop()
     }
-    const {chromium: pw} = await import('playwright-core')
-    const browser = await pw.launch({
-      executablePath: chromium,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    })
-    try {
-      const page = await browser.newPage({viewport: {width: 1200, height: 900}})
-      const errors: string[] = []
-      const requests: string[] = []
-      page.on('console', (m) => m.type() === 'error' && errors.push(m.text()))
-      page.on('pageerror', (e) => errors.push(e.message))
-      page.on('request', (req) => requests.push(req.url()))
-      await page.goto(`file://${join(dir, 'report.html')}`)
-      assert.deepEqual(errors, [])
-      assert.deepEqual(requests.filter((u) => !u.startsWith('file://')), [], 'self-contained: no network')
+    const p = result.practice
+    await inChromium(join(dir, 'report.html'), 'gameday-report.png', async (page) => {
       assert.equal(await page.textContent('h1'), 'Game day: NOT READY')
-      assert.equal(await page.locator('#failed .check').count(), 1, 'the hand-written record; the promotion failed as the scenario expects')
-      assert.ok((await page.locator('.timeline .bar').count()) >= 4)
-      const shot = join(ROOT, 'reports', 'gameday-report.png')
-      await page.screenshot({path: shot, fullPage: true})
-      assert.ok(statSync(shot).size > 10_000, 'a real screenshot')
-    } finally {
-      await browser.close()
-    }
+      // Checks fold: the failure first and open, every pass folded away.
+      const cards = page.locator('#checks details.check')
+      assert.deepEqual([await cards.first().getAttribute('class'), await cards.first().getAttribute('open')], ['check failed', ''])
+      assert.equal(await page.locator('#failed details.check').count(), 1, 'the hand-written record')
+      assert.equal(await page.locator('#passed').getAttribute('open'), null)
+      assert.equal(await page.locator('details.check.passed[open]').count(), 0)
+      assert.equal(await page.locator('details.check.passed').first().isVisible(), false, 'passes are folded')
+      // The axis, and one RTO line per phase, rto seconds after the phase's first step started.
+      const {end, lines} = await checkAxis(page)
+      assert.equal(p.rtoSeconds, 300)
+      for (const s of p.stages) {
+        const first = (Date.parse(s.startedAt) - Date.parse(p.startedAt)) / 1000
+        assert.ok(Math.abs(lines[s.stage] - (first + 300)) < 0.01, `${s.stage}: RTO line at ${first} + 300 s`)
+      }
+      assert.ok(end >= lines.failback)
+      // Failover, then failback, each with its measured RTO against the runbook's.
+      const phases = page.locator('.timeline .phase')
+      assert.deepEqual(await phases.evaluateAll((els) => els.map((e) => e.getAttribute('data-phase'))), ['failover', 'failback'])
+      for (const s of p.stages) {
+        const text = await page.locator(`.phase[data-phase="${s.stage}"] .rto-verdict`).textContent()
+        assert.equal(text, `Measured RTO ${(s.durationMs / 1000).toFixed(1)}s (first step start to last step end), within the RTO of 300s.`)
+      }
+      assert.ok((await page.locator('.phase[data-phase="failover"] .bar').count()) >= 4)
+      assert.equal(await page.locator('.phase[data-phase="failover"] .bar.wait[data-step="waitOutTtl"]').count(), 1, 'the TTL wait is drawn as a wait')
+      assert.equal(await page.locator('.phase[data-phase="failback"] .bar[data-step="enableSteering"]').count(), 1)
+    })
   })
 })
 

@@ -1,5 +1,6 @@
 // A corpus of malformed runbooks: `azfail lint <file> --json` answers each with exit 2 and one JSON object whose
-// message names the file (and, where there is one, line and field), in under 2 s and 300 MB, writing nothing.
+// message names the file (and, where there is one, line and field), in bounded memory (300 MB), writing nothing.
+// How fast each case answers is a speed target: `npm run bench` measures the worst inputs; here a hang guard only.
 // Small cases are mutations of the demo runbook; huge, binary and endless inputs are made here, in a temp dir.
 import assert from 'node:assert/strict'
 import {type ChildProcess, spawn, spawnSync} from 'node:child_process'
@@ -12,7 +13,8 @@ import {DEMO_RUNBOOK} from '../../src/runbook/load.ts'
 import {ROOT, runCli, tempDir} from '../helpers.ts'
 
 const demo = readFileSync(DEMO_RUNBOOK, 'utf8')
-const MAX_MS = 2000
+// Not a speed check (the bench measures that): a case that takes this long is a hang.
+const HANG_MS = 15_000
 const MAX_RSS_KB = 300 * 1024
 
 /** The demo runbook with each `from` replaced; a `from` the demo lacks is a broken case, not a passing one. */
@@ -226,7 +228,7 @@ describe('malformed runbooks', {concurrency: Math.min(4, availableParallelism())
         XDG_DATA_HOME: join(home, '.local', 'share'),
       }
       const started = performance.now()
-      const r = await runCli(['lint', file, '--json'], {cwd, env, timeoutMs: 3 * MAX_MS})
+      const r = await runCli(['lint', file, '--json'], {cwd, env, timeoutMs: HANG_MS})
       const ms = performance.now() - started
 
       let out: any
@@ -248,7 +250,6 @@ describe('malformed runbooks', {concurrency: Math.min(4, availableParallelism())
       assert.ok(message.length < 5000, `a short message (${message.length} characters)`)
       const rssKb = Number(readFileSync(rssFile, 'utf8'))
       t.diagnostic(`${Math.round(ms)} ms, ${Math.round(rssKb / 1024)} MB`)
-      assert.ok(ms < MAX_MS, `answered in ${Math.round(ms)} ms`)
       assert.ok(rssKb > 0 && rssKb < MAX_RSS_KB, `peak RSS ${Math.round(rssKb / 1024)} MB`)
       assert.deepEqual([readdirSync(cwd), readdirSync(home)], [[], []], 'nothing written')
     })

@@ -102,35 +102,36 @@ export function resolveInRegion(world: World, region: string, qname: string, qty
   return {rcode: 'SERVFAIL', answers}
 }
 
-function respond(query: Buffer, world: () => World, region: string, maxUdp?: number): Buffer | undefined {
+/** The answer to a query, and the UDP payload size its sender accepts; nothing for bytes too short to carry an id. */
+function respond(query: Buffer, world: () => World, region: string): {answer: dnsPacket.Packet; udpPayloadSize: number} | undefined {
   let request: dnsPacket.Packet
   try {
     request = dnsPacket.decode(query)
   } catch {
     if (query.length < 2) return undefined
-    const id = query.readUInt16BE(0)
-    return dnsPacket.encode({type: 'response', id, flags: RCODE.FORMERR})
+    return {answer: {type: 'response', id: query.readUInt16BE(0), flags: RCODE.FORMERR}, udpPayloadSize: 512}
   }
+  const edns = request.additionals?.find((a) => a.type === 'OPT') as {udpPayloadSize?: number} | undefined
+  const udpPayloadSize = Math.max(512, edns?.udpPayloadSize ?? 512)
   const question = request.questions?.[0]
   const base = {type: 'response' as const, id: request.id ?? 0, questions: request.questions ?? []}
   const rd = (request.flags ?? 0) & dnsPacket.RECURSION_DESIRED
   const flags = rd | dnsPacket.RECURSION_AVAILABLE
-  if (!question) return dnsPacket.encode({...base, flags: flags | RCODE.FORMERR})
+  if (!question) return {answer: {...base, flags: flags | RCODE.FORMERR}, udpPayloadSize}
   if (!['A', 'CNAME', 'TXT'].includes(question.type)) {
     // Other types: answer the CNAME chain with no data, as a resolver would for a name with no such record.
     const r = resolveInRegion(world(), region, question.name, 'A')
     const chain = r.answers.filter((a) => a.type === 'CNAME')
-    return dnsPacket.encode({...base, flags: flags | RCODE[r.rcode], answers: chain.map(toAnswer)})
+    return {answer: {...base, flags: flags | RCODE[r.rcode], answers: chain.map(toAnswer)}, udpPayloadSize}
   }
   const r = resolveInRegion(world(), region, question.name, question.type as RecordType)
-  const packet = {...base, flags: flags | RCODE[r.rcode], answers: r.answers.map(toAnswer)}
-  const out = dnsPacket.encode(packet)
-  if (maxUdp !== undefined) {
-    const edns = request.additionals?.find((a) => a.type === 'OPT') as any
-    const limit = Math.max(512, edns?.udpPayloadSize ?? 512)
-    if (out.length > limit) return dnsPacket.encode({...base, flags: flags | RCODE[r.rcode] | dnsPacket.TRUNCATED_RESPONSE})
-  }
-  return out
+  return {answer: {...base, flags: flags | RCODE[r.rcode], answers: r.answers.map(toAnswer)}, udpPayloadSize}
+}
+
+/** The answer as one datagram: one too large for the sender is replaced by an empty one with TC set, to retry over TCP. */
+function datagram({answer, udpPayloadSize}: {answer: dnsPacket.Packet; udpPayloadSize: number}): Buffer {
+  const out = dnsPacket.encode(answer)
+  return out.length > udpPayloadSize ? dnsPacket.encode({...answer, answers: [], flags: (answer.flags ?? 0) | dnsPacket.TRUNCATED_RESPONSE}) : out
 }
 
 function toAnswer(a: Resolution['answers'][number]): dnsPacket.Answer {
@@ -172,8 +173,8 @@ export async function startResolver(region: string, address: string, world: () =
       throw error
     }
     udp.on('message', (msg, rinfo) => {
-      const out = respond(msg, world, region, 512)
-      if (out) udp.send(out, rinfo.port, rinfo.address)
+      const reply = respond(msg, world, region)
+      if (reply) udp.send(datagram(reply), rinfo.port, rinfo.address)
     })
     udp.on('error', () => {})
     return {
@@ -190,24 +191,22 @@ export async function startResolver(region: string, address: string, world: () =
   }
 }
 
+/**
+ * DNS over TCP: each message is preceded by its 2-byte length (RFC 1035 4.2.2); one chunk may carry several, or a
+ * part of one. dns-packet frames the answers (streamEncode). Queries are split here by that length: streamDecode
+ * would decode past the frame's end into the next query, and a malformed query must still be answered FORMERR.
+ */
 function serveTcp(socket: net.Socket, world: () => World, region: string): void {
   let buffer = Buffer.alloc(0)
   socket.setTimeout(10_000, () => socket.destroy())
   socket.on('error', () => socket.destroy())
   socket.on('data', (chunk) => {
     buffer = Buffer.concat([buffer, chunk])
-    while (buffer.length >= 2) {
-      const len = buffer.readUInt16BE(0)
-      if (buffer.length < 2 + len) break
-      const msg = buffer.subarray(2, 2 + len)
-      buffer = buffer.subarray(2 + len)
-      const out = respond(msg, world, region)
-      if (out) {
-        const frame = Buffer.alloc(2 + out.length)
-        frame.writeUInt16BE(out.length, 0)
-        out.copy(frame, 2)
-        socket.write(frame)
-      }
+    while (buffer.length >= 2 && buffer.length >= 2 + buffer.readUInt16BE(0)) {
+      const end = 2 + buffer.readUInt16BE(0)
+      const reply = respond(buffer.subarray(2, end), world, region)
+      buffer = buffer.subarray(end)
+      if (reply) socket.write(dnsPacket.streamEncode(reply.answer))
     }
   })
 }

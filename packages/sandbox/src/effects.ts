@@ -1,12 +1,14 @@
 // What a completed long-running operation does to the world, as Azure documents it.
 import {etag} from './estate.ts'
-import {type ArmResource, type Effect, type World, childrenOf, deleteResource, getResource, key, resourcesOfType} from './world.ts'
+import {type ArmResource, type Effect, type World, childrenOf, deleteResource, getResource, key, locationKey, mergePatch, resourcesOfType} from './world.ts'
 
 export function applyEffect(world: World, effect: Effect): void {
   switch (effect.kind) {
     case 'mergeProperties': {
       const r = must(world, effect.id)
-      r.properties = {...r.properties, ...effect.properties, provisioningState: 'Succeeded', deploymentStatus: 'Succeeded'}
+      r.properties = {...mergePatch(r.properties, effect.properties), ...effect.settled}
+      if (effect.sku) r.sku = mergePatch(r.sku, effect.sku)
+      if (effect.tags) r.tags = {...effect.tags}
       return
     }
     case 'deletePrivateEndpoint': {
@@ -32,9 +34,9 @@ export function applyEffect(world: World, effect: Effect): void {
     }
     case 'cosmosFailoverPriority': {
       const account = must(world, effect.id)
-      const priority = new Map(effect.policies.map((p) => [p.locationName.toLowerCase(), p.failoverPriority]))
+      const priority = new Map(effect.policies.map((p) => [locationKey(p.locationName), p.failoverPriority]))
       const locations = (account.properties.locations as any[])
-        .map((l) => ({...l, failoverPriority: priority.get(l.locationName.toLowerCase())}))
+        .map((l) => ({...l, failoverPriority: priority.get(locationKey(l.locationName))}))
         .sort((a, b) => a.failoverPriority - b.failoverPriority)
       account.properties.locations = locations
       account.properties.readLocations = locations
@@ -81,7 +83,8 @@ function promoteReplica(world: World, effect: Extract<Effect, {kind: 'promoteRep
   const source = sourceId ? getResource(world, sourceId) : undefined
   replica.properties.state = 'Ready'
   if (effect.mode === 'Standalone' || !source) {
-    setRole(replica, 'None', undefined)
+    // Azure's examples show a server just promoted to standalone with no replica capacity yet.
+    setRole(replica, 'None', undefined, 0)
     if (source) {
       const others = resourcesOfType(world, replica.type).filter((s) => s !== replica && key(s.properties.sourceServerResourceId ?? '') === key(source.id))
       if (others.length === 0) setRole(source, 'None', undefined)
@@ -89,7 +92,7 @@ function promoteReplica(world: World, effect: Extract<Effect, {kind: 'promoteRep
     return
   }
   // Switchover: the replica becomes the primary and the old primary its replica.
-  const crossRegion = (replica.location ?? '').toLowerCase() !== (source.location ?? '').toLowerCase()
+  const crossRegion = locationKey(replica.location ?? '') !== locationKey(source.location ?? '')
   setRole(replica, 'Primary', undefined)
   setRole(source, crossRegion ? 'GeoAsyncReplica' : 'AsyncReplica', replica.id)
   source.properties.state = 'Ready'
@@ -98,8 +101,8 @@ function promoteReplica(world: World, effect: Extract<Effect, {kind: 'promoteRep
   }
 }
 
-function setRole(server: ArmResource, role: string, sourceId: string | undefined): void {
-  const replica = role === 'Primary' || role === 'None' ? {role, capacity: 5} : {role, capacity: 0, replicationState: 'Active'}
+function setRole(server: ArmResource, role: string, sourceId: string | undefined, capacity = role === 'Primary' || role === 'None' ? 5 : 0): void {
+  const replica = role === 'Primary' || role === 'None' ? {role, capacity} : {role, capacity, replicationState: 'Active'}
   server.properties.replica = replica
   server.properties.replicationRole = role
   server.properties.replicaCapacity = replica.capacity

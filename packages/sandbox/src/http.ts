@@ -39,6 +39,14 @@ export class ArmError extends Error {
 export const notFound = (type: string, name: string, rg: string) =>
   new ArmError(404, 'ResourceNotFound', `The Resource '${type}/${name}' under resource group '${rg}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`)
 
+/** ARM's answer for a nested resource whose parent does not exist (a record set in a missing zone). */
+export const parentNotFound = (parentName: string) =>
+  new ArmError(404, 'ParentResourceNotFound', `Can not perform requested operation on nested resource. Parent resource '${parentName}' not found.`)
+
+export const resourceGroupNotFound = (rg: string) => new ArmError(404, 'ResourceGroupNotFound', `Resource group '${rg}' could not be found.`)
+
+export const subscriptionNotFound = (sub: string) => new ArmError(404, 'SubscriptionNotFound', `The subscription '${sub}' could not be found.`)
+
 export const badRequest = (message: string, code = 'BadRequest') => new ArmError(400, code, message)
 
 export function header(req: ArmRequest, name: string): string | undefined {

@@ -4,7 +4,7 @@
 import {randomUUID} from 'node:crypto'
 import {applyEffect} from './effects.ts'
 import {type ArmRequest, type ArmResponse, ArmError} from './http.ts'
-import {type AsyncOperation, type Effect, type World, getResource} from './world.ts'
+import {type AsyncOperation, type Effect, type World, getResource, locationKey} from './world.ts'
 
 export interface StartOptions {
   namespace: string
@@ -20,15 +20,13 @@ export interface StartOptions {
   location_header?: boolean
 }
 
-const slug = (location: string) => location.toLowerCase().replace(/\s+/g, '')
-
 export function startOperation(world: World, req: ArmRequest, o: StartOptions): ArmResponse {
   const id = randomUUID()
   const now = Date.now()
   const op: AsyncOperation = {
     id,
     namespace: o.namespace,
-    location: slug(o.location),
+    location: locationKey(o.location),
     resourceId: o.resourceId,
     status: 'InProgress',
     startTime: new Date(now).toISOString(),

@@ -19,7 +19,8 @@ export interface ArmResource {
 }
 
 export type Effect =
-  | {kind: 'mergeProperties'; id: string; properties: Record<string, any>}
+  /** an update: properties merge-patched, then `settled` (what completion sets, e.g. provisioningState) applied */
+  | {kind: 'mergeProperties'; id: string; properties: Record<string, any>; settled: Record<string, any>; sku?: Record<string, any>; tags?: Record<string, string>}
   | {kind: 'deletePrivateEndpoint'; id: string}
   | {kind: 'deleteZoneGroup'; id: string}
   | {kind: 'promoteReplica'; id: string; mode: 'Switchover' | 'Standalone'; option: 'Planned' | 'Forced'}
@@ -92,6 +93,8 @@ export interface World {
     postgres?: boolean
   }
   regions: Record<string, RegionInfo>
+  /** the subscription's resource groups; filled from the resources' ids when a world is adopted without them */
+  resourceGroups?: string[]
   resources: Record<string, ArmResource>
   operations: Record<string, AsyncOperation>
   publicDns: Record<string, PublicRecord>
@@ -99,6 +102,30 @@ export interface World {
 }
 
 export const key = (id: string): string => id.toLowerCase()
+
+/** A location's canonical name: `East US 2` and `eastus2` are the same region. */
+export const locationKey = (location: string): string => location.toLowerCase().replace(/\s+/g, '')
+
+/** RFC 7396 JSON merge patch, as ARM PATCH bodies mean it: objects merge, null removes, anything else replaces. */
+export function mergePatch(target: unknown, patch: unknown): any {
+  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return structuredClone(patch)
+  const out: Record<string, unknown> = target !== null && typeof target === 'object' && !Array.isArray(target) ? {...(target as object)} : {}
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete out[k]
+    else out[k] = mergePatch(out[k], v)
+  }
+  return out
+}
+
+/** The resources an id is nested under, outermost first: `.../zones/z/A/x` is under `.../zones/z`. */
+export function ancestorsOf(id: string): string[] {
+  const m = /^(\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/[^/]+)((?:\/[^/]+\/[^/]+)+)$/i.exec(id.replace(/\/+$/, ''))
+  if (!m) return []
+  const pairs = m[2].split('/').slice(1)
+  const out: string[] = []
+  for (let i = 2; i < pairs.length; i += 2) out.push(`${m[1]}/${pairs.slice(0, i).join('/')}`)
+  return out
+}
 
 export function getResource(world: World, id: string): ArmResource | undefined {
   return world.resources[key(id)]
@@ -135,6 +162,16 @@ export function resourceGroupOf(id: string): string {
   return m ? m[1] : ''
 }
 
+export function hasResourceGroup(world: World, name: string): boolean {
+  return (world.resourceGroups ?? []).some((g) => key(g) === key(name))
+}
+
+/** Gives a world that lacks them (an older state file, an imported estate) the resource groups its resources live in. */
+export function withResourceGroups(world: World): World {
+  world.resourceGroups ??= [...new Set(Object.values(world.resources).map((r) => resourceGroupOf(r.id)).filter(Boolean))]
+  return world
+}
+
 export class WorldStore {
   readonly dir: string
   readonly file: string
@@ -149,7 +186,7 @@ export class WorldStore {
     if (loaded) {
       this.world = loaded
     } else {
-      this.world = seed()
+      this.world = withResourceGroups(seed())
       this.save()
     }
   }
@@ -163,7 +200,7 @@ export class WorldStore {
   }
 
   replace(world: World): void {
-    this.world = world
+    this.world = withResourceGroups(world)
     this.save()
   }
 
@@ -192,7 +229,7 @@ export class WorldStore {
       throw new Error(`The sandbox state file ${this.file} has version ${parsed.version}; run 'azfail sandbox reset'.`)
     }
     this.stamp = stamp
-    return parsed
+    return withResourceGroups(parsed)
   }
 
   private currentStamp(): string {

@@ -107,6 +107,43 @@ describe('sandbox: regional resolvers', () => {
     assert.deepEqual((reply.answers?.[0] as any).data.map(String), ['holder=bob'])
   })
 
+  it('over TCP, answer queries sent together in one segment and one split across segments, each in its own frame', async () => {
+    const [host, port] = sb.connection.resolvers.eus2.split(':')
+    const query = (id: number, name: string) => dnsPacket.streamEncode({type: 'query', id, flags: dnsPacket.RECURSION_DESIRED, questions: [{type: 'A', name}]})
+    // Two queries in one write, then a third in two halves, then a frame whose message is not DNS (FORMERR, same id).
+    const third = query(3, 'cosmos-app.documents.azure.com')
+    const garbage = Buffer.from([0x00, 0x05, 0x12, 0x34, 0xff, 0xff, 0x00])
+    const replies = await new Promise<dnsPacket.Packet[]>((resolve, reject) => {
+      const socket = net.connect({host, port: Number(port)})
+      let buf = Buffer.alloc(0)
+      const out: dnsPacket.Packet[] = []
+      socket.on('data', (d) => {
+        buf = Buffer.concat([buf, d])
+        while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
+          out.push(dnsPacket.decode(buf.subarray(2, 2 + buf.readUInt16BE(0))))
+          buf = buf.subarray(2 + buf.readUInt16BE(0))
+        }
+        if (out.length === 4) {
+          socket.end()
+          resolve(out)
+        }
+      })
+      socket.on('error', reject)
+      socket.write(Buffer.concat([query(1, 'kv-app-eus2.vault.azure.net'), query(2, 'nothing.example')]))
+      socket.write(third.subarray(0, 7))
+      setTimeout(() => socket.write(Buffer.concat([third.subarray(7), garbage])), 100)
+    })
+    assert.deepEqual(
+      replies.map((r: any) => [r.id, r.rcode, r.answers?.filter((a: any) => a.type === 'A').map((a: any) => a.data)]),
+      [
+        [1, 'NOERROR', ['10.20.3.7']],
+        [2, 'NXDOMAIN', []],
+        [3, 'NOERROR', ['10.20.4.5']],
+        [0x1234, 'FORMERR', []],
+      ],
+    )
+  })
+
   it('answer a malformed query with FORMERR instead of going silent', async () => {
     const dgram = await import('node:dgram')
     const [host, port] = sb.connection.resolvers.eus2.split(':')

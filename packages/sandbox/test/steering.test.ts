@@ -102,11 +102,13 @@ describe('sandbox: Front Door Standard/Premium', () => {
     assert.equal(log.at(-1), 'GET 200 origins/origin-eus2')
   })
 
-  it('refuses an origin update the sandbox does not emulate, loudly', async () => {
+  it('refuses an origin update naming a property the origin does not have, and one with a value out of range', async () => {
+    const path = `/subscriptions/${sb.connection.subscriptionId}/resourceGroups/rg-global/providers/Microsoft.Cdn/profiles/fd-app/originGroups/og-app/origins/origin-wus2?api-version=2024-02-01`
+    const unknown = await sb.raw('PATCH', path, {body: JSON.stringify({properties: {enabledStat: 'Disabled'}})})
+    assert.equal(unknown.status, 400)
+    assert.match(unknown.body.error.message, /'enabledStat' is not a property/)
     const cdn = await sb.clients.frontDoor()
-    await assert.rejects(
-      cdn.afdOrigins.beginUpdateAndWait('rg-global', 'fd-app', 'og-app', 'origin-wus2', {sharedPrivateLinkResource: {privateLink: {id: 'x'}}} as any),
-      (e: any) => e.statusCode === 400 && /does not emulate/.test(e.message),
-    )
+    await assert.rejects(cdn.afdOrigins.beginUpdateAndWait('rg-global', 'fd-app', 'og-app', 'origin-wus2', {priority: 9}), (e: any) => e.statusCode === 400 && /priority/.test(e.message))
+    assert.equal((await cdn.afdOrigins.get('rg-global', 'fd-app', 'og-app', 'origin-wus2')).enabledState, 'Enabled', 'nothing changed')
   })
 })

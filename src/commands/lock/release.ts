@@ -4,8 +4,8 @@ import type {LockReleaseRecord} from '../../estate/state.ts'
 
 export default class LockRelease extends AzfailCommand {
   static override summary = 'Release the run lock by hand, recording who did it and why in Azure.'
-  static override description = `Refused while a live run renews the lock, unless --force (that run then stops before its next change). The release
-is recorded beside the lock (TXT record _azfail-lock-released) with the principal and the reason.`
+  static override description =
+    'Refused while a live run renews the lock, unless --force (that run then stops before its next change). The release is recorded beside the lock (TXT record _azfail-lock-released) with the principal and the reason.'
 
   static override examples = ['<%= config.bin %> lock release --reason "laptop died mid-drain; taking over" --sandbox', '<%= config.bin %> lock release --reason "stuck run" --force --runbook prod.yaml']
 

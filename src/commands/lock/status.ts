@@ -3,9 +3,8 @@ import type {LockStatus} from '../../services/lock.ts'
 
 export default class LockStatusCommand extends AzfailCommand {
   static override summary = 'Show the run lock kept in Azure: who holds it, for which run, and until when its lease runs.'
-  static override description = `The lock is a short lease in the runbook's state zone (TXT record _azfail-lock), renewed by the run holding it for as
-long as it lives. A lock whose lease has lapsed belongs to a run that died: 'azfail resume <run>' takes that run over,
-from any machine. The last hand release is shown with who released it and why.`
+  static override description =
+    "The lock is a short lease in the runbook's state zone (TXT record _azfail-lock), renewed by the run holding it for as long as it lives. A lock whose lease has lapsed belongs to a run that died: 'azfail resume <run>' takes that run over, from any machine. The last hand release is shown with who released it and why."
 
   static override examples = ['<%= config.bin %> lock status --sandbox', '<%= config.bin %> lock status --runbook prod.yaml --json']
 

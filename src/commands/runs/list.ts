@@ -1,5 +1,5 @@
 import {AzfailCommand} from '../../cli/base.ts'
-import {table} from '../../cli/format.ts'
+import {table} from '../../cli/table.ts'
 import {runFlags} from '../../cli/run-command.ts'
 import {listRuns} from '../../engine/journal.ts'
 import type {RunMeta} from '../../engine/types.ts'

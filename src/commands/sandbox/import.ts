@@ -6,10 +6,8 @@ import {AzfailError} from '../../errors.ts'
 
 export default class SandboxImport extends AzfailCommand {
   static override summary = "Copy the estate a runbook describes, read-only, into the sandbox, to rehearse failovers of your own topology offline."
-  static override description = `Reads, through the same SDK clients and read permissions as 'azfail status', every resource the runbook names:
-Traffic Manager and Front Door, the regions' private endpoints and zone groups, the private DNS zones they write to
-(records and virtual network links), the PostgreSQL servers, the SQL failover group and the Cosmos DB account. Writes
-it as the sandbox state in --state-dir, replacing what was there. Azure is never changed.`
+  static override description =
+    "Reads, through the same SDK clients and read permissions as 'azfail status', every resource the runbook names: Traffic Manager and Front Door, the regions' private endpoints and zone groups, the private DNS zones they write to (records and virtual network links), the PostgreSQL servers, the SQL failover group and the Cosmos DB account. Writes it as the sandbox state in --state-dir, replacing what was there. Azure is never changed."
 
   static override examples = [
     '<%= config.bin %> sandbox import --runbook prod.yaml --state-dir .azfail/prod-copy --yes',

@@ -5,9 +5,8 @@ import {AzfailError} from '../../errors.ts'
 
 export default class SandboxStart extends AzfailCommand {
   static override summary = 'Run the embedded Azure sandbox in the foreground until Ctrl-C.'
-  static override description = `Serves the ARM operations azfail uses over HTTPS on 127.0.0.1, and one DNS resolver per region on its own
-loopback address. Writes <state-dir>/connection.json (endpoint, CA, token, resolvers, control endpoint) for other
-programs and other azfail commands; state persists in the state dir across restarts.`
+  static override description =
+    'Serves the ARM operations azfail uses over HTTPS on 127.0.0.1, and one DNS resolver per region on its own loopback address. Writes <state-dir>/connection.json (endpoint, CA, token, resolvers, control endpoint) for other programs and other azfail commands; state persists in the state dir across restarts.'
 
   static override examples = [
     '<%= config.bin %> sandbox start',

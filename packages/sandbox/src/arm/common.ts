@@ -1,19 +1,10 @@
-// What every provider's routes share: the api-versions, the request's world, ARM's conventions for reading it, and
-// how a resource is presented to clients.
-import {type ArmRequest, type ArmResponse, type Params, ArmError, notFound, page} from '../http.ts'
+// What every provider's routes share: the api-versions, the request's world, ARM's conventions for reading and updating
+// it, and how a resource is presented to clients.
+import {type ArmRequest, type ArmResponse, type Params, type Route, ArmError, badRequest, notFound, page, parentNotFound, resourceGroupNotFound, subscriptionNotFound} from '../http.ts'
 import {operationInFlight} from '../lro.ts'
-import {type ArmResource, type World, getResource, key, resourceGroupOf, resourcesOfType} from '../world.ts'
+import {type ArmResource, type World, ancestorsOf, getResource, hasResourceGroup, key, mergePatch, resourceGroupOf, resourcesOfType} from '../world.ts'
 
-/** Supported api-versions per provider: the version the installed SDK sends first. */
-export const API_VERSIONS = {
-  trafficManager: ['2022-04-01', '2018-08-01'],
-  cdn: ['2024-02-01', '2023-05-01'],
-  privateDns: ['2024-06-01', '2020-06-01', '2018-09-01'],
-  network: ['2026-01-01', '2024-05-01', '2023-09-01'],
-  postgres: ['2025-08-01', '2024-08-01', '2022-12-01'],
-  sql: ['2020-11-01-preview', '2021-11-01'],
-  cosmos: ['2026-03-15', '2024-11-15'],
-} as const
+export {API_VERSIONS} from './api-versions.ts'
 
 export interface ArmContext {
   world: World
@@ -34,27 +25,89 @@ export function provider(ctx: ArmContext) {
   const w = () => ctx.world
   const changed = () => (ctx.dirty = true)
 
+  /** Throws ARM's ParentResourceNotFound when a resource the id is nested under does not exist. */
+  const parentsExist = (id: string) => {
+    const missing = ancestorsOf(id).find((a) => !getResource(w(), a))
+    if (missing) throw parentNotFound(missing.split('/').pop()!)
+  }
   const get = (id: string, type: string): ArmResource => {
     const r = getResource(w(), id)
-    if (!r || r.type.toLowerCase() !== type.toLowerCase()) throw notFound(type, id.split('/').pop()!, resourceGroupOf(id))
+    if (r && r.type.toLowerCase() === type.toLowerCase()) return r
+    parentsExist(id)
+    throw notFound(type, id.split('/').pop()!, resourceGroupOf(id))
+  }
+  /** The resource a nested route lives under: a missing one is a missing parent, not a missing resource. */
+  const parent = (id: string, type: string): ArmResource => {
+    parentsExist(id)
+    const r = getResource(w(), id)
+    if (!r || r.type.toLowerCase() !== type.toLowerCase()) throw parentNotFound(id.split('/').pop()!)
     return r
   }
-  const subscriptionOk = (p: Params) => {
-    if (p.sub.toLowerCase() !== w().subscriptionId.toLowerCase()) {
-      throw new ArmError(404, 'SubscriptionNotFound', `The subscription '${p.sub}' could not be found.`)
-    }
-  }
   const inGroup = (p: Params, r: ArmResource) => !p.rg || resourceGroupOf(r.id).toLowerCase() === p.rg.toLowerCase()
-  const list = (req: ArmRequest, p: Params, type: string, pageSize = 100) => {
-    subscriptionOk(p)
-    return page(req, resourcesOfType(w(), type).filter((r) => inGroup(p, r)).map((r) => present(w(), r)), pageSize)
-  }
+  const list = (req: ArmRequest, p: Params, type: string, pageSize = 100) =>
+    page(req, resourcesOfType(w(), type).filter((r) => inGroup(p, r)).map((r) => present(w(), r)), pageSize)
   const busy = (r: ArmResource) => {
     const op = operationInFlight(w(), r.id)
     if (op) throw new ArmError(409, 'AnotherOperationInProgress', `Another operation (${op.id}) is in progress on '${r.name}'; retry when it completes.`)
   }
 
-  return {w, changed, get, subscriptionOk, list, busy}
+  return {w, changed, get, parent, parentsExist, list, busy}
+}
+
+/** ARM answers for the subscription and resource group before any provider sees the request: both must exist. */
+export function scoped(ctx: ArmContext, r: Route): Route {
+  return {
+    ...r,
+    handler: (req, p) => {
+      if (p.sub !== undefined && key(p.sub) !== key(ctx.world.subscriptionId)) throw subscriptionNotFound(p.sub)
+      if (p.rg !== undefined && !hasResourceGroup(ctx.world, p.rg)) throw resourceGroupNotFound(p.rg)
+      return r.handler(req, p)
+    },
+  }
+}
+
+/** Checks one property's value; returns what is wrong with it, or nothing. */
+export type Check = (value: any) => string | undefined
+
+export const is = {
+  string: ((v) => (typeof v === 'string' ? undefined : 'must be a string')) as Check,
+  boolean: ((v) => (typeof v === 'boolean' ? undefined : 'must be true or false')) as Check,
+  object: ((v) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? undefined : 'must be an object')) as Check,
+  strings: ((v) => (Array.isArray(v) && v.every((x) => typeof x === 'string') ? undefined : 'must be an array of strings')) as Check,
+  int: (min: number, max: number): Check => (v) => (Number.isInteger(v) && v >= min && v <= max ? undefined : `must be an integer from ${min} to ${max}`),
+  oneOf: (...values: string[]): Check => (v) => (values.includes(v) ? undefined : `must be one of ${values.join(', ')}`),
+}
+
+/** The properties one resource type accepts in an update, from its spec's update model. */
+export interface UpdateModel {
+  type: string
+  /** writable properties, each with its check */
+  writable: Record<string, Check>
+  /** read-only properties a client may echo back from a GET; Azure ignores them */
+  readOnly: string[]
+}
+
+/** An update's properties, checked against the model: writable ones kept, read-only ones dropped, anything else refused. */
+export function updatable(model: UpdateModel, props: unknown): Record<string, any> {
+  if (props === undefined) return {}
+  if (props === null || typeof props !== 'object' || Array.isArray(props)) throw badRequest("'properties' must be an object.", 'InvalidRequestContent')
+  const out: Record<string, any> = {}
+  for (const [name, value] of Object.entries(props)) {
+    if (model.readOnly.includes(name)) continue
+    const check = model.writable[name]
+    if (!check) {
+      throw badRequest(`'${name}' is not a property of ${model.type} that can be updated. Updatable properties: ${Object.keys(model.writable).join(', ')}.`, 'InvalidRequestContent')
+    }
+    const wrong = value === null ? undefined : check(value)
+    if (wrong) throw badRequest(`The value '${JSON.stringify(value)}' of property '${name}' is not valid: it ${wrong}.`)
+    out[name] = value
+  }
+  return out
+}
+
+/** An LRO's first answer for an update, as Azure's examples show it: the resource as requested, still Updating. */
+export function asRequested(view: Record<string, any>, props: Record<string, any>, provisioning: Record<string, unknown>): Record<string, any> {
+  return {...view, properties: {...mergePatch(view.properties, props), ...provisioning}}
 }
 
 /** The resource as ARM returns it: no sandbox bookkeeping, and computed views where Azure computes them. */
@@ -85,6 +138,8 @@ export function presentFailoverGroup(world: World, fog: ArmResource, serverId: s
     tags: fog.tags ?? {},
     properties: {
       ...structuredClone(fog.properties),
+      // Each partner lists its own copies of the group's databases.
+      databases: ((fog.properties.databases ?? []) as string[]).map((db) => `${server?.id ?? serverId}/databases/${db.split('/').pop()}`),
       replicationRole: isPrimary ? 'Primary' : 'Secondary',
       partnerServers: [{id: partner?.id ?? partnerId, location: partner?.location, replicationRole: isPrimary ? 'Secondary' : 'Primary'}],
     },

@@ -1,7 +1,8 @@
-// The emulated Azure Resource Manager operations: exactly those azfail uses, with the api-versions the installed
-// SDKs send, one module per provider. Anything else answers ARM's 404 shape, loudly, never a silent 200.
+// The emulated Azure Resource Manager operations: exactly those azfail uses, with the api-versions Azure serves for
+// them, one module per provider, each inside a subscription and resource group the world holds. Anything else answers
+// ARM's 404 shape, loudly, never a silent 200.
 import type {Route} from '../http.ts'
-import type {ArmContext} from './common.ts'
+import {type ArmContext, scoped} from './common.ts'
 import {cosmosRoutes} from './cosmos.ts'
 import {frontDoorRoutes} from './front-door.ts'
 import {networkRoutes} from './network.ts'
@@ -15,7 +16,7 @@ export {API_VERSIONS, type ArmContext} from './common.ts'
 
 /** Every route, in match order: the first route whose template matches a path serves it. */
 export function armRoutes(ctx: ArmContext): Route[] {
-  return [
+  const routes = [
     ...trafficManagerRoutes(ctx),
     ...frontDoorRoutes(ctx),
     ...privateDnsRoutes(ctx),
@@ -25,4 +26,5 @@ export function armRoutes(ctx: ArmContext): Route[] {
     ...cosmosRoutes(ctx),
     ...operationRoutes(ctx),
   ]
+  return routes.map((r) => scoped(ctx, r))
 }

@@ -9,7 +9,7 @@ const peType = 'Microsoft.Network/privateEndpoints'
 const zgType = `${peType}/privateDnsZoneGroups`
 
 export function networkRoutes(ctx: ArmContext): Route[] {
-  const {w, changed, get, list, busy} = provider(ctx)
+  const {w, changed, get, parent, parentsExist, list, busy} = provider(ctx)
   return [
     route('GET', `${SUB}/providers/Microsoft.Network/privateEndpoints`, API_VERSIONS.network, (req, p) => list(req, p, peType)),
     route('GET', PE, API_VERSIONS.network, (req, p) => list(req, p, peType)),
@@ -26,13 +26,16 @@ export function networkRoutes(ctx: ArmContext): Route[] {
       })
     }),
     route('GET', `${PE}/{pe}/privateDnsZoneGroups`, API_VERSIONS.network, (req) => {
-      const pe = get(idOf(req).replace(/\/privateDnsZoneGroups$/i, ''), peType)
+      const pe = parent(idOf(req).replace(/\/privateDnsZoneGroups$/i, ''), peType)
       return page(req, childrenOf(w(), pe.id, 'privateDnsZoneGroups').map((r) => present(w(), r)), 100)
     }),
     route('GET', `${PE}/{pe}/privateDnsZoneGroups/{group}`, API_VERSIONS.network, (req) => ok(present(w(), get(idOf(req), zgType)))),
     route('DELETE', `${PE}/{pe}/privateDnsZoneGroups/{group}`, API_VERSIONS.network, (req) => {
       const r = getResource(w(), idOf(req))
-      if (!r) return {status: 204}
+      if (!r) {
+        parentsExist(idOf(req))
+        return {status: 204}
+      }
       busy(r)
       r.properties.provisioningState = 'Deleting'
       changed()

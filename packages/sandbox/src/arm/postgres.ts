@@ -1,10 +1,39 @@
-// PostgreSQL flexible server: get/list, and the PATCH that promotes a replica as an LRO.
-import {type Route, badRequest, jsonBody, route} from '../http.ts'
+// PostgreSQL flexible server: get/list, and the PATCH that updates a server or promotes a replica, as an LRO.
+import {type ArmRequest, type Route, badRequest, jsonBody, route} from '../http.ts'
 import {startOperation} from '../lro.ts'
-import {API_VERSIONS, type ArmContext, RG, SUB, idOf, ok, present, provider} from './common.ts'
+import type {ArmResource} from '../world.ts'
+import {API_VERSIONS, type ArmContext, RG, SUB, type UpdateModel, idOf, is, ok, present, provider, updatable} from './common.ts'
 
 const PG = `${RG}/providers/Microsoft.DBforPostgreSQL/flexibleServers`
 const pgType = 'Microsoft.DBforPostgreSQL/flexibleServers'
+const REPLICA_ROLES = ['AsyncReplica', 'GeoAsyncReplica']
+
+/** ServerForPatch's properties, across the api-versions the routes accept (2021-06-01 to 2026 previews). */
+const serverUpdate: UpdateModel = {
+  type: pgType,
+  writable: {
+    administratorLogin: is.string,
+    administratorLoginPassword: is.string,
+    version: is.string,
+    storage: is.object,
+    backup: is.object,
+    highAvailability: is.object,
+    maintenanceWindow: is.object,
+    authConfig: is.object,
+    dataEncryption: is.object,
+    availabilityZone: is.string,
+    createMode: is.oneOf('Default', 'Update'),
+    replicationRole: is.string,
+    replica: is.object,
+    network: is.object,
+    cluster: is.object,
+  },
+  readOnly: ['state', 'fullyQualifiedDomainName', 'minorVersion', 'replicaCapacity', 'sourceServerResourceId', 'privateEndpointConnections', 'pointInTimeUTC'],
+}
+/** Accepted, acted on, never stored or returned: a password, and how the request was meant. */
+const WRITE_ONLY = ['administratorLoginPassword', 'createMode']
+
+type Promotion = {mode: 'Switchover' | 'Standalone'; option: 'Planned' | 'Forced'}
 
 export function postgresRoutes(ctx: ArmContext): Route[] {
   const {w, changed, get, list, busy} = provider(ctx)
@@ -14,32 +43,70 @@ export function postgresRoutes(ctx: ArmContext): Route[] {
     route('GET', `${PG}/{server}`, API_VERSIONS.postgres, (req) => ok(present(w(), get(idOf(req), pgType)))),
     route('PATCH', `${PG}/{server}`, API_VERSIONS.postgres, (req) => {
       const server = get(idOf(req), pgType)
-      const props = jsonBody(req).properties ?? {}
-      const others = Object.keys(props).filter((k) => k !== 'replica')
-      if (others.length > 0 || !props.replica) {
-        throw badRequest(`The azfail sandbox emulates only the replica promotion PATCH (properties.replica.promoteMode/promoteOption); it does not emulate updating ${others.join(', ') || 'an empty body'}.`, 'NotEmulated')
-      }
-      const mode = capitalize(props.replica.promoteMode ?? 'Standalone')
-      const option = capitalize(props.replica.promoteOption ?? 'Planned')
-      if (!['Switchover', 'Standalone'].includes(mode)) throw badRequest(`The value '${props.replica.promoteMode}' of 'replica.promoteMode' is not valid. Valid values are Standalone, Switchover.`)
-      if (!['Planned', 'Forced'].includes(option)) throw badRequest(`The value '${props.replica.promoteOption}' of 'replica.promoteOption' is not valid. Valid values are Planned, Forced.`)
-      const role = server.properties.replica?.role
-      if (role !== 'AsyncReplica' && role !== 'GeoAsyncReplica') {
-        throw badRequest(`The server '${server.name}' is not a read replica (its replication role is '${role}'); only a replica can be promoted.`, 'ReplicaPromotionNotAllowed')
+      const {props, sku, tags} = serverPatch(req)
+      const promotion = promotionOf(server, props)
+      const rest = Object.keys(props).filter((k) => !['replica', 'replicationRole'].includes(k))
+      if (promotion && (rest.length > 0 || sku || tags)) {
+        throw badRequest(`Promoting '${server.name}' cannot be combined with other updates (${[...rest, ...(sku ? ['sku'] : []), ...(tags ? ['tags'] : [])].join(', ')}); send them separately.`)
       }
       busy(server)
-      if (option === 'Planned' && server.properties.replica.replicationState !== 'Active') {
-        throw badRequest(`Planned promotion of '${server.name}' requires replication state 'Active', but it is '${server.properties.replica.replicationState}'. Use promoteOption 'Forced' to promote anyway, accepting data loss.`, 'ReplicaNotActive')
+      if (promotion?.option === 'Planned' && server.properties.replica?.replicationState !== 'Active') {
+        throw badRequest(`Planned promotion of '${server.name}' requires replication state 'Active', but it is '${server.properties.replica?.replicationState}'. Use promoteOption 'Forced' to promote anyway, accepting data loss.`, 'ReplicaNotActive')
       }
+      const stored = Object.fromEntries(Object.entries(props).filter(([k]) => !WRITE_ONLY.includes(k) && k !== 'replica' && k !== 'replicationRole'))
       server.properties.state = 'Updating'
       changed()
       return startOperation(w(), req, {
         namespace: 'Microsoft.DBforPostgreSQL', location: server.location ?? 'global', resourceId: server.id,
-        effect: {kind: 'promoteReplica', id: server.id, mode: mode as any, option: option as any},
+        effect: promotion
+          ? {kind: 'promoteReplica', id: server.id, ...promotion}
+          : {kind: 'mergeProperties', id: server.id, properties: stored, settled: {state: 'Ready'}, ...(sku ? {sku} : {}), ...(tags ? {tags} : {})},
         result: 'resource', status: 202, failWith: ctx.failLro,
       })
     }),
   ]
+}
+
+/** The PATCH body: the server's updatable properties, and the sku and tags beside them. */
+function serverPatch(req: ArmRequest): {props: Record<string, any>; sku?: Record<string, any>; tags?: Record<string, string>} {
+  const body = jsonBody(req)
+  for (const k of Object.keys(body)) {
+    if (!['properties', 'sku', 'identity', 'tags', 'id', 'name', 'type', 'location', 'systemData'].includes(k)) {
+      throw badRequest(`'${k}' is not a property of ${pgType} that can be updated.`, 'InvalidRequestContent')
+    }
+  }
+  if (body.sku !== undefined && is.object(body.sku)) throw badRequest("'sku' must be an object with 'name' and 'tier'.")
+  if (body.tags !== undefined && is.object(body.tags)) throw badRequest("'tags' must be an object of strings.")
+  return {props: updatable(serverUpdate, body.properties), sku: body.sku, tags: body.tags}
+}
+
+/**
+ * What promotion, if any, the update asks for: `replica.promoteMode`/`promoteOption` (2023-06-01-preview and later), or
+ * the older `replicationRole: None` that azure-cli's stop-replication sends, which promotes to standalone without
+ * waiting for the replica to catch up.
+ */
+function promotionOf(server: ArmResource, props: Record<string, any>): Promotion | undefined {
+  const role: string = server.properties.replica?.role ?? server.properties.replicationRole
+  const {promoteMode, promoteOption, role: askedRole} = props.replica ?? {}
+  let promotion: Promotion | undefined
+  if (promoteMode !== undefined || promoteOption !== undefined) {
+    const mode = capitalize(promoteMode ?? 'Standalone')
+    const option = capitalize(promoteOption ?? 'Planned')
+    if (mode !== 'Switchover' && mode !== 'Standalone') throw badRequest(`The value '${promoteMode}' of 'replica.promoteMode' is not valid. Valid values are Standalone, Switchover.`)
+    if (option !== 'Planned' && option !== 'Forced') throw badRequest(`The value '${promoteOption}' of 'replica.promoteOption' is not valid. Valid values are Planned, Forced.`)
+    promotion = {mode, option}
+  }
+  for (const [field, asked] of [['replicationRole', props.replicationRole], ['replica.role', askedRole]] as const) {
+    if (asked === undefined || asked === null || String(asked).toLowerCase() === String(role).toLowerCase()) continue
+    if (String(asked).toLowerCase() !== 'none') {
+      throw badRequest(`'${field}' can only be set to 'None', which promotes a read replica to a standalone server; '${asked}' is not a role a server can be given.`)
+    }
+    promotion ??= {mode: 'Standalone', option: 'Forced'}
+  }
+  if (promotion && !REPLICA_ROLES.includes(role)) {
+    throw badRequest(`The server '${server.name}' is not a read replica (its replication role is '${role}'); only a replica can be promoted.`, 'ReplicaPromotionNotAllowed')
+  }
+  return promotion
 }
 
 const capitalize = (s: string) => String(s).charAt(0).toUpperCase() + String(s).slice(1).toLowerCase()

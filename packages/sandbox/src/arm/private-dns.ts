@@ -13,15 +13,18 @@ const RECORD_TYPES_EMULATED = ['A', 'CNAME', 'TXT', 'SOA']
 const zoneType = 'Microsoft.Network/privateDnsZones'
 
 export function privateDnsRoutes(ctx: ArmContext): Route[] {
-  const {w, changed, get, list} = provider(ctx)
-  const zoneOf = (p: Params) => get(`${DNS.replace('{sub}', p.sub).replace('{rg}', p.rg)}/${p.zone}`, zoneType)
+  const {w, changed, get, parent, list} = provider(ctx)
+  const zoneId = (p: Params) => `${DNS.replace('{sub}', p.sub).replace('{rg}', p.rg)}/${p.zone}`
+  const zoneOf = (p: Params) => get(zoneId(p), zoneType)
+  /** The zone a record set or link lives in: a missing one is a missing parent. */
+  const parentZone = (p: Params) => parent(zoneId(p), zoneType)
   const recordsOf = (zone: ArmResource, type?: string) =>
     Object.values(w().resources)
       .filter((r) => r.type.startsWith(`${zoneType}/`) && !r.type.endsWith('virtualNetworkLinks') && key(r.id).startsWith(key(zone.id) + '/'))
       .filter((r) => !type || r.type.toUpperCase() === `${zoneType}/${type}`.toUpperCase())
       .sort((a, b) => a.name.localeCompare(b.name))
   const recordList = (req: ArmRequest, p: Params, type?: string) => {
-    const zone = zoneOf(p)
+    const zone = parentZone(p)
     const suffix = req.query.get('$recordsetnamesuffix')?.toLowerCase()
     const items = recordsOf(zone, type).filter((r) => !suffix || r.name.toLowerCase().endsWith(suffix))
     return page(req, items.map((r) => present(w(), r)), 100)
@@ -33,45 +36,55 @@ export function privateDnsRoutes(ctx: ArmContext): Route[] {
     }
   }
 
+  /** Merges an update into a record set (the SOA's read-only host and serial stay) and gives it a new etag. */
+  const updateRecord = (r: ArmResource, type: string, props: Record<string, any>) => {
+    const data = recordData(type, props, r.name)
+    if (data.soaRecord) data.soaRecord = {...r.properties.soaRecord, ...data.soaRecord}
+    r.properties = {...r.properties, ...data}
+    r.etag = etag()
+    changed()
+    return r
+  }
+
   return [
     route('GET', `${SUB}/providers/Microsoft.Network/privateDnsZones`, API_VERSIONS.privateDns, (req, p) => list(req, p, zoneType)),
     route('GET', DNS, API_VERSIONS.privateDns, (req, p) => list(req, p, zoneType)),
     route('GET', `${DNS}/{zone}`, API_VERSIONS.privateDns, (_req, p) => ok(present(w(), zoneOf(p)))),
     route('GET', `${DNS}/{zone}/virtualNetworkLinks`, API_VERSIONS.privateDns, (req, p) => {
-      const zone = zoneOf(p)
+      const zone = parentZone(p)
       return page(req, childrenOf(w(), zone.id, 'virtualNetworkLinks').map((r) => present(w(), r)), 100)
     }),
-    route('GET', `${DNS}/{zone}/virtualNetworkLinks/{link}`, API_VERSIONS.privateDns, (req, p) => {
-      zoneOf(p)
-      return ok(present(w(), get(idOf(req), `${zoneType}/virtualNetworkLinks`)))
-    }),
+    route('GET', `${DNS}/{zone}/virtualNetworkLinks/{link}`, API_VERSIONS.privateDns, (req) => ok(present(w(), get(idOf(req), `${zoneType}/virtualNetworkLinks`)))),
     route('GET', `${DNS}/{zone}/ALL`, API_VERSIONS.privateDns, (req, p) => recordList(req, p)),
     route('GET', `${DNS}/{zone}/{recordType}`, API_VERSIONS.privateDns, (req, p) => recordList(req, p, recordType(p))),
     route('GET', `${DNS}/{zone}/{recordType}/{name}`, API_VERSIONS.privateDns, (_req, p) => {
-      const zone = zoneOf(p)
+      const zone = parentZone(p)
       const t = recordType(p)
       const r = getResource(w(), `${zone.id}/${t}/${p.name}`)
       if (!r) throw recordNotFound(p)
       return ok(present(w(), r))
     }),
     route('PUT', `${DNS}/{zone}/{recordType}/{name}`, API_VERSIONS.privateDns, (req, p) => {
-      const zone = zoneOf(p)
+      const zone = parentZone(p)
       const t = recordType(p)
-      if (t === 'SOA') throw badRequest('The SOA record set can only be updated, not created or replaced, and the sandbox does not emulate SOA updates.', 'NotEmulated')
       const body = jsonBody(req)
-      const id = `${zone.id}/${t}/${p.name}`
-      const existing = getResource(w(), id)
+      const existing = getResource(w(), `${zone.id}/${t}/${p.name}`)
       checkPreconditions(req, existing)
-      const data = recordData(t, body.properties ?? {}, p.name)
-      if (data.ttl === undefined) throw badRequest(`The record set '${p.name}' must specify a TTL.`, 'InvalidRecordSet')
-      cnameConflict(zone, t, p.name)
-      const zoneName = zone.name
+      if (t === 'SOA') {
+        if (!existing) throw badRequest("A zone's SOA record set is created with the zone, under the name '@'; it can only be updated.", 'BadRequest')
+        return ok(present(w(), updateRecord(existing, t, body.properties ?? {})))
+      }
+      // Private DNS stores record set names in lower case, as it answers them.
+      const name = existing?.name ?? p.name.toLowerCase()
+      const data = recordData(t, body.properties ?? {}, name)
+      if (data.ttl === undefined) throw badRequest(`The record set '${name}' must specify a TTL.`, 'InvalidRecordSet')
+      cnameConflict(zone, t, name)
       const r: ArmResource = {
-        id: existing?.id ?? id,
-        name: p.name,
+        id: existing?.id ?? `${zone.id}/${t}/${name}`,
+        name,
         type: `${zoneType}/${t}`,
         etag: etag(),
-        properties: {metadata: {}, ...data, fqdn: p.name === '@' ? `${zoneName}.` : `${p.name}.${zoneName}.`, isAutoRegistered: false},
+        properties: {metadata: {}, ...data, fqdn: name === '@' ? `${zone.name}.` : `${name}.${zone.name}.`, isAutoRegistered: false},
       }
       putResource(w(), r)
       recountZone(w(), zone.id)
@@ -79,19 +92,16 @@ export function privateDnsRoutes(ctx: ArmContext): Route[] {
       return ok(present(w(), r), existing ? 200 : 201)
     }),
     route('PATCH', `${DNS}/{zone}/{recordType}/{name}`, API_VERSIONS.privateDns, (req, p) => {
-      const zone = zoneOf(p)
+      const zone = parentZone(p)
       const t = recordType(p)
       const body = jsonBody(req)
       const r = getResource(w(), `${zone.id}/${t}/${p.name}`)
       if (!r) throw recordNotFound(p)
       checkPreconditions(req, r)
-      r.properties = {...r.properties, ...recordData(t, body.properties ?? {}, p.name)}
-      r.etag = etag()
-      changed()
-      return ok(present(w(), r))
+      return ok(present(w(), updateRecord(r, t, body.properties ?? {})))
     }),
     route('DELETE', `${DNS}/{zone}/{recordType}/{name}`, API_VERSIONS.privateDns, (req, p) => {
-      const zone = zoneOf(p)
+      const zone = parentZone(p)
       const t = recordType(p)
       if (t === 'SOA') throw badRequest('The SOA record set cannot be deleted.', 'BadRequest')
       const r = getResource(w(), `${zone.id}/${t}/${p.name}`)
@@ -154,6 +164,11 @@ function recordData(type: string, props: Record<string, any>, name: string): Rec
       throw badRequest("'txtRecords' must be an array of {value: string[]}.", 'InvalidRecordSet')
     }
     data.txtRecords = props.txtRecords.map((t: any) => ({value: [...t.value]}))
+  }
+  if (type === 'SOA' && props.soaRecord !== undefined) {
+    const writable = ['email', 'refreshTime', 'retryTime', 'expireTime', 'minimumTtl']
+    if (props.soaRecord === null || typeof props.soaRecord !== 'object') throw badRequest("'soaRecord' must be an object.", 'InvalidRecordSet')
+    data.soaRecord = Object.fromEntries(Object.entries(props.soaRecord).filter(([k]) => writable.includes(k)))
   }
   if (props.ttl !== undefined) {
     if (!Number.isInteger(props.ttl) || props.ttl < 0 || props.ttl > 2147483647) throw badRequest(`The TTL '${props.ttl}' is not valid: it must be an integer between 0 and 2147483647.`, 'InvalidRecordSet')

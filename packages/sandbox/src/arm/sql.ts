@@ -8,9 +8,10 @@ const SQL = `${RG}/providers/Microsoft.Sql/servers`
 const fogType = 'Microsoft.Sql/servers/failoverGroups'
 
 export function sqlRoutes(ctx: ArmContext): Route[] {
-  const {w, changed, subscriptionOk, busy} = provider(ctx)
+  const {w, changed, parent, busy} = provider(ctx)
+  const serverOf = (p: Params) => parent(`${SQL.replace('{sub}', p.sub).replace('{rg}', p.rg)}/${p.server}`, 'Microsoft.Sql/servers').id
   const fogOf = (p: Params): {fog: ArmResource; serverId: string} => {
-    const serverId = `${SQL.replace('{sub}', p.sub).replace('{rg}', p.rg)}/${p.server}`
+    const serverId = serverOf(p)
     const fog = resourcesOfType(w(), fogType).find(
       (f) => f.name.toLowerCase() === p.fog.toLowerCase() && [f.sandbox?.primaryId, f.sandbox?.secondaryId].some((s) => key(s ?? '') === key(serverId)),
     )
@@ -29,9 +30,8 @@ export function sqlRoutes(ctx: ArmContext): Route[] {
   }
   return [
     route('GET', `${SQL}/{server}/failoverGroups`, API_VERSIONS.sql, (req, p) => {
-      const serverId = idOf(req).replace(/\/failoverGroups$/i, '')
+      const serverId = serverOf(p)
       const fogs = resourcesOfType(w(), fogType).filter((f) => [f.sandbox?.primaryId, f.sandbox?.secondaryId].some((s) => key(s ?? '') === key(serverId)))
-      subscriptionOk(p)
       return page(req, fogs.map((f) => presentFailoverGroup(w(), f, serverId)), 100)
     }),
     route('GET', `${SQL}/{server}/failoverGroups/{fog}`, API_VERSIONS.sql, (_req, p) => {

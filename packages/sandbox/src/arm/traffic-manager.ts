@@ -13,12 +13,12 @@ const TM_ENDPOINT_TYPES: Record<string, string> = {
 const tmProfileType = 'Microsoft.Network/trafficManagerProfiles'
 
 export function trafficManagerRoutes(ctx: ArmContext): Route[] {
-  const {w, changed, get, list} = provider(ctx)
+  const {w, changed, get, parent, list} = provider(ctx)
   const tmEndpoint = (p: Params): {id: string; type: string} => {
     const t = TM_ENDPOINT_TYPES[p.endpointType.toLowerCase()]
     if (!t) throw badRequest(`The endpoint type '${p.endpointType}' is not valid. Valid types are AzureEndpoints, ExternalEndpoints, NestedEndpoints.`)
     const profileId = `${TM.replace('{sub}', p.sub).replace('{rg}', p.rg)}/${p.profile}`
-    get(profileId, tmProfileType)
+    parent(profileId, tmProfileType)
     return {id: `${profileId}/${t}/${p.endpoint}`, type: `${tmProfileType}/${t}`}
   }
 

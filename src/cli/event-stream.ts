@@ -1,0 +1,83 @@
+// --events: the engine's events as NDJSON, one object a line, written the moment they happen, so a pipeline or a
+// dashboard can follow a run live. An observer like the renderers; each field is picked, so no token or checkpoint
+// state (a long-running operation's URLs) ever reaches the stream.
+import {closeSync, openSync, writeSync} from 'node:fs'
+import type {RunEvent, RunObserver, StepInfo} from '../engine/events.ts'
+import type {StepRecord} from '../engine/types.ts'
+import {InputError} from '../errors.ts'
+
+/** The event types a stream carries, in the order a run emits them (README, "Event stream"). */
+export const STREAMED_EVENTS = ['run-started', 'step-planned', 'prompt', 'execution-started', 'step-started', 'step-progress', 'step-ended', 'run-ended'] as const
+
+export type StreamedEvent = {type: (typeof STREAMED_EVENTS)[number]; time: string; runId: string} & Record<string, unknown>
+
+const step = (s: StepInfo) => ({id: s.id, kind: s.kind, title: s.title})
+const record = (r: StepRecord) => ({
+  status: r.status,
+  message: r.message,
+  ...(r.startedAt ? {startedAt: r.startedAt} : {}),
+  ...(r.endedAt ? {endedAt: r.endedAt} : {}),
+  ...(r.durationMs === undefined ? {} : {durationMs: r.durationMs}),
+  ...(r.error ? {error: {code: r.error.code, message: r.error.message}} : {}),
+})
+
+/** The JSON line of one event; undefined for what is not streamed (checkpoints). */
+export function streamedEvent(e: RunEvent, runId: string, time: Date): StreamedEvent | undefined {
+  const base = {time: time.toISOString(), runId}
+  switch (e.type) {
+    case 'run-started': {
+      const m = e.meta
+      return {type: e.type, ...base, runId: m.runId, action: m.action, ...(m.region ? {region: m.region} : {}), dryRun: m.dryRun, target: m.target.kind, principal: m.principal, attempt: m.attempts, steps: e.steps.map(step)}
+    }
+    case 'execution-started':
+      return {type: e.type, ...base, steps: e.steps.map(step)}
+    case 'step-planned':
+    case 'step-ended':
+      return {type: e.type, ...base, step: step(e.step), ...record(e.record)}
+    case 'step-started':
+      return {type: e.type, ...base, step: step(e.step)}
+    case 'step-progress':
+      return {type: e.type, ...base, step: step(e.step), text: e.text}
+    case 'prompt':
+      return {type: e.type, ...base, prompt: e.prompt, text: e.text}
+    case 'run-ended': {
+      const r = e.report
+      return {
+        type: e.type,
+        ...base,
+        status: r.status,
+        dryRun: r.dryRun,
+        steps: r.steps.map((s) => ({id: s.id, kind: s.kind, ...record(s)})),
+        warnings: r.warnings,
+        ...(e.error ? {error: {code: e.error.code, message: e.error.message}} : {}),
+      }
+    }
+    case 'step-checkpoint':
+      return undefined
+  }
+}
+
+/** Streams to `target`, a file (created or truncated now) or '-' for stderr; each line is written synchronously. */
+export function eventStream(target: string, clock: () => Date = () => new Date()): RunObserver {
+  let fd: number | undefined
+  if (target !== '-') {
+    try {
+      fd = openSync(target, 'w')
+    } catch (error: any) {
+      throw new InputError('BadEventsFile', `--events ${target}: cannot write it (${error.code ?? error.message}).`, "Pass a file azfail may create or overwrite, or '-' for stderr.")
+    }
+  }
+  let runId = ''
+  const write = (text: string) => (fd === undefined ? process.stderr.write(text) : writeSync(fd, text))
+  return {
+    on(e) {
+      if (e.type === 'run-started') runId = e.meta.runId
+      const line = streamedEvent(e, runId, clock())
+      if (line) write(`${JSON.stringify(line)}\n`)
+    },
+    async close() {
+      if (fd !== undefined) closeSync(fd)
+      fd = undefined
+    },
+  }
+}
