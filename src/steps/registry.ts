@@ -111,7 +111,11 @@ export const READ_PERMISSIONS: Record<'always' | keyof Reads, Permission[]> = {
     {action: 'Microsoft.Cdn/profiles/originGroups/origins/read'},
     {action: 'Microsoft.Network/privateDnsZones/TXT/read', when: 'drain records and the lock, on the state zone'},
   ],
-  endpoints: [{action: 'Microsoft.Network/privateEndpoints/read'}, {action: 'Microsoft.Network/privateEndpoints/privateDnsZoneGroups/read'}],
+  endpoints: [
+    {action: 'Microsoft.Network/privateEndpoints/read'},
+    {action: 'Microsoft.Network/privateEndpoints/privateDnsZoneGroups/read'},
+    {action: 'Microsoft.Network/privateDnsZones/A/read', when: "the records as served, for the TTL window"},
+  ],
   resolution: [],
   data: [
     {action: 'Microsoft.DBforPostgreSQL/flexibleServers/read'},
@@ -120,6 +124,15 @@ export const READ_PERMISSIONS: Record<'always' | keyof Reads, Permission[]> = {
     {action: 'Microsoft.Network/privateDnsZones/CNAME/read'},
   ],
 }
+
+/** What game days (stale-record checks) and `sandbox import` read besides a run's reads. */
+export const SURVEY_PERMISSIONS: Permission[] = [
+  {action: 'Microsoft.Network/privateDnsZones/read'},
+  {action: 'Microsoft.Network/privateDnsZones/ALL/read', when: 'record-set lists'},
+  {action: 'Microsoft.Network/privateDnsZones/virtualNetworkLinks/read'},
+  {action: 'Microsoft.Cdn/profiles/read'},
+  {action: 'Microsoft.Cdn/profiles/originGroups/read'},
+]
 
 /** Taking and releasing the run lock. */
 export const LOCK_PERMISSIONS: Permission[] = [
@@ -134,6 +147,7 @@ export function permissionTable(): string {
   const reads = [...READ_PERMISSIONS.always, ...READ_PERMISSIONS.endpoints, ...READ_PERMISSIONS.data]
   const rows = [
     ['every run (reads; `status` needs only these)', `${cell(reads)}, and each provider's \`locations/operationStatuses/read\` (or \`locations/operations/read\`) to poll long-running operations`],
+    ['game days and `sandbox import` (reads, besides the above)', cell(SURVEY_PERMISSIONS)],
     ['the run lock', cell(LOCK_PERMISSIONS)],
     ...STEP_KINDS.map((k) => [`\`${k.kind}\``, cell(k.permissions)]),
   ]

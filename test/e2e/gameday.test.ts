@@ -3,10 +3,14 @@ import assert from 'node:assert/strict'
 import {existsSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
+import {createRequire} from 'node:module'
 import {parse} from 'yaml'
 import {ROOT, runCli, tempDir} from '../helpers.ts'
 import {checkAxis, haveChromium, inChromium} from './chromium.ts'
 import {type E2E, e2e} from './support.ts'
+
+// @action-validator/core checks a workflow against GitHub's published schema, offline (WebAssembly, CommonJS).
+const {validateWorkflow} = createRequire(import.meta.url)('@action-validator/core') as typeof import('@action-validator/core')
 
 const REPORTS = ['gameday.json', 'junit.xml', 'summary.md', 'report.html']
 const read = (dir: string, f: string) => readFileSync(join(dir, f), 'utf8')
@@ -255,6 +259,9 @@ describe('scheduling examples', () => {
     const wf = parse(readFileSync(file, 'utf8'))
     assert.match(wf.on.schedule[0].cron, /^\S+ \S+ \S+ \S+ \S+$/)
     assert.equal(wf.permissions['id-token'], 'write')
+    assert.equal(wf.permissions.checks, 'write', 'the JUnit reporter publishes a check run')
+    assert.deepEqual(validateWorkflow(readFileSync(file, 'utf8')).errors, [], "valid against GitHub's workflow schema")
+    for (const s of wf.jobs.gameday.steps.filter((x: any) => x.uses)) assert.match(s.uses, /@v\d+$/, `${s.uses} is pinned by major version`)
     const steps = wf.jobs.gameday.steps
     assert.ok(steps.some((s: any) => s.uses?.startsWith('azure/login@') && s.with['client-id'] && !s.with['client-secret']), 'federated sign-in, no secret')
     checkCommands(file, steps.map((s: any) => s.run).filter(Boolean))
