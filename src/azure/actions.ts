@@ -1,6 +1,7 @@
 // The writes azfail makes to Azure, one function per change. Steps call these; nothing else writes.
 import pRetry from 'p-retry'
 import {AzureError, StepError} from '../errors.ts'
+import type {EndpointDefinition} from '../estate/state.ts'
 import type {Estate, ResourceRef} from '../runbook/estate.ts'
 import type {Clients} from './clients.ts'
 
@@ -137,6 +138,85 @@ export async function deletePrivateEndpoint(clients: Clients, ref: ResourceRef):
   await write(what, async () => {
     await client.privateEndpoints.delete(ref.resourceGroup, ref.name)
   })
+}
+
+/** A private endpoint and its zone groups as they stand, enough to create them again (undefined when it is gone). */
+export async function describePrivateEndpoint(clients: Clients, ref: ResourceRef): Promise<EndpointDefinition | undefined> {
+  const client = await clients.network()
+  let pe
+  try {
+    pe = await client.privateEndpoints.get(ref.resourceGroup, ref.name)
+  } catch (error: any) {
+    if (error.statusCode === 404) return undefined
+    throw error
+  }
+  const connections = (list: typeof pe.privateLinkServiceConnections) =>
+    (list ?? []).map((c) => ({
+      name: c.name ?? '',
+      privateLinkServiceId: c.privateLinkServiceId ?? '',
+      groupIds: c.groupIds ?? [],
+      ...(c.requestMessage ? {requestMessage: c.requestMessage} : {}),
+    }))
+  const zoneGroups: EndpointDefinition['zoneGroups'] = []
+  for await (const group of client.privateDnsZoneGroups.list(ref.resourceGroup, ref.name)) {
+    zoneGroups.push({name: group.name ?? 'default', configs: (group.privateDnsZoneConfigs ?? []).map((c) => ({name: c.name ?? '', privateDnsZoneId: c.privateDnsZoneId ?? ''}))})
+  }
+  const manual = connections(pe.manualPrivateLinkServiceConnections)
+  return {
+    resourceGroup: ref.resourceGroup,
+    name: ref.name,
+    location: pe.location ?? '',
+    subnetId: pe.subnet?.id ?? '',
+    privateLinkServiceConnections: connections(pe.privateLinkServiceConnections),
+    ...(manual.length > 0 ? {manualPrivateLinkServiceConnections: manual} : {}),
+    customDnsConfigs: (pe.customDnsConfigs ?? []).map((c) => ({fqdn: c.fqdn ?? '', ipAddresses: c.ipAddresses ?? []})),
+    zoneGroups,
+  }
+}
+
+/**
+ * Creates a private endpoint again from its recorded definition (PUT, long-running), then its private DNS zone groups
+ * (PUT, long-running), which write its records into the zones. What already exists is left as it is.
+ */
+export async function recreatePrivateEndpoint(clients: Clients, def: EndpointDefinition): Promise<void> {
+  const client = await clients.network()
+  const what = `private endpoint ${def.resourceGroup}/${def.name}`
+  const found = async <T>(read: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await read()
+    } catch (error: any) {
+      if (error.statusCode === 404) return undefined
+      throw error
+    }
+  }
+  const now = await settled(() => found(() => client.privateEndpoints.get(def.resourceGroup, def.name)), (pe) => BUSY.includes(pe?.provisioningState ?? ''), what)
+  if (!now || now.provisioningState === 'Failed') {
+    const connections = (list: EndpointDefinition['privateLinkServiceConnections'] = []) =>
+      list.map((c) => ({name: c.name, privateLinkServiceId: c.privateLinkServiceId, groupIds: c.groupIds, ...(c.requestMessage ? {requestMessage: c.requestMessage} : {})}))
+    await write(what, () =>
+      client.privateEndpoints.beginCreateOrUpdateAndWait(def.resourceGroup, def.name, {
+        location: def.location,
+        subnet: {id: def.subnetId},
+        privateLinkServiceConnections: connections(def.privateLinkServiceConnections),
+        manualPrivateLinkServiceConnections: connections(def.manualPrivateLinkServiceConnections),
+        customDnsConfigs: def.customDnsConfigs,
+      }),
+    )
+  }
+  for (const group of def.zoneGroups) {
+    const gwhat = `private DNS zone group ${def.name}/${group.name}`
+    const existing = await settled(
+      () => found(() => client.privateDnsZoneGroups.get(def.resourceGroup, def.name, group.name)),
+      (g) => BUSY.includes(g?.provisioningState ?? ''),
+      gwhat,
+    )
+    if (existing && existing.provisioningState !== 'Failed') continue
+    await write(gwhat, () =>
+      client.privateDnsZoneGroups.beginCreateOrUpdateAndWait(def.resourceGroup, def.name, group.name, {
+        privateDnsZoneConfigs: group.configs.map((c) => ({name: c.name, privateDnsZoneId: c.privateDnsZoneId})),
+      }),
+    )
+  }
 }
 
 /** Overwrites the addresses of an A record set (practice runs use it to plant a stale record). */

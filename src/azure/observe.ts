@@ -64,6 +64,7 @@ export async function observeEstate(estate: Estate, target: AzureTarget, clients
       names: names[i],
       ...(endpointsByRegion.has(region) ? {endpoints: endpointsByRegion.get(region)} : {}),
       ...(records.drains[region] ? {drain: records.drains[region]} : {}),
+      ...(records.teardowns[region] ? {teardown: records.teardowns[region]} : {}),
     }
     r.serving = isServing(r)
     state.regions[region] = r

@@ -1,13 +1,14 @@
 // State other operators must see, kept in Azure itself as TXT record sets in a private DNS zone: when each region
-// was drained, and the run lock. The lock is created with If-None-Match: * so two laptops cannot both hold it.
+// was drained, what a teardown deleted (so a restore can create it again), and the run lock. The lock is created with If-None-Match: * so two laptops cannot both hold it.
 import {AzfailError, InputError} from '../errors.ts'
-import type {DrainRecord, LockRecord, LockReleaseRecord, RunRequestRecord} from '../estate/state.ts'
+import type {DrainRecord, LockRecord, LockReleaseRecord, RunRequestRecord, TeardownRecord} from '../estate/state.ts'
 import type {Estate} from '../runbook/estate.ts'
 import type {Clients} from './clients.ts'
 
 export const LOCK_NAME = '_azfail-lock'
 export const RELEASE_NAME = '_azfail-lock-released'
 export const drainRecordName = (region: string) => `_azfail-drain-${region}`
+export const teardownRecordName = (region: string) => `_azfail-teardown-${region}`
 const TTL = 10
 
 export function stateZoneOf(estate: Estate): {resourceGroup: string; zone: string} | undefined {
@@ -35,10 +36,11 @@ function decode(txt: Array<{value?: string[]}> | undefined): Record<string, stri
   return out
 }
 
-export async function readStateRecords(estate: Estate, clients: Clients): Promise<{drains: Record<string, DrainRecord>; lock?: LockRecord}> {
+export async function readStateRecords(estate: Estate, clients: Clients): Promise<{drains: Record<string, DrainRecord>; teardowns: Record<string, TeardownRecord>; lock?: LockRecord}> {
   const zone = stateZoneOf(estate)
   const drains: Record<string, DrainRecord> = {}
-  if (!zone) return {drains}
+  const teardowns: Record<string, TeardownRecord> = {}
+  if (!zone) return {drains, teardowns}
   const dns = await clients.privateDns()
   let lock: LockRecord | undefined
   for await (const rs of dns.recordSets.listByType(zone.resourceGroup, zone.zone, 'TXT')) {
@@ -46,9 +48,13 @@ export async function readStateRecords(estate: Estate, clients: Clients): Promis
     if (rs.name === LOCK_NAME) lock = {...decodeLock(fields), etag: rs.etag}
     for (const region of Object.keys(estate.regions)) {
       if (rs.name === drainRecordName(region) && fields.drainedAt) drains[region] = {drainedAt: fields.drainedAt, ...(fields.run ? {runId: fields.run} : {})}
+      if (rs.name === teardownRecordName(region)) {
+        const record = decodeTeardown(fields)
+        if (record) teardowns[region] = record
+      }
     }
   }
-  return {drains, ...(lock ? {lock} : {})}
+  return {drains, teardowns, ...(lock ? {lock} : {})}
 }
 
 export async function writeDrainRecord(estate: Estate, clients: Clients, region: string, record: DrainRecord): Promise<void> {
@@ -66,16 +72,67 @@ export async function clearDrainRecord(estate: Estate, clients: Clients, region:
 // A TXT string holds at most 255 characters: the run's request (JSON) is split across numbered strings.
 const CHUNK = 240
 
-function encodeLock(lock: Omit<LockRecord, 'etag'>): Array<{value: string[]}> {
-  const json = lock.request ? JSON.stringify(lock.request) : ''
+const chunked = (prefix: string, json: string): Record<string, string> => {
   const chunks: Record<string, string> = {}
-  for (let i = 0; i * CHUNK < json.length; i++) chunks[`request.${i}`] = json.slice(i * CHUNK, (i + 1) * CHUNK)
+  for (let i = 0; i * CHUNK < json.length; i++) chunks[`${prefix}.${i}`] = json.slice(i * CHUNK, (i + 1) * CHUNK)
+  return chunks
+}
+
+const unchunked = (prefix: string, fields: Record<string, string>): string => {
+  let json = ''
+  for (let i = 0; fields[`${prefix}.${i}`] !== undefined; i++) json += fields[`${prefix}.${i}`]
+  return json
+}
+
+/**
+ * Records what a teardown is about to delete, before it deletes it. The definitions (JSON) are split across numbered
+ * strings, each its own TXT record, so no record outgrows what Azure DNS accepts.
+ */
+export async function writeTeardownRecord(estate: Estate, clients: Clients, region: string, record: TeardownRecord): Promise<void> {
+  const zone = requireStateZone(estate)
+  const dns = await clients.privateDns()
+  const fields = {at: record.at, run: record.runId, ...chunked('endpoints', JSON.stringify(record.endpoints))}
+  const txtRecords = Object.entries(fields)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => ({value: [`${k}=${v}`]}))
+  await dns.recordSets.createOrUpdate(zone.resourceGroup, zone.zone, 'TXT', teardownRecordName(region), {ttl: TTL, txtRecords})
+}
+
+/** The teardown record of a region read fresh (undefined when there is none). */
+export async function readTeardownRecord(estate: Estate, clients: Clients, region: string): Promise<TeardownRecord | undefined> {
+  const zone = requireStateZone(estate)
+  const dns = await clients.privateDns()
+  try {
+    return decodeTeardown(decode((await dns.recordSets.get(zone.resourceGroup, zone.zone, 'TXT', teardownRecordName(region))).txtRecords))
+  } catch (error: any) {
+    if (error.statusCode === 404) return undefined
+    throw error
+  }
+}
+
+export async function clearTeardownRecord(estate: Estate, clients: Clients, region: string): Promise<void> {
+  const zone = requireStateZone(estate)
+  const dns = await clients.privateDns()
+  await dns.recordSets.delete(zone.resourceGroup, zone.zone, 'TXT', teardownRecordName(region))
+}
+
+function decodeTeardown(fields: Record<string, string>): TeardownRecord | undefined {
+  try {
+    const endpoints = JSON.parse(unchunked('endpoints', fields) || '[]')
+    if (!Array.isArray(endpoints)) return undefined
+    return {at: fields.at ?? '?', ...(fields.run ? {runId: fields.run} : {}), endpoints}
+  } catch {
+    return undefined // edited by hand past reading: nothing can be re-created from it
+  }
+}
+
+function encodeLock(lock: Omit<LockRecord, 'etag'>): Array<{value: string[]}> {
+  const chunks = chunked('request', lock.request ? JSON.stringify(lock.request) : '')
   return encode({holder: lock.holder, run: lock.runId, action: lock.action, since: lock.since, expires: lock.expires, host: lock.host, pid: lock.pid === undefined ? undefined : String(lock.pid), ...chunks})
 }
 
 function decodeLock(fields: Record<string, string>): Omit<LockRecord, 'etag'> {
-  let json = ''
-  for (let i = 0; fields[`request.${i}`] !== undefined; i++) json += fields[`request.${i}`]
+  const json = unchunked('request', fields)
   let request: RunRequestRecord | undefined
   try {
     request = json ? JSON.parse(json) : undefined

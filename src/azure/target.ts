@@ -25,6 +25,14 @@ export interface DatabaseAccess {
   endpoint(address: string, port: number): {host: string; port: number; tls: boolean} | {refused: string}
 }
 
+/** How a check opens a TCP connection to a SQL server's private endpoint, at an address a region's resolver gave. */
+export interface TcpAccess {
+  /** why no listener can be reached through this target at all (a check then says so instead of connecting) */
+  unavailable?: string
+  /** where to connect for `server`'s address and port; or why azfail will not connect there */
+  endpoint(address: string, port: number, server: string): {host: string; port: number} | {refused: string}
+}
+
 /**
  * Where the estate lives, and what azfail can do there. Everything downstream asks the target for a capability
  * (a region's resolver, a way to reach a database, who is acting) instead of asking whether it is the sandbox.
@@ -41,6 +49,7 @@ export interface AzureTarget {
   /** the resolver to ask for a region, given what the runbook configures; an input error when there is none */
   resolverFor(region: string, configured: string | undefined): string
   database: DatabaseAccess
+  tcp: TcpAccess
   /** who is acting, for the lock holder and journaled overrides */
   principal(): Promise<string>
   /** the sandbox's control endpoint, where the target is a sandbox (practice runs inject faults through it) */
@@ -88,6 +97,16 @@ export function sandboxTargetOf(conn: SandboxConnection, credential: TokenCreden
         return {host: address, port: Number(mapped.split(':')[1]), tls: false}
       },
     },
+    tcp: {
+      ...(conn.sql ? {} : {unavailable: 'this sandbox publishes no SQL listeners (it was started by an older azfail; restart it)'}),
+      // Only the sandbox's loopback listener for the server: the private 10.x address is data, never a place to connect.
+      endpoint(address, _port, server) {
+        const mapped = conn.sql?.[server]
+        const [host, port] = mapped?.split(':') ?? []
+        if (!host?.startsWith('127.')) return {refused: `the sandbox has no TCP listener for ${server} (its private address ${address} is not a place azfail connects to)`}
+        return {host, port: Number(port)}
+      },
+    },
     principal: async () => `${localPrincipal()} (sandbox)`,
     controlEndpoint: conn.controlEndpoint,
     stateDir: conn.stateDir,
@@ -126,6 +145,7 @@ export async function azureTarget(options: {subscription?: string; cloud?: Cloud
       return configured
     },
     database: {endpoint: (address, port) => ({host: address, port, tls: true})},
+    tcp: {endpoint: (address, port) => ({host: address, port})},
     principal: () => principalFromToken(credential, cloud.arm),
     close: async () => {},
   }

@@ -42,6 +42,25 @@ export interface EndpointState {
   records: EndpointRecord[]
 }
 
+/** A private endpoint as teardown found it, enough to create it again: kept in Azure beside the drain record. */
+export interface EndpointDefinition {
+  resourceGroup: string
+  name: string
+  location: string
+  subnetId: string
+  privateLinkServiceConnections: Array<{name: string; privateLinkServiceId: string; groupIds: string[]; requestMessage?: string}>
+  manualPrivateLinkServiceConnections?: Array<{name: string; privateLinkServiceId: string; groupIds: string[]; requestMessage?: string}>
+  customDnsConfigs: Array<{fqdn: string; ipAddresses: string[]}>
+  zoneGroups: Array<{name: string; configs: Array<{name: string; privateDnsZoneId: string}>}>
+}
+
+/** What a teardown deleted, recorded before it deleted it, so `restore` can create it again from any machine. */
+export interface TeardownRecord {
+  at: string
+  runId?: string
+  endpoints: EndpointDefinition[]
+}
+
 export interface DrainRecord {
   drainedAt: string
   runId?: string
@@ -91,6 +110,8 @@ export interface RegionState {
   endpoints?: EndpointState[]
   /** when azfail drained it, as recorded in Azure (absent when not drained by azfail) */
   drain?: DrainRecord
+  /** the private endpoints azfail tore down in this region, as recorded in Azure (absent when none) */
+  teardown?: TeardownRecord
 }
 
 export interface PostgresServerState {

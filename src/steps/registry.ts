@@ -9,6 +9,7 @@ import {failoverCosmos} from './failover-cosmos.ts'
 import {flipFailoverGroup} from './flip-failover-group.ts'
 import {manualAction} from './manual-action.ts'
 import {promoteReplica} from './promote-replica.ts'
+import {recreateEndpoints} from './recreate-endpoints.ts'
 import {repointCname} from './repoint-cname.ts'
 import {teardownEndpoints} from './teardown-endpoints.ts'
 import {verifyCname, verifyListener} from './verify-alias.ts'
@@ -31,6 +32,7 @@ export const STEP_KINDS: readonly StepKind[] = [
   verifyListener,
   failoverCosmos,
   verifyCosmos,
+  recreateEndpoints,
   enableSteering,
   manualAction,
 ]

@@ -1,7 +1,9 @@
 // teardownEndpoints: delete the region's private endpoints (and with them the records their zone groups wrote), only
 // once the region is drained at every steering layer and the TTL window has passed, and only if no surviving region
-// still resolves one of those records.
-import {deletePrivateEndpoint} from '../azure/actions.ts'
+// still resolves one of those records. Before it deletes anything it records each endpoint's definition and its zone
+// groups in Azure (the `_azfail-teardown-<region>` TXT record set), so `restore` can create them again from any machine.
+import {deletePrivateEndpoint, describePrivateEndpoint} from '../azure/actions.ts'
+import {readTeardownRecord, writeTeardownRecord} from '../azure/state-records.ts'
 import type {StepPlan} from '../engine/types.ts'
 import {copyState} from '../estate/state.ts'
 import {drainedBeforeTeardown, noSurvivorDependency} from '../guards/guards.ts'
@@ -16,10 +18,14 @@ interface TeardownData {
 
 export const teardownEndpoints: StepKind<TeardownData> = {
   kind: 'teardownEndpoints',
-  summary: "delete the region's private endpoints and with them their zone-group records, guarded (drained-before-teardown, no-survivor-dependency)",
+  summary: "record the region's private endpoints and zone groups in Azure, then delete them and with them their zone-group records, guarded (drained-before-teardown, no-survivor-dependency)",
   defaults: {teardown: 1},
   reads: {endpoints: true, resolution: true},
-  permissions: [{action: 'Microsoft.Network/privateEndpoints/delete'}, {action: 'Microsoft.Network/privateDnsZones/join/action', when: 'on the zones its zone groups wrote to'}],
+  permissions: [
+    {action: 'Microsoft.Network/privateEndpoints/delete'},
+    {action: 'Microsoft.Network/privateDnsZones/join/action', when: 'on the zones its zone groups wrote to'},
+    {action: 'Microsoft.Network/privateDnsZones/TXT/write', when: 'the teardown record, on the state zone'},
+  ],
   create(ctx, params) {
     const region = need(params.region, {kind: 'teardownEndpoints', action: params.action}, 'a region')
     return {
@@ -46,6 +52,13 @@ export const teardownEndpoints: StepKind<TeardownData> = {
         return s
       },
       async apply(plan, rt) {
+        // What is about to be deleted, recorded first; a record an earlier teardown left keeps what it deleted then.
+        const described = await Promise.all(plan.data.endpoints.map((ref) => describePrivateEndpoint(ctx.clients, ref)))
+        const now = described.filter((d) => d !== undefined)
+        const key = (e: {resourceGroup: string; name: string}) => `${e.resourceGroup}/${e.name}`.toLowerCase()
+        const earlier = ((await readTeardownRecord(ctx.estate, ctx.clients, region))?.endpoints ?? []).filter((e) => !now.some((d) => key(d) === key(e)))
+        await writeTeardownRecord(ctx.estate, ctx.clients, region, {at: new Date(ctx.now()).toISOString(), runId: rt.runId, endpoints: [...earlier, ...now]})
+        rt.progress(`recorded ${now.length} private endpoints in _azfail-teardown-${region}`)
         const queue = [...plan.data.endpoints]
         let deleted = 0
         const total = queue.length
@@ -58,7 +71,7 @@ export const teardownEndpoints: StepKind<TeardownData> = {
             }
           }),
         )
-        return `deleted ${deleted} private endpoints; their zone-group records went with them`
+        return `deleted ${deleted} private endpoints; their zone-group records went with them (recorded for restore in _azfail-teardown-${region})`
       },
     }
   },

@@ -1,8 +1,10 @@
 // verifyCname, verifyListener: in every region, an alias (the CNAME, a failover-group listener) must resolve to the
 // same private address as the name it should now lead to. Resolvers may hold the old answer for its TTL, so it asks
-// again until the TTL has passed before calling it a failure.
+// again until the TTL has passed before calling it a failure. verifyListener then opens a TCP connection to port
+// 1433 through the listener from every region (the seeds' `nc -vz <fog>.database.windows.net 1433`).
 import {setTimeout as sleep} from 'node:timers/promises'
 import {resolveName, resolverFor} from '../azure/resolve.ts'
+import {tcpReachable} from '../azure/tcpcheck.ts'
 import {Interrupted} from '../engine/run.ts'
 import type {StepPlan} from '../engine/types.ts'
 import type {LiveState} from '../estate/state.ts'
@@ -17,6 +19,8 @@ interface AliasSpec {
   canonical(state: LiveState): string | undefined
   /** seconds an old answer may be cached */
   ttl(state: LiveState): number
+  /** a further check once every region resolves the alias right (the listener's TCP reachability); what it found */
+  then?(canonical: string, rt: {progress(message: string): void}): Promise<string>
 }
 
 interface AliasData {
@@ -51,7 +55,10 @@ function verifyAlias(ctx: StepContext, spec: AliasSpec): LiveStep<AliasData> {
           const same = alias.addresses.length > 0 && alias.addresses.join() === target.addresses.join()
           if (!same) wrong.push(`${region}: ${spec.alias} -> ${alias.addresses.join(',') || alias.outcome}, ${canonical} -> ${target.addresses.join(',') || target.outcome}`)
         }
-        if (wrong.length === 0) return `every region resolves ${spec.alias} to ${canonical}'s address`
+        if (wrong.length === 0) {
+          const resolved = `every region resolves ${spec.alias} to ${canonical}'s address`
+          return spec.then ? `${resolved}; ${await spec.then(canonical, rt)}` : resolved
+        }
         if (ctx.now() > deadline) throw new StepError('VerificationFailed', `after ${deadlineSeconds}s, ${wrong.join('; ')}`)
         rt.progress(`waiting for resolvers: ${wrong.join('; ')}`)
         try {
@@ -84,7 +91,7 @@ export const verifyCname: StepKind<AliasData> = {
 
 export const verifyListener: StepKind<AliasData> = {
   kind: 'verifyListener',
-  summary: "check over DNS that every region resolves the failover group's listener to the new primary",
+  summary: "check over DNS that every region resolves the failover group's listener to the new primary, then open a TCP connection to port 1433 through it from every region",
   defaults: {'promote-failover-group': 2},
   reads: {data: true},
   permissions: [],
@@ -99,6 +106,30 @@ export const verifyListener: StepKind<AliasData> = {
         return primary ? `${primary.name}.database.windows.net` : undefined
       },
       ttl: () => 30,
+      then: (canonical, rt) => listenerReachable(ctx, `${fog?.name}.database.windows.net`, canonical.split('.')[0], rt),
     })
   },
+}
+
+const SQL_PORT = 1433
+
+/** From every region, resolve the listener and open a TCP connection to port 1433 where it leads. */
+async function listenerReachable(ctx: StepContext, listener: string, server: string, rt: {progress(message: string): void}): Promise<string> {
+  const tcp = ctx.target.tcp
+  if (tcp.unavailable) return `TCP not checked: ${tcp.unavailable}`
+  const done: string[] = []
+  for (const [region, resolver] of Object.entries(ctx.resolvers)) {
+    const answer = await resolveName(resolverFor(resolver), listener)
+    const address = answer.addresses[0]
+    if (!address) throw new StepError('ListenerUnreachable', `${region} cannot resolve ${listener} (${answer.outcome}).`)
+    const endpoint = tcp.endpoint(address, SQL_PORT, server)
+    if ('refused' in endpoint) throw new StepError('ListenerUnreachable', `${region}: ${endpoint.refused}.`)
+    rt.progress(`${region}: connecting to ${listener} -> ${address}:${SQL_PORT}`)
+    const outcome = await tcpReachable(endpoint.host, endpoint.port)
+    if (!outcome.ok) {
+      throw new StepError('ListenerUnreachable', `${region}: ${listener} resolves to ${address} (${server}), but a TCP connection to port ${SQL_PORT} failed: ${outcome.detail}.`, {hint: `The new primary ${server} does not accept connections on its private endpoint: check the endpoint, its network security group and the server's firewall.`})
+    }
+    done.push(region)
+  }
+  return `TCP port ${SQL_PORT} reachable through ${listener} from ${done.join(', ')}`
 }

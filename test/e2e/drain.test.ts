@@ -97,7 +97,9 @@ describe('drain', () => {
     assert.deepEqual((await resolveName(wus2, 'sql-app-wus2.database.windows.net')).addresses, ['10.30.2.4'])
   })
 
-  it('refuses to restore a region whose endpoints are gone (region-healthy)', async () => {
+  it('refuses to restore a region whose endpoints are gone and not recorded (region-healthy)', async () => {
+    const dns = await t.sb.clients.privateDns()
+    await dns.recordSets.delete('rg-connectivity-dns', 'private.postgres.database.azure.com', 'TXT', '_azfail-teardown-eus2')
     t.sb.mark()
     const {code, out} = await t.json(['restore', 'eus2', '--yes'])
     assert.equal(code, 3)

@@ -1,6 +1,9 @@
 // promote --replica / --failover-group / --cosmos and repoint, through the CLI against the sandbox.
 import assert from 'node:assert/strict'
+import {readFileSync, writeFileSync} from 'node:fs'
+import net from 'node:net'
 import {afterEach, beforeEach, describe, it} from 'node:test'
+import {connectionFile} from '@azfail/sandbox'
 import {resolveName, resolverFor} from '../../src/azure/resolve.ts'
 import {type E2E, e2e} from './support.ts'
 
@@ -95,6 +98,25 @@ describe('promote', () => {
     const sql = await t.sb.clients.sql()
     assert.equal((await sql.failoverGroups.get('rg-data-wus2', 'sql-app-wus2', 'app-fog')).replicationRole, 'Primary')
     assert.deepEqual((await resolveName(resolverFor(t.sb.resolvers.eus2), 'app-fog.database.windows.net')).addresses, ['10.30.2.4'])
+    assert.match(out.result.steps[1].message, /TCP port 1433 reachable through app-fog\.database\.windows\.net from eus2, wus2/)
+  })
+
+  it("fails the run when the new primary's listener refuses TCP connections on 1433", async () => {
+    // Point the published listener of the new primary at a port nothing listens on.
+    const file = connectionFile(t.sb.dir)
+    const conn = JSON.parse(readFileSync(file, 'utf8'))
+    assert.match(conn.sql['sql-app-wus2'], /^127\.0\.13\.\d+:\d+$/)
+    const closed = await new Promise<number>((resolve) => {
+      const s = net.createServer().listen({host: '127.0.13.200', port: 0}, () => {
+        const {port} = s.address() as net.AddressInfo
+        s.close(() => resolve(port))
+      })
+    })
+    writeFileSync(file, JSON.stringify({...conn, sql: {...conn.sql, 'sql-app-wus2': `127.0.13.200:${closed}`}}))
+    const {code, out} = await t.json(['promote', '--failover-group', '--yes'])
+    assert.notEqual(code, 0)
+    assert.equal(out.error.code, 'ListenerUnreachable', JSON.stringify(out.error))
+    assert.match(out.error.message, /app-fog\.database\.windows\.net resolves to 10\.30\.2\.4 \(sql-app-wus2\), but a TCP connection to port 1433 failed: ECONNREFUSED/)
   })
 
   it('moves the Cosmos DB write region', async () => {

@@ -20,7 +20,7 @@ describe('step registry', () => {
     assert.deepEqual(defaultSteps('drain'), ['drainSteering', 'waitOutTtl', 'verifySurvivorResolution'])
     assert.deepEqual(defaultSteps('promote-replica'), ['promoteReplica', 'repointCname', 'verifyCname', 'verifyWritable'])
     assert.deepEqual(defaultSteps('promote-failover-group'), ['flipFailoverGroup', 'verifyListener'])
-    assert.deepEqual(defaultSteps('restore'), ['enableSteering'])
+    assert.deepEqual(defaultSteps('restore'), ['recreateEndpoints', 'enableSteering'])
     for (const a of ACTIONS) assert.ok(defaultSteps(a).length > 0, `${a} has steps`)
   })
 

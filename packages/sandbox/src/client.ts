@@ -16,6 +16,8 @@ export interface SandboxConnection {
   resolvers: Record<string, string>
   /** flexible server name -> "ip:port" of the real PostgreSQL behind it, when the sandbox runs them */
   postgres?: Record<string, string>
+  /** SQL server name -> "ip:port" of the loopback TCP listener standing in for its private endpoint's port 1433 */
+  sql?: Record<string, string>
   controlEndpoint: string
   pid: number
   stateDir: string

@@ -1,6 +1,6 @@
 // What a completed long-running operation does to the world, as Azure documents it.
-import {etag} from './estate.ts'
-import {type ArmResource, type Effect, type World, childrenOf, deleteResource, getResource, key, locationKey, mergePatch, resourcesOfType} from './world.ts'
+import {etag, recordSet} from './estate.ts'
+import {type ArmResource, type Effect, type World, childrenOf, deleteResource, getResource, key, locationKey, mergePatch, putResource, resourcesOfType} from './world.ts'
 
 export function applyEffect(world: World, effect: Effect): void {
   switch (effect.kind) {
@@ -20,6 +20,12 @@ export function applyEffect(world: World, effect: Effect): void {
       const group = getResource(world, effect.id)
       if (group) reapZoneGroup(world, group)
       deleteResource(world, effect.id)
+      return
+    }
+    case 'writeZoneGroup': {
+      const group = must(world, effect.id)
+      writeZoneGroup(world, group)
+      group.properties.provisioningState = 'Succeeded'
       return
     }
     case 'promoteReplica':
@@ -66,6 +72,26 @@ export function reapZoneGroup(world: World, group: ArmResource): void {
       }
     }
     recountZone(world, zoneId)
+  }
+}
+
+/** Writes what a private DNS zone group holds into its zones: its IPs added to each A record set, created when missing. */
+export function writeZoneGroup(world: World, group: ArmResource): void {
+  for (const config of group.properties.privateDnsZoneConfigs ?? []) {
+    const zone = getResource(world, config.properties?.privateDnsZoneId ?? '')
+    if (!zone) continue
+    for (const rs of config.properties?.recordSets ?? []) {
+      const ips: string[] = rs.ipAddresses ?? []
+      const record = getResource(world, `${zone.id}/${rs.recordType}/${rs.recordSetName}`)
+      if (!record) {
+        putResource(world, recordSet(zone.id, zone.name, 'A', rs.recordSetName, rs.ttl ?? 10, {aRecords: ips.map((ipv4Address) => ({ipv4Address}))}))
+        continue
+      }
+      const have = new Set((record.properties.aRecords ?? []).map((a: any) => a.ipv4Address))
+      record.properties.aRecords = [...(record.properties.aRecords ?? []), ...ips.filter((ip) => !have.has(ip)).map((ipv4Address) => ({ipv4Address}))]
+      record.etag = etag()
+    }
+    recountZone(world, zone.id)
   }
 }
 

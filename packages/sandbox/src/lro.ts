@@ -13,7 +13,7 @@ export interface StartOptions {
   effect: Effect
   /** what the Location URL returns once done */
   result: 'resource' | 'empty'
-  status: 201 | 202
+  status: 200 | 201 | 202
   body?: unknown
   failWith?: {code: string; message: string}
   /** include a Location header (the operationResults URL) besides Azure-AsyncOperation */

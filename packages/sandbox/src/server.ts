@@ -1,5 +1,6 @@
 // Starts the sandbox: the ARM emulator over HTTPS on loopback, one DNS resolver per region, the control endpoint,
-// and, when the world asks for them, real PostgreSQL servers behind the flexible servers.
+// a loopback TCP listener per SQL server, and, when the world asks for them, real PostgreSQL servers behind the
+// flexible servers.
 import {randomBytes} from 'node:crypto'
 import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import https from 'node:https'
@@ -12,8 +13,9 @@ import {demoWorld} from './estate.ts'
 import {requestHandler} from './handler.ts'
 import {type LiveSandbox, isReplica, liveSandbox, postgresServers} from './live.ts'
 import {startPostgres, stopPostgres} from './postgres.ts'
+import {type SqlListener, startSqlListeners} from './sql-listeners.ts'
 import {ensureTlsIdentity} from './tls.ts'
-import {WorldStore} from './world.ts'
+import {WorldStore, resourcesOfType} from './world.ts'
 
 export interface SandboxOptions {
   stateDir: string
@@ -51,9 +53,18 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
   const armEndpoint = `https://${LOOPBACK}:${(server.address() as AddressInfo).port}`
 
   let resolvers: ResolverHandle[]
+  let sql: SqlListener[]
   try {
     resolvers = await startRegionalServices(live)
   } catch (error) {
+    server.close()
+    throw error
+  }
+  try {
+    sql = await startSqlListeners(resourcesOfType(live.store.world, 'Microsoft.Sql/servers').map((r) => r.name))
+  } catch (error) {
+    stopPostgres(live.postgres)
+    await Promise.all(resolvers.map((r) => r.close()))
     server.close()
     throw error
   }
@@ -66,6 +77,7 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
     token,
     resolvers: Object.fromEntries(resolvers.map((r) => [r.region, `${r.address}:${r.port}`])),
     ...(live.postgres.length > 0 ? {postgres: Object.fromEntries(live.postgres.map((p) => [p.server, `${p.address}:${p.port}`]))} : {}),
+    ...(sql.length > 0 ? {sql: Object.fromEntries(sql.map((l) => [l.server, `${l.address}:${l.port}`]))} : {}),
     controlEndpoint: `${armEndpoint}${CONTROL_PATH}`,
     pid: process.pid,
     stateDir,
@@ -77,7 +89,7 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
     store: live.store,
     async stop() {
       stopPostgres(live.postgres)
-      await Promise.all(resolvers.map((r) => r.close()))
+      await Promise.all([...resolvers.map((r) => r.close()), ...sql.map((l) => l.close())])
       await new Promise<void>((resolve) => {
         server.close(() => resolve())
         for (const s of sockets) s.destroy()

@@ -23,6 +23,8 @@ export type Effect =
   | {kind: 'mergeProperties'; id: string; properties: Record<string, any>; settled: Record<string, any>; sku?: Record<string, any>; tags?: Record<string, string>}
   | {kind: 'deletePrivateEndpoint'; id: string}
   | {kind: 'deleteZoneGroup'; id: string}
+  /** a private DNS zone group created or updated: it writes its endpoint's records into its zones */
+  | {kind: 'writeZoneGroup'; id: string}
   | {kind: 'promoteReplica'; id: string; mode: 'Switchover' | 'Standalone'; option: 'Planned' | 'Forced'}
   | {kind: 'failoverGroup'; id: string; toServerId: string; allowDataLoss: boolean}
   | {kind: 'cosmosFailoverPriority'; id: string; policies: Array<{locationName: string; failoverPriority: number}>}
