@@ -71,7 +71,6 @@ export const Runbook = z.strictObject({
 export type Runbook = z.infer<typeof Runbook>
 export type {Estate, ResourceRef} from './estate.ts'
 export type {StepSpec} from '../steps/registry.ts'
-export type ActionName = RunbookAction
 
 /** The RTO in seconds. */
 export function rtoSeconds(rto: Runbook['rto']): number | undefined {

@@ -103,9 +103,6 @@ export function buildSteps(action: Action, ctx: StepContext, params: StepParams 
   return {steps, reads: readsOf(kinds.map((k) => k.kind))}
 }
 
-/** Where a kind applies in an estate, for help: which actions run it by default. */
-export const actionsRunning = (kind: StepKind): Action[] => ACTIONS.filter((a) => kind.defaults?.[a] !== undefined)
-
 /** The reads every run makes, and the permissions they need. */
 export const READ_PERMISSIONS: Record<'always' | keyof Reads, Permission[]> = {
   always: [

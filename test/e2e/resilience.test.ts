@@ -1,13 +1,12 @@
 // A run killed with SIGKILL at each step boundary and mid-wait is completed by `azfail resume`, with the same final
 // state as an uninterrupted run and no completed write repeated; and a drain rides out throttling and 5xx.
 import assert from 'node:assert/strict'
-import {spawn} from 'node:child_process'
-import {existsSync, readFileSync, readdirSync} from 'node:fs'
+import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, it} from 'node:test'
 import {resolveName, resolverFor} from '../../src/azure/resolve.ts'
-import {BIN, eventually} from '../helpers.ts'
-import {type E2E, FD_ORIGIN, TM_EP, e2e, journalEvents} from './support.ts'
+import {eventually} from '../helpers.ts'
+import {type E2E, FD_ORIGIN, TM_EP, e2e, journalEvents, runIdIn, spawnAzfail} from './support.ts'
 
 type JournalEvent = {event: string; step?: {id: string; status: string; plan?: {summary: string}}; attempt: number}
 
@@ -15,13 +14,8 @@ const events = (t: E2E, runId: string): JournalEvent[] => journalEvents(t.work, 
 
 /** Starts `azfail drain eus2` as a user would and waits for its run to appear in the journal. */
 async function startDrain(t: E2E) {
-  const child = spawn(process.execPath, [BIN, 'drain', 'eus2', '--yes', '--sandbox', '--state-dir', t.sb.dir, '--runbook', t.runbook], {cwd: t.work, env: {...process.env, CI: 'true'}, stdio: ['ignore', 'ignore', 'pipe']})
-  let stderr = ''
-  child.stderr!.on('data', (d) => (stderr += d))
-  const closed = new Promise<number | null>((r) => child.once('close', r))
-  const runsDir = join(t.work, '.azfail', 'runs')
-  const runId = (await eventually(() => existsSync(runsDir) && readdirSync(runsDir)[0], 15_000)) as string
-  return {child, runId, closed, stderr: () => stderr}
+  const run = spawnAzfail(t, ['drain', 'eus2', '--yes'])
+  return {...run, runId: await runIdIn(t.work)}
 }
 
 /** Starts a drain and SIGKILLs it the moment the journal satisfies `when`; returns the run id. */
