@@ -153,3 +153,18 @@ describe('resume on hub-spoke', () => {
     }
   })
 })
+
+describe('sandbox import of a multi-subscription estate', () => {
+  it('copies every resource from its own subscription; the copy serves the same four and passes a game day', async () => {
+    const from = tempDir()
+    new WorldStore(from, () => hubSpokeWorld())
+    const to = tempDir()
+    const imported = await runCli(['sandbox', 'import', '--from-sandbox', from, '--runbook', HUB_SPOKE_RUNBOOK, '--state-dir', to, '--yes'])
+    assert.equal(imported.code, 0, imported.stdout + imported.stderr)
+    const world = JSON.parse(readFileSync(join(to, 'state.json'), 'utf8'))
+    assert.equal(world.subscriptionId, HUB.sharedServices)
+    assert.deepEqual(new Set(world.subscriptions), new Set(Object.values(HUB)))
+    const gameday = await runCli(['gameday', '--sandbox', '--state-dir', to, '--runbook', HUB_SPOKE_RUNBOOK], {env: {CI: 'true'}})
+    assert.equal(gameday.code, 0, gameday.stdout + gameday.stderr)
+  })
+})
