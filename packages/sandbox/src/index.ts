@@ -6,6 +6,7 @@ export {
   type RequestLogEntry,
   type SandboxAccess,
   type SandboxConnection,
+  type SandboxIdentity,
   type SandboxRequestOptions,
   type SandboxResponse,
   SandboxControlError,
@@ -23,5 +24,7 @@ export {
 } from './client.ts'
 export {type SandboxStatus, resetSandbox, runSandboxForeground, sandboxStatus, writeImportedState} from './control.ts'
 export {type DemoOptions, demoWorld} from './estate.ts'
+export {ADMIN_CLIENT_ID, type IdentitySpec, LACKS_ONE_MISSING, OPERATOR_ROLE} from './entra.ts'
+export {type RoleDefinition, actionMatches, armAction} from './rbac.ts'
 export {generatedEstate} from './generate.ts'
 export {type ArmResource, type PublicRecord, type RegionInfo, type World, WorldStore} from './world.ts'

@@ -93,6 +93,8 @@ export interface World {
     lroRetryAfterSeconds: number
     /** run a real PostgreSQL server for each flexible server that has a sandbox address */
     postgres?: boolean
+    /** lifetime of the access tokens the sandbox's Entra ID issues (default 3600) */
+    tokenLifetimeSeconds?: number
   }
   regions: Record<string, RegionInfo>
   /** the subscription's resource groups; filled from the resources' ids when a world is adopted without them */
@@ -101,6 +103,8 @@ export interface World {
   operations: Record<string, AsyncOperation>
   publicDns: Record<string, PublicRecord>
   faults: Fault[]
+  /** management locks (Microsoft.Authorization/locks) by lower-case id */
+  locks?: Record<string, ArmResource>
 }
 
 export const key = (id: string): string => id.toLowerCase()
