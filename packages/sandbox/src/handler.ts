@@ -123,7 +123,8 @@ async function armRequestOf(req: IncomingMessage): Promise<ArmRequest> {
   const url = new URL(req.url ?? '/', origin)
   return {
     method: (req.method ?? 'GET').toUpperCase(),
-    path: decodeURIComponent(url.pathname),
+    // ARM reads `a//b` as `a/b` (an SDK's empty parentResourcePath)
+    path: decodeURIComponent(url.pathname).replace(/\/{2,}/g, '/'),
     query: url.searchParams,
     headers: req.headers,
     rawBody: await readBody(req),
