@@ -208,6 +208,13 @@ describe('sandbox Entra ID and RBAC', () => {
       await tm.endpoints.update('rg-global', 'tm-app', 'AzureEndpoints', 'ep-eus2', {endpointStatus: 'Enabled'})
     })
 
+    it("names a POST's action by its last segment over the resource it acts on", async () => {
+      const sql = await sb.clientsWith(secretCredential('reader')).sql()
+      await assert.rejects(sql.failoverGroups.beginFailoverAndWait('rg-data-wus2', 'sql-app-wus2', 'app-fog'), (e: any) =>
+        e.statusCode === 403 && e.message.includes(`perform action 'Microsoft.Sql/servers/failoverGroups/failover/action' over scope '${sub}/resourceGroups/rg-data-wus2/providers/Microsoft.Sql/servers/sql-app-wus2/failoverGroups/app-fog'`),
+      )
+    })
+
     it('holds an assignment at a resource group for everything in it, and nowhere else', async () => {
       const {credential} = await define('rg-reader', {actions: ['*/read'], scopes: [`${sub}/resourceGroups/rg-global`]})
       const clients = sb.clientsWith(credential)

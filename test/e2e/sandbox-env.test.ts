@@ -1,0 +1,107 @@
+// `azfail sandbox env --identity NAME`: the exports that point a program's production credential path at the running
+// sandbox. A shell evals them and a child process (so NODE_EXTRA_CA_CERTS applies) signs in with DefaultAzureCredential
+// pinned to workload identity, then calls ARM through the real SDK client at the custom cloud's endpoint.
+import assert from 'node:assert/strict'
+import {spawn} from 'node:child_process'
+import {after, before, describe, it} from 'node:test'
+import {ROOT, type TestSandbox, runCli, startTestSandbox, tempDir} from '../helpers.ts'
+
+const VARIABLES = [
+  'AZURE_TOKEN_CREDENTIALS',
+  'AZURE_AUTHORITY_HOST',
+  'AZURE_TENANT_ID',
+  'AZURE_CLIENT_ID',
+  'AZURE_FEDERATED_TOKEN_FILE',
+  'AZURE_SUBSCRIPTION_ID',
+  'NODE_EXTRA_CA_CERTS',
+  'AZFAIL_ARM_ENDPOINT',
+  'AZFAIL_RESOLVERS',
+]
+
+/** Reads the Traffic Manager profile as the exported identity, with nothing but the exports in the environment. */
+const PROGRAM = `
+import {DefaultAzureCredential} from '@azure/identity'
+import {TrafficManagerManagementClient} from '@azure/arm-trafficmanager'
+const endpoint = process.env.AZFAIL_ARM_ENDPOINT
+const credential = new DefaultAzureCredential({disableInstanceDiscovery: true})
+const client = new TrafficManagerManagementClient(credential, process.env.AZURE_SUBSCRIPTION_ID, {endpoint, credentialScopes: [endpoint + '/.default']})
+try {
+  const profile = await client.profiles.get('rg-global', 'tm-app')
+  await client.endpoints.update('rg-global', 'tm-app', 'AzureEndpoints', 'ep-eus2', {endpointStatus: 'Enabled'})
+  console.log(JSON.stringify({profile: profile.name, written: true}))
+} catch (e) {
+  console.log(JSON.stringify({status: e.statusCode, code: e.code, message: e.message}))
+}
+`
+
+/** `sh -c 'eval "$EXPORTS"; node …'` with an environment holding only PATH and HOME besides what eval sets. */
+function evalAndRun(exports: string): Promise<{code: number | null; stdout: string; stderr: string}> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('sh', ['-c', 'eval "$EXPORTS" && exec "$NODE" --input-type=module -e "$PROGRAM"'], {
+      cwd: ROOT,
+      env: {PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', EXPORTS: exports, NODE: process.execPath, PROGRAM},
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => (stderr += d))
+    child.on('error', reject)
+    child.on('close', (code) => resolve({code, stdout, stderr}))
+  })
+}
+
+describe('azfail sandbox env', () => {
+  let sb: TestSandbox
+  // A state dir with a space and a quote: the exports must survive the shell as they are.
+  before(async () => (sb = await startTestSandbox(tempDir("azfail env it's "), {publish: true})))
+  after(() => sb.stop())
+
+  it('prints one quoted export per variable; eval-ed, DefaultAzureCredential signs in as operator and ARM logs it as the caller', async () => {
+    const r = await runCli(['sandbox', 'env', '--identity', 'operator', '--state-dir', sb.dir])
+    assert.equal(r.code, 0, r.stderr)
+    const lines = r.stdout.trim().split('\n')
+    assert.deepEqual(lines.map((l) => /^export (\w+)='/.exec(l)?.[1]), VARIABLES)
+    const operator = sb.handle.connection.identities.operator
+    assert.ok(lines.includes(`export AZURE_CLIENT_ID='${operator.clientId}'`))
+    assert.ok(lines.includes(`export AZFAIL_RESOLVERS='${Object.entries(sb.resolvers).map(([k, v]) => `${k}=${v}`).join(',')}'`))
+
+    sb.mark()
+    const run = await evalAndRun(r.stdout)
+    assert.equal(run.code, 0, run.stderr)
+    assert.deepEqual(JSON.parse(run.stdout), {profile: 'tm-app', written: true})
+    const log = sb.requests()
+    assert.ok(log.some((e) => e.path.endsWith('/oauth2/v2.0/token') && e.status === 200 && e.caller === operator.clientId), 'a token issued to operator by federated assertion')
+    const arm = log.filter((e) => e.path.startsWith('/subscriptions/'))
+    assert.deepEqual(arm.map((e) => [e.method, e.status, e.caller]), [['GET', 200, operator.clientId], ['PATCH', 200, operator.clientId]])
+  })
+
+  it('as reader, the same program reads and is refused the write with AuthorizationFailed', async () => {
+    const r = await runCli(['sandbox', 'env', '--identity', 'reader', '--state-dir', sb.dir])
+    assert.equal(r.code, 0, r.stderr)
+    const run = await evalAndRun(r.stdout)
+    const out = JSON.parse(run.stdout)
+    assert.deepEqual([out.status, out.code], [403, 'AuthorizationFailed'])
+    assert.match(out.message, /does not have authorization to perform action 'Microsoft\.Network\/trafficManagerProfiles\/azureEndpoints\/write'/)
+  })
+
+  it('refuses an unknown identity with exit 2, naming the ones there are', async () => {
+    const r = await runCli(['sandbox', 'env', '--identity', 'root', '--state-dir', sb.dir])
+    assert.equal(r.code, 2)
+    assert.equal(r.stdout, '')
+    assert.match(r.stderr, /no identity 'root'\. Its identities: operator, reader, lacks-one/)
+  })
+
+  it('refuses with exit 2 when no sandbox runs for the state dir', async () => {
+    const r = await runCli(['sandbox', 'env', '--identity', 'operator', '--state-dir', tempDir()])
+    assert.equal(r.code, 2)
+    assert.equal(r.stdout, '')
+    assert.match(r.stderr, /No sandbox is running for .+azfail sandbox start/s)
+  })
+
+  it('--help shows the eval example', async () => {
+    const r = await runCli(['sandbox', 'env', '--help'])
+    assert.equal(r.code, 0)
+    assert.match(r.stdout, /eval "\$\(azfail sandbox env --identity operator\)"/)
+  })
+})
