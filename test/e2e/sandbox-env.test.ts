@@ -99,6 +99,14 @@ describe('azfail sandbox env', () => {
     assert.match(r.stderr, /No sandbox is running for .+azfail sandbox start/s)
   })
 
+  it('sandbox status --json prints the identities without their secrets', async () => {
+    const r = await runCli(['sandbox', 'status', '--state-dir', sb.dir, '--json'])
+    const ids = JSON.parse(r.stdout).result.connection.identities
+    assert.deepEqual(Object.keys(ids), ['operator', 'reader', 'lacks-one'])
+    for (const id of Object.values<any>(ids)) assert.equal(id.clientSecret, '(redacted)')
+    assert.ok(!r.stdout.includes(sb.handle.connection.identities.operator.clientSecret))
+  })
+
   it('--help shows the eval example', async () => {
     const r = await runCli(['sandbox', 'env', '--help'])
     assert.equal(r.code, 0)

@@ -1,7 +1,7 @@
 // The sandbox's lifecycle as the CLI sees it: run in the foreground, reset to the demo estate, report status.
 import {existsSync, rmSync, writeFileSync} from 'node:fs'
 import {resolve} from 'node:path'
-import {type SandboxConnection, connectionFile, controlOk, readRequestLog, requestLogFile, sandboxAccess} from './client.ts'
+import {type SandboxConnection, connectionFile, controlOk, redactedConnection, readRequestLog, requestLogFile, sandboxAccess} from './client.ts'
 import {type DemoOptions, demoWorld} from './estate.ts'
 import {startSandbox} from './server.ts'
 import {type World, WorldStore} from './world.ts'
@@ -59,7 +59,7 @@ export function sandboxStatus(stateDir: string, running: SandboxConnection | und
   return {
     stateDir: dir,
     running: Boolean(running),
-    ...(running ? {connection: {...running, token: '(redacted)'}} : {}),
+    ...(running ? {connection: redactedConnection(running)} : {}),
     resources: world ? Object.keys(world.resources).length : 0,
     operationsInFlight: world ? Object.values(world.operations).filter((o) => o.status === 'InProgress').length : 0,
     faults: world?.faults.length ?? 0,

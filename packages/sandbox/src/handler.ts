@@ -42,14 +42,15 @@ export function requestHandler(live: LiveSandbox, token: string, directory: Entr
       }
       appendFileSync(logFile, JSON.stringify(entry) + '\n')
     }
-    const entra = await directory.serve(armReq, live.current())
+    const world = live.current()
+    const entra = await directory.serve(armReq, world)
     if (entra) {
       send(res, entra.response)
       caller = entra.caller
       if (armReq.method === 'POST') log(entra.response.status, undefined)
       return
     }
-    const who = await authenticate(armReq, live.current(), token, directory)
+    const who = await authenticate(armReq, world, token, directory)
     if (armReq.path.startsWith(CONTROL_PATH)) {
       send(res, 'refusal' in who ? who.refusal : who.admin ? await control(armReq) : controlRefused())
       return

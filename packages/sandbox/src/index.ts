@@ -16,6 +16,7 @@ export {
   probeSandbox,
   readConnection,
   readRequestLog,
+  redactedConnection,
   requestLogFile,
   runningSandbox,
   sandboxAccess,

@@ -27,10 +27,10 @@ export default class SandboxStart extends AzfailCommand {
     if (existing) {
       throw new AzfailError('locked', 'SandboxRunning', `A sandbox is already running for ${flags['state-dir']} (pid ${existing.pid}, ${existing.armEndpoint}).`, {hint: 'Use it as it is, or stop it first (Ctrl-C in its terminal, or kill its pid).'})
     }
-    const {runSandboxForeground} = await import('@azfail/sandbox')
+    const {redactedConnection, runSandboxForeground} = await import('@azfail/sandbox')
     await runSandboxForeground(flags['state-dir'], flags.port, (c) => {
       if (this.jsonEnabled()) {
-        this.logJson(this.toSuccessJson({...c, token: '(in connection.json)'}))
+        this.logJson(this.toSuccessJson(redactedConnection(c)))
         return
       }
       this.logToStderr(`azfail sandbox running (pid ${c.pid})`)
