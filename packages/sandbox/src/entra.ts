@@ -79,6 +79,8 @@ export class EntraDirectory {
   readonly stateDir: string
   private readonly file: string
   private data: DirectoryFile
+  /** called after an identity is defined at run time (the server republishes connection.json) */
+  onChange?: () => void
   private readonly privateKey: Key
   private readonly publicKey: Key
   private readonly publicJwk: JWK
@@ -152,6 +154,7 @@ export class EntraDirectory {
     this.data.identities[name] = identity
     this.save()
     await this.writeAssertion(identity)
+    this.onChange?.()
     return this.published()[name]
   }
 
