@@ -18,10 +18,21 @@ const VARIABLES = [
   'AZFAIL_RESOLVERS',
 ]
 
-/** Reads the Traffic Manager profile as the exported identity, with nothing but the exports in the environment. */
+/**
+ * Reads the Traffic Manager profile and enables an endpoint as the exported identity, with nothing but the exports in
+ * the environment. Any connection off loopback (a metadata address, the public cloud) throws instead of leaving.
+ */
 const PROGRAM = `
+import net from 'node:net'
 import {DefaultAzureCredential} from '@azure/identity'
 import {TrafficManagerManagementClient} from '@azure/arm-trafficmanager'
+const connect = net.Socket.prototype.connect
+net.Socket.prototype.connect = function (...args) {
+  const first = Array.isArray(args[0]) ? args[0][0] : args[0]
+  const o = first !== null && typeof first === 'object' ? first : {port: first, host: args[1]}
+  if (!o.path && !/^127\\./.test(o.host ?? '127.0.0.1')) throw new Error('refused to connect off loopback, to ' + o.host)
+  return connect.apply(this, args)
+}
 const endpoint = process.env.AZFAIL_ARM_ENDPOINT
 const credential = new DefaultAzureCredential({disableInstanceDiscovery: true})
 const client = new TrafficManagerManagementClient(credential, process.env.AZURE_SUBSCRIPTION_ID, {endpoint, credentialScopes: [endpoint + '/.default']})
