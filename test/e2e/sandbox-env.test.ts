@@ -2,9 +2,9 @@
 // sandbox. A shell evals them and a child process (so NODE_EXTRA_CA_CERTS applies) signs in with DefaultAzureCredential
 // pinned to workload identity, then calls ARM through the real SDK client at the custom cloud's endpoint.
 import assert from 'node:assert/strict'
-import {spawn} from 'node:child_process'
+import {spawn, spawnSync} from 'node:child_process'
 import {after, before, describe, it} from 'node:test'
-import {ROOT, type TestSandbox, runCli, startTestSandbox, tempDir} from '../helpers.ts'
+import {BIN, ROOT, type TestSandbox, runCli, startTestSandbox, tempDir} from '../helpers.ts'
 
 const VARIABLES = [
   'AZURE_TOKEN_CREDENTIALS',
@@ -39,18 +39,41 @@ const client = new TrafficManagerManagementClient(credential, process.env.AZURE_
 try {
   const profile = await client.profiles.get('rg-global', 'tm-app')
   await client.endpoints.update('rg-global', 'tm-app', 'AzureEndpoints', 'ep-eus2', {endpointStatus: 'Enabled'})
-  console.log(JSON.stringify({profile: profile.name, written: true}))
+  const claims = JSON.parse(Buffer.from((await credential.getToken(endpoint + '/.default')).token.split('.')[1], 'base64url'))
+  console.log(JSON.stringify({profile: profile.name, written: true, tokenLifetime: claims.exp - claims.iat}))
 } catch (e) {
   console.log(JSON.stringify({status: e.statusCode, code: e.code, message: e.message}))
 }
 `
 
 /** `sh -c 'eval "$EXPORTS"; node …'` with an environment holding only PATH and HOME besides what eval sets. */
-function evalAndRun(exports: string): Promise<{code: number | null; stdout: string; stderr: string}> {
+const evalAndRun = (exports: string) => shell('eval "$EXPORTS" && exec "$NODE" --input-type=module -e "$PROGRAM"', {EXPORTS: exports})
+
+/**
+ * In a new network namespace holding only loopback: start the sandbox with 30 s tokens, eval its exports for
+ * operator, run the program. Nothing outside the namespace is reachable, whatever a credential chain tried.
+ */
+const IN_NAMESPACE = `
+ip link set lo up || exit 90
+"$NODE" "$BIN" sandbox start --state-dir "$DIR" --token-lifetime 30s 2>/dev/null &
+sandbox=$!
+tries=0
+until [ -f "$DIR/connection.json" ]; do tries=$((tries + 1)); [ $tries -gt 600 ] && exit 91; sleep 0.1; done
+eval "$("$NODE" "$BIN" sandbox env --identity operator --state-dir "$DIR")" || exit 92
+"$NODE" --input-type=module -e "$PROGRAM"
+status=$?
+kill $sandbox && wait $sandbox
+exit $status
+`
+const namespaces = spawnSync('unshare', ['-rn', 'true']).status === 0
+
+/** Runs `sh -c script`, after `prefix` (e.g. `unshare -rn`) when given, in a clean environment. */
+function shell(script: string, env: Record<string, string>, prefix: string[] = []): Promise<{code: number | null; stdout: string; stderr: string}> {
+  const [command, ...args] = [...prefix, 'sh', '-c', script]
   return new Promise((resolve, reject) => {
-    const child = spawn('sh', ['-c', 'eval "$EXPORTS" && exec "$NODE" --input-type=module -e "$PROGRAM"'], {
+    const child = spawn(command, args, {
       cwd: ROOT,
-      env: {PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', EXPORTS: exports, NODE: process.execPath, PROGRAM},
+      env: {PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', NODE: process.execPath, BIN, PROGRAM, ...env},
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let stdout = ''
@@ -80,11 +103,17 @@ describe('azfail sandbox env', () => {
     sb.mark()
     const run = await evalAndRun(r.stdout)
     assert.equal(run.code, 0, run.stderr)
-    assert.deepEqual(JSON.parse(run.stdout), {profile: 'tm-app', written: true})
+    assert.deepEqual(JSON.parse(run.stdout), {profile: 'tm-app', written: true, tokenLifetime: 3600})
     const log = sb.requests()
     assert.ok(log.some((e) => e.path.endsWith('/oauth2/v2.0/token') && e.status === 200 && e.caller === operator.clientId), 'a token issued to operator by federated assertion')
     const arm = log.filter((e) => e.path.startsWith('/subscriptions/'))
     assert.deepEqual(arm.map((e) => [e.method, e.status, e.caller]), [['GET', 200, operator.clientId], ['PATCH', 200, operator.clientId]])
+  })
+
+  it('in a loopback-only network namespace: sandbox start --token-lifetime 30s, env, and the program as operator', {skip: namespaces ? false : 'unshare -rn is not available here'}, async () => {
+    const run = await shell(IN_NAMESPACE, {DIR: tempDir('azfail-netns-')}, ['unshare', '-rn'])
+    assert.equal(run.code, 0, run.stdout + run.stderr)
+    assert.deepEqual(JSON.parse(run.stdout), {profile: 'tm-app', written: true, tokenLifetime: 30})
   })
 
   it('as reader, the same program reads and is refused the write with AuthorizationFailed', async () => {
