@@ -11,6 +11,10 @@ export interface SandboxConnection {
   armEndpoint: string
   caCertPath: string
   tenantId: string
+  /** the sandbox's Entra ID (OpenID discovery, the token endpoint): its HTTPS origin, the ARM endpoint's */
+  authorityHost: string
+  /** the applications the sandbox's Entra ID knows, by name (operator, reader, lacks-one, and any defined at run time) */
+  identities: Record<string, SandboxIdentity>
   /** the default subscription */
   subscriptionId: string
   /** every subscription the sandbox serves, the default first */
@@ -26,7 +30,23 @@ export interface SandboxConnection {
   stateDir: string
 }
 
-/** One line of D/requests.jsonl: an ARM request the sandbox answered (status 0: a `drop` fault cut it). */
+/** An application of the sandbox's Entra ID: sign in with its secret, or with the federated token in its file. */
+export interface SandboxIdentity {
+  clientId: string
+  objectId: string
+  clientSecret: string
+  /** the OIDC token (issuer the sandbox, audience api://AzureADTokenExchange) for AZURE_FEDERATED_TOKEN_FILE */
+  federatedTokenFile: string
+  /** its role's name: "azfail operator", "Reader", ... */
+  role: string
+  /** the actions it lacks next to the operator role */
+  missing?: string[]
+}
+
+/**
+ * One line of D/requests.jsonl: an ARM request the sandbox answered (status 0: a `drop` fault cut it), or a token
+ * request to its Entra ID (path `/{tenant}/oauth2/v2.0/token`).
+ */
 export interface RequestLogEntry {
   time: string
   method: string
@@ -34,7 +54,15 @@ export interface RequestLogEntry {
   apiVersion: string | null
   status: number
   durationMs: number
+  /** the principal's client id (`appid`): `sandbox-admin` for the static token; absent when unauthenticated */
+  caller?: string
   fault?: string
+}
+
+/** A connection fit to print: the static token and the identities' secrets redacted (they stay in connection.json). */
+export function redactedConnection(conn: SandboxConnection): SandboxConnection {
+  const identities = Object.fromEntries(Object.entries(conn.identities ?? {}).map(([name, i]) => [name, {...i, clientSecret: '(redacted)'}]))
+  return {...conn, token: '(redacted)', identities}
 }
 
 /** Where the control endpoint lives under the ARM endpoint. */

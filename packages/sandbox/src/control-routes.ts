@@ -1,16 +1,17 @@
-// The control endpoint (/_sandbox/...): health, the request log, faults, reset, raw state and mutations, settings.
-// It needs the sandbox's token like ARM does; it is how tests and game days steer the sandbox.
+// The control endpoint (/_sandbox/...): health, the request log, faults, reset, raw state and mutations, settings,
+// identities. It needs the sandbox's static token; it is how tests and game days steer the sandbox.
 import {writeFileSync} from 'node:fs'
 import {CONTROL_PATH, connectionFile, readConnection, readRequestLog, requestLogFile} from './client.ts'
+import type {EntraDirectory} from './entra.ts'
 import {ESTATE_NAMES, bundledWorld, isEstateName} from './estates.ts'
 import {validateFault} from './faults.ts'
 import {type ArmRequest, type ArmResponse, ArmError} from './http.ts'
 import type {LiveSandbox} from './live.ts'
 import {getResource, subscriptionsOf} from './world.ts'
 
-export function controlRoutes(live: LiveSandbox): (req: ArmRequest) => ArmResponse {
+export function controlRoutes(live: LiveSandbox, directory: EntraDirectory): (req: ArmRequest) => Promise<ArmResponse> {
   const {stateDir, store, faults, current} = live
-  return (req) => {
+  return async (req) => {
     const sub = req.path.slice(CONTROL_PATH.length).replace(/^\//, '')
     const body = () => (req.rawBody ? JSON.parse(req.rawBody) : {})
     try {
@@ -31,13 +32,17 @@ export function controlRoutes(live: LiveSandbox): (req: ArmRequest) => ArmRespon
         return {status: 204}
       }
       if (req.method === 'POST' && sub === 'reset') {
-        const {ttl, postgres: withPostgres, estate} = body()
+        const {ttl, postgres: withPostgres, estate, tokenLifetimeSeconds: lifetime} = body()
         if (ttl !== undefined && !(Number.isInteger(ttl) && ttl >= 0)) throw new ArmError(400, 'InvalidRequestContent', "'ttl' must be a non-negative integer.")
         if (estate !== undefined && !isEstateName(estate)) throw new ArmError(400, 'InvalidRequestContent', `'estate' must be one of ${ESTATE_NAMES.join(', ')}.`)
         if (Boolean(withPostgres) !== Boolean(store.world.settings.postgres)) {
           throw new ArmError(409, 'Conflict', 'A running sandbox cannot start or stop its PostgreSQL servers; stop it, reset with or without --postgres, and start it again.')
         }
-        store.replace(bundledWorld({ttl, postgres: withPostgres, estate}))
+        if (lifetime !== undefined && !(Number.isInteger(lifetime) && lifetime >= 1)) throw new ArmError(400, 'InvalidRequestContent', "'tokenLifetimeSeconds' must be a positive integer.")
+        const tokenLifetimeSeconds = lifetime ?? store.world.settings.tokenLifetimeSeconds
+        const world = bundledWorld({ttl, postgres: withPostgres, estate})
+        if (tokenLifetimeSeconds !== undefined) world.settings.tokenLifetimeSeconds = tokenLifetimeSeconds
+        store.replace(world)
         writeFileSync(requestLogFile(stateDir), '')
         // Another estate serves other subscriptions: what this sandbox published says so.
         const published = readConnection(stateDir)
@@ -59,15 +64,22 @@ export function controlRoutes(live: LiveSandbox): (req: ArmRequest) => ArmRespon
         store.save()
         return {status: 200, body: r}
       }
-      if (req.method === 'PATCH' && sub === 'settings') {
+      if ((req.method === 'PATCH' || req.method === 'PUT') && sub === 'settings') {
         const w = current()
         const s = body()
+        if (s.tokenLifetimeSeconds !== undefined && !(Number.isInteger(s.tokenLifetimeSeconds) && s.tokenLifetimeSeconds >= 1)) {
+          throw new ArmError(400, 'InvalidRequestContent', "'tokenLifetimeSeconds' must be a positive integer.")
+        }
         if (s.lroMs !== undefined) w.settings.lroMs = Number(s.lroMs)
         if (s.lroRetryAfterSeconds !== undefined) w.settings.lroRetryAfterSeconds = Number(s.lroRetryAfterSeconds)
+        if (s.tokenLifetimeSeconds !== undefined) w.settings.tokenLifetimeSeconds = s.tokenLifetimeSeconds
         store.save()
         return {status: 200, body: w.settings}
       }
-      throw new ArmError(404, 'NotFound', `Unknown control route ${req.method} ${CONTROL_PATH}/${sub}. Routes: GET health|requests|faults|state, POST faults|reset|mutate, DELETE faults[/id], PATCH settings.`)
+      if (req.method === 'GET' && sub === 'identities') return {status: 200, body: directory.published()}
+      const identity = /^identities\/([^/]+)$/.exec(sub)
+      if (req.method === 'PUT' && identity) return {status: 200, body: await directory.define(identity[1], body())}
+      throw new ArmError(404, 'NotFound', `Unknown control route ${req.method} ${CONTROL_PATH}/${sub}. Routes: GET health|requests|faults|state|identities, POST faults|reset|mutate, PUT identities/{name}, DELETE faults[/id], PATCH|PUT settings.`)
     } catch (error) {
       if (error instanceof ArmError) return error.toResponse()
       if (error instanceof SyntaxError) return new ArmError(400, 'InvalidRequestContent', `The control request body is not valid JSON: ${error.message}`).toResponse()

@@ -1,35 +1,34 @@
-// The sandbox's HTTPS request handler: authenticate, send /_sandbox to the control routes and everything else to the
-// ARM routes, inject the faults that match, and log every ARM request.
+// The sandbox's HTTPS request handler: Entra ID's token routes first; then authenticate, send /_sandbox to the control
+// routes (static token only) and everything else, once authorized, to the ARM routes, inject the faults that match, and
+// log every ARM request and token issued with its caller.
 import {appendFileSync} from 'node:fs'
 import type {IncomingMessage, ServerResponse} from 'node:http'
 import {setTimeout as delay} from 'node:timers/promises'
+import {authenticate, authorize} from './access.ts'
 import {type ArmContext, armRoutes} from './arm/index.ts'
 import {CONTROL_PATH, type RequestLogEntry, requestLogFile} from './client.ts'
 import {controlRoutes} from './control-routes.ts'
+import type {EntraDirectory} from './entra.ts'
 import {faultResponse} from './faults.ts'
 import {type ArmRequest, type ArmResponse, type Route, ArmError, checkApiVersion, matchRoute, requestId} from './http.ts'
 import type {LiveSandbox} from './live.ts'
+import type {Principal} from './rbac.ts'
 
 const MAX_BODY = 4 * 1024 * 1024
 
 /** How an ARM request ended: answered (perhaps by an injected fault), or its connection dropped by one. */
 type Served = {response: ArmResponse; fault?: string} | {droppedBy: string}
 
-export function requestHandler(live: LiveSandbox, token: string): (req: IncomingMessage, res: ServerResponse) => void {
+export function requestHandler(live: LiveSandbox, token: string, directory: EntraDirectory): (req: IncomingMessage, res: ServerResponse) => void {
   const ctx: ArmContext = {world: live.store.world, dirty: false}
   const routes = armRoutes(ctx)
-  const control = controlRoutes(live)
+  const control = controlRoutes(live, directory)
   const logFile = requestLogFile(live.stateDir)
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = Date.now()
     const armReq = await armRequestOf(req)
-    const authorized = req.headers.authorization === `Bearer ${token}`
-    if (armReq.path.startsWith(CONTROL_PATH)) {
-      send(res, authorized ? control(armReq) : unauthorized(req))
-      return
-    }
-    const served: Served = authorized ? await serve(armReq) : {response: unauthorized(req)}
+    let caller: string | undefined
     const log = (status: number, fault: string | undefined) => {
       const entry: RequestLogEntry = {
         time: new Date(started).toISOString(),
@@ -38,10 +37,26 @@ export function requestHandler(live: LiveSandbox, token: string): (req: Incoming
         apiVersion: armReq.query.get('api-version'),
         status,
         durationMs: Date.now() - started,
+        ...(caller ? {caller} : {}),
         ...(fault ? {fault} : {}),
       }
       appendFileSync(logFile, JSON.stringify(entry) + '\n')
     }
+    const world = live.current()
+    const entra = await directory.serve(armReq, world)
+    if (entra) {
+      send(res, entra.response)
+      caller = entra.caller
+      if (armReq.method === 'POST') log(entra.response.status, undefined)
+      return
+    }
+    const who = await authenticate(armReq, world, token, directory)
+    if (armReq.path.startsWith(CONTROL_PATH)) {
+      send(res, 'refusal' in who ? who.refusal : who.admin ? await control(armReq) : controlRefused())
+      return
+    }
+    if (!('refusal' in who)) caller = who.principal.clientId
+    const served: Served = 'refusal' in who ? {response: who.refusal} : await serve(armReq, who.principal)
     if ('droppedBy' in served) {
       log(0, served.droppedBy)
       req.socket.destroy()
@@ -51,12 +66,13 @@ export function requestHandler(live: LiveSandbox, token: string): (req: Incoming
     log(served.response.status, served.fault)
   }
 
-  /** An authorized ARM request: its route and api-version, the faults that match it, then its handler. */
-  async function serve(req: ArmRequest): Promise<Served> {
+  /** An authenticated ARM request: its authorization, its route and api-version, the faults that match it, then its handler. */
+  async function serve(req: ArmRequest, principal: Principal): Promise<Served> {
     let fault: string | undefined
     try {
+      const refused = authorize(req, live.current(), principal)
+      if (refused) return {response: refused}
       const matched = routeFor(routes, req)
-      live.current()
       const hits = live.faults.match(req.method, req.path, req.method !== 'GET')
       if (hits.length > 0) live.store.save()
       let failLro: ArmContext['failLro']
@@ -71,6 +87,7 @@ export function requestHandler(live: LiveSandbox, token: string): (req: Incoming
       ctx.world = live.current()
       ctx.dirty = false
       ctx.failLro = failLro
+      ctx.principal = principal
       try {
         return {response: matched.route.handler(req, matched.params), fault}
       } finally {
@@ -107,7 +124,8 @@ async function armRequestOf(req: IncomingMessage): Promise<ArmRequest> {
   const url = new URL(req.url ?? '/', origin)
   return {
     method: (req.method ?? 'GET').toUpperCase(),
-    path: decodeURIComponent(url.pathname),
+    // ARM reads `a//b` as `a/b` (an SDK's empty parentResourcePath)
+    path: decodeURIComponent(url.pathname).replace(/\/{2,}/g, '/'),
     query: url.searchParams,
     headers: req.headers,
     rawBody: await readBody(req),
@@ -115,18 +133,10 @@ async function armRequestOf(req: IncomingMessage): Promise<ArmRequest> {
   }
 }
 
-function unauthorized(req: IncomingMessage): ArmResponse {
-  const missing = !req.headers.authorization
-  return {
-    status: 401,
-    headers: {'WWW-Authenticate': 'Bearer authorization_uri="https://login.microsoftonline.com/common", error="invalid_token", error_description="The access token is missing or invalid."'},
-    body: {
-      error: missing
-        ? {code: 'AuthenticationFailed', message: "Authentication failed. The 'Authorization' header is missing."}
-        : {code: 'InvalidAuthenticationToken', message: 'The access token is invalid.'},
-    },
-  }
-}
+const controlRefused = (): ArmResponse => ({
+  status: 403,
+  body: {error: {code: 'AuthorizationFailed', message: `The sandbox's control routes (${CONTROL_PATH}) take the sandbox's static token (connection.json 'token') only, not an Entra ID access token.`}},
+})
 
 function send(res: ServerResponse, r: ArmResponse): void {
   const headers: Record<string, string> = {'x-ms-request-id': requestId(), ...(r.headers ?? {})}

@@ -6,6 +6,7 @@ export {
   type RequestLogEntry,
   type SandboxAccess,
   type SandboxConnection,
+  type SandboxIdentity,
   type SandboxRequestOptions,
   type SandboxResponse,
   SandboxControlError,
@@ -15,15 +16,19 @@ export {
   probeSandbox,
   readConnection,
   readRequestLog,
+  redactedConnection,
   requestLogFile,
   runningSandbox,
   sandboxAccess,
   sandboxRequest,
   staticTokenCredential,
 } from './client.ts'
-export {type SandboxStatus, resetSandbox, runSandboxForeground, sandboxStatus, writeImportedState} from './control.ts'
+export {type ResetOptions, type SandboxStatus, resetSandbox, runSandboxForeground, sandboxStatus, writeImportedState} from './control.ts'
 export {type DemoOptions, demoWorld} from './estate.ts'
 export {ESTATE_NAMES, type EstateName, type EstateOptions, bundledWorld, isEstateName} from './estates.ts'
 export {HUB_SPOKE_SUBSCRIPTIONS, hubSpokeWorld} from './hub-spoke.ts'
+export {identityEnvironment} from './environment.ts'
+export {ADMIN_CLIENT_ID, type IdentitySpec, LACKS_ONE_MISSING, OPERATOR_ROLE} from './entra.ts'
+export {type RoleDefinition, actionMatches, armAction} from './rbac.ts'
 export {generatedEstate} from './generate.ts'
 export {type ArmResource, type PublicRecord, type RegionInfo, type World, WorldStore} from './world.ts'

@@ -9,6 +9,7 @@ import {join} from 'node:path'
 import type {Duplex} from 'node:stream'
 import {CONTROL_PATH, type SandboxConnection, connectionFile} from './client.ts'
 import {type ResolverHandle, startResolver} from './dns.ts'
+import {EntraDirectory} from './entra.ts'
 import {demoWorld} from './estate.ts'
 import {requestHandler} from './handler.ts'
 import {type LiveSandbox, isReplica, liveSandbox, postgresServers} from './live.ts'
@@ -23,6 +24,8 @@ export interface SandboxOptions {
   port?: number
   /** write D/connection.json so other processes can use this sandbox */
   publish?: boolean
+  /** lifetime of the access tokens its Entra ID issues, kept in the world's settings */
+  tokenLifetimeSeconds?: number
 }
 
 export interface SandboxHandle {
@@ -39,8 +42,13 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
   const live = liveSandbox(stateDir, new WorldStore(stateDir, demoWorld))
   const tls = await ensureTlsIdentity(stateDir)
   const token = ensureToken(stateDir)
+  const directory = await EntraDirectory.open(stateDir)
+  if (options.tokenLifetimeSeconds !== undefined) {
+    live.store.world.settings.tokenLifetimeSeconds = options.tokenLifetimeSeconds
+    live.store.save()
+  }
 
-  const server = https.createServer({cert: tls.cert, key: tls.key}, requestHandler(live, token))
+  const server = https.createServer({cert: tls.cert, key: tls.key}, requestHandler(live, token, directory))
   const sockets = new Set<Duplex>()
   server.on('connection', (s) => {
     sockets.add(s)
@@ -73,6 +81,8 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
     armEndpoint,
     caCertPath: tls.certPath,
     tenantId: live.store.world.tenantId,
+    authorityHost: armEndpoint,
+    identities: directory.published(),
     subscriptionId: live.store.world.subscriptionId,
     subscriptions: subscriptionsOf(live.store.world),
     token,
@@ -83,7 +93,12 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
     pid: process.pid,
     stateDir,
   }
-  if (options.publish) writeFileSync(connectionFile(stateDir), JSON.stringify(connection, null, 2) + '\n', {mode: 0o600})
+  const publish = () => writeFileSync(connectionFile(stateDir), JSON.stringify(connection, null, 2) + '\n', {mode: 0o600})
+  if (options.publish) publish()
+  directory.onChange = () => {
+    connection.identities = directory.published()
+    if (options.publish) publish()
+  }
 
   return {
     connection,

@@ -96,6 +96,8 @@ export interface World {
     lroRetryAfterSeconds: number
     /** run a real PostgreSQL server for each flexible server that has a sandbox address */
     postgres?: boolean
+    /** lifetime of the access tokens the sandbox's Entra ID issues (default 3600) */
+    tokenLifetimeSeconds?: number
   }
   regions: Record<string, RegionInfo>
   /**
@@ -107,6 +109,8 @@ export interface World {
   operations: Record<string, AsyncOperation>
   publicDns: Record<string, PublicRecord>
   faults: Fault[]
+  /** management locks (Microsoft.Authorization/locks) by lower-case id */
+  locks?: Record<string, ArmResource>
 }
 
 export const key = (id: string): string => id.toLowerCase()

@@ -248,6 +248,8 @@ describe('spec examples: api-versions', () => {
       postgres: PG_REPLICA,
       sql: '/resourceGroups/rg-data-eus2/providers/Microsoft.Sql/servers/sql-app-eus2/failoverGroups/app-fog',
       cosmos: '/resourceGroups/rg-data-eus2/providers/Microsoft.DocumentDB/databaseAccounts/cosmos-app',
+      permissions: '/resourceGroups/rg-global/providers/Microsoft.Authorization/permissions',
+      locks: '/resourceGroups/rg-global/providers/Microsoft.Authorization/locks',
     }
     for (const [provider, versions] of Object.entries(API_VERSIONS) as Array<[keyof typeof API_VERSIONS, readonly string[]]>) {
       assert.ok(versions.some((v) => v <= '2021-06-01'), `${provider}: back to 2021`)

@@ -4,6 +4,7 @@ import {confirmChanges} from '../../cli/consent.ts'
 import {runningSandbox} from '../../azure/target.ts'
 import {AzfailError} from '../../errors.ts'
 import type {EstateName} from '@azfail/sandbox'
+import {TOKEN_LIFETIME_FLAG, tokenLifetimeSeconds} from '../../cli/token-lifetime.ts'
 
 export default class SandboxReset extends AzfailCommand {
   static override summary = 'Restore the sandbox to a bundled estate (the demo unless --estate names another) and clear its request log.'
@@ -20,11 +21,13 @@ export default class SandboxReset extends AzfailCommand {
     'dry-run': Flags.boolean({summary: 'Show what would be reset; change nothing.'}),
     estate: Flags.string({summary: 'Which bundled estate: demo (one subscription, runbooks/demo.yaml) or hub-spoke (connectivity, shared-services and one workload subscription per region, runbooks/hub-spoke.yaml).', options: ['demo', 'hub-spoke'], default: 'demo'}),
     ttl: Flags.integer({summary: 'Build the estate with this TTL (seconds) for steering and every private record, instead of 10.', min: 0}),
+    'token-lifetime': TOKEN_LIFETIME_FLAG,
     postgres: Flags.boolean({default: false, summary: 'Also run a real PostgreSQL server (on loopback) for each flexible server, so promote can verify a write through the CNAME.'}),
   }
 
   async run(): Promise<{stateDir: string; estate?: string; reset: boolean; dryRun: boolean}> {
     const {flags} = await this.parse(SandboxReset)
+    const tokenLifetime = tokenLifetimeSeconds(flags['token-lifetime'])
     const changes = [`every resource in the sandbox at ${flags['state-dir']} returns to the ${flags.estate} estate`, 'the request log is emptied', 'injected faults are removed']
     if (flags['dry-run']) {
       if (!this.jsonEnabled()) this.log(changes.map((c) => `would: ${c}`).join('\n'))
@@ -36,7 +39,12 @@ export default class SandboxReset extends AzfailCommand {
     const running = await runningSandbox(flags['state-dir'])
     const {resetSandbox} = await import('@azfail/sandbox')
     try {
-      await resetSandbox(flags['state-dir'], running, {estate: flags.estate as EstateName, ...(flags.ttl === undefined ? {} : {ttl: flags.ttl}), ...(flags.postgres ? {postgres: true} : {})})
+      await resetSandbox(flags['state-dir'], running, {
+        estate: flags.estate as EstateName,
+        ...(flags.ttl === undefined ? {} : {ttl: flags.ttl}),
+        ...(flags.postgres ? {postgres: true} : {}),
+        ...(tokenLifetime === undefined ? {} : {tokenLifetimeSeconds: tokenLifetime}),
+      })
     } catch (error: any) {
       if (!running || error?.name !== 'SandboxControlError' || error.status !== 409) throw error
       // The running sandbox keeps whether it runs PostgreSQL: only a stopped one can change that.

@@ -3,6 +3,7 @@ import {AzfailCommand} from '../../cli/base.ts'
 import {runningSandbox} from '../../azure/target.ts'
 import {AzfailError} from '../../errors.ts'
 import type {EstateName} from '@azfail/sandbox'
+import {TOKEN_LIFETIME_FLAG, tokenLifetimeSeconds} from '../../cli/token-lifetime.ts'
 
 export default class SandboxStart extends AzfailCommand {
   static override summary = 'Run the embedded Azure sandbox in the foreground until Ctrl-C.'
@@ -13,24 +14,27 @@ export default class SandboxStart extends AzfailCommand {
     '<%= config.bin %> sandbox start',
     '<%= config.bin %> sandbox start --state-dir /tmp/azfail-sbx --port 8443',
     '<%= config.bin %> sandbox start --estate hub-spoke   # start from a fresh hub-spoke estate (four subscriptions)',
+    '<%= config.bin %> sandbox start --token-lifetime 30s   # short-lived tokens: a long run must refresh',
   ]
 
   static override flags = {
     port: Flags.integer({summary: 'ARM port on 127.0.0.1 (default: a free one).', min: 0, max: 65535}),
     estate: Flags.string({summary: 'Start from a fresh copy of this bundled estate (demo or hub-spoke), replacing the state dir\'s; without it the state dir\'s estate is kept.', options: ['demo', 'hub-spoke']}),
+    'token-lifetime': TOKEN_LIFETIME_FLAG,
   }
 
   async run(): Promise<void> {
     const {flags} = await this.parse(SandboxStart)
+    const tokenLifetime = tokenLifetimeSeconds(flags['token-lifetime'])
     const existing = await runningSandbox(flags['state-dir'])
     if (existing) {
       throw new AzfailError('locked', 'SandboxRunning', `A sandbox is already running for ${flags['state-dir']} (pid ${existing.pid}, ${existing.armEndpoint}).`, {hint: 'Use it as it is, or stop it first (Ctrl-C in its terminal, or kill its pid).'})
     }
-    const {resetSandbox, runSandboxForeground} = await import('@azfail/sandbox')
+    const {redactedConnection, resetSandbox, runSandboxForeground} = await import('@azfail/sandbox')
     if (flags.estate) await resetSandbox(flags['state-dir'], undefined, {estate: flags.estate as EstateName})
     await runSandboxForeground(flags['state-dir'], flags.port, (c) => {
       if (this.jsonEnabled()) {
-        this.logJson(this.toSuccessJson({...c, token: '(in connection.json)'}))
+        this.logJson(this.toSuccessJson(redactedConnection(c)))
         return
       }
       this.logToStderr(`azfail sandbox running (pid ${c.pid})`)
@@ -38,7 +42,8 @@ export default class SandboxStart extends AzfailCommand {
       this.logToStderr(`  control endpoint  ${c.controlEndpoint}`)
       for (const [region, addr] of Object.entries(c.resolvers)) this.logToStderr(`  resolver ${region.padEnd(8)} ${addr}`)
       this.logToStderr(`  connection        ${c.stateDir}/connection.json`)
+      this.logToStderr(`  identities        ${Object.keys(c.identities).join(', ')} ('azfail sandbox env --identity NAME')`)
       this.logToStderr('Ctrl-C stops it.')
-    })
+    }, tokenLifetime === undefined ? {} : {tokenLifetimeSeconds: tokenLifetime})
   }
 }

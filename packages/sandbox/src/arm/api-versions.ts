@@ -9,6 +9,8 @@
 //   postgres        specification/postgresql/resource-manager/Microsoft.DBforPostgreSQL/{stable,preview}/* (flexible servers)
 //   sql             specification/sql/resource-manager/Microsoft.Sql/{stable,preview}/* (FailoverGroups.json)
 //   cosmos          specification/cosmos-db/resource-manager/Microsoft.DocumentDB/{stable,preview}/*
+//   permissions     specification/authorization/resource-manager/Microsoft.Authorization/stable/2022-04-01/authorization-ProviderOperationsCalls.json (Permissions_*)
+//   locks           specification/resources/resource-manager/Microsoft.Authorization/stable/{2020-05-01,2016-09-01}/locks.json
 export const API_VERSIONS = {
   trafficManager: ['2022-04-01', '2026-09-01', '2025-01-01-preview', '2024-04-01-preview', '2022-04-01-preview', '2018-08-01'],
   cdn: [
@@ -41,4 +43,6 @@ export const API_VERSIONS = {
     '2021-11-15-preview', '2021-10-15', '2021-10-15-preview', '2021-07-01-preview', '2021-06-15', '2021-05-15', '2021-04-15',
     '2021-04-01-preview', '2021-03-15', '2021-03-01-preview', '2021-01-15', '2020-09-01',
   ],
+  permissions: ['2022-04-01', '2018-01-01-preview', '2015-07-01'],
+  locks: ['2020-05-01', '2016-09-01'],
 } as const satisfies Record<string, readonly string[]>

@@ -2,6 +2,7 @@
 // it, and how a resource is presented to clients.
 import {type ArmRequest, type ArmResponse, type Params, type Route, ArmError, badRequest, notFound, page, parentNotFound, resourceGroupNotFound, subscriptionNotFound} from '../http.ts'
 import {operationInFlight} from '../lro.ts'
+import type {Principal} from '../rbac.ts'
 import {type ArmResource, type World, ancestorsOf, getResource, hasResourceGroup, isIn, key, mergePatch, resourceGroupOf, resourcesOfType, servesSubscription} from '../world.ts'
 
 export {API_VERSIONS} from './api-versions.ts'
@@ -12,6 +13,8 @@ export interface ArmContext {
   failLro?: {code: string; message: string}
   /** the world changed: persist it */
   dirty: boolean
+  /** who is calling: its role and assignments (Microsoft.Authorization/permissions answers from them) */
+  principal?: Principal
 }
 
 export const SUB = '/subscriptions/{sub}'

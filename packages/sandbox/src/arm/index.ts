@@ -2,6 +2,7 @@
 // them, one module per provider, each inside a subscription and resource group the world holds. Anything else answers
 // ARM's 404 shape, loudly, never a silent 200.
 import type {Route} from '../http.ts'
+import {authorizationRoutes} from './authorization.ts'
 import {type ArmContext, scoped} from './common.ts'
 import {cosmosRoutes} from './cosmos.ts'
 import {frontDoorRoutes} from './front-door.ts'
@@ -12,11 +13,13 @@ import {privateDnsRoutes} from './private-dns.ts'
 import {sqlRoutes} from './sql.ts'
 import {trafficManagerRoutes} from './traffic-manager.ts'
 
+export {lockRefusal} from './authorization.ts'
 export {API_VERSIONS, type ArmContext} from './common.ts'
 
 /** Every route, in match order: the first route whose template matches a path serves it. */
 export function armRoutes(ctx: ArmContext): Route[] {
   const routes = [
+    ...authorizationRoutes(ctx),
     ...trafficManagerRoutes(ctx),
     ...frontDoorRoutes(ctx),
     ...privateDnsRoutes(ctx),
