@@ -99,7 +99,7 @@ export async function checkNames(resolver: string, expect: Record<string, string
 async function observeTrafficManager(estate: Estate, clients: Clients) {
   const spec = estate.steering.trafficManager
   if (!spec) return undefined
-  const client = await clients.trafficManager()
+  const client = await clients.for(spec.subscription).trafficManager()
   const profile = await client.profiles.get(spec.resourceGroup, spec.profile)
   const endpoints: Record<string, SteeringEndpoint> = {}
   for (const [region, name] of Object.entries(spec.endpoints)) {
@@ -115,7 +115,7 @@ async function observeTrafficManager(estate: Estate, clients: Clients) {
 async function observeFrontDoor(estate: Estate, clients: Clients) {
   const spec = estate.steering.frontDoor
   if (!spec) return undefined
-  const client = await clients.frontDoor()
+  const client = await clients.for(spec.subscription).frontDoor()
   const origins: Record<string, {name: string; enabledState: string; provisioningState?: string}> = {}
   for await (const o of client.afdOrigins.listByOriginGroup(spec.resourceGroup, spec.profile, spec.originGroup)) {
     const region = Object.entries(spec.origins).find(([, n]) => n.toLowerCase() === o.name?.toLowerCase())?.[0]
@@ -135,9 +135,9 @@ async function observeEndpointsOf(estate: Estate, clients: Clients, regions: str
 async function observeEndpoints(estate: Estate, clients: Clients, region: string): Promise<EndpointState[]> {
   const refs = estate.regions[region]?.privateEndpoints ?? []
   if (refs.length === 0) return []
-  const network = await clients.network()
   return Promise.all(
     refs.map(async (ref): Promise<EndpointState> => {
+      const network = await clients.for(ref.subscription).network()
       let provisioningState: string | undefined
       try {
         provisioningState = (await network.privateEndpoints.get(ref.resourceGroup, ref.name)).provisioningState
@@ -170,13 +170,13 @@ async function observeData(estate: Estate, clients: Clients): Promise<LiveState[
   const [pg, sql, cdb] = await Promise.all([
     postgres
       ? (async () => {
-          const client = await clients.postgres()
           const servers = await Promise.all(
             Object.entries(postgres.servers).map(async ([region, ref]) => {
-              const s = await client.servers.get(ref.resourceGroup, ref.name)
+              const s = await (await clients.for(ref.subscription).postgres()).servers.get(ref.resourceGroup, ref.name)
               return {
                 region,
                 name: ref.name,
+                ...(ref.subscription ? {subscription: ref.subscription} : {}),
                 resourceGroup: ref.resourceGroup,
                 role: s.replica?.role ?? s.replicationRole ?? 'None',
                 replicationState: s.replica?.replicationState,
@@ -190,8 +190,8 @@ async function observeData(estate: Estate, clients: Clients): Promise<LiveState[
       : undefined,
     sqlFailoverGroup
       ? (async () => {
-          const client = await clients.sql()
           const [first] = Object.entries(sqlFailoverGroup.servers)
+          const client = await clients.for(first[1].subscription).sql()
           const fog = await client.failoverGroups.get(first[1].resourceGroup, first[1].name, sqlFailoverGroup.name)
           const servers = Object.entries(sqlFailoverGroup.servers).map(([region, ref]) => {
             const role =
@@ -205,7 +205,7 @@ async function observeData(estate: Estate, clients: Clients): Promise<LiveState[
       : undefined,
     cosmos
       ? (async () => {
-          const client = await clients.cosmos()
+          const client = await clients.for(cosmos.subscription).cosmos()
           const account = await client.databaseAccounts.get(cosmos.resourceGroup, cosmos.account)
           const locations = (account.failoverPolicies ?? []).map((p) => ({name: p.locationName ?? '', failoverPriority: p.failoverPriority ?? 0}))
           const write = account.writeLocations?.[0]?.locationName
@@ -220,7 +220,7 @@ async function observeData(estate: Estate, clients: Clients): Promise<LiveState[
 async function observeCname(estate: Estate, clients: Clients): Promise<LiveState['cname']> {
   const spec = estate.cname
   if (!spec) return undefined
-  const client = await clients.privateDns()
+  const client = await clients.for(spec.subscription).privateDns()
   const fqdn = `${spec.name}.${spec.zone}`
   try {
     const rs = await client.recordSets.get(spec.resourceGroup, spec.zone, 'CNAME', spec.name)
@@ -235,12 +235,12 @@ async function observeCname(estate: Estate, clients: Clients): Promise<LiveState
 async function listZoneARecords(clients: Clients, zoneIds: string[]): Promise<ZoneARecord[]> {
   const out: ZoneARecord[] = []
   if (zoneIds.length === 0) return out
-  const dns = await clients.privateDns()
   await Promise.all(
     [...new Set(zoneIds.map((z) => z.toLowerCase()))].map(async (lower) => {
       const zoneId = zoneIds.find((z) => z.toLowerCase() === lower)!
       const zone = parseZoneId(zoneId)
       if (!zone) return
+      const dns = await clients.for(zone.subscription).privateDns()
       for await (const rs of dns.recordSets.listByType(zone.resourceGroup, zone.zone, 'A')) {
         out.push({zoneId, zone: zone.zone, name: rs.name ?? '', ips: (rs.aRecords ?? []).map((a) => a.ipv4Address ?? ''), ...(rs.ttl === undefined ? {} : {ttl: rs.ttl})})
       }
