@@ -13,19 +13,28 @@ export default class Init extends AzfailCommand {
     '<%= config.bin %> init --output prod.yaml',
     '<%= config.bin %> init --sandbox --output demo.yaml && <%= config.bin %> lint demo.yaml --sandbox',
     '<%= config.bin %> init --subscription 00000000-0000-0000-0000-000000000000 > prod.yaml',
+    '<%= config.bin %> init --subscription <shared-services> --subscription <spoke-eus2> --subscription <spoke-wus2> --output prod.yaml',
+    '<%= config.bin %> sandbox reset --estate hub-spoke --yes && <%= config.bin %> init --sandbox --output hub-spoke.yaml',
   ]
 
   static override flags = {
     output: Flags.string({char: 'o', summary: 'Write the runbook to this file; - (or no --output) prints it to stdout.'}),
     force: Flags.boolean({default: false, summary: 'Replace --output if it exists.'}),
+    subscription: Flags.string({
+      multiple: true,
+      summary: 'A subscription to read (repeatable); the first is the default (else AZURE_SUBSCRIPTION_ID).',
+      description: 'Discovery also follows the references it finds into other subscriptions: the steering endpoints\' targets, the zones the zone groups write to, a replica\'s source, a failover group\'s partner. Name the subscriptions whose private endpoints and data servers nothing refers to. In the sandbox, every subscription it serves is read.',
+      helpGroup: 'GLOBAL',
+    }),
   }
 
   async run(): Promise<{output: string; written: boolean; regions: Record<string, string>; choices: string[]; runbook?: string}> {
     const {flags} = await this.parse(Init)
     const {discoverRunbook, outputFile, writeRunbookFile} = await import('../services/init.ts')
     const file = outputFile(flags.output, flags.force)
-    const {target, clients} = await this.connect(flags)
-    const result = await discoverRunbook(target, clients, file)
+    const [first, ...more] = flags.subscription ?? []
+    const {target, clients} = await this.connect({...flags, subscription: first})
+    const result = await discoverRunbook(target, clients, file, more)
     if (!this.jsonEnabled()) for (const c of result.choices) this.logToStderr(`init: ${c}`)
     if (file) {
       writeRunbookFile(file, result.text)

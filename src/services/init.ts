@@ -31,18 +31,20 @@ export function outputFile(output: string | undefined, force: boolean): string |
   return file
 }
 
-export async function discoverRunbook(target: AzureTarget, clients: Clients, file: string | undefined): Promise<InitResult> {
+/** `subscriptions`: more to read besides the target's own (and, in a sandbox, every one it serves). */
+export async function discoverRunbook(target: AzureTarget, clients: Clients, file: string | undefined, subscriptions: string[] = []): Promise<InitResult> {
   let discovery
   try {
-    discovery = await discoverEstate(target, clients)
+    discovery = await discoverEstate(target, clients, [...subscriptions, ...(target.subscriptions ?? [])])
   } catch (error) {
     if (!(error instanceof NothingToDiscover)) throw error
-    throw new AzfailError('not-ready', 'NothingToDiscover', `Found ${error.message} in subscription ${target.subscriptionId}: azfail drains a region at a steering layer, so there is no runbook to write.`, {
+    const where = [target.subscriptionId, ...subscriptions, ...(target.subscriptions ?? [])].filter((s, i, all) => all.findIndex((x) => x.toLowerCase() === s.toLowerCase()) === i)
+    throw new AzfailError('not-ready', 'NothingToDiscover', `Found ${error.message} in subscription ${where.join(', ')}: azfail drains a region at a steering layer, so there is no runbook to write.`, {
       hint: 'Name the subscription that holds the Traffic Manager or Front Door profile (--subscription), or write the runbook by hand from runbooks/demo.yaml.',
     })
   }
   const comments = [
-    {path: [], text: `Discovered by 'azfail init' from subscription ${target.subscriptionId} (${target.kind}) on ${new Date().toISOString().slice(0, 10)}. Read the comments, check the choices, then 'azfail lint' and 'azfail gameday' it.`},
+    {path: [], text: `Discovered by 'azfail init' from ${target.kind === 'sandbox' ? 'the sandbox' : 'Azure'}, subscription ${target.subscriptionId} and the subscriptions its references lead to, on ${new Date().toISOString().slice(0, 10)}. Read the comments, check the choices, then 'azfail lint' and 'azfail gameday' it.`},
     {path: ['estate'], text: 'rto: 15m  # recovery-time objective: game-day practice runs report their measured time against it'},
     ...discovery.notes.map((n) => ({path: n.path, text: n.text})),
   ]

@@ -4,10 +4,13 @@ import assert from 'node:assert/strict'
 import {existsSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
-import {type World, demoWorld, generatedEstate, readRequestLog} from '@azfail/sandbox'
+import {HUB_SPOKE_SUBSCRIPTIONS as HUB, type World, demoWorld, generatedEstate, hubSpokeWorld, readRequestLog} from '@azfail/sandbox'
 import {parse} from 'yaml'
-import {DEMO_RUNBOOK} from '../../src/runbook/load.ts'
-import {type TestSandbox, runCli, startTestSandbox, tempDir} from '../helpers.ts'
+import {createClients} from '../../src/azure/clients.ts'
+import {discoverEstate} from '../../src/azure/discover.ts'
+import {DEMO_RUNBOOK, loadRunbook, parseRunbook} from '../../src/runbook/load.ts'
+import {runbookText} from '../../src/runbook/write.ts'
+import {ROOT, type TestSandbox, runCli, startTestSandbox, tempDir} from '../helpers.ts'
 
 const SLOW = {timeoutMs: 240_000}
 
@@ -174,5 +177,57 @@ describe('init on a generated 20 x 50 estate', () => {
     assert.equal(Object.values(rb.estate.regions).reduce((n: number, r: any) => n + Object.keys(r.expect).length, 0), 1000)
     assert.deepEqual(rb.estate.steering, generated.estate.steering)
     assert.deepEqual(rb.estate.stateZone, generated.estate.stateZone)
+  })
+})
+
+/** Every resource a loaded runbook names, as subscription/resourceGroup/name (a reference without one is in the estate's). */
+function located(file: string) {
+  const {estate} = loadRunbook(file).runbook
+  const at = (r: {subscription?: string; resourceGroup: string}, ...names: string[]) => [r.subscription ?? estate.subscription, r.resourceGroup, ...names].join('/').toLowerCase()
+  const servers = (map: Record<string, any> | undefined) => Object.fromEntries(Object.entries(map ?? {}).map(([k, r]) => [k, at(r, r.name)]))
+  return {
+    regions: Object.fromEntries(Object.entries(estate.regions).map(([k, r]) => [k, {location: r.location, expect: r.expect, privateEndpoints: r.privateEndpoints.map((p) => at(p, p.name)).sort()}])),
+    trafficManager: estate.steering.trafficManager && {at: at(estate.steering.trafficManager, estate.steering.trafficManager.profile), endpoints: estate.steering.trafficManager.endpoints},
+    frontDoor: estate.steering.frontDoor && {at: at(estate.steering.frontDoor, estate.steering.frontDoor.profile, estate.steering.frontDoor.originGroup), origins: estate.steering.frontDoor.origins},
+    postgres: servers(estate.data.postgres?.servers),
+    sql: {name: estate.data.sqlFailoverGroup?.name, servers: servers(estate.data.sqlFailoverGroup?.servers)},
+    cosmos: estate.data.cosmos && at(estate.data.cosmos, estate.data.cosmos.account),
+    cname: estate.cname && at(estate.cname, estate.cname.zone, estate.cname.name),
+  }
+}
+
+describe('init on the hub-spoke estate (four subscriptions)', () => {
+  let sb: TestSandbox
+  before(async () => (sb = await sandboxWith(hubSpokeWorld())))
+  after(() => sb.stop())
+
+  it('lints clean, passes a game day, and names the same resources, names and IPs as runbooks/hub-spoke.yaml, each in its subscription', async () => {
+    const work = tempDir('azfail-init-')
+    const {file, runbook} = await initLintGameday(sb, work)
+    assert.deepEqual(located(file), located(join(ROOT, 'runbooks', 'hub-spoke.yaml')))
+    assert.equal(runbook.estate.subscription, HUB.sharedServices, 'the default is the subscription the sandbox (or --subscription) names first')
+    assert.equal(runbook.estate.cname.subscription, HUB.connectivity)
+    assert.equal(runbook.estate.regions.wus2.privateEndpoints[0].subscription, HUB.wus2)
+  })
+
+  it('follows references into the other subscriptions when only the default one is named', async () => {
+    const target = {...sb.target, subscriptions: undefined}
+    sb.mark()
+    const discovery = await discoverEstate(target, createClients(target))
+    const read = new Set(sb.requests().map((r) => /^\/subscriptions\/([^/]+)/i.exec(r.path)?.[1]?.toLowerCase()))
+    assert.deepEqual(read, new Set(Object.values(HUB)), 'TM endpoint targets -> workload subscriptions; zone groups -> connectivity')
+    const file = join(tempDir('azfail-init-'), 'followed.yaml')
+    writeFileSync(file, runbookText({name: discovery.name, estate: discovery.estate, comments: []}, file))
+    parseRunbook(readFileSync(file, 'utf8'), file)
+    assert.deepEqual(located(file), located(join(ROOT, 'runbooks', 'hub-spoke.yaml')))
+  })
+
+  it('a --subscription the sandbox does not serve is bad input (exit 2), named, and nothing is written', async () => {
+    const work = tempDir('azfail-init-')
+    const file = join(work, 'x.yaml')
+    const r = await azfail(sb, work, ['init', '--output', file, '--subscription', HUB.sharedServices, '--subscription', '22222222-2222-2222-2222-222222222222'], SLOW)
+    assert.equal(r.code, 2, r.stderr)
+    assert.match(r.stderr, /Subscription 22222222-2222-2222-2222-222222222222 was not found/)
+    assert.ok(!existsSync(file))
   })
 })
