@@ -148,6 +148,22 @@ describe('init chooses among candidates and says so', () => {
   })
 })
 
+describe('init with Front Door alone', () => {
+  it('takes the regions from the origins, placed by the private endpoints named after them, and lints clean', async () => {
+    const world = demoWorld()
+    for (const [id, r] of Object.entries(world.resources)) if (r.type.startsWith('Microsoft.Network/trafficManagerProfiles')) delete world.resources[id]
+    const sb = await sandboxWith(world)
+    try {
+      const {runbook} = await initLintGameday(sb, tempDir('azfail-init-'))
+      const demo = parse(readFileSync(DEMO_RUNBOOK, 'utf8'))
+      assert.deepEqual(runbook.estate.steering, {frontDoor: demo.estate.steering.frontDoor})
+      assert.deepEqual(regionsOf(runbook), regionsOf(demo))
+    } finally {
+      await sb.stop()
+    }
+  })
+})
+
 describe('init on an estate without a steering layer', () => {
   it('exits 4 naming what it did not find, and writes nothing', async () => {
     const world = demoWorld()
