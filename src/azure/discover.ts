@@ -78,7 +78,7 @@ export async function discoverEstate(target: AzureTarget, clients: Clients, subs
   note(['estate', 'connectionDrainSeconds'], 'In-flight connections get this long after steering stops sending new ones: set it to your longest request or session.')
 
   // Each region's endpoints and what their zone groups wrote.
-  const written = new Map<string, Array<{zoneId: string; fqdn: string; name: string; ip: string; endpoint: string}>>()
+  const written = new Map<string, Array<{zoneId: string; name: string; ip: string; endpoint: string}>>()
   const outside = new Map<string, number>()
   for (const region of regions) written.set(region.key, [])
   await Promise.all(
@@ -89,7 +89,7 @@ export async function discoverEstate(target: AzureTarget, clients: Clients, subs
         return
       }
       const ref = parseResourceId(pe.id, 'Microsoft.Network/privateEndpoints')!
-      const network = await clients.for(ref.subscription).network()
+      const network = await scope.for(ref.subscription).network()
       for (const group of await collect(network.privateDnsZoneGroups.list(ref.resourceGroup, ref.name))) {
         for (const config of group.privateDnsZoneConfigs ?? []) {
           scope.follow(config.privateDnsZoneId)
@@ -100,7 +100,7 @@ export async function discoverEstate(target: AzureTarget, clients: Clients, subs
             // The name clients dial is the public one the endpoint lists for that IP; its privatelink alias otherwise.
             const custom = pe.customDnsConfigs?.find((c) => c.ipAddresses?.includes(ip) && c.fqdn)
             const name = bareName(custom?.fqdn ?? rs.fqdn.replace(/(^|\.)privatelink\./i, '$1'))
-            written.get(region.key)!.push({zoneId: config.privateDnsZoneId ?? '', fqdn: bareName(rs.fqdn), name, ip, endpoint: pe.name!})
+            written.get(region.key)!.push({zoneId: config.privateDnsZoneId ?? '', name, ip, endpoint: pe.name!})
           }
         }
       }
@@ -148,6 +148,8 @@ export async function discoverEstate(target: AzureTarget, clients: Clients, subs
     if (zone) {
       estate.stateZone = zone
       note(['estate', 'stateZone'], `No CNAME to keep azfail's drain records and run lock beside: they go to ${zone.zone}, the zone most of the endpoints write to. A zone of your own is better.`, true)
+    } else {
+      note(['estate'], "No CNAME and no zone-group record: name a private DNS zone for azfail's drain records and run lock as estate.stateZone: {resourceGroup, zone} before a run.", true)
     }
   } else {
     note(['estate', 'cname'], "azfail keeps its drain records and run lock (TXT records) in this CNAME's zone; estate.stateZone names another.")
