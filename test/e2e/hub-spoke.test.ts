@@ -7,6 +7,7 @@ import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {HUB_SPOKE_SUBSCRIPTIONS as HUB, WorldStore, hubSpokeWorld, readConnection} from '@azfail/sandbox'
 import {ROOT, type TestSandbox, runCli, startTestSandbox, tempDir} from '../helpers.ts'
+import {e2e, runIdIn, spawnAzfail, startedStep, txtField} from './support.ts'
 
 const HUB_SPOKE_RUNBOOK = join(ROOT, 'runbooks', 'hub-spoke.yaml')
 const subscriptionOf = (path: string) => /^\/subscriptions\/([^/]+)/i.exec(path)?.[1]?.toLowerCase()
@@ -56,21 +57,36 @@ describe('hub-spoke estate', () => {
     assert.ok(requests.some((q) => subscriptionOf(q.path) === HUB.eus2 && /privateEndpoints\/pe-\w+-eus2/i.test(q.path)), "eus2's private endpoints read in its workload subscription")
   })
 
-  it('promote --replica and --failover-group act in the survivor\'s workload subscription; restore eus2 re-enables it', async () => {
+  it('promote --replica, --failover-group and --cosmos act in the subscription of each resource; restore eus2 re-enables it', async () => {
     sb.mark()
     const replica = await azfail('promote', '--replica', '--to', 'wus2', '--yes')
     assert.equal(replica.code, 0, replica.stdout + replica.stderr)
     const fog = await azfail('promote', '--failover-group', '--to', 'wus2', '--yes')
     assert.equal(fog.code, 0, fog.stdout + fog.stderr)
+    const cosmos = await azfail('promote', '--cosmos', '--to', 'wus2', '--yes')
+    assert.equal(cosmos.code, 0, cosmos.stdout + cosmos.stderr)
     const writes = sb.requests().filter((q) => q.method !== 'GET')
     assert.deepEqual(writes.filter((q) => /flexibleServers\/pg-app-wus2$/i.test(q.path)).map((q) => [q.method, subscriptionOf(q.path)]), [['PATCH', HUB.wus2]])
     assert.deepEqual(writes.filter((q) => /failoverGroups\/app-fog\/failover$/i.test(q.path)).map((q) => subscriptionOf(q.path)), [HUB.wus2])
     assert.deepEqual([...new Set(writes.filter((q) => /CNAME\/prod$/i.test(q.path)).map((q) => subscriptionOf(q.path)))], [HUB.connectivity])
+    assert.deepEqual(writes.filter((q) => /cosmos-app\/failoverPriorityChange$/i.test(q.path)).map((q) => subscriptionOf(q.path)), [HUB.eus2], "the account lives with East US 2's workload")
 
     const restore = await azfail('restore', 'eus2', '--yes')
     assert.equal(restore.code, 0, restore.stdout + restore.stderr)
     const status = JSON.parse((await azfail('status', '--json')).stdout)
     assert.equal(status.result.regions.eus2.serving, true, JSON.stringify(status.result.regions.eus2))
+  })
+
+  it("drain --teardown deletes eus2's endpoints in its workload subscription; restore re-creates them there", async () => {
+    sb.mark()
+    const drain = await azfail('drain', 'eus2', '--teardown', '--yes')
+    assert.equal(drain.code, 0, drain.stdout + drain.stderr)
+    const restore = await azfail('restore', 'eus2', '--yes')
+    assert.equal(restore.code, 0, restore.stdout + restore.stderr)
+    const endpointWrites = sb.requests().filter((q) => q.method !== 'GET' && /privateEndpoints\/pe-[\w-]+-eus2$/i.test(q.path))
+    assert.deepEqual(endpointWrites.map((q) => [q.method, subscriptionOf(q.path)]).sort(), [...Array(3).fill(['DELETE', HUB.eus2]), ...Array(3).fill(['PUT', HUB.eus2])])
+    const gameday = await azfail('gameday')
+    assert.equal(gameday.code, 0, gameday.stdout + gameday.stderr)
   })
 })
 
@@ -107,5 +123,48 @@ describe('SDK clients per subscription', () => {
     await assert.rejects(async () => {
       for await (const _ of (await sb.clients.for(HUB.wus2).network()).privateEndpoints.list('rg-spoke-eus2'));
     }, (e: any) => e.code === 'ResourceGroupNotFound')
+  })
+})
+
+describe('resume on hub-spoke', () => {
+  it('an interrupted drain resumes to the end, its lock and drain record kept in the connectivity subscription', async () => {
+    const t = await e2e(() => readFileSync(HUB_SPOKE_RUNBOOK, 'utf8').replace('connectionDrainSeconds: 3', 'connectionDrainSeconds: 5'))
+    try {
+      await t.sb.control('POST', 'reset', {estate: 'hub-spoke', ttl: 1})
+      const run = spawnAzfail(t, ['drain', 'eus2', '--yes'])
+      const runId = await runIdIn(t.work)
+      await startedStep(t.work, runId, 'waitOutTtl')
+      run.child.kill('SIGINT')
+      assert.equal(await run.closed, 5, run.stderr())
+      const dns = await t.sb.clients.for(HUB.connectivity).privateDns()
+      const drained = await dns.recordSets.get('rg-connectivity-dns', 'private.postgres.database.azure.com', 'TXT', '_azfail-drain-eus2')
+      assert.equal(txtField(drained, 'run'), runId)
+
+      t.sb.mark()
+      const {code, out} = await t.json(['resume', runId, '--yes'])
+      assert.equal(code, 0, JSON.stringify(out))
+      assert.deepEqual(out.result.steps.map((s: any) => [s.id, s.status]), [['drainSteering', 'skipped'], ['waitOutTtl', 'succeeded'], ['verifySurvivorResolution', 'succeeded']], 'steering was drained before the interruption')
+      const lockWrites = t.writes().filter((q) => /TXT\/_azfail-lock$/i.test(q.path))
+      assert.ok(lockWrites.length >= 2, 'the resumed run took and released the lock')
+      assert.deepEqual([...new Set(lockWrites.map((q) => subscriptionOf(q.path)))], [HUB.connectivity])
+      await assert.rejects(dns.recordSets.get('rg-connectivity-dns', 'private.postgres.database.azure.com', 'TXT', '_azfail-lock'), (e: any) => e.statusCode === 404)
+    } finally {
+      await t.stop()
+    }
+  })
+})
+
+describe('sandbox import of a multi-subscription estate', () => {
+  it('copies every resource from its own subscription; the copy serves the same four and passes a game day', async () => {
+    const from = tempDir()
+    new WorldStore(from, () => hubSpokeWorld())
+    const to = tempDir()
+    const imported = await runCli(['sandbox', 'import', '--from-sandbox', from, '--runbook', HUB_SPOKE_RUNBOOK, '--state-dir', to, '--yes'])
+    assert.equal(imported.code, 0, imported.stdout + imported.stderr)
+    const world = JSON.parse(readFileSync(join(to, 'state.json'), 'utf8'))
+    assert.equal(world.subscriptionId, HUB.sharedServices)
+    assert.deepEqual(new Set(world.subscriptions), new Set(Object.values(HUB)))
+    const gameday = await runCli(['gameday', '--sandbox', '--state-dir', to, '--runbook', HUB_SPOKE_RUNBOOK], {env: {CI: 'true'}})
+    assert.equal(gameday.code, 0, gameday.stdout + gameday.stderr)
   })
 })
