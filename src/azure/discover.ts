@@ -137,6 +137,10 @@ export async function discoverEstate(target: AzureTarget, clients: Clients, subs
     if (aside.length > 0) {
       note([...path, 'expect'], `Cosmos DB regional endpoints, written by the same private endpoint (add them to check each one): ${aside.join(', ')}`)
     }
+    note(
+      [...path, 'privateEndpoints'],
+      `Every private endpoint in ${region.location} of the subscriptions read. 'drain --teardown' and 'teardown' delete each one listed: remove those that are not this estate's.`,
+    )
     const silent = regionEndpoints.filter((ref) => !records.some((r) => r.endpoint === ref.name))
     if (silent.length > 0) note([...path, 'privateEndpoints'], `No zone-group record (nothing to expect): ${silent.map((s) => s.name).join(', ')}.`, true)
   }

@@ -60,7 +60,10 @@ export async function discoverRunbook(target: AzureTarget, clients: Clients, fil
     })
   }
   const regions = Object.fromEntries(Object.entries(discovery.estate.regions).map(([k, r]) => [k, r.location]))
-  return {output: file ?? '-', regions, choices: discovery.notes.filter((n) => n.tell).map((n) => n.text), text}
+  const choices = discovery.notes.filter((n) => n.tell).map((n) => n.text)
+  // A teardown deletes what a region lists: the reader must know the lists hold every endpoint of the region's location.
+  choices.push(`privateEndpoints lists every private endpoint in each region's location (${Object.values(discovery.estate.regions).reduce((n, r) => n + (r.privateEndpoints?.length ?? 0), 0)} in all): check them before a teardown.`)
+  return {output: file ?? '-', regions, choices, text}
 }
 
 export function writeRunbookFile(file: string, text: string): void {

@@ -91,6 +91,8 @@ describe('init on the demo estate', () => {
     assert.match(text, /^ {2}# In-flight connections get this long[^\n]*\n {2}connectionDrainSeconds: 30$/m)
     assert.match(text, /# cosmos-app-eastus2\.documents\.azure\.com: 10\.20\.4\.6, cosmos-app-westus2\.documents\.azure\.com: 10\.20\.4\.7/)
     assert.match(text, /^ {8}- \{resourceGroup: rg-spoke-eus2, name: pe-kv-app-eus2\}$/m, 'references inline, as in the demo runbook')
+    assert.match(text, /# Every private endpoint in eastus2 of the subscriptions read\. 'drain --teardown' and 'teardown' delete each one listed:\n {6}# remove those that are not this estate's\.\n {6}privateEndpoints:/)
+    assert.match(discovered.stderr, /^init: privateEndpoints lists every private endpoint in each region's location \(6 in all\): check them before a teardown\.$/m)
   })
 
   it('prints to stdout without --output (or with -), and the whole result with --json', async () => {
