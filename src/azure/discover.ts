@@ -3,7 +3,7 @@
 // tier, and the CNAME that leads to a server. Where it finds several candidates it chooses deterministically and says
 // what it chose and what it left out (notes), so the file and stderr can tell the reader.
 import {InputError} from '../errors.ts'
-import type {Estate} from '../runbook/estate.ts'
+import {type Estate, parseArmId} from '../runbook/estate.ts'
 import {bareName, isReplica, normalizeLocation} from '../estate/predicates.ts'
 import type {Clients, SubscriptionClients} from './clients.ts'
 import type {AzureTarget} from './target.ts'
@@ -33,8 +33,8 @@ const byName = <T extends {name?: string}>(a: T, b: T) => (a.name ?? '').localeC
 
 /** subscription, resource group and name of an ARM resource id; undefined when it is not one of `type`. */
 export function parseResourceId(id: string | undefined, type: string): Located | undefined {
-  const m = new RegExp(`^/subscriptions/([^/]+)/resourceGroups/([^/]+)/providers/${type.replaceAll('.', '\\.')}/([^/]+)$`, 'i').exec(id ?? '')
-  return m ? {subscription: m[1], resourceGroup: m[2], name: m[3]} : undefined
+  const parts = parseArmId(id ?? '', type)
+  return typeof parts === 'string' ? undefined : {subscription: parts.subscription, resourceGroup: parts.resourceGroup, name: parts.names[0]}
 }
 
 const collect = async <T>(items: AsyncIterable<T>): Promise<T[]> => {
