@@ -1,5 +1,5 @@
 // azfail init: discover the estate, write it as a commented runbook that the loader accepts, and nothing on error.
-import {existsSync} from 'node:fs'
+import {existsSync, mkdirSync} from 'node:fs'
 import {dirname, relative, resolve} from 'node:path'
 import writeFileAtomic from 'write-file-atomic'
 import type {Clients} from '../azure/clients.ts'
@@ -67,5 +67,6 @@ export async function discoverRunbook(target: AzureTarget, clients: Clients, fil
 }
 
 export function writeRunbookFile(file: string, text: string): void {
+  mkdirSync(dirname(file), {recursive: true})
   writeFileAtomic.sync(file, text)
 }

@@ -122,6 +122,13 @@ describe('init on the demo estate', () => {
     assert.equal(forced.code, 0, forced.stderr)
     assert.deepEqual(parse(readFileSync(file, 'utf8')), discovered.runbook)
   })
+
+  it('creates the directory --output names', async () => {
+    const file = join(work, 'runbooks', 'prod', 'azfail.yaml')
+    const r = await azfail(sb, work, ['init', '--output', file], SLOW)
+    assert.equal(r.code, 0, r.stderr)
+    assert.deepEqual(parse(readFileSync(file, 'utf8')), discovered.runbook)
+  })
 })
 
 describe('init chooses among candidates and says so', () => {
