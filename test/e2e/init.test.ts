@@ -157,6 +157,30 @@ describe('init chooses among candidates and says so', () => {
   })
 })
 
+describe('init picks the CNAME to the primary', () => {
+  it('when another CNAME leads to the replica, and names the one it left out', async () => {
+    const world = demoWorld()
+    const prod = Object.values(world.resources).find((r) => r.type === 'Microsoft.Network/privateDnsZones/CNAME' && r.name === 'prod')!
+    // 'ahead' sorts before 'prod' and leads to the read replica.
+    const other = structuredClone(prod)
+    other.id = prod.id.replace(/\/prod$/, '/ahead')
+    other.name = 'ahead'
+    other.properties.fqdn = prod.properties.fqdn.replace(/^prod\./, 'ahead.')
+    other.properties.cnameRecord = {cname: 'pg-app-wus2.private.postgres.database.azure.com'}
+    world.resources[other.id.toLowerCase()] = other
+    const sb = await sandboxWith(world)
+    try {
+      const work = tempDir('azfail-init-')
+      const r = await azfail(sb, work, ['init', '--output', join(work, 'x.yaml')], SLOW)
+      assert.equal(r.code, 0, r.stderr)
+      assert.equal(parse(readFileSync(join(work, 'x.yaml'), 'utf8')).estate.cname.name, 'prod')
+      assert.match(r.stderr, /^init: Left out: CNAME ahead\.private\.postgres\.database\.azure\.com \(also leads to a server of the pair\)\.$/m)
+    } finally {
+      await sb.stop()
+    }
+  })
+})
+
 describe('init with Front Door alone', () => {
   it('takes the regions from the origins, placed by the private endpoints named after them, and lints clean', async () => {
     const world = demoWorld()
