@@ -66,6 +66,8 @@ export interface TcpAccess {
 export interface AzureTarget {
   kind: 'azure' | 'sandbox'
   subscriptionId: string
+  /** every subscription the target serves, the default first, where that is known (a sandbox's); discovery reads them all */
+  subscriptions?: string[]
   endpoint: string
   credential: TokenCredential
   /** PEM of a CA to trust in addition to the system's (the sandbox's self-signed certificate) */
@@ -101,6 +103,7 @@ export function sandboxTargetOf(conn: SandboxConnection, credential: TokenCreden
   return {
     kind: 'sandbox',
     subscriptionId: conn.subscriptionId,
+    subscriptions: conn.subscriptions ?? [conn.subscriptionId],
     endpoint: conn.armEndpoint,
     credential,
     ca: readFileSync(conn.caCertPath, 'utf8'),
