@@ -26,6 +26,8 @@ export type Effect =
   /** a private DNS zone group created or updated: it writes its endpoint's records into its zones */
   | {kind: 'writeZoneGroup'; id: string}
   | {kind: 'promoteReplica'; id: string; mode: 'Switchover' | 'Standalone'; option: 'Planned' | 'Forced'}
+  /** a flexible server deleted; a real server behind it stops, and its address is kept for a re-created one */
+  | {kind: 'deleteServer'; id: string}
   | {kind: 'failoverGroup'; id: string; toServerId: string; allowDataLoss: boolean}
   | {kind: 'cosmosFailoverPriority'; id: string; policies: Array<{locationName: string; failoverPriority: number}>}
 
@@ -93,6 +95,8 @@ export interface World {
     lroRetryAfterSeconds: number
     /** run a real PostgreSQL server for each flexible server that has a sandbox address */
     postgres?: boolean
+    /** server name (lower case) -> the loopback address of a deleted flexible server, which a re-created one gets again */
+    postgresAddresses?: Record<string, string>
   }
   regions: Record<string, RegionInfo>
   /** the subscription's resource groups; filled from the resources' ids when a world is adopted without them */
