@@ -173,13 +173,16 @@ async function observeData(estate: Estate, clients: Clients): Promise<LiveState[
           const client = await clients.postgres()
           const servers = await Promise.all(
             Object.entries(postgres.servers).map(async ([region, ref]) => {
-              const s = await client.servers.get(ref.resourceGroup, ref.name)
+              // Azure's server model has no lag; the sandbox reports it beside replicationState (README: replica lag).
+              let lag: unknown
+              const s = await client.servers.get(ref.resourceGroup, ref.name, {onResponse: (raw) => (lag = (raw.parsedBody as any)?.properties?.replica?.replicationLagSeconds)})
               return {
                 region,
                 name: ref.name,
                 resourceGroup: ref.resourceGroup,
                 role: s.replica?.role ?? s.replicationRole ?? 'None',
                 replicationState: s.replica?.replicationState,
+                ...(typeof lag === 'number' ? {replicationLagSeconds: lag} : {}),
                 state: s.state,
                 fqdn: s.fullyQualifiedDomainName,
               }

@@ -120,6 +120,8 @@ export interface PostgresServerState {
   resourceGroup: string
   role: string
   replicationState?: string
+  /** how far a replica lags its primary, in seconds, where the target reports it (the sandbox does; see README) */
+  replicationLagSeconds?: number
   state?: string
   fqdn?: string
 }

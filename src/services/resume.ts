@@ -65,7 +65,7 @@ export function localResume(runsDir: string, runId: string): ResumeSource | unde
     meta,
     runbook: loadRunbook(meta.runbook),
     action: actionOf(runId, meta.action),
-    options: {region: str(o.region), to: str(o.to), forced: o.forced === true, teardown: o.teardown === true},
+    options: {region: str(o.region), to: str(o.to), forced: o.forced === true, teardown: o.teardown === true, ...(o.standalone === true ? {standalone: true} : {})},
     overrides: meta.overrides.map((x) => x.guard),
     reason: meta.overrides.map((x) => x.reason).join('; ') || undefined,
   }

@@ -37,7 +37,7 @@ describe('promote with a write check against real PostgreSQL', {skip: !havePostg
     assert.equal(code, 0, JSON.stringify(out.error))
     const check = out.result.steps.find((s: any) => s.id === 'verifyWritable')
     assert.equal(check.status, 'succeeded')
-    assert.match(check.message, /eus2 wrote row \d+ at 127\.0\.20\.2:\d+; wus2 wrote row \d+ at 127\.0\.20\.2:\d+/)
+    assert.match(check.message, /eus2 wrote row \d+ at 127\.0\.20\.2:\d+ \(TLS verify-ca\); wus2 wrote row \d+ at 127\.0\.20\.2:\d+ \(TLS verify-ca\)/)
   })
 
   it('fails back: the old primary takes writes again', async () => {

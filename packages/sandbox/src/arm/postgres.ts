@@ -176,6 +176,12 @@ function createReplica(ctx: ArmContext, req: ArmRequest, name: string) {
     ...(address ? {sandbox: {address}} : {}),
   }
   putResource(w, server)
+  // A standalone server that gains a replica is a primary again.
+  if (source.properties.replica?.role === 'None') {
+    source.properties.replica = {role: 'Primary', capacity: 5}
+    source.properties.replicationRole = 'Primary'
+    source.properties.replicaCapacity = 5
+  }
   if (address) delete w.settings.postgresAddresses![name.toLowerCase()]
   ctx.dirty = true
   return startOperation(w, req, {
