@@ -173,16 +173,17 @@ async function observeData(estate: Estate, clients: Clients): Promise<LiveState[
           const client = await clients.postgres()
           const servers = await Promise.all(
             Object.entries(postgres.servers).map(async ([region, ref]) => {
-              // Azure's server model has no lag; the sandbox reports it beside replicationState (README: replica lag).
-              let lag: unknown
-              const s = await client.servers.get(ref.resourceGroup, ref.name, {onResponse: (raw) => (lag = (raw.parsedBody as any)?.properties?.replica?.replicationLagSeconds)})
+              // Azure's server model has no lag, so the SDK's model drops it; the sandbox reports it beside
+              // replicationState (README: replica lag), read here from the response body as sent.
+              let lag: number | undefined
+              const s = await client.servers.get(ref.resourceGroup, ref.name, {onResponse: (raw) => (lag = replicaLagOf(raw.bodyAsText))})
               return {
                 region,
                 name: ref.name,
                 resourceGroup: ref.resourceGroup,
                 role: s.replica?.role ?? s.replicationRole ?? 'None',
                 replicationState: s.replica?.replicationState,
-                ...(typeof lag === 'number' ? {replicationLagSeconds: lag} : {}),
+                ...(lag !== undefined ? {replicationLagSeconds: lag} : {}),
                 state: s.state,
                 fqdn: s.fullyQualifiedDomainName,
               }
@@ -250,4 +251,14 @@ async function listZoneARecords(clients: Clients, zoneIds: string[]): Promise<Zo
     }),
   )
   return out
+}
+
+/** `properties.replica.replicationLagSeconds` of a flexible server's body, where the target sends it. */
+function replicaLagOf(body: string | null | undefined): number | undefined {
+  try {
+    const lag = JSON.parse(body ?? '{}')?.properties?.replica?.replicationLagSeconds
+    return typeof lag === 'number' ? lag : undefined
+  } catch {
+    return undefined
+  }
 }
