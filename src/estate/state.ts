@@ -72,6 +72,7 @@ export interface RunRequestRecord {
   region?: string
   to?: string
   forced?: boolean
+  standalone?: boolean
   teardown?: boolean
   overrides: Array<{guard: string; by: string; reason: string}>
 }

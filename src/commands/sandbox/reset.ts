@@ -17,7 +17,7 @@ export default class SandboxReset extends AzfailCommand {
     yes: Flags.boolean({char: 'y', summary: 'Do not ask for confirmation.'}),
     'dry-run': Flags.boolean({summary: 'Show what would be reset; change nothing.'}),
     ttl: Flags.integer({summary: 'Build the demo estate with this TTL (seconds) for steering and every private record, instead of 10.', min: 0}),
-    postgres: Flags.boolean({default: false, summary: 'Also run a real PostgreSQL server (on loopback) for each flexible server, so promote can verify a write through the CNAME.'}),
+    postgres: Flags.boolean({default: false, summary: 'Also run a real PostgreSQL server (on loopback, with TLS) for each flexible server, the replica a streaming hot standby of its primary, so promote can verify a write through the CNAME and measure what a promotion loses.'}),
   }
 
   async run(): Promise<{stateDir: string; reset: boolean; dryRun: boolean}> {
