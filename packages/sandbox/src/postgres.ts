@@ -251,7 +251,8 @@ export class PgFleet {
     // pg_rewind reads the source's timeline from its control file, which a just-promoted server updates only at its
     // next checkpoint: without one it finds "the same timeline" and rewinds nothing.
     sql(source, 'CHECKPOINT')
-    if (!rebuilt && !(isStandby && instance.upstream === undefined && this.upstreamOnDisk(instance) === source.server)) {
+    // A standby of this very source (after a restart) needs no rewind, only its new port in primary_conninfo.
+    if (!rebuilt && !(isStandby && this.upstreamOnDisk(instance) === source.server)) {
       try {
         runPg('pg_rewind', ['-D', instance.dataDir, `--source-server=${conninfo(source)} dbname=postgres`])
       } catch {

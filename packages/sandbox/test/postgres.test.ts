@@ -123,6 +123,38 @@ describe('sandbox: real PostgreSQL replication', {skip: !havePostgres() && !proc
   })
 })
 
+describe('sandbox: real PostgreSQL across a restart and a reset', {skip: !havePostgres() && !process.env.CI ? "no PostgreSQL server binaries here ('pg_config' is missing)" : false}, () => {
+  const dir = tempDir()
+  let sb: TestSandbox | undefined
+  before(async () => {
+    new WorldStore(dir, () => demoWorld({postgres: true}))
+    sb = await startTestSandbox(dir)
+  })
+  after(() => sb?.stop())
+
+  it('keeps a switched-over pair streaming when the sandbox restarts (new ports), and a reset restores the demo roles on the real servers', async () => {
+    const pg = await sb!.clients.postgres()
+    await pg.servers.beginUpdateAndWait('rg-data-wus2', 'pg-app-wus2', {replica: {promoteMode: 'Switchover', promoteOption: 'Planned'}})
+    await sb!.stop()
+    sb = await startTestSandbox(dir)
+    assert.equal(psql(sb, 'pg-app-wus2', 'SELECT pg_is_in_recovery()'), 'f')
+    assert.equal(psql(sb, 'pg-app-eus2', 'SELECT pg_is_in_recovery()'), 't')
+    psql(sb, 'pg-app-wus2', 'CREATE TABLE app_rows (id int PRIMARY KEY); INSERT INTO app_rows SELECT generate_series(1, 10)')
+    await eventually('rows of the new primary on the old one', () => rows(sb!, 'pg-app-eus2') === 10)
+    const after = await (await sb!.clients.postgres()).servers.get('rg-data-eus2', 'pg-app-eus2')
+    assert.equal(after.replica?.replicationState, 'Active')
+
+    const reset = await sb!.control('POST', 'reset', {postgres: true})
+    assert.equal(reset.status, 200)
+    const again = await sb!.clients.postgres()
+    assert.equal((await again.servers.get('rg-data-eus2', 'pg-app-eus2')).replica?.role, 'Primary')
+    assert.equal(psql(sb!, 'pg-app-eus2', 'SELECT pg_is_in_recovery()'), 'f')
+    assert.equal(psql(sb!, 'pg-app-wus2', 'SELECT pg_is_in_recovery()'), 't')
+    psql(sb!, 'pg-app-eus2', 'INSERT INTO app_rows VALUES (11)')
+    await eventually('a row of the restored primary on its replica', () => rows(sb!, 'pg-app-wus2') === 11)
+  })
+})
+
 /** The server certificate a PostgreSQL server presents, through openssl's STARTTLS for postgres. */
 function readServerCert(host: string, port: string): string {
   const out = execFileSync('openssl', ['s_client', '-starttls', 'postgres', '-connect', `${host}:${port}`, '-showcerts'], {input: '', encoding: 'utf8', stdio: ['pipe', 'pipe', 'ignore']})
