@@ -7,20 +7,13 @@ import {execFileSync} from 'node:child_process'
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
+import {postgresAvailable} from '@azfail/sandbox'
 import {resolveName, resolverFor} from '../../src/azure/resolve.ts'
 import {tryWrite} from '../../src/azure/writecheck.ts'
 import {eventually} from '../helpers.ts'
 import {type E2E, e2e} from './support.ts'
 
-function havePostgres(): boolean {
-  try {
-    execFileSync('pg_config', ['--bindir'], {stdio: 'ignore'})
-    return true
-  } catch {
-    return false
-  }
-}
-const skip = !havePostgres() && !process.env.CI ? "no PostgreSQL server binaries here ('pg_config' is missing)" : false
+const skip = !postgresAvailable() && !process.env.CI ? "no PostgreSQL server binaries here ('pg_config' is missing)" : false
 
 /** psql as a DBA would run it against a sandbox server: user azfail, no password, from loopback. */
 function psql(t: E2E, server: string, query: string): string {

@@ -24,4 +24,5 @@ export {
 export {type SandboxStatus, resetSandbox, runSandboxForeground, sandboxStatus, writeImportedState} from './control.ts'
 export {type DemoOptions, demoWorld} from './estate.ts'
 export {generatedEstate} from './generate.ts'
+export {postgresAvailable} from './postgres.ts'
 export {type ArmResource, type PublicRecord, type RegionInfo, type World, WorldStore} from './world.ts'

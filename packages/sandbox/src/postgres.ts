@@ -39,11 +39,8 @@ export interface PgServerSpec {
 export interface ReplicationObservation {
   /** Azure's replica.replicationState values: Active (streaming), Catchup, Broken (no WAL receiver connected) */
   state: 'Active' | 'Catchup' | 'Broken'
-  /** bytes of WAL the primary has written that the standby has not replayed */
-  lagBytes: number
   /** 0 when replayed up to the primary; else the age of the newest transaction the standby has replayed */
   lagSeconds: number
-  inRecovery: boolean
 }
 
 let bindir: string | undefined
@@ -56,6 +53,16 @@ function pgBin(tool: string): string {
     }
   })()
   return join(bindir, tool)
+}
+
+/** Whether this machine can run `--postgres` servers (their binaries are installed). */
+export function postgresAvailable(): boolean {
+  try {
+    pgBin('postgres')
+    return true
+  } catch {
+    return false
+  }
 }
 
 const asRoot = () => process.getuid?.() === 0
@@ -288,20 +295,19 @@ export class PgFleet {
     const source = instance.upstream ? this.find(instance.upstream) : undefined
     if (!source) return undefined
     try {
-      const [current, walState] = sql(source, `SELECT pg_current_wal_lsn(), coalesce((SELECT state FROM pg_stat_replication WHERE application_name = '${instance.server}' LIMIT 1), '')`).split('\t')
-      const [replayed, received, age, inRecovery] = sql(instance, "SELECT coalesce(pg_last_wal_replay_lsn(), '0/0'), coalesce(pg_last_wal_receive_lsn(), '0/0'), coalesce(extract(epoch FROM now() - pg_last_xact_replay_timestamp()), 0), pg_is_in_recovery()").split('\t')
-      const lagBytes = Math.max(0, Number(lsn(current) - lsn(replayed)))
+      const [current, walState, sentReplayed] = sql(source, `SELECT pg_current_wal_lsn(), coalesce(state, ''), coalesce(replay_lsn, '0/0') FROM (SELECT 1) one LEFT JOIN pg_stat_replication ON application_name = '${instance.server}' LIMIT 1`).split('\t')
+      // The common case costs one query: streaming and replayed up to the primary's current position.
+      if (walState === 'streaming' && lsn(sentReplayed) >= lsn(current)) return {state: 'Active', lagSeconds: 0}
+      const [replayed, received, age] = sql(instance, "SELECT coalesce(pg_last_wal_replay_lsn(), '0/0'), coalesce(pg_last_wal_receive_lsn(), '0/0'), coalesce(extract(epoch FROM now() - pg_last_xact_replay_timestamp()), 0)").split('\t')
       // Streaming and replaying all it received: only WAL in flight, no lag worth a number. Otherwise (replay paused
       // or slow, or nothing streaming) the lag is the age of its newest replayed transaction, as Azure's replica_lag.
       const keepingUp = walState === 'streaming' && lsn(replayed) >= lsn(received)
       return {
         state: walState === 'streaming' ? 'Active' : walState ? 'Catchup' : 'Broken',
-        lagBytes,
-        lagSeconds: lagBytes === 0 || keepingUp ? 0 : Math.round(Number(age) * 10) / 10,
-        inRecovery: inRecovery === 't',
+        lagSeconds: lsn(replayed) >= lsn(current) || keepingUp ? 0 : Math.round(Number(age) * 10) / 10,
       }
     } catch {
-      return {state: 'Broken', lagBytes: 0, lagSeconds: 0, inRecovery: true}
+      return {state: 'Broken', lagSeconds: 0}
     }
   }
 

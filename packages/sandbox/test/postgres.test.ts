@@ -4,18 +4,11 @@
 import assert from 'node:assert/strict'
 import {execFileSync} from 'node:child_process'
 import {after, before, describe, it} from 'node:test'
+import {postgresAvailable} from '../src/postgres.ts'
 import {demoWorld} from '../src/estate.ts'
 import {WorldStore} from '../src/world.ts'
 import {type TestSandbox, startTestSandbox, tempDir} from './helpers.ts'
 
-function havePostgres(): boolean {
-  try {
-    execFileSync('pg_config', ['--bindir'], {stdio: 'ignore'})
-    return true
-  } catch {
-    return false
-  }
-}
 
 /** psql as a DBA would run it: user azfail, no password, from loopback. */
 function psql(sb: TestSandbox, server: string, query: string): string {
@@ -38,7 +31,7 @@ async function eventually(what: string, check: () => boolean): Promise<void> {
 
 const rows = (sb: TestSandbox, server: string) => Number(psql(sb, server, "SELECT count(*) FROM app_rows"))
 
-describe('sandbox: real PostgreSQL replication', {skip: !havePostgres() && !process.env.CI ? "no PostgreSQL server binaries here ('pg_config' is missing)" : false}, () => {
+describe('sandbox: real PostgreSQL replication', {skip: !postgresAvailable() && !process.env.CI ? "no PostgreSQL server binaries here ('pg_config' is missing)" : false}, () => {
   let sb: TestSandbox
   before(async () => {
     const dir = tempDir()
@@ -123,7 +116,7 @@ describe('sandbox: real PostgreSQL replication', {skip: !havePostgres() && !proc
   })
 })
 
-describe('sandbox: real PostgreSQL across a restart and a reset', {skip: !havePostgres() && !process.env.CI ? "no PostgreSQL server binaries here ('pg_config' is missing)" : false}, () => {
+describe('sandbox: real PostgreSQL across a restart and a reset', {skip: !postgresAvailable() && !process.env.CI ? "no PostgreSQL server binaries here ('pg_config' is missing)" : false}, () => {
   const dir = tempDir()
   let sb: TestSandbox | undefined
   before(async () => {
