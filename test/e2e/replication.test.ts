@@ -158,6 +158,9 @@ describe('standalone promotion and failback', {skip}, () => {
     assert.deepEqual(await cnameAnswer(t, 'wus2'), [t.sb.handle.connection.postgres!['pg-app-eus2'].split(':')[0]])
     const {out: status} = await t.json(['status'])
     assert.equal(status.result.data.postgres.primaryRegion, 'eus2')
+    const replica = status.result.data.postgres.servers.find((s: any) => s.region === 'wus2')
+    assert.equal(typeof replica.replicationLagSeconds, 'number', 'status shows the replica\'s lag, as the sandbox reports it')
+    assert.match((await t.azfail(['status'])).stdout, /GeoAsyncReplica.*Active, lag [\d.]+s/)
   })
 })
 
