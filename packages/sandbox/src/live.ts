@@ -20,6 +20,8 @@ const OBSERVE_EVERY_MS = 250
 
 export function liveSandbox(stateDir: string, store: WorldStore): LiveSandbox {
   let observedAt = 0
+  // The roles a reconciliation failed to reach: not tried again on every request until the world asks for others.
+  let failedFor: string | undefined
   const live: LiveSandbox = {
     stateDir,
     store,
@@ -29,7 +31,17 @@ export function liveSandbox(stateDir: string, store: WorldStore): LiveSandbox {
       let changed = settle(store.world)
       if (live.postgres) {
         // A completed promotion, re-creation or deletion reaches the real servers before anyone asks.
-        changed = reconcilePostgres(live.postgres, store.world) || changed
+        const wanted = JSON.stringify(postgresSpecs(store.world))
+        if (wanted !== failedFor) {
+          try {
+            changed = reconcilePostgres(live.postgres, store.world) || changed
+            failedFor = undefined
+          } catch (error) {
+            // The replicas it could not set up read as Broken; the ARM answer stays Azure's, the cause goes to the log.
+            failedFor = wanted
+            process.stderr.write(`azfail sandbox: the PostgreSQL servers could not follow the world's roles: ${(error as Error).message}\n`)
+          }
+        }
         if (changed || Date.now() - observedAt > OBSERVE_EVERY_MS) {
           observedAt = Date.now()
           changed = observeReplicas(live.postgres, store.world) || changed
