@@ -170,35 +170,32 @@ export class PgFleet {
    * its name can run there.
    */
   async start(specs: PgServerSpec[], retired: Record<string, string> = {}): Promise<void> {
-    for (const s of specs) {
-      if (!s.address.startsWith('127.')) throw new Error(`refusing to run PostgreSQL on ${s.address}: the sandbox listens on 127.0.0.0/8 only`)
-    }
-    for (const address of Object.values(retired)) {
+    for (const address of [...specs.map((s) => s.address), ...Object.values(retired)]) {
       if (!address.startsWith('127.')) throw new Error(`refusing to run PostgreSQL on ${address}: the sandbox listens on 127.0.0.0/8 only`)
     }
     const ordered = [...specs.filter((s) => !s.source), ...specs.filter((s) => s.source)]
     try {
       for (const s of ordered) {
-        const base = join(this.root, s.server)
-        mkdirSync(base, {recursive: true, mode: 0o755})
-        ownByPostgres(base)
-        await ensureServerCertificate(base, s.server, this.ca)
-        const instance: PgInstance = {server: s.server, address: s.address, port: await freePort(s.address), base, dataDir: join(base, 'data')}
-        this.instances.push(instance)
+        const instance = await this.prepare(s.server, s.address)
         if (s.source) this.follow(instance, this.mustFind(s.source), {paused: s.paused})
         else this.bringUpPrimary(instance)
       }
-      for (const [server, address] of Object.entries(retired)) {
-        const base = join(this.root, server)
-        mkdirSync(base, {recursive: true, mode: 0o755})
-        ownByPostgres(base)
-        await ensureServerCertificate(base, server, this.ca)
-        this.instances.push({server, address, port: await freePort(address), base, dataDir: join(base, 'data')})
-      }
+      for (const [server, address] of Object.entries(retired)) await this.prepare(server, address)
     } catch (error) {
       this.stop()
       throw error
     }
+  }
+
+  /** A server's place: its directory, its certificate, a free port on its address. */
+  private async prepare(server: string, address: string): Promise<PgInstance> {
+    const base = join(this.root, server)
+    mkdirSync(base, {recursive: true, mode: 0o755})
+    ownByPostgres(base)
+    await ensureServerCertificate(base, server, this.ca)
+    const instance: PgInstance = {server, address, port: await freePort(address), base, dataDir: join(base, 'data')}
+    this.instances.push(instance)
+    return instance
   }
 
   /** Makes the running servers what the world says: promotes standbys that are now primaries, then re-points the rest. */
@@ -249,12 +246,12 @@ export class PgFleet {
   }
 
   /** Makes `instance` a streaming standby of `source`: rewound when it has data (pg_rewind), else a fresh base backup. */
-  follow(instance: PgInstance, source: PgInstance, options: {paused?: boolean; fresh?: boolean} = {}): void {
+  follow(instance: PgInstance, source: PgInstance, options: {paused?: boolean} = {}): void {
     sql(source, `SELECT pg_create_physical_replication_slot('${slotOf(instance.server)}') WHERE NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = '${slotOf(instance.server)}')`)
     const isStandby = existsSync(join(instance.dataDir, 'standby.signal'))
     const hasData = existsSync(join(instance.dataDir, 'PG_VERSION'))
     if (this.running(instance)) this.stopOne(instance)
-    let rebuilt = options.fresh || !hasData
+    let rebuilt = !hasData
     // pg_rewind reads the source's timeline from its control file, which a just-promoted server updates only at its
     // next checkpoint: without one it finds "the same timeline" and rewinds nothing.
     sql(source, 'CHECKPOINT')
@@ -276,7 +273,7 @@ export class PgFleet {
     this.startOne(instance)
     instance.upstream = source.server
     instance.paused = Boolean(options.paused)
-    if (!options.paused) this.waitFor(source, `SELECT count(*) > 0 FROM pg_stat_replication WHERE application_name = '${instance.server}' AND state = 'streaming'`, `${instance.server} to stream from ${source.server}`)
+    if (!options.paused) this.waitStreaming(instance, source)
   }
 
   /** Stops (or restarts) the standby's WAL receiver: rows committed on its primary stop reaching it. */
@@ -287,7 +284,7 @@ export class PgFleet {
     sql(instance, 'SELECT pg_reload_conf()')
     instance.paused = paused
     if (paused) this.waitFor(instance, 'SELECT count(*) = 0 FROM pg_stat_wal_receiver', `${instance.server}'s WAL receiver to stop`)
-    else this.waitFor(source, `SELECT count(*) > 0 FROM pg_stat_replication WHERE application_name = '${instance.server}' AND state = 'streaming'`, `${instance.server} to stream again`)
+    else this.waitStreaming(instance, source)
   }
 
   /** Replication state and lag of a standby, from pg_stat_replication on its primary and the standby's replay position. */
@@ -389,6 +386,10 @@ export class PgFleet {
         sleep(100) // the walsender of the promoted standby is still exiting
       }
     }
+  }
+
+  private waitStreaming(standby: PgInstance, source: PgInstance): void {
+    this.waitFor(source, `SELECT count(*) > 0 FROM pg_stat_replication WHERE application_name = '${standby.server}' AND state = 'streaming'`, `${standby.server} to stream from ${source.server}`)
   }
 
   private waitFor(instance: PgInstance, predicate: string, what: string): void {
