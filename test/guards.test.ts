@@ -84,4 +84,21 @@ describe('guards', () => {
     s.data.postgres!.servers[1].replicationState = 'Active'
     assert.equal(replicaHealthy(s, 'b').ok, true)
   })
+
+  it('replica-healthy holds a planned promotion to the runbook\'s lag limit, and refuses where the lag is not reported', () => {
+    const s = state([region('a'), region('b')], {
+      data: {postgres: {servers: [
+        {region: 'a', name: 'pg-a', resourceGroup: 'rg', role: 'Primary'},
+        {region: 'b', name: 'pg-b', resourceGroup: 'rg', role: 'GeoAsyncReplica', replicationState: 'Active', replicationLagSeconds: 42},
+      ]}},
+    })
+    const beyond = replicaHealthy(s, 'b', 30)
+    assert.equal(beyond.ok, false)
+    assert.equal(beyond.observed, 'pg-b replication state is Active; it lags its primary by 42s, more than the limit of 30s (maxReplicationLag)')
+    assert.equal(replicaHealthy(s, 'b', 60).ok, true)
+    assert.equal(replicaHealthy(s, 'b').ok, true, 'no limit set: Active is enough')
+    delete s.data.postgres!.servers[1].replicationLagSeconds
+    assert.match(replicaHealthy(s, 'b', 30).observed, /its lag is not reported, so the limit of 30s \(maxReplicationLag\) cannot be checked/)
+    assert.equal(replicaHealthy(s, 'b', 30).ok, false)
+  })
 })

@@ -57,13 +57,13 @@ export async function setFrontDoorOrigin(estate: Estate, clients: Clients, regio
   await write(what, () => client.afdOrigins.beginUpdateAndWait(spec.resourceGroup, spec.profile, spec.originGroup, spec.origins[region], {enabledState}))
 }
 
-export async function promotePostgresReplica(clients: Clients, server: ResourceRef, option: 'Planned' | 'Forced'): Promise<void> {
+export async function promotePostgresReplica(clients: Clients, server: ResourceRef, how: {mode: 'Switchover' | 'Standalone'; option: 'Planned' | 'Forced'}): Promise<void> {
   const client = await clients.for(server.subscription).postgres()
   const what = `PostgreSQL flexible server ${server.resourceGroup}/${server.name}`
   const now = await settled(() => client.servers.get(server.resourceGroup, server.name), (s) => BUSY.includes(s.state ?? ''), what)
-  if (now.replica?.role === 'Primary') return
+  if (now.replica?.role === 'Primary' || now.replica?.role === 'None') return
   await write(what, () =>
-    client.servers.beginUpdateAndWait(server.resourceGroup, server.name, {replica: {promoteMode: 'Switchover', promoteOption: option}}),
+    client.servers.beginUpdateAndWait(server.resourceGroup, server.name, {replica: {promoteMode: how.mode, promoteOption: how.option}}),
   )
 }
 

@@ -172,7 +172,10 @@ async function observeData(estate: Estate, clients: Clients): Promise<LiveState[
       ? (async () => {
           const servers = await Promise.all(
             Object.entries(postgres.servers).map(async ([region, ref]) => {
-              const s = await (await clients.for(ref.subscription).postgres()).servers.get(ref.resourceGroup, ref.name)
+              // Azure's server model has no lag, so the SDK's model drops it; the sandbox reports it beside
+              // replicationState (README: replica lag), read here from the response body as sent.
+              let lag: number | undefined
+              const s = await (await clients.for(ref.subscription).postgres()).servers.get(ref.resourceGroup, ref.name, {onResponse: (raw) => (lag = replicaLagOf(raw.bodyAsText))})
               return {
                 region,
                 name: ref.name,
@@ -180,6 +183,7 @@ async function observeData(estate: Estate, clients: Clients): Promise<LiveState[
                 resourceGroup: ref.resourceGroup,
                 role: s.replica?.role ?? s.replicationRole ?? 'None',
                 replicationState: s.replica?.replicationState,
+                ...(lag !== undefined ? {replicationLagSeconds: lag} : {}),
                 state: s.state,
                 fqdn: s.fullyQualifiedDomainName,
               }
@@ -247,4 +251,14 @@ async function listZoneARecords(clients: Clients, zoneIds: string[]): Promise<Zo
     }),
   )
   return out
+}
+
+/** `properties.replica.replicationLagSeconds` of a flexible server's body, where the target sends it. */
+function replicaLagOf(body: string | null | undefined): number | undefined {
+  try {
+    const lag = JSON.parse(body ?? '{}')?.properties?.replica?.replicationLagSeconds
+    return typeof lag === 'number' ? lag : undefined
+  } catch {
+    return undefined
+  }
 }

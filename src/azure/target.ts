@@ -49,6 +49,8 @@ export interface DatabaseAccess {
   unavailable?: string
   /** where to connect for that address, and whether the server offers TLS; or why azfail will not connect there */
   endpoint(address: string, port: number): {host: string; port: number; tls: boolean} | {refused: string}
+  /** PEM of the CA that signs the servers' certificates, when it is not one the system trusts (the sandbox's) */
+  ca?: string
 }
 
 /** How a check opens a TCP connection to a SQL server's private endpoint, at an address a region's resolver gave. */
@@ -100,13 +102,14 @@ export async function runningSandbox(stateDir: string): Promise<SandboxConnectio
 /** The target for a sandbox's connection: its endpoint, token, CA, resolvers and loopback databases. */
 export function sandboxTargetOf(conn: SandboxConnection, credential: TokenCredential, close: () => Promise<void> = async () => {}): AzureTarget {
   const servers = Object.values(conn.postgres ?? {})
+  const ca = readFileSync(conn.caCertPath, 'utf8')
   return {
     kind: 'sandbox',
     subscriptionId: conn.subscriptionId,
     subscriptions: conn.subscriptions ?? [conn.subscriptionId],
     endpoint: conn.armEndpoint,
     credential,
-    ca: readFileSync(conn.caCertPath, 'utf8'),
+    ca,
     record: {kind: 'sandbox', stateDir: conn.stateDir, subscription: conn.subscriptionId},
     resolverFor(region) {
       const server = conn.resolvers[region]
@@ -123,8 +126,10 @@ export function sandboxTargetOf(conn: SandboxConnection, credential: TokenCreden
         if (!address.startsWith('127.') || !mapped) {
           return {refused: `the sandbox runs no PostgreSQL at ${address} (azfail only connects to loopback addresses there; 'azfail sandbox reset --postgres' runs real servers)`}
         }
-        return {host: address, port: Number(mapped.split(':')[1]), tls: false}
+        return {host: address, port: Number(mapped.split(':')[1]), tls: true}
       },
+      // The sandbox CA signs each server's certificate, as Azure's CA signs theirs.
+      ca,
     },
     tcp: {
       ...(conn.sql ? {} : {unavailable: 'this sandbox publishes no SQL listeners (it was started by an older azfail; restart it)'}),

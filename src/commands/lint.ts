@@ -7,7 +7,7 @@ import type {Finding} from '../guards/topology.ts'
 export default class Lint extends AzfailCommand {
   static override summary = 'Validate a runbook file, and analyse the topology it describes.'
   static override description = [
-    'Always: the file against the schema (errors name file, line and field) and static rules (on-premises forwarders that all target one region).',
+    'Always: the file against the schema (errors name file, line and field) and static rules (on-premises forwarders that all target one region; a write check asking for sslmode verify-full through the CNAME, which the certificates do not name).',
     "With --sandbox or --live, also live state: steering TTL above 60s, CNAME TTL above 60s, a region resolving a private dependency through another region's endpoint (Pattern B) that is not declared in estate.regions.<region>.crossRegion.",
     'Exits 0 when clean or only warnings, 4 on an error finding, 2 when the file is invalid.',
   ].join('\n\n')

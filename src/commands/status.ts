@@ -54,7 +54,7 @@ function render(s: LiveState): string {
   const d = s.data
   out.push('', 'Data tier')
   const rows: string[][] = []
-  for (const pg of d.postgres?.servers ?? []) rows.push(['postgres', pg.region, pg.name, pg.role, pg.replicationState ?? '-'])
+  for (const pg of d.postgres?.servers ?? []) rows.push(['postgres', pg.region, pg.name, pg.role, `${pg.replicationState ?? '-'}${pg.replicationLagSeconds === undefined ? '' : `, lag ${pg.replicationLagSeconds}s`}`])
   for (const sv of d.sqlFailoverGroup?.servers ?? []) rows.push(['sql fog ' + d.sqlFailoverGroup!.name, sv.region, sv.name, sv.role, d.sqlFailoverGroup!.replicationState ?? '-'])
   if (d.cosmos) for (const l of d.cosmos.locations) rows.push(['cosmos ' + d.cosmos.account, l.name, '', l.failoverPriority === 0 ? 'Write' : `Read (priority ${l.failoverPriority})`, ''])
   out.push(table(['service', 'region', 'server', 'role', 'replication'], rows))

@@ -229,14 +229,15 @@ async function executeStep<S>(o: EngineOptions<S>, report: RunReport, step: Step
       Object.assign(record, {status: 'overridden', message: `not verified (overridden: ${bypassed.map((v) => v.guard).join(', ')}): ${bypassed.map((v) => v.observed).join('; ')}`})
       return undefined
     }
-    const message = await step.apply(plan as ActionablePlan<unknown>, {
+    const outcome = await step.apply(plan as ActionablePlan<unknown>, {
       runId: o.meta.runId,
       signal: o.signal,
       progress: (text) => o.events.emit({type: 'step-progress', step: info(step), text}),
       checkpoint: (data) => o.events.emit({type: 'step-checkpoint', step: info(step), data}),
       resumed: o.checkpoints?.get(step.id),
     })
-    Object.assign(record, {status: 'succeeded', message: bypassed.length > 0 ? `${message} (overridden: ${bypassed.map((v) => v.guard).join(', ')})` : message})
+    const {message, rpo} = typeof outcome === 'string' ? {message: outcome, rpo: undefined} : outcome
+    Object.assign(record, {status: 'succeeded', message: bypassed.length > 0 ? `${message} (overridden: ${bypassed.map((v) => v.guard).join(', ')})` : message, ...(rpo ? {rpo} : {})})
     return undefined
   } catch (error: any) {
     const interrupted = error instanceof Interrupted || o.signal.aborted

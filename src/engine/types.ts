@@ -57,9 +57,30 @@ export interface Step<S, D = unknown> {
   plan(state: S): StepPlan<D>
   /** the state expected after apply, so later steps plan against it in a dry run */
   project?(state: S, plan: StepPlan<D>): S
-  apply(plan: ActionablePlan<D>, rt: StepRuntime): Promise<string>
+  apply(plan: ActionablePlan<D>, rt: StepRuntime): Promise<string | StepOutcome>
   /** does this step change anything in Azure? (waits and checks do not) */
   changes: boolean
+}
+
+/** What an apply() found besides its message: the data a promotion lost, where it was measured. */
+export interface StepOutcome {
+  message: string
+  rpo?: RpoMeasure
+}
+
+/**
+ * The recovery point a promotion achieved, measured: the rows committed through the CNAME before it (up to a marker
+ * row written just before) and how many of them the new primary holds after it. `lost` is their difference.
+ */
+export interface RpoMeasure {
+  measured: boolean
+  /** why it could not be measured (the old primary took no marker write, the new one could not be read) */
+  reason?: string
+  before?: number
+  after?: number
+  lost?: number
+  /** the name written through (the CNAME) */
+  via?: string
 }
 
 export interface StepRecord {
@@ -70,6 +91,7 @@ export interface StepRecord {
   endedAt?: string
   durationMs?: number
   message: string
+  rpo?: RpoMeasure
   plan?: StepPlan
   error?: {code: string; message: string}
 }

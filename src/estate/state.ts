@@ -76,6 +76,7 @@ export interface RunRequestRecord {
   region?: string
   to?: string
   forced?: boolean
+  standalone?: boolean
   teardown?: boolean
   overrides: Array<{guard: string; by: string; reason: string}>
 }
@@ -126,6 +127,8 @@ export interface PostgresServerState {
   resourceGroup: string
   role: string
   replicationState?: string
+  /** how far a replica lags its primary, in seconds, where the target reports it (the sandbox does; see README) */
+  replicationLagSeconds?: number
   state?: string
   fqdn?: string
 }

@@ -39,7 +39,7 @@ export function junitXml(r: GamedayResult): string {
     return suites.get(name)!
   }
   for (const c of r.checks) {
-    const tc = suite(c.category === 'practice' || c.category === 'rto' ? 'practice' : 'readiness').testCase().className(`azfail.${c.category}`).name(c.title)
+    const tc = suite(c.category === 'practice' || c.category === 'rto' || c.category === 'rpo' ? 'practice' : 'readiness').testCase().className(`azfail.${c.category}`).name(c.title)
     const body = `observed: ${c.observed}\nexpected: ${c.expected}${c.remedy ? `\nremedy: ${c.remedy}` : ''}`
     if (c.status === 'failed') tc.failure(`${c.observed} (expected ${c.expected})${c.remedy ? `. Remedy: ${c.remedy}` : ''}`, c.category).standardOutput(body)
     else if (c.status === 'skipped') tc.skipped().standardOutput(body)
@@ -77,6 +77,9 @@ export function practiceTimeline(p: PracticeResult): Timeline {
   }
 }
 
+/** "promote: RPO: 0 rows lost (…); failback: …": each promotion's measured recovery point, beside the RTO. */
+const rpoText = (p: PracticeResult): string => (p.rpo ?? []).map((r) => `${r.phase}: ${r.text}`).join('; ')
+
 const stageText = (p: PracticeResult) =>
   p.stages
     .filter((s) => s.durationMs !== undefined)
@@ -107,6 +110,7 @@ export function markdown(r: GamedayResult): string {
     lines.push(`### Practice: ${p.region} → ${p.survivor} and back${p.scenario ? ` under \`${p.scenario}\`` : ''}`, '')
     lines.push(`Expected: ${p.expectation.text}. Observed: ${mdCell(p.expectation.observed)}. **${p.expectation.held ? 'Held' : 'Did not hold'}.**`, '')
     lines.push(`${stageText(p) ? `Measured: ${stageText(p)}; total` : 'Total'} ${secondsText(p.totalMs)}${p.rtoSeconds !== undefined ? `, against an RTO of ${p.rtoSeconds}s for each` : ''}.${p.faultHits.length > 0 ? ` Injected: ${p.faultHits.map((f) => `${f.kind} x${f.hits}`).join(', ')}.` : ''}`, '')
+    if (rpoText(p)) lines.push(`Data: ${mdCell(rpoText(p))}.`, '')
     lines.push(timelineMarkdown(practiceTimeline(p)))
   }
   lines.push('Full details: `report.html`, `junit.xml`, `gameday.json`.', '')
@@ -146,6 +150,7 @@ ${
     ? `<section id="practice"><h2>Practice timeline</h2>
 <p>${esc(p.region)} &rarr; ${esc(p.survivor)} and back${p.scenario ? ` under <b>${esc(p.scenario)}</b>` : ''}: ${esc(stageText(p) || 'nothing measured')}; total ${secondsText(p.totalMs)}${p.rtoSeconds !== undefined ? ` against an RTO of ${p.rtoSeconds}s` : ''}.
 Expected: ${esc(p.expectation.text)}; observed: ${esc(p.expectation.observed)} &mdash; <span class="${p.expectation.held ? 'passed' : 'failed'}">${p.expectation.held ? 'held' : 'did not hold'}</span>.</p>
+${rpoText(p) ? `<p id="rpo">Data: ${esc(rpoText(p))}.</p>` : ''}
 ${timelineHtml(practiceTimeline(p))}
 </section>`
     : ''

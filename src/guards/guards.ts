@@ -111,14 +111,27 @@ export function promoteBeforeRepoint(state: LiveState, targetRegion: string): Ve
   }
 }
 
-export function replicaHealthy(state: LiveState, replicaRegion: string): Verdict {
+/** A planned promotion needs replication Active and, where the runbook sets a limit, the replica's lag within it. */
+export function replicaHealthy(state: LiveState, replicaRegion: string, maxLagSeconds?: number): Verdict {
   const server = state.data.postgres?.servers.find((s) => s.region === replicaRegion)
-  const ok = server?.replicationState === 'Active'
+  const name = server?.name ?? replicaRegion
+  const active = server?.replicationState === 'Active'
+  const lag = server?.replicationLagSeconds
+  const lagProblem =
+    maxLagSeconds === undefined || !active
+      ? undefined
+      : lag === undefined
+        ? `its lag is not reported, so the limit of ${maxLagSeconds}s (maxReplicationLag) cannot be checked`
+        : lag > maxLagSeconds
+          ? `it lags its primary by ${lag}s, more than the limit of ${maxLagSeconds}s (maxReplicationLag)`
+          : undefined
   return {
     guard: 'replica-healthy',
-    ok,
-    observed: `${server?.name ?? replicaRegion} replication state is ${server?.replicationState ?? 'unknown'}`,
-    remedy: "A planned switchover needs replication 'Active'. Fix replication, or accept data loss with --forced.",
+    ok: active && !lagProblem,
+    observed: `${name} replication state is ${server?.replicationState ?? 'unknown'}${lagProblem ? `; ${lagProblem}` : lag !== undefined ? `, lag ${lag}s` : ''}`,
+    remedy: lagProblem
+      ? 'Wait for the replica to catch up and run it again, or accept the data it lacks with --forced.'
+      : "A planned switchover needs replication 'Active'. Fix replication, or accept data loss with --forced.",
   }
 }
 

@@ -3,7 +3,7 @@ import type {LiveState} from '../estate/state.ts'
 import type {Estate} from '../runbook/schema.ts'
 
 export interface Finding {
-  rule: 'steering-ttl' | 'cname-ttl' | 'cross-region-dependency' | 'no-local-endpoint' | 'forwarders-one-region'
+  rule: 'steering-ttl' | 'cname-ttl' | 'cross-region-dependency' | 'no-local-endpoint' | 'forwarders-one-region' | 'verify-full-through-cname'
   severity: 'error' | 'warning'
   region?: string
   observed: string
@@ -27,6 +27,17 @@ export function staticFindings(estate: Estate): Finding[] {
       observed: `all ${forwarders.length} on-premises forwarders (${forwarders.map((f) => f.site).join(', ')}) target ${only}'s resolver`,
       expected: 'each site forwards to its nearest region, so losing one region does not take resolution with it',
       remedy: `Point each site's conditional forwarders at its nearest region's inbound endpoint, and plan the change to ${Object.keys(estate.regions).filter((r) => r !== only).join(', ')} as a manualAction in the drain runbook.`,
+    })
+  }
+  const check = estate.data.postgres?.writeCheck
+  if (check?.ssl && check.sslmode === 'verify-full' && estate.cname) {
+    const cname = `${estate.cname.name}.${estate.cname.zone}`
+    findings.push({
+      rule: 'verify-full-through-cname',
+      severity: 'warning',
+      observed: `the write check asks for sslmode verify-full through ${cname}, but each server's certificate names <server>.postgres.database.azure.com, not the CNAME: the check would fail on a healthy primary`,
+      expected: 'sslmode verify-ca through a CNAME (the CA chain is verified; the name is the CNAME the applications use)',
+      remedy: 'Set estate.data.postgres.writeCheck.sslmode to verify-ca, as Azure advises for connecting through a private DNS CNAME.',
     })
   }
   return findings

@@ -172,20 +172,37 @@ const Region = z.strictObject({
     .describe('declared Pattern-B exceptions: names this region reaches through another region\'s private endpoint, with why and who pays the egress'),
 })
 
+const LAG_SHAPE = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m)\s*$/
+
 const WriteCheck = z
   .strictObject({
     database: name.default('postgres'),
     user: name.describe('a role allowed to create and write the azfail_write_check table'),
     passwordEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).optional().describe('environment variable holding the password (never the password itself)'),
     port: z.number().int().min(1).max(65535).default(5432),
-    ssl: z.boolean().default(true).describe('TLS to the server (Azure requires it; the sandbox does not offer it)'),
+    ssl: z.boolean().default(true).describe('TLS to the server (Azure requires it)'),
+    sslmode: z
+      .enum(['require', 'verify-ca', 'verify-full'])
+      .default('verify-ca')
+      .describe("how the server's certificate is checked (libpq's sslmode). The check connects through the CNAME, which the certificate does not name, so verify-full fails there (lint warns); verify-ca checks the CA chain"),
   })
   .describe('after a promotion, write through the CNAME from every region to prove the new primary takes writes')
 
 const Postgres = z.strictObject({
   servers: z.record(regionKey, resourceRef('Microsoft.DBforPostgreSQL/flexibleServers', postgresServerName)).describe('region -> PostgreSQL flexible server (the primary and its read replica)'),
   writeCheck: WriteCheck.optional(),
+  maxReplicationLag: z
+    .union([z.number().nonnegative(), z.string().regex(LAG_SHAPE, "a duration such as 30, '30s', '500ms' or '2m'")])
+    .optional()
+    .describe('replica-healthy refuses a planned promotion while the replica lags its primary by more than this (seconds, or a duration such as 30s or 2m)'),
 })
+
+/** The lag limit in seconds. */
+export function maxLagSeconds(limit: number | string | undefined): number | undefined {
+  if (limit === undefined || typeof limit === 'number') return limit
+  const [, n, unit] = LAG_SHAPE.exec(limit)!
+  return Number(n) * {ms: 0.001, s: 1, m: 60}[unit as 'ms' | 's' | 'm']
+}
 
 const SqlFailoverGroup = z.strictObject({
   name: sqlFailoverGroupName,

@@ -8,7 +8,7 @@ import {setARecord} from '../azure/actions.ts'
 import {observeEstate} from '../azure/observe.ts'
 import {type AzureTarget, sandboxControl, sandboxTarget} from '../azure/target.ts'
 import type {RunObserver} from '../engine/events.ts'
-import type {StepRecord} from '../engine/types.ts'
+import type {RpoMeasure, StepRecord} from '../engine/types.ts'
 import {parseZoneId} from '../estate/predicates.ts'
 import type {LiveState} from '../estate/state.ts'
 import {InputError} from '../errors.ts'
@@ -17,6 +17,7 @@ import {measure} from '../report/timeline.ts'
 import type {LoadedRunbook} from '../runbook/load.ts'
 import {rtoSeconds} from '../runbook/schema.ts'
 import type {Action} from '../steps/context.ts'
+import {describeRpo} from '../steps/promote-replica.ts'
 import {type ActionOptions, runAction} from './run.ts'
 
 export const SCENARIOS = ['throttling', 'flaky-arm', 'failed-promotion', 'stale-record'] as const
@@ -64,6 +65,13 @@ export interface PracticeResult {
   expectation: {text: string; held: boolean; observed: string}
   /** how many requests each injected fault affected */
   faultHits: Array<{kind: string; hits: number}>
+  /** each PostgreSQL promotion's recovery point, measured (rows committed through the CNAME before it, and kept) */
+  rpo?: Array<{phase: string; stage: Stage; text: string} & RpoMeasure>
+}
+
+/** The RPO each promotion measured, in the order they ran. */
+export function rpoOf(phases: PracticePhase[]): PracticeResult['rpo'] {
+  return phases.flatMap((p) => p.steps.filter((s) => s.rpo).map((s) => ({phase: p.phase, stage: p.stage, text: describeRpo(s.rpo!), ...s.rpo!})))
 }
 
 const EXPECTATIONS: Record<Scenario | 'none', string> = {
@@ -166,6 +174,7 @@ export async function practice(req: PracticeRequest): Promise<PracticeResult> {
       stages: measureStages(phases),
       expectation: judge(req.scenario, phases, cnameBefore, after.cname),
       faultHits,
+      rpo: rpoOf(phases),
     }
   } finally {
     await target.close()
@@ -250,6 +259,18 @@ export function practiceChecks(p: PracticeResult): Check[] {
     expected: p.expectation.text,
     ...(p.expectation.held ? {} : {remedy: 'azfail did not behave as this scenario requires: keep the journal (azfail runs show) and report it.'}),
   })
+  for (const r of p.rpo ?? []) {
+    // Practice promotions are planned: a planned promotion that loses a committed row is a failure, not a number.
+    checks.push({
+      id: `rpo/${r.phase}`,
+      category: 'rpo',
+      title: `${r.phase}: the promotion keeps every row committed through the CNAME (RPO 0)`,
+      status: !r.measured ? 'skipped' : r.lost === 0 ? 'passed' : 'failed',
+      observed: r.text,
+      expected: 'no row lost',
+      ...(r.measured && r.lost !== 0 ? {remedy: 'A planned promotion must replay everything its primary committed: check the replica was streaming (azfail status) and keep the journal (azfail runs show).'} : {}),
+    })
+  }
   if (p.rtoSeconds !== undefined && p.scenario && EXPECTED_STOP[p.scenario]) {
     checks.push({id: 'rto', category: 'rto', title: `RTO (${p.rtoSeconds}s)`, status: 'skipped', observed: `not measured: the ${p.scenario} scenario stops the run by design`, expected: `at most ${p.rtoSeconds}s`})
   } else if (p.rtoSeconds !== undefined) {

@@ -127,7 +127,7 @@ export async function runAction(req: RunRequest, planning: {completed?: Set<stri
     action: `${req.action}${options.region ? ` ${options.region}` : ''}`,
     host: hostname(),
     pid: process.pid,
-    request: {action: req.action, region: options.region, to: options.to, forced: options.forced, teardown: options.teardown, overrides: meta.overrides.map(({guard, by, reason}) => ({guard, by, reason}))},
+    request: {action: req.action, region: options.region, to: options.to, forced: options.forced, ...(options.standalone ? {standalone: true} : {}), teardown: options.teardown, overrides: meta.overrides.map(({guard, by, reason}) => ({guard, by, reason}))},
   })
   let report: RunReport | undefined
   try {

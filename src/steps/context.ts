@@ -35,6 +35,8 @@ export interface StepParams {
   /** the region that becomes primary / write region */
   to?: string
   forced?: boolean
+  /** promote the replica to a standalone server (replication stops; the old primary stays a primary) */
+  standalone?: boolean
 }
 
 /** An Azure RBAC action a step needs, and when (a flag that adds it). */

@@ -1,32 +1,43 @@
-// promoteReplica: switch the PostgreSQL flexible read replica over to primary (planned by default; forced accepts
-// data loss). The old primary becomes its replica, as Azure documents for a switchover.
+// promoteReplica: promote the PostgreSQL flexible read replica to primary. A switchover by default (the old primary
+// becomes its replica, as Azure documents); --standalone stops replication instead and leaves the old primary a
+// primary (seed 004). Planned by default (replica-healthy); --forced accepts data loss. Where the runbook configures a
+// write check, the promotion's RPO is measured: a row written through the CNAME just before it marks what was
+// committed, and the promoted server's count of those rows after it says how many it lost.
 import {promotePostgresReplica} from '../azure/actions.ts'
-import type {StepPlan} from '../engine/types.ts'
+import {countCommitted, markCommitted} from '../azure/writecheck.ts'
+import type {RpoMeasure, StepPlan, StepRuntime} from '../engine/types.ts'
 import {isReplica} from '../estate/predicates.ts'
 import {copyState} from '../estate/state.ts'
 import {replicaHealthy} from '../guards/guards.ts'
-import {type StepKind, need} from './context.ts'
+import {maxLagSeconds} from '../runbook/estate.ts'
+import {type StepContext, type StepKind, need} from './context.ts'
+import {cnameFqdn, writeTargetFor} from './write-target.ts'
 
 interface PromoteData {
   subscription?: string
   resourceGroup: string
   name: string
   option: 'Planned' | 'Forced'
+  mode: 'Switchover' | 'Standalone'
+  /** the promoted server's own name, where the RPO count reads it */
+  fqdn?: string
 }
 
 export const promoteReplica: StepKind<PromoteData> = {
   kind: 'promoteReplica',
-  summary: 'switch the PostgreSQL flexible read replica over to primary (planned: replica-healthy; --forced accepts data loss)',
+  summary: 'promote the PostgreSQL flexible read replica: a switchover, or --standalone (planned: replica-healthy and its lag limit; --forced accepts data loss); measures the RPO where a write check is configured',
   defaults: {'promote-replica': 1},
   reads: {data: true},
   permissions: [{action: 'Microsoft.DBforPostgreSQL/flexibleServers/write', when: 'on the replica'}],
   create(ctx, params) {
     const toRegion = need(params.to, {kind: 'promoteReplica', action: params.action}, 'a target region')
     const forced = Boolean(params.forced)
+    const mode = params.standalone ? 'Standalone' : 'Switchover'
+    const option = forced ? 'Forced' : 'Planned'
     return {
       id: 'promoteReplica',
       kind: 'promoteReplica',
-      title: `Promote the PostgreSQL replica in ${toRegion}${forced ? ' (forced)' : ''}`,
+      title: `Promote the PostgreSQL replica in ${toRegion}${params.standalone ? ' to a standalone server' : ''}${forced ? ' (forced)' : ''}`,
       changes: true,
       plan(state): StepPlan<PromoteData> {
         const servers = state.data.postgres?.servers ?? []
@@ -35,30 +46,66 @@ export const promoteReplica: StepKind<PromoteData> = {
         if (!isReplica(target.role)) return {summary: `${target.name} is ${target.role}`, changes: [], verdicts: [], done: `${target.name} is already ${target.role}`}
         const primary = servers.find((s) => s.role === 'Primary')
         return {
-          summary: `switch over to ${target.name} (${forced ? 'Forced' : 'Planned'})`,
+          summary: mode === 'Standalone' ? `promote ${target.name} to a standalone server (${option})` : `switch over to ${target.name} (${option})`,
           changes: [
-            {what: `PostgreSQL ${target.name}`, from: target.role, to: 'Primary'},
-            ...(primary ? [{what: `PostgreSQL ${primary.name}`, from: 'Primary', to: target.role}] : []),
+            {what: `PostgreSQL ${target.name}`, from: target.role, to: mode === 'Standalone' ? 'None (standalone)' : 'Primary'},
+            ...(primary && mode === 'Switchover' ? [{what: `PostgreSQL ${primary.name}`, from: 'Primary', to: target.role}] : []),
           ],
-          verdicts: forced ? [] : [replicaHealthy(state, toRegion)],
-          data: {...(target.subscription ? {subscription: target.subscription} : {}), resourceGroup: target.resourceGroup, name: target.name, option: forced ? 'Forced' : 'Planned'},
+          verdicts: forced ? [] : [replicaHealthy(state, toRegion, maxLagSeconds(ctx.estate.data.postgres?.maxReplicationLag))],
+          data: {...(target.subscription ? {subscription: target.subscription} : {}), resourceGroup: target.resourceGroup, name: target.name, option, mode, ...(target.fqdn ? {fqdn: target.fqdn} : {})},
         }
       },
       project(state) {
         const s = copyState(state)
         const pg = s.data.postgres!
         const target = pg.servers.find((x) => x.region === toRegion)!
-        for (const server of pg.servers) if (server.role === 'Primary') Object.assign(server, {role: target.role, replicationState: 'Active'})
-        Object.assign(target, {role: 'Primary', replicationState: undefined})
+        if (mode === 'Switchover') {
+          for (const server of pg.servers) if (server.role === 'Primary') Object.assign(server, {role: target.role, replicationState: 'Active'})
+        }
+        Object.assign(target, {role: mode === 'Standalone' ? 'None' : 'Primary', replicationState: undefined, replicationLagSeconds: undefined})
         pg.primaryRegion = toRegion
         return s
       },
       async apply(plan, rt) {
         const d = plan.data
-        rt.progress(`${d.option} switchover of ${d.name} (long-running)`)
-        await promotePostgresReplica(ctx.clients, d, d.option)
-        return `${d.name} is primary (${d.option.toLowerCase()} switchover)`
+        const mark = await markBefore(ctx, toRegion, rt)
+        rt.progress(`${d.option} ${d.mode === 'Standalone' ? 'standalone promotion' : 'switchover'} of ${d.name} (long-running)`)
+        await promotePostgresReplica(ctx.clients, d, {mode: d.mode, option: d.option})
+        const done = `${d.name} is ${d.mode === 'Standalone' ? 'a standalone primary' : 'primary'} (${d.option.toLowerCase()} ${d.mode === 'Standalone' ? 'promotion' : 'switchover'})`
+        const rpo = await rpoAfter(ctx, toRegion, d, mark, rt)
+        return {message: `${done}; ${describeRpo(rpo)}`, rpo}
       },
     }
   },
+}
+
+type Mark = {id: number; committed: number; via: string} | {unmeasured: string}
+
+/** The row that marks what was committed through the CNAME, written from the region the promotion goes to. */
+async function markBefore(ctx: StepContext, region: string, rt: StepRuntime): Promise<Mark> {
+  const fqdn = cnameFqdn(ctx)
+  if (!fqdn) return {unmeasured: 'the runbook names no CNAME (estate.cname)'}
+  const where = await writeTargetFor(ctx, region, fqdn)
+  if ('refused' in where) return {unmeasured: where.refused}
+  rt.progress(`RPO: marking what is committed through ${fqdn}`)
+  const marked = await markCommitted(where.target, rt.runId)
+  if (!marked.ok || marked.id === undefined || marked.committed === undefined) return {unmeasured: `the old primary took no marker row through ${fqdn} (${marked.detail})`}
+  return {id: marked.id, committed: marked.committed, via: fqdn}
+}
+
+/** Counts the marked rows on the promoted server, reached by its own name (the CNAME is repointed later). */
+async function rpoAfter(ctx: StepContext, region: string, d: PromoteData, mark: Mark, rt: StepRuntime): Promise<RpoMeasure> {
+  if ('unmeasured' in mark) return {measured: false, reason: mark.unmeasured}
+  if (!d.fqdn) return {measured: false, reason: `${d.name} reports no fullyQualifiedDomainName`, via: mark.via}
+  const where = await writeTargetFor(ctx, region, d.fqdn)
+  if ('refused' in where) return {measured: false, reason: where.refused, via: mark.via}
+  rt.progress(`RPO: counting the marked rows on ${d.fqdn}`)
+  const counted = await countCommitted(where.target, mark.id)
+  if (!counted.ok) return {measured: false, reason: `the promoted server could not be read (${counted.detail})`, via: mark.via}
+  return {measured: true, before: mark.committed, after: counted.present, lost: mark.committed - counted.present, via: mark.via}
+}
+
+export function describeRpo(rpo: RpoMeasure): string {
+  if (!rpo.measured) return `RPO not measured: ${rpo.reason}`
+  return `RPO: ${rpo.lost} row${rpo.lost === 1 ? '' : 's'} lost (${rpo.after} of the ${rpo.before} committed through ${rpo.via} before the promotion are on the new primary)`
 }

@@ -1,10 +1,10 @@
 // verifyWritable: from every region, resolve the CNAME the applications use and write a row through it, proving the
 // new primary takes writes (a replica refuses with SQLSTATE 25006). Runs only where the runbook configures it.
-import {resolveName, resolverFor} from '../azure/resolve.ts'
 import {tryWrite} from '../azure/writecheck.ts'
 import type {StepPlan} from '../engine/types.ts'
 import {StepError} from '../errors.ts'
 import type {StepKind} from './context.ts'
+import {cnameFqdn, writeTargetFor} from './write-target.ts'
 
 export const verifyWritable: StepKind<void> = {
   kind: 'verifyWritable',
@@ -28,19 +28,14 @@ export const verifyWritable: StepKind<void> = {
         return {summary: `every region writes a row through ${cname.name}.${cname.zone} (now ${state.cname?.target ?? 'unknown'})`, changes: [], verdicts: []}
       },
       async apply(_plan, rt) {
-        const check = ctx.estate.data.postgres!.writeCheck!
-        const fqdn = `${ctx.estate.cname!.name}.${ctx.estate.cname!.zone}`
-        const password = check.passwordEnv ? process.env[check.passwordEnv] : undefined
+        const fqdn = cnameFqdn(ctx)!
         const done: string[] = []
-        for (const [region, server] of Object.entries(ctx.resolvers)) {
+        for (const region of Object.keys(ctx.resolvers)) {
           rt.progress(`${region}: resolving ${fqdn}`)
-          const answer = await resolveName(resolverFor(server), fqdn)
-          const address = answer.addresses[0]
-          if (!address) throw new StepError('WriteCheckFailed', `${region} cannot resolve ${fqdn} (${answer.outcome}).`)
-          const endpoint = database.endpoint(address, check.port)
-          if ('refused' in endpoint) throw new StepError('WriteCheckFailed', `${region}: ${endpoint.refused}.`)
-          rt.progress(`${region}: writing through ${fqdn} -> ${address}`)
-          const outcome = await tryWrite({host: endpoint.host, port: endpoint.port, database: check.database, user: check.user, password, ssl: check.ssl && endpoint.tls, via: fqdn}, rt.runId)
+          const where = await writeTargetFor(ctx, region, fqdn)
+          if ('refused' in where) throw new StepError('WriteCheckFailed', `${region}: ${where.refused}.`)
+          rt.progress(`${region}: writing through ${fqdn} -> ${where.address}`)
+          const outcome = await tryWrite(where.target, rt.runId)
           if (!outcome.ok) throw new StepError('WriteCheckFailed', `${region}: a write through ${fqdn} failed: ${outcome.detail}.`, {hint: 'The CNAME names a server that does not take writes: promote it, or repoint the CNAME at the primary.'})
           done.push(`${region} ${outcome.detail}`)
         }

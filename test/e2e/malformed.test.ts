@@ -123,7 +123,7 @@ const SHAPES: Case[] = [
   {name: 'wrong type: drain seconds in words', input: mutate(['connectionDrainSeconds: 3', 'connectionDrainSeconds: three']), field: 'estate.connectionDrainSeconds', at: 'three'},
   {name: 'wrong type: negative drain seconds', input: mutate(['connectionDrainSeconds: 3', 'connectionDrainSeconds: -1']), field: 'estate.connectionDrainSeconds', at: '-1'},
   {name: 'wrong type: fractional drain seconds', input: mutate(['connectionDrainSeconds: 3', 'connectionDrainSeconds: 1.5']), field: 'estate.connectionDrainSeconds', at: '1.5'},
-  {name: 'wrong type: ssl maybe', input: mutate(['ssl: false}', 'ssl: maybe}']), field: 'estate.data.postgres.writeCheck.ssl', at: 'ssl: maybe'},
+  {name: 'wrong type: ssl maybe', input: mutate(['ssl: true,', 'ssl: maybe,']), field: 'estate.data.postgres.writeCheck.ssl', at: 'ssl: maybe'},
   {name: 'wrong type: rto in words', input: mutate(['rto: 5m', 'rto: five minutes']), field: 'rto', at: 'rto: five'},
   {name: 'wrong type: subscription not a uuid', input: mutate(['subscription: 5a4dbf5e-0c1d-4a8e-9e51-7d0c2a3f9b11', 'subscription: my-sub']), field: 'estate.subscription', at: 'my-sub'},
   {name: 'wrong type: private IP out of range', input: mutate(['10.30.3.7', '10.30.3.700']), field: 'estate.regions.wus2.expect.kv-app-wus2.vault.azure.net', at: '10.30.3.700'},

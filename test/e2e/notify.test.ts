@@ -10,7 +10,7 @@ import {type E2E, e2e} from './support.ts'
 
 const NOTIFY = 'notify:\n  - {kind: teams, urlEnv: AZFAIL_TEST_TEAMS}\n  - {kind: slack, urlEnv: AZFAIL_TEST_SLACK}\n  - {kind: generic, urlEnv: AZFAIL_TEST_HOOK}\n'
 const PASSWORD = 'Pg-5ecret-Passw0rd'
-const withNotify = (text: string) => `${text.replace('writeCheck: {database: postgres, user: azfail, ssl: false}', 'writeCheck: {database: postgres, user: azfail, ssl: false, passwordEnv: AZFAIL_TEST_PG_PASSWORD}')}${NOTIFY}`
+const withNotify = (text: string) => `${text.replace('writeCheck: {database: postgres, user: azfail, ssl: true, sslmode: verify-ca}', 'writeCheck: {database: postgres, user: azfail, ssl: true, sslmode: verify-ca, passwordEnv: AZFAIL_TEST_PG_PASSWORD}')}${NOTIFY}`
 
 describe('notifications from runs', () => {
   let t: E2E

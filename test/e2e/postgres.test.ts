@@ -1,20 +1,11 @@
 // The write check: real PostgreSQL servers behind the sandbox's flexible servers, a write through the CNAME from every
 // region, refused by a replica (SQLSTATE 25006) and taken by a promoted primary.
 import assert from 'node:assert/strict'
-import {execFileSync} from 'node:child_process'
 import {after, before, describe, it} from 'node:test'
+import {postgresAvailable} from '@azfail/sandbox'
 import {type E2E, e2e} from './support.ts'
 
-function havePostgres(): boolean {
-  try {
-    execFileSync('pg_config', ['--bindir'], {stdio: 'ignore'})
-    return true
-  } catch {
-    return false
-  }
-}
-
-describe('promote with a write check against real PostgreSQL', {skip: !havePostgres() && !process.env.CI ? "no PostgreSQL server binaries here ('pg_config' is missing)" : false}, () => {
+describe('promote with a write check against real PostgreSQL', {skip: !postgresAvailable() && !process.env.CI ? "no PostgreSQL server binaries here ('pg_config' is missing)" : false}, () => {
   let t: E2E
   before(async () => (t = await e2e((text) => text, {postgres: true})))
   after(() => t?.stop())
@@ -37,7 +28,7 @@ describe('promote with a write check against real PostgreSQL', {skip: !havePostg
     assert.equal(code, 0, JSON.stringify(out.error))
     const check = out.result.steps.find((s: any) => s.id === 'verifyWritable')
     assert.equal(check.status, 'succeeded')
-    assert.match(check.message, /eus2 wrote row \d+ at 127\.0\.20\.2:\d+; wus2 wrote row \d+ at 127\.0\.20\.2:\d+/)
+    assert.match(check.message, /eus2 wrote row \d+ at 127\.0\.20\.2:\d+ \(TLS verify-ca\); wus2 wrote row \d+ at 127\.0\.20\.2:\d+ \(TLS verify-ca\)/)
   })
 
   it('fails back: the old primary takes writes again', async () => {

@@ -6,7 +6,7 @@ import type {EntraDirectory} from './entra.ts'
 import {ESTATE_NAMES, bundledWorld, isEstateName} from './estates.ts'
 import {validateFault} from './faults.ts'
 import {type ArmRequest, type ArmResponse, ArmError} from './http.ts'
-import type {LiveSandbox} from './live.ts'
+import {type LiveSandbox, isReplica, postgresServers} from './live.ts'
 import {getResource, subscriptionsOf} from './world.ts'
 
 export function controlRoutes(live: LiveSandbox, directory: EntraDirectory): (req: ArmRequest) => Promise<ArmResponse> {
@@ -64,6 +64,8 @@ export function controlRoutes(live: LiveSandbox, directory: EntraDirectory): (re
         store.save()
         return {status: 200, body: r}
       }
+      const replication = /^postgres\/([^/]+)\/replication$/.exec(sub)
+      if (req.method === 'POST' && replication) return pauseReplication(live, replication[1], body())
       if ((req.method === 'PATCH' || req.method === 'PUT') && sub === 'settings') {
         const w = current()
         const s = body()
@@ -79,11 +81,27 @@ export function controlRoutes(live: LiveSandbox, directory: EntraDirectory): (re
       if (req.method === 'GET' && sub === 'identities') return {status: 200, body: directory.published()}
       const identity = /^identities\/([^/]+)$/.exec(sub)
       if (req.method === 'PUT' && identity) return {status: 200, body: await directory.define(identity[1], body())}
-      throw new ArmError(404, 'NotFound', `Unknown control route ${req.method} ${CONTROL_PATH}/${sub}. Routes: GET health|requests|faults|state|identities, POST faults|reset|mutate, PUT identities/{name}, DELETE faults[/id], PATCH|PUT settings.`)
+      throw new ArmError(404, 'NotFound', `Unknown control route ${req.method} ${CONTROL_PATH}/${sub}. Routes: GET health|requests|faults|state|identities, POST faults|reset|mutate|postgres/{server}/replication, PUT identities/{name}, DELETE faults[/id], PATCH|PUT settings.`)
     } catch (error) {
       if (error instanceof ArmError) return error.toResponse()
       if (error instanceof SyntaxError) return new ArmError(400, 'InvalidRequestContent', `The control request body is not valid JSON: ${error.message}`).toResponse()
       throw error
     }
   }
+}
+
+/**
+ * Stops or restarts a standby's WAL receiver (`{"paused": true|false}`), so a test can commit rows on the primary that
+ * never reach the replica, and see exactly what a forced promotion loses.
+ */
+function pauseReplication(live: LiveSandbox, server: string, body: {paused?: unknown}): ArmResponse {
+  if (typeof body.paused !== 'boolean') throw new ArmError(400, 'InvalidRequestContent', "'paused' must be true or false.")
+  const w = live.current()
+  const r = postgresServers(w).find((s) => s.name.toLowerCase() === server.toLowerCase())
+  if (!r || !live.postgres) throw new ArmError(404, 'ResourceNotFound', `The sandbox runs no PostgreSQL for '${server}' (reset with --postgres to run real servers).`)
+  if (!isReplica(r)) throw new ArmError(409, 'Conflict', `'${r.name}' is not a read replica (its role is ${r.properties.replica?.role}); only a replica's replication can be paused.`)
+  r.sandbox = {...r.sandbox, replicationPaused: body.paused}
+  live.store.save()
+  const after = postgresServers(live.current()).find((s) => s.name === r.name)!
+  return {status: 200, body: {server: r.name, paused: body.paused, replicationState: after.properties.replica?.replicationState}}
 }

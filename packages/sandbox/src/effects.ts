@@ -31,6 +31,12 @@ export function applyEffect(world: World, effect: Effect): void {
     case 'promoteReplica':
       promoteReplica(world, effect)
       return
+    case 'deleteServer': {
+      const server = getResource(world, effect.id)
+      if (server?.sandbox?.address) world.settings.postgresAddresses = {...world.settings.postgresAddresses, [server.name.toLowerCase()]: server.sandbox.address}
+      deleteResource(world, effect.id)
+      return
+    }
     case 'failoverGroup': {
       const fog = must(world, effect.id)
       const {primaryId, secondaryId} = fog.sandbox as {primaryId: string; secondaryId: string}
@@ -108,6 +114,11 @@ function promoteReplica(world: World, effect: Extract<Effect, {kind: 'promoteRep
   const sourceId: string | undefined = replica.properties.sourceServerResourceId
   const source = sourceId ? getResource(world, sourceId) : undefined
   replica.properties.state = 'Ready'
+  // For the real servers behind it: how to promote (planned waits for the standby to replay all its primary wrote).
+  if (replica.sandbox?.address) {
+    replica.sandbox.promotion = effect.option
+    delete replica.sandbox.replicationPaused
+  }
   if (effect.mode === 'Standalone' || !source) {
     // Azure's examples show a server just promoted to standalone with no replica capacity yet.
     setRole(replica, 'None', undefined, 0)

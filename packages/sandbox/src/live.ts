@@ -2,33 +2,52 @@
 // real PostgreSQL servers (when the sandbox runs them) kept in step with the emulated replication roles.
 import {FaultBook} from './faults.ts'
 import {settle} from './lro.ts'
-import {type PgInstance, setReadOnly} from './postgres.ts'
-import {type ArmResource, type World, type WorldStore, resourcesOfType} from './world.ts'
+import type {PgFleet, PgServerSpec} from './postgres.ts'
+import {type ArmResource, type World, type WorldStore, getResource, resourcesOfType} from './world.ts'
 
 export interface LiveSandbox {
   stateDir: string
   store: WorldStore
   faults: FaultBook
   /** the real PostgreSQL servers behind the flexible servers, once started */
-  postgres: PgInstance[]
+  postgres?: PgFleet
   /** The current world, with due operations completed: every ARM request and DNS query sees the same present. */
   current(): World
 }
 
+/** How often the replica properties are read again from the real servers (each read is a few psql calls). */
+const OBSERVE_EVERY_MS = 250
+
 export function liveSandbox(stateDir: string, store: WorldStore): LiveSandbox {
+  let observedAt = 0
+  // The roles a reconciliation failed to reach: not tried again on every request until the world asks for others.
+  let failedFor: string | undefined
   const live: LiveSandbox = {
     stateDir,
     store,
     faults: new FaultBook(() => store.world.faults),
-    postgres: [],
     current() {
       store.refresh()
-      if (settle(store.world)) store.save()
-      // A promotion that completed makes its real server writable, and the old primary read-only, before anyone asks.
-      for (const instance of live.postgres) {
-        const server = postgresServers(store.world).find((r) => r.name === instance.server)
-        if (server) setReadOnly(instance, isReplica(server))
+      let changed = settle(store.world)
+      if (live.postgres) {
+        // A completed promotion, re-creation or deletion reaches the real servers before anyone asks.
+        const wanted = JSON.stringify(postgresSpecs(store.world))
+        if (wanted !== failedFor) {
+          try {
+            changed = reconcilePostgres(live.postgres, store.world) || changed
+            failedFor = undefined
+          } catch (error) {
+            // The replicas it could not set up read as Broken; the ARM answer stays Azure's, the cause goes to the log.
+            failedFor = wanted
+            process.stderr.write(`azfail sandbox: the PostgreSQL servers could not follow the world's roles: ${(error as Error).message}\n`)
+          }
+        }
+        if (changed || Date.now() - observedAt > OBSERVE_EVERY_MS) {
+          observedAt = Date.now()
+          changed = observeReplicas(live.postgres, store.world) || changed
+        }
       }
+      if (changed) store.save()
       return store.world
     },
   }
@@ -39,3 +58,46 @@ export function liveSandbox(stateDir: string, store: WorldStore): LiveSandbox {
 export const postgresServers = (w: World) => resourcesOfType(w, 'Microsoft.DBforPostgreSQL/flexibleServers').filter((r) => r.sandbox?.address)
 
 export const isReplica = (server: ArmResource) => ['AsyncReplica', 'GeoAsyncReplica'].includes(server.properties.replica?.role)
+
+/** What the world says each real server is: a primary, or a standby of its source (paused or streaming). */
+export function postgresSpecs(w: World): PgServerSpec[] {
+  return postgresServers(w).map((r) => {
+    const source = isReplica(r) && r.properties.sourceServerResourceId ? getResource(w, r.properties.sourceServerResourceId)?.name : undefined
+    return {server: r.name, address: r.sandbox!.address, ...(source ? {source, paused: Boolean(r.sandbox?.replicationPaused)} : {})}
+  })
+}
+
+/** Makes the real servers follow the world; true when it had anything to do. */
+function reconcilePostgres(fleet: PgFleet, w: World): boolean {
+  const specs = postgresSpecs(w)
+  const names = new Set(specs.map((s) => s.server.toLowerCase()))
+  for (const instance of fleet.instances) {
+    if (!names.has(instance.server.toLowerCase()) && fleet.running(instance)) fleet.retire(instance)
+  }
+  const differs = specs.some((s) => {
+    const i = fleet.find(s.server)
+    return i && ((s.source?.toLowerCase() ?? '') !== (i.upstream?.toLowerCase() ?? '') || !fleet.running(i) || (s.source && Boolean(s.paused) !== Boolean(i.paused)))
+  })
+  if (!differs) return false
+  const servers = postgresServers(w)
+  fleet.reconcile(specs, (name) => servers.find((r) => r.name === name)?.sandbox?.promotion === 'Planned')
+  for (const r of servers) delete r.sandbox?.promotion
+  return true
+}
+
+/** The replicas' replication state and lag, as the real servers report them (replicationLagSeconds is the sandbox's). */
+function observeReplicas(fleet: PgFleet, w: World): boolean {
+  let changed = false
+  for (const r of postgresServers(w)) {
+    if (!isReplica(r) || r.properties.state !== 'Ready') continue
+    const instance = fleet.find(r.name)
+    const seen = instance && fleet.observe(instance)
+    const state = seen?.state ?? 'Broken'
+    const lag = seen?.lagSeconds ?? 0
+    if (r.properties.replica.replicationState !== state || r.properties.replica.replicationLagSeconds !== lag) {
+      r.properties.replica = {...r.properties.replica, replicationState: state, replicationLagSeconds: lag}
+      changed = true
+    }
+  }
+  return changed
+}

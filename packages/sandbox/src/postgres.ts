@@ -1,20 +1,46 @@
-// Real PostgreSQL servers for the sandbox's flexible servers, on their own loopback addresses, so a check that
-// must connect (a write through the CNAME) has something real to connect to. A server that is a read replica in
-// the sandbox's world runs with default_transaction_read_only, which answers writes exactly as a hot standby does
-// ("cannot execute ... in a read-only transaction"). Opt-in: `azfail sandbox reset --postgres`.
+// Real PostgreSQL servers behind the sandbox's flexible servers, on their own loopback addresses. A read replica is a
+// physical hot standby of its primary (pg_basebackup, primary_conninfo, a replication slot), so rows committed on the
+// primary stream to it; a promotion is pg_promote(), and a switchover makes the old primary a standby of the new one
+// (pg_rewind, or a fresh base backup when it cannot rewind), as Azure's switchover does. Each server has TLS with a
+// certificate the sandbox CA signs for `<server>.postgres.database.azure.com`. Opt-in: `azfail sandbox reset --postgres`.
+//
+// Everything here is synchronous (the tools run as child processes): the sandbox calls it while it settles a
+// long-running operation, before it answers the request that observes the result.
 import {execFileSync} from 'node:child_process'
 import {createHash} from 'node:crypto'
-import {chownSync, existsSync, mkdirSync} from 'node:fs'
+import {chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import net from 'node:net'
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
+
+export const PG_DOMAIN = 'postgres.database.azure.com'
 
 export interface PgInstance {
   server: string
   address: string
   port: number
+  base: string
   dataDir: string
-  readOnly?: boolean
+  /** the server this one streams from while it is a standby */
+  upstream?: string
+  /** its WAL receiver is stopped on purpose (a control route), so nothing streams to it */
+  paused?: boolean
+}
+
+/** What the world says a real server should be: a primary, or a standby of `source`. */
+export interface PgServerSpec {
+  server: string
+  address: string
+  source?: string
+  paused?: boolean
+}
+
+/** How a standby stands, read from the servers themselves. */
+export interface ReplicationObservation {
+  /** Azure's replica.replicationState values: Active (streaming), Catchup, Broken (no WAL receiver connected) */
+  state: 'Active' | 'Catchup' | 'Broken'
+  /** 0 when replayed up to the primary; else the age of the newest transaction the standby has replayed */
+  lagSeconds: number
 }
 
 let bindir: string | undefined
@@ -29,24 +55,52 @@ function pgBin(tool: string): string {
   return join(bindir, tool)
 }
 
-/** PostgreSQL refuses to run as root: as root, run its tools as the postgres user and give it the data dir. */
-function runPg(tool: string, args: string[], dir: string): void {
-  if (asRoot()) {
-    const uid = Number(execFileSync('id', ['-u', 'postgres'], {encoding: 'utf8'}).trim())
-    const gid = Number(execFileSync('id', ['-g', 'postgres'], {encoding: 'utf8'}).trim())
-    chownSync(dir, uid, gid)
-    execFileSync('runuser', ['-u', 'postgres', '--', pgBin(tool), ...args], {stdio: 'pipe'})
-  } else {
-    execFileSync(pgBin(tool), args, {stdio: 'pipe'})
+/** Whether this machine can run `--postgres` servers (their binaries are installed). */
+export function postgresAvailable(): boolean {
+  try {
+    pgBin('postgres')
+    return true
+  } catch {
+    return false
   }
 }
 
 const asRoot = () => process.getuid?.() === 0
 
-/**
- * Where a state dir's servers keep their data. The postgres user must reach it: running as root, that rules out a
- * state dir under /root or a 0700 temporary directory, so root's servers live under the system temp dir instead.
- */
+let postgresUser: {uid: number; gid: number} | undefined
+/** PostgreSQL refuses to run as root: as root, its files belong to the postgres user. */
+function ownByPostgres(...paths: string[]): void {
+  if (!asRoot()) return
+  postgresUser ??= {
+    uid: Number(execFileSync('id', ['-u', 'postgres'], {encoding: 'utf8'}).trim()),
+    gid: Number(execFileSync('id', ['-g', 'postgres'], {encoding: 'utf8'}).trim()),
+  }
+  for (const p of paths) chownSync(p, postgresUser.uid, postgresUser.gid)
+}
+
+/** Runs a PostgreSQL tool (as the postgres user when running as root); its stderr becomes the error's message. */
+function runPg(tool: string, args: string[]): string {
+  try {
+    return asRoot()
+      ? execFileSync('runuser', ['-u', 'postgres', '--', pgBin(tool), ...args], {encoding: 'utf8', stdio: 'pipe'})
+      : execFileSync(pgBin(tool), args, {encoding: 'utf8', stdio: 'pipe'})
+  } catch (error: any) {
+    throw new Error(`${tool} failed: ${String(error.stderr ?? error.message).trim()}`)
+  }
+}
+
+/** One SQL statement as user azfail over TCP, its rows as tab-separated lines. */
+export function sql(instance: Pick<PgInstance, 'address' | 'port'>, query: string): string {
+  try {
+    return execFileSync('psql', ['-h', instance.address, '-p', String(instance.port), '-U', 'azfail', '-d', 'postgres', '-qAtX', '-F', '\t', '-v', 'ON_ERROR_STOP=1', '-c', query], {encoding: 'utf8', stdio: 'pipe', env: {...process.env, PGSSLMODE: 'disable', PGCONNECT_TIMEOUT: '5'}}).trim()
+  } catch (error: any) {
+    throw new Error(`psql at ${instance.address}:${instance.port} failed: ${String(error.stderr ?? error.message).trim()}`)
+  }
+}
+
+const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
+
+/** Where a state dir's servers keep their data. As root, under the system temp dir, which the postgres user can reach. */
 function pgRoot(stateDir: string): string {
   if (!asRoot()) return join(stateDir, 'postgres')
   const dir = join(tmpdir(), `azfail-pg-${createHash('sha256').update(resolve(stateDir)).digest('hex').slice(0, 12)}`)
@@ -65,45 +119,313 @@ async function freePort(address: string): Promise<number> {
   })
 }
 
-export async function startPostgres(stateDir: string, servers: Array<{server: string; address: string; readOnly: boolean}>): Promise<PgInstance[]> {
-  const started: PgInstance[] = []
-  try {
-    for (const s of servers) {
-      if (!s.address.startsWith('127.')) throw new Error(`refusing to run PostgreSQL on ${s.address}: the sandbox listens on 127.0.0.0/8 only`)
-      const base = join(pgRoot(stateDir), s.server)
-      const dataDir = join(base, 'data')
-      mkdirSync(base, {recursive: true})
-      if (!existsSync(join(dataDir, 'PG_VERSION'))) {
-        mkdirSync(dataDir, {recursive: true})
-        runPg('initdb', ['-D', dataDir, '-U', 'azfail', '--auth=trust', '-E', 'UTF8', '--no-sync', '--no-instructions'], dataDir)
-      }
-      const port = await freePort(s.address)
-      const options = `-c listen_addresses=${s.address} -c port=${port} -c unix_socket_directories=${base} -c fsync=off -c full_page_writes=off`
-      runPg('pg_ctl', ['-D', dataDir, '-l', join(base, 'log'), '-w', '-o', options, 'start'], base)
-      const instance: PgInstance = {server: s.server, address: s.address, port, dataDir}
-      started.push(instance)
-      setReadOnly(instance, s.readOnly)
-    }
-    return started
-  } catch (error) {
-    stopPostgres(started)
-    throw error
+/** A replication slot's name for a standby: slot names allow lower-case letters, digits and underscores. */
+export const slotOf = (server: string) => server.toLowerCase().replace(/[^a-z0-9_]/g, '_')
+
+/** The sandbox CA signs each server's certificate for its Azure name, as Azure's are (not for a CNAME to it). */
+async function ensureServerCertificate(base: string, server: string, ca: {cert: string; key: string}): Promise<void> {
+  const dir = join(base, 'tls')
+  if (existsSync(join(dir, 'server.crt')) && existsSync(join(dir, 'server.key'))) return
+  const {generate} = await import('selfsigned')
+  const fqdn = `${server}.${PG_DOMAIN}`
+  const pems = await generate([{name: 'commonName', value: fqdn}], {
+    keyType: 'ec',
+    algorithm: 'sha256',
+    notAfterDate: new Date(Date.now() + 365 * 24 * 3600 * 1000),
+    ca,
+    extensions: [
+      {name: 'basicConstraints', cA: false},
+      {name: 'keyUsage', digitalSignature: true, keyEncipherment: true},
+      {name: 'extKeyUsage', serverAuth: true},
+      {name: 'subjectAltName', altNames: [{type: 2, value: fqdn}]},
+    ],
+  } as any)
+  mkdirSync(dir, {recursive: true, mode: 0o700})
+  writeFileSync(join(dir, 'server.crt'), pems.cert)
+  writeFileSync(join(dir, 'server.key'), pems.private, {mode: 0o600})
+  ownByPostgres(dir, join(dir, 'server.crt'), join(dir, 'server.key'))
+}
+
+/**
+ * The real servers of one sandbox. `start` brings up what the world describes; `reconcile` makes the running servers
+ * follow the world's replication roles after an operation changed them.
+ */
+export class PgFleet {
+  instances: PgInstance[] = []
+  private readonly root: string
+  private readonly ca: {cert: string; key: string}
+
+  constructor(stateDir: string, ca: {cert: string; key: string}) {
+    this.root = pgRoot(stateDir)
+    this.ca = ca
   }
-}
 
-/** A replica refuses writes; a primary takes them. Applied and reloaded at once. */
-export function setReadOnly(instance: PgInstance, readOnly: boolean): void {
-  if (instance.readOnly === readOnly) return
-  execFileSync('psql', ['-h', instance.address, '-p', String(instance.port), '-U', 'azfail', '-d', 'postgres', '-qAt', '-c', `ALTER SYSTEM SET default_transaction_read_only = ${readOnly ? 'on' : 'off'}`, '-c', 'SELECT pg_reload_conf()'], {stdio: 'pipe'})
-  instance.readOnly = readOnly
-}
+  find(server: string): PgInstance | undefined {
+    return this.instances.find((i) => i.server.toLowerCase() === server.toLowerCase())
+  }
 
-export function stopPostgres(instances: PgInstance[]): void {
-  for (const i of instances) {
+  /**
+   * Starts every server: primaries first, then each standby from its primary (a base backup when it has no data yet).
+   * `retired` are the addresses of deleted servers: each gets a port and a certificate, so a replica re-created under
+   * its name can run there.
+   */
+  async start(specs: PgServerSpec[], retired: Record<string, string> = {}): Promise<void> {
+    for (const address of [...specs.map((s) => s.address), ...Object.values(retired)]) {
+      if (!address.startsWith('127.')) throw new Error(`refusing to run PostgreSQL on ${address}: the sandbox listens on 127.0.0.0/8 only`)
+    }
+    const ordered = [...specs.filter((s) => !s.source), ...specs.filter((s) => s.source)]
     try {
-      runPg('pg_ctl', ['-D', i.dataDir, '-m', 'fast', '-w', 'stop'], join(i.dataDir, '..'))
-    } catch {
-      // already stopped
+      for (const s of ordered) {
+        const instance = await this.prepare(s.server, s.address)
+        if (s.source) this.follow(instance, this.mustFind(s.source), {paused: s.paused})
+        else this.bringUpPrimary(instance)
+      }
+      for (const [server, address] of Object.entries(retired)) await this.prepare(server, address)
+    } catch (error) {
+      this.stop()
+      throw error
     }
   }
+
+  /** A server's place: its directory, its certificate, a free port on its address. */
+  private async prepare(server: string, address: string): Promise<PgInstance> {
+    const base = join(this.root, server)
+    mkdirSync(base, {recursive: true, mode: 0o755})
+    ownByPostgres(base)
+    await ensureServerCertificate(base, server, this.ca)
+    const instance: PgInstance = {server, address, port: await freePort(address), base, dataDir: join(base, 'data')}
+    this.instances.push(instance)
+    return instance
+  }
+
+  /** Makes the running servers what the world says: promotes standbys that are now primaries, then re-points the rest. */
+  reconcile(specs: PgServerSpec[], planned: (server: string) => boolean): void {
+    const wanted = new Map(specs.map((s) => [s.server.toLowerCase(), s]))
+    for (const instance of this.instances) {
+      const spec = wanted.get(instance.server.toLowerCase())
+      if (!spec || spec.source) continue
+      if (instance.upstream) {
+        // A switchover when the world makes its old primary its standby; else a standalone promotion.
+        const switchover = wanted.get(instance.upstream.toLowerCase())?.source?.toLowerCase() === instance.server.toLowerCase()
+        this.promote(instance, {planned: planned(instance.server), switchover})
+      } else if (!this.running(instance)) {
+        this.bringUpPrimary(instance)
+      }
+    }
+    for (const instance of this.instances) {
+      const spec = wanted.get(instance.server.toLowerCase())
+      if (!spec?.source) continue
+      if (instance.upstream?.toLowerCase() !== spec.source.toLowerCase() || !this.running(instance)) {
+        this.follow(instance, this.mustFind(spec.source), {paused: spec.paused})
+      } else if (Boolean(spec.paused) !== Boolean(instance.paused)) {
+        this.pause(instance, Boolean(spec.paused))
+      }
+    }
+  }
+
+  /**
+   * Promotes a standby with pg_promote(). Planned, it first replays all its primary wrote: in a switchover the primary
+   * stops first (so nothing more is written there); standalone, it stays up and the standby catches up to where it is.
+   */
+  promote(instance: PgInstance, how: {planned: boolean; switchover: boolean}): void {
+    const primary = instance.upstream ? this.find(instance.upstream) : undefined
+    if (how.planned && primary && this.running(primary) && !instance.paused) {
+      let upTo: string | undefined
+      if (how.switchover) {
+        this.stopOne(primary)
+        upTo = /Latest checkpoint location:\s+(\S+)/.exec(runPg('pg_controldata', ['-D', primary.dataDir]))?.[1]
+      } else {
+        upTo = sql(primary, 'SELECT pg_current_wal_lsn()')
+      }
+      if (upTo) this.waitFor(instance, `SELECT pg_last_wal_replay_lsn() >= '${upTo}'::pg_lsn`, `${instance.server} to replay ${primary.server}'s WAL up to ${upTo}`)
+    }
+    sql(instance, 'SELECT pg_promote(true, 60)')
+    instance.upstream = undefined
+    instance.paused = false
+    if (primary && this.running(primary)) this.dropSlot(primary, instance.server)
+  }
+
+  /** Makes `instance` a streaming standby of `source`: rewound when it has data (pg_rewind), else a fresh base backup. */
+  follow(instance: PgInstance, source: PgInstance, options: {paused?: boolean} = {}): void {
+    sql(source, `SELECT pg_create_physical_replication_slot('${slotOf(instance.server)}') WHERE NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = '${slotOf(instance.server)}')`)
+    const isStandby = existsSync(join(instance.dataDir, 'standby.signal'))
+    const hasData = existsSync(join(instance.dataDir, 'PG_VERSION'))
+    if (this.running(instance)) this.stopOne(instance)
+    let rebuilt = !hasData
+    // pg_rewind reads the source's timeline from its control file, which a just-promoted server updates only at its
+    // next checkpoint: without one it finds "the same timeline" and rewinds nothing.
+    sql(source, 'CHECKPOINT')
+    // A standby of this very source (after a restart) needs no rewind, only its new port in primary_conninfo.
+    if (!rebuilt && !(isStandby && this.upstreamOnDisk(instance) === source.server)) {
+      try {
+        runPg('pg_rewind', ['-D', instance.dataDir, `--source-server=${conninfo(source)} dbname=postgres`])
+      } catch {
+        rebuilt = true
+      }
+    }
+    if (rebuilt) {
+      rmSync(instance.dataDir, {recursive: true, force: true})
+      mkdirSync(instance.dataDir, {mode: 0o700})
+      ownByPostgres(instance.dataDir)
+      runPg('pg_basebackup', ['-h', source.address, '-p', String(source.port), '-U', 'azfail', '-D', instance.dataDir, '-X', 'stream', '--no-sync', '-S', slotOf(instance.server)])
+    }
+    writeStandbyConfig(instance, source, Boolean(options.paused))
+    this.startOne(instance)
+    instance.upstream = source.server
+    instance.paused = Boolean(options.paused)
+    if (!options.paused) this.waitStreaming(instance, source)
+  }
+
+  /** Stops (or restarts) the standby's WAL receiver: rows committed on its primary stop reaching it. */
+  pause(instance: PgInstance, paused: boolean): void {
+    const source = instance.upstream ? this.find(instance.upstream) : undefined
+    if (!source) throw new Error(`${instance.server} is not a standby`)
+    sql(instance, `ALTER SYSTEM SET primary_conninfo = '${paused ? '' : conninfo(source, instance.server)}'`)
+    sql(instance, 'SELECT pg_reload_conf()')
+    instance.paused = paused
+    if (paused) this.waitFor(instance, 'SELECT count(*) = 0 FROM pg_stat_wal_receiver', `${instance.server}'s WAL receiver to stop`)
+    else this.waitStreaming(instance, source)
+  }
+
+  /** Replication state and lag of a standby, from pg_stat_replication on its primary and the standby's replay position. */
+  observe(instance: PgInstance): ReplicationObservation | undefined {
+    const source = instance.upstream ? this.find(instance.upstream) : undefined
+    if (!source) return undefined
+    try {
+      const [current, walState, sentReplayed] = sql(source, `SELECT pg_current_wal_lsn(), coalesce(state, ''), coalesce(replay_lsn, '0/0') FROM (SELECT 1) one LEFT JOIN pg_stat_replication ON application_name = '${instance.server}' LIMIT 1`).split('\t')
+      // The common case costs one query: streaming and replayed up to the primary's current position.
+      if (walState === 'streaming' && lsn(sentReplayed) >= lsn(current)) return {state: 'Active', lagSeconds: 0}
+      const [replayed, received, age] = sql(instance, "SELECT coalesce(pg_last_wal_replay_lsn(), '0/0'), coalesce(pg_last_wal_receive_lsn(), '0/0'), coalesce(extract(epoch FROM now() - pg_last_xact_replay_timestamp()), 0)").split('\t')
+      // Streaming and replaying all it received: only WAL in flight, no lag worth a number. Otherwise (replay paused
+      // or slow, or nothing streaming) the lag is the age of its newest replayed transaction, as Azure's replica_lag.
+      const keepingUp = walState === 'streaming' && lsn(replayed) >= lsn(received)
+      return {
+        state: walState === 'streaming' ? 'Active' : walState ? 'Catchup' : 'Broken',
+        lagSeconds: lsn(replayed) >= lsn(current) || keepingUp ? 0 : Math.round(Number(age) * 10) / 10,
+      }
+    } catch {
+      return {state: 'Broken', lagSeconds: 0}
+    }
+  }
+
+  /** A server deleted from the world stops; its address and certificate stay, so a replica re-created under its name reuses them. */
+  retire(instance: PgInstance): void {
+    if (this.running(instance)) this.stopOne(instance)
+    for (const other of this.instances) if (other !== instance && this.running(other) && !other.upstream) this.dropSlot(other, instance.server)
+    rmSync(instance.dataDir, {recursive: true, force: true})
+    instance.upstream = undefined
+  }
+
+  stop(): void {
+    for (const i of this.instances) {
+      try {
+        this.stopOne(i)
+      } catch {
+        // already stopped
+      }
+    }
+  }
+
+  running(instance: PgInstance): boolean {
+    return existsSync(join(instance.dataDir, 'postmaster.pid'))
+  }
+
+  private mustFind(server: string): PgInstance {
+    const found = this.find(server)
+    if (!found) throw new Error(`the sandbox runs no PostgreSQL for ${server}`)
+    return found
+  }
+
+  private upstreamOnDisk(instance: PgInstance): string | undefined {
+    const conf = readFileSync(join(instance.dataDir, 'postgresql.auto.conf'), 'utf8')
+    return /^# azfail upstream: (\S+)$/m.exec(conf)?.[1]
+  }
+
+  private bringUpPrimary(instance: PgInstance): void {
+    if (!existsSync(join(instance.dataDir, 'PG_VERSION'))) {
+      mkdirSync(instance.dataDir, {recursive: true, mode: 0o700})
+      ownByPostgres(instance.dataDir)
+      runPg('initdb', ['-D', instance.dataDir, '-U', 'azfail', '--auth=trust', '-E', 'UTF8', '--no-sync', '--no-instructions'])
+      // Loopback clients and standbys connect from any 127.x address; initdb trusts 127.0.0.1 only.
+      writeFileSync(join(instance.dataDir, 'pg_hba.conf'), 'local all all trust\nlocal replication all trust\nhost all all 127.0.0.0/8 trust\nhost replication all 127.0.0.0/8 trust\n')
+    }
+    this.startOne(instance)
+    instance.upstream = undefined
+    // A standby on disk that the world says is a primary (a world reset after a switchover) is promoted, so it
+    // leaves recovery on a new timeline that the old primary can be rewound to.
+    if (existsSync(join(instance.dataDir, 'standby.signal'))) sql(instance, 'SELECT pg_promote(true, 60)')
+  }
+
+  private startOne(instance: PgInstance): void {
+    const tls = join(instance.base, 'tls')
+    const options = [
+      `-c listen_addresses=${instance.address}`, `-c port=${instance.port}`, `-c unix_socket_directories=${instance.base}`,
+      '-c fsync=off', '-c wal_log_hints=on', '-c hot_standby=on', '-c ssl=on',
+      `-c ssl_cert_file=${join(tls, 'server.crt')}`, `-c ssl_key_file=${join(tls, 'server.key')}`,
+    ].join(' ')
+    runPg('pg_ctl', ['-D', instance.dataDir, '-l', join(instance.base, 'log'), '-w', '-t', '60', '-o', options, 'start'])
+  }
+
+  private stopOne(instance: PgInstance): void {
+    try {
+      runPg('pg_ctl', ['-D', instance.dataDir, '-m', 'fast', '-w', 'stop'])
+    } catch (error) {
+      // A postmaster.pid left by a server that died is no server to stop.
+      if (!/no server running|seems to be gone/.test((error as Error).message)) throw error
+      rmSync(join(instance.dataDir, 'postmaster.pid'), {force: true})
+    }
+  }
+
+  private dropSlot(on: PgInstance, server: string): void {
+    const slot = slotOf(server)
+    for (let attempt = 0; attempt < 50; attempt++) {
+      try {
+        sql(on, `SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '${slot}'`)
+        return
+      } catch {
+        sleep(100) // the walsender of the promoted standby is still exiting
+      }
+    }
+  }
+
+  private waitStreaming(standby: PgInstance, source: PgInstance): void {
+    this.waitFor(source, `SELECT count(*) > 0 FROM pg_stat_replication WHERE application_name = '${standby.server}' AND state = 'streaming'`, `${standby.server} to stream from ${source.server}`)
+  }
+
+  private waitFor(instance: PgInstance, predicate: string, what: string): void {
+    const deadline = Date.now() + 30_000
+    let last = ''
+    while (Date.now() < deadline) {
+      try {
+        if (sql(instance, predicate) === 't') return
+      } catch (error) {
+        last = ` (${(error as Error).message})`
+      }
+      sleep(50)
+    }
+    throw new Error(`timed out waiting for ${what}${last}`)
+  }
+}
+
+/** How a standby reaches its primary; application_name is how pg_stat_replication names it. */
+function conninfo(source: PgInstance, applicationName?: string): string {
+  return `host=${source.address} port=${source.port} user=azfail sslmode=disable${applicationName ? ` application_name=${applicationName}` : ''}`
+}
+
+/** A standby's recovery settings, written while it is stopped (ports change from one start to the next). */
+function writeStandbyConfig(instance: PgInstance, source: PgInstance, paused: boolean): void {
+  const file = join(instance.dataDir, 'postgresql.auto.conf')
+  const kept = (existsSync(file) ? readFileSync(file, 'utf8') : '')
+    .split('\n')
+    .filter((l) => l.trim() && !/^\s*(primary_conninfo|primary_slot_name|default_transaction_read_only)\s*=/.test(l) && !l.startsWith('# azfail upstream:'))
+  const lines = [...kept, `# azfail upstream: ${source.server}`, `primary_conninfo = '${paused ? '' : conninfo(source, instance.server)}'`, `primary_slot_name = '${slotOf(instance.server)}'`]
+  writeFileSync(file, lines.join('\n') + '\n')
+  writeFileSync(join(instance.dataDir, 'standby.signal'), '')
+  ownByPostgres(file, join(instance.dataDir, 'standby.signal'))
+}
+
+/** A pg_lsn ('16/B374D848') as a number of bytes. */
+function lsn(text: string): bigint {
+  const [hi, lo] = text.split('/')
+  return (BigInt(`0x${hi || '0'}`) << 32n) + BigInt(`0x${lo || '0'}`)
 }

@@ -12,10 +12,10 @@ import {type ResolverHandle, startResolver} from './dns.ts'
 import {EntraDirectory} from './entra.ts'
 import {demoWorld} from './estate.ts'
 import {requestHandler} from './handler.ts'
-import {type LiveSandbox, isReplica, liveSandbox, postgresServers} from './live.ts'
-import {startPostgres, stopPostgres} from './postgres.ts'
+import {type LiveSandbox, liveSandbox, postgresSpecs} from './live.ts'
+import {PgFleet} from './postgres.ts'
 import {type SqlListener, startSqlListeners} from './sql-listeners.ts'
-import {ensureTlsIdentity} from './tls.ts'
+import {type TlsIdentity, ensureTlsIdentity} from './tls.ts'
 import {WorldStore, resourcesOfType, subscriptionsOf} from './world.ts'
 
 export interface SandboxOptions {
@@ -63,7 +63,7 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
   let resolvers: ResolverHandle[]
   let sql: SqlListener[]
   try {
-    resolvers = await startRegionalServices(live)
+    resolvers = await startRegionalServices(live, tls)
   } catch (error) {
     server.close()
     throw error
@@ -71,7 +71,7 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
   try {
     sql = await startSqlListeners(resourcesOfType(live.store.world, 'Microsoft.Sql/servers').map((r) => r.name))
   } catch (error) {
-    stopPostgres(live.postgres)
+    live.postgres?.stop()
     await Promise.all(resolvers.map((r) => r.close()))
     server.close()
     throw error
@@ -87,7 +87,7 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
     subscriptions: subscriptionsOf(live.store.world),
     token,
     resolvers: Object.fromEntries(resolvers.map((r) => [r.region, `${r.address}:${r.port}`])),
-    ...(live.postgres.length > 0 ? {postgres: Object.fromEntries(live.postgres.map((p) => [p.server, `${p.address}:${p.port}`]))} : {}),
+    ...(live.postgres ? {postgres: Object.fromEntries(live.postgres.instances.map((p) => [p.server, `${p.address}:${p.port}`]))} : {}),
     ...(sql.length > 0 ? {sql: Object.fromEntries(sql.map((l) => [l.server, `${l.address}:${l.port}`]))} : {}),
     controlEndpoint: `${armEndpoint}${CONTROL_PATH}`,
     pid: process.pid,
@@ -104,7 +104,7 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
     connection,
     store: live.store,
     async stop() {
-      stopPostgres(live.postgres)
+      live.postgres?.stop()
       await Promise.all([...resolvers.map((r) => r.close()), ...sql.map((l) => l.close())])
       await new Promise<void>((resolve) => {
         server.close(() => resolve())
@@ -124,7 +124,7 @@ function ensureToken(stateDir: string): string {
 }
 
 /** One resolver per region, then the real PostgreSQL servers if the world asks for them; on failure none stays up. */
-async function startRegionalServices(live: LiveSandbox): Promise<ResolverHandle[]> {
+async function startRegionalServices(live: LiveSandbox, tls: TlsIdentity): Promise<ResolverHandle[]> {
   const {world} = live.store
   const resolvers: ResolverHandle[] = []
   try {
@@ -132,7 +132,9 @@ async function startRegionalServices(live: LiveSandbox): Promise<ResolverHandle[
       resolvers.push(await startResolver(region, info.resolverAddress, live.current))
     }
     if (world.settings.postgres) {
-      live.postgres = await startPostgres(live.stateDir, postgresServers(world).map((r) => ({server: r.name, address: r.sandbox!.address, readOnly: isReplica(r)})))
+      const fleet = new PgFleet(live.stateDir, tls)
+      await fleet.start(postgresSpecs(world), world.settings.postgresAddresses)
+      live.postgres = fleet
     }
   } catch (error) {
     await Promise.all(resolvers.map((r) => r.close()))

@@ -26,6 +26,8 @@ export type Effect =
   /** a private DNS zone group created or updated: it writes its endpoint's records into its zones */
   | {kind: 'writeZoneGroup'; id: string}
   | {kind: 'promoteReplica'; id: string; mode: 'Switchover' | 'Standalone'; option: 'Planned' | 'Forced'}
+  /** a flexible server deleted; a real server behind it stops, and its address is kept for a re-created one */
+  | {kind: 'deleteServer'; id: string}
   | {kind: 'failoverGroup'; id: string; toServerId: string; allowDataLoss: boolean}
   | {kind: 'cosmosFailoverPriority'; id: string; policies: Array<{locationName: string; failoverPriority: number}>}
 
@@ -98,6 +100,8 @@ export interface World {
     postgres?: boolean
     /** lifetime of the access tokens the sandbox's Entra ID issues (default 3600) */
     tokenLifetimeSeconds?: number
+    /** server name (lower case) -> the loopback address of a deleted flexible server, which a re-created one gets again */
+    postgresAddresses?: Record<string, string>
   }
   regions: Record<string, RegionInfo>
   /**

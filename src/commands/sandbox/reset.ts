@@ -22,7 +22,7 @@ export default class SandboxReset extends AzfailCommand {
     estate: Flags.string({summary: 'Which bundled estate: demo (one subscription, runbooks/demo.yaml) or hub-spoke (connectivity, shared-services and one workload subscription per region, runbooks/hub-spoke.yaml).', options: ['demo', 'hub-spoke'], default: 'demo'}),
     ttl: Flags.integer({summary: 'Build the estate with this TTL (seconds) for steering and every private record, instead of 10.', min: 0}),
     'token-lifetime': TOKEN_LIFETIME_FLAG,
-    postgres: Flags.boolean({default: false, summary: 'Also run a real PostgreSQL server (on loopback) for each flexible server, so promote can verify a write through the CNAME.'}),
+    postgres: Flags.boolean({default: false, summary: 'Also run a real PostgreSQL server (on loopback, with TLS) for each flexible server, the replica a streaming hot standby of its primary, so promote can verify a write through the CNAME and measure what a promotion loses.'}),
   }
 
   async run(): Promise<{stateDir: string; estate?: string; reset: boolean; dryRun: boolean}> {

@@ -1,8 +1,9 @@
 // PostgreSQL flexible server: get/list, and the PATCH that updates a server or promotes a replica, as an LRO.
-import {type ArmRequest, type Route, badRequest, jsonBody, route} from '../http.ts'
+import {type ArmRequest, type Route, ArmError, badRequest, jsonBody, route} from '../http.ts'
 import {startOperation} from '../lro.ts'
-import type {ArmResource} from '../world.ts'
+import {type ArmResource, getResource, locationKey, putResource} from '../world.ts'
 import {API_VERSIONS, type ArmContext, RG, SUB, type UpdateModel, idOf, is, ok, present, provider, updatable} from './common.ts'
+import {key, resourcesOfType} from '../world.ts'
 
 const PG = `${RG}/providers/Microsoft.DBforPostgreSQL/flexibleServers`
 const pgType = 'Microsoft.DBforPostgreSQL/flexibleServers'
@@ -41,6 +42,21 @@ export function postgresRoutes(ctx: ArmContext): Route[] {
     route('GET', `${SUB}/providers/Microsoft.DBforPostgreSQL/flexibleServers`, API_VERSIONS.postgres, (req, p) => list(req, p, pgType)),
     route('GET', PG, API_VERSIONS.postgres, (req, p) => list(req, p, pgType)),
     route('GET', `${PG}/{server}`, API_VERSIONS.postgres, (req) => ok(present(w(), get(idOf(req), pgType)))),
+    route('PUT', `${PG}/{server}`, API_VERSIONS.postgres, (req, p) => createReplica(ctx, req, p.server)),
+    route('DELETE', `${PG}/{server}`, API_VERSIONS.postgres, (req) => {
+      const server = getResource(w(), idOf(req))
+      if (!server) return {status: 204}
+      busy(server)
+      if (resourcesOfType(w(), pgType).some((r) => r !== server && key(r.properties.sourceServerResourceId ?? '') === key(server.id) && REPLICA_ROLES.includes(r.properties.replica?.role))) {
+        throw badRequest(`The server '${server.name}' has read replicas; promote or delete them before deleting it.`, 'ServerHasReplicas')
+      }
+      server.properties.state = 'Dropping'
+      changed()
+      return startOperation(w(), req, {
+        namespace: 'Microsoft.DBforPostgreSQL', location: server.location ?? 'global', resourceId: server.id,
+        effect: {kind: 'deleteServer', id: server.id}, result: 'empty', status: 202, failWith: ctx.failLro,
+      })
+    }),
     route('PATCH', `${PG}/{server}`, API_VERSIONS.postgres, (req) => {
       const server = get(idOf(req), pgType)
       const {props, sku, tags} = serverPatch(req)
@@ -110,3 +126,67 @@ function promotionOf(server: ArmResource, props: Record<string, any>): Promotion
 }
 
 const capitalize = (s: string) => String(s).charAt(0).toUpperCase() + String(s).slice(1).toLowerCase()
+
+/**
+ * PUT with `createMode: Replica` (Azure's "ServerCreateReplica" example): a read replica of `sourceServerResourceId`,
+ * created as a long-running operation. With real PostgreSQL, the sandbox runs pg_basebackup from the source when it
+ * completes; the new server takes the loopback address a deleted server of that name had.
+ */
+function createReplica(ctx: ArmContext, req: ArmRequest, name: string) {
+  const w = ctx.world
+  const id = idOf(req)
+  if (getResource(w, id)) {
+    throw new ArmError(409, 'NotEmulated', `The azfail sandbox does not emulate updating '${name}' with PUT; use PATCH (ServerForPatch) for an existing server.`)
+  }
+  const body = jsonBody(req)
+  const props = body.properties ?? {}
+  if (String(props.createMode ?? '').toLowerCase() !== 'replica') {
+    throw new ArmError(400, 'NotEmulated', `The azfail sandbox creates servers with createMode 'Replica' only (re-creating a read replica after a standalone promotion); '${props.createMode ?? 'Default'}' is not emulated.`)
+  }
+  if (typeof body.location !== 'string') throw badRequest("'location' is required.", 'InvalidRequestContent')
+  const source = typeof props.sourceServerResourceId === 'string' ? getResource(w, props.sourceServerResourceId) : undefined
+  if (!source || source.type.toLowerCase() !== pgType.toLowerCase()) {
+    throw badRequest(`'properties.sourceServerResourceId' must name an existing flexible server; '${props.sourceServerResourceId}' does not.`, 'InvalidSourceServer')
+  }
+  if (REPLICA_ROLES.includes(source.properties.replica?.role)) throw badRequest(`'${source.name}' is itself a read replica; a replica's source must be a primary.`, 'InvalidSourceServer')
+  const address = w.settings.postgresAddresses?.[name.toLowerCase()]
+  if (w.settings.postgres && !address) {
+    throw new ArmError(400, 'NotEmulated', `The sandbox runs real PostgreSQL only at the loopback addresses of its estate's servers; re-create the replica under the name of a deleted one (${Object.keys(w.settings.postgresAddresses ?? {}).join(', ') || 'none deleted yet'}).`)
+  }
+  const role = locationKey(body.location) === locationKey(source.location ?? '') ? 'AsyncReplica' : 'GeoAsyncReplica'
+  const {replica: _r, replicationRole: _rr, replicaCapacity: _rc, sourceServerResourceId: _s, state: _st, fullyQualifiedDomainName: _f, highAvailability: _ha, ...inherited} = source.properties
+  const server: ArmResource = {
+    id,
+    name,
+    type: pgType,
+    location: body.location,
+    sku: body.sku ?? source.sku,
+    tags: body.tags ?? {},
+    properties: {
+      ...inherited,
+      ...(props.network ? {network: props.network} : {}),
+      state: 'Provisioning',
+      fullyQualifiedDomainName: `${name}.postgres.database.azure.com`,
+      highAvailability: {mode: 'Disabled', state: 'NotEnabled'},
+      replicationRole: role,
+      replicaCapacity: 0,
+      replica: {role, capacity: 0, replicationState: 'Provisioning'},
+      sourceServerResourceId: source.id,
+    },
+    ...(address ? {sandbox: {address}} : {}),
+  }
+  putResource(w, server)
+  // A standalone server that gains a replica is a primary again.
+  if (source.properties.replica?.role === 'None') {
+    source.properties.replica = {role: 'Primary', capacity: 5}
+    source.properties.replicationRole = 'Primary'
+    source.properties.replicaCapacity = 5
+  }
+  if (address) delete w.settings.postgresAddresses![name.toLowerCase()]
+  ctx.dirty = true
+  return startOperation(w, req, {
+    namespace: 'Microsoft.DBforPostgreSQL', location: body.location, resourceId: server.id,
+    effect: {kind: 'mergeProperties', id: server.id, properties: {}, settled: {state: 'Ready'}},
+    result: 'resource', status: 202, body: present(w, server), failWith: ctx.failLro,
+  })
+}

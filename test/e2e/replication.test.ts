@@ -1,0 +1,196 @@
+// The PostgreSQL tier for real (issue 11): the replica is a streaming hot standby; promote --replica makes it the
+// primary with every row, the CNAME leads to it and it takes writes; the RPO is measured (nothing lost when planned,
+// exactly what did not stream when forced with replication paused); replica-healthy's lag limit; standalone
+// promotion and failback by re-creating the replica; the write check's verify-ca and lint's verify-full warning.
+import assert from 'node:assert/strict'
+import {execFileSync} from 'node:child_process'
+import {readFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {after, before, describe, it} from 'node:test'
+import {postgresAvailable} from '@azfail/sandbox'
+import {resolveName, resolverFor} from '../../src/azure/resolve.ts'
+import {tryWrite} from '../../src/azure/writecheck.ts'
+import {eventually} from '../helpers.ts'
+import {type E2E, e2e} from './support.ts'
+
+const skip = !postgresAvailable() && !process.env.CI ? "no PostgreSQL server binaries here ('pg_config' is missing)" : false
+
+/** psql as a DBA would run it against a sandbox server: user azfail, no password, from loopback. */
+function psql(t: E2E, server: string, query: string): string {
+  const [host, port] = t.sb.handle.connection.postgres![server].split(':')
+  return execFileSync('psql', ['-h', host, '-p', port, '-U', 'azfail', '-d', 'postgres', '-qAtX', '-v', 'ON_ERROR_STOP=1', '-c', query], {encoding: 'utf8', env: {...process.env, PGSSLMODE: 'disable'}}).trim()
+}
+
+const CNAME = 'prod.private.postgres.database.azure.com'
+const cnameAnswer = async (t: E2E, region: string) => (await resolveName(resolverFor(t.sb.resolvers[region]), CNAME)).addresses
+const step = (out: any, id: string) => out.result.steps.find((s: any) => s.id === id)
+const WRITE_CHECK = 'writeCheck: {database: postgres, user: azfail, ssl: true, sslmode: verify-ca}'
+
+describe('promote --replica over real streaming replication', {skip}, () => {
+  let t: E2E
+  before(async () => (t = await e2e((text) => text, {postgres: true})))
+  after(() => t?.stop())
+
+  it('runs pg-app-wus2 in recovery; 1,000 rows inserted on pg-app-eus2 appear on it', async () => {
+    assert.equal(psql(t, 'pg-app-wus2', 'SELECT pg_is_in_recovery()'), 't')
+    psql(t, 'pg-app-eus2', 'CREATE TABLE orders (id int PRIMARY KEY); INSERT INTO orders SELECT generate_series(1, 1000)')
+    await eventually(() => psql(t, 'pg-app-wus2', 'SELECT count(*) FROM orders') === '1000', 30_000)
+  })
+
+  it('promotes it: out of recovery, all 1,000 rows, takes writes, the CNAME leads to it, RPO 0; the old primary streams from it', async () => {
+    const {code, out} = await t.json(['promote', '--replica', '--yes'])
+    assert.equal(code, 0, JSON.stringify(out.error))
+    assert.equal(psql(t, 'pg-app-wus2', 'SELECT pg_is_in_recovery()'), 'f')
+    assert.equal(psql(t, 'pg-app-wus2', 'SELECT count(*) FROM orders'), '1000')
+    psql(t, 'pg-app-wus2', 'INSERT INTO orders VALUES (1001)')
+    const wus2 = t.sb.handle.connection.postgres!['pg-app-wus2'].split(':')[0]
+    assert.deepEqual(await cnameAnswer(t, 'eus2'), [wus2])
+    assert.deepEqual(await cnameAnswer(t, 'wus2'), [wus2])
+    const promote = step(out, 'promoteReplica')
+    assert.match(promote.message, /pg-app-wus2 is primary \(planned switchover\); RPO: 0 rows lost \(\d+ of the \d+ committed through prod\.private\.postgres\.database\.azure\.com before the promotion are on the new primary\)/)
+    assert.equal(promote.rpo.lost, 0)
+    assert.ok(promote.rpo.before >= 1)
+    assert.match(step(out, 'verifyWritable').message, /wus2 wrote row \d+ at 127\.0\.20\.2:\d+ \(TLS verify-ca\)/)
+    // A switchover: the old primary is now a standby of the new one, and streams from it.
+    assert.equal(psql(t, 'pg-app-eus2', 'SELECT pg_is_in_recovery()'), 't')
+    await eventually(() => psql(t, 'pg-app-eus2', 'SELECT count(*) FROM orders') === '1001', 30_000)
+    assert.equal(psql(t, 'pg-app-wus2', "SELECT state FROM pg_stat_replication WHERE application_name = 'pg-app-eus2'"), 'streaming')
+  })
+
+  it('the write check verifies the CA, not the name: verify-full through the CNAME fails as seed 004 shows, verify-full by the server name passes', async () => {
+    const [host, port] = t.sb.handle.connection.postgres!['pg-app-wus2'].split(':')
+    const ca = readFileSync(t.sb.handle.connection.caCertPath, 'utf8')
+    const base = {host, port: Number(port), database: 'postgres', user: 'azfail'}
+    assert.equal((await tryWrite({...base, via: CNAME, tls: {mode: 'verify-ca', ca}}, 'test')).ok, true)
+    const full = await tryWrite({...base, via: CNAME, tls: {mode: 'verify-full', ca}}, 'test')
+    assert.equal(full.ok, false)
+    assert.match(full.detail, /Hostname\/IP does not match certificate's altnames: Host: prod\.private\.postgres\.database\.azure\.com/)
+    assert.equal((await tryWrite({...base, via: 'pg-app-wus2.postgres.database.azure.com', tls: {mode: 'verify-full', ca}}, 'test')).ok, true)
+    const otherCa = await tryWrite({...base, via: CNAME, tls: {mode: 'verify-ca'}}, 'test')
+    assert.equal(otherCa.ok, false, 'without the sandbox CA the chain does not verify')
+    assert.match(otherCa.detail, /self-signed certificate|unable to verify|unable to get local issuer/)
+  })
+})
+
+describe('a forced promotion with replication paused', {skip}, () => {
+  let t: E2E
+  before(async () => (t = await e2e((text) => text.replace(WRITE_CHECK, `${WRITE_CHECK}\n      maxReplicationLag: 0.5s`), {postgres: true})))
+  after(() => t?.stop())
+
+  it('replica-healthy refuses a planned promotion while the replica lags beyond maxReplicationLag (exit 3, nothing changed)', async () => {
+    psql(t, 'pg-app-eus2', 'CREATE TABLE orders (id int PRIMARY KEY)')
+    await eventually(() => psql(t, 'pg-app-wus2', "SELECT to_regclass('orders') IS NOT NULL") === 't', 30_000)
+    psql(t, 'pg-app-wus2', 'SELECT pg_wal_replay_pause()')
+    psql(t, 'pg-app-eus2', 'INSERT INTO orders VALUES (1)')
+    const pg = await t.sb.clients.postgres()
+    let lag = 0
+    await eventually(async () => {
+      await pg.servers.get('rg-data-wus2', 'pg-app-wus2', {onResponse: (raw) => (lag = JSON.parse(raw.bodyAsText!).properties.replica.replicationLagSeconds)})
+      return lag > 0.5
+    }, 30_000)
+    t.sb.mark()
+    const {code, out} = await t.json(['promote', '--replica', '--yes'])
+    assert.equal(code, 3, JSON.stringify(out))
+    assert.equal(out.error.guard, 'replica-healthy')
+    assert.match(out.error.message, /pg-app-wus2 replication state is Active; it lags its primary by [\d.]+s, more than the limit of 0\.5s \(maxReplicationLag\)/)
+    assert.deepEqual(t.writes(), [])
+    psql(t, 'pg-app-wus2', 'SELECT pg_wal_replay_resume()')
+  })
+
+  it('reports exactly the rows committed through the CNAME that did not stream before it', async () => {
+    // Ten rows through the CNAME stream to the replica; then its WAL receiver stops and 25 more never reach it.
+    const [host, port] = t.sb.handle.connection.postgres!['pg-app-eus2'].split(':')
+    assert.deepEqual(await cnameAnswer(t, 'eus2'), [host])
+    const write = async () => assert.ok((await tryWrite({host, port: Number(port), database: 'postgres', user: 'azfail', via: CNAME}, 'app')).ok)
+    for (let i = 0; i < 10; i++) await write()
+    await eventually(() => psql(t, 'pg-app-wus2', 'SELECT count(*) FROM azfail_write_check') === '10', 30_000)
+    const paused = await t.sb.control('POST', 'postgres/pg-app-wus2/replication', {paused: true})
+    assert.equal(paused.status, 200, JSON.stringify(paused.body))
+    for (let i = 0; i < 25; i++) await write()
+
+    const refused = await t.json(['promote', '--replica', '--yes'])
+    assert.equal(refused.code, 3)
+    assert.match(refused.out.error.message, /pg-app-wus2 replication state is Broken/)
+
+    const {code, out} = await t.json(['promote', '--replica', '--forced', '--yes'])
+    assert.equal(code, 0, JSON.stringify(out.error))
+    const promote = step(out, 'promoteReplica')
+    // 10 + 25 + azfail's own marker were committed on the old primary; the new one holds the 10 that streamed.
+    assert.deepEqual({before: promote.rpo.before, after: promote.rpo.after, lost: promote.rpo.lost}, {before: 36, after: 10, lost: 26})
+    assert.match(promote.message, /pg-app-wus2 is primary \(forced switchover\); RPO: 26 rows lost \(10 of the 36 committed through prod\.private\.postgres\.database\.azure\.com before the promotion are on the new primary\)/)
+    const wus2 = t.sb.handle.connection.postgres!['pg-app-wus2']
+    assert.equal(psql(t, 'pg-app-wus2', 'SELECT count(*) FROM azfail_write_check WHERE run = \'app\''), '10')
+    assert.deepEqual(await cnameAnswer(t, 'wus2'), [wus2.split(':')[0]])
+    assert.equal(step(out, 'verifyWritable').status, 'succeeded')
+  })
+})
+
+describe('standalone promotion and failback', {skip}, () => {
+  let t: E2E
+  before(async () => (t = await e2e((text) => text, {postgres: true})))
+  after(() => t?.stop())
+
+  it('promote --replica --standalone stops replication and leaves the old primary a primary; the CNAME leads to the new one', async () => {
+    const {code, out} = await t.json(['promote', '--replica', '--standalone', '--yes'])
+    assert.equal(code, 0, JSON.stringify(out.error))
+    assert.match(step(out, 'promoteReplica').message, /pg-app-wus2 is a standalone primary \(planned promotion\); RPO: 0 rows lost/)
+    assert.equal(psql(t, 'pg-app-wus2', 'SELECT pg_is_in_recovery()'), 'f')
+    assert.equal(psql(t, 'pg-app-eus2', 'SELECT pg_is_in_recovery()'), 'f')
+    const pg = await t.sb.clients.postgres()
+    assert.equal((await pg.servers.get('rg-data-wus2', 'pg-app-wus2')).replica?.role, 'None')
+    assert.deepEqual(await cnameAnswer(t, 'eus2'), [t.sb.handle.connection.postgres!['pg-app-wus2'].split(':')[0]])
+  })
+
+  it('fails back as the README shows: re-create pg-app-eus2 as a replica of pg-app-wus2, then switch over to it', async () => {
+    psql(t, 'pg-app-wus2', 'CREATE TABLE orders (id int PRIMARY KEY); INSERT INTO orders SELECT generate_series(1, 50)')
+    const pg = await t.sb.clients.postgres()
+    await pg.servers.beginDeleteAndWait('rg-data-eus2', 'pg-app-eus2')
+    const source = await pg.servers.get('rg-data-wus2', 'pg-app-wus2')
+    const created = await pg.servers.beginCreateOrUpdateAndWait('rg-data-eus2', 'pg-app-eus2', {location: 'East US 2', createMode: 'Replica', sourceServerResourceId: source.id})
+    assert.deepEqual([created.replica?.role, created.state], ['GeoAsyncReplica', 'Ready'])
+    assert.equal(psql(t, 'pg-app-eus2', 'SELECT pg_is_in_recovery()'), 't')
+    assert.equal(psql(t, 'pg-app-eus2', 'SELECT count(*) FROM orders'), '50')
+    const {code, out} = await t.json(['promote', '--replica', '--to', 'eus2', '--yes'])
+    assert.equal(code, 0, JSON.stringify(out.error))
+    assert.equal(step(out, 'promoteReplica').rpo.lost, 0)
+    assert.equal(psql(t, 'pg-app-eus2', 'SELECT pg_is_in_recovery()'), 'f')
+    assert.equal(psql(t, 'pg-app-wus2', 'SELECT pg_is_in_recovery()'), 't')
+    assert.deepEqual(await cnameAnswer(t, 'wus2'), [t.sb.handle.connection.postgres!['pg-app-eus2'].split(':')[0]])
+    const {out: status} = await t.json(['status'])
+    assert.equal(status.result.data.postgres.primaryRegion, 'eus2')
+    const replica = status.result.data.postgres.servers.find((s: any) => s.region === 'wus2')
+    assert.equal(typeof replica.replicationLagSeconds, 'number', 'status shows the replica\'s lag, as the sandbox reports it')
+    assert.match((await t.azfail(['status'])).stdout, /GeoAsyncReplica.*Active, lag [\d.]+s/)
+  })
+})
+
+describe('lint: verify-full through a CNAME', () => {
+  let t: E2E
+  before(async () => (t = await e2e((text) => text.replace(WRITE_CHECK, 'writeCheck: {database: postgres, user: azfail, sslmode: verify-full}'))))
+  after(() => t?.stop())
+
+  it('warns that the certificate does not name the CNAME, and exits 0', async () => {
+    const r = await t.azfail(['lint', '--json'], {runbook: t.runbook})
+    const out = JSON.parse(r.stdout)
+    assert.equal(r.code, 0, r.stdout)
+    assert.ok(out.warnings.some((w: string) => /^verify-full-through-cname: the write check asks for sslmode verify-full through prod\.private\.postgres\.database\.azure\.com/.test(w)), JSON.stringify(out.warnings))
+  })
+})
+
+describe('practice reports RPO beside RTO', {skip}, () => {
+  let t: E2E
+  before(async () => (t = await e2e((text) => text, {postgres: true})))
+  after(() => t?.stop())
+
+  it('measures each promotion of the practice run: nothing lost, in gameday.json and the reports', async () => {
+    const dir = join(t.work, 'practice')
+    const {code, out} = await t.json(['gameday', '--practice', '--report-dir', dir])
+    assert.equal(code, 0, JSON.stringify(out.error ?? out.result.checks.filter((c: any) => c.status === 'failed')))
+    const rpo = out.result.practice.rpo
+    assert.deepEqual(rpo.map((r: any) => [r.phase, r.measured, r.lost]), [['promote', true, 0], ['failback', true, 0]])
+    assert.deepEqual(out.result.checks.filter((c: any) => c.category === 'rpo').map((c: any) => [c.id, c.status]), [['rpo/promote', 'passed'], ['rpo/failback', 'passed']])
+    const summary = readFileSync(join(dir, 'summary.md'), 'utf8')
+    assert.match(summary, /Data: promote: RPO: 0 rows lost \(\d+ of the \d+ committed through prod\.private\.postgres\.database\.azure\.com/)
+    assert.match(readFileSync(join(dir, 'report.html'), 'utf8'), /<p id="rpo">Data: promote: RPO: 0 rows lost/)
+  })
+})
