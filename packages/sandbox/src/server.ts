@@ -8,7 +8,7 @@ import type {AddressInfo} from 'node:net'
 import {join} from 'node:path'
 import type {Duplex} from 'node:stream'
 import {CONTROL_PATH, type SandboxConnection, connectionFile} from './client.ts'
-import {type ResolverHandle, startResolver} from './dns.ts'
+import {type ResolverHandle, currentNames, startResolver} from './dns.ts'
 import {demoWorld} from './estate.ts'
 import {requestHandler} from './handler.ts'
 import {type LiveSandbox, isReplica, liveSandbox, postgresServers} from './live.ts'
@@ -111,9 +111,10 @@ function ensureToken(stateDir: string): string {
 async function startRegionalServices(live: LiveSandbox): Promise<ResolverHandle[]> {
   const {world} = live.store
   const resolvers: ResolverHandle[] = []
+  const names = currentNames(live.current, () => live.store.revision)
   try {
     for (const [region, info] of Object.entries(world.regions)) {
-      resolvers.push(await startResolver(region, info.resolverAddress, live.current))
+      resolvers.push(await startResolver(region, info.resolverAddress, names))
     }
     if (world.settings.postgres) {
       live.postgres = await startPostgres(live.stateDir, postgresServers(world).map((r) => ({server: r.name, address: r.sandbox!.address, readOnly: isReplica(r)})))

@@ -178,6 +178,8 @@ export class WorldStore {
   readonly dir: string
   readonly file: string
   world: World
+  /** counts every change this store saved or loaded, so views built from the world (the resolvers' index) know when to rebuild */
+  revision = 0
   private stamp = ''
 
   constructor(dir: string, seed: () => World) {
@@ -210,6 +212,7 @@ export class WorldStore {
   save(): void {
     writeFileAtomic.sync(this.file, JSON.stringify(this.world))
     this.stamp = this.currentStamp()
+    this.revision++
   }
 
   private read(): World | undefined {
@@ -231,6 +234,7 @@ export class WorldStore {
       throw new Error(`The sandbox state file ${this.file} has version ${parsed.version}; run 'azfail sandbox reset'.`)
     }
     this.stamp = stamp
+    this.revision++
     return withResourceGroups(parsed)
   }
 
