@@ -32,6 +32,8 @@ export interface RequestLogEntry {
   status: number
   durationMs: number
   fault?: string
+  /** the delay `--latency azure` gave the request before it was answered */
+  injectedDelayMs?: number
 }
 
 /** Where the control endpoint lives under the ARM endpoint. */

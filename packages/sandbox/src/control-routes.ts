@@ -4,6 +4,7 @@ import {writeFileSync} from 'node:fs'
 import {CONTROL_PATH, readRequestLog, requestLogFile} from './client.ts'
 import {demoWorld} from './estate.ts'
 import {validateFault} from './faults.ts'
+import {parseLatencyProfile} from './latency.ts'
 import {type ArmRequest, type ArmResponse, ArmError} from './http.ts'
 import type {LiveSandbox} from './live.ts'
 import {getResource} from './world.ts'
@@ -31,12 +32,13 @@ export function controlRoutes(live: LiveSandbox): (req: ArmRequest) => ArmRespon
         return {status: 204}
       }
       if (req.method === 'POST' && sub === 'reset') {
-        const {ttl, postgres: withPostgres} = body()
+        const {ttl, postgres: withPostgres, latency} = body()
         if (ttl !== undefined && !(Number.isInteger(ttl) && ttl >= 0)) throw new ArmError(400, 'InvalidRequestContent', "'ttl' must be a non-negative integer.")
+        const timing = latency === undefined ? {} : {latency: latencyOf(latency)}
         if (Boolean(withPostgres) !== Boolean(store.world.settings.postgres)) {
           throw new ArmError(409, 'Conflict', 'A running sandbox cannot start or stop its PostgreSQL servers; stop it, reset with or without --postgres, and start it again.')
         }
-        store.replace(demoWorld({ttl, postgres: withPostgres}))
+        store.replace(demoWorld({ttl, postgres: withPostgres, ...timing}))
         writeFileSync(requestLogFile(stateDir), '')
         return {status: 200, body: {ok: true}}
       }
@@ -57,6 +59,8 @@ export function controlRoutes(live: LiveSandbox): (req: ArmRequest) => ArmRespon
         const s = body()
         if (s.lroMs !== undefined) w.settings.lroMs = Number(s.lroMs)
         if (s.lroRetryAfterSeconds !== undefined) w.settings.lroRetryAfterSeconds = Number(s.lroRetryAfterSeconds)
+        if (s.latency !== undefined) w.settings.latency = latencyOf(s.latency)
+        if (s.latencySeed !== undefined) w.settings.latencySeed = Number(s.latencySeed)
         store.save()
         return {status: 200, body: w.settings}
       }
@@ -66,5 +70,13 @@ export function controlRoutes(live: LiveSandbox): (req: ArmRequest) => ArmRespon
       if (error instanceof SyntaxError) return new ArmError(400, 'InvalidRequestContent', `The control request body is not valid JSON: ${error.message}`).toResponse()
       throw error
     }
+  }
+}
+
+function latencyOf(value: unknown) {
+  try {
+    return parseLatencyProfile(value)
+  } catch (error) {
+    throw new ArmError(400, 'InvalidRequestContent', `${(error as Error).message}.`)
   }
 }

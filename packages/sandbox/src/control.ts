@@ -3,7 +3,7 @@ import {existsSync, rmSync, writeFileSync} from 'node:fs'
 import {resolve} from 'node:path'
 import {type SandboxConnection, connectionFile, controlOk, readRequestLog, requestLogFile, sandboxAccess} from './client.ts'
 import {type DemoOptions, demoWorld} from './estate.ts'
-import {startSandbox} from './server.ts'
+import {type SandboxOptions, startSandbox} from './server.ts'
 import {type World, WorldStore} from './world.ts'
 
 export interface SandboxStatus {
@@ -18,9 +18,9 @@ export interface SandboxStatus {
 }
 
 /** Runs until SIGINT/SIGTERM; connection.json exists exactly while it runs. */
-export async function runSandboxForeground(stateDir: string, port: number | undefined, onStarted: (c: SandboxConnection) => void): Promise<void> {
+export async function runSandboxForeground(stateDir: string, port: number | undefined, onStarted: (c: SandboxConnection) => void, options: Pick<SandboxOptions, 'latency'> = {}): Promise<void> {
   const dir = resolve(stateDir)
-  const handle = await startSandbox({stateDir: dir, port, publish: true})
+  const handle = await startSandbox({stateDir: dir, port, publish: true, ...options})
   onStarted(handle.connection)
   await new Promise<void>((done) => {
     const stop = () => {

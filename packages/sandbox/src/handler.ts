@@ -7,6 +7,7 @@ import {type ArmContext, armRoutes} from './arm/index.ts'
 import {CONTROL_PATH, type RequestLogEntry, requestLogFile} from './client.ts'
 import {controlRoutes} from './control-routes.ts'
 import {faultResponse} from './faults.ts'
+import {injectLatency} from './latency.ts'
 import {type ArmRequest, type ArmResponse, type Route, ArmError, checkApiVersion, matchRoute, requestId} from './http.ts'
 import type {LiveSandbox} from './live.ts'
 
@@ -29,6 +30,7 @@ export function requestHandler(live: LiveSandbox, token: string): (req: Incoming
       send(res, authorized ? control(armReq) : unauthorized(req))
       return
     }
+    const injectedDelayMs = await injectLatency(live, armReq)
     const served: Served = authorized ? await serve(armReq) : {response: unauthorized(req)}
     const log = (status: number, fault: string | undefined) => {
       const entry: RequestLogEntry = {
@@ -39,6 +41,7 @@ export function requestHandler(live: LiveSandbox, token: string): (req: Incoming
         status,
         durationMs: Date.now() - started,
         ...(fault ? {fault} : {}),
+        ...(injectedDelayMs > 0 ? {injectedDelayMs} : {}),
       }
       appendFileSync(logFile, JSON.stringify(entry) + '\n')
     }

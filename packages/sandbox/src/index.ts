@@ -24,4 +24,5 @@ export {
 export {type SandboxStatus, resetSandbox, runSandboxForeground, sandboxStatus, writeImportedState} from './control.ts'
 export {type DemoOptions, demoWorld} from './estate.ts'
 export {generatedEstate} from './generate.ts'
+export {type LatencyProfile, LATENCY_PROFILES} from './latency.ts'
 export {type ArmResource, type PublicRecord, type RegionInfo, type World, WorldStore} from './world.ts'

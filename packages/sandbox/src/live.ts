@@ -1,6 +1,7 @@
 // The sandbox's world as every ARM request and DNS query sees it: persisted, with due operations completed, and the
 // real PostgreSQL servers (when the sandbox runs them) kept in step with the emulated replication roles.
 import {FaultBook} from './faults.ts'
+import {LatencyBook} from './latency.ts'
 import {settle} from './lro.ts'
 import {type PgInstance, setReadOnly} from './postgres.ts'
 import {type ArmResource, type World, type WorldStore, resourcesOfType} from './world.ts'
@@ -9,6 +10,8 @@ export interface LiveSandbox {
   stateDir: string
   store: WorldStore
   faults: FaultBook
+  /** the delays `--latency azure` gives ARM requests */
+  latency: LatencyBook
   /** the real PostgreSQL servers behind the flexible servers, once started */
   postgres: PgInstance[]
   /** The current world, with due operations completed: every ARM request and DNS query sees the same present. */
@@ -20,6 +23,7 @@ export function liveSandbox(stateDir: string, store: WorldStore): LiveSandbox {
     stateDir,
     store,
     faults: new FaultBook(() => store.world.faults),
+    latency: new LatencyBook(),
     postgres: [],
     current() {
       store.refresh()

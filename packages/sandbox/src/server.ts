@@ -23,6 +23,8 @@ export interface SandboxOptions {
   port?: number
   /** write D/connection.json so other processes can use this sandbox */
   publish?: boolean
+  /** set the world's timing profile (kept in the state, like every setting); absent: keep the state's */
+  latency?: 'none' | 'azure'
 }
 
 export interface SandboxHandle {
@@ -37,6 +39,10 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
   const {stateDir} = options
   mkdirSync(stateDir, {recursive: true})
   const live = liveSandbox(stateDir, new WorldStore(stateDir, demoWorld))
+  if (options.latency && options.latency !== (live.store.world.settings.latency ?? 'none')) {
+    live.store.world.settings.latency = options.latency
+    live.store.save()
+  }
   const tls = await ensureTlsIdentity(stateDir)
   const token = ensureToken(stateDir)
 

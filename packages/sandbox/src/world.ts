@@ -93,10 +93,15 @@ export interface World {
     lroRetryAfterSeconds: number
     /** run a real PostgreSQL server for each flexible server that has a sandbox address */
     postgres?: boolean
+    /** Azure-like timing of ARM requests and long-running operations (latency.ts); absent or 'none': answer at once */
+    latency?: 'none' | 'azure'
+    /** seeds the injected delays, so a benchmark sees the same ones on every run */
+    latencySeed?: number
   }
   regions: Record<string, RegionInfo>
   /** the subscription's resource groups; filled from the resources' ids when a world is adopted without them */
   resourceGroups?: string[]
+  /** by lower-case id; add only through putResource, which keeps the index of children that lists use */
   resources: Record<string, ArmResource>
   operations: Record<string, AsyncOperation>
   publicDns: Record<string, PublicRecord>
@@ -133,29 +138,71 @@ export function getResource(world: World, id: string): ArmResource | undefined {
   return world.resources[key(id)]
 }
 
+/**
+ * Child ids by their parent's id and child type (`.../privateEndpoints/pe/privatednszonegroups` → its groups), kept per
+ * resources object as putResource and deleteResource change it; lists would otherwise scan every resource. Resources are
+ * added only through putResource; an id deleted directly is skipped when listed.
+ */
+const childIndex = new WeakMap<Record<string, ArmResource>, Map<string, Set<string>>>()
+
+const parentSlot = (k: string) => k.slice(0, k.lastIndexOf('/'))
+
+function childrenIndex(world: World): Map<string, Set<string>> {
+  let index = childIndex.get(world.resources)
+  if (!index) {
+    index = new Map()
+    for (const k of Object.keys(world.resources)) addChild(index, k)
+    childIndex.set(world.resources, index)
+  }
+  return index
+}
+
+function addChild(index: Map<string, Set<string>>, k: string): void {
+  const slot = parentSlot(k)
+  let set = index.get(slot)
+  if (!set) index.set(slot, (set = new Set()))
+  set.add(k)
+}
+
 export function putResource(world: World, resource: ArmResource): ArmResource {
-  world.resources[key(resource.id)] = resource
+  const k = key(resource.id)
+  world.resources[k] = resource
+  const index = childIndex.get(world.resources)
+  if (index) addChild(index, k)
   return resource
 }
 
+/** Removes the resource and everything nested under it. */
 export function deleteResource(world: World, id: string): void {
   const prefix = key(id) + '/'
+  const index = childIndex.get(world.resources)
   for (const k of Object.keys(world.resources)) {
-    if (k === key(id) || k.startsWith(prefix)) delete world.resources[k]
+    if (k === key(id) || k.startsWith(prefix)) {
+      delete world.resources[k]
+      index?.get(parentSlot(k))?.delete(k)
+    }
   }
 }
 
-/** Direct children of `parentId` whose type ends with `childType` (case-insensitive). */
+/** Direct children of `parentId` whose type ends with `childType` (case-insensitive), in the order they were added. */
 export function childrenOf(world: World, parentId: string, childType: string): ArmResource[] {
-  const prefix = key(parentId) + '/' + childType.toLowerCase() + '/'
-  return Object.entries(world.resources)
-    .filter(([k]) => k.startsWith(prefix) && !k.slice(prefix.length).includes('/'))
-    .map(([, r]) => r)
+  const ids = childrenIndex(world).get(key(parentId) + '/' + childType.toLowerCase())
+  const out: ArmResource[] = []
+  for (const k of ids ?? []) {
+    const r = world.resources[k]
+    if (r) out.push(r)
+  }
+  return out
 }
 
 export function resourcesOfType(world: World, type: string): ArmResource[] {
   const t = type.toLowerCase()
-  return Object.values(world.resources).filter((r) => r.type.toLowerCase() === t)
+  const out: ArmResource[] = []
+  for (const k in world.resources) {
+    const r = world.resources[k]
+    if (r.type.length === t.length && r.type.toLowerCase() === t) out.push(r)
+  }
+  return out
 }
 
 /** Parses `/subscriptions/s/resourceGroups/rg/providers/...` into its resource group. */

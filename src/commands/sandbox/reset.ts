@@ -10,6 +10,7 @@ export default class SandboxReset extends AzfailCommand {
     '<%= config.bin %> sandbox reset --yes',
     '<%= config.bin %> sandbox reset --ttl 1 --yes   # quick rehearsals: 1 s TTLs',
     '<%= config.bin %> sandbox reset --postgres --yes   # real PostgreSQL behind pg-app-eus2 / pg-app-wus2',
+    '<%= config.bin %> sandbox reset --latency azure --yes   # Azure-like timing of ARM answers and long-running operations',
     '<%= config.bin %> sandbox reset --dry-run',
   ]
 
@@ -18,6 +19,7 @@ export default class SandboxReset extends AzfailCommand {
     'dry-run': Flags.boolean({summary: 'Show what would be reset; change nothing.'}),
     ttl: Flags.integer({summary: 'Build the demo estate with this TTL (seconds) for steering and every private record, instead of 10.', min: 0}),
     postgres: Flags.boolean({default: false, summary: 'Also run a real PostgreSQL server (on loopback) for each flexible server, so promote can verify a write through the CNAME.'}),
+    latency: Flags.option({options: ['none', 'azure'] as const, summary: "Timing of ARM answers: 'azure' delays reads 50-150 ms, writes 200-500 ms, and runs long-running operations for a scaled share of Azure's durations (default: none)."})(),
   }
 
   async run(): Promise<{stateDir: string; reset: boolean; dryRun: boolean}> {
@@ -33,7 +35,7 @@ export default class SandboxReset extends AzfailCommand {
     const running = await runningSandbox(flags['state-dir'])
     const {resetSandbox} = await import('@azfail/sandbox')
     try {
-      await resetSandbox(flags['state-dir'], running, {...(flags.ttl === undefined ? {} : {ttl: flags.ttl}), ...(flags.postgres ? {postgres: true} : {})})
+      await resetSandbox(flags['state-dir'], running, {...(flags.ttl === undefined ? {} : {ttl: flags.ttl}), ...(flags.postgres ? {postgres: true} : {}), ...(flags.latency ? {latency: flags.latency} : {})})
     } catch (error: any) {
       if (!running || error?.name !== 'SandboxControlError' || error.status !== 409) throw error
       // The running sandbox keeps whether it runs PostgreSQL: only a stopped one can change that.

@@ -11,10 +11,12 @@ export default class SandboxStart extends AzfailCommand {
   static override examples = [
     '<%= config.bin %> sandbox start',
     '<%= config.bin %> sandbox start --state-dir /tmp/azfail-sbx --port 8443',
+    '<%= config.bin %> sandbox start --latency azure   # Azure-like timing, for benchmarks and drills',
   ]
 
   static override flags = {
     port: Flags.integer({summary: 'ARM port on 127.0.0.1 (default: a free one).', min: 0, max: 65535}),
+    latency: Flags.option({options: ['none', 'azure'] as const, summary: "Timing of ARM answers: 'azure' delays reads 50-150 ms, writes 200-500 ms, and runs long-running operations for a scaled share of Azure's durations (kept in the state; default: as the state has it)."})(),
   }
 
   async run(): Promise<void> {
@@ -35,6 +37,6 @@ export default class SandboxStart extends AzfailCommand {
       for (const [region, addr] of Object.entries(c.resolvers)) this.logToStderr(`  resolver ${region.padEnd(8)} ${addr}`)
       this.logToStderr(`  connection        ${c.stateDir}/connection.json`)
       this.logToStderr('Ctrl-C stops it.')
-    })
+    }, flags.latency ? {latency: flags.latency} : {})
   }
 }
