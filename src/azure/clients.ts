@@ -17,7 +17,7 @@ const USER_AGENT = 'azfail/0.1'
  * this bounds them, so a 1,000-endpoint estate reuses a few kept-alive connections instead of opening one each, and
  * stays far below ARM's burst of 250 reads per subscription.
  */
-export const ARM_REQUESTS_IN_FLIGHT = 16
+export const ARM_REQUESTS_IN_FLIGHT = 32
 
 const inFlight = new WeakMap<AzureTarget, LimitFunction>()
 

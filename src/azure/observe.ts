@@ -125,14 +125,24 @@ async function observeFrontDoor(estate: Estate, clients: Clients) {
   return {group: {profile: spec.profile, originGroup: spec.originGroup}, origins}
 }
 
-/** The regions' private endpoints and their zone-group records, then the A record sets of the zones those write to (one list per zone). */
+/**
+ * The regions' private endpoints and their zone-group records, and the A record sets of the zones those write to (one
+ * paged list per zone). A zone's list starts as soon as the first endpoint writing into it is read, so its pages,
+ * which must follow one another, overlap the other endpoints' reads.
+ */
 async function observeEndpointsOf(estate: Estate, clients: Clients, regions: string[]): Promise<{byRegion: Array<[string, EndpointState[]]>; zoneRecords: ZoneARecord[]}> {
-  const byRegion = await Promise.all(regions.map(async (r) => [r, await observeEndpoints(estate, clients, r)] as [string, EndpointState[]]))
-  const zoneIds = byRegion.flatMap(([, endpoints]) => endpoints.flatMap((e) => e.records.map((rec) => rec.zoneId)))
-  return {byRegion, zoneRecords: await listZoneARecords(clients, zoneIds)}
+  const lists = new Map<string, Promise<ZoneARecord[]>>()
+  const zoneWritten = (zoneId: string) => {
+    if (lists.has(zoneId.toLowerCase())) return
+    const listed = listZoneARecords(clients, zoneId)
+    listed.catch(() => {}) // awaited below, once every endpoint is read; until then a failure must not go unhandled
+    lists.set(zoneId.toLowerCase(), listed)
+  }
+  const byRegion = await Promise.all(regions.map(async (r) => [r, await observeEndpoints(estate, clients, r, zoneWritten)] as [string, EndpointState[]]))
+  return {byRegion, zoneRecords: (await Promise.all(lists.values())).flat()}
 }
 
-async function observeEndpoints(estate: Estate, clients: Clients, region: string): Promise<EndpointState[]> {
+async function observeEndpoints(estate: Estate, clients: Clients, region: string, zoneWritten: (zoneId: string) => void): Promise<EndpointState[]> {
   const refs = estate.regions[region]?.privateEndpoints ?? []
   if (refs.length === 0) return []
   const network = await clients.network()
@@ -160,6 +170,7 @@ async function observeEndpoints(estate: Estate, clients: Clients, region: string
           }
         }
       }
+      for (const rec of records) zoneWritten(rec.zoneId)
       return {...ref, exists: true, provisioningState, records}
     }),
   )
@@ -231,20 +242,14 @@ async function observeCname(estate: Estate, clients: Clients): Promise<LiveState
   }
 }
 
-/** The A record sets of the private DNS zones with these ids, with the TTLs they are served with (one paged list per zone). */
-async function listZoneARecords(clients: Clients, zoneIds: string[]): Promise<ZoneARecord[]> {
+/** The A record sets of the private DNS zone with this id, with the TTLs they are served with. */
+async function listZoneARecords(clients: Clients, zoneId: string): Promise<ZoneARecord[]> {
   const out: ZoneARecord[] = []
-  if (zoneIds.length === 0) return out
+  const zone = parseZoneId(zoneId)
+  if (!zone) return out
   const dns = await clients.privateDns()
-  await Promise.all(
-    [...new Set(zoneIds.map((z) => z.toLowerCase()))].map(async (lower) => {
-      const zoneId = zoneIds.find((z) => z.toLowerCase() === lower)!
-      const zone = parseZoneId(zoneId)
-      if (!zone) return
-      for await (const rs of dns.recordSets.listByType(zone.resourceGroup, zone.zone, 'A')) {
-        out.push({zoneId, zone: zone.zone, name: rs.name ?? '', ips: (rs.aRecords ?? []).map((a) => a.ipv4Address ?? ''), ...(rs.ttl === undefined ? {} : {ttl: rs.ttl})})
-      }
-    }),
-  )
+  for await (const rs of dns.recordSets.listByType(zone.resourceGroup, zone.zone, 'A')) {
+    out.push({zoneId, zone: zone.zone, name: rs.name ?? '', ips: (rs.aRecords ?? []).map((a) => a.ipv4Address ?? ''), ...(rs.ttl === undefined ? {} : {ttl: rs.ttl})})
+  }
   return out
 }
