@@ -138,23 +138,42 @@ async function observeEndpointsOf(estate: Estate, clients: Clients, regions: str
     listed.catch(() => {}) // awaited below, once every endpoint is read; until then a failure must not go unhandled
     lists.set(zoneId.toLowerCase(), listed)
   }
-  const byRegion = await Promise.all(regions.map(async (r) => [r, await observeEndpoints(estate, clients, r, zoneWritten)] as [string, EndpointState[]]))
+  const groups = new Map<string, Promise<Map<string, string | undefined>>>()
+  const endpointsIn = (resourceGroup: string) => {
+    if (!groups.has(resourceGroup.toLowerCase())) groups.set(resourceGroup.toLowerCase(), listEndpoints(clients, resourceGroup))
+    return groups.get(resourceGroup.toLowerCase())!
+  }
+  const byRegion = await Promise.all(regions.map(async (r) => [r, await observeEndpoints(estate, clients, r, endpointsIn, zoneWritten)] as [string, EndpointState[]]))
   return {byRegion, zoneRecords: (await Promise.all(lists.values())).flat()}
 }
 
-async function observeEndpoints(estate: Estate, clients: Clients, region: string, zoneWritten: (zoneId: string) => void): Promise<EndpointState[]> {
+/** The private endpoints of a resource group (lower-case name → provisioning state): one paged list, not one read each. */
+async function listEndpoints(clients: Clients, resourceGroup: string): Promise<Map<string, string | undefined>> {
+  const network = await clients.network()
+  const out = new Map<string, string | undefined>()
+  try {
+    for await (const pe of network.privateEndpoints.list(resourceGroup)) out.set((pe.name ?? '').toLowerCase(), pe.provisioningState)
+  } catch (error: any) {
+    if (error.statusCode !== 404) throw error // a resource group that does not exist holds no endpoint
+  }
+  return out
+}
+
+async function observeEndpoints(
+  estate: Estate,
+  clients: Clients,
+  region: string,
+  endpointsIn: (resourceGroup: string) => Promise<Map<string, string | undefined>>,
+  zoneWritten: (zoneId: string) => void,
+): Promise<EndpointState[]> {
   const refs = estate.regions[region]?.privateEndpoints ?? []
   if (refs.length === 0) return []
   const network = await clients.network()
   return Promise.all(
     refs.map(async (ref): Promise<EndpointState> => {
-      let provisioningState: string | undefined
-      try {
-        provisioningState = (await network.privateEndpoints.get(ref.resourceGroup, ref.name)).provisioningState
-      } catch (error: any) {
-        if (error.statusCode === 404) return {...ref, exists: false, records: []}
-        throw error
-      }
+      const listed = await endpointsIn(ref.resourceGroup)
+      if (!listed.has(ref.name.toLowerCase())) return {...ref, exists: false, records: []}
+      const provisioningState = listed.get(ref.name.toLowerCase())
       const records: EndpointRecord[] = []
       for await (const group of network.privateDnsZoneGroups.list(ref.resourceGroup, ref.name)) {
         for (const config of group.privateDnsZoneConfigs ?? []) {
