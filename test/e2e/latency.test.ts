@@ -39,6 +39,18 @@ describe('under --latency azure', () => {
     assert.deepEqual(t.writes(), [])
   })
 
+  it("a game day's report keeps the runbook's order of regions and names, whatever order the answers came in", async () => {
+    const {parse} = await import('yaml')
+    const {readFileSync} = await import('node:fs')
+    const {estate} = parse(readFileSync(t.runbook, 'utf8'))
+    const {code, out} = await t.json(['gameday'], {timeoutMs: 120_000})
+    assert.equal(code, 0, JSON.stringify(out.error))
+    assert.deepEqual(
+      out.result.regions.map((r: any) => [r.region, r.names.map((n: any) => n.name)]),
+      Object.entries(estate.regions).map(([region, spec]: [string, any]) => [region, Object.keys(spec.expect)]),
+    )
+  })
+
   it('a drain still writes in the seed order, each write after the one before it was answered', async () => {
     t.sb.mark()
     const {code, out} = await t.json(['drain', 'eus2', '--yes'], {timeoutMs: 120_000})
