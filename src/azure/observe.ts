@@ -1,5 +1,6 @@
 // Reads the estate's live state through the SDK clients and the regional resolvers. Read-only: plans and guards
 // are computed from what this returns. Callers name the parts they need, so a large estate reads only those.
+import type {NetworkManagementClient} from '@azure/arm-network'
 import {isServing, normalizeLocation, parseZoneId, privateFqdn, sameName} from '../estate/predicates.ts'
 import type {EndpointRecord, EndpointState, LiveState, NameCheck, RegionState, SteeringEndpoint, ZoneARecord} from '../estate/state.ts'
 import type {Estate} from '../runbook/estate.ts'
@@ -171,28 +172,38 @@ async function observeEndpoints(
   const network = await clients.network()
   return Promise.all(
     refs.map(async (ref): Promise<EndpointState> => {
+      // The zone groups are read alongside the resource group's list of endpoints, not after it: an endpoint that
+      // does not exist has none (ARM answers 404), and one round trip less leads to the zone lists.
+      const groups = zoneGroupRecords(network, ref, zoneWritten)
+      groups.catch(() => {})
       const listed = await endpointsIn(ref.resourceGroup)
       if (!listed.has(ref.name.toLowerCase())) return {...ref, exists: false, records: []}
       const provisioningState = listed.get(ref.name.toLowerCase())
-      const records: EndpointRecord[] = []
-      for await (const group of network.privateDnsZoneGroups.list(ref.resourceGroup, ref.name)) {
-        for (const config of group.privateDnsZoneConfigs ?? []) {
-          for (const rs of config.recordSets ?? []) {
-            records.push({
-              zoneId: config.privateDnsZoneId ?? '',
-              recordType: rs.recordType ?? 'A',
-              recordSetName: rs.recordSetName ?? '',
-              fqdn: rs.fqdn ?? '',
-              ttl: rs.ttl ?? 0,
-              ips: rs.ipAddresses ?? [],
-            })
-          }
-        }
-      }
-      for (const rec of records) zoneWritten(rec.zoneId)
+      const records = await groups
       return {...ref, exists: true, provisioningState, records}
     }),
   )
+}
+
+/** The records an endpoint's zone groups write, each zone announced as soon as they are read. */
+async function zoneGroupRecords(network: NetworkManagementClient, ref: {resourceGroup: string; name: string}, zoneWritten: (zoneId: string) => void): Promise<EndpointRecord[]> {
+  const records: EndpointRecord[] = []
+  for await (const group of network.privateDnsZoneGroups.list(ref.resourceGroup, ref.name)) {
+    for (const config of group.privateDnsZoneConfigs ?? []) {
+      for (const rs of config.recordSets ?? []) {
+        records.push({
+          zoneId: config.privateDnsZoneId ?? '',
+          recordType: rs.recordType ?? 'A',
+          recordSetName: rs.recordSetName ?? '',
+          fqdn: rs.fqdn ?? '',
+          ttl: rs.ttl ?? 0,
+          ips: rs.ipAddresses ?? [],
+        })
+      }
+    }
+  }
+  for (const rec of records) zoneWritten(rec.zoneId)
+  return records
 }
 
 async function observeData(estate: Estate, clients: Clients): Promise<LiveState['data']> {
