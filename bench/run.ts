@@ -1,6 +1,7 @@
 // npm run bench: speed targets, measured as medians over several runs on this machine, with peak memory.
 // Targets come from the issues; the figures are printed, never asserted in tests.
 import {type ChildProcess, spawn, spawnSync} from 'node:child_process'
+import {Resolver} from 'node:dns/promises'
 import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -20,6 +21,8 @@ interface Row {
   maxMs: number
   peakRssMb: number
   note?: string
+  /** a figure per query, shown with two decimals */
+  perQuery?: boolean
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
@@ -51,8 +54,8 @@ function reset(cwd: string, stateDir: string) {
   azfail(['sandbox', 'reset', '--yes', '--state-dir', stateDir], cwd)
 }
 
-async function startPublished(stateDir: string): Promise<ChildProcess> {
-  const child = spawn(BIN, ['sandbox', 'start', '--state-dir', stateDir], {env, stdio: 'ignore'})
+async function startPublished(stateDir: string, latency: 'none' | 'azure' = 'none'): Promise<ChildProcess> {
+  const child = spawn(BIN, ['sandbox', 'start', '--state-dir', stateDir, '--latency', latency], {env, stdio: 'ignore'})
   for (let i = 0; i < 200 && !existsSync(join(stateDir, 'connection.json')); i++) await new Promise((r) => setTimeout(r, 50))
   if (!existsSync(join(stateDir, 'connection.json'))) throw new Error('the sandbox did not start')
   return child
@@ -74,6 +77,38 @@ function lroPollingMs(stateDir: string): number {
     if (next) total += Date.parse(next.time) - Date.parse(entry.time)
   })
   return total
+}
+
+/**
+ * The sandbox's resolvers answering every name of the estate as azfail asks (32 queries in flight per resolver, every
+ * resolver at once): wall time over the number of queries, median of `rounds`.
+ */
+async function dnsMsPerQuery(stateDir: string, names: Record<string, string[]>, rounds = 5): Promise<{medianMs: number; minMs: number; maxMs: number; queries: number}> {
+  const {resolvers} = JSON.parse(readFileSync(join(stateDir, 'connection.json'), 'utf8')) as {resolvers: Record<string, string>}
+  const perQuery: number[] = []
+  let queries = 0
+  for (let round = 0; round < rounds; round++) {
+    queries = 0
+    const started = process.hrtime.bigint()
+    await Promise.all(
+      Object.entries(resolvers).map(async ([region, server]) => {
+        const resolver = new Resolver({timeout: 2000, tries: 1})
+        resolver.setServers([server])
+        const queue = [...(names[region] ?? [])]
+        await Promise.all(
+          Array.from({length: 32}, async () => {
+            for (let name = queue.shift(); name; name = queue.shift()) {
+              const answer = await resolver.resolve4(name)
+              if (answer.length === 0) throw new Error(`${name}: no answer from ${server}`)
+              queries++
+            }
+          }),
+        )
+      }),
+    )
+    perQuery.push(Number(process.hrtime.bigint() - started) / 1e6 / queries)
+  }
+  return {medianMs: median(perQuery), minMs: Math.min(...perQuery), maxMs: Math.max(...perQuery), queries}
 }
 
 const requestCount = (stateDir: string) => (existsSync(join(stateDir, 'requests.jsonl')) ? readFileSync(join(stateDir, 'requests.jsonl'), 'utf8').split('\n').filter(Boolean).length : 0)
@@ -110,20 +145,32 @@ try {
     const {world, runbook} = generatedEstate(regions, endpoints)
     writeFileSync(join(dir, 'state.json'), JSON.stringify(world))
     writeFileSync(join(dir, 'runbook.yaml'), runbook)
+    const args = ['drain', 'r01', '--dry-run', '--sandbox', '--state-dir', dir, '--runbook', join(dir, 'runbook.yaml'), '--runs-dir', join(work, 'runs')]
     const sandbox = await startPublished(dir)
     try {
-      const args = ['drain', 'r01', '--dry-run', '--sandbox', '--state-dir', dir, '--runbook', join(dir, 'runbook.yaml'), '--runs-dir', join(work, 'runs')]
       const before = requestCount(dir)
       azfail(args, work)
       const armRequests = requestCount(dir) - before
       scale.push({estate: `${regions}x${endpoints}`, endpoints, names: regions * endpoints, armRequests, perEndpoint: armRequests / endpoints})
       if (regions === 20) {
-        rows.push(measure(`drain --dry-run, ${regions}x${endpoints} estate`, '<= 3000 ms, <= 200 MB', args, work, Math.min(RUNS, 5)))
+        rows.push(measure(`drain --dry-run, ${regions}x${endpoints} estate`, '<= 1500 ms, <= 200 MB', args, work, Math.min(RUNS, 5)))
         const gameday = ['gameday', '--sandbox', '--state-dir', dir, '--runbook', join(dir, 'runbook.yaml'), '--report-dir', join(work, 'gameday-reports')]
-        rows.push(measure(`gameday, ${regions}x${endpoints} estate`, '<= 5000 ms', gameday, work, Math.min(RUNS, 3)))
+        rows.push(measure(`gameday, ${regions}x${endpoints} estate`, '<= 3000 ms', gameday, work, Math.min(RUNS, 3)))
+        const expect = Object.fromEntries(Object.entries(world.regions).map(([region]) => [region, Object.keys(world.publicDns).filter((n) => n.startsWith(`kv-${region}-`))]))
+        const dns = await dnsMsPerQuery(dir, expect)
+        rows.push({name: `sandbox DNS, ${dns.queries} names`, target: '<= 0.5 ms per query', medianMs: dns.medianMs, minMs: dns.minMs, maxMs: dns.maxMs, peakRssMb: 0, note: 'ms per query: every region\'s names, 32 in flight per resolver', perQuery: true})
       }
     } finally {
       await stopPublished(sandbox)
+    }
+    if (regions === 20) {
+      // The same dry run with the sandbox answering as Azure does (--latency azure: reads 50-150 ms, seeded).
+      const slow = await startPublished(dir, 'azure')
+      try {
+        rows.push(measure(`drain --dry-run, ${regions}x${endpoints}, --latency azure`, '<= 2500 ms', args, work, Math.min(RUNS, 5)))
+      } finally {
+        await stopPublished(slow)
+      }
     }
   }
 
@@ -156,7 +203,8 @@ try {
   console.log(`azfail bench: node ${process.version}, ${process.arch}; medians of ${RUNS} runs unless noted`)
   console.log(`${pad('measure', 40)} ${pad('median', 10)} ${pad('min..max', 16)} ${pad('peak RSS', 10)} target`)
   for (const r of rows) {
-    console.log(`${pad(r.name, 40)} ${pad(`${r.medianMs.toFixed(0)} ms`, 10)} ${pad(`${r.minMs.toFixed(0)}..${r.maxMs.toFixed(0)} ms`, 16)} ${pad(`${r.peakRssMb.toFixed(0)} MB`, 10)} ${r.target}${r.note ? ` (${r.note})` : ''}`)
+    const digits = r.perQuery ? 2 : 0
+    console.log(`${pad(r.name, 40)} ${pad(`${r.medianMs.toFixed(digits)} ms`, 10)} ${pad(`${r.minMs.toFixed(digits)}..${r.maxMs.toFixed(digits)} ms`, 16)} ${pad(r.peakRssMb ? `${r.peakRssMb.toFixed(0)} MB` : '', 10)} ${r.target}${r.note ? ` (${r.note})` : ''}`)
   }
   console.log('\nARM requests of one drain dry run (one region\'s endpoints are read; every region\'s names are resolved over DNS):')
   console.log(`${pad('estate', 10)} ${pad('names', 8)} ${pad('ARM requests', 14)} per endpoint of the drained region`)

@@ -6,9 +6,27 @@ import type {PostgreSQLManagementFlexibleServerClient} from '@azure/arm-postgres
 import type {PrivateDnsManagementClient} from '@azure/arm-privatedns'
 import type {SqlManagementClient} from '@azure/arm-sql'
 import type {TrafficManagerManagementClient} from '@azure/arm-trafficmanager'
+import type {PipelinePolicy} from '@azure/core-rest-pipeline'
+import pLimit, {type LimitFunction} from 'p-limit'
 import type {AzureTarget} from './target.ts'
 
 const USER_AGENT = 'azfail/0.1'
+
+/**
+ * ARM requests in flight per target, across every client. Reads that don't depend on each other are issued together;
+ * this bounds them, so a 1,000-endpoint estate reuses a few kept-alive connections instead of opening one each, and
+ * stays far below ARM's burst of 250 reads per subscription.
+ */
+export const ARM_REQUESTS_IN_FLIGHT = 32
+
+const inFlight = new WeakMap<AzureTarget, LimitFunction>()
+
+/** Each attempt (retries too) waits for a free slot; a retry's back-off holds none. */
+function inFlightPolicy(target: AzureTarget): PipelinePolicy {
+  let limit = inFlight.get(target)
+  if (!limit) inFlight.set(target, (limit = pLimit(ARM_REQUESTS_IN_FLIGHT)))
+  return {name: 'azfailArmRequestsInFlight', sendRequest: (request, next) => limit(() => next(request))}
+}
 
 /**
  * The options every client gets, Azure or sandbox alike: endpoint, scopes for that cloud, the extra CA if any, and
@@ -22,6 +40,7 @@ export function clientOptions(target: AzureTarget) {
     credentials: {scopes: [scope]},
     userAgentOptions: {userAgentPrefix: USER_AGENT},
     retryOptions: {maxRetries: 6, retryDelayInMs: 250, maxRetryDelayInMs: 8000},
+    additionalPolicies: [{policy: inFlightPolicy(target), position: 'perRetry' as const}],
     ...(target.ca ? {tlsOptions: {ca: target.ca}} : {}),
   }
 }

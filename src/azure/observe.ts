@@ -1,5 +1,6 @@
 // Reads the estate's live state through the SDK clients and the regional resolvers. Read-only: plans and guards
 // are computed from what this returns. Callers name the parts they need, so a large estate reads only those.
+import type {NetworkManagementClient} from '@azure/arm-network'
 import {isServing, normalizeLocation, parseZoneId, privateFqdn, sameName} from '../estate/predicates.ts'
 import type {EndpointRecord, EndpointState, LiveState, NameCheck, RegionState, SteeringEndpoint, ZoneARecord} from '../estate/state.ts'
 import type {Estate} from '../runbook/estate.ts'
@@ -125,44 +126,85 @@ async function observeFrontDoor(estate: Estate, clients: Clients) {
   return {group: {profile: spec.profile, originGroup: spec.originGroup}, origins}
 }
 
-/** The regions' private endpoints and their zone-group records, then the A record sets of the zones those write to (one list per zone). */
+/**
+ * The regions' private endpoints and their zone-group records, and the A record sets of the zones those write to (one
+ * paged list per zone). A zone's list starts as soon as the first endpoint writing into it is read, so its pages,
+ * which must follow one another, overlap the other endpoints' reads.
+ */
 async function observeEndpointsOf(estate: Estate, clients: Clients, regions: string[]): Promise<{byRegion: Array<[string, EndpointState[]]>; zoneRecords: ZoneARecord[]}> {
-  const byRegion = await Promise.all(regions.map(async (r) => [r, await observeEndpoints(estate, clients, r)] as [string, EndpointState[]]))
-  const zoneIds = byRegion.flatMap(([, endpoints]) => endpoints.flatMap((e) => e.records.map((rec) => rec.zoneId)))
-  return {byRegion, zoneRecords: await listZoneARecords(clients, zoneIds)}
+  const lists = new Map<string, Promise<ZoneARecord[]>>()
+  const zoneWritten = (zoneId: string) => {
+    if (lists.has(zoneId.toLowerCase())) return
+    const listed = listZoneARecords(clients, zoneId)
+    listed.catch(() => {}) // awaited below, once every endpoint is read; until then a failure must not go unhandled
+    lists.set(zoneId.toLowerCase(), listed)
+  }
+  const groups = new Map<string, Promise<Map<string, string | undefined>>>()
+  const endpointsIn = (subscription: string | undefined, resourceGroup: string) => {
+    const k = `${subscription ?? ''}/${resourceGroup}`.toLowerCase()
+    if (!groups.has(k)) groups.set(k, listEndpoints(clients, subscription, resourceGroup))
+    return groups.get(k)!
+  }
+  const byRegion = await Promise.all(regions.map(async (r) => [r, await observeEndpoints(estate, clients, r, endpointsIn, zoneWritten)] as [string, EndpointState[]]))
+  return {byRegion, zoneRecords: (await Promise.all(lists.values())).flat()}
 }
 
-async function observeEndpoints(estate: Estate, clients: Clients, region: string): Promise<EndpointState[]> {
+/** The private endpoints of a resource group (lower-case name → provisioning state): one paged list, not one read each. */
+async function listEndpoints(clients: Clients, subscription: string | undefined, resourceGroup: string): Promise<Map<string, string | undefined>> {
+  const network = await clients.for(subscription).network()
+  const out = new Map<string, string | undefined>()
+  try {
+    for await (const pe of network.privateEndpoints.list(resourceGroup)) out.set((pe.name ?? '').toLowerCase(), pe.provisioningState)
+  } catch (error: any) {
+    if (error.statusCode !== 404) throw error // a resource group that does not exist holds no endpoint
+  }
+  return out
+}
+
+async function observeEndpoints(
+  estate: Estate,
+  clients: Clients,
+  region: string,
+  endpointsIn: (subscription: string | undefined, resourceGroup: string) => Promise<Map<string, string | undefined>>,
+  zoneWritten: (zoneId: string) => void,
+): Promise<EndpointState[]> {
   const refs = estate.regions[region]?.privateEndpoints ?? []
   if (refs.length === 0) return []
   return Promise.all(
     refs.map(async (ref): Promise<EndpointState> => {
       const network = await clients.for(ref.subscription).network()
-      let provisioningState: string | undefined
-      try {
-        provisioningState = (await network.privateEndpoints.get(ref.resourceGroup, ref.name)).provisioningState
-      } catch (error: any) {
-        if (error.statusCode === 404) return {...ref, exists: false, records: []}
-        throw error
-      }
-      const records: EndpointRecord[] = []
-      for await (const group of network.privateDnsZoneGroups.list(ref.resourceGroup, ref.name)) {
-        for (const config of group.privateDnsZoneConfigs ?? []) {
-          for (const rs of config.recordSets ?? []) {
-            records.push({
-              zoneId: config.privateDnsZoneId ?? '',
-              recordType: rs.recordType ?? 'A',
-              recordSetName: rs.recordSetName ?? '',
-              fqdn: rs.fqdn ?? '',
-              ttl: rs.ttl ?? 0,
-              ips: rs.ipAddresses ?? [],
-            })
-          }
-        }
-      }
+      // The zone groups are read alongside the resource group's list of endpoints, not after it: an endpoint that
+      // does not exist has none (ARM answers 404), and one round trip less leads to the zone lists.
+      const groups = zoneGroupRecords(network, ref, zoneWritten)
+      groups.catch(() => {})
+      const listed = await endpointsIn(ref.subscription, ref.resourceGroup)
+      if (!listed.has(ref.name.toLowerCase())) return {...ref, exists: false, records: []}
+      const provisioningState = listed.get(ref.name.toLowerCase())
+      const records = await groups
       return {...ref, exists: true, provisioningState, records}
     }),
   )
+}
+
+/** The records an endpoint's zone groups write, each zone announced as soon as they are read. */
+async function zoneGroupRecords(network: NetworkManagementClient, ref: {resourceGroup: string; name: string}, zoneWritten: (zoneId: string) => void): Promise<EndpointRecord[]> {
+  const records: EndpointRecord[] = []
+  for await (const group of network.privateDnsZoneGroups.list(ref.resourceGroup, ref.name)) {
+    for (const config of group.privateDnsZoneConfigs ?? []) {
+      for (const rs of config.recordSets ?? []) {
+        records.push({
+          zoneId: config.privateDnsZoneId ?? '',
+          recordType: rs.recordType ?? 'A',
+          recordSetName: rs.recordSetName ?? '',
+          fqdn: rs.fqdn ?? '',
+          ttl: rs.ttl ?? 0,
+          ips: rs.ipAddresses ?? [],
+        })
+      }
+    }
+  }
+  for (const rec of records) zoneWritten(rec.zoneId)
+  return records
 }
 
 async function observeData(estate: Estate, clients: Clients): Promise<LiveState['data']> {
@@ -235,21 +277,15 @@ async function observeCname(estate: Estate, clients: Clients): Promise<LiveState
   }
 }
 
-/** The A record sets of the private DNS zones with these ids, with the TTLs they are served with (one paged list per zone). */
-async function listZoneARecords(clients: Clients, zoneIds: string[]): Promise<ZoneARecord[]> {
+/** The A record sets of the private DNS zone with this id, with the TTLs they are served with. */
+async function listZoneARecords(clients: Clients, zoneId: string): Promise<ZoneARecord[]> {
   const out: ZoneARecord[] = []
-  if (zoneIds.length === 0) return out
-  await Promise.all(
-    [...new Set(zoneIds.map((z) => z.toLowerCase()))].map(async (lower) => {
-      const zoneId = zoneIds.find((z) => z.toLowerCase() === lower)!
-      const zone = parseZoneId(zoneId)
-      if (!zone) return
-      const dns = await clients.for(zone.subscription).privateDns()
-      for await (const rs of dns.recordSets.listByType(zone.resourceGroup, zone.zone, 'A')) {
-        out.push({zoneId, zone: zone.zone, name: rs.name ?? '', ips: (rs.aRecords ?? []).map((a) => a.ipv4Address ?? ''), ...(rs.ttl === undefined ? {} : {ttl: rs.ttl})})
-      }
-    }),
-  )
+  const zone = parseZoneId(zoneId)
+  if (!zone) return out
+  const dns = await clients.for(zone.subscription).privateDns()
+  for await (const rs of dns.recordSets.listByType(zone.resourceGroup, zone.zone, 'A')) {
+    out.push({zoneId, zone: zone.zone, name: rs.name ?? '', ips: (rs.aRecords ?? []).map((a) => a.ipv4Address ?? ''), ...(rs.ttl === undefined ? {} : {ttl: rs.ttl})})
+  }
   return out
 }
 

@@ -18,6 +18,7 @@ export default class Gameday extends AzfailCommand {
     '<%= config.bin %> gameday --sandbox --report-dir reports',
     '<%= config.bin %> gameday prod.yaml staging.yaml --report-dir reports --json',
     '<%= config.bin %> gameday --sandbox --practice --faults failed-promotion --report-dir reports',
+    '<%= config.bin %> gameday --sandbox --practice --latency azure   # practise with Azure-like ARM timing',
   ]
 
   static override strict = false
@@ -26,6 +27,7 @@ export default class Gameday extends AzfailCommand {
     region: Flags.string({summary: 'Check (and practise) only this region.'}),
     practice: Flags.boolean({summary: 'Run drain -> promote -> restore -> failback end to end in a copy of the sandbox.', default: false}),
     faults: Flags.option({options: SCENARIOS, summary: 'Practise under a fault scenario (implies --practice).'})(),
+    latency: Flags.option({options: ['none', 'azure'] as const, summary: "Practise with the sandbox copy's ARM answering as Azure does: 'azure' delays reads 50-150 ms, writes 200-500 ms, and runs long-running operations for a scaled share of Azure's durations (implies --practice; default: as the sandbox is set)."})(),
     'report-dir': Flags.string({summary: 'Write gameday.json, junit.xml, summary.md and report.html here.'}),
     'runs-dir': Flags.string({summary: 'Where practice runs are journaled.', default: DEFAULT_RUNS_DIR}),
   }
@@ -34,7 +36,7 @@ export default class Gameday extends AzfailCommand {
     const {argv, flags} = await this.parse(Gameday)
     const files = (argv as string[]).length > 0 ? (argv as string[]) : [undefined]
     const runbooks = files.map((f) => this.runbookFrom({...flags, runbook: f ?? flags.runbook}))
-    const practising = flags.practice || Boolean(flags.faults)
+    const practising = flags.practice || Boolean(flags.faults) || Boolean(flags.latency)
     if (practising && !flags.sandbox) {
       // Refused before any credential is created: practice changes things, so it never talks to Azure.
       throw new InputError('PracticeNeedsSandbox', 'Practice runs change things, so they run against the sandbox only.', "Add --sandbox (use 'azfail sandbox import' to rehearse a copy of your own estate).")
@@ -49,6 +51,7 @@ export default class Gameday extends AzfailCommand {
         region: flags.region,
         practice: practising,
         scenario: flags.faults as Scenario | undefined,
+        ...(flags.latency ? {latency: flags.latency} : {}),
         target,
         clients,
         runsDir: flags['runs-dir'],
@@ -86,6 +89,7 @@ function render(r: GamedayResult, reports?: Record<string, string>): string {
     if (failed.some((c) => c.remedy)) lines.push('', 'To fix:', ...remedies(failed.map((c) => ({name: c.title, remedy: c.remedy}))))
   }
   if (r.practice) lines.push(`practice ${r.practice.region} -> ${r.practice.survivor} and back${r.practice.scenario ? ` under ${r.practice.scenario}` : ''}: ${(r.practice.totalMs / 1000).toFixed(1)}s; expectation ${r.practice.expectation.held ? 'held' : 'did NOT hold'}: ${r.practice.expectation.observed}`)
+  if (r.practice?.latency) lines.push(`  with Azure-like ARM timing: ${r.practice.latency.requests} ARM requests delayed ${(r.practice.latency.injectedMs / 1000).toFixed(1)}s in all`)
   if (reports) lines.push(...Object.values(reports).map((p) => `report: ${p}`))
   return lines.join('\n')
 }

@@ -16,6 +16,8 @@ export interface GamedayRequest {
   region?: string
   practice: boolean
   scenario?: Scenario
+  /** the practice sandbox's timing profile */
+  latency?: 'none' | 'azure'
   target: AzureTarget
   clients: Clients
   runsDir: string
@@ -79,7 +81,7 @@ export async function runGameday(req: GamedayRequest): Promise<GamedayResult> {
   }
   let practiced: PracticeResult | undefined
   if (req.practice) {
-    practiced = await practice({runbook: req.runbooks[0], source: req.target, region: req.region, scenario: req.scenario, runsDir: req.runsDir, observers: req.observers, note: req.note})
+    practiced = await practice({runbook: req.runbooks[0], source: req.target, region: req.region, scenario: req.scenario, latency: req.latency, runsDir: req.runsDir, observers: req.observers, note: req.note})
     checks.push(...practiceChecks(practiced).map((c) => ({...c, runbook: req.runbooks[0].file})))
   }
   const count = (s: Check['status']) => checks.filter((c) => c.status === s).length

@@ -67,6 +67,8 @@ export interface PracticeResult {
   faultHits: Array<{kind: string; hits: number}>
   /** each PostgreSQL promotion's recovery point, measured (rows committed through the CNAME before it, and kept) */
   rpo?: Array<{phase: string; stage: Stage; text: string} & RpoMeasure>
+  /** under `--latency azure`: the ARM requests of the practice and the delay the sandbox gave them, in all */
+  latency?: {profile: 'azure'; requests: number; injectedMs: number}
 }
 
 /** The RPO each promotion measured, in the order they ran. */
@@ -98,6 +100,8 @@ export interface PracticeRequest {
   source: AzureTarget
   region?: string
   scenario?: Scenario
+  /** the timing profile of the copy's ARM (`--latency azure`); absent: the source sandbox's */
+  latency?: 'none' | 'azure'
   runsDir: string
   /** what follows each phase's run (the display) */
   observers(): RunObserver[]
@@ -115,6 +119,7 @@ export async function practice(req: PracticeRequest): Promise<PracticeResult> {
   const clients = createClients(target)
   try {
     await sandboxControl(target, 'DELETE', 'faults')
+    if (req.latency) await sandboxControl(target, 'PATCH', 'settings', {latency: req.latency})
     const before = await observeEstate(estate, target, clients, {resolution: false, endpointsOf: Object.keys(estate.regions)})
     const region = req.region ?? before.data.postgres?.primaryRegion ?? Object.keys(estate.regions)[0]
     const survivor = Object.keys(estate.regions).find((r) => r !== region)!
@@ -160,6 +165,7 @@ export async function practice(req: PracticeRequest): Promise<PracticeResult> {
       if (record.status !== 'succeeded') break
     }
     const faultHits = ((await sandboxControl(target, 'GET', 'faults'))?.value ?? []).map((f: {kind: string; hits: number}) => ({kind: f.kind, hits: f.hits}))
+    const delayed: Array<{injectedDelayMs?: number}> = req.latency === 'azure' ? ((await sandboxControl(target, 'GET', 'requests'))?.value ?? []) : []
     await sandboxControl(target, 'DELETE', 'faults')
     const after = await observeEstate(estate, target, clients, {resolution: false})
     return {
@@ -175,6 +181,7 @@ export async function practice(req: PracticeRequest): Promise<PracticeResult> {
       expectation: judge(req.scenario, phases, cnameBefore, after.cname),
       faultHits,
       rpo: rpoOf(phases),
+      ...(req.latency === 'azure' ? {latency: {profile: 'azure' as const, requests: delayed.length, injectedMs: delayed.reduce((sum, r) => sum + (r.injectedDelayMs ?? 0), 0)}} : {}),
     }
   } finally {
     await target.close()

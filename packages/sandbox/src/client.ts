@@ -57,6 +57,8 @@ export interface RequestLogEntry {
   /** the principal's client id (`appid`): `sandbox-admin` for the static token; absent when unauthenticated */
   caller?: string
   fault?: string
+  /** the delay `--latency azure` gave the request before it was answered */
+  injectedDelayMs?: number
 }
 
 /** A connection fit to print: the static token and the identities' secrets redacted (they stay in connection.json). */

@@ -5,6 +5,7 @@ import {CONTROL_PATH, connectionFile, readConnection, readRequestLog, requestLog
 import type {EntraDirectory} from './entra.ts'
 import {ESTATE_NAMES, bundledWorld, isEstateName} from './estates.ts'
 import {validateFault} from './faults.ts'
+import {parseLatencyProfile} from './latency.ts'
 import {type ArmRequest, type ArmResponse, ArmError} from './http.ts'
 import {type LiveSandbox, isReplica, postgresServers} from './live.ts'
 import {getResource, subscriptionsOf} from './world.ts'
@@ -32,15 +33,16 @@ export function controlRoutes(live: LiveSandbox, directory: EntraDirectory): (re
         return {status: 204}
       }
       if (req.method === 'POST' && sub === 'reset') {
-        const {ttl, postgres: withPostgres, estate, tokenLifetimeSeconds: lifetime} = body()
+        const {ttl, postgres: withPostgres, estate, tokenLifetimeSeconds: lifetime, latency} = body()
         if (ttl !== undefined && !(Number.isInteger(ttl) && ttl >= 0)) throw new ArmError(400, 'InvalidRequestContent', "'ttl' must be a non-negative integer.")
         if (estate !== undefined && !isEstateName(estate)) throw new ArmError(400, 'InvalidRequestContent', `'estate' must be one of ${ESTATE_NAMES.join(', ')}.`)
+        const timing = latency === undefined ? {} : {latency: latencyOf(latency)}
         if (Boolean(withPostgres) !== Boolean(store.world.settings.postgres)) {
           throw new ArmError(409, 'Conflict', 'A running sandbox cannot start or stop its PostgreSQL servers; stop it, reset with or without --postgres, and start it again.')
         }
         if (lifetime !== undefined && !(Number.isInteger(lifetime) && lifetime >= 1)) throw new ArmError(400, 'InvalidRequestContent', "'tokenLifetimeSeconds' must be a positive integer.")
         const tokenLifetimeSeconds = lifetime ?? store.world.settings.tokenLifetimeSeconds
-        const world = bundledWorld({ttl, postgres: withPostgres, estate})
+        const world = bundledWorld({ttl, postgres: withPostgres, estate, ...timing})
         if (tokenLifetimeSeconds !== undefined) world.settings.tokenLifetimeSeconds = tokenLifetimeSeconds
         store.replace(world)
         writeFileSync(requestLogFile(stateDir), '')
@@ -75,6 +77,8 @@ export function controlRoutes(live: LiveSandbox, directory: EntraDirectory): (re
         if (s.lroMs !== undefined) w.settings.lroMs = Number(s.lroMs)
         if (s.lroRetryAfterSeconds !== undefined) w.settings.lroRetryAfterSeconds = Number(s.lroRetryAfterSeconds)
         if (s.tokenLifetimeSeconds !== undefined) w.settings.tokenLifetimeSeconds = s.tokenLifetimeSeconds
+        if (s.latency !== undefined) w.settings.latency = latencyOf(s.latency)
+        if (s.latencySeed !== undefined) w.settings.latencySeed = Number(s.latencySeed)
         store.save()
         return {status: 200, body: w.settings}
       }
@@ -104,4 +108,12 @@ function pauseReplication(live: LiveSandbox, server: string, body: {paused?: unk
   live.store.save()
   const after = postgresServers(live.current()).find((s) => s.name === r.name)!
   return {status: 200, body: {server: r.name, paused: body.paused, replicationState: after.properties.replica?.replicationState}}
+}
+
+function latencyOf(value: unknown) {
+  try {
+    return parseLatencyProfile(value)
+  } catch (error) {
+    throw new ArmError(400, 'InvalidRequestContent', `${(error as Error).message}.`)
+  }
 }

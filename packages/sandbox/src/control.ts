@@ -4,7 +4,7 @@ import {resolve} from 'node:path'
 import {type SandboxConnection, connectionFile, controlOk, redactedConnection, readRequestLog, requestLogFile, sandboxAccess} from './client.ts'
 import {demoWorld} from './estate.ts'
 import {type EstateOptions, bundledWorld} from './estates.ts'
-import {startSandbox} from './server.ts'
+import {type SandboxOptions, startSandbox} from './server.ts'
 import {type World, WorldStore} from './world.ts'
 
 export interface SandboxStatus {
@@ -22,7 +22,7 @@ export interface SandboxStatus {
 export type ResetOptions = EstateOptions & {tokenLifetimeSeconds?: number}
 
 /** Runs until SIGINT/SIGTERM; connection.json exists exactly while it runs. */
-export async function runSandboxForeground(stateDir: string, port: number | undefined, onStarted: (c: SandboxConnection) => void, options: {tokenLifetimeSeconds?: number} = {}): Promise<void> {
+export async function runSandboxForeground(stateDir: string, port: number | undefined, onStarted: (c: SandboxConnection) => void, options: Pick<SandboxOptions, 'latency' | 'tokenLifetimeSeconds'> = {}): Promise<void> {
   const dir = resolve(stateDir)
   const handle = await startSandbox({stateDir: dir, port, publish: true, ...options})
   onStarted(handle.connection)

@@ -4,7 +4,7 @@
 import dgram from 'node:dgram'
 import net from 'node:net'
 import * as dnsPacket from 'dns-packet'
-import {type ArmResource, type World, getResource, key, resourcesOfType} from './world.ts'
+import {type ArmResource, type World, getResource, key} from './world.ts'
 
 export type RecordType = 'A' | 'CNAME' | 'TXT'
 
@@ -18,26 +18,97 @@ const MAX_CHAIN = 16
 
 const trimDot = (s: string) => s.toLowerCase().replace(/\.$/, '')
 
-/** Private DNS zones linked to any virtual network of the region. */
-export function linkedZones(world: World, region: string): ArmResource[] {
-  const vnets = new Set((world.regions[region]?.virtualNetworks ?? []).map(key))
-  const links = resourcesOfType(world, 'Microsoft.Network/privateDnsZones/virtualNetworkLinks').filter((l) => vnets.has(key(l.properties.virtualNetwork?.id ?? '')))
-  const zones = new Map<string, ArmResource>()
+/**
+ * The world's names as the resolvers look them up, built once per change of the world instead of scanned per query:
+ * each region's linked private zones by name, Traffic Manager profiles by their DNS name with their endpoints, and
+ * failover-group listener names. Record sets and public records are already keyed by id and name in the world.
+ */
+export interface NameIndex {
+  world: World
+  /** per region: linked zone name (lower case) → the zone; the first link wins for a name, as the zones' order did */
+  zones: Map<string, Map<string, ArmResource>>
+  /** profile FQDN → the first profile with that name and its endpoints */
+  trafficManager: Map<string, {profile: ArmResource; endpoints: ArmResource[]}>
+  /** listener FQDN → the failover group and which of its servers the name follows */
+  listeners: Map<string, {fog: ArmResource; which: 'primaryId' | 'secondaryId'}>
+}
+
+const TM_PROFILE = 'microsoft.network/trafficmanagerprofiles'
+
+export function indexNames(world: World): NameIndex {
+  const zones = new Map<string, Map<string, ArmResource>>()
+  const regionsOfVnet = new Map<string, string[]>()
+  for (const [region, info] of Object.entries(world.regions)) {
+    zones.set(region, new Map())
+    for (const v of info.virtualNetworks ?? []) regionsOfVnet.set(key(v), [...(regionsOfVnet.get(key(v)) ?? []), region])
+  }
+  const trafficManager: NameIndex['trafficManager'] = new Map()
+  const endpointsOf = new Map<string, ArmResource[]>()
+  const listeners: NameIndex['listeners'] = new Map()
+  const links: ArmResource[] = []
+  for (const r of Object.values(world.resources)) {
+    const type = r.type.toLowerCase()
+    if (type === 'microsoft.network/privatednszones/virtualnetworklinks') links.push(r)
+    else if (type === TM_PROFILE) {
+      const fqdn = trimDot(r.properties.dnsConfig?.fqdn ?? '')
+      if (!trafficManager.has(fqdn)) trafficManager.set(fqdn, {profile: r, endpoints: []})
+    } else if (r.type.startsWith('Microsoft.Network/trafficManagerProfiles/')) {
+      // an endpoint's id is its profile's id and `/{endpointType}/{name}`
+      const profile = key(r.id).split('/').slice(0, -2).join('/')
+      endpointsOf.set(profile, [...(endpointsOf.get(profile) ?? []), r])
+    } else if (type === 'microsoft.sql/servers/failovergroups') {
+      const n = r.name.toLowerCase()
+      if (!listeners.has(`${n}.database.windows.net`)) listeners.set(`${n}.database.windows.net`, {fog: r, which: 'primaryId'})
+      if (!listeners.has(`${n}.secondary.database.windows.net`)) listeners.set(`${n}.secondary.database.windows.net`, {fog: r, which: 'secondaryId'})
+    }
+  }
+  for (const entry of trafficManager.values()) entry.endpoints = endpointsOf.get(key(entry.profile.id)) ?? []
   for (const link of links) {
     const zone = getResource(world, link.id.replace(/\/virtualNetworkLinks\/[^/]+$/i, ''))
-    if (zone) zones.set(key(zone.id), zone)
+    if (!zone) continue
+    for (const region of regionsOfVnet.get(key(link.properties.virtualNetwork?.id ?? '')) ?? []) {
+      const byName = zones.get(region)!
+      if (!byName.has(zone.name.toLowerCase())) byName.set(zone.name.toLowerCase(), zone)
+    }
   }
-  return [...zones.values()]
+  return {world, zones, trafficManager, listeners}
+}
+
+/** The index of the world as it is now, rebuilt only when the store's revision says the world changed. */
+export function currentNames(world: () => World, revision: () => number): () => NameIndex {
+  let index: NameIndex | undefined
+  let at = -1
+  return () => {
+    const w = world() // completes due operations first, which saves and so moves the revision
+    const r = revision()
+    if (!index || index.world !== w || r !== at) {
+      index = indexNames(w)
+      at = r
+    }
+    return index
+  }
+}
+
+/** The longest linked zone the name is in or under: the suffixes of the name, longest first. */
+function zoneOf(zones: Map<string, ArmResource> | undefined, name: string): ArmResource | undefined {
+  if (!zones || zones.size === 0) return undefined
+  for (let suffix = name; ; ) {
+    const zone = zones.get(suffix)
+    if (zone) return zone
+    const dot = suffix.indexOf('.')
+    if (dot === -1) return undefined
+    suffix = suffix.slice(dot + 1)
+  }
 }
 
 /** Public answers Azure computes: Traffic Manager profiles and SQL failover-group listeners. */
-function dynamicPublic(world: World, region: string, name: string): {cname: string; ttl: number} | 'nxdomain' | undefined {
-  for (const profile of resourcesOfType(world, 'Microsoft.Network/trafficManagerProfiles')) {
-    if (trimDot(profile.properties.dnsConfig?.fqdn ?? '') !== name) continue
+function dynamicPublic(index: NameIndex, region: string, name: string): {cname: string; ttl: number} | 'nxdomain' | undefined {
+  const {world} = index
+  const tm = index.trafficManager.get(name)
+  if (tm) {
+    const {profile} = tm
     if (profile.properties.profileStatus === 'Disabled') return 'nxdomain'
-    const endpoints = Object.values(world.resources)
-      .filter((e) => e.type.startsWith('Microsoft.Network/trafficManagerProfiles/') && key(e.id).startsWith(key(profile.id) + '/'))
-      .filter((e) => e.properties.endpointStatus === 'Enabled' && e.properties.target)
+    const endpoints = tm.endpoints.filter((e) => e.properties.endpointStatus === 'Enabled' && e.properties.target)
     if (endpoints.length === 0) return 'nxdomain'
     const healthy = endpoints.filter((e) => !['Degraded', 'Stopped'].includes(e.properties.endpointMonitorStatus))
     const pool = healthy.length > 0 ? healthy : endpoints
@@ -47,22 +118,21 @@ function dynamicPublic(world: World, region: string, name: string): {cname: stri
       [...pool].sort((a, b) => (a.properties.priority ?? 0) - (b.properties.priority ?? 0))[0]
     return {cname: chosen.properties.target, ttl: profile.properties.dnsConfig?.ttl ?? 60}
   }
-  for (const fog of resourcesOfType(world, 'Microsoft.Sql/servers/failoverGroups')) {
-    const n = fog.name.toLowerCase()
-    const which = name === `${n}.database.windows.net` ? 'primaryId' : name === `${n}.secondary.database.windows.net` ? 'secondaryId' : undefined
-    if (!which) continue
-    const server = getResource(world, fog.sandbox?.[which] ?? '')
+  const listener = index.listeners.get(name)
+  if (listener) {
+    const server = getResource(world, listener.fog.sandbox?.[listener.which] ?? '')
     if (server) return {cname: server.properties.fullyQualifiedDomainName, ttl: 30}
   }
   return undefined
 }
 
-export function resolveInRegion(world: World, region: string, qname: string, qtype: RecordType): Resolution {
-  const zones = linkedZones(world, region).sort((a, b) => b.name.length - a.name.length)
+export function resolveInRegion(index: NameIndex, region: string, qname: string, qtype: RecordType): Resolution {
+  const {world} = index
+  const zones = index.zones.get(region)
   const answers: Resolution['answers'] = []
   let name = trimDot(qname)
   for (let hop = 0; hop < MAX_CHAIN; hop++) {
-    const zone = zones.find((z) => name === z.name.toLowerCase() || name.endsWith('.' + z.name.toLowerCase()))
+    const zone = zoneOf(zones, name)
     if (zone) {
       const rel = name === zone.name.toLowerCase() ? '@' : name.slice(0, -(zone.name.length + 1))
       const at = (t: string) => getResource(world, `${zone.id}/${t}/${rel}`)
@@ -83,7 +153,7 @@ export function resolveInRegion(world: World, region: string, qname: string, qty
       const exists = ['A', 'CNAME', 'TXT', 'SOA'].some((t) => at(t))
       return {rcode: exists ? 'NOERROR' : 'NXDOMAIN', answers}
     }
-    const dynamic = dynamicPublic(world, region, name)
+    const dynamic = dynamicPublic(index, region, name)
     if (dynamic === 'nxdomain') return {rcode: 'NXDOMAIN', answers}
     const pub = dynamic ?? world.publicDns[name]
     if (!pub) return {rcode: 'NXDOMAIN', answers}
@@ -103,7 +173,7 @@ export function resolveInRegion(world: World, region: string, qname: string, qty
 }
 
 /** The answer to a query, and the UDP payload size its sender accepts; nothing for bytes too short to carry an id. */
-function respond(query: Buffer, world: () => World, region: string): {answer: dnsPacket.Packet; udpPayloadSize: number} | undefined {
+function respond(query: Buffer, names: () => NameIndex, region: string): {answer: dnsPacket.Packet; udpPayloadSize: number} | undefined {
   let request: dnsPacket.Packet
   try {
     request = dnsPacket.decode(query)
@@ -120,11 +190,11 @@ function respond(query: Buffer, world: () => World, region: string): {answer: dn
   if (!question) return {answer: {...base, flags: flags | RCODE.FORMERR}, udpPayloadSize}
   if (!['A', 'CNAME', 'TXT'].includes(question.type)) {
     // Other types: answer the CNAME chain with no data, as a resolver would for a name with no such record.
-    const r = resolveInRegion(world(), region, question.name, 'A')
+    const r = resolveInRegion(names(), region, question.name, 'A')
     const chain = r.answers.filter((a) => a.type === 'CNAME')
     return {answer: {...base, flags: flags | RCODE[r.rcode], answers: chain.map(toAnswer)}, udpPayloadSize}
   }
-  const r = resolveInRegion(world(), region, question.name, question.type as RecordType)
+  const r = resolveInRegion(names(), region, question.name, question.type as RecordType)
   return {answer: {...base, flags: flags | RCODE[r.rcode], answers: r.answers.map(toAnswer)}, udpPayloadSize}
 }
 
@@ -147,7 +217,7 @@ export interface ResolverHandle {
 }
 
 /** Starts UDP and TCP listeners on the same port of the region's loopback address. */
-export async function startResolver(region: string, address: string, world: () => World, port = 0): Promise<ResolverHandle> {
+export async function startResolver(region: string, address: string, names: () => NameIndex, port = 0): Promise<ResolverHandle> {
   if (!address.startsWith('127.')) throw new Error(`refusing to listen on ${address}: the sandbox's resolvers listen on 127.0.0.0/8 only`)
   for (let attempt = 0; ; attempt++) {
     const udp = dgram.createSocket('udp4')
@@ -160,7 +230,7 @@ export async function startResolver(region: string, address: string, world: () =
     const tcp = net.createServer((socket) => {
       open.add(socket)
       socket.on('close', () => open.delete(socket))
-      serveTcp(socket, world, region)
+      serveTcp(socket, names, region)
     })
     try {
       await new Promise<void>((resolve, reject) => {
@@ -173,7 +243,7 @@ export async function startResolver(region: string, address: string, world: () =
       throw error
     }
     udp.on('message', (msg, rinfo) => {
-      const reply = respond(msg, world, region)
+      const reply = respond(msg, names, region)
       if (reply) udp.send(datagram(reply), rinfo.port, rinfo.address)
     })
     udp.on('error', () => {})
@@ -196,7 +266,7 @@ export async function startResolver(region: string, address: string, world: () =
  * part of one. dns-packet frames the answers (streamEncode). Queries are split here by that length: streamDecode
  * would decode past the frame's end into the next query, and a malformed query must still be answered FORMERR.
  */
-function serveTcp(socket: net.Socket, world: () => World, region: string): void {
+function serveTcp(socket: net.Socket, names: () => NameIndex, region: string): void {
   let buffer = Buffer.alloc(0)
   socket.setTimeout(10_000, () => socket.destroy())
   socket.on('error', () => socket.destroy())
@@ -204,7 +274,7 @@ function serveTcp(socket: net.Socket, world: () => World, region: string): void 
     buffer = Buffer.concat([buffer, chunk])
     while (buffer.length >= 2 && buffer.length >= 2 + buffer.readUInt16BE(0)) {
       const end = 2 + buffer.readUInt16BE(0)
-      const reply = respond(buffer.subarray(2, end), world, region)
+      const reply = respond(buffer.subarray(2, end), names, region)
       buffer = buffer.subarray(end)
       if (reply) socket.write(dnsPacket.streamEncode(reply.answer))
     }

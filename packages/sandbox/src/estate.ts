@@ -313,6 +313,8 @@ export interface DemoOptions {
   ttl?: number
   /** run real PostgreSQL servers: their private A records then hold loopback addresses, which checks connect to */
   postgres?: boolean
+  /** Azure-like timing of ARM requests and long-running operations (latency.ts) */
+  latency?: 'none' | 'azure'
 }
 
 const PG_LOOPBACK: Record<string, string> = {eus2: '127.0.20.1', wus2: '127.0.20.2'}
@@ -421,7 +423,7 @@ export function estateWorld(layout: EstateLayout, options: DemoOptions = {}): Wo
     tenantId: layout.tenantId,
     subscriptionId: layout.defaultSubscription,
     ...(others.length > 0 ? {subscriptions: [layout.defaultSubscription, ...new Set(others)]} : {}),
-    settings: {lroMs: 400, lroRetryAfterSeconds: 1, ...(options.postgres ? {postgres: true} : {})},
+    settings: {lroMs: 400, lroRetryAfterSeconds: 1, ...(options.postgres ? {postgres: true} : {}), ...(options.latency === 'azure' ? {latency: 'azure'} : {})},
     regions: Object.fromEntries(
       REGIONS.map((r) => [r.short, regionInfo(r)]),
     ),

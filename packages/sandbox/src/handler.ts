@@ -10,6 +10,7 @@ import {CONTROL_PATH, type RequestLogEntry, requestLogFile} from './client.ts'
 import {controlRoutes} from './control-routes.ts'
 import type {EntraDirectory} from './entra.ts'
 import {faultResponse} from './faults.ts'
+import {injectLatency} from './latency.ts'
 import {type ArmRequest, type ArmResponse, type Route, ArmError, checkApiVersion, matchRoute, requestId} from './http.ts'
 import type {LiveSandbox} from './live.ts'
 import type {Principal} from './rbac.ts'
@@ -29,6 +30,7 @@ export function requestHandler(live: LiveSandbox, token: string, directory: Entr
     const started = Date.now()
     const armReq = await armRequestOf(req)
     let caller: string | undefined
+    let injectedDelayMs = 0
     const log = (status: number, fault: string | undefined) => {
       const entry: RequestLogEntry = {
         time: new Date(started).toISOString(),
@@ -39,6 +41,7 @@ export function requestHandler(live: LiveSandbox, token: string, directory: Entr
         durationMs: Date.now() - started,
         ...(caller ? {caller} : {}),
         ...(fault ? {fault} : {}),
+        ...(injectedDelayMs > 0 ? {injectedDelayMs} : {}),
       }
       appendFileSync(logFile, JSON.stringify(entry) + '\n')
     }
@@ -56,6 +59,7 @@ export function requestHandler(live: LiveSandbox, token: string, directory: Entr
       return
     }
     if (!('refusal' in who)) caller = who.principal.clientId
+    injectedDelayMs = await injectLatency(live, armReq)
     const served: Served = 'refusal' in who ? {response: who.refusal} : await serve(armReq, who.principal)
     if ('droppedBy' in served) {
       log(0, served.droppedBy)

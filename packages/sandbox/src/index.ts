@@ -32,4 +32,5 @@ export {ADMIN_CLIENT_ID, type IdentitySpec, LACKS_ONE_MISSING, OPERATOR_ROLE} fr
 export {type RoleDefinition, actionMatches, armAction} from './rbac.ts'
 export {generatedEstate} from './generate.ts'
 export {postgresAvailable} from './postgres.ts'
+export {type LatencyProfile, LATENCY_PROFILES} from './latency.ts'
 export {type ArmResource, type PublicRecord, type RegionInfo, type World, WorldStore} from './world.ts'

@@ -1,6 +1,7 @@
 // The sandbox's world as every ARM request and DNS query sees it: persisted, with due operations completed, and the
 // real PostgreSQL servers (when the sandbox runs them) kept in step with the emulated replication roles.
 import {FaultBook} from './faults.ts'
+import {LatencyBook} from './latency.ts'
 import {settle} from './lro.ts'
 import type {PgFleet, PgServerSpec} from './postgres.ts'
 import {type ArmResource, type World, type WorldStore, getResource, resourcesOfType} from './world.ts'
@@ -9,6 +10,8 @@ export interface LiveSandbox {
   stateDir: string
   store: WorldStore
   faults: FaultBook
+  /** the delays `--latency azure` gives ARM requests */
+  latency: LatencyBook
   /** the real PostgreSQL servers behind the flexible servers, once started */
   postgres?: PgFleet
   /** The current world, with due operations completed: every ARM request and DNS query sees the same present. */
@@ -26,6 +29,7 @@ export function liveSandbox(stateDir: string, store: WorldStore): LiveSandbox {
     stateDir,
     store,
     faults: new FaultBook(() => store.world.faults),
+    latency: new LatencyBook(),
     current() {
       store.refresh()
       let changed = settle(store.world)

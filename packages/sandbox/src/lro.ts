@@ -3,6 +3,7 @@
 // so one started before a restart still completes after it.
 import {randomUUID} from 'node:crypto'
 import {applyEffect} from './effects.ts'
+import {operationMs} from './latency.ts'
 import {type ArmRequest, type ArmResponse, ArmError} from './http.ts'
 import {type AsyncOperation, type Effect, type World, getResource, locationKey, subscriptionOf} from './world.ts'
 
@@ -30,7 +31,7 @@ export function startOperation(world: World, req: ArmRequest, o: StartOptions): 
     resourceId: o.resourceId,
     status: 'InProgress',
     startTime: new Date(now).toISOString(),
-    dueAt: now + world.settings.lroMs,
+    dueAt: now + operationMs(world.settings, o.effect),
     effect: o.effect,
     result: o.result,
     ...(o.failWith ? {failWith: o.failWith} : {}),

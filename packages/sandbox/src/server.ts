@@ -8,7 +8,7 @@ import type {AddressInfo} from 'node:net'
 import {join} from 'node:path'
 import type {Duplex} from 'node:stream'
 import {CONTROL_PATH, type SandboxConnection, connectionFile} from './client.ts'
-import {type ResolverHandle, startResolver} from './dns.ts'
+import {type ResolverHandle, currentNames, startResolver} from './dns.ts'
 import {EntraDirectory} from './entra.ts'
 import {demoWorld} from './estate.ts'
 import {requestHandler} from './handler.ts'
@@ -26,6 +26,8 @@ export interface SandboxOptions {
   publish?: boolean
   /** lifetime of the access tokens its Entra ID issues, kept in the world's settings */
   tokenLifetimeSeconds?: number
+  /** set the world's timing profile (kept in the state, like every setting); absent: keep the state's */
+  latency?: 'none' | 'azure'
 }
 
 export interface SandboxHandle {
@@ -40,6 +42,10 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
   const {stateDir} = options
   mkdirSync(stateDir, {recursive: true})
   const live = liveSandbox(stateDir, new WorldStore(stateDir, demoWorld))
+  if (options.latency && options.latency !== (live.store.world.settings.latency ?? 'none')) {
+    live.store.world.settings.latency = options.latency
+    live.store.save()
+  }
   const tls = await ensureTlsIdentity(stateDir)
   const token = ensureToken(stateDir)
   const directory = await EntraDirectory.open(stateDir)
@@ -127,9 +133,10 @@ function ensureToken(stateDir: string): string {
 async function startRegionalServices(live: LiveSandbox, tls: TlsIdentity): Promise<ResolverHandle[]> {
   const {world} = live.store
   const resolvers: ResolverHandle[] = []
+  const names = currentNames(live.current, () => live.store.revision)
   try {
     for (const [region, info] of Object.entries(world.regions)) {
-      resolvers.push(await startResolver(region, info.resolverAddress, live.current))
+      resolvers.push(await startResolver(region, info.resolverAddress, names))
     }
     if (world.settings.postgres) {
       const fleet = new PgFleet(live.stateDir, tls)

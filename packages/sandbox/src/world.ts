@@ -102,6 +102,10 @@ export interface World {
     tokenLifetimeSeconds?: number
     /** server name (lower case) -> the loopback address of a deleted flexible server, which a re-created one gets again */
     postgresAddresses?: Record<string, string>
+    /** Azure-like timing of ARM requests and long-running operations (latency.ts); absent or 'none': answer at once */
+    latency?: 'none' | 'azure'
+    /** seeds the injected delays, so a benchmark sees the same ones on every run */
+    latencySeed?: number
   }
   regions: Record<string, RegionInfo>
   /**
@@ -109,6 +113,7 @@ export interface World {
    * the default subscription); filled from the resources' ids when a world is adopted without them
    */
   resourceGroups?: string[]
+  /** by lower-case id; add only through putResource, which keeps the index of children that lists use */
   resources: Record<string, ArmResource>
   operations: Record<string, AsyncOperation>
   publicDns: Record<string, PublicRecord>
@@ -147,29 +152,71 @@ export function getResource(world: World, id: string): ArmResource | undefined {
   return world.resources[key(id)]
 }
 
+/**
+ * Child ids by their parent's id and child type (`.../privateEndpoints/pe/privatednszonegroups` → its groups), kept per
+ * resources object as putResource and deleteResource change it; lists would otherwise scan every resource. Resources are
+ * added only through putResource; an id deleted directly is skipped when listed.
+ */
+const childIndex = new WeakMap<Record<string, ArmResource>, Map<string, Set<string>>>()
+
+const parentSlot = (k: string) => k.slice(0, k.lastIndexOf('/'))
+
+function childrenIndex(world: World): Map<string, Set<string>> {
+  let index = childIndex.get(world.resources)
+  if (!index) {
+    index = new Map()
+    for (const k of Object.keys(world.resources)) addChild(index, k)
+    childIndex.set(world.resources, index)
+  }
+  return index
+}
+
+function addChild(index: Map<string, Set<string>>, k: string): void {
+  const slot = parentSlot(k)
+  let set = index.get(slot)
+  if (!set) index.set(slot, (set = new Set()))
+  set.add(k)
+}
+
 export function putResource(world: World, resource: ArmResource): ArmResource {
-  world.resources[key(resource.id)] = resource
+  const k = key(resource.id)
+  world.resources[k] = resource
+  const index = childIndex.get(world.resources)
+  if (index) addChild(index, k)
   return resource
 }
 
+/** Removes the resource and everything nested under it. */
 export function deleteResource(world: World, id: string): void {
   const prefix = key(id) + '/'
+  const index = childIndex.get(world.resources)
   for (const k of Object.keys(world.resources)) {
-    if (k === key(id) || k.startsWith(prefix)) delete world.resources[k]
+    if (k === key(id) || k.startsWith(prefix)) {
+      delete world.resources[k]
+      index?.get(parentSlot(k))?.delete(k)
+    }
   }
 }
 
-/** Direct children of `parentId` whose type ends with `childType` (case-insensitive). */
+/** Direct children of `parentId` whose type ends with `childType` (case-insensitive), in the order they were added. */
 export function childrenOf(world: World, parentId: string, childType: string): ArmResource[] {
-  const prefix = key(parentId) + '/' + childType.toLowerCase() + '/'
-  return Object.entries(world.resources)
-    .filter(([k]) => k.startsWith(prefix) && !k.slice(prefix.length).includes('/'))
-    .map(([, r]) => r)
+  const ids = childrenIndex(world).get(key(parentId) + '/' + childType.toLowerCase())
+  const out: ArmResource[] = []
+  for (const k of ids ?? []) {
+    const r = world.resources[k]
+    if (r) out.push(r)
+  }
+  return out
 }
 
 export function resourcesOfType(world: World, type: string): ArmResource[] {
   const t = type.toLowerCase()
-  return Object.values(world.resources).filter((r) => r.type.toLowerCase() === t)
+  const out: ArmResource[] = []
+  for (const k in world.resources) {
+    const r = world.resources[k]
+    if (r.type.length === t.length && r.type.toLowerCase() === t) out.push(r)
+  }
+  return out
 }
 
 /** Every subscription the world serves, the default first. */
@@ -209,6 +256,8 @@ export class WorldStore {
   readonly dir: string
   readonly file: string
   world: World
+  /** counts every change this store saved or loaded, so views built from the world (the resolvers' index) know when to rebuild */
+  revision = 0
   private stamp = ''
 
   constructor(dir: string, seed: () => World) {
@@ -241,6 +290,7 @@ export class WorldStore {
   save(): void {
     writeFileAtomic.sync(this.file, JSON.stringify(this.world))
     this.stamp = this.currentStamp()
+    this.revision++
   }
 
   private read(): World | undefined {
@@ -262,6 +312,7 @@ export class WorldStore {
       throw new Error(`The sandbox state file ${this.file} has version ${parsed.version}; run 'azfail sandbox reset'.`)
     }
     this.stamp = stamp
+    this.revision++
     return withResourceGroups(parsed)
   }
 

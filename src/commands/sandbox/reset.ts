@@ -13,6 +13,7 @@ export default class SandboxReset extends AzfailCommand {
     '<%= config.bin %> sandbox reset --ttl 1 --yes   # quick rehearsals: 1 s TTLs',
     '<%= config.bin %> sandbox reset --postgres --yes   # real PostgreSQL behind pg-app-eus2 / pg-app-wus2',
     '<%= config.bin %> sandbox reset --estate hub-spoke --yes   # the landing zone of runbooks/hub-spoke.yaml: four subscriptions',
+    '<%= config.bin %> sandbox reset --latency azure --yes   # Azure-like timing of ARM answers and long-running operations',
     '<%= config.bin %> sandbox reset --dry-run',
   ]
 
@@ -23,6 +24,7 @@ export default class SandboxReset extends AzfailCommand {
     ttl: Flags.integer({summary: 'Build the estate with this TTL (seconds) for steering and every private record, instead of 10.', min: 0}),
     'token-lifetime': TOKEN_LIFETIME_FLAG,
     postgres: Flags.boolean({default: false, summary: 'Also run a real PostgreSQL server (on loopback, with TLS) for each flexible server, the replica a streaming hot standby of its primary, so promote can verify a write through the CNAME and measure what a promotion loses.'}),
+    latency: Flags.option({options: ['none', 'azure'] as const, summary: "Timing of ARM answers: 'azure' delays reads 50-150 ms, writes 200-500 ms, and runs long-running operations for a scaled share of Azure's durations (default: none)."})(),
   }
 
   async run(): Promise<{stateDir: string; estate?: string; reset: boolean; dryRun: boolean}> {
@@ -43,6 +45,7 @@ export default class SandboxReset extends AzfailCommand {
         estate: flags.estate as EstateName,
         ...(flags.ttl === undefined ? {} : {ttl: flags.ttl}),
         ...(flags.postgres ? {postgres: true} : {}),
+        ...(flags.latency ? {latency: flags.latency} : {}),
         ...(tokenLifetime === undefined ? {} : {tokenLifetimeSeconds: tokenLifetime}),
       })
     } catch (error: any) {

@@ -15,12 +15,14 @@ export default class SandboxStart extends AzfailCommand {
     '<%= config.bin %> sandbox start --state-dir /tmp/azfail-sbx --port 8443',
     '<%= config.bin %> sandbox start --estate hub-spoke   # start from a fresh hub-spoke estate (four subscriptions)',
     '<%= config.bin %> sandbox start --token-lifetime 30s   # short-lived tokens: a long run must refresh',
+    '<%= config.bin %> sandbox start --latency azure   # Azure-like timing, for benchmarks and drills',
   ]
 
   static override flags = {
     port: Flags.integer({summary: 'ARM port on 127.0.0.1 (default: a free one).', min: 0, max: 65535}),
     estate: Flags.string({summary: 'Start from a fresh copy of this bundled estate (demo or hub-spoke), replacing the state dir\'s; without it the state dir\'s estate is kept.', options: ['demo', 'hub-spoke']}),
     'token-lifetime': TOKEN_LIFETIME_FLAG,
+    latency: Flags.option({options: ['none', 'azure'] as const, summary: "Timing of ARM answers: 'azure' delays reads 50-150 ms, writes 200-500 ms, and runs long-running operations for a scaled share of Azure's durations (kept in the state; default: as the state has it)."})(),
   }
 
   async run(): Promise<void> {
@@ -44,6 +46,6 @@ export default class SandboxStart extends AzfailCommand {
       this.logToStderr(`  connection        ${c.stateDir}/connection.json`)
       this.logToStderr(`  identities        ${Object.keys(c.identities).join(', ')} ('azfail sandbox env --identity NAME')`)
       this.logToStderr('Ctrl-C stops it.')
-    }, tokenLifetime === undefined ? {} : {tokenLifetimeSeconds: tokenLifetime})
+    }, {...(tokenLifetime === undefined ? {} : {tokenLifetimeSeconds: tokenLifetime}), ...(flags.latency ? {latency: flags.latency} : {})})
   }
 }
