@@ -2,7 +2,7 @@
 import pRetry from 'p-retry'
 import {AzureError, StepError} from '../errors.ts'
 import type {EndpointDefinition} from '../estate/state.ts'
-import type {Estate, ResourceRef} from '../runbook/estate.ts'
+import type {Estate, Located, ResourceRef} from '../runbook/estate.ts'
 import type {Clients} from './clients.ts'
 
 const BUSY = ['Updating', 'Creating', 'Deleting', 'Starting', 'Stopping', 'InProgress']
@@ -42,7 +42,7 @@ async function write<T>(resource: string, call: () => Promise<T>): Promise<T> {
 
 export async function setTrafficManagerEndpoint(estate: Estate, clients: Clients, region: string, status: 'Enabled' | 'Disabled'): Promise<void> {
   const spec = estate.steering.trafficManager!
-  const client = await clients.trafficManager()
+  const client = await clients.for(spec.subscription).trafficManager()
   await write(`Traffic Manager endpoint ${spec.profile}/${spec.endpoints[region]}`, () =>
     client.endpoints.update(spec.resourceGroup, spec.profile, spec.endpointType, spec.endpoints[region], {endpointStatus: status}),
   )
@@ -50,7 +50,7 @@ export async function setTrafficManagerEndpoint(estate: Estate, clients: Clients
 
 export async function setFrontDoorOrigin(estate: Estate, clients: Clients, region: string, enabledState: 'Enabled' | 'Disabled'): Promise<void> {
   const spec = estate.steering.frontDoor!
-  const client = await clients.frontDoor()
+  const client = await clients.for(spec.subscription).frontDoor()
   const what = `Front Door origin ${spec.profile}/${spec.originGroup}/${spec.origins[region]}`
   const now = await settled(() => client.afdOrigins.get(spec.resourceGroup, spec.profile, spec.originGroup, spec.origins[region]), (o) => BUSY.includes(o.provisioningState ?? ''), what)
   if (now.enabledState === enabledState) return
@@ -58,7 +58,7 @@ export async function setFrontDoorOrigin(estate: Estate, clients: Clients, regio
 }
 
 export async function promotePostgresReplica(clients: Clients, server: ResourceRef, option: 'Planned' | 'Forced'): Promise<void> {
-  const client = await clients.postgres()
+  const client = await clients.for(server.subscription).postgres()
   const what = `PostgreSQL flexible server ${server.resourceGroup}/${server.name}`
   const now = await settled(() => client.servers.get(server.resourceGroup, server.name), (s) => BUSY.includes(s.state ?? ''), what)
   if (now.replica?.role === 'Primary') return
@@ -76,7 +76,7 @@ export interface LroCheckpoint {
 }
 
 export async function failOverSqlGroup(clients: Clients, toServer: ResourceRef, group: string, allowDataLoss: boolean, lro: LroCheckpoint): Promise<void> {
-  const client = await clients.sql()
+  const client = await clients.for(toServer.subscription).sql()
   const what = `SQL failover group ${toServer.name}/${group}`
   const begin = (options: {resumeFrom?: string} = {}) =>
     allowDataLoss
@@ -102,8 +102,8 @@ export async function failOverSqlGroup(clients: Clients, toServer: ResourceRef, 
   )
 }
 
-export async function changeCosmosWriteRegion(clients: Clients, account: {resourceGroup: string; account: string}, order: string[]): Promise<void> {
-  const client = await clients.cosmos()
+export async function changeCosmosWriteRegion(clients: Clients, account: Located & {account: string}, order: string[]): Promise<void> {
+  const client = await clients.for(account.subscription).cosmos()
   const what = `Cosmos DB account ${account.resourceGroup}/${account.account}`
   const now = await settled(() => client.databaseAccounts.get(account.resourceGroup, account.account), (a) => BUSY.includes(a.provisioningState ?? ''), what)
   if ((now.writeLocations?.[0]?.locationName ?? '').toLowerCase() === order[0].toLowerCase()) return
@@ -117,14 +117,14 @@ export async function changeCosmosWriteRegion(clients: Clients, account: {resour
 /** Points the CNAME at `target`, only if it is still the record set the plan read (If-Match on its etag). */
 export async function repointCname(estate: Estate, clients: Clients, target: string, ttl: number, etag: string | undefined): Promise<void> {
   const spec = estate.cname!
-  const client = await clients.privateDns()
+  const client = await clients.for(spec.subscription).privateDns()
   await write(`CNAME ${spec.name}.${spec.zone}`, () =>
     client.recordSets.createOrUpdate(spec.resourceGroup, spec.zone, 'CNAME', spec.name, {ttl, cnameRecord: {cname: target}}, etag ? {ifMatch: etag} : {ifNoneMatch: '*'}),
   )
 }
 
 export async function deletePrivateEndpoint(clients: Clients, ref: ResourceRef): Promise<void> {
-  const client = await clients.network()
+  const client = await clients.for(ref.subscription).network()
   const what = `private endpoint ${ref.resourceGroup}/${ref.name}`
   const gone = async () => {
     try {
@@ -142,7 +142,7 @@ export async function deletePrivateEndpoint(clients: Clients, ref: ResourceRef):
 
 /** A private endpoint and its zone groups as they stand, enough to create them again (undefined when it is gone). */
 export async function describePrivateEndpoint(clients: Clients, ref: ResourceRef): Promise<EndpointDefinition | undefined> {
-  const client = await clients.network()
+  const client = await clients.for(ref.subscription).network()
   let pe
   try {
     pe = await client.privateEndpoints.get(ref.resourceGroup, ref.name)
@@ -163,6 +163,7 @@ export async function describePrivateEndpoint(clients: Clients, ref: ResourceRef
   }
   const manual = connections(pe.manualPrivateLinkServiceConnections)
   return {
+    ...(ref.subscription ? {subscription: ref.subscription} : {}),
     resourceGroup: ref.resourceGroup,
     name: ref.name,
     location: pe.location ?? '',
@@ -179,7 +180,7 @@ export async function describePrivateEndpoint(clients: Clients, ref: ResourceRef
  * (PUT, long-running), which write its records into the zones. What already exists is left as it is.
  */
 export async function recreatePrivateEndpoint(clients: Clients, def: EndpointDefinition): Promise<void> {
-  const client = await clients.network()
+  const client = await clients.for(def.subscription).network()
   const what = `private endpoint ${def.resourceGroup}/${def.name}`
   const found = async <T>(read: () => Promise<T>): Promise<T | undefined> => {
     try {
@@ -220,7 +221,7 @@ export async function recreatePrivateEndpoint(clients: Clients, def: EndpointDef
 }
 
 /** Overwrites the addresses of an A record set (practice runs use it to plant a stale record). */
-export async function setARecord(clients: Clients, zone: {resourceGroup: string; zone: string}, name: string, ips: string[]): Promise<void> {
-  const dns = await clients.privateDns()
+export async function setARecord(clients: Clients, zone: Located & {zone: string}, name: string, ips: string[]): Promise<void> {
+  const dns = await clients.for(zone.subscription).privateDns()
   await write(`A record ${name}.${zone.zone}`, () => dns.recordSets.update(zone.resourceGroup, zone.zone, 'A', name, {aRecords: ips.map((ipv4Address) => ({ipv4Address}))}))
 }

@@ -45,7 +45,9 @@ export function clientOptions(target: AzureTarget) {
   }
 }
 
-export interface Clients {
+/** The SDK clients of one subscription. */
+export interface SubscriptionClients {
+  subscriptionId: string
   trafficManager(): Promise<TrafficManagerManagementClient>
   frontDoor(): Promise<CdnManagementClient>
   privateDns(): Promise<PrivateDnsManagementClient>
@@ -55,21 +57,40 @@ export interface Clients {
   cosmos(): Promise<CosmosDBManagementClient>
 }
 
-/** One client per service per target, created on first use. */
+/**
+ * The clients of the target's default subscription, and `for(subscription)` those of any other one a runbook names
+ * (a hub-spoke estate keeps its DNS zones, steering and each region's workload in subscriptions of their own).
+ */
+export interface Clients extends SubscriptionClients {
+  /** the clients of `subscriptionId`; undefined means the target's default subscription */
+  for(subscriptionId: string | undefined): SubscriptionClients
+}
+
+/** One client per service per subscription, created on first use. */
 export function createClients(target: AzureTarget): Clients {
-  const cache = new Map<string, Promise<unknown>>()
-  const once = <T>(name: string, make: () => Promise<T>): Promise<T> => {
-    if (!cache.has(name)) cache.set(name, make())
-    return cache.get(name) as Promise<T>
+  const bySubscription = new Map<string, SubscriptionClients>()
+  const of = (subscriptionId: string): SubscriptionClients => {
+    const cache = new Map<string, Promise<unknown>>()
+    const once = <T>(name: string, make: () => Promise<T>): Promise<T> => {
+      if (!cache.has(name)) cache.set(name, make())
+      return cache.get(name) as Promise<T>
+    }
+    const args = () => [target.credential, subscriptionId, clientOptions(target)] as const
+    return {
+      subscriptionId,
+      trafficManager: () => once('tm', async () => new (await import('@azure/arm-trafficmanager')).TrafficManagerManagementClient(...args())),
+      frontDoor: () => once('cdn', async () => new (await import('@azure/arm-cdn')).CdnManagementClient(...args())),
+      privateDns: () => once('dns', async () => new (await import('@azure/arm-privatedns')).PrivateDnsManagementClient(...args())),
+      network: () => once('network', async () => new (await import('@azure/arm-network')).NetworkManagementClient(...args())),
+      postgres: () => once('pg', async () => new (await import('@azure/arm-postgresql-flexible')).PostgreSQLManagementFlexibleServerClient(...args())),
+      sql: () => once('sql', async () => new (await import('@azure/arm-sql')).SqlManagementClient(...args())),
+      cosmos: () => once('cosmos', async () => new (await import('@azure/arm-cosmosdb')).CosmosDBManagementClient(...args())),
+    }
   }
-  const args = () => [target.credential, target.subscriptionId, clientOptions(target)] as const
-  return {
-    trafficManager: () => once('tm', async () => new (await import('@azure/arm-trafficmanager')).TrafficManagerManagementClient(...args())),
-    frontDoor: () => once('cdn', async () => new (await import('@azure/arm-cdn')).CdnManagementClient(...args())),
-    privateDns: () => once('dns', async () => new (await import('@azure/arm-privatedns')).PrivateDnsManagementClient(...args())),
-    network: () => once('network', async () => new (await import('@azure/arm-network')).NetworkManagementClient(...args())),
-    postgres: () => once('pg', async () => new (await import('@azure/arm-postgresql-flexible')).PostgreSQLManagementFlexibleServerClient(...args())),
-    sql: () => once('sql', async () => new (await import('@azure/arm-sql')).SqlManagementClient(...args())),
-    cosmos: () => once('cosmos', async () => new (await import('@azure/arm-cosmosdb')).CosmosDBManagementClient(...args())),
+  const forSubscription = (subscriptionId: string | undefined): SubscriptionClients => {
+    const id = (subscriptionId ?? target.subscriptionId).toLowerCase()
+    if (!bySubscription.has(id)) bySubscription.set(id, of(subscriptionId ?? target.subscriptionId))
+    return bySubscription.get(id)!
   }
+  return {...forSubscription(undefined), for: forSubscription}
 }

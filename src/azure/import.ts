@@ -2,9 +2,9 @@
 // can rehearse failovers of their own topology offline. Only what azfail uses is carried over.
 import type {ArmResource, PublicRecord, RegionInfo, World} from '@azfail/sandbox'
 import {bareName, parseZoneId} from '../estate/predicates.ts'
-import type {Estate} from '../runbook/estate.ts'
+import type {Estate, Located} from '../runbook/estate.ts'
 import type {Clients} from './clients.ts'
-import type {AzureTarget} from './target.ts'
+import {type AzureTarget, dnsSuffixes} from './target.ts'
 
 const vnetOf = (subnetId: string | undefined) => subnetId?.replace(/\/subnets\/[^/]+$/i, '')
 
@@ -35,7 +35,7 @@ export async function importEstate(estate: Estate, source: AzureTarget, clients:
   await importFrontDoor(estate, clients, c)
   await importEndpoints(estate, clients, c)
   for (const z of [estate.cname, estate.stateZone]) {
-    if (z) c.zoneIds.add(`/subscriptions/${source.subscriptionId}/resourceGroups/${z.resourceGroup}/providers/Microsoft.Network/privateDnsZones/${z.zone}`)
+    if (z) c.zoneIds.add(`/subscriptions/${z.subscription ?? source.subscriptionId}/resourceGroups/${z.resourceGroup}/providers/Microsoft.Network/privateDnsZones/${z.zone}`)
   }
   await importZones(clients, c)
   await importPostgres(estate, clients, c)
@@ -48,7 +48,7 @@ async function importTrafficManager(estate: Estate, clients: Clients, c: Collect
   const tm = estate.steering.trafficManager
   if (!tm) return
   {
-    const p = await (await clients.trafficManager()).profiles.get(tm.resourceGroup, tm.profile)
+    const p = await (await clients.for(tm.subscription).trafficManager()).profiles.get(tm.resourceGroup, tm.profile)
     c.add('trafficManagerProfiles', {
       id: p.id!, name: p.name!, type: 'Microsoft.Network/trafficManagerProfiles', location: p.location ?? 'global', tags: p.tags ?? {},
       properties: {profileStatus: p.profileStatus, trafficRoutingMethod: p.trafficRoutingMethod, dnsConfig: p.dnsConfig, monitorConfig: p.monitorConfig, trafficViewEnrollmentStatus: p.trafficViewEnrollmentStatus, maxReturn: p.maxReturn ?? 0},
@@ -66,7 +66,7 @@ async function importFrontDoor(estate: Estate, clients: Clients, c: Collected): 
   const fd = estate.steering.frontDoor
   if (!fd) return
   {
-    const cdn = await clients.frontDoor()
+    const cdn = await clients.for(fd.subscription).frontDoor()
     const p = await cdn.profiles.get(fd.resourceGroup, fd.profile)
     c.add('frontDoorProfiles', {id: p.id!, name: p.name!, type: 'Microsoft.Cdn/profiles', location: p.location, kind: p.kind, sku: {...p.sku}, tags: p.tags ?? {}, properties: {provisioningState: p.provisioningState, resourceState: p.resourceState, frontDoorId: p.frontDoorId}})
     const g = await cdn.afdOriginGroups.get(fd.resourceGroup, fd.profile, fd.originGroup)
@@ -82,10 +82,10 @@ async function importFrontDoor(estate: Estate, clients: Clients, c: Collected): 
 
 /** Private endpoints and their zone groups; the zones those write to are read next. */
 async function importEndpoints(estate: Estate, clients: Clients, c: Collected): Promise<void> {
-  const network = await clients.network()
   for (const [region, spec] of Object.entries(estate.regions)) {
     const vnets = new Set<string>()
     for (const ref of spec.privateEndpoints) {
+      const network = await clients.for(ref.subscription).network()
       const pe = await network.privateEndpoints.get(ref.resourceGroup, ref.name)
       const vnet = vnetOf(pe.subnet?.id)
       if (vnet) vnets.add(vnet)
@@ -123,13 +123,13 @@ async function importEndpoints(estate: Estate, clients: Clients, c: Collected): 
 
 /** The private DNS zones the endpoints and the runbook name: records and virtual network links. */
 async function importZones(clients: Clients, c: Collected): Promise<void> {
-  const dns = await clients.privateDns()
   const seenZones = new Set<string>()
   for (const zoneId of c.zoneIds) {
     const zone = parseZoneId(zoneId)
     if (!zone || seenZones.has(zoneId.toLowerCase())) continue
     seenZones.add(zoneId.toLowerCase())
     const m = [zoneId, zone.resourceGroup, zone.zone] as const
+    const dns = await clients.for(zone.subscription).privateDns()
     const z = await dns.privateZones.get(m[1], m[2])
     c.add('privateDnsZones', {
       id: z.id!, name: z.name!, type: 'Microsoft.Network/privateDnsZones', location: 'global', etag: z.etag, tags: z.tags ?? {},
@@ -163,9 +163,8 @@ async function importZones(clients: Clients, c: Collected): Promise<void> {
 
 async function importPostgres(estate: Estate, clients: Clients, c: Collected): Promise<void> {
   if (estate.data.postgres) {
-    const pg = await clients.postgres()
     for (const ref of Object.values(estate.data.postgres.servers)) {
-      const s = await pg.servers.get(ref.resourceGroup, ref.name)
+      const s = await (await clients.for(ref.subscription).postgres()).servers.get(ref.resourceGroup, ref.name)
       c.add('postgresServers', {
         id: s.id!, name: s.name!, type: 'Microsoft.DBforPostgreSQL/flexibleServers', location: s.location, sku: {...s.sku}, tags: s.tags ?? {},
         properties: {
@@ -180,16 +179,17 @@ async function importPostgres(estate: Estate, clients: Clients, c: Collected): P
 
 async function importSqlFailoverGroup(estate: Estate, source: AzureTarget, clients: Clients, c: Collected): Promise<void> {
   const fogSpec = estate.data.sqlFailoverGroup
+  const suffixes = dnsSuffixes(source)
   if (fogSpec) {
-    const sql = await clients.sql()
     const [first] = Object.values(fogSpec.servers)
+    const sql = await clients.for(first.subscription).sql()
     const fog = await sql.failoverGroups.get(first.resourceGroup, first.name, fogSpec.name)
-    const serverId = (ref: {resourceGroup: string; name: string}) => `/subscriptions/${source.subscriptionId}/resourceGroups/${ref.resourceGroup}/providers/Microsoft.Sql/servers/${ref.name}`
+    const serverId = (ref: Located & {name: string}) => `/subscriptions/${ref.subscription ?? source.subscriptionId}/resourceGroups/${ref.resourceGroup}/providers/Microsoft.Sql/servers/${ref.name}`
     const firstId = serverId(first)
     const partner = fog.partnerServers?.[0]
     const [primaryId, secondaryId] = fog.replicationRole === 'Primary' ? [firstId, partner?.id ?? ''] : [partner?.id ?? '', firstId]
     for (const ref of Object.values(fogSpec.servers)) {
-      c.add('sqlServers', {id: serverId(ref), name: ref.name, type: 'Microsoft.Sql/servers', location: ref === first ? fog.location : partner?.location, properties: {fullyQualifiedDomainName: `${ref.name}.database.windows.net`, state: 'Ready'}})
+      c.add('sqlServers', {id: serverId(ref), name: ref.name, type: 'Microsoft.Sql/servers', location: ref === first ? fog.location : partner?.location, properties: {fullyQualifiedDomainName: `${ref.name}.${suffixes.sqlServer}`, state: 'Ready'}})
     }
     c.add('failoverGroups', {
       id: `${primaryId}/failoverGroups/${fog.name}`, name: fog.name!, type: 'Microsoft.Sql/servers/failoverGroups', location: fog.location, tags: fog.tags ?? {},
@@ -201,7 +201,7 @@ async function importSqlFailoverGroup(estate: Estate, source: AzureTarget, clien
 
 async function importCosmos(estate: Estate, clients: Clients, c: Collected): Promise<void> {
   if (estate.data.cosmos) {
-    const a = await (await clients.cosmos()).databaseAccounts.get(estate.data.cosmos.resourceGroup, estate.data.cosmos.account)
+    const a = await (await clients.for(estate.data.cosmos.subscription).cosmos()).databaseAccounts.get(estate.data.cosmos.resourceGroup, estate.data.cosmos.account)
     const loc = (l: any) => ({id: l.id, locationName: l.locationName, documentEndpoint: l.documentEndpoint, provisioningState: l.provisioningState, failoverPriority: l.failoverPriority, isZoneRedundant: l.isZoneRedundant})
     c.add('cosmosAccounts', {
       id: a.id!, name: a.name!, type: 'Microsoft.DocumentDB/databaseAccounts', location: a.location, kind: a.kind, tags: a.tags ?? {},
@@ -231,10 +231,13 @@ function assembleWorld(estate: Estate, source: AzureTarget, tenantId: string, c:
 
   const byId: World['resources'] = {}
   for (const r of c.resources) byId[r.id.toLowerCase()] = JSON.parse(JSON.stringify(r))
+  const subscriptionOf = (id: string) => /^\/subscriptions\/([^/]+)/i.exec(id)?.[1]
+  const others = [...new Set(c.resources.map((r) => subscriptionOf(r.id)).filter((s): s is string => !!s && s.toLowerCase() !== source.subscriptionId.toLowerCase()))]
   return {
     version: 1,
     tenantId,
     subscriptionId: source.subscriptionId,
+    ...(others.length > 0 ? {subscriptions: [source.subscriptionId, ...others]} : {}),
     settings: {lroMs: 400, lroRetryAfterSeconds: 1},
     regions,
     resources: byId,

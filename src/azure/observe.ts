@@ -4,7 +4,7 @@ import type {NetworkManagementClient} from '@azure/arm-network'
 import {isServing, normalizeLocation, parseZoneId, privateFqdn, sameName} from '../estate/predicates.ts'
 import type {EndpointRecord, EndpointState, LiveState, NameCheck, RegionState, SteeringEndpoint, ZoneARecord} from '../estate/state.ts'
 import type {Estate} from '../runbook/estate.ts'
-import type {Clients} from './clients.ts'
+import type {Clients, SubscriptionClients} from './clients.ts'
 import {resolveName, resolverFor} from './resolve.ts'
 import {readStateRecords} from './state-records.ts'
 import type {AzureTarget} from './target.ts'
@@ -100,7 +100,7 @@ export async function checkNames(resolver: string, expect: Record<string, string
 async function observeTrafficManager(estate: Estate, clients: Clients) {
   const spec = estate.steering.trafficManager
   if (!spec) return undefined
-  const client = await clients.trafficManager()
+  const client = await clients.for(spec.subscription).trafficManager()
   const profile = await client.profiles.get(spec.resourceGroup, spec.profile)
   const endpoints: Record<string, SteeringEndpoint> = {}
   for (const [region, name] of Object.entries(spec.endpoints)) {
@@ -116,7 +116,7 @@ async function observeTrafficManager(estate: Estate, clients: Clients) {
 async function observeFrontDoor(estate: Estate, clients: Clients) {
   const spec = estate.steering.frontDoor
   if (!spec) return undefined
-  const client = await clients.frontDoor()
+  const client = await clients.for(spec.subscription).frontDoor()
   const origins: Record<string, {name: string; enabledState: string; provisioningState?: string}> = {}
   for await (const o of client.afdOrigins.listByOriginGroup(spec.resourceGroup, spec.profile, spec.originGroup)) {
     const region = Object.entries(spec.origins).find(([, n]) => n.toLowerCase() === o.name?.toLowerCase())?.[0]
@@ -140,16 +140,17 @@ async function observeEndpointsOf(estate: Estate, clients: Clients, regions: str
     lists.set(zoneId.toLowerCase(), listed)
   }
   const groups = new Map<string, Promise<Map<string, string | undefined>>>()
-  const endpointsIn = (resourceGroup: string) => {
-    if (!groups.has(resourceGroup.toLowerCase())) groups.set(resourceGroup.toLowerCase(), listEndpoints(clients, resourceGroup))
-    return groups.get(resourceGroup.toLowerCase())!
+  const endpointsIn = (subscription: string | undefined, resourceGroup: string) => {
+    const k = `${subscription ?? ''}/${resourceGroup}`.toLowerCase()
+    if (!groups.has(k)) groups.set(k, listEndpoints(clients.for(subscription), resourceGroup))
+    return groups.get(k)!
   }
   const byRegion = await Promise.all(regions.map(async (r) => [r, await observeEndpoints(estate, clients, r, endpointsIn, zoneWritten)] as [string, EndpointState[]]))
   return {byRegion, zoneRecords: (await Promise.all(lists.values())).flat()}
 }
 
 /** The private endpoints of a resource group (lower-case name → provisioning state): one paged list, not one read each. */
-async function listEndpoints(clients: Clients, resourceGroup: string): Promise<Map<string, string | undefined>> {
+async function listEndpoints(clients: SubscriptionClients, resourceGroup: string): Promise<Map<string, string | undefined>> {
   const network = await clients.network()
   const out = new Map<string, string | undefined>()
   try {
@@ -164,19 +165,19 @@ async function observeEndpoints(
   estate: Estate,
   clients: Clients,
   region: string,
-  endpointsIn: (resourceGroup: string) => Promise<Map<string, string | undefined>>,
+  endpointsIn: (subscription: string | undefined, resourceGroup: string) => Promise<Map<string, string | undefined>>,
   zoneWritten: (zoneId: string) => void,
 ): Promise<EndpointState[]> {
   const refs = estate.regions[region]?.privateEndpoints ?? []
   if (refs.length === 0) return []
-  const network = await clients.network()
   return Promise.all(
     refs.map(async (ref): Promise<EndpointState> => {
       // The zone groups are read alongside the resource group's list of endpoints, not after it: an endpoint that
       // does not exist has none (ARM answers 404), and one round trip less leads to the zone lists.
+      const network = await clients.for(ref.subscription).network()
       const groups = zoneGroupRecords(network, ref, zoneWritten)
       groups.catch(() => {})
-      const listed = await endpointsIn(ref.resourceGroup)
+      const listed = await endpointsIn(ref.subscription, ref.resourceGroup)
       if (!listed.has(ref.name.toLowerCase())) return {...ref, exists: false, records: []}
       const provisioningState = listed.get(ref.name.toLowerCase())
       const records = await groups
@@ -211,13 +212,13 @@ async function observeData(estate: Estate, clients: Clients): Promise<LiveState[
   const [pg, sql, cdb] = await Promise.all([
     postgres
       ? (async () => {
-          const client = await clients.postgres()
           const servers = await Promise.all(
             Object.entries(postgres.servers).map(async ([region, ref]) => {
-              const s = await client.servers.get(ref.resourceGroup, ref.name)
+              const s = await (await clients.for(ref.subscription).postgres()).servers.get(ref.resourceGroup, ref.name)
               return {
                 region,
                 name: ref.name,
+                ...(ref.subscription ? {subscription: ref.subscription} : {}),
                 resourceGroup: ref.resourceGroup,
                 role: s.replica?.role ?? s.replicationRole ?? 'None',
                 replicationState: s.replica?.replicationState,
@@ -231,8 +232,8 @@ async function observeData(estate: Estate, clients: Clients): Promise<LiveState[
       : undefined,
     sqlFailoverGroup
       ? (async () => {
-          const client = await clients.sql()
           const [first] = Object.entries(sqlFailoverGroup.servers)
+          const client = await clients.for(first[1].subscription).sql()
           const fog = await client.failoverGroups.get(first[1].resourceGroup, first[1].name, sqlFailoverGroup.name)
           const servers = Object.entries(sqlFailoverGroup.servers).map(([region, ref]) => {
             const role =
@@ -246,7 +247,7 @@ async function observeData(estate: Estate, clients: Clients): Promise<LiveState[
       : undefined,
     cosmos
       ? (async () => {
-          const client = await clients.cosmos()
+          const client = await clients.for(cosmos.subscription).cosmos()
           const account = await client.databaseAccounts.get(cosmos.resourceGroup, cosmos.account)
           const locations = (account.failoverPolicies ?? []).map((p) => ({name: p.locationName ?? '', failoverPriority: p.failoverPriority ?? 0}))
           const write = account.writeLocations?.[0]?.locationName
@@ -261,7 +262,7 @@ async function observeData(estate: Estate, clients: Clients): Promise<LiveState[
 async function observeCname(estate: Estate, clients: Clients): Promise<LiveState['cname']> {
   const spec = estate.cname
   if (!spec) return undefined
-  const client = await clients.privateDns()
+  const client = await clients.for(spec.subscription).privateDns()
   const fqdn = `${spec.name}.${spec.zone}`
   try {
     const rs = await client.recordSets.get(spec.resourceGroup, spec.zone, 'CNAME', spec.name)
@@ -277,7 +278,7 @@ async function listZoneARecords(clients: Clients, zoneId: string): Promise<ZoneA
   const out: ZoneARecord[] = []
   const zone = parseZoneId(zoneId)
   if (!zone) return out
-  const dns = await clients.privateDns()
+  const dns = await clients.for(zone.subscription).privateDns()
   for await (const rs of dns.recordSets.listByType(zone.resourceGroup, zone.zone, 'A')) {
     out.push({zoneId, zone: zone.zone, name: rs.name ?? '', ips: (rs.aRecords ?? []).map((a) => a.ipv4Address ?? ''), ...(rs.ttl === undefined ? {} : {ttl: rs.ttl})})
   }

@@ -11,8 +11,10 @@ export const drainRecordName = (region: string) => `_azfail-drain-${region}`
 export const teardownRecordName = (region: string) => `_azfail-teardown-${region}`
 const TTL = 10
 
-export function stateZoneOf(estate: Estate): {resourceGroup: string; zone: string} | undefined {
-  return estate.stateZone ?? (estate.cname ? {resourceGroup: estate.cname.resourceGroup, zone: estate.cname.zone} : undefined)
+/** The zone azfail keeps its records in, with its subscription where that is not the estate's (a connectivity subscription's). */
+export function stateZoneOf(estate: Estate): {subscription?: string; resourceGroup: string; zone: string} | undefined {
+  const {subscription, resourceGroup, zone} = estate.stateZone ?? estate.cname ?? {}
+  return resourceGroup && zone ? {...(subscription ? {subscription} : {}), resourceGroup, zone} : undefined
 }
 
 function requireStateZone(estate: Estate) {
@@ -41,7 +43,7 @@ export async function readStateRecords(estate: Estate, clients: Clients): Promis
   const drains: Record<string, DrainRecord> = {}
   const teardowns: Record<string, TeardownRecord> = {}
   if (!zone) return {drains, teardowns}
-  const dns = await clients.privateDns()
+  const dns = await clients.for(zone.subscription).privateDns()
   let lock: LockRecord | undefined
   for await (const rs of dns.recordSets.listByType(zone.resourceGroup, zone.zone, 'TXT')) {
     const fields = decode(rs.txtRecords)
@@ -59,13 +61,13 @@ export async function readStateRecords(estate: Estate, clients: Clients): Promis
 
 export async function writeDrainRecord(estate: Estate, clients: Clients, region: string, record: DrainRecord): Promise<void> {
   const zone = requireStateZone(estate)
-  const dns = await clients.privateDns()
+  const dns = await clients.for(zone.subscription).privateDns()
   await dns.recordSets.createOrUpdate(zone.resourceGroup, zone.zone, 'TXT', drainRecordName(region), {ttl: TTL, txtRecords: encode({drainedAt: record.drainedAt, run: record.runId})})
 }
 
 export async function clearDrainRecord(estate: Estate, clients: Clients, region: string): Promise<void> {
   const zone = requireStateZone(estate)
-  const dns = await clients.privateDns()
+  const dns = await clients.for(zone.subscription).privateDns()
   await dns.recordSets.delete(zone.resourceGroup, zone.zone, 'TXT', drainRecordName(region))
 }
 
@@ -90,7 +92,7 @@ const unchunked = (prefix: string, fields: Record<string, string>): string => {
  */
 export async function writeTeardownRecord(estate: Estate, clients: Clients, region: string, record: TeardownRecord): Promise<void> {
   const zone = requireStateZone(estate)
-  const dns = await clients.privateDns()
+  const dns = await clients.for(zone.subscription).privateDns()
   const fields = {at: record.at, run: record.runId, ...chunked('endpoints', JSON.stringify(record.endpoints))}
   const txtRecords = Object.entries(fields)
     .filter(([, v]) => v !== undefined)
@@ -101,7 +103,7 @@ export async function writeTeardownRecord(estate: Estate, clients: Clients, regi
 /** The teardown record of a region read fresh (undefined when there is none). */
 export async function readTeardownRecord(estate: Estate, clients: Clients, region: string): Promise<TeardownRecord | undefined> {
   const zone = requireStateZone(estate)
-  const dns = await clients.privateDns()
+  const dns = await clients.for(zone.subscription).privateDns()
   try {
     return decodeTeardown(decode((await dns.recordSets.get(zone.resourceGroup, zone.zone, 'TXT', teardownRecordName(region))).txtRecords))
   } catch (error: any) {
@@ -112,7 +114,7 @@ export async function readTeardownRecord(estate: Estate, clients: Clients, regio
 
 export async function clearTeardownRecord(estate: Estate, clients: Clients, region: string): Promise<void> {
   const zone = requireStateZone(estate)
-  const dns = await clients.privateDns()
+  const dns = await clients.for(zone.subscription).privateDns()
   await dns.recordSets.delete(zone.resourceGroup, zone.zone, 'TXT', teardownRecordName(region))
 }
 
@@ -174,7 +176,7 @@ export class LockHeldError extends AzfailError {
  */
 export async function acquireLock(estate: Estate, clients: Clients, want: Omit<LockRecord, 'etag'>, alive: (lock: LockRecord) => boolean): Promise<LockRecord> {
   const zone = requireStateZone(estate)
-  const dns = await clients.privateDns()
+  const dns = await clients.for(zone.subscription).privateDns()
   const body = {ttl: TTL, txtRecords: encodeLock(want)}
   try {
     const created = await dns.recordSets.createOrUpdate(zone.resourceGroup, zone.zone, 'TXT', LOCK_NAME, body, {ifNoneMatch: '*'})
@@ -200,7 +202,7 @@ export async function acquireLock(estate: Estate, clients: Clients, want: Omit<L
 /** Extends the lease of a lock this run holds, only if it is still the one it wrote (If-Match). */
 export async function renewLock(estate: Estate, clients: Clients, held: LockRecord, expires: string): Promise<LockRecord> {
   const zone = requireStateZone(estate)
-  const dns = await clients.privateDns()
+  const dns = await clients.for(zone.subscription).privateDns()
   const next = {...held, expires}
   const rs = await dns.recordSets.createOrUpdate(zone.resourceGroup, zone.zone, 'TXT', LOCK_NAME, {ttl: TTL, txtRecords: encodeLock(next)}, {ifMatch: held.etag})
   return {...next, etag: rs.etag}
@@ -209,7 +211,7 @@ export async function renewLock(estate: Estate, clients: Clients, held: LockReco
 /** Releases the lock only if it is still the one this run wrote; false when it was not (taken over, or released by hand). */
 export async function releaseLock(estate: Estate, clients: Clients, lock: LockRecord): Promise<boolean> {
   const zone = requireStateZone(estate)
-  const dns = await clients.privateDns()
+  const dns = await clients.for(zone.subscription).privateDns()
   try {
     await dns.recordSets.delete(zone.resourceGroup, zone.zone, 'TXT', LOCK_NAME, {ifMatch: lock.etag})
     return true
@@ -222,7 +224,7 @@ export async function releaseLock(estate: Estate, clients: Clients, lock: LockRe
 /** Deletes the lock by hand and records who released it and why, beside it in the state zone. */
 export async function releaseLockByHand(estate: Estate, clients: Clients, lock: LockRecord, release: LockReleaseRecord): Promise<void> {
   const zone = requireStateZone(estate)
-  const dns = await clients.privateDns()
+  const dns = await clients.for(zone.subscription).privateDns()
   await dns.recordSets.createOrUpdate(zone.resourceGroup, zone.zone, 'TXT', RELEASE_NAME, {
     ttl: TTL,
     txtRecords: encode({by: release.by, reason: release.reason.slice(0, 200), at: release.at, run: release.runId, holder: release.holder.slice(0, 200)}),
@@ -232,7 +234,7 @@ export async function releaseLockByHand(estate: Estate, clients: Clients, lock: 
 
 export async function readLockRelease(estate: Estate, clients: Clients): Promise<LockReleaseRecord | undefined> {
   const zone = requireStateZone(estate)
-  const dns = await clients.privateDns()
+  const dns = await clients.for(zone.subscription).privateDns()
   try {
     const f = decode((await dns.recordSets.get(zone.resourceGroup, zone.zone, 'TXT', RELEASE_NAME)).txtRecords)
     return {by: f.by ?? '?', reason: f.reason ?? '', at: f.at ?? '?', runId: f.run ?? '?', holder: f.holder ?? '?'}

@@ -8,14 +8,40 @@ import type {RunTarget} from '../engine/types.ts'
 import {InputError, TargetError} from '../errors.ts'
 import {localPrincipal, principalFromToken} from './principal.ts'
 
+/** The public DNS suffixes of a cloud's PaaS names, which differ in the sovereign clouds (Microsoft's endpoint mapping per cloud). */
+export interface DnsSuffixes {
+  /** Azure SQL logical servers and failover-group listeners */
+  sqlServer: string
+  /** PostgreSQL flexible servers */
+  postgres: string
+  /** Cosmos DB accounts */
+  cosmos: string
+  keyVault: string
+}
+
 export const CLOUDS = {
-  AzurePublicCloud: {arm: 'https://management.azure.com', authority: 'https://login.microsoftonline.com'},
-  AzureUSGovernment: {arm: 'https://management.usgovcloudapi.net', authority: 'https://login.microsoftonline.us'},
-  AzureChinaCloud: {arm: 'https://management.chinacloudapi.cn', authority: 'https://login.chinacloudapi.cn'},
-} as const
+  AzurePublicCloud: {
+    arm: 'https://management.azure.com',
+    authority: 'https://login.microsoftonline.com',
+    dns: {sqlServer: 'database.windows.net', postgres: 'postgres.database.azure.com', cosmos: 'documents.azure.com', keyVault: 'vault.azure.net'},
+  },
+  AzureUSGovernment: {
+    arm: 'https://management.usgovcloudapi.net',
+    authority: 'https://login.microsoftonline.us',
+    dns: {sqlServer: 'database.usgovcloudapi.net', postgres: 'postgres.database.usgovcloudapi.net', cosmos: 'documents.azure.us', keyVault: 'vault.usgovcloudapi.net'},
+  },
+  AzureChinaCloud: {
+    arm: 'https://management.chinacloudapi.cn',
+    authority: 'https://login.chinacloudapi.cn',
+    dns: {sqlServer: 'database.chinacloudapi.cn', postgres: 'postgres.database.chinacloudapi.cn', cosmos: 'documents.azure.cn', keyVault: 'vault.azure.cn'},
+  },
+} as const satisfies Record<string, {arm: string; authority: string; dns: DnsSuffixes}>
 export type CloudName = keyof typeof CLOUDS
 
 export const isCloudName = (name: unknown): name is CloudName => typeof name === 'string' && Object.hasOwn(CLOUDS, name)
+
+/** The DNS suffixes of the cloud a target reaches (the sandbox emulates the public cloud). */
+export const dnsSuffixes = (target: Pick<AzureTarget, 'record'>): DnsSuffixes => CLOUDS[isCloudName(target.record.cloud) ? target.record.cloud : 'AzurePublicCloud'].dns
 
 /** How a check reaches a database server at an address a region's resolver gave. */
 export interface DatabaseAccess {

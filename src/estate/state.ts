@@ -34,6 +34,8 @@ export interface EndpointRecord {
 }
 
 export interface EndpointState {
+  /** its subscription, where it is not the estate's default */
+  subscription?: string
   resourceGroup: string
   name: string
   exists: boolean
@@ -44,6 +46,8 @@ export interface EndpointState {
 
 /** A private endpoint as teardown found it, enough to create it again: kept in Azure beside the drain record. */
 export interface EndpointDefinition {
+  /** its subscription, where it is not the estate's default: a restore re-creates it there */
+  subscription?: string
   resourceGroup: string
   name: string
   location: string
@@ -117,6 +121,8 @@ export interface RegionState {
 export interface PostgresServerState {
   region: string
   name: string
+  /** its subscription, where it is not the estate's default */
+  subscription?: string
   resourceGroup: string
   role: string
   replicationState?: string

@@ -55,23 +55,103 @@ const privateDnsZoneName = azureName('private DNS zone', /^(?=.{1,253}$)[\w-]{1,
 const recordName = azureName('DNS record', /^(@|(?=.{1,253}$)[\w-]{1,63}(\.[\w-]{1,63})*)$/, `'@' or ${DNS_LABELS}`)
 const dnsName = z.string().regex(/^(?=.{1,253}$)[\w-]{1,63}(\.[\w-]{1,63})*$/, `not a DNS name: ${DNS_LABELS}`)
 
-/** A resource by resource group and name, the name checked by its type's rules. */
-const resourceRef = (resourceName: z.ZodString) =>
-  z.strictObject({
-    resourceGroup: resourceGroupName.describe('resource group of the resource'),
-    name: resourceName,
-  })
+const SUBSCRIPTION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+const subscriptionId = z
+  .string()
+  .regex(SUBSCRIPTION_ID, 'not a subscription id: a GUID such as 5a4dbf5e-0c1d-4a8e-9e51-7d0c2a3f9b11')
+  .describe('subscription id (a GUID)')
 
-const TrafficManager = z.strictObject({
-  resourceGroup: resourceGroupName,
-  profile: trafficManagerProfileName,
+/** What an ARM resource ID names: its subscription, resource group, and the names along its type (zone, then record). */
+export interface ArmIdParts {
+  subscription: string
+  resourceGroup: string
+  names: string[]
+}
+
+/**
+ * Reads `/subscriptions/{s}/resourceGroups/{rg}/providers/{Namespace}/{type}/{name}[/{child}/{name}]` as a resource of
+ * `type` (e.g. `Microsoft.Network/privateDnsZones/CNAME`); keywords match case-insensitively, as ARM's do. A string is
+ * what is wrong with the id.
+ */
+export function parseArmId(id: string, type: string): ArmIdParts | string {
+  const [namespace, ...types] = type.split('/')
+  const shape = `/subscriptions/<subscription id>/resourceGroups/<group>/providers/${namespace}/${types.map((t) => `${t}/<name>`).join('/')}`
+  const parts = id.replace(/\/+$/, '').split('/')
+  if (parts[0] !== '' || parts[1]?.toLowerCase() !== 'subscriptions' || parts[3]?.toLowerCase() !== 'resourcegroups' || parts[5]?.toLowerCase() !== 'providers') {
+    return `not an ARM resource ID: expected ${shape}`
+  }
+  if (!SUBSCRIPTION_ID.test(parts[2])) return `the subscription '${parts[2]}' in this ARM resource ID is not a subscription id (a GUID)`
+  const rest = parts.slice(6)
+  const named = [rest[0], ...rest.filter((_, i) => i % 2 === 1)].join('/')
+  if (rest.length !== types.length * 2 + 1 || rest[0].toLowerCase() !== namespace.toLowerCase() || types.some((t, i) => rest[1 + i * 2].toLowerCase() !== t.toLowerCase())) {
+    return `this ARM resource ID names a ${named || '(nothing)'}, not a ${type}`
+  }
+  if (rest.some((p) => p === '')) return `this ARM resource ID has an empty name: expected ${shape}`
+  return {subscription: parts[2], resourceGroup: parts[4], names: types.map((_, i) => rest[2 + i * 2])}
+}
+
+type Names = Record<string, z.ZodString>
+
+/** A resource's ARM ID read as `{subscription, resourceGroup, names...}`; what is wrong with it becomes an issue at `path`. */
+function fromArmId(type: string, names: Names, id: string, ctx: z.core.$RefinementCtx, path: PropertyKey[]): Record<string, string> {
+  const parts = parseArmId(id, type)
+  if (typeof parts === 'string') {
+    ctx.addIssue({code: 'custom', path, message: parts})
+    return {}
+  }
+  const fields = Object.keys(names)
+  const wrong = [resourceGroupName.safeParse(parts.resourceGroup), ...fields.map((f, i) => names[f].safeParse(parts.names[i]))].find((r) => !r.success)
+  if (wrong) ctx.addIssue({code: 'custom', path, message: wrong.error!.issues[0].message})
+  return {subscription: parts.subscription, resourceGroup: parts.resourceGroup, ...Object.fromEntries(fields.map((f, i) => [f, parts.names[i]]))}
+}
+
+/**
+ * A resource located by `id` (a full ARM resource ID of `type`) or by resource group and name fields, with its own
+ * `subscription` where it is not the estate's. Either way the loader hands on `{subscription?, resourceGroup, names...}`.
+ */
+function located<N extends Names, R extends z.ZodRawShape>(type: string, names: N, rest: R) {
+  const nameFields = Object.keys(names)
+  const shape = {
+    id: z.string().optional().describe(`full ARM resource ID of the ${type} (instead of resourceGroup and ${nameFields.join(' and ')})`),
+    subscription: subscriptionId.optional().describe("subscription of the resource, where it is not the estate's"),
+    resourceGroup: resourceGroupName.optional().describe('resource group of the resource'),
+    ...(Object.fromEntries(Object.entries(names).map(([k, v]) => [k, v.optional()])) as {[K in keyof N]: z.ZodOptional<N[K]>}),
+    ...rest,
+  }
+  type Out = Omit<z.output<z.ZodObject<typeof shape>>, 'id' | 'resourceGroup' | keyof N> & {subscription?: string; resourceGroup: string} & {[K in keyof N]: string}
+  return z.strictObject(shape).transform((value, ctx): Out => {
+    const {id, ...out} = value as Record<string, any>
+    if (id === undefined) {
+      for (const field of ['resourceGroup', ...nameFields]) {
+        if (out[field] === undefined) ctx.addIssue({code: 'custom', path: [field], message: "is required but missing (or give the resource's full ARM ID as id)"})
+      }
+      return out as Out
+    }
+    const given = ['subscription', 'resourceGroup', ...nameFields].filter((f) => out[f] !== undefined)
+    if (given.length > 0) ctx.addIssue({code: 'custom', path: ['id'], message: `give either id or ${given.join(', ')}, not both: the ARM ID names them`})
+    return {...out, ...fromArmId(type, names, id, ctx, ['id'])} as Out
+  })
+}
+
+/** A resource by resource group and name (the name checked by its type's rules), or by its full ARM resource ID. */
+const resourceRef = <N extends z.ZodString>(type: string, resourceName: N) => {
+  const names = {name: resourceName}
+  const object = located(type, names, {})
+  return z.union([
+    z
+      .string()
+      .describe(`full ARM resource ID of the ${type}`)
+      .transform((id, ctx) => fromArmId(type, names, id, ctx, []) as z.output<typeof object>),
+    object,
+  ])
+}
+
+const TrafficManager = located('Microsoft.Network/trafficManagerProfiles', {profile: trafficManagerProfileName}, {
   endpointType: z.enum(['AzureEndpoints', 'ExternalEndpoints', 'NestedEndpoints']).default('AzureEndpoints'),
   endpoints: z.record(regionKey, trafficManagerEndpointName).describe('region -> endpoint name'),
 })
 
-const FrontDoor = z.strictObject({
-  resourceGroup: resourceGroupName,
-  profile: frontDoorProfileName.describe('Front Door Standard/Premium profile name'),
+const FrontDoor = located('Microsoft.Cdn/profiles', {profile: frontDoorProfileName.describe('Front Door Standard/Premium profile name')}, {
   originGroup: frontDoorOriginGroupName,
   origins: z.record(regionKey, frontDoorOriginName).describe('region -> origin name'),
 })
@@ -85,7 +165,7 @@ const Region = z.strictObject({
     .record(dnsName, ipv4)
     .default({})
     .describe("names the region's workloads use -> the region's OWN private IP they must resolve to"),
-  privateEndpoints: z.array(resourceRef(privateEndpointName)).default([]).describe('private endpoints that belong to this region'),
+  privateEndpoints: z.array(resourceRef('Microsoft.Network/privateEndpoints', privateEndpointName)).default([]).describe('private endpoints that belong to this region'),
   crossRegion: z
     .array(z.strictObject({name: dnsName, servedBy: regionKey, reason: z.string().min(1), costOwner: z.string().optional()}))
     .default([])
@@ -103,28 +183,21 @@ const WriteCheck = z
   .describe('after a promotion, write through the CNAME from every region to prove the new primary takes writes')
 
 const Postgres = z.strictObject({
-  servers: z.record(regionKey, resourceRef(postgresServerName)).describe('region -> PostgreSQL flexible server (the primary and its read replica)'),
+  servers: z.record(regionKey, resourceRef('Microsoft.DBforPostgreSQL/flexibleServers', postgresServerName)).describe('region -> PostgreSQL flexible server (the primary and its read replica)'),
   writeCheck: WriteCheck.optional(),
 })
 
 const SqlFailoverGroup = z.strictObject({
   name: sqlFailoverGroupName,
-  servers: z.record(regionKey, resourceRef(sqlServerName)).describe('region -> partner server'),
+  servers: z.record(regionKey, resourceRef('Microsoft.Sql/servers', sqlServerName)).describe('region -> partner server'),
 })
 
-const Cosmos = z.strictObject({
-  resourceGroup: resourceGroupName,
-  account: cosmosAccountName,
-})
+const Cosmos = located('Microsoft.DocumentDB/databaseAccounts', {account: cosmosAccountName}, {})
 
-const Cname = z.strictObject({
-  resourceGroup: resourceGroupName,
-  zone: privateDnsZoneName.describe('private DNS zone holding the CNAME'),
-  name: recordName.describe("relative record name, e.g. 'prod'"),
-})
+const Cname = located('Microsoft.Network/privateDnsZones/CNAME', {zone: privateDnsZoneName.describe('private DNS zone holding the CNAME'), name: recordName.describe("relative record name, e.g. 'prod'")}, {})
 
 export const Estate = z.strictObject({
-  subscription: z.string().uuid().optional().describe('subscription id; --subscription or AZURE_SUBSCRIPTION_ID override it'),
+  subscription: subscriptionId.optional().describe("the estate's default subscription id, for every resource that names none; --subscription or AZURE_SUBSCRIPTION_ID override it"),
   connectionDrainSeconds: z.number().int().min(0).max(3600).default(30).describe('how long in-flight connections need to drain after steering stops'),
   steering: z
     .strictObject({trafficManager: TrafficManager.optional(), frontDoor: FrontDoor.optional()})
@@ -138,11 +211,15 @@ export const Estate = z.strictObject({
     .strictObject({forwarders: z.array(z.strictObject({site: z.string().min(1), region: regionKey})).default([])})
     .optional()
     .describe('on-premises DNS forwarders and the region whose inbound resolver each one targets'),
-  stateZone: z
-    .strictObject({resourceGroup: resourceGroupName, zone: privateDnsZoneName})
+  stateZone: located('Microsoft.Network/privateDnsZones', {zone: privateDnsZoneName}, {})
     .optional()
     .describe("private DNS zone where azfail keeps state other operators must see (drain times, the run lock) as TXT records; default: the CNAME's zone"),
 })
 
 export type Estate = z.infer<typeof Estate>
 export type ResourceRef = z.infer<ReturnType<typeof resourceRef>>
+/** Where a resource lives: its own subscription (absent: the estate's default), its resource group. */
+export interface Located {
+  subscription?: string
+  resourceGroup: string
+}

@@ -250,10 +250,23 @@ function checkStructure(doc: Document.Parsed, limit: number): StructuralProblem[
 
 const fieldOf = (path: ReadonlyArray<PropertyKey>) => (path.length > 0 ? path.map(String).join('.') : '(document)')
 
-type Issue = Pick<z.core.$ZodIssue, 'path' | 'message'> & {code?: string; issues?: Array<{message: string}>}
+type Issue = Pick<z.core.$ZodIssue, 'path' | 'message'> & {code?: string; issues?: Array<{message: string}>; errors?: Issue[][]}
 
 function problemsError(file: string, doc: Document, data: unknown, lineCounter: LineCounter, issues: Issue[]): RunbookError {
-  return new RunbookError(file, issues.slice(0, MAX_PROBLEMS).map((issue) => locate(doc, data, lineCounter, issue)), {omitted: issues.length - MAX_PROBLEMS})
+  const told = issues.flatMap(unionBranch)
+  return new RunbookError(file, told.slice(0, MAX_PROBLEMS).map((issue) => locate(doc, data, lineCounter, issue)), {omitted: told.length - MAX_PROBLEMS})
+}
+
+/**
+ * A value that matches no form of a union (a reference as an ARM ID string or as a mapping) is told what is wrong
+ * with the form it has: the branch whose own type it is, rather than zod's "Invalid input".
+ */
+function unionBranch(issue: Issue): Issue[] {
+  if (issue.code !== 'invalid_union' || !issue.errors?.length) return [issue]
+  const wrongType = (branch: Issue[]) => branch.some((i) => i.code === 'invalid_type' && i.path.length === 0)
+  const branch = issue.errors.find((b) => b.length > 0 && !wrongType(b))
+  if (!branch) return [issue]
+  return branch.flatMap((i) => unionBranch({...i, path: [...issue.path, ...i.path]}))
 }
 
 /** References between sections: every region a section names must be declared under estate.regions. */

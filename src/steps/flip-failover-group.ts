@@ -5,6 +5,7 @@ import {copyState} from '../estate/state.ts'
 import {type StepKind, need} from './context.ts'
 
 interface FlipData {
+  subscription?: string
   resourceGroup: string
   name: string
   group: string

@@ -8,6 +8,7 @@ import {replicaHealthy} from '../guards/guards.ts'
 import {type StepKind, need} from './context.ts'
 
 interface PromoteData {
+  subscription?: string
   resourceGroup: string
   name: string
   option: 'Planned' | 'Forced'
@@ -40,7 +41,7 @@ export const promoteReplica: StepKind<PromoteData> = {
             ...(primary ? [{what: `PostgreSQL ${primary.name}`, from: 'Primary', to: target.role}] : []),
           ],
           verdicts: forced ? [] : [replicaHealthy(state, toRegion)],
-          data: {resourceGroup: target.resourceGroup, name: target.name, option: forced ? 'Forced' : 'Planned'},
+          data: {...(target.subscription ? {subscription: target.subscription} : {}), resourceGroup: target.resourceGroup, name: target.name, option: forced ? 'Forced' : 'Planned'},
         }
       },
       project(state) {

@@ -43,7 +43,7 @@ export const teardownEndpoints: StepKind<TeardownData> = {
           summary: `delete ${existing.length} private endpoints: ${existing.map((e) => e.name).join(', ')}`,
           changes: existing.map((e) => ({what: `private endpoint ${e.resourceGroup}/${e.name}`, from: `exists (${e.records.map((r) => `${r.fqdn} ${r.ips.join(',')}`).join('; ') || 'no records'})`, to: 'deleted'})),
           verdicts: [drainedBeforeTeardown(state, region, ctx.estate.connectionDrainSeconds, ctx.now()), noSurvivorDependency(state, region)],
-          data: {endpoints: existing.map((e) => ({resourceGroup: e.resourceGroup, name: e.name}))},
+          data: {endpoints: existing.map((e) => ({...(e.subscription ? {subscription: e.subscription} : {}), resourceGroup: e.resourceGroup, name: e.name}))},
         }
       },
       project(state) {

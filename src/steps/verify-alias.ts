@@ -4,6 +4,7 @@
 // 1433 through the listener from every region (the seeds' `nc -vz <fog>.database.windows.net 1433`).
 import {setTimeout as sleep} from 'node:timers/promises'
 import {resolveName, resolverFor} from '../azure/resolve.ts'
+import {dnsSuffixes} from '../azure/target.ts'
 import {tcpReachable} from '../azure/tcpcheck.ts'
 import {Interrupted} from '../engine/run.ts'
 import type {StepPlan} from '../engine/types.ts'
@@ -97,16 +98,17 @@ export const verifyListener: StepKind<AliasData> = {
   permissions: [],
   create(ctx) {
     const fog = ctx.estate.data.sqlFailoverGroup
+    const suffix = dnsSuffixes(ctx.target).sqlServer
     return verifyAlias(ctx, {
       id: 'verifyListener',
       title: 'Verify every region resolves the failover-group listener to the new primary',
-      alias: `${fog?.name}.database.windows.net`,
+      alias: `${fog?.name}.${suffix}`,
       canonical: (s) => {
         const primary = s.data.sqlFailoverGroup?.servers.find((x) => x.role === 'Primary')
-        return primary ? `${primary.name}.database.windows.net` : undefined
+        return primary ? `${primary.name}.${suffix}` : undefined
       },
       ttl: () => 30,
-      then: (canonical, rt) => listenerReachable(ctx, `${fog?.name}.database.windows.net`, canonical.split('.')[0], rt),
+      then: (canonical, rt) => listenerReachable(ctx, `${fog?.name}.${suffix}`, canonical.split('.')[0], rt),
     })
   },
 }

@@ -133,7 +133,7 @@ const SHAPES: Case[] = [
   {name: 'unknown key at the top', input: mutate(['rto: 5m', 'rto: 5m\ncolour: blue']), field: '(document)', message: /colour/},
   {name: 'unknown key: a typo in estate', input: mutate(['connectionDrainSeconds: 3', 'connectionDrainSecs: 3']), field: 'estate', message: /connectionDrainSecs/},
   {name: 'unknown key: in a region', input: mutate(['resolver: 10.30.0.4', 'resolvr: 10.30.0.4']), field: 'estate.regions.wus2', message: /resolvr/},
-  {name: 'unknown key: in a resource reference', input: mutate(['{resourceGroup: rg-spoke-wus2, name: pe-kv-app-wus2}', '{resourceGroup: rg-spoke-wus2, name: pe-kv-app-wus2, id: x}']), field: 'estate.regions.wus2.privateEndpoints.0', message: /"id"/},
+  {name: 'unknown key: in a resource reference', input: mutate(['{resourceGroup: rg-spoke-wus2, name: pe-kv-app-wus2}', '{resourceGroup: rg-spoke-wus2, name: pe-kv-app-wus2, ip: x}']), field: 'estate.regions.wus2.privateEndpoints.0', message: /"ip"/},
   {name: 'unknown keys: five thousand of them', input: mutate(['rto: 5m', 'rto: 5m\n' + Array.from({length: 5000}, (_, i) => `extra${i}: ${i}`).join('\n')]), field: '(document)', message: /extra0/},
   {name: 'missing: version', input: mutate(['version: 1\n', '']), field: 'version', message: /required/},
   {name: 'missing: name', input: mutate(['name: demo\n', '']), field: 'name', message: /required/},

@@ -11,7 +11,10 @@ export interface SandboxConnection {
   armEndpoint: string
   caCertPath: string
   tenantId: string
+  /** the default subscription */
   subscriptionId: string
+  /** every subscription the sandbox serves, the default first */
+  subscriptions: string[]
   token: string
   resolvers: Record<string, string>
   /** flexible server name -> "ip:port" of the real PostgreSQL behind it, when the sandbox runs them */

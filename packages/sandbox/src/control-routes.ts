@@ -1,13 +1,13 @@
 // The control endpoint (/_sandbox/...): health, the request log, faults, reset, raw state and mutations, settings.
 // It needs the sandbox's token like ARM does; it is how tests and game days steer the sandbox.
 import {writeFileSync} from 'node:fs'
-import {CONTROL_PATH, readRequestLog, requestLogFile} from './client.ts'
-import {demoWorld} from './estate.ts'
+import {CONTROL_PATH, connectionFile, readConnection, readRequestLog, requestLogFile} from './client.ts'
+import {ESTATE_NAMES, bundledWorld, isEstateName} from './estates.ts'
 import {validateFault} from './faults.ts'
 import {parseLatencyProfile} from './latency.ts'
 import {type ArmRequest, type ArmResponse, ArmError} from './http.ts'
 import type {LiveSandbox} from './live.ts'
-import {getResource} from './world.ts'
+import {getResource, subscriptionsOf} from './world.ts'
 
 export function controlRoutes(live: LiveSandbox): (req: ArmRequest) => ArmResponse {
   const {stateDir, store, faults, current} = live
@@ -32,14 +32,21 @@ export function controlRoutes(live: LiveSandbox): (req: ArmRequest) => ArmRespon
         return {status: 204}
       }
       if (req.method === 'POST' && sub === 'reset') {
-        const {ttl, postgres: withPostgres, latency} = body()
+        const {ttl, postgres: withPostgres, estate, latency} = body()
         if (ttl !== undefined && !(Number.isInteger(ttl) && ttl >= 0)) throw new ArmError(400, 'InvalidRequestContent', "'ttl' must be a non-negative integer.")
+        if (estate !== undefined && !isEstateName(estate)) throw new ArmError(400, 'InvalidRequestContent', `'estate' must be one of ${ESTATE_NAMES.join(', ')}.`)
         const timing = latency === undefined ? {} : {latency: latencyOf(latency)}
         if (Boolean(withPostgres) !== Boolean(store.world.settings.postgres)) {
           throw new ArmError(409, 'Conflict', 'A running sandbox cannot start or stop its PostgreSQL servers; stop it, reset with or without --postgres, and start it again.')
         }
-        store.replace(demoWorld({ttl, postgres: withPostgres, ...timing}))
+        store.replace(bundledWorld({ttl, postgres: withPostgres, estate, ...timing}))
         writeFileSync(requestLogFile(stateDir), '')
+        // Another estate serves other subscriptions: what this sandbox published says so.
+        const published = readConnection(stateDir)
+        if (published?.pid === process.pid) {
+          const subscriptions = subscriptionsOf(store.world)
+          writeFileSync(connectionFile(stateDir), JSON.stringify({...published, tenantId: store.world.tenantId, subscriptionId: subscriptions[0], subscriptions}, null, 2) + '\n', {mode: 0o600})
+        }
         return {status: 200, body: {ok: true}}
       }
       if (req.method === 'GET' && sub === 'state') return {status: 200, body: current()}

@@ -2,7 +2,8 @@
 import {existsSync, rmSync, writeFileSync} from 'node:fs'
 import {resolve} from 'node:path'
 import {type SandboxConnection, connectionFile, controlOk, readRequestLog, requestLogFile, sandboxAccess} from './client.ts'
-import {type DemoOptions, demoWorld} from './estate.ts'
+import {demoWorld} from './estate.ts'
+import {type EstateOptions, bundledWorld} from './estates.ts'
 import {type SandboxOptions, startSandbox} from './server.ts'
 import {type World, WorldStore} from './world.ts'
 
@@ -35,14 +36,14 @@ export async function runSandboxForeground(stateDir: string, port: number | unde
   await handle.stop()
 }
 
-/** Restores the demo estate and clears the request log, in the running sandbox or in the state dir. */
-export async function resetSandbox(stateDir: string, running: SandboxConnection | undefined, options: DemoOptions = {}): Promise<void> {
+/** Restores a bundled estate (the demo unless named) and clears the request log, in the running sandbox or in the state dir. */
+export async function resetSandbox(stateDir: string, running: SandboxConnection | undefined, options: EstateOptions = {}): Promise<void> {
   const dir = resolve(stateDir)
   if (running) {
     await controlOk(sandboxAccess(running), 'POST', 'reset', options)
     return
   }
-  new WorldStore(dir, () => demoWorld(options)).replace(demoWorld(options))
+  new WorldStore(dir, () => bundledWorld(options)).replace(bundledWorld(options))
   writeFileSync(requestLogFile(dir), '')
 }
 

@@ -11,8 +11,8 @@ export const DEMO_TENANT = '72f988bf-0000-4000-8000-00000000a2f1'
 export const DEMO_RECORD_TTL = 10
 export const DEMO_STEERING_TTL = 10
 
-const sub = `/subscriptions/${DEMO_SUBSCRIPTION}`
-const rg = (name: string) => `${sub}/resourceGroups/${name}`
+/** A resource group's id in a subscription (the demo's, unless another is named). */
+const rg = (name: string, subscription = DEMO_SUBSCRIPTION) => `/subscriptions/${subscription}/resourceGroups/${name}`
 export const etag = () => randomUUID()
 
 /** The public DNS suffix a privatelink zone shadows (Key Vault's is the one that does not simply drop 'privatelink.'). */
@@ -27,6 +27,8 @@ export interface RegionSpec {
   displayName: string
   octet: number
   resolverAddress: string
+  /** the subscription of the region's workload: spoke network, private endpoints, data servers (default: the demo's) */
+  subscription?: string
 }
 
 const REGIONS: RegionSpec[] = [
@@ -38,8 +40,8 @@ function res(id: string, type: string, properties: Record<string, any>, extra: P
   return {id, name: id.split('/').pop()!, type, properties, ...extra}
 }
 
-export function zone(rgName: string, name: string): ArmResource {
-  return res(`${rg(rgName)}/providers/Microsoft.Network/privateDnsZones/${name}`, 'Microsoft.Network/privateDnsZones', {
+export function zone(rgName: string, name: string, subscription?: string): ArmResource {
+  return res(`${rg(rgName, subscription)}/providers/Microsoft.Network/privateDnsZones/${name}`, 'Microsoft.Network/privateDnsZones', {
     maxNumberOfRecordSets: 25000,
     numberOfRecordSets: 0,
     maxNumberOfVirtualNetworkLinks: 1000,
@@ -100,12 +102,12 @@ export function privateEndpoint(
   zoneRecords: ZoneRecord[],
   ttl: number,
 ): ArmResource[] {
-  const id = `${rg(`rg-spoke-${region.short}`)}/providers/Microsoft.Network/privateEndpoints/${name}`
-  const subnet = `${rg(`rg-spoke-${region.short}`)}/providers/Microsoft.Network/virtualNetworks/vnet-spoke-${region.short}/subnets/snet-pe`
+  const id = `${spokeGroup(region)}/providers/Microsoft.Network/privateEndpoints/${name}`
+  const subnet = `${vnetId(region)}/subnets/snet-pe`
   const pe = res(id, 'Microsoft.Network/privateEndpoints', {
     provisioningState: 'Succeeded',
     subnet: {id: subnet},
-    networkInterfaces: [{id: `${rg(`rg-spoke-${region.short}`)}/providers/Microsoft.Network/networkInterfaces/${name}.nic.${randomUUID()}`}],
+    networkInterfaces: [{id: `${spokeGroup(region)}/providers/Microsoft.Network/networkInterfaces/${name}.nic.${randomUUID()}`}],
     privateLinkServiceConnections: [{
       id: `${id}/privateLinkServiceConnections/${name}-conn`,
       name: `${name}-conn`,
@@ -142,8 +144,8 @@ export function privateEndpoint(
   return [pe, group]
 }
 
-export function trafficManager(ttl: number): ArmResource {
-  const id = `${rg('rg-global')}/providers/Microsoft.Network/trafficManagerProfiles/tm-app`
+export function trafficManager(ttl: number, subscription?: string): ArmResource {
+  const id = `${rg('rg-global', subscription)}/providers/Microsoft.Network/trafficManagerProfiles/tm-app`
   return res(id, 'Microsoft.Network/trafficManagerProfiles', {
     profileStatus: 'Enabled',
     trafficRoutingMethod: 'Performance',
@@ -163,12 +165,12 @@ export function trafficManager(ttl: number): ArmResource {
   }, {location: 'global', tags: {}})
 }
 
-export function tmEndpoint(region: RegionSpec, priority: number): ArmResource {
-  const id = `${rg('rg-global')}/providers/Microsoft.Network/trafficManagerProfiles/tm-app/azureEndpoints/ep-${region.short}`
+export function tmEndpoint(region: RegionSpec, priority: number, subscription?: string): ArmResource {
+  const id = `${rg('rg-global', subscription)}/providers/Microsoft.Network/trafficManagerProfiles/tm-app/azureEndpoints/ep-${region.short}`
   return res(id, 'Microsoft.Network/trafficManagerProfiles/azureEndpoints', {
     endpointStatus: 'Enabled',
     endpointMonitorStatus: 'Online',
-    targetResourceId: `${rg(`rg-app-${region.short}`)}/providers/Microsoft.Web/sites/app-${region.short}`,
+    targetResourceId: `${rg(`rg-app-${region.short}`, region.subscription)}/providers/Microsoft.Web/sites/app-${region.short}`,
     target: `app-${region.short}.azurewebsites.net`,
     weight: 1,
     priority,
@@ -177,8 +179,8 @@ export function tmEndpoint(region: RegionSpec, priority: number): ArmResource {
   })
 }
 
-export function frontDoor(regions: RegionSpec[] = REGIONS): ArmResource[] {
-  const profileId = `${rg('rg-global')}/providers/Microsoft.Cdn/profiles/fd-app`
+export function frontDoor(regions: RegionSpec[] = REGIONS, subscription?: string): ArmResource[] {
+  const profileId = `${rg('rg-global', subscription)}/providers/Microsoft.Cdn/profiles/fd-app`
   const groupId = `${profileId}/originGroups/og-app`
   const profile = res(profileId, 'Microsoft.Cdn/profiles', {
     provisioningState: 'Succeeded',
@@ -212,8 +214,13 @@ export function frontDoor(regions: RegionSpec[] = REGIONS): ArmResource[] {
   return [profile, group, ...origins]
 }
 
-function postgres(region: RegionSpec, primary: RegionSpec | undefined): ArmResource {
-  const id = `${rg(`rg-data-${region.short}`)}/providers/Microsoft.DBforPostgreSQL/flexibleServers/pg-app-${region.short}`
+const dataGroup = (region: RegionSpec) => rg(`rg-data-${region.short}`, region.subscription)
+const spokeGroup = (region: RegionSpec) => rg(`rg-spoke-${region.short}`, region.subscription)
+const pgServerId = (region: RegionSpec) => `${dataGroup(region)}/providers/Microsoft.DBforPostgreSQL/flexibleServers/pg-app-${region.short}`
+const sqlServerId = (region: RegionSpec) => `${dataGroup(region)}/providers/Microsoft.Sql/servers/sql-app-${region.short}`
+
+function postgres(region: RegionSpec, primary: RegionSpec | undefined, pgZoneId: string): ArmResource {
+  const id = pgServerId(region)
   const replica = primary
     ? {role: 'GeoAsyncReplica', capacity: 0, replicationState: 'Active'}
     : {role: 'Primary', capacity: 5}
@@ -226,22 +233,22 @@ function postgres(region: RegionSpec, primary: RegionSpec | undefined): ArmResou
     backup: {backupRetentionDays: 7, geoRedundantBackup: 'Disabled'},
     network: {
       publicNetworkAccess: 'Disabled',
-      delegatedSubnetResourceId: `${rg(`rg-spoke-${region.short}`)}/providers/Microsoft.Network/virtualNetworks/vnet-spoke-${region.short}/subnets/snet-pg`,
-      privateDnsZoneArmResourceId: `${rg('rg-connectivity-dns')}/providers/Microsoft.Network/privateDnsZones/private.postgres.database.azure.com`,
+      delegatedSubnetResourceId: `${vnetId(region)}/subnets/snet-pg`,
+      privateDnsZoneArmResourceId: pgZoneId,
     },
     highAvailability: {mode: primary ? 'Disabled' : 'ZoneRedundant', state: primary ? 'NotEnabled' : 'Healthy'},
     replicationRole: replica.role,
     replicaCapacity: replica.capacity,
     replica,
     ...(primary
-      ? {sourceServerResourceId: `${rg(`rg-data-${primary.short}`)}/providers/Microsoft.DBforPostgreSQL/flexibleServers/pg-app-${primary.short}`}
+      ? {sourceServerResourceId: pgServerId(primary)}
       : {}),
     availabilityZone: '1',
   }, {location: region.displayName, sku: {name: 'Standard_D4ds_v5', tier: 'GeneralPurpose'}, tags: {}})
 }
 
 function sqlServer(region: RegionSpec): ArmResource {
-  return res(`${rg(`rg-data-${region.short}`)}/providers/Microsoft.Sql/servers/sql-app-${region.short}`, 'Microsoft.Sql/servers', {
+  return res(sqlServerId(region), 'Microsoft.Sql/servers', {
     administratorLogin: 'sqladmin',
     version: '12.0',
     state: 'Ready',
@@ -252,8 +259,8 @@ function sqlServer(region: RegionSpec): ArmResource {
 
 /** The failover group is stored once, under its primary server; the router presents it from either partner. */
 function failoverGroup(primary: RegionSpec, secondary: RegionSpec): ArmResource {
-  const primaryId = `${rg(`rg-data-${primary.short}`)}/providers/Microsoft.Sql/servers/sql-app-${primary.short}`
-  const secondaryId = `${rg(`rg-data-${secondary.short}`)}/providers/Microsoft.Sql/servers/sql-app-${secondary.short}`
+  const primaryId = sqlServerId(primary)
+  const secondaryId = sqlServerId(secondary)
   return res(`${primaryId}/failoverGroups/app-fog`, 'Microsoft.Sql/servers/failoverGroups', {
     readWriteEndpoint: {failoverPolicy: 'Automatic', failoverWithDataLossGracePeriodMinutes: 60},
     readOnlyEndpoint: {failoverPolicy: 'Disabled'},
@@ -264,8 +271,10 @@ function failoverGroup(primary: RegionSpec, secondary: RegionSpec): ArmResource 
   }, {location: primary.displayName, tags: {}, sandbox: {primaryId, secondaryId}})
 }
 
-function cosmos(): ArmResource {
-  const id = `${rg('rg-data-eus2')}/providers/Microsoft.DocumentDB/databaseAccounts/cosmos-app`
+const cosmosId = (home: RegionSpec) => `${dataGroup(home)}/providers/Microsoft.DocumentDB/databaseAccounts/cosmos-app`
+
+function cosmos(home: RegionSpec, regions: RegionSpec[]): ArmResource {
+  const id = cosmosId(home)
   const loc = (r: RegionSpec, priority: number) => ({
     id: `cosmos-app-${r.location}`,
     locationName: r.displayName,
@@ -274,7 +283,7 @@ function cosmos(): ArmResource {
     failoverPriority: priority,
     isZoneRedundant: false,
   })
-  const locations = REGIONS.map((r, i) => loc(r, i))
+  const locations = regions.map((r, i) => loc(r, i))
   return res(id, 'Microsoft.DocumentDB/databaseAccounts', {
     provisioningState: 'Succeeded',
     documentEndpoint: 'https://cosmos-app.documents.azure.com:443/',
@@ -290,10 +299,10 @@ function cosmos(): ArmResource {
   }, {location: 'East US 2', kind: 'GlobalDocumentDB', tags: {}})
 }
 
-export const vnetId = (r: RegionSpec) => `${rg(`rg-spoke-${r.short}`)}/providers/Microsoft.Network/virtualNetworks/vnet-spoke-${r.short}`
+export const vnetId = (r: RegionSpec) => `${spokeGroup(r)}/providers/Microsoft.Network/virtualNetworks/vnet-spoke-${r.short}`
 
 export function vnet(region: RegionSpec): ArmResource {
-  return res(`${rg(`rg-spoke-${region.short}`)}/providers/Microsoft.Network/virtualNetworks/vnet-spoke-${region.short}`, 'Microsoft.Network/virtualNetworks', {
+  return res(vnetId(region), 'Microsoft.Network/virtualNetworks', {
     addressSpace: {addressPrefixes: [`10.${region.octet}.0.0/16`]},
     provisioningState: 'Succeeded',
   }, {location: region.location})
@@ -310,25 +319,52 @@ export interface DemoOptions {
 
 const PG_LOOPBACK: Record<string, string> = {eus2: '127.0.20.1', wus2: '127.0.20.2'}
 
+/**
+ * Which subscription holds each part of an estate: one for the demo; in a hub-spoke landing zone (seed 000) the
+ * private DNS zones sit in a connectivity subscription, steering in a shared-services one, and each region's workload
+ * in its own (RegionSpec.subscription).
+ */
+export interface EstateLayout {
+  name: string
+  tenantId: string
+  /** the default subscription, served first */
+  defaultSubscription: string
+  /** private DNS zones: the global privatelink zones, each region's Cosmos DB zone, the CNAME's zone */
+  connectivity: string
+  /** Traffic Manager and Front Door */
+  steering: string
+  /** the first region is the primary of every data service */
+  regions: [RegionSpec, RegionSpec]
+}
+
+export const DEMO_LAYOUT: EstateLayout = {name: 'demo', tenantId: DEMO_TENANT, defaultSubscription: DEMO_SUBSCRIPTION, connectivity: DEMO_SUBSCRIPTION, steering: DEMO_SUBSCRIPTION, regions: [REGIONS[0], REGIONS[1]]}
+
 export function demoWorld(options: DemoOptions = {}): World {
+  return estateWorld(DEMO_LAYOUT, options)
+}
+
+/** The estate the seeds describe, laid out over the layout's subscriptions. */
+export function estateWorld(layout: EstateLayout, options: DemoOptions = {}): World {
   const ttl = options.ttl ?? DEMO_RECORD_TTL
   const resources: ArmResource[] = []
   const add = (...r: ArmResource[]) => resources.push(...r)
+  const REGIONS = layout.regions
   const [eus2, wus2] = REGIONS
+  const dns = layout.connectivity
 
   for (const region of REGIONS) add(vnet(region))
 
   // Global zones, linked to every region's spoke (seed 000, step 1).
   const globalZones = ['privatelink.vaultcore.azure.net', 'privatelink.database.windows.net', 'private.postgres.database.azure.com']
-  const zoneId = (rgName: string, name: string) => `${rg(rgName)}/providers/Microsoft.Network/privateDnsZones/${name}`
+  const zoneId = (rgName: string, name: string) => `${rg(rgName, dns)}/providers/Microsoft.Network/privateDnsZones/${name}`
   for (const name of globalZones) {
-    const z = zone('rg-connectivity-dns', name)
+    const z = zone('rg-connectivity-dns', name, dns)
     add(z, soa(z.id, name), ...REGIONS.map((r) => link(z.id, `link-spoke-${r.short}`, vnetId(r))))
   }
   // Cosmos DB: one zone per region, each linked only to its own region (seed 001).
   for (const region of REGIONS) {
     const name = 'privatelink.documents.azure.com'
-    const z = zone(`rg-dns-${region.short}`, name)
+    const z = zone(`rg-dns-${region.short}`, name, dns)
     add(z, soa(z.id, name), link(z.id, `link-spoke-${region.short}`, vnetId(region)))
   }
 
@@ -348,9 +384,9 @@ export function demoWorld(options: DemoOptions = {}): World {
     ].map((r) => ({...r, zoneId: cosmosZone, zoneName: 'privatelink.documents.azure.com'}))
     for (const r of [...kvRecords, ...sqlRecords, ...cosmosRecords]) add(A(r.zoneId, r.zoneName, r.name, r.ip))
     add(
-      ...privateEndpoint(region, `pe-kv-app-${region.short}`, `${rg(`rg-data-${region.short}`)}/providers/Microsoft.KeyVault/vaults/kv-app-${region.short}`, 'vault', kvRecords, ttl),
-      ...privateEndpoint(region, `pe-sqlfog-${region.short}`, `${rg(`rg-data-${region.short}`)}/providers/Microsoft.Sql/servers/sql-app-${region.short}`, 'sqlServer', sqlRecords, ttl),
-      ...privateEndpoint(region, `pe-cosmos-${region.short}`, `${rg('rg-data-eus2')}/providers/Microsoft.DocumentDB/databaseAccounts/cosmos-app`, 'Sql', cosmosRecords, ttl),
+      ...privateEndpoint(region, `pe-kv-app-${region.short}`, `${dataGroup(region)}/providers/Microsoft.KeyVault/vaults/kv-app-${region.short}`, 'vault', kvRecords, ttl),
+      ...privateEndpoint(region, `pe-sqlfog-${region.short}`, sqlServerId(region), 'sqlServer', sqlRecords, ttl),
+      ...privateEndpoint(region, `pe-cosmos-${region.short}`, cosmosId(eus2), 'Sql', cosmosRecords, ttl),
     )
   }
 
@@ -360,14 +396,14 @@ export function demoWorld(options: DemoOptions = {}): World {
   const pgAddress = (r: RegionSpec) => (options.postgres ? PG_LOOPBACK[r.short] : `10.${r.octet}.5.4`)
   for (const region of REGIONS) add(A(pgZone, pgZoneName, `pg-app-${region.short}`, pgAddress(region)))
   add(recordSet(pgZone, pgZoneName, 'CNAME', 'prod', ttl, {cnameRecord: {cname: `pg-app-${eus2.short}.${pgZoneName}`}}))
-  const pgServers = [postgres(eus2, undefined), postgres(wus2, eus2)]
+  const pgServers = [postgres(eus2, undefined, pgZone), postgres(wus2, eus2, pgZone)]
   if (options.postgres) pgServers.forEach((server, i) => (server.sandbox = {address: PG_LOOPBACK[REGIONS[i].short]}))
   add(...pgServers)
 
   add(sqlServer(eus2), sqlServer(wus2), failoverGroup(eus2, wus2))
-  add(cosmos())
-  add(trafficManager(options.ttl ?? DEMO_STEERING_TTL), tmEndpoint(eus2, 1), tmEndpoint(wus2, 2))
-  add(...frontDoor(REGIONS))
+  add(cosmos(eus2, REGIONS))
+  add(trafficManager(options.ttl ?? DEMO_STEERING_TTL, layout.steering), tmEndpoint(eus2, 1, layout.steering), tmEndpoint(wus2, 2, layout.steering))
+  add(...frontDoor(REGIONS, layout.steering))
 
   // Public DNS: each PaaS name CNAMEs to its privatelink alias, as Azure's public zones do.
   const publicDns: Record<string, PublicRecord> = {}
@@ -381,10 +417,12 @@ export function demoWorld(options: DemoOptions = {}): World {
   }
   cname('cosmos-app.documents.azure.com', 'cosmos-app.privatelink.documents.azure.com')
 
+  const others = [layout.connectivity, layout.steering, ...REGIONS.map((r) => r.subscription ?? DEMO_SUBSCRIPTION)].filter((s) => s !== layout.defaultSubscription)
   return {
     version: 1,
-    tenantId: DEMO_TENANT,
-    subscriptionId: DEMO_SUBSCRIPTION,
+    tenantId: layout.tenantId,
+    subscriptionId: layout.defaultSubscription,
+    ...(others.length > 0 ? {subscriptions: [layout.defaultSubscription, ...new Set(others)]} : {}),
     settings: {lroMs: 400, lroRetryAfterSeconds: 1, ...(options.postgres ? {postgres: true} : {}), ...(options.latency === 'azure' ? {latency: 'azure'} : {})},
     regions: Object.fromEntries(
       REGIONS.map((r) => [r.short, regionInfo(r)]),

@@ -23,6 +23,8 @@ export {
 } from './client.ts'
 export {type SandboxStatus, resetSandbox, runSandboxForeground, sandboxStatus, writeImportedState} from './control.ts'
 export {type DemoOptions, demoWorld} from './estate.ts'
+export {ESTATE_NAMES, type EstateName, type EstateOptions, bundledWorld, isEstateName} from './estates.ts'
+export {HUB_SPOKE_SUBSCRIPTIONS, hubSpokeWorld} from './hub-spoke.ts'
 export {generatedEstate} from './generate.ts'
 export {type LatencyProfile, LATENCY_PROFILES} from './latency.ts'
 export {type ArmResource, type PublicRecord, type RegionInfo, type World, WorldStore} from './world.ts'

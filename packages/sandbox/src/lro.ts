@@ -5,7 +5,7 @@ import {randomUUID} from 'node:crypto'
 import {applyEffect} from './effects.ts'
 import {operationMs} from './latency.ts'
 import {type ArmRequest, type ArmResponse, ArmError} from './http.ts'
-import {type AsyncOperation, type Effect, type World, getResource, locationKey} from './world.ts'
+import {type AsyncOperation, type Effect, type World, getResource, locationKey, subscriptionOf} from './world.ts'
 
 export interface StartOptions {
   namespace: string
@@ -38,7 +38,7 @@ export function startOperation(world: World, req: ArmRequest, o: StartOptions): 
   }
   world.operations[id] = op
   const apiVersion = req.query.get('api-version') ?? ''
-  const base = `${req.baseUrl}/subscriptions/${world.subscriptionId}/providers/${o.namespace}/locations/${op.location}`
+  const base = `${req.baseUrl}/subscriptions/${subscriptionOf(op.resourceId) || world.subscriptionId}/providers/${o.namespace}/locations/${op.location}`
   const headers: Record<string, string> = {
     'Azure-AsyncOperation': `${base}/operationStatuses/${id}?api-version=${apiVersion}`,
     'Retry-After': String(world.settings.lroRetryAfterSeconds),
@@ -85,7 +85,7 @@ export function settle(world: World, now = Date.now()): boolean {
 export function operationStatus(world: World, id: string): ArmResponse {
   const op = findOperation(world, id)
   const body: Record<string, unknown> = {
-    id: `/subscriptions/${world.subscriptionId}/providers/${op.namespace}/locations/${op.location}/operationStatuses/${op.id}`,
+    id: `/subscriptions/${subscriptionOf(op.resourceId) || world.subscriptionId}/providers/${op.namespace}/locations/${op.location}/operationStatuses/${op.id}`,
     name: op.id,
     status: op.status,
     startTime: op.startTime,

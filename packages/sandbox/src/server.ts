@@ -15,7 +15,7 @@ import {type LiveSandbox, isReplica, liveSandbox, postgresServers} from './live.
 import {startPostgres, stopPostgres} from './postgres.ts'
 import {type SqlListener, startSqlListeners} from './sql-listeners.ts'
 import {ensureTlsIdentity} from './tls.ts'
-import {WorldStore, resourcesOfType} from './world.ts'
+import {WorldStore, resourcesOfType, subscriptionsOf} from './world.ts'
 
 export interface SandboxOptions {
   stateDir: string
@@ -80,6 +80,7 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
     caCertPath: tls.certPath,
     tenantId: live.store.world.tenantId,
     subscriptionId: live.store.world.subscriptionId,
+    subscriptions: subscriptionsOf(live.store.world),
     token,
     resolvers: Object.fromEntries(resolvers.map((r) => [r.region, `${r.address}:${r.port}`])),
     ...(live.postgres.length > 0 ? {postgres: Object.fromEntries(live.postgres.map((p) => [p.server, `${p.address}:${p.port}`]))} : {}),

@@ -85,7 +85,10 @@ export interface RegionInfo {
 export interface World {
   version: 1
   tenantId: string
+  /** the default subscription: the one connection.json names first */
   subscriptionId: string
+  /** every subscription the sandbox serves, the default first; absent: only the default */
+  subscriptions?: string[]
   settings: {
     /** how long an emulated long-running operation takes */
     lroMs: number
@@ -99,7 +102,10 @@ export interface World {
     latencySeed?: number
   }
   regions: Record<string, RegionInfo>
-  /** the subscription's resource groups; filled from the resources' ids when a world is adopted without them */
+  /**
+   * the resource groups, as ids (`/subscriptions/s/resourceGroups/rg`; a bare name, as older state files hold, is in
+   * the default subscription); filled from the resources' ids when a world is adopted without them
+   */
   resourceGroups?: string[]
   /** by lower-case id; add only through putResource, which keeps the index of children that lists use */
   resources: Record<string, ArmResource>
@@ -205,19 +211,36 @@ export function resourcesOfType(world: World, type: string): ArmResource[] {
   return out
 }
 
+/** Every subscription the world serves, the default first. */
+export const subscriptionsOf = (world: World): string[] => world.subscriptions ?? [world.subscriptionId]
+
+export const servesSubscription = (world: World, sub: string): boolean => subscriptionsOf(world).some((s) => key(s) === key(sub))
+
+/** Parses `/subscriptions/s/...` into its subscription. */
+export function subscriptionOf(id: string): string {
+  const m = /^\/subscriptions\/([^/]+)/i.exec(id)
+  return m ? m[1] : ''
+}
+
 /** Parses `/subscriptions/s/resourceGroups/rg/providers/...` into its resource group. */
 export function resourceGroupOf(id: string): string {
   const m = /\/resourceGroups\/([^/]+)/i.exec(id)
   return m ? m[1] : ''
 }
 
-export function hasResourceGroup(world: World, name: string): boolean {
-  return (world.resourceGroups ?? []).some((g) => key(g) === key(name))
+/** Whether resource group `name` exists in subscription `sub`. */
+export function hasResourceGroup(world: World, sub: string, name: string): boolean {
+  const id = key(`/subscriptions/${sub}/resourceGroups/${name}`)
+  const inDefault = key(sub) === key(world.subscriptionId)
+  return (world.resourceGroups ?? []).some((g) => key(g) === id || (inDefault && key(g) === key(name)))
 }
+
+/** Whether `id` lies in subscription `sub` and, when `rg` is given, in that resource group. */
+export const isIn = (id: string, sub: string, rg?: string): boolean => key(subscriptionOf(id)) === key(sub) && (rg === undefined || key(resourceGroupOf(id)) === key(rg))
 
 /** Gives a world that lacks them (an older state file, an imported estate) the resource groups its resources live in. */
 export function withResourceGroups(world: World): World {
-  world.resourceGroups ??= [...new Set(Object.values(world.resources).map((r) => resourceGroupOf(r.id)).filter(Boolean))]
+  world.resourceGroups ??= [...new Set(Object.values(world.resources).map((r) => /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+/i.exec(r.id)?.[0]).filter((g): g is string => !!g))]
   return world
 }
 

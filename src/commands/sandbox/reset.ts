@@ -3,13 +3,15 @@ import {AzfailCommand} from '../../cli/base.ts'
 import {confirmChanges} from '../../cli/consent.ts'
 import {runningSandbox} from '../../azure/target.ts'
 import {AzfailError} from '../../errors.ts'
+import type {EstateName} from '@azfail/sandbox'
 
 export default class SandboxReset extends AzfailCommand {
-  static override summary = 'Restore the sandbox to the demo estate and clear its request log.'
+  static override summary = 'Restore the sandbox to a bundled estate (the demo unless --estate names another) and clear its request log.'
   static override examples = [
     '<%= config.bin %> sandbox reset --yes',
     '<%= config.bin %> sandbox reset --ttl 1 --yes   # quick rehearsals: 1 s TTLs',
     '<%= config.bin %> sandbox reset --postgres --yes   # real PostgreSQL behind pg-app-eus2 / pg-app-wus2',
+    '<%= config.bin %> sandbox reset --estate hub-spoke --yes   # the landing zone of runbooks/hub-spoke.yaml: four subscriptions',
     '<%= config.bin %> sandbox reset --latency azure --yes   # Azure-like timing of ARM answers and long-running operations',
     '<%= config.bin %> sandbox reset --dry-run',
   ]
@@ -17,14 +19,15 @@ export default class SandboxReset extends AzfailCommand {
   static override flags = {
     yes: Flags.boolean({char: 'y', summary: 'Do not ask for confirmation.'}),
     'dry-run': Flags.boolean({summary: 'Show what would be reset; change nothing.'}),
-    ttl: Flags.integer({summary: 'Build the demo estate with this TTL (seconds) for steering and every private record, instead of 10.', min: 0}),
+    estate: Flags.string({summary: 'Which bundled estate: demo (one subscription, runbooks/demo.yaml) or hub-spoke (connectivity, shared-services and one workload subscription per region, runbooks/hub-spoke.yaml).', options: ['demo', 'hub-spoke'], default: 'demo'}),
+    ttl: Flags.integer({summary: 'Build the estate with this TTL (seconds) for steering and every private record, instead of 10.', min: 0}),
     postgres: Flags.boolean({default: false, summary: 'Also run a real PostgreSQL server (on loopback) for each flexible server, so promote can verify a write through the CNAME.'}),
     latency: Flags.option({options: ['none', 'azure'] as const, summary: "Timing of ARM answers: 'azure' delays reads 50-150 ms, writes 200-500 ms, and runs long-running operations for a scaled share of Azure's durations (default: none)."})(),
   }
 
-  async run(): Promise<{stateDir: string; reset: boolean; dryRun: boolean}> {
+  async run(): Promise<{stateDir: string; estate?: string; reset: boolean; dryRun: boolean}> {
     const {flags} = await this.parse(SandboxReset)
-    const changes = [`every resource in the sandbox at ${flags['state-dir']} returns to the demo estate`, 'the request log is emptied', 'injected faults are removed']
+    const changes = [`every resource in the sandbox at ${flags['state-dir']} returns to the ${flags.estate} estate`, 'the request log is emptied', 'injected faults are removed']
     if (flags['dry-run']) {
       if (!this.jsonEnabled()) this.log(changes.map((c) => `would: ${c}`).join('\n'))
       return {stateDir: flags['state-dir'], reset: false, dryRun: true}
@@ -35,7 +38,7 @@ export default class SandboxReset extends AzfailCommand {
     const running = await runningSandbox(flags['state-dir'])
     const {resetSandbox} = await import('@azfail/sandbox')
     try {
-      await resetSandbox(flags['state-dir'], running, {...(flags.ttl === undefined ? {} : {ttl: flags.ttl}), ...(flags.postgres ? {postgres: true} : {}), ...(flags.latency ? {latency: flags.latency} : {})})
+      await resetSandbox(flags['state-dir'], running, {estate: flags.estate as EstateName, ...(flags.ttl === undefined ? {} : {ttl: flags.ttl}), ...(flags.postgres ? {postgres: true} : {}), ...(flags.latency ? {latency: flags.latency} : {})})
     } catch (error: any) {
       if (!running || error?.name !== 'SandboxControlError' || error.status !== 409) throw error
       // The running sandbox keeps whether it runs PostgreSQL: only a stopped one can change that.
@@ -44,7 +47,7 @@ export default class SandboxReset extends AzfailCommand {
         hint: `Stop it (Ctrl-C where 'azfail sandbox start' runs, or kill ${running.pid}) and reset again, or reset ${flags.postgres ? 'without' : 'with'} --postgres, as it runs.`,
       })
     }
-    if (!this.jsonEnabled()) this.logToStderr(`sandbox at ${flags['state-dir']} reset to the demo estate${running ? ' (running instance)' : ''}`)
-    return {stateDir: flags['state-dir'], reset: true, dryRun: false}
+    if (!this.jsonEnabled()) this.logToStderr(`sandbox at ${flags['state-dir']} reset to the ${flags.estate} estate${running ? ' (running instance)' : ''}`)
+    return {stateDir: flags['state-dir'], estate: flags.estate, reset: true, dryRun: false}
   }
 }

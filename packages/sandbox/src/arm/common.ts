@@ -2,7 +2,7 @@
 // it, and how a resource is presented to clients.
 import {type ArmRequest, type ArmResponse, type Params, type Route, ArmError, badRequest, notFound, page, parentNotFound, resourceGroupNotFound, subscriptionNotFound} from '../http.ts'
 import {operationInFlight} from '../lro.ts'
-import {type ArmResource, type World, ancestorsOf, getResource, hasResourceGroup, key, mergePatch, resourceGroupOf, resourcesOfType} from '../world.ts'
+import {type ArmResource, type World, ancestorsOf, getResource, hasResourceGroup, isIn, key, mergePatch, resourceGroupOf, resourcesOfType, servesSubscription} from '../world.ts'
 
 export {API_VERSIONS} from './api-versions.ts'
 
@@ -43,7 +43,7 @@ export function provider(ctx: ArmContext) {
     if (!r || r.type.toLowerCase() !== type.toLowerCase()) throw parentNotFound(id.split('/').pop()!)
     return r
   }
-  const inGroup = (p: Params, r: ArmResource) => !p.rg || resourceGroupOf(r.id).toLowerCase() === p.rg.toLowerCase()
+  const inGroup = (p: Params, r: ArmResource) => (p.sub === undefined ? !p.rg || resourceGroupOf(r.id).toLowerCase() === p.rg.toLowerCase() : isIn(r.id, p.sub, p.rg))
   const list = (req: ArmRequest, p: Params, type: string, pageSize = 100) =>
     page(req, resourcesOfType(w(), type).filter((r) => inGroup(p, r)).map((r) => present(w(), r)), pageSize)
   const busy = (r: ArmResource) => {
@@ -59,8 +59,8 @@ export function scoped(ctx: ArmContext, r: Route): Route {
   return {
     ...r,
     handler: (req, p) => {
-      if (p.sub !== undefined && key(p.sub) !== key(ctx.world.subscriptionId)) throw subscriptionNotFound(p.sub)
-      if (p.rg !== undefined && !hasResourceGroup(ctx.world, p.rg)) throw resourceGroupNotFound(p.rg)
+      if (p.sub !== undefined && !servesSubscription(ctx.world, p.sub)) throw subscriptionNotFound(p.sub)
+      if (p.rg !== undefined && !hasResourceGroup(ctx.world, p.sub ?? ctx.world.subscriptionId, p.rg)) throw resourceGroupNotFound(p.rg)
       return r.handler(req, p)
     },
   }
