@@ -9,7 +9,11 @@ import {AzureError} from '../../src/errors.ts'
 import {loadRunbook, DEMO_RUNBOOK} from '../../src/runbook/load.ts'
 
 const {estate} = loadRunbook(DEMO_RUNBOOK).runbook
-const clients = (c: Partial<Record<keyof Clients, unknown>>) => Object.fromEntries(Object.entries(c).map(([k, v]) => [k, async () => v])) as unknown as Clients
+const clients = (c: Partial<Record<Exclude<keyof Clients, 'for'>, unknown>>): Clients => {
+  const one = Object.fromEntries(Object.entries(c).map(([k, v]) => [k, async () => v]))
+  // Every subscription gets the same fakes: these tests are about waiting, not about where a resource lives.
+  return {...one, for: () => one} as unknown as Clients
+}
 const restError = (statusCode: number, code: string) => Object.assign(new Error(`${code}: busy`), {name: 'RestError', statusCode, code})
 
 describe('actions: waiting out operations in flight', () => {
