@@ -1,4 +1,6 @@
 // The only place that constructs Azure SDK clients. Packages load lazily, on first use, to keep start-up fast.
+import type {AuthorizationManagementClient} from '@azure/arm-authorization'
+import type {ManagementLockClient} from '@azure/arm-locks'
 import type {CdnManagementClient} from '@azure/arm-cdn'
 import type {CosmosDBManagementClient} from '@azure/arm-cosmosdb'
 import type {NetworkManagementClient} from '@azure/arm-network'
@@ -34,6 +36,10 @@ export interface Clients {
   postgres(): Promise<PostgreSQLManagementFlexibleServerClient>
   sql(): Promise<SqlManagementClient>
   cosmos(): Promise<CosmosDBManagementClient>
+  /** what the principal may do at a scope (Microsoft.Authorization/permissions), in a subscription (default the target's) */
+  authorization(subscriptionId?: string): Promise<AuthorizationManagementClient>
+  /** management locks (Microsoft.Authorization/locks), in a subscription (default the target's) */
+  locks(subscriptionId?: string): Promise<ManagementLockClient>
 }
 
 /** One client per service per target, created on first use. */
@@ -52,5 +58,7 @@ export function createClients(target: AzureTarget): Clients {
     postgres: () => once('pg', async () => new (await import('@azure/arm-postgresql-flexible')).PostgreSQLManagementFlexibleServerClient(...args())),
     sql: () => once('sql', async () => new (await import('@azure/arm-sql')).SqlManagementClient(...args())),
     cosmos: () => once('cosmos', async () => new (await import('@azure/arm-cosmosdb')).CosmosDBManagementClient(...args())),
+    authorization: (sub = target.subscriptionId) => once(`authorization ${sub}`, async () => new (await import('@azure/arm-authorization')).AuthorizationManagementClient(target.credential, sub, clientOptions(target))),
+    locks: (sub = target.subscriptionId) => once(`locks ${sub}`, async () => new (await import('@azure/arm-locks')).ManagementLockClient(target.credential, sub, clientOptions(target))),
   }
 }

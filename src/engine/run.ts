@@ -22,6 +22,11 @@ export interface EngineOptions<S> {
   confirm(changes: string[]): Promise<boolean>
   /** checks the first observed state before anything is planned; throws to turn the run away (another run holds the lock) */
   admit?(state: S): void
+  /**
+   * Run-wide guards judged before any change, on the first observed state and the kinds of the steps planned to act
+   * (the permissions guard): a refusal turns the run away as a step's would.
+   */
+  preflight?(state: S, acting: string[]): Promise<GuardVerdict[]>
   /** what must hold after a run that succeeded, judged on fresh state: each violation becomes a warning */
   postconditions?(state: S): string[]
   /** a resumed run: it takes (over) its lock even with nothing left to change, and releases it */
@@ -120,6 +125,11 @@ async function plannedRun<S>(o: EngineOptions<S>, report: RunReport, completed: 
   if (!o.dryRun) o.admit?.(first)
   const planned = planAll(o.steps, first, o.overrides, completed)
   o.steps.forEach((step, i) => o.events.emit({type: 'step-planned', step: info(step), record: planned[i]}))
+  const acting = planned.filter((r) => r.status === 'planned').map((r) => r.kind)
+  const preflight = o.preflight ? applyOverrides({summary: '', changes: [], verdicts: await o.preflight(first, acting)}, o.overrides) : []
+  report.guards = preflight
+  const turnedAway = refusals(preflight)
+  for (const v of preflight.filter((v) => !v.ok && v.overridden)) report.warnings.push(`guard ${v.guard} was overridden; it saw: ${v.observed}`)
   const refused = planned.filter((r) => r.status === 'refused')
   const problems = planned.flatMap((r) => r.plan?.problems ?? [])
   const ended = (records: StepRecord[]) => {
@@ -129,14 +139,18 @@ async function plannedRun<S>(o: EngineOptions<S>, report: RunReport, completed: 
 
   if (o.dryRun) {
     ended(planned)
-    if (refused.length > 0 || problems.length > 0) {
-      const first = refused[0]?.plan?.verdicts.find((v) => !v.ok && !v.overridden)
-      throw new RunError('not-ready', 'NotReady', `Dry run: the estate is not ready. ${[...refused.map((r) => `${r.id}: ${r.message}`), ...problems].join(' ')}`, report, {
-        guard: first?.guard,
-        hint: first?.remedy,
-      })
+    if (turnedAway.length > 0 || refused.length > 0 || problems.length > 0) {
+      const first = turnedAway[0] ?? refused[0]?.plan?.verdicts.find((v) => !v.ok && !v.overridden)
+      const seen = [...turnedAway.map((v) => `${v.guard} refuses: ${v.observed}.`), ...refused.map((r) => `${r.id}: ${r.message}`), ...problems]
+      throw new RunError('not-ready', 'NotReady', `Dry run: the estate is not ready. ${seen.join(' ')}`, report, {guard: first?.guard, hint: first?.remedy})
     }
     return 'planned'
+  }
+
+  if (turnedAway.length > 0) {
+    const v = turnedAway[0]
+    ended(planned.map((r) => (r.status === 'planned' ? {...r, status: 'skipped', message: `not run: guard ${v.guard} refused the run`} : r)))
+    throw new RunError('refused', 'GuardRefused', `Guard ${v.guard} refused the run; nothing was changed. It saw: ${v.observed}.`, report, {guard: v.guard, hint: v.remedy})
   }
 
   if (refused.length > 0) {

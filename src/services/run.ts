@@ -3,6 +3,7 @@
 import {hostname} from 'node:os'
 import type {Clients} from '../azure/clients.ts'
 import {observeEstate, regionResolvers} from '../azure/observe.ts'
+import {judgePermissions} from '../azure/permissions.ts'
 import {LockHeldError} from '../azure/state-records.ts'
 import type {AzureTarget} from '../azure/target.ts'
 import {EventBus, type RunObserver} from '../engine/events.ts'
@@ -12,12 +13,14 @@ import type {RunMeta, RunReport} from '../engine/types.ts'
 import {describeViolation, violations} from '../estate/invariants.ts'
 import {isReplica} from '../estate/predicates.ts'
 import type {LiveState, Reads} from '../estate/state.ts'
-import {InputError} from '../errors.ts'
+import {AzfailError, InputError} from '../errors.ts'
 import {GUARD_IDS} from '../guards/guards.ts'
+import {permissionsVerdict} from '../guards/permissions.ts'
 import {Notifications} from '../notify/notifier.ts'
 import type {LoadedRunbook} from '../runbook/load.ts'
 import type {Estate} from '../runbook/estate.ts'
 import type {Action, LiveStep, StepContext, StepParams} from '../steps/context.ts'
+import {neededPermissions} from '../steps/permissions.ts'
 import {buildSteps} from '../steps/registry.ts'
 import {holderAlive, RunLock} from './lock.ts'
 
@@ -108,10 +111,12 @@ export async function planResume(req: RunRequest & {resume: Journal}): Promise<R
 
 export async function runAction(req: RunRequest, planning: {completed?: Set<string>; resumeOf?: string} = {}): Promise<RunReport> {
   const {estate} = req.runbook.runbook
+  // Who is acting, first: a token that cannot be had ends the command here, before anything is read or written.
+  const principal = await req.target.principal()
   const {options, steps, reads, observed} = await prepareRun(req)
   // The state just read to choose the target is what the plan would read again: plan on it instead.
   let fresh = !reads.resolution && !reads.endpoints ? observed : undefined
-  const principal = await req.target.principal()
+  let firstRead = true
   const {journal, meta} = req.resume ? continueJournal(req.resume, req, principal) : startJournal(req, options, principal, planning.resumeOf)
 
   const controller = new AbortController()
@@ -137,7 +142,15 @@ export async function runAction(req: RunRequest, planning: {completed?: Set<stri
       observe: async () => {
         const reuse = fresh
         fresh = undefined
-        return reuse ?? observeEstate(estate, req.target, req.clients, {endpointsOf: reads.endpoints && options.region ? [options.region] : [], resolution: reads.resolution, data: reads.data})
+        const first = firstRead
+        firstRead = false
+        const read = reuse ? Promise.resolve(reuse) : observeEstate(estate, req.target, req.clients, {endpointsOf: reads.endpoints && options.region ? [options.region] : [], resolution: reads.resolution, data: reads.data})
+        return first && !req.overrides.includes('permissions') ? read.catch((e: unknown) => Promise.reject(readRefused(e, principal))) : read
+      },
+      // Before any change (the lock included): may the principal do what the plan will do, where it will do it?
+      preflight: async (state, acting) => {
+        const needs = neededPermissions(acting, {estate, subscriptionId: req.target.subscriptionId, params: options, state}, {changes: acting.length > 0})
+        return [permissionsVerdict(await judgePermissions(needs, req.clients), principal)]
       },
       dryRun: req.dryRun,
       overrides: new Set(req.overrides),
@@ -165,6 +178,18 @@ export async function runAction(req: RunRequest, planning: {completed?: Set<stri
     await events.close()
     report?.warnings.push(...notifications.warnings())
   }
+}
+
+/** Azure refused one of the plan's first reads (403): the permissions guard's refusal, naming the action and scope. */
+function readRefused(error: any, principal: string): unknown {
+  if (error?.statusCode !== 403 || !/AuthorizationFailed/.test(error?.code ?? '')) return error
+  const said = /perform action '([^']+)' over scope '([^']+)'/.exec(error.message ?? '')
+  const missing = said ? `${said[1]} at ${said[2]} (for the run's reads)` : String(error.message).split('\n')[0]
+  return new AzfailError('refused', 'GuardRefused', `Guard permissions refused the run; nothing was changed. It saw: ${principal} lacks an action the plan needs: ${missing}.`, {
+    guard: 'permissions',
+    hint: "Grant the missing action at that scope (the README's permission table lists what each step needs), or run as an identity that has it. 'azfail doctor' checks every command.",
+    cause: error,
+  })
 }
 
 function startJournal(req: RunRequest, options: ActionOptions, principal: string, resumeOf: string | undefined): {journal: Journal; meta: RunMeta} {

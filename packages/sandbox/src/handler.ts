@@ -123,7 +123,9 @@ async function armRequestOf(req: IncomingMessage): Promise<ArmRequest> {
   const url = new URL(req.url ?? '/', origin)
   return {
     method: (req.method ?? 'GET').toUpperCase(),
-    path: decodeURIComponent(url.pathname),
+    // ARM ignores empty segments: the SDKs send `providers/Microsoft.Network//trafficManagerProfiles/x` for a top-level
+    // resource's empty parentResourcePath (permissions.listForResource, managementLocks.listAtResourceLevel).
+    path: decodeURIComponent(url.pathname).replace(/\/{2,}/g, '/'),
     query: url.searchParams,
     headers: req.headers,
     rawBody: await readBody(req),
