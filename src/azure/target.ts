@@ -134,6 +134,21 @@ export function resolverOverrides(value: string | undefined): Record<string, str
   return out
 }
 
+/**
+ * AZFAIL_CONNECT: where azfail's connection checks (the SQL listener's TCP check, the PostgreSQL write check) connect
+ * for an address:port a resolver gave, as `ip:port=host:port`, comma-separated: a tunnel or port-forward to a private
+ * endpoint. Unmapped addresses are connected to directly.
+ */
+export function connectOverrides(value: string | undefined): Map<string, {host: string; port: number}> {
+  const out = new Map<string, {host: string; port: number}>()
+  for (const entry of (value ?? '').split(',').map((e) => e.trim()).filter(Boolean)) {
+    const m = /^(\d{1,3}(?:\.\d{1,3}){3}:\d{1,5})=([\w.-]+):(\d{1,5})$/.exec(entry)
+    if (!m) throw new InputError('BadConnect', `AZFAIL_CONNECT has '${entry}', which is not ip:port=host:port.`, 'Write it as 10.20.2.4:1433=127.0.0.1:11433 (a private endpoint address and port = where a tunnel listens).')
+    out.set(m[1], {host: m[2], port: Number(m[3])})
+  }
+  return out
+}
+
 export async function azureTarget(options: {subscription?: string; cloud?: CloudName}, env: NodeJS.ProcessEnv = process.env): Promise<AzureTarget> {
   const cloud = cloudEndpoints(options.cloud ?? 'AzurePublicCloud', env)
   const subscriptionId = options.subscription ?? env.AZURE_SUBSCRIPTION_ID
@@ -141,6 +156,7 @@ export async function azureTarget(options: {subscription?: string; cloud?: Cloud
     throw new TargetError('No Azure subscription is set.', 'Pass --subscription <id>, set AZURE_SUBSCRIPTION_ID, or name it in the runbook (estate.subscription); or add --sandbox to use the embedded sandbox.')
   }
   const resolvers = resolverOverrides(env.AZFAIL_RESOLVERS)
+  const connect = connectOverrides(env.AZFAIL_CONNECT)
   const {credential, chain} = await productionCredential(cloud, env)
   return {
     kind: 'azure',
@@ -156,8 +172,8 @@ export async function azureTarget(options: {subscription?: string; cloud?: Cloud
       }
       return server
     },
-    database: {endpoint: (address, port) => ({host: address, port, tls: true})},
-    tcp: {endpoint: (address, port) => ({host: address, port})},
+    database: {endpoint: (address, port) => ({...(connect.get(`${address}:${port}`) ?? {host: address, port}), tls: true})},
+    tcp: {endpoint: (address, port) => connect.get(`${address}:${port}`) ?? {host: address, port}},
     principal: () => principalFromToken(credential, cloud.arm),
     close: async () => {},
   }

@@ -27,7 +27,7 @@ export default class Doctor extends AzfailCommand {
     if (result.status === 'not-ready') {
       const failed = result.checks.filter((c) => c.status === 'failed')
       throw Object.assign(
-        new AzfailError('not-ready', 'NotReady', `${failed.length} check(s) failed: ${failed.slice(0, 3).map((c) => `${c.title}: ${c.observed}`).join('; ')}${failed.length > 3 ? '; …' : ''}.`, {hint: failed[0]?.remedy}),
+        new AzfailError('not-ready', 'NotReady', `${failed.length} check(s) failed: ${failed.map((c) => c.title).join('; ')}.`, {hint: failed[0]?.remedy}),
         {report: result},
       )
     }
@@ -35,10 +35,18 @@ export default class Doctor extends AzfailCommand {
   }
 }
 
+const CELL = 800
+
+/** A cell people can read: resource ids from their resource group on, and a long list cut (--json has it all). */
+function brief(text: string): string {
+  const short = text.replace(/\/subscriptions\/[^/\s]+\/resourceGroups\//gi, 'rg ')
+  return short.length > CELL ? `${short.slice(0, CELL)}… (--json lists all)` : short
+}
+
 function render(r: DoctorResult): string {
   const who = r.principal ? `${r.principal.name}${r.credentialChain ? ` (via ${r.credentialChain.join(' → ')})` : ''}` : 'no token'
   const lines = [`doctor: ${r.status === 'ready' ? 'ALL WELL' : 'SOMETHING IS MISSING'} as ${who}: ${r.summary.passed} passed, ${r.summary.failed} failed`]
-  lines.push(table(['status', 'check', 'observed'], r.checks.map((c) => [c.status, c.title, c.observed])))
+  lines.push(table(['status', 'check', 'observed'], r.checks.map((c) => [c.status, c.title, brief(c.observed)])))
   const failed = r.checks.filter((c) => c.status === 'failed')
   if (failed.some((c) => c.remedy)) lines.push('', 'To fix:', ...remedies(failed.map((c) => ({name: c.title, remedy: c.remedy}))))
   return lines.join('\n')

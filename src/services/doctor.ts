@@ -67,14 +67,13 @@ function commandRuns(estate: Estate): CommandRun[] {
 /** What a command needs, from the registry: a read-only command its reads, a changing one its steps' and the lock's. */
 function needsOf(run: CommandRun, runbook: LoadedRunbook, subscriptionId: string, state: LiveState | undefined): NeededPermission[] {
   const ctx = {estate: runbook.runbook.estate, subscriptionId, params: run.params, state}
-  const label = `${run.command}${run.params.region ? ` ${run.params.region}` : ''}${run.params.to ? ` --to ${run.params.to}` : ''}`
   if (run.reads) {
     const reads = readPermissions({...ctx, params: {}}, run.reads === 'gameday' ? {endpoints: true, data: true, survey: true} : {data: true})
-    return reads.map((n) => ({...n, for: `${label}: ${n.for}`}))
+    return reads
   }
   const key = RUNBOOK_KEY[run.action!]
   const kinds = stepKindsOf(run.action!, key ? runbook.runbook.actions[key] : undefined)
-  return neededPermissions(kinds, ctx).map((n) => ({...n, for: `${label}: ${n.for}`}))
+  return neededPermissions(kinds, ctx)
 }
 
 const WRITE_VERBS = /\/(write|delete|action)$/i
