@@ -56,6 +56,12 @@ export interface RequestLogEntry {
   fault?: string
 }
 
+/** A connection fit to print: the static token and the identities' secrets redacted (they stay in connection.json). */
+export function redactedConnection(conn: SandboxConnection): SandboxConnection {
+  const identities = Object.fromEntries(Object.entries(conn.identities ?? {}).map(([name, i]) => [name, {...i, clientSecret: '(redacted)'}]))
+  return {...conn, token: '(redacted)', identities}
+}
+
 /** Where the control endpoint lives under the ARM endpoint. */
 export const CONTROL_PATH = '/_sandbox'
 

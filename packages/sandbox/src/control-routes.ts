@@ -32,12 +32,13 @@ export function controlRoutes(live: LiveSandbox, directory: EntraDirectory): (re
         return {status: 204}
       }
       if (req.method === 'POST' && sub === 'reset') {
-        const {ttl, postgres: withPostgres} = body()
+        const {ttl, postgres: withPostgres, tokenLifetimeSeconds: lifetime} = body()
         if (ttl !== undefined && !(Number.isInteger(ttl) && ttl >= 0)) throw new ArmError(400, 'InvalidRequestContent', "'ttl' must be a non-negative integer.")
         if (Boolean(withPostgres) !== Boolean(store.world.settings.postgres)) {
           throw new ArmError(409, 'Conflict', 'A running sandbox cannot start or stop its PostgreSQL servers; stop it, reset with or without --postgres, and start it again.')
         }
-        const {tokenLifetimeSeconds} = store.world.settings
+        if (lifetime !== undefined && !(Number.isInteger(lifetime) && lifetime >= 1)) throw new ArmError(400, 'InvalidRequestContent', "'tokenLifetimeSeconds' must be a positive integer.")
+        const tokenLifetimeSeconds = lifetime ?? store.world.settings.tokenLifetimeSeconds
         const world = demoWorld({ttl, postgres: withPostgres})
         if (tokenLifetimeSeconds !== undefined) world.settings.tokenLifetimeSeconds = tokenLifetimeSeconds
         store.replace(world)

@@ -1,7 +1,7 @@
 // The sandbox's lifecycle as the CLI sees it: run in the foreground, reset to the demo estate, report status.
 import {existsSync, rmSync, writeFileSync} from 'node:fs'
 import {resolve} from 'node:path'
-import {type SandboxConnection, connectionFile, controlOk, readRequestLog, requestLogFile, sandboxAccess} from './client.ts'
+import {type SandboxConnection, connectionFile, controlOk, redactedConnection, readRequestLog, requestLogFile, sandboxAccess} from './client.ts'
 import {type DemoOptions, demoWorld} from './estate.ts'
 import {startSandbox} from './server.ts'
 import {type World, WorldStore} from './world.ts'
@@ -17,10 +17,13 @@ export interface SandboxStatus {
   regions: Record<string, {location: string}>
 }
 
+/** What a reset builds: the demo estate's options, and the lifetime of the access tokens the sandbox issues. */
+export type ResetOptions = DemoOptions & {tokenLifetimeSeconds?: number}
+
 /** Runs until SIGINT/SIGTERM; connection.json exists exactly while it runs. */
-export async function runSandboxForeground(stateDir: string, port: number | undefined, onStarted: (c: SandboxConnection) => void): Promise<void> {
+export async function runSandboxForeground(stateDir: string, port: number | undefined, onStarted: (c: SandboxConnection) => void, options: {tokenLifetimeSeconds?: number} = {}): Promise<void> {
   const dir = resolve(stateDir)
-  const handle = await startSandbox({stateDir: dir, port, publish: true})
+  const handle = await startSandbox({stateDir: dir, port, publish: true, ...options})
   onStarted(handle.connection)
   await new Promise<void>((done) => {
     const stop = () => {
@@ -36,13 +39,16 @@ export async function runSandboxForeground(stateDir: string, port: number | unde
 }
 
 /** Restores the demo estate and clears the request log, in the running sandbox or in the state dir. */
-export async function resetSandbox(stateDir: string, running: SandboxConnection | undefined, options: DemoOptions = {}): Promise<void> {
+export async function resetSandbox(stateDir: string, running: SandboxConnection | undefined, options: ResetOptions = {}): Promise<void> {
   const dir = resolve(stateDir)
   if (running) {
     await controlOk(sandboxAccess(running), 'POST', 'reset', options)
     return
   }
-  new WorldStore(dir, () => demoWorld(options)).replace(demoWorld(options))
+  const {tokenLifetimeSeconds, ...demo} = options
+  const world = demoWorld(demo)
+  if (tokenLifetimeSeconds !== undefined) world.settings.tokenLifetimeSeconds = tokenLifetimeSeconds
+  new WorldStore(dir, () => world).replace(world)
   writeFileSync(requestLogFile(dir), '')
 }
 
@@ -53,7 +59,7 @@ export function sandboxStatus(stateDir: string, running: SandboxConnection | und
   return {
     stateDir: dir,
     running: Boolean(running),
-    ...(running ? {connection: {...running, token: '(redacted)'}} : {}),
+    ...(running ? {connection: redactedConnection(running)} : {}),
     resources: world ? Object.keys(world.resources).length : 0,
     operationsInFlight: world ? Object.values(world.operations).filter((o) => o.status === 'InProgress').length : 0,
     faults: world?.faults.length ?? 0,

@@ -7,6 +7,7 @@ import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {type JWK, type JWTPayload, SignJWT, decodeJwt, errors as joseErrors, exportJWK, generateKeyPair, importJWK, jwtVerify} from 'jose'
 import operatorRole from './roles/operator.json' with {type: 'json'}
+import type {SandboxIdentity} from './client.ts'
 import {type ArmRequest, type ArmResponse, ArmError} from './http.ts'
 import {type Principal, type RoleDefinition, READER, SANDBOX_ADMIN} from './rbac.ts'
 import type {World} from './world.ts'
@@ -47,16 +48,6 @@ export interface Identity {
   missing?: string[]
 }
 
-/** An identity as connection.json publishes it. */
-export interface PublishedIdentity {
-  clientId: string
-  objectId: string
-  clientSecret: string
-  federatedTokenFile: string
-  role: string
-  missing?: string[]
-}
-
 interface DirectoryFile {
   version: 1
   /** the private key (RS256) signing access tokens and federated assertions */
@@ -79,6 +70,8 @@ export class EntraDirectory {
   readonly stateDir: string
   private readonly file: string
   private data: DirectoryFile
+  /** called after an identity is defined at run time (the server republishes connection.json) */
+  onChange?: () => void
   private readonly privateKey: Key
   private readonly publicKey: Key
   private readonly publicJwk: JWK
@@ -126,7 +119,7 @@ export class EntraDirectory {
     return join(this.stateDir, 'identities', `${name}.jwt`)
   }
 
-  published(): Record<string, PublishedIdentity> {
+  published(): Record<string, SandboxIdentity> {
     return Object.fromEntries(
       this.list().map((i) => [
         i.name,
@@ -136,7 +129,7 @@ export class EntraDirectory {
   }
 
   /** Defines (or redefines, keeping its ids and secret) an identity with a custom role. */
-  async define(name: string, spec: IdentitySpec): Promise<PublishedIdentity> {
+  async define(name: string, spec: IdentitySpec): Promise<SandboxIdentity> {
     if (!NAME.test(name)) throw new ArmError(400, 'InvalidIdentityName', `The identity name '${name}' must be lower-case letters, digits and hyphens (at most 63).`)
     const strings = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'string')
     if (!strings(spec.actions)) throw new ArmError(400, 'InvalidRequestContent', "'actions' must be an array of strings.")
@@ -152,6 +145,7 @@ export class EntraDirectory {
     this.data.identities[name] = identity
     this.save()
     await this.writeAssertion(identity)
+    this.onChange?.()
     return this.published()[name]
   }
 

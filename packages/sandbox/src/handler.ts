@@ -42,14 +42,15 @@ export function requestHandler(live: LiveSandbox, token: string, directory: Entr
       }
       appendFileSync(logFile, JSON.stringify(entry) + '\n')
     }
-    const entra = await directory.serve(armReq, live.current())
+    const world = live.current()
+    const entra = await directory.serve(armReq, world)
     if (entra) {
       send(res, entra.response)
       caller = entra.caller
       if (armReq.method === 'POST') log(entra.response.status, undefined)
       return
     }
-    const who = await authenticate(armReq, live.current(), token, directory)
+    const who = await authenticate(armReq, world, token, directory)
     if (armReq.path.startsWith(CONTROL_PATH)) {
       send(res, 'refusal' in who ? who.refusal : who.admin ? await control(armReq) : controlRefused())
       return
@@ -123,8 +124,7 @@ async function armRequestOf(req: IncomingMessage): Promise<ArmRequest> {
   const url = new URL(req.url ?? '/', origin)
   return {
     method: (req.method ?? 'GET').toUpperCase(),
-    // ARM ignores empty segments: the SDKs send `providers/Microsoft.Network//trafficManagerProfiles/x` for a top-level
-    // resource's empty parentResourcePath (permissions.listForResource, managementLocks.listAtResourceLevel).
+    // ARM reads `a//b` as `a/b` (an SDK's empty parentResourcePath)
     path: decodeURIComponent(url.pathname).replace(/\/{2,}/g, '/'),
     query: url.searchParams,
     headers: req.headers,

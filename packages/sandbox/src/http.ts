@@ -103,7 +103,8 @@ export function matchRoute(routes: Route[], method: string, path: string): {rout
     pathMatched = true
     if (r.method !== method) continue
     const params: Params = {}
-    r.names.forEach((n, i) => (params[n] = decodeURIComponent(m[i + 1])))
+    // An optional part the path lacks (a scope's resource group) stays absent.
+    r.names.forEach((n, i) => m[i + 1] !== undefined && (params[n] = decodeURIComponent(m[i + 1])))
     return {route: r, params}
   }
   return pathMatched ? {methodNotAllowed: true} : undefined

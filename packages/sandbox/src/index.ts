@@ -16,14 +16,16 @@ export {
   probeSandbox,
   readConnection,
   readRequestLog,
+  redactedConnection,
   requestLogFile,
   runningSandbox,
   sandboxAccess,
   sandboxRequest,
   staticTokenCredential,
 } from './client.ts'
-export {type SandboxStatus, resetSandbox, runSandboxForeground, sandboxStatus, writeImportedState} from './control.ts'
+export {type ResetOptions, type SandboxStatus, resetSandbox, runSandboxForeground, sandboxStatus, writeImportedState} from './control.ts'
 export {type DemoOptions, demoWorld} from './estate.ts'
+export {identityEnvironment} from './environment.ts'
 export {ADMIN_CLIENT_ID, type IdentitySpec, LACKS_ONE_MISSING, OPERATOR_ROLE} from './entra.ts'
 export {type RoleDefinition, actionMatches, armAction} from './rbac.ts'
 export {generatedEstate} from './generate.ts'

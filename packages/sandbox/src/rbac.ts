@@ -46,7 +46,8 @@ export function armAction(method: string, path: string): ActionRequest {
     return {action: `${type}/${verbOf(method)}`, scope: clean}
   }
   const [namespace, ...segments] = clean.slice(at + '/providers/'.length).split('/')
-  const post = method === 'POST' && segments.length % 2 === 0 && segments.length > 0
+  // A POST's last segment names its action: type/name pairs, then the action (`failoverGroups/fog/failover`).
+  const post = method === 'POST' && segments.length % 2 === 1
   const typed = post ? segments.slice(0, -1) : segments
   const types = typed.filter((_, i) => i % 2 === 0)
   if (post) return {action: [namespace, ...types, segments.at(-1), 'action'].join('/'), scope: clean.slice(0, clean.lastIndexOf('/'))}

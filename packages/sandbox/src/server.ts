@@ -92,7 +92,12 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
     pid: process.pid,
     stateDir,
   }
-  if (options.publish) writeFileSync(connectionFile(stateDir), JSON.stringify(connection, null, 2) + '\n', {mode: 0o600})
+  const publish = () => writeFileSync(connectionFile(stateDir), JSON.stringify(connection, null, 2) + '\n', {mode: 0o600})
+  if (options.publish) publish()
+  directory.onChange = () => {
+    connection.identities = directory.published()
+    if (options.publish) publish()
+  }
 
   return {
     connection,

@@ -3,6 +3,7 @@ import {AzfailCommand} from '../../cli/base.ts'
 import {confirmChanges} from '../../cli/consent.ts'
 import {runningSandbox} from '../../azure/target.ts'
 import {AzfailError} from '../../errors.ts'
+import {TOKEN_LIFETIME_FLAG, tokenLifetimeSeconds} from '../../cli/token-lifetime.ts'
 
 export default class SandboxReset extends AzfailCommand {
   static override summary = 'Restore the sandbox to the demo estate and clear its request log.'
@@ -17,11 +18,13 @@ export default class SandboxReset extends AzfailCommand {
     yes: Flags.boolean({char: 'y', summary: 'Do not ask for confirmation.'}),
     'dry-run': Flags.boolean({summary: 'Show what would be reset; change nothing.'}),
     ttl: Flags.integer({summary: 'Build the demo estate with this TTL (seconds) for steering and every private record, instead of 10.', min: 0}),
+    'token-lifetime': TOKEN_LIFETIME_FLAG,
     postgres: Flags.boolean({default: false, summary: 'Also run a real PostgreSQL server (on loopback) for each flexible server, so promote can verify a write through the CNAME.'}),
   }
 
   async run(): Promise<{stateDir: string; reset: boolean; dryRun: boolean}> {
     const {flags} = await this.parse(SandboxReset)
+    const tokenLifetime = tokenLifetimeSeconds(flags['token-lifetime'])
     const changes = [`every resource in the sandbox at ${flags['state-dir']} returns to the demo estate`, 'the request log is emptied', 'injected faults are removed']
     if (flags['dry-run']) {
       if (!this.jsonEnabled()) this.log(changes.map((c) => `would: ${c}`).join('\n'))
@@ -33,7 +36,11 @@ export default class SandboxReset extends AzfailCommand {
     const running = await runningSandbox(flags['state-dir'])
     const {resetSandbox} = await import('@azfail/sandbox')
     try {
-      await resetSandbox(flags['state-dir'], running, {...(flags.ttl === undefined ? {} : {ttl: flags.ttl}), ...(flags.postgres ? {postgres: true} : {})})
+      await resetSandbox(flags['state-dir'], running, {
+        ...(flags.ttl === undefined ? {} : {ttl: flags.ttl}),
+        ...(flags.postgres ? {postgres: true} : {}),
+        ...(tokenLifetime === undefined ? {} : {tokenLifetimeSeconds: tokenLifetime}),
+      })
     } catch (error: any) {
       if (!running || error?.name !== 'SandboxControlError' || error.status !== 409) throw error
       // The running sandbox keeps whether it runs PostgreSQL: only a stopped one can change that.

@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 import {AzfailCommand} from '../../cli/base.ts'
 import {runningSandbox} from '../../azure/target.ts'
 import {AzfailError} from '../../errors.ts'
+import {TOKEN_LIFETIME_FLAG, tokenLifetimeSeconds} from '../../cli/token-lifetime.ts'
 
 export default class SandboxStart extends AzfailCommand {
   static override summary = 'Run the embedded Azure sandbox in the foreground until Ctrl-C.'
@@ -11,22 +12,25 @@ export default class SandboxStart extends AzfailCommand {
   static override examples = [
     '<%= config.bin %> sandbox start',
     '<%= config.bin %> sandbox start --state-dir /tmp/azfail-sbx --port 8443',
+    '<%= config.bin %> sandbox start --token-lifetime 30s   # short-lived tokens: a long run must refresh',
   ]
 
   static override flags = {
     port: Flags.integer({summary: 'ARM port on 127.0.0.1 (default: a free one).', min: 0, max: 65535}),
+    'token-lifetime': TOKEN_LIFETIME_FLAG,
   }
 
   async run(): Promise<void> {
     const {flags} = await this.parse(SandboxStart)
+    const tokenLifetime = tokenLifetimeSeconds(flags['token-lifetime'])
     const existing = await runningSandbox(flags['state-dir'])
     if (existing) {
       throw new AzfailError('locked', 'SandboxRunning', `A sandbox is already running for ${flags['state-dir']} (pid ${existing.pid}, ${existing.armEndpoint}).`, {hint: 'Use it as it is, or stop it first (Ctrl-C in its terminal, or kill its pid).'})
     }
-    const {runSandboxForeground} = await import('@azfail/sandbox')
+    const {redactedConnection, runSandboxForeground} = await import('@azfail/sandbox')
     await runSandboxForeground(flags['state-dir'], flags.port, (c) => {
       if (this.jsonEnabled()) {
-        this.logJson(this.toSuccessJson({...c, token: '(in connection.json)'}))
+        this.logJson(this.toSuccessJson(redactedConnection(c)))
         return
       }
       this.logToStderr(`azfail sandbox running (pid ${c.pid})`)
@@ -34,7 +38,8 @@ export default class SandboxStart extends AzfailCommand {
       this.logToStderr(`  control endpoint  ${c.controlEndpoint}`)
       for (const [region, addr] of Object.entries(c.resolvers)) this.logToStderr(`  resolver ${region.padEnd(8)} ${addr}`)
       this.logToStderr(`  connection        ${c.stateDir}/connection.json`)
+      this.logToStderr(`  identities        ${Object.keys(c.identities).join(', ')} ('azfail sandbox env --identity NAME')`)
       this.logToStderr('Ctrl-C stops it.')
-    })
+    }, tokenLifetime === undefined ? {} : {tokenLifetimeSeconds: tokenLifetime})
   }
 }

@@ -1,0 +1,37 @@
+// The "azfail operator" role is exactly sufficient: every ARM request azfail's commands make maps (as the sandbox's
+// RBAC maps it) to an action the role grants, and each of the role's write actions is one some command used or a
+// registry declaration for a variant (forced failover, the run lock's release). The idaz branch runs the commands as
+// operator through the production path; here the sandbox's own mapping judges the requests of a full rehearsal.
+import assert from 'node:assert/strict'
+import {after, before, describe, it} from 'node:test'
+import {OPERATOR_ROLE, actionMatches, armAction} from '@azfail/sandbox'
+import {type E2E, e2e} from './support.ts'
+
+describe('the operator role covers every request of every command', () => {
+  let t: E2E
+  before(async () => (t = await e2e()))
+  after(() => t.stop())
+
+  it('status, gameday, drain, teardown, restore and the three promotions: no request outside the role', async () => {
+    t.sb.mark()
+    const runs: Array<[string[], number[]]> = [
+      [['status'], [0]],
+      [['gameday'], [0, 4]],
+      [['drain', 'eus2', '--yes'], [0]],
+      [['teardown', 'eus2', '--yes'], [0]],
+      [['restore', 'eus2', '--yes'], [0]],
+      [['promote', '--replica', '--yes'], [0]],
+      [['promote', '--failover-group', '--yes'], [0]],
+      [['promote', '--cosmos', '--to', 'wus2', '--yes'], [0]],
+      [['lock', 'status'], [0]],
+    ]
+    for (const [args, codes] of runs) {
+      const r = await t.azfail(args, {timeoutMs: 120_000})
+      assert.ok(codes.includes(r.code!), `azfail ${args.join(' ')} exited ${r.code}: ${r.stderr}`)
+    }
+    const requests = t.sb.requests().filter((r) => r.path.startsWith('/subscriptions/'))
+    assert.ok(requests.some((r) => r.method === 'DELETE') && requests.some((r) => r.method === 'POST'), 'the rehearsal deleted and acted')
+    const outside = requests.map((r) => `${r.method} ${armAction(r.method, r.path).action}`).filter((a) => !OPERATOR_ROLE.actions.some((granted) => actionMatches(granted, a.split(' ')[1])))
+    assert.deepEqual([...new Set(outside)], [])
+  })
+})
