@@ -125,7 +125,8 @@ async function plannedRun<S>(o: EngineOptions<S>, report: RunReport, completed: 
   if (!o.dryRun) o.admit?.(first)
   const planned = planAll(o.steps, first, o.overrides, completed)
   o.steps.forEach((step, i) => o.events.emit({type: 'step-planned', step: info(step), record: planned[i]}))
-  const acting = planned.filter((r) => r.status === 'planned').map((r) => r.kind)
+  // what the plan would do: the steps planned to act, and those a guard refuses (a dry run names every obstacle)
+  const acting = planned.filter((r) => r.status === 'planned' || r.status === 'refused').map((r) => r.kind)
   const preflight = o.preflight ? applyOverrides({summary: '', changes: [], verdicts: await o.preflight(first, acting)}, o.overrides) : []
   report.guards = preflight
   const turnedAway = refusals(preflight)

@@ -15,7 +15,7 @@ import type {Estate} from '../runbook/estate.ts'
 import type {LoadedRunbook} from '../runbook/load.ts'
 import type {Action, StepParams} from '../steps/context.ts'
 import {neededPermissions, readPermissions, stepKindsOf} from '../steps/permissions.ts'
-import type {RunbookAction} from '../steps/registry.ts'
+import {RUNBOOK_KEY} from '../steps/registry.ts'
 
 export interface DoctorResult {
   status: 'ready' | 'not-ready'
@@ -35,16 +35,6 @@ interface CommandRun {
   params: StepParams
   /** reads only: no step, no lock */
   reads?: 'status' | 'gameday'
-}
-
-const RUNBOOK_KEY: Record<Action, RunbookAction | undefined> = {
-  drain: 'drain',
-  teardown: 'teardown',
-  'promote-replica': 'promoteReplica',
-  'promote-failover-group': 'promoteFailoverGroup',
-  'promote-cosmos': 'promoteCosmos',
-  restore: 'restore',
-  repoint: undefined,
 }
 
 /** Every command the runbook supports, each for every region it could act on or promote to. */

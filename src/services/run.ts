@@ -9,7 +9,7 @@ import type {AzureTarget} from '../azure/target.ts'
 import {EventBus, type RunObserver} from '../engine/events.ts'
 import {Journal, newRunId} from '../engine/journal.ts'
 import {runEngine} from '../engine/run.ts'
-import type {RunMeta, RunReport} from '../engine/types.ts'
+import type {GuardVerdict, RunMeta, RunReport} from '../engine/types.ts'
 import {describeViolation, violations} from '../estate/invariants.ts'
 import {isReplica} from '../estate/predicates.ts'
 import type {LiveState, Reads} from '../estate/state.ts'
@@ -20,8 +20,8 @@ import {Notifications} from '../notify/notifier.ts'
 import type {LoadedRunbook} from '../runbook/load.ts'
 import type {Estate} from '../runbook/estate.ts'
 import type {Action, LiveStep, StepContext, StepParams} from '../steps/context.ts'
-import {neededPermissions} from '../steps/permissions.ts'
-import {buildSteps} from '../steps/registry.ts'
+import {neededPermissions, stepKindsOf} from '../steps/permissions.ts'
+import {buildSteps, RUNBOOK_KEY} from '../steps/registry.ts'
 import {holderAlive, RunLock} from './lock.ts'
 
 export interface ActionOptions extends StepParams {
@@ -113,7 +113,15 @@ export async function runAction(req: RunRequest, planning: {completed?: Set<stri
   const {estate} = req.runbook.runbook
   // Who is acting, first: a token that cannot be had ends the command here, before anything is read or written.
   const principal = await req.target.principal()
-  const {options, steps, reads, observed} = await prepareRun(req)
+  const checked = !req.overrides.includes('permissions')
+  // Azure refusing a read before the plan is made is the permissions guard's refusal: ask it what the principal may
+  // do, and name what is missing.
+  const judgeFor = (kinds: string[], params: StepParams) => async () =>
+    permissionsVerdict(await judgePermissions(neededPermissions(kinds, {estate, subscriptionId: req.target.subscriptionId, params}), req.clients), principal)
+  const {options, steps, reads, observed} = await prepareRun(req).catch(async (e: unknown) => {
+    const key = RUNBOOK_KEY[req.action]
+    throw checked ? await readRefused(e, judgeFor(stepKindsOf(req.action, key ? req.runbook.runbook.actions[key] : undefined), req.options), req.dryRun) : e
+  })
   // The state just read to choose the target is what the plan would read again: plan on it instead.
   let fresh = !reads.resolution && !reads.endpoints ? observed : undefined
   let firstRead = true
@@ -145,7 +153,8 @@ export async function runAction(req: RunRequest, planning: {completed?: Set<stri
         const first = firstRead
         firstRead = false
         const read = reuse ? Promise.resolve(reuse) : observeEstate(estate, req.target, req.clients, {endpointsOf: reads.endpoints && options.region ? [options.region] : [], resolution: reads.resolution, data: reads.data})
-        return first && !req.overrides.includes('permissions') ? read.catch((e: unknown) => Promise.reject(readRefused(e, principal))) : read
+        if (!first || !checked) return read
+        return read.catch(async (e: unknown) => Promise.reject(await readRefused(e, judgeFor(steps.map((s) => s.kind), options), req.dryRun)))
       },
       // Before any change (the lock included): may the principal do what the plan will do, where it will do it?
       preflight: async (state, acting) => {
@@ -180,16 +189,28 @@ export async function runAction(req: RunRequest, planning: {completed?: Set<stri
   }
 }
 
-/** Azure refused one of the plan's first reads (403): the permissions guard's refusal, naming the action and scope. */
-function readRefused(error: any, principal: string): unknown {
+/** Azure refused one of the plan's first reads (403): the permissions guard's refusal, naming what is missing and where. */
+async function readRefused(error: any, judge: () => Promise<GuardVerdict>, dryRun: boolean): Promise<unknown> {
   if (error?.statusCode !== 403 || !/AuthorizationFailed/.test(error?.code ?? '')) return error
-  const said = /perform action '([^']+)' over scope '([^']+)'/.exec(error.message ?? '')
-  const missing = said ? `${said[1]} at ${said[2]} (for the run's reads)` : String(error.message).split('\n')[0]
-  return new AzfailError('refused', 'GuardRefused', `Guard permissions refused the run; nothing was changed. It saw: ${principal} lacks an action the plan needs: ${missing}.`, {
+  const verdict = await judge().catch(() => undefined)
+  const said = /perform action '([^']+)' over scope '([^']+)'/.exec(armErrorMessage(error))
+  const observed = verdict && !verdict.ok ? verdict.observed : said ? `Azure refused ${said[1]} at ${said[2]} (one of the run's reads)` : `Azure refused a read: ${armErrorMessage(error).split('\n')[0]}`
+  const [status, code, lead] = dryRun ? (['not-ready', 'NotReady', 'Dry run: the estate is not ready. permissions refuses'] as const) : (['refused', 'GuardRefused', 'Guard permissions refused the run; nothing was changed. It saw'] as const)
+  return new AzfailError(status, code, `${lead}: ${observed}.`, {
     guard: 'permissions',
     hint: "Grant the missing action at that scope (the README's permission table lists what each step needs), or run as an identity that has it. 'azfail doctor' checks every command.",
     cause: error,
   })
+}
+
+/** ARM's own error message: a paged list's error carries it only in the response body. */
+function armErrorMessage(error: any): string {
+  if (error?.details?.error?.message) return error.details.error.message
+  try {
+    return JSON.parse(error?.response?.bodyAsText ?? '').error.message
+  } catch {
+    return String(error?.message ?? '')
+  }
 }
 
 function startJournal(req: RunRequest, options: ActionOptions, principal: string, resumeOf: string | undefined): {journal: Journal; meta: RunMeta} {

@@ -26,8 +26,6 @@ export interface SessionSpec {
 
 export interface SessionResult {
   identities: Record<string, {clientId: string; role: string; missing?: string[]}>
-  /** how the sign-in variables were had: `azfail sandbox env`, or composed from connection.json by this session */
-  envSource: string
   runs: Array<{identity: string | null; args: string[]; code: number | null; stdout: string; stderr: string; startedAt: string; endedAt: string}>
 }
 
@@ -63,29 +61,11 @@ async function main(specFile: string): Promise<void> {
       const r = await control(access, 'PUT', `/identities/${name}`, role)
       if (r.status !== 200) throw new Error(`defining identity ${name}: HTTP ${r.status} ${JSON.stringify(r.body)}`)
     }
+    // connection.json publishes every identity, those defined at run time included
     const conn = JSON.parse(readFileSync(join(spec.stateDir, 'connection.json'), 'utf8'))
-    // Defined identities are published by the control endpoint; the built-in ones are in connection.json.
-    const published = (await control(access, 'GET', '/identities')).body
-    const identities = {...conn.identities, ...(published?.identities ?? published ?? {})}
-    const probe = await run([process.execPath, BIN, 'sandbox', 'env', '--identity', 'operator', '--state-dir', spec.stateDir], base, spec.work)
-    const viaCli = probe.code === 0 && /export AZURE_CLIENT_ID=/.test(probe.stdout)
-    const envLine = (identity: string) => {
-      if (viaCli) return `eval "$(node '${BIN}' sandbox env --identity '${identity}' --state-dir '${spec.stateDir}')"`
-      // The exports `azfail sandbox env` prints (the agreed interface), until that command exists on this branch.
-      const id = identities[identity]
-      const vars = {
-        AZURE_TOKEN_CREDENTIALS: 'WorkloadIdentityCredential',
-        AZURE_AUTHORITY_HOST: conn.authorityHost,
-        AZURE_TENANT_ID: conn.tenantId,
-        AZURE_CLIENT_ID: id.clientId,
-        AZURE_FEDERATED_TOKEN_FILE: id.federatedTokenFile,
-        AZURE_SUBSCRIPTION_ID: conn.subscriptionId,
-        NODE_EXTRA_CA_CERTS: conn.caCertPath,
-        AZFAIL_ARM_ENDPOINT: conn.armEndpoint,
-        AZFAIL_RESOLVERS: Object.entries(conn.resolvers).map(([r, a]) => `${r}=${a}`).join(','),
-      }
-      return Object.entries(vars).map(([k, v]) => `export ${k}='${v}'`).join('; ')
-    }
+    const identities = conn.identities
+    // as a user would: eval "$(azfail sandbox env --identity X)", stopping if that command fails
+    const envLine = (identity: string) => `exports="$(node '${BIN}' sandbox env --identity '${identity}' --state-dir '${spec.stateDir}')" && eval "$exports"`
     // The SQL listener check connects where a tunnel would take it: each server's private IP (as the runbook expects it) to
     // the sandbox's loopback listener for that server. A private IP itself is never a place to connect.
     const expected = Object.fromEntries(Object.values(loadRunbook(spec.runbook).runbook.estate.regions).flatMap((r) => Object.entries(r.expect)))
@@ -95,7 +75,6 @@ async function main(specFile: string): Promise<void> {
       .join(',')
     const result: SessionResult = {
       identities: Object.fromEntries(Object.entries(identities).map(([name, i]: [string, any]) => [name, {clientId: i.clientId, role: i.role, ...(i.missing ? {missing: i.missing} : {})}])),
-      envSource: viaCli ? 'azfail sandbox env' : 'connection.json',
       runs: [],
     }
     for (const c of spec.commands) {
