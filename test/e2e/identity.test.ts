@@ -55,9 +55,10 @@ describe('the production path in a loopback-only network namespace', {concurrenc
         {identity: 'reader', args: ['drain', 'eus2', '--yes', '--json']},
         {identity: 'reader', args: ['doctor']},
         {identity: 'reader', args: ['doctor', '--json']},
+        {identity: 'reader', args: ['gameday', '--json']},
       ],
     })
-    const [drain, doctor, doctorJson] = s.runs
+    const [drain, doctor, doctorJson, gameday] = s.runs
     assert.equal(drain.code, 3, output(drain))
     const refused = json(drain)
     assert.equal(refused.error.guard, 'permissions')
@@ -72,6 +73,26 @@ describe('the production path in a loopback-only network namespace', {concurrenc
     for (const id of ['permissions/drain', 'permissions/teardown', 'permissions/restore', 'permissions/promote-replica', 'permissions/repoint', 'permissions/promote-failover-group', 'permissions/promote-cosmos']) assert.ok(failed.includes(id), `${id} failed: ${failed}`)
     assert.ok(!failed.includes('permissions/status') && !failed.includes('permissions/gameday'), 'a reader may read')
     assert.equal(json(doctorJson).result.principal.clientId, s.identities.reader.clientId, 'doctor names whom the token is for')
+    assert.equal(gameday.code, 4, 'a game day fails on a missing permission')
+    const gamedayFailed = json(gameday).result.checks.filter((c: {status: string}) => c.status === 'failed')
+    assert.ok(gamedayFailed.some((c: {id: string; observed: string}) => c.id === 'permissions/drain' && c.observed.includes('Microsoft.Network/trafficManagerProfiles/azureEndpoints/write')), JSON.stringify(gamedayFailed))
+  })
+
+  it('doctor names a management lock that would block a teardown; a lock that blocks nothing azfail does passes', async () => {
+    const demo = loadRunbook(DEMO_RUNBOOK).runbook.estate
+    const pe = `/subscriptions/${demo.subscription}/resourceGroups/rg-spoke-eus2/providers/Microsoft.Network/privateEndpoints/pe-kv-app-eus2`
+    const s = await session({
+      locks: [
+        {scope: pe, name: 'freeze', level: 'CanNotDelete'},
+        {scope: `/subscriptions/${demo.subscription}/resourceGroups/rg-data-eus2/providers/Microsoft.DocumentDB/databaseAccounts/cosmos-app`, name: 'keep', level: 'CanNotDelete'},
+      ],
+      commands: [{identity: 'operator', args: ['doctor', '--json']}],
+    })
+    const [doctor] = s.runs
+    assert.equal(doctor.code, 4, output(doctor))
+    const failed = failedChecks(doctor)
+    assert.deepEqual(failed.map((c: {id: string}) => c.id), ['locks/freeze'], 'only the lock over something azfail deletes')
+    assert.equal(failed[0].observed, `CanNotDelete lock freeze ('change freeze') at ${pe} would block teardown`)
   })
 
   it('without AZURE_TOKEN_CREDENTIALS the chain leaves managed identity out, and a failed sign-in stops before any request', async () => {

@@ -5,7 +5,7 @@
 import {spawn} from 'node:child_process'
 import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {WorldStore, control, demoWorld, sandboxAccess, startSandbox} from '@azfail/sandbox'
+import {WorldStore, control, demoWorld, sandboxAccess, sandboxRequest, startSandbox} from '@azfail/sandbox'
 import {loadRunbook} from '../../src/runbook/load.ts'
 import {BIN} from '../helpers.ts'
 
@@ -16,6 +16,8 @@ export interface SessionSpec {
   ttl: number
   /** PATCH /_sandbox/settings before signing in (tokenLifetimeSeconds) */
   settings?: Record<string, unknown>
+  /** management locks to place first, with the sandbox's static (admin) token: ARM id of the scope -> level */
+  locks?: Array<{scope: string; name: string; level: 'CanNotDelete' | 'ReadOnly'}>
   /** identities to define at run time (PUT /_sandbox/identities/{name}) */
   define?: Record<string, {actions: string[]; notActions?: string[]}>
   /** the runbook the commands use: AZFAIL_CONNECT maps its SQL servers' private IPs to the sandbox's loopback listeners */
@@ -57,6 +59,10 @@ async function main(specFile: string): Promise<void> {
   try {
     const access = sandboxAccess(handle.connection)
     if (spec.settings) await control(access, 'PATCH', '/settings', spec.settings)
+    for (const lock of spec.locks ?? []) {
+      const r = await sandboxRequest(access, 'PUT', `${lock.scope}/providers/Microsoft.Authorization/locks/${lock.name}?api-version=2020-05-01`, {body: JSON.stringify({properties: {level: lock.level, notes: 'change freeze'}})})
+      if (r.status >= 300) throw new Error(`placing lock ${lock.name}: HTTP ${r.status} ${JSON.stringify(r.body)}`)
+    }
     for (const [name, role] of Object.entries(spec.define ?? {})) {
       const r = await control(access, 'PUT', `/identities/${name}`, role)
       if (r.status !== 200) throw new Error(`defining identity ${name}: HTTP ${r.status} ${JSON.stringify(r.body)}`)
