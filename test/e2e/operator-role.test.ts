@@ -1,7 +1,8 @@
 // The "azfail operator" role is exactly sufficient: every ARM request azfail's commands make maps (as the sandbox's
-// RBAC maps it) to an action the role grants, and each of the role's write actions is one some command used or a
-// registry declaration for a variant (forced failover, the run lock's release). The idaz branch runs the commands as
-// operator through the production path; here the sandbox's own mapping judges the requests of a full rehearsal.
+// RBAC maps it) to an action the role grants, and each of the role's changing actions is one some command used, a
+// linked join (authorized on the body's zones and subnet, not the request path) or the --forced variant. The idaz
+// branch runs the commands as operator through the production path; here the sandbox's own mapping judges the
+// requests of a full rehearsal.
 import assert from 'node:assert/strict'
 import {after, before, describe, it} from 'node:test'
 import {OPERATOR_ROLE, actionMatches, armAction} from '@azfail/sandbox'
@@ -33,5 +34,13 @@ describe('the operator role covers every request of every command', () => {
     assert.ok(requests.some((r) => r.method === 'DELETE') && requests.some((r) => r.method === 'POST'), 'the rehearsal deleted and acted')
     const outside = requests.map((r) => `${r.method} ${armAction(r.method, r.path).action}`).filter((a) => !OPERATOR_ROLE.actions.some((granted) => actionMatches(granted, a.split(' ')[1])))
     assert.deepEqual([...new Set(outside)], [])
+    // No write the rehearsal did not need, but for those its requests cannot show: linked joins and the --forced variant.
+    const used = new Set(requests.map((r) => armAction(r.method, r.path).action.toLowerCase()))
+    const unusedChanges = OPERATOR_ROLE.actions.filter((a) => !a.endsWith('/read') && !used.has(a.toLowerCase()))
+    assert.deepEqual(unusedChanges, [
+      'Microsoft.Network/privateDnsZones/join/action',
+      'Microsoft.Network/virtualNetworks/subnets/join/action',
+      'Microsoft.Sql/servers/failoverGroups/forceFailoverAllowDataLoss/action',
+    ])
   })
 })

@@ -12,10 +12,11 @@ import {type ArmRequest, type ArmResponse, ArmError} from './http.ts'
 import {type Principal, type RoleDefinition, READER, SANDBOX_ADMIN} from './rbac.ts'
 import type {World} from './world.ts'
 
+type Key = webcrypto.CryptoKey
+
 /** The issuer, subject prefix and audience of the federated tokens, shaped like GitHub Actions' OIDC tokens. */
 export const FEDERATED_ISSUER = 'https://token.sandbox.azfail.invalid'
 export const EXCHANGE_AUDIENCE = 'api://AzureADTokenExchange'
-type Key = webcrypto.CryptoKey
 const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'
 const ASSERTION_LIFETIME_SECONDS = 365 * 24 * 3600
 export const DEFAULT_TOKEN_LIFETIME_SECONDS = 3600

@@ -123,6 +123,11 @@ describe('sandbox Entra ID and RBAC', () => {
       const expired = await new SignJWT(claims).setProtectedHeader({alg: 'RS256'}).setIssuedAt(now - 7200).setExpirationTime(now - 3600).sign(await signingKey())
       const late = await exchange(expired)
       assert.deepEqual([late.status, late.body.error_codes], [401, [700024]])
+      const key = await signingKey()
+      const otherIssuer = await new SignJWT({...claims, iss: 'https://token.actions.githubusercontent.com'}).setProtectedHeader({alg: 'RS256'}).setIssuedAt(now).setExpirationTime(now + 600).sign(key)
+      assert.deepEqual((await exchange(otherIssuer)).body.error_codes, [700211])
+      const otherAudience = await new SignJWT({...claims, aud: 'api://something-else'}).setProtectedHeader({alg: 'RS256'}).setIssuedAt(now).setExpirationTime(now + 600).sign(key)
+      assert.deepEqual((await exchange(otherAudience)).body.error_codes, [700212])
       const genuine = await exchange(readFileSync(op.federatedTokenFile, 'utf8'))
       assert.equal(genuine.status, 200, 'the same request with the genuine assertion succeeds')
 
@@ -292,6 +297,9 @@ describe('sandbox Entra ID and RBAC', () => {
       assert.deepEqual(atGroup[0].notActions, [])
       const atResource = await all(client.permissions.listForResource('rg-global', 'Microsoft.Network', '', 'trafficManagerProfiles', 'tm-app'))
       assert.deepEqual(atResource[0].actions, OPERATOR_ROLE.actions)
+      const token = (await secretCredential('operator').getToken(scope()))!.token
+      const atSubscription = await sb.raw('GET', `${sub}/providers/Microsoft.Authorization/permissions?api-version=2022-04-01`, {token})
+      assert.deepEqual(atSubscription.body.value, [{actions: OPERATOR_ROLE.actions, notActions: [], dataActions: [], notDataActions: []}])
       const {credential} = await define('elsewhere', {actions: ['*/read'], scopes: [`${sub}/resourceGroups/rg-spoke-eus2`]})
       assert.deepEqual(await all((await authorization(credential)).permissions.listForResourceGroup('rg-global')), [], 'no assignment reaches rg-global')
       assert.deepEqual((await all((await authorization(credential)).permissions.listForResourceGroup('rg-spoke-eus2')))[0].actions, ['*/read'])
