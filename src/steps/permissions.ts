@@ -112,6 +112,12 @@ export function readPermissions(ctx: PermissionContext, reads: Reads & {survey?:
   ]
 }
 
+/** Releasing the run lock by hand: reading it, recording the release and deleting the lock, on the state zone. */
+export function lockReleasePermissions(ctx: PermissionContext): NeededPermission[] {
+  const read = READ_PERMISSIONS.always.filter((p) => p.action.endsWith('/TXT/read'))
+  return [...need(read, 'reads', 'reading the lock', ctx), ...need(LOCK_PERMISSIONS, 'lock', 'releasing the lock', ctx)]
+}
+
 /** The step kinds an action runs: the runbook's list for it, else the safe default order. */
 export function stepKindsOf(action: Action, listed?: Array<string | Record<string, unknown>>): string[] {
   const specs = listed ?? defaultSteps(action)

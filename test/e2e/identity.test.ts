@@ -4,7 +4,7 @@
 // through DefaultAzureCredential's workload identity, the custom cloud's endpoint and CA, and the permissions guard.
 import assert from 'node:assert/strict'
 import {spawn} from 'node:child_process'
-import {readFileSync, writeFileSync} from 'node:fs'
+import {existsSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, it} from 'node:test'
 import {type RequestLogEntry, readRequestLog} from '@azfail/sandbox'
@@ -18,6 +18,7 @@ const SESSION = join(import.meta.dirname, 'netns-session.ts')
 interface Session extends SessionResult {
   requests: RequestLogEntry[]
   runbook: string
+  work: string
 }
 
 /** Runs a session in its own network namespace with only loopback up; the sandbox starts inside it. */
@@ -39,7 +40,7 @@ async function session(spec: Omit<SessionSpec, 'stateDir' | 'work' | 'runbook' |
     child.on('close', resolve)
   })
   assert.equal(code, 0, 'the session ran')
-  return {...(JSON.parse(readFileSync(join(work, 'session.json'), 'utf8')) as SessionResult), requests: readRequestLog(stateDir), runbook}
+  return {...(JSON.parse(readFileSync(join(work, 'session.json'), 'utf8')) as SessionResult), requests: readRequestLog(stateDir), runbook, work}
 }
 
 const isToken = (r: RequestLogEntry) => /\/oauth2\/v2\.0\/token$/.test(r.path)
@@ -56,9 +57,10 @@ describe('the production path in a loopback-only network namespace', {concurrenc
         {identity: 'reader', args: ['doctor']},
         {identity: 'reader', args: ['doctor', '--json']},
         {identity: 'reader', args: ['gameday', '--json']},
+        {identity: 'reader', args: ['lock', 'release', '--reason', 'testing', '--json']},
       ],
     })
-    const [drain, doctor, doctorJson, gameday] = s.runs
+    const [drain, doctor, doctorJson, gameday, release] = s.runs
     assert.equal(drain.code, 3, output(drain))
     const refused = json(drain)
     assert.equal(refused.error.guard, 'permissions')
@@ -76,6 +78,9 @@ describe('the production path in a loopback-only network namespace', {concurrenc
     assert.equal(gameday.code, 4, 'a game day fails on a missing permission')
     const gamedayFailed = json(gameday).result.checks.filter((c: {status: string}) => c.status === 'failed')
     assert.ok(gamedayFailed.some((c: {id: string; observed: string}) => c.id === 'permissions/drain' && c.observed.includes('Microsoft.Network/trafficManagerProfiles/azureEndpoints/write')), JSON.stringify(gamedayFailed))
+    assert.equal(release.code, 3, output(release))
+    assert.equal(json(release).error.guard, 'permissions')
+    assert.match(json(release).error.message, /Microsoft\.Network\/privateDnsZones\/TXT\/delete at \S+privateDnsZones\/private\.postgres\.database\.azure\.com \(for releasing the lock\)/)
   })
 
   it('doctor names a management lock that would block a teardown; a lock that blocks nothing azfail does passes', async () => {
@@ -113,6 +118,7 @@ describe('the production path in a loopback-only network namespace', {concurrenc
     assert.equal(drain.code, 1, output(drain))
     assert.match(drain.stderr, /Could not get an Azure token/)
     assert.deepEqual(s.requests, [], 'no token request and no ARM request reached the sandbox')
+    assert.ok(!existsSync(join(s.work, '.azfail', 'runs')), 'no run journal was started')
   })
 
   it('operator: doctor exits 0, and every command passes with exactly that role; every write carries its client id as caller', async () => {
