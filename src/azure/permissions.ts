@@ -19,7 +19,8 @@ const granted = (list: Array<{actions?: string[]; notActions?: string[]}>): Gran
 /**
  * Judges each need against the principal's permissions. Read once per resource group (an assignment on the group or
  * above shows there); a need not granted there is read again at its own resource, where a narrower assignment may
- * grant it. A subscription-wide need is judged at the first resource group read, the nearest scope the API serves.
+ * grant it. A subscription-wide need (polling an operation) is judged at a resource group of that subscription the
+ * plan reads, the nearest scope the permissions API serves.
  */
 export async function judgePermissions(needs: NeededPermission[], clients: Clients): Promise<JudgedNeed[]> {
   const cache = new Map<string, Promise<GrantedPermission[]>>()
@@ -43,10 +44,11 @@ export async function judgePermissions(needs: NeededPermission[], clients: Clien
       return granted(out)
     })
   }
-  const firstGroup = needs.map((n) => GROUP.exec(n.scope)).find((m) => m !== null)
+  const groups = needs.map((n) => GROUP.exec(n.scope)).filter((m) => m !== null)
+  const nearest = (scope: string) => groups.find((g) => scope.toLowerCase().startsWith(`/subscriptions/${g[1].toLowerCase()}`))
   return Promise.all(
     needs.map(async (n): Promise<JudgedNeed> => {
-      const g = GROUP.exec(n.scope) ?? firstGroup
+      const g = GROUP.exec(n.scope) ?? nearest(n.scope)
       if (!g) return {...n, allowed: false, readAt: n.scope}
       const groupScope = g[0]
       if (allows(await atGroup(g[1], g[2]), n.action)) return {...n, allowed: true, readAt: groupScope}

@@ -65,8 +65,8 @@ export class Interrupted extends Error {
 const now = () => new Date().toISOString()
 const info = (step: Step<unknown>): StepInfo => ({id: step.id, kind: step.kind, title: step.title})
 
-function applyOverrides(plan: StepPlan, overrides: Set<string>): GuardVerdict[] {
-  return plan.verdicts.map((v) => (!v.ok && overrides.has(v.guard) ? {...v, overridden: true} : v))
+function applyOverrides(verdicts: GuardVerdict[], overrides: Set<string>): GuardVerdict[] {
+  return verdicts.map((v) => (!v.ok && overrides.has(v.guard) ? {...v, overridden: true} : v))
 }
 
 const refusals = (verdicts: GuardVerdict[]) => verdicts.filter((v) => !v.ok && !v.overridden)
@@ -85,7 +85,7 @@ export function planAll<S>(steps: Step<S, any>[], state: S, overrides: Set<strin
       continue
     }
     const plan = step.plan(s)
-    plan.verdicts = applyOverrides(plan, overrides)
+    plan.verdicts = applyOverrides(plan.verdicts, overrides)
     const refused = refusals(plan.verdicts)
     const status = refused.length > 0 ? 'refused' : plan.done ? 'skipped' : 'planned'
     const message = refused.length > 0 ? refusalMessage(refused) : describePlan(plan)
@@ -127,7 +127,7 @@ async function plannedRun<S>(o: EngineOptions<S>, report: RunReport, completed: 
   o.steps.forEach((step, i) => o.events.emit({type: 'step-planned', step: info(step), record: planned[i]}))
   // what the plan would do: the steps planned to act, and those a guard refuses (a dry run names every obstacle)
   const acting = planned.filter((r) => r.status === 'planned' || r.status === 'refused').map((r) => r.kind)
-  const preflight = o.preflight ? applyOverrides({summary: '', changes: [], verdicts: await o.preflight(first, acting)}, o.overrides) : []
+  const preflight = o.preflight ? applyOverrides(await o.preflight(first, acting), o.overrides) : []
   report.guards = preflight
   const turnedAway = refusals(preflight)
   for (const v of preflight.filter((v) => !v.ok && v.overridden)) report.warnings.push(`guard ${v.guard} was overridden; it saw: ${v.observed}`)
@@ -213,7 +213,7 @@ async function executeStep<S>(o: EngineOptions<S>, report: RunReport, step: Step
     if (o.signal.aborted) throw new Interrupted()
     o.lock?.check()
     const plan = step.plan(await o.observe(step))
-    plan.verdicts = applyOverrides(plan, o.overrides)
+    plan.verdicts = applyOverrides(plan.verdicts, o.overrides)
     record.plan = plan
     const refused = refusals(plan.verdicts)
     if (refused.length > 0) {

@@ -57,10 +57,7 @@ function commandRuns(estate: Estate): CommandRun[] {
 /** What a command needs, from the registry: a read-only command its reads, a changing one its steps' and the lock's. */
 function needsOf(run: CommandRun, runbook: LoadedRunbook, subscriptionId: string, state: LiveState | undefined): NeededPermission[] {
   const ctx = {estate: runbook.runbook.estate, subscriptionId, params: run.params, state}
-  if (run.reads) {
-    const reads = readPermissions({...ctx, params: {}}, run.reads === 'gameday' ? {endpoints: true, data: true, survey: true} : {data: true})
-    return reads
-  }
+  if (run.reads) return readPermissions(ctx, run.reads === 'gameday' ? {endpoints: true, data: true, survey: true} : {data: true})
   const key = RUNBOOK_KEY[run.action!]
   const kinds = stepKindsOf(run.action!, key ? runbook.runbook.actions[key] : undefined)
   return neededPermissions(kinds, ctx)
