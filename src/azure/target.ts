@@ -164,7 +164,7 @@ export async function azureTarget(options: {subscription?: string; cloud?: Cloud
     endpoint: cloud.arm,
     credential,
     credentialChain: chain,
-    record: {kind: 'azure', subscription: subscriptionId, cloud: options.cloud ?? 'AzurePublicCloud'},
+    record: {kind: 'azure', subscription: subscriptionId, cloud: cloud.name === 'custom' ? `custom (${cloud.arm})` : cloud.name},
     resolverFor(region, configured) {
       const server = resolvers[region] ?? configured
       if (!server) {
