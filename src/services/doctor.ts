@@ -73,6 +73,8 @@ export async function doctor(runbook: LoadedRunbook, target: AzureTarget, client
   const chain = target.credentialChain
   try {
     principal = await tokenIdentity(target.credential, target.endpoint)
+    // the sandbox's static token carries no claims: it is the sandbox's admin, acting for whoever runs azfail
+    if (target.kind === 'sandbox' && !principal.clientId) principal = {...principal, name: await target.principal()}
     checks.push({
       id: 'identity/token',
       category: 'identity',
