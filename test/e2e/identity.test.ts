@@ -153,6 +153,30 @@ describe('the production path in a loopback-only network namespace', {concurrenc
     assert.equal(status.regions.eus2.serving, true)
   })
 
+  it('a role assigned on the resources themselves (not their resource group) is found there; one resource left out is named', async () => {
+    const demo = loadRunbook(DEMO_RUNBOOK).runbook.estate
+    const operator: {actions: string[]} = JSON.parse(readFileSync(join(ROOT, 'packages', 'sandbox', 'src', 'roles', 'operator.json'), 'utf8'))
+    const sub = `/subscriptions/${demo.subscription}`
+    const groups = ['rg-connectivity-dns', 'rg-dns-eus2', 'rg-dns-wus2', 'rg-spoke-eus2', 'rg-spoke-wus2', 'rg-data-eus2', 'rg-data-wus2'].map((g) => `${sub}/resourceGroups/${g}`)
+    const tm = `${sub}/resourceGroups/rg-global/providers/Microsoft.Network/trafficManagerProfiles/tm-app`
+    const fd = `${sub}/resourceGroups/rg-global/providers/Microsoft.Cdn/profiles/fd-app`
+    const s = await session({
+      define: {narrow: {actions: operator.actions, scopes: [...groups, tm, fd]}, 'narrow-no-fd': {actions: operator.actions, scopes: [...groups, tm]}},
+      commands: [
+        {identity: 'narrow', args: ['doctor', '--json']},
+        {identity: 'narrow-no-fd', args: ['doctor', '--json']},
+      ],
+    })
+    const [narrow, noFd] = s.runs
+    // status: reads only, every one of them at a resource or resource group the role is assigned on
+    const statusCheck = (run: {stdout: string}) => json(run).result.checks.find((c: {id: string}) => c.id === 'permissions/status')
+    assert.equal(statusCheck(narrow).status, 'passed', JSON.stringify(statusCheck(narrow)))
+    assert.ok(s.requests.some((r) => r.path.toLowerCase() === `${tm}/providers/Microsoft.Authorization/permissions`.toLowerCase() && r.caller === s.identities.narrow.clientId), 'read again at the profile itself')
+    assert.equal(statusCheck(noFd).status, 'failed')
+    assert.match(statusCheck(noFd).observed, new RegExp(`^missing Microsoft\\.Cdn/profiles/originGroups/origins/read at ${fd.replace(/[./]/g, '\\$&')} `))
+    assert.doesNotMatch(statusCheck(noFd).observed, /trafficManagerProfiles/)
+  })
+
   it('a token that expires during the wait is refreshed, and the run completes', async () => {
     const lifetime = 3
     const s = await session({drainSeconds: 6, settings: {tokenLifetimeSeconds: lifetime}, commands: [{identity: 'operator', args: ['drain', 'eus2', '--yes', '--json']}]})

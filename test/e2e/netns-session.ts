@@ -19,7 +19,7 @@ export interface SessionSpec {
   /** management locks to place first, with the sandbox's static (admin) token: ARM id of the scope -> level */
   locks?: Array<{scope: string; name: string; level: 'CanNotDelete' | 'ReadOnly'}>
   /** identities to define at run time (PUT /_sandbox/identities/{name}) */
-  define?: Record<string, {actions: string[]; notActions?: string[]}>
+  define?: Record<string, {actions: string[]; notActions?: string[]; scopes?: string[]}>
   /** the runbook the commands use: AZFAIL_CONNECT maps its SQL servers' private IPs to the sandbox's loopback listeners */
   runbook: string
   /** the commands to run, each as [identity or null (no sign-in variables), ...argv] */
