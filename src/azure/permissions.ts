@@ -19,8 +19,7 @@ const granted = (list: Array<{actions?: string[]; notActions?: string[]}>): Gran
 /**
  * Judges each need against the principal's permissions. Read once per resource group (an assignment on the group or
  * above shows there); a need not granted there is read again at its own resource, where a narrower assignment may
- * grant it. A subscription-wide need (polling an operation) is judged at a resource group of that subscription the
- * plan reads, the nearest scope the permissions API serves.
+ * grant it.
  */
 export async function judgePermissions(needs: NeededPermission[], clients: Clients): Promise<JudgedNeed[]> {
   const cache = new Map<string, Promise<GrantedPermission[]>>()
@@ -44,15 +43,13 @@ export async function judgePermissions(needs: NeededPermission[], clients: Clien
       return granted(out)
     })
   }
-  const groups = needs.map((n) => GROUP.exec(n.scope)).filter((m) => m !== null)
-  const nearest = (scope: string) => groups.find((g) => scope.toLowerCase().startsWith(`/subscriptions/${g[1].toLowerCase()}`))
   return Promise.all(
     needs.map(async (n): Promise<JudgedNeed> => {
-      const g = GROUP.exec(n.scope) ?? nearest(n.scope)
+      const g = GROUP.exec(n.scope)
       if (!g) return {...n, allowed: false, readAt: n.scope}
       const groupScope = g[0]
       if (allows(await atGroup(g[1], g[2]), n.action)) return {...n, allowed: true, readAt: groupScope}
-      if (!GROUP.exec(n.scope) || !resourceParts(n.scope)) return {...n, allowed: false, readAt: groupScope}
+      if (!resourceParts(n.scope)) return {...n, allowed: false, readAt: groupScope}
       return {...n, allowed: allows(await atResource(n.scope), n.action), readAt: resourceParts(n.scope)!.id}
     }),
   )

@@ -139,10 +139,12 @@ export function neededPermissions(kinds: string[], ctx: PermissionContext, optio
     ...need(reads, 'reads', "the run's reads", ctx),
     ...declared.flatMap((k) => need(k.permissions, k.kind, k.kind, ctx)),
     ...(options.changes === false ? [] : need(LOCK_PERMISSIONS, 'lock', 'the run lock', ctx)),
+    // Polling a long-running operation reads its status where the operation runs: at the resources the step changes.
     ...declared.flatMap((k) =>
-      (POLLED[k.kind] ?? []).flatMap((ns) =>
-        pollingActions(ns).map((action) => ({action, scope: `/subscriptions/${ctx.subscriptionId}`, for: `${k.kind} (polling its long-running operation)`})),
-      ),
+      (POLLED[k.kind] ?? []).flatMap((ns) => {
+        const changed = unique(need(k.permissions, k.kind, k.kind, ctx).filter((n) => n.action.startsWith(`${ns}/`) && !n.action.endsWith('/read')).map((n) => n.scope))
+        return changed.flatMap((scope) => pollingActions(ns).map((action) => ({action, scope, for: `${k.kind} (polling its long-running operation)`})))
+      }),
     ),
   ]
   const seen = new Set<string>()

@@ -59,7 +59,8 @@ describe('what a plan needs, and where', () => {
     assert.ok(has(needs, 'Microsoft.Network/trafficManagerProfiles/read', tm))
     assert.ok(has(needs, 'Microsoft.Network/privateEndpoints/read', `${rg('rg-spoke-eus2')}/providers/Microsoft.Network/privateEndpoints/pe-kv-app-eus2`))
     assert.ok(!has(needs, 'Microsoft.Network/privateEndpoints/read', `${rg('rg-spoke-wus2')}/providers/Microsoft.Network/privateEndpoints/pe-kv-app-wus2`), 'only the drained region')
-    assert.ok(has(needs, 'Microsoft.Cdn/locations/operationStatuses/read', `/subscriptions/${SUB}`))
+    assert.ok(has(needs, 'Microsoft.Cdn/locations/operationStatuses/read', fd), 'polling reads where the operation runs')
+    assert.ok(!needs.some((n) => n.action === 'Microsoft.Network/locations/operationStatuses/read'), 'a drain polls no Network operation')
     assert.ok(!needs.some((n) => n.action === 'Microsoft.Network/privateEndpoints/delete'), 'a drain deletes nothing')
   })
 
