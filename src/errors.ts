@@ -68,7 +68,7 @@ export class AzureError extends AzfailError {
 /** No token could be had for Azure. Exit 1. */
 export class AuthenticationError extends AzfailError {
   constructor(message: string, options: {cause?: unknown} = {}) {
-    super('failed', 'AuthenticationFailed', message, {...options, hint: "Sign in with 'az login', or set up managed or workload identity; or add --sandbox."})
+    super('failed', 'AuthenticationFailed', message, {...options, hint: "Sign in with 'az login', or set up workload identity (AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_FEDERATED_TOKEN_FILE); AZURE_TOKEN_CREDENTIALS names the one credential to use (managed identity only that way). 'azfail doctor' shows what was tried. Or add --sandbox."})
   }
 }
 

@@ -1,4 +1,6 @@
 // The only place that constructs Azure SDK clients. Packages load lazily, on first use, to keep start-up fast.
+import type {AuthorizationManagementClient} from '@azure/arm-authorization'
+import type {ManagementLockClient} from '@azure/arm-locks'
 import type {CdnManagementClient} from '@azure/arm-cdn'
 import type {CosmosDBManagementClient} from '@azure/arm-cosmosdb'
 import type {NetworkManagementClient} from '@azure/arm-network'
@@ -55,6 +57,10 @@ export interface SubscriptionClients {
   postgres(): Promise<PostgreSQLManagementFlexibleServerClient>
   sql(): Promise<SqlManagementClient>
   cosmos(): Promise<CosmosDBManagementClient>
+  /** what the principal may do at a scope (Microsoft.Authorization/permissions), in a subscription (default the target's) */
+  authorization(subscriptionId?: string): Promise<AuthorizationManagementClient>
+  /** management locks (Microsoft.Authorization/locks), in a subscription (default the target's) */
+  locks(subscriptionId?: string): Promise<ManagementLockClient>
 }
 
 /**
@@ -85,6 +91,8 @@ export function createClients(target: AzureTarget): Clients {
       postgres: () => once('pg', async () => new (await import('@azure/arm-postgresql-flexible')).PostgreSQLManagementFlexibleServerClient(...args())),
       sql: () => once('sql', async () => new (await import('@azure/arm-sql')).SqlManagementClient(...args())),
       cosmos: () => once('cosmos', async () => new (await import('@azure/arm-cosmosdb')).CosmosDBManagementClient(...args())),
+      authorization: (sub = subscriptionId) => once(`authorization ${sub}`, async () => new (await import('@azure/arm-authorization')).AuthorizationManagementClient(target.credential, sub, clientOptions(target))),
+      locks: (sub = subscriptionId) => once(`locks ${sub}`, async () => new (await import('@azure/arm-locks')).ManagementLockClient(target.credential, sub, clientOptions(target))),
     }
   }
   const forSubscription = (subscriptionId: string | undefined): SubscriptionClients => {

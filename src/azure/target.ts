@@ -6,39 +6,10 @@ import type {TokenCredential} from '@azure/core-auth'
 import type {SandboxConnection} from '@azfail/sandbox'
 import type {RunTarget} from '../engine/types.ts'
 import {InputError, TargetError} from '../errors.ts'
+import {type CloudName, type DnsSuffixes, CLOUDS, cloudEndpoints, isCloudName, productionCredential} from './credential.ts'
 import {localPrincipal, principalFromToken} from './principal.ts'
 
-/** The public DNS suffixes of a cloud's PaaS names, which differ in the sovereign clouds (Microsoft's endpoint mapping per cloud). */
-export interface DnsSuffixes {
-  /** Azure SQL logical servers and failover-group listeners */
-  sqlServer: string
-  /** PostgreSQL flexible servers */
-  postgres: string
-  /** Cosmos DB accounts */
-  cosmos: string
-  keyVault: string
-}
-
-export const CLOUDS = {
-  AzurePublicCloud: {
-    arm: 'https://management.azure.com',
-    authority: 'https://login.microsoftonline.com',
-    dns: {sqlServer: 'database.windows.net', postgres: 'postgres.database.azure.com', cosmos: 'documents.azure.com', keyVault: 'vault.azure.net'},
-  },
-  AzureUSGovernment: {
-    arm: 'https://management.usgovcloudapi.net',
-    authority: 'https://login.microsoftonline.us',
-    dns: {sqlServer: 'database.usgovcloudapi.net', postgres: 'postgres.database.usgovcloudapi.net', cosmos: 'documents.azure.us', keyVault: 'vault.usgovcloudapi.net'},
-  },
-  AzureChinaCloud: {
-    arm: 'https://management.chinacloudapi.cn',
-    authority: 'https://login.chinacloudapi.cn',
-    dns: {sqlServer: 'database.chinacloudapi.cn', postgres: 'postgres.database.chinacloudapi.cn', cosmos: 'documents.azure.cn', keyVault: 'vault.azure.cn'},
-  },
-} as const satisfies Record<string, {arm: string; authority: string; dns: DnsSuffixes}>
-export type CloudName = keyof typeof CLOUDS
-
-export const isCloudName = (name: unknown): name is CloudName => typeof name === 'string' && Object.hasOwn(CLOUDS, name)
+export {CLOUDS, type CloudName, type DnsSuffixes, isCloudName} from './credential.ts'
 
 /** The DNS suffixes of the cloud a target reaches (the sandbox emulates the public cloud). */
 export const dnsSuffixes = (target: Pick<AzureTarget, 'record'>): DnsSuffixes => CLOUDS[isCloudName(target.record.cloud) ? target.record.cloud : 'AzurePublicCloud'].dns
@@ -72,6 +43,8 @@ export interface AzureTarget {
   subscriptions?: string[]
   endpoint: string
   credential: TokenCredential
+  /** the credential classes the production path tries, in order (absent for the sandbox's static token) */
+  credentialChain?: string[]
   /** PEM of a CA to trust in addition to the system's (the sandbox's self-signed certificate) */
   ca?: string
   /** what a run's journal records so that resume reaches the same place */
@@ -158,28 +131,60 @@ export async function sandboxTarget(stateDir = DEFAULT_STATE_DIR): Promise<Azure
   return sandboxTargetOf(handle.connection, staticTokenCredential(handle.connection.token), () => handle.stop())
 }
 
-export async function azureTarget(options: {subscription?: string; cloud?: CloudName}): Promise<AzureTarget> {
-  const cloud = CLOUDS[options.cloud ?? 'AzurePublicCloud']
-  const subscriptionId = options.subscription ?? process.env.AZURE_SUBSCRIPTION_ID
+/**
+ * AZFAIL_RESOLVERS: each region's resolver as `region=host:port`, comma-separated (a tunnel or port-forward to the
+ * region's DNS Private Resolver), overriding the runbook's address for the regions it names.
+ */
+export function resolverOverrides(value: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const entry of (value ?? '').split(',').map((e) => e.trim()).filter(Boolean)) {
+    const m = /^([a-z][a-z0-9-]*)=(\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?)$/.exec(entry)
+    if (!m) throw new InputError('BadResolvers', `AZFAIL_RESOLVERS has '${entry}', which is not region=ip[:port].`, 'Write it as eus2=127.0.0.1:5301,wus2=127.0.0.2:5301.')
+    out[m[1]] = m[2]
+  }
+  return out
+}
+
+/**
+ * AZFAIL_CONNECT: where azfail's connection checks (the SQL listener's TCP check, the PostgreSQL write check) connect
+ * for an address:port a resolver gave, as `ip:port=host:port`, comma-separated: a tunnel or port-forward to a private
+ * endpoint. Unmapped addresses are connected to directly.
+ */
+export function connectOverrides(value: string | undefined): Map<string, {host: string; port: number}> {
+  const out = new Map<string, {host: string; port: number}>()
+  for (const entry of (value ?? '').split(',').map((e) => e.trim()).filter(Boolean)) {
+    const m = /^(\d{1,3}(?:\.\d{1,3}){3}:\d{1,5})=([\w.-]+):(\d{1,5})$/.exec(entry)
+    if (!m) throw new InputError('BadConnect', `AZFAIL_CONNECT has '${entry}', which is not ip:port=host:port.`, 'Write it as 10.20.2.4:1433=127.0.0.1:11433 (a private endpoint address and port = where a tunnel listens).')
+    out.set(m[1], {host: m[2], port: Number(m[3])})
+  }
+  return out
+}
+
+export async function azureTarget(options: {subscription?: string; cloud?: CloudName}, env: NodeJS.ProcessEnv = process.env): Promise<AzureTarget> {
+  const cloud = cloudEndpoints(options.cloud ?? 'AzurePublicCloud', env)
+  const subscriptionId = options.subscription ?? env.AZURE_SUBSCRIPTION_ID
   if (!subscriptionId) {
     throw new TargetError('No Azure subscription is set.', 'Pass --subscription <id>, set AZURE_SUBSCRIPTION_ID, or name it in the runbook (estate.subscription); or add --sandbox to use the embedded sandbox.')
   }
-  const {DefaultAzureCredential} = await import('@azure/identity')
-  const credential = new DefaultAzureCredential({authorityHost: cloud.authority})
+  const resolvers = resolverOverrides(env.AZFAIL_RESOLVERS)
+  const connect = connectOverrides(env.AZFAIL_CONNECT)
+  const {credential, chain} = await productionCredential(cloud, env)
   return {
     kind: 'azure',
     subscriptionId,
     endpoint: cloud.arm,
     credential,
-    record: {kind: 'azure', subscription: subscriptionId, cloud: options.cloud ?? 'AzurePublicCloud'},
+    credentialChain: chain,
+    record: {kind: 'azure', subscription: subscriptionId, cloud: cloud.name === 'custom' ? `custom (${cloud.arm})` : cloud.name},
     resolverFor(region, configured) {
-      if (!configured) {
-        throw new InputError('NoResolver', `Region '${region}' has no resolver address in the runbook (estate.regions.${region}.resolver).`, 'Name a DNS resolver inside the region, such as its DNS Private Resolver inbound endpoint.')
+      const server = resolvers[region] ?? configured
+      if (!server) {
+        throw new InputError('NoResolver', `Region '${region}' has no resolver address in the runbook (estate.regions.${region}.resolver) or in AZFAIL_RESOLVERS.`, 'Name a DNS resolver inside the region, such as its DNS Private Resolver inbound endpoint.')
       }
-      return configured
+      return server
     },
-    database: {endpoint: (address, port) => ({host: address, port, tls: true})},
-    tcp: {endpoint: (address, port) => ({host: address, port})},
+    database: {endpoint: (address, port) => ({...(connect.get(`${address}:${port}`) ?? {host: address, port}), tls: true})},
+    tcp: {endpoint: (address, port) => connect.get(`${address}:${port}`) ?? {host: address, port}},
     principal: () => principalFromToken(credential, cloud.arm),
     close: async () => {},
   }

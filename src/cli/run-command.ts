@@ -90,6 +90,7 @@ export abstract class RunCommand extends AzfailCommand {
 
 export function renderReport(r: RunReport): string {
   const lines = [`run ${r.runId}: ${r.action}${r.region ? ` ${r.region}` : ''}${r.dryRun ? ' (dry run)' : ''}: ${r.status}`]
+  for (const v of r.guards ?? []) lines.push(`guard ${v.guard}: ${v.ok ? 'ok' : v.overridden ? 'OVERRIDDEN' : 'REFUSES'}: ${v.observed}`)
   if (r.dryRun) {
     for (const s of r.steps) {
       lines.push(`${s.status === 'refused' ? '✗' : s.status === 'skipped' ? '-' : '•'} ${s.id} [${s.status}] ${s.message}`)

@@ -22,6 +22,11 @@ export interface EngineOptions<S> {
   confirm(changes: string[]): Promise<boolean>
   /** checks the first observed state before anything is planned; throws to turn the run away (another run holds the lock) */
   admit?(state: S): void
+  /**
+   * Run-wide guards judged before any change, on the first observed state and the kinds of the steps planned to act
+   * (the permissions guard): a refusal turns the run away as a step's would.
+   */
+  preflight?(state: S, acting: string[]): Promise<GuardVerdict[]>
   /** what must hold after a run that succeeded, judged on fresh state: each violation becomes a warning */
   postconditions?(state: S): string[]
   /** a resumed run: it takes (over) its lock even with nothing left to change, and releases it */
@@ -60,8 +65,8 @@ export class Interrupted extends Error {
 const now = () => new Date().toISOString()
 const info = (step: Step<unknown>): StepInfo => ({id: step.id, kind: step.kind, title: step.title})
 
-function applyOverrides(plan: StepPlan, overrides: Set<string>): GuardVerdict[] {
-  return plan.verdicts.map((v) => (!v.ok && overrides.has(v.guard) ? {...v, overridden: true} : v))
+function applyOverrides(verdicts: GuardVerdict[], overrides: Set<string>): GuardVerdict[] {
+  return verdicts.map((v) => (!v.ok && overrides.has(v.guard) ? {...v, overridden: true} : v))
 }
 
 const refusals = (verdicts: GuardVerdict[]) => verdicts.filter((v) => !v.ok && !v.overridden)
@@ -80,7 +85,7 @@ export function planAll<S>(steps: Step<S, any>[], state: S, overrides: Set<strin
       continue
     }
     const plan = step.plan(s)
-    plan.verdicts = applyOverrides(plan, overrides)
+    plan.verdicts = applyOverrides(plan.verdicts, overrides)
     const refused = refusals(plan.verdicts)
     const status = refused.length > 0 ? 'refused' : plan.done ? 'skipped' : 'planned'
     const message = refused.length > 0 ? refusalMessage(refused) : describePlan(plan)
@@ -120,6 +125,12 @@ async function plannedRun<S>(o: EngineOptions<S>, report: RunReport, completed: 
   if (!o.dryRun) o.admit?.(first)
   const planned = planAll(o.steps, first, o.overrides, completed)
   o.steps.forEach((step, i) => o.events.emit({type: 'step-planned', step: info(step), record: planned[i]}))
+  // what the plan would do: the steps planned to act, and those a guard refuses (a dry run names every obstacle)
+  const acting = planned.filter((r) => r.status === 'planned' || r.status === 'refused').map((r) => r.kind)
+  const preflight = o.preflight ? applyOverrides(await o.preflight(first, acting), o.overrides) : []
+  report.guards = preflight
+  const turnedAway = refusals(preflight)
+  for (const v of preflight.filter((v) => !v.ok && v.overridden)) report.warnings.push(`guard ${v.guard} was overridden; it saw: ${v.observed}`)
   const refused = planned.filter((r) => r.status === 'refused')
   const problems = planned.flatMap((r) => r.plan?.problems ?? [])
   const ended = (records: StepRecord[]) => {
@@ -129,14 +140,18 @@ async function plannedRun<S>(o: EngineOptions<S>, report: RunReport, completed: 
 
   if (o.dryRun) {
     ended(planned)
-    if (refused.length > 0 || problems.length > 0) {
-      const first = refused[0]?.plan?.verdicts.find((v) => !v.ok && !v.overridden)
-      throw new RunError('not-ready', 'NotReady', `Dry run: the estate is not ready. ${[...refused.map((r) => `${r.id}: ${r.message}`), ...problems].join(' ')}`, report, {
-        guard: first?.guard,
-        hint: first?.remedy,
-      })
+    if (turnedAway.length > 0 || refused.length > 0 || problems.length > 0) {
+      const first = turnedAway[0] ?? refused[0]?.plan?.verdicts.find((v) => !v.ok && !v.overridden)
+      const seen = [...turnedAway.map((v) => `${v.guard} refuses: ${v.observed}.`), ...refused.map((r) => `${r.id}: ${r.message}`), ...problems]
+      throw new RunError('not-ready', 'NotReady', `Dry run: the estate is not ready. ${seen.join(' ')}`, report, {guard: first?.guard, hint: first?.remedy})
     }
     return 'planned'
+  }
+
+  if (turnedAway.length > 0) {
+    const v = turnedAway[0]
+    ended(planned.map((r) => (r.status === 'planned' ? {...r, status: 'skipped', message: `not run: guard ${v.guard} refused the run`} : r)))
+    throw new RunError('refused', 'GuardRefused', `Guard ${v.guard} refused the run; nothing was changed. It saw: ${v.observed}.`, report, {guard: v.guard, hint: v.remedy})
   }
 
   if (refused.length > 0) {
@@ -198,7 +213,7 @@ async function executeStep<S>(o: EngineOptions<S>, report: RunReport, step: Step
     if (o.signal.aborted) throw new Interrupted()
     o.lock?.check()
     const plan = step.plan(await o.observe(step))
-    plan.verdicts = applyOverrides(plan, o.overrides)
+    plan.verdicts = applyOverrides(plan.verdicts, o.overrides)
     record.plan = plan
     const refused = refusals(plan.verdicts)
     if (refused.length > 0) {

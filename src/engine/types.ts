@@ -133,6 +133,8 @@ export interface RunReport {
   status: RunStatus
   steps: StepRecord[]
   overrides: RunMeta['overrides']
+  /** run-wide guards judged before any change (permissions), with what each saw */
+  guards?: GuardVerdict[]
   /** what a person should know although the run went on: an overridden guard's observation, a lock not released */
   warnings: string[]
 }

@@ -12,6 +12,7 @@ export const GUARD_IDS = [
   'promote-before-repoint',
   'replica-healthy',
   'region-healthy',
+  'permissions',
 ] as const
 export type GuardId = (typeof GUARD_IDS)[number]
 

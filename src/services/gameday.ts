@@ -8,6 +8,7 @@ import {isUnreachable} from '../estate/predicates.ts'
 import {type Check, type PlannedAction, readinessChecks} from '../gameday/checks.ts'
 import type {LoadedRunbook} from '../runbook/load.ts'
 import type {Action, StepParams} from '../steps/context.ts'
+import {doctor} from './doctor.ts'
 import {checkRegion, defaultPromotionTarget, prepareRun} from './run.ts'
 import {type PracticeResult, type Scenario, practice, practiceChecks} from './practice.ts'
 
@@ -68,6 +69,9 @@ export async function runGameday(req: GamedayRequest): Promise<GamedayResult> {
         .map((action) => plan(action, {to: defaultPromotionTarget(action, estate, state) ?? Object.keys(estate.regions)[0]})),
     ])
     checks.push(...readinessChecks(estate, state, plans, state.zoneRecords ?? [], inScope).map((c) => ({...c, runbook: rb.file})))
+    // doctor's checks: the token, every command's permissions, management locks (resolution is checked name by name above)
+    const preflight = await doctor(rb, req.target, req.clients, {state})
+    checks.push(...preflight.checks.filter((c) => c.category !== 'resolution').map((c) => ({...c, runbook: rb.file})))
     for (const region of inScope) {
       const r = state.regions[region]
       regions.push({

@@ -2,6 +2,9 @@
 // prompts), checked before every step, released at the end. A run that cannot renew stops before its next write.
 import {hostname} from 'node:os'
 import type {Clients} from '../azure/clients.ts'
+import {judgePermissions} from '../azure/permissions.ts'
+import {permissionsVerdict} from '../guards/permissions.ts'
+import {lockReleasePermissions} from '../steps/permissions.ts'
 import {acquireLock, readLockRelease, readStateRecords, releaseLock, releaseLockByHand, renewLock} from '../azure/state-records.ts'
 import type {LockRecord, LockReleaseRecord} from '../estate/state.ts'
 import {AzfailError, InputError} from '../errors.ts'
@@ -101,7 +104,10 @@ export async function lockStatus(estate: Estate, clients: Clients): Promise<Lock
 }
 
 /** Releases the lock by hand, recorded with who and why; refused while a live holder renews it, unless forced. */
-export async function releaseHeldLock(estate: Estate, clients: Clients, o: {by: string; reason: string; force: boolean}): Promise<LockReleaseRecord> {
+export async function releaseHeldLock(estate: Estate, clients: Clients, o: {by: string; reason: string; force: boolean; subscriptionId: string}): Promise<LockReleaseRecord> {
+  // The permissions guard, as for a run: before anything is written, may the principal release it?
+  const verdict = permissionsVerdict(await judgePermissions(lockReleasePermissions({estate, subscriptionId: o.subscriptionId, params: {}}), clients), o.by)
+  if (!verdict.ok) throw new AzfailError('refused', 'GuardRefused', `Guard permissions refused the release; nothing was changed. It saw: ${verdict.observed}.`, {guard: 'permissions', hint: verdict.remedy})
   // A live holder may renew between our read and our delete (If-Match then fails): read again and retry.
   for (let attempt = 1; ; attempt++) {
     const {lock} = await readStateRecords(estate, clients)

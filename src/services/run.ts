@@ -3,22 +3,25 @@
 import {hostname} from 'node:os'
 import type {Clients} from '../azure/clients.ts'
 import {observeEstate, regionResolvers} from '../azure/observe.ts'
+import {judgePermissions} from '../azure/permissions.ts'
 import {LockHeldError} from '../azure/state-records.ts'
 import type {AzureTarget} from '../azure/target.ts'
 import {EventBus, type RunObserver} from '../engine/events.ts'
 import {Journal, newRunId} from '../engine/journal.ts'
 import {runEngine} from '../engine/run.ts'
-import type {RunMeta, RunReport} from '../engine/types.ts'
+import type {GuardVerdict, RunMeta, RunReport} from '../engine/types.ts'
 import {describeViolation, violations} from '../estate/invariants.ts'
 import {isReplica} from '../estate/predicates.ts'
 import type {LiveState, Reads} from '../estate/state.ts'
-import {InputError} from '../errors.ts'
+import {AzfailError, InputError} from '../errors.ts'
 import {GUARD_IDS} from '../guards/guards.ts'
+import {permissionsVerdict} from '../guards/permissions.ts'
 import {Notifications} from '../notify/notifier.ts'
 import type {LoadedRunbook} from '../runbook/load.ts'
 import type {Estate} from '../runbook/estate.ts'
 import type {Action, LiveStep, StepContext, StepParams} from '../steps/context.ts'
-import {buildSteps} from '../steps/registry.ts'
+import {neededPermissions, stepKindsOf} from '../steps/permissions.ts'
+import {buildSteps, RUNBOOK_KEY} from '../steps/registry.ts'
 import {holderAlive, RunLock} from './lock.ts'
 
 export interface ActionOptions extends StepParams {
@@ -108,10 +111,20 @@ export async function planResume(req: RunRequest & {resume: Journal}): Promise<R
 
 export async function runAction(req: RunRequest, planning: {completed?: Set<string>; resumeOf?: string} = {}): Promise<RunReport> {
   const {estate} = req.runbook.runbook
-  const {options, steps, reads, observed} = await prepareRun(req)
+  // Who is acting, first: a token that cannot be had ends the command here, before anything is read or written.
+  const principal = await req.target.principal()
+  const checked = !req.overrides.includes('permissions')
+  // Azure refusing a read before the plan is made is the permissions guard's refusal: ask it what the principal may
+  // do, and name what is missing.
+  const judgeFor = (kinds: string[], params: StepParams) => async () =>
+    permissionsVerdict(await judgePermissions(neededPermissions(kinds, {estate, subscriptionId: req.target.subscriptionId, params}), req.clients), principal)
+  const {options, steps, reads, observed} = await prepareRun(req).catch(async (e: unknown) => {
+    const key = RUNBOOK_KEY[req.action]
+    throw checked ? await readRefused(e, judgeFor(stepKindsOf(req.action, key ? req.runbook.runbook.actions[key] : undefined), req.options), req.dryRun) : e
+  })
   // The state just read to choose the target is what the plan would read again: plan on it instead.
   let fresh = !reads.resolution && !reads.endpoints ? observed : undefined
-  const principal = await req.target.principal()
+  let firstRead = true
   const {journal, meta} = req.resume ? continueJournal(req.resume, req, principal) : startJournal(req, options, principal, planning.resumeOf)
 
   const controller = new AbortController()
@@ -137,7 +150,16 @@ export async function runAction(req: RunRequest, planning: {completed?: Set<stri
       observe: async () => {
         const reuse = fresh
         fresh = undefined
-        return reuse ?? observeEstate(estate, req.target, req.clients, {endpointsOf: reads.endpoints && options.region ? [options.region] : [], resolution: reads.resolution, data: reads.data})
+        const first = firstRead
+        firstRead = false
+        const read = reuse ? Promise.resolve(reuse) : observeEstate(estate, req.target, req.clients, {endpointsOf: reads.endpoints && options.region ? [options.region] : [], resolution: reads.resolution, data: reads.data})
+        if (!first || !checked) return read
+        return read.catch(async (e: unknown) => Promise.reject(await readRefused(e, judgeFor(steps.map((s) => s.kind), options), req.dryRun)))
+      },
+      // Before any change (the lock included): may the principal do what the plan will do, where it will do it?
+      preflight: async (state, acting) => {
+        const needs = neededPermissions(acting, {estate, subscriptionId: req.target.subscriptionId, params: options, state}, {changes: acting.length > 0})
+        return [permissionsVerdict(await judgePermissions(needs, req.clients), principal)]
       },
       dryRun: req.dryRun,
       overrides: new Set(req.overrides),
@@ -164,6 +186,30 @@ export async function runAction(req: RunRequest, planning: {completed?: Set<stri
     process.off('SIGTERM', onSignal)
     await events.close()
     report?.warnings.push(...notifications.warnings())
+  }
+}
+
+/** Azure refused one of the plan's first reads (403): the permissions guard's refusal, naming what is missing and where. */
+async function readRefused(error: any, judge: () => Promise<GuardVerdict>, dryRun: boolean): Promise<unknown> {
+  if (error?.statusCode !== 403 || !/AuthorizationFailed/.test(error?.code ?? '')) return error
+  const verdict = await judge().catch(() => undefined)
+  const said = /perform action '([^']+)' over scope '([^']+)'/.exec(armErrorMessage(error))
+  const observed = verdict && !verdict.ok ? verdict.observed : said ? `Azure refused ${said[1]} at ${said[2]} (one of the run's reads)` : `Azure refused a read: ${armErrorMessage(error).split('\n')[0]}`
+  const [status, code, lead] = dryRun ? (['not-ready', 'NotReady', 'Dry run: the estate is not ready. permissions refuses'] as const) : (['refused', 'GuardRefused', 'Guard permissions refused the run; nothing was changed. It saw'] as const)
+  return new AzfailError(status, code, `${lead}: ${observed}.`, {
+    guard: 'permissions',
+    hint: "Grant the missing action at that scope (the README's permission table lists what each step needs), or run as an identity that has it. 'azfail doctor' checks every command.",
+    cause: error,
+  })
+}
+
+/** ARM's own error message: a paged list's error carries it only in the response body. */
+function armErrorMessage(error: any): string {
+  if (error?.details?.error?.message) return error.details.error.message
+  try {
+    return JSON.parse(error?.response?.bodyAsText ?? '').error.message
+  } catch {
+    return String(error?.message ?? '')
   }
 }
 

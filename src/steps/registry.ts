@@ -42,7 +42,7 @@ export {type Action, ACTIONS}
 /** The actions a runbook may give its own step list, by their runbook key. */
 export const RUNBOOK_ACTIONS = ['drain', 'teardown', 'promoteReplica', 'promoteFailoverGroup', 'promoteCosmos', 'restore'] as const
 export type RunbookAction = (typeof RUNBOOK_ACTIONS)[number]
-const RUNBOOK_KEY: Partial<Record<Action, RunbookAction>> = {
+export const RUNBOOK_KEY: Partial<Record<Action, RunbookAction>> = {
   drain: 'drain',
   teardown: 'teardown',
   'promote-replica': 'promoteReplica',

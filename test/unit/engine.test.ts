@@ -162,3 +162,43 @@ describe('engine: every ending closes the run in its journal', () => {
     assert.deepEqual([...r.journal.completedSteps()], ['a'])
   })
 })
+
+describe('engine: run-wide guards (the permissions guard) before any change', () => {
+  const denied: GuardVerdict = {guard: 'permissions', ok: false, observed: 'lacks A/write at /s/1', remedy: 'grant it'}
+  const lockFor = (calls: string[]) => ({acquire: async () => void calls.push('acquire'), check: () => {}, release: async () => (calls.push('release'), undefined)})
+
+  it('a refusal turns the run away before the lock and any step: nothing applied, exit 3 with the guard', async () => {
+    const applied: string[] = []
+    const calls: string[] = []
+    let acting: string[] = []
+    const r = await run([add('a', 1, {applied}), add('b', 1, {applied, refuseAt: 0})], {
+      lock: lockFor(calls),
+      preflight: async (_s, kinds) => ((acting = kinds), [denied]),
+    })
+    assert.deepEqual(applied, [])
+    assert.deepEqual(calls, [], 'the lock was never taken')
+    assert.deepEqual(acting, ['add', 'add'], 'judged on the steps that would act, the refused one included')
+    assert.equal(r.error?.exitCode, 3)
+    assert.equal(r.error?.guard, 'permissions')
+    assert.match(r.error!.message, /Guard permissions refused the run; nothing was changed\. It saw: lacks A\/write at \/s\/1/)
+    assert.deepEqual(r.report, undefined)
+    assert.deepEqual((r.error as RunError).report.guards, [denied])
+    assert.equal(r.journal.meta().status, 'refused')
+  })
+
+  it('a dry run reports it as not ready (exit 4), naming it', async () => {
+    const r = await run([add('a', 1)], {dryRun: true, preflight: async () => [denied]})
+    assert.equal(r.error?.exitCode, 4)
+    assert.equal(r.error?.guard, 'permissions')
+    assert.match(r.error!.message, /permissions refuses: lacks A\/write/)
+  })
+
+  it('--override lets the run go on, and its warnings say what the guard saw', async () => {
+    const applied: string[] = []
+    const r = await run([add('a', 1, {applied})], {overrides: new Set(['permissions']), preflight: async () => [denied]})
+    assert.equal(r.error, undefined)
+    assert.deepEqual(applied, ['a'])
+    assert.deepEqual(r.report!.warnings, ['guard permissions was overridden; it saw: lacks A/write at /s/1'])
+    assert.equal(r.report!.guards![0].overridden, true)
+  })
+})
