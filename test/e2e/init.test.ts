@@ -218,30 +218,16 @@ describe('init on an estate without a steering layer', () => {
 })
 
 describe('init on generated estates', () => {
-  it('20 x 50: lints clean and expects the generated runbook\'s 1,000 names and IPs, endpoints, steering and state zone', async () => {
+  // The sandbox's resolvers answer from an index of the world's names, so the game day's 1,000 names in 20 regions
+  // are answered well within azfail's DNS timeout even on a loaded machine.
+  it('20 x 50: lints clean, passes a game day, and expects the generated runbook\'s 1,000 names and IPs, endpoints, steering and state zone', async () => {
     const {world, runbook} = generatedEstate(20, 50)
-    const sb = stateDirWith(world)
-    const work = tempDir('azfail-init-')
-    const file = join(work, 'discovered.yaml')
-    const init = await azfail(sb, work, ['init', '--output', file], SLOW)
-    assert.equal(init.code, 0, init.stderr)
-    assert.ok(sb.requests().every((r) => r.method === 'GET'), 'discovery is read-only')
-    const lint = JSON.parse((await azfail(sb, work, ['lint', file, '--json'], SLOW)).stdout)
-    assert.deepEqual([lint.status, lint.result.findings, lint.warnings], ['succeeded', [], []])
-    const rb = parse(readFileSync(file, 'utf8'))
+    const {runbook: rb} = await initLintGameday(stateDirWith(world), tempDir('azfail-init-'))
     const generated = parse(runbook)
     assert.deepEqual(regionsOf(rb), regionsOf(generated))
     assert.equal(Object.values(rb.estate.regions).reduce((n: number, r: any) => n + Object.keys(r.expect).length, 0), 1000)
     assert.deepEqual(rb.estate.steering, generated.estate.steering)
     assert.deepEqual(rb.estate.stateZone, generated.estate.stateZone)
-  })
-
-  // The game day over 20 x 50 sends 640 DNS queries at once to resolvers that answer each in ~5-10 ms of CPU: on a
-  // loaded machine they miss azfail's DNS timeout, whichever runbook asks (npm run bench measures it on a quiet one).
-  it('5 x 10: lints clean, passes a game day, and expects what the generated runbook expects', async () => {
-    const {world, runbook} = generatedEstate(5, 10)
-    const {runbook: rb} = await initLintGameday(stateDirWith(world), tempDir('azfail-init-'))
-    assert.deepEqual(regionsOf(rb), regionsOf(parse(runbook)))
   })
 })
 
