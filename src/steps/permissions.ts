@@ -124,6 +124,9 @@ export function stepKindsOf(action: Action, listed?: Array<string | Record<strin
   return specs.map((s) => (typeof s === 'string' ? s : 'manualAction'))
 }
 
+/** `/subscriptions/{s}/resourceGroups/{rg}` of a scope inside a resource group. */
+const groupOf = (scope: string): string => /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+/i.exec(scope)?.[0] ?? scope
+
 /**
  * Everything a run of these steps needs: the reads every run makes (and those its steps add), each step's writes at
  * the resources it writes, the lock in the state zone, and the reads that poll its long-running operations.
@@ -139,10 +142,13 @@ export function neededPermissions(kinds: string[], ctx: PermissionContext, optio
     ...need(reads, 'reads', "the run's reads", ctx),
     ...declared.flatMap((k) => need(k.permissions, k.kind, k.kind, ctx)),
     ...(options.changes === false ? [] : need(LOCK_PERMISSIONS, 'lock', 'the run lock', ctx)),
-    // Polling a long-running operation reads its status where the operation runs: at the resources the step changes.
+    // Polling a long-running operation reads its status at /subscriptions/{s}/providers/{ns}/locations/{l}/...: a URL
+    // outside the resource, which ARM authorizes at the resource group of the resource the operation changes. A role
+    // on the resource alone lets the write start and its polling fail (MicrosoftDocs/azure-docs#111535), so the need
+    // is judged at the group.
     ...declared.flatMap((k) =>
       (POLLED[k.kind] ?? []).flatMap((ns) => {
-        const changed = unique(need(k.permissions, k.kind, k.kind, ctx).filter((n) => n.action.startsWith(`${ns}/`) && !n.action.endsWith('/read')).map((n) => n.scope))
+        const changed = unique(need(k.permissions, k.kind, k.kind, ctx).filter((n) => n.action.startsWith(`${ns}/`) && !n.action.endsWith('/read')).map((n) => groupOf(n.scope)))
         return changed.flatMap((scope) => pollingActions(ns).map((action) => ({action, scope, for: `${k.kind} (polling its long-running operation)`})))
       }),
     ),

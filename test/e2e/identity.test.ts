@@ -175,6 +175,11 @@ describe('the production path in a loopback-only network namespace', {concurrenc
     assert.equal(statusCheck(noFd).status, 'failed')
     assert.match(statusCheck(noFd).observed, new RegExp(`^missing Microsoft\\.Cdn/profiles/originGroups/origins/read at ${fd.replace(/[./]/g, '\\$&')} `))
     assert.doesNotMatch(statusCheck(noFd).observed, /trafficManagerProfiles/)
+    // A drain's Front Door update is polled at /subscriptions/s/providers/Microsoft.Cdn/locations/...: authorized at the
+    // profile's resource group, where this role is not, so doctor must not pass the drain on the profile's assignment.
+    const drainCheck = json(narrow).result.checks.find((c: {id: string}) => c.id === 'permissions/drain')
+    assert.equal(drainCheck?.status, 'failed', JSON.stringify(drainCheck))
+    assert.match(drainCheck.observed, /Microsoft\.Cdn\/locations\/operationStatuses\/read at \/subscriptions\/[^/ ]+\/resourceGroups\/rg-global(?![/\w-])/)
   })
 
   it('a token that expires during the wait is refreshed, and the run completes', async () => {

@@ -33,12 +33,24 @@ export function authorize(req: ArmRequest, world: World, principal: Principal): 
   const sub = /^\/subscriptions\/([^/]+)/i.exec(req.path)?.[1]
   if (!sub || !subscriptionsOf(world).some((s) => s.toLowerCase() === sub.toLowerCase())) return undefined
   if (!alwaysAllowed(req.method, req.path)) {
-    const request = canonical(armAction(req.method, req.path))
+    const request = canonical(pollingScoped(world, armAction(req.method, req.path), req.path))
     if (!allowed(principal, request)) return {status: 403, body: {error: authorizationFailed(principal, request)}}
     const denied = linkedActions(req.method, req.path, parsed(req.rawBody)).filter((linked) => !allowed(principal, linked))
     if (denied.length > 0) return {status: 403, body: {error: linkedAuthorizationFailed(principal, request, denied)}}
   }
   return lockRefusal(world, req.method, req.path)?.toResponse()
+}
+
+/**
+ * A long-running operation's status or result (`/subscriptions/s/providers/ns/locations/l/operationStatuses/id`) is
+ * authorized at the resource group of the resource the operation changes: an assignment on that group (or above) lets
+ * the caller poll, one on the resource alone does not, as Azure answers (MicrosoftDocs/azure-docs#111535).
+ */
+function pollingScoped(world: World, request: ActionRequest, path: string): ActionRequest {
+  const m = /\/locations\/[^/]+\/(?:operationStatuses|operationResults|azureAsyncOperation|operations)\/([^/?]+)$/i.exec(path.replace(/\/+$/, ''))
+  const op = m ? world.operations[m[1]] : undefined
+  const group = op ? /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+/i.exec(op.resourceId)?.[0] : undefined
+  return group ? {...request, scope: group} : request
 }
 
 /** The action as Azure spells it (the path may be in any case): the operator role's spelling where it knows it. */

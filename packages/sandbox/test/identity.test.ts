@@ -235,6 +235,21 @@ describe('sandbox Entra ID and RBAC', () => {
       await assert.rejects((await sb.clientsWith(credential).frontDoor()).afdOrigins.get('rg-global', 'fd-app', 'og-app', 'origin-eus2'), (e: any) => e.statusCode === 403)
     })
 
+    it("authorizes polling a long-running operation at its resource's group: a role on the resource alone starts the update, then cannot poll it", async () => {
+      const fdId = `${sub}/resourceGroups/rg-global/providers/Microsoft.Cdn/profiles/fd-app`
+      const onProfile = await define('fd-only', {actions: ['*'], scopes: [fdId]})
+      const origins = (await sb.clientsWith(onProfile.credential).frontDoor()).afdOrigins
+      await assert.rejects(origins.beginUpdateAndWait('rg-global', 'fd-app', 'og-app', 'origin-eus2', {enabledState: 'Enabled'}), (e: any) =>
+        e.statusCode === 403 && e.code === 'AuthorizationFailed' && e.message.includes("'Microsoft.Cdn/locations/operationStatuses/read'") && e.message.includes(`over scope '${sub}/resourceGroups/rg-global'`),
+      )
+      const onGroup = await define('fd-group', {actions: ['Microsoft.Cdn/*'], scopes: [`${sub}/resourceGroups/rg-global`]})
+      const byGroup = (await sb.clientsWith(onGroup.credential).frontDoor()).afdOrigins
+      // the refused caller's update still runs in Azure; wait for it before the next one
+      for (let i = 0; i < 100 && (await byGroup.get('rg-global', 'fd-app', 'og-app', 'origin-eus2')).provisioningState !== 'Succeeded'; i++) await new Promise((r) => setTimeout(r, 100))
+      const updated = await byGroup.beginUpdateAndWait('rg-global', 'fd-app', 'og-app', 'origin-eus2', {enabledState: 'Enabled'})
+      assert.equal(updated.provisioningState, 'Succeeded')
+    })
+
     it('matches wildcards case-insensitively and subtracts notActions', async () => {
       const {credential} = await define('network-but-steering', {actions: ['microsoft.network/*'], notActions: ['Microsoft.Network/trafficManagerProfiles/*/write']})
       const tm = await sb.clientsWith(credential).trafficManager()
