@@ -114,7 +114,10 @@ describe('kill -9 at a random moment, then resume', () => {
             await run.closed
           }
           const runs = join(t.work, '.azfail', 'runs')
-          const runId = existsSync(runs) ? readdirSync(runs).find((d) => JSON.parse(readFileSync(join(runs, d, 'run.json'), 'utf8')).action === action.action) : undefined
+          // A kill between the run directory's creation and its first run.json leaves a directory without one: not a
+          // journaled run (runs list and resume skip it, as here).
+          const journaled = (d: string) => existsSync(join(runs, d, 'run.json'))
+          const runId = existsSync(runs) ? readdirSync(runs).filter(journaled).find((d) => JSON.parse(readFileSync(join(runs, d, 'run.json'), 'utf8')).action === action.action) : undefined
           const status = runId ? JSON.parse(readFileSync(join(runs, runId, 'run.json'), 'utf8')).status : undefined
           if (!runId) {
             // Killed before the run was journaled: nothing to resume, so the operator runs the command again.
