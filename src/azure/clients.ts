@@ -57,10 +57,10 @@ export interface SubscriptionClients {
   postgres(): Promise<PostgreSQLManagementFlexibleServerClient>
   sql(): Promise<SqlManagementClient>
   cosmos(): Promise<CosmosDBManagementClient>
-  /** what the principal may do at a scope (Microsoft.Authorization/permissions), in a subscription (default the target's) */
-  authorization(subscriptionId?: string): Promise<AuthorizationManagementClient>
-  /** management locks (Microsoft.Authorization/locks), in a subscription (default the target's) */
-  locks(subscriptionId?: string): Promise<ManagementLockClient>
+  /** what the principal may do at a scope (Microsoft.Authorization/permissions) */
+  authorization(): Promise<AuthorizationManagementClient>
+  /** management locks (Microsoft.Authorization/locks) */
+  locks(): Promise<ManagementLockClient>
 }
 
 /**
@@ -91,8 +91,8 @@ export function createClients(target: AzureTarget): Clients {
       postgres: () => once('pg', async () => new (await import('@azure/arm-postgresql-flexible')).PostgreSQLManagementFlexibleServerClient(...args())),
       sql: () => once('sql', async () => new (await import('@azure/arm-sql')).SqlManagementClient(...args())),
       cosmos: () => once('cosmos', async () => new (await import('@azure/arm-cosmosdb')).CosmosDBManagementClient(...args())),
-      authorization: (sub = subscriptionId) => once(`authorization ${sub}`, async () => new (await import('@azure/arm-authorization')).AuthorizationManagementClient(target.credential, sub, clientOptions(target))),
-      locks: (sub = subscriptionId) => once(`locks ${sub}`, async () => new (await import('@azure/arm-locks')).ManagementLockClient(target.credential, sub, clientOptions(target))),
+      authorization: () => once('authorization', async () => new (await import('@azure/arm-authorization')).AuthorizationManagementClient(...args())),
+      locks: () => once('locks', async () => new (await import('@azure/arm-locks')).ManagementLockClient(...args())),
     }
   }
   const forSubscription = (subscriptionId: string | undefined): SubscriptionClients => {

@@ -4,13 +4,13 @@
 // what it chose and what it left out (notes), so the file and stderr can tell the reader.
 import {InputError} from '../errors.ts'
 import {type Estate, parseArmId} from '../runbook/estate.ts'
-import {bareName, isReplica, normalizeLocation} from '../estate/predicates.ts'
+import {bareName, isReplica, normalizeLocation, subscriptionOfId} from '../estate/predicates.ts'
 import type {Clients, SubscriptionClients} from './clients.ts'
 import type {AzureTarget} from './target.ts'
 
 type EstateInput = import('zod').input<typeof Estate>
 type Ref = {subscription?: string; resourceGroup: string; name: string}
-type Located = Ref & {subscription: string}
+type Placed = Ref & {subscription: string}
 
 /** A remark on one place of the discovered runbook; `tell` ones (a choice, something left out) also go to stderr. */
 export interface DiscoveryNote {
@@ -32,7 +32,7 @@ const REGION_KEY = /^[a-z][a-z0-9-]{1,30}$/
 const byName = <T extends {name?: string}>(a: T, b: T) => (a.name ?? '').localeCompare(b.name ?? '')
 
 /** subscription, resource group and name of an ARM resource id; undefined when it is not one of `type`. */
-export function parseResourceId(id: string | undefined, type: string): Located | undefined {
+function parseResourceId(id: string | undefined, type: string): Placed | undefined {
   const parts = parseArmId(id ?? '', type)
   return typeof parts === 'string' ? undefined : {subscription: parts.subscription, resourceGroup: parts.resourceGroup, name: parts.names[0]}
 }
@@ -199,8 +199,8 @@ class Scope {
 
   /** Adds the subscription an ARM resource id names. */
   follow(id: string | undefined): void {
-    const m = /^\/subscriptions\/([^/]+)\//i.exec(id ?? '')
-    if (m) this.add(m[1])
+    const subscription = subscriptionOfId(id ?? '')
+    if (subscription) this.add(subscription)
   }
 
   for(subscription: string | undefined): SubscriptionClients {
@@ -365,7 +365,7 @@ const tokens = (name: string) => name.toLowerCase().split(/[-_.]+/).filter(Boole
  * For each region's names, the last token that all of them share and no other region's names have, when it makes a
  * region key: ep-eus2 and origin-eus2 against ep-wus2 and origin-wus2 give eus2.
  */
-export function distinctiveTokens(names: string[][]): Array<string | undefined> {
+function distinctiveTokens(names: string[][]): Array<string | undefined> {
   return names.map((own, i) => {
     const others = new Set(names.filter((_, j) => j !== i).flat().flatMap(tokens))
     const shared = tokens(own[0] ?? '').filter((t) => own.every((n) => tokens(n).includes(t)))
@@ -473,7 +473,7 @@ async function findCnames(scope: Scope, zoneIds: Array<string | undefined>) {
 }
 
 /** The SQL failover group of the servers the private endpoints connect to, its partners in two regions of the estate. */
-async function discoverSqlFailoverGroup(scope: Scope, servers: Located[], regionOf: RegionOf, note: Note) {
+async function discoverSqlFailoverGroup(scope: Scope, servers: Placed[], regionOf: RegionOf, note: Note) {
   const unique = [...new Map(servers.map((s) => [`${s.subscription}/${s.resourceGroup}/${s.name}`.toLowerCase(), s])).values()].sort((a, b) => a.name.localeCompare(b.name))
   const groups = new Map<string, {name: string; servers: Record<string, Ref>}>()
   for (const server of unique) {
@@ -506,7 +506,7 @@ async function discoverSqlFailoverGroup(scope: Scope, servers: Located[], region
  * The Cosmos DB account in two or more of the estate's regions: the one with the most of them, then one the private
  * endpoints connect to, then by name. Its regional endpoints' names are returned so the regions need not expect them.
  */
-async function discoverCosmos(scope: Scope, linked: Located[], regions: SteeringRegion[], note: Note) {
+async function discoverCosmos(scope: Scope, linked: Placed[], regions: SteeringRegion[], note: Note) {
   for (const l of linked) scope.add(l.subscription)
   const accounts = (await scope.inEach(async (c) => collect((await c.cosmos()).databaseAccounts.list()))).sort(byName)
   const locations = new Set(regions.map((r) => r.location))

@@ -1,7 +1,7 @@
 // Reads the estate a runbook describes, read-only, through the SDK clients, and turns it into sandbox state, so a team
 // can rehearse failovers of their own topology offline. Only what azfail uses is carried over.
 import type {ArmResource, PublicRecord, RegionInfo, World} from '@azfail/sandbox'
-import {bareName, parseZoneId} from '../estate/predicates.ts'
+import {bareName, parseZoneId, subscriptionOfId} from '../estate/predicates.ts'
 import type {Estate, Located} from '../runbook/estate.ts'
 import type {Clients} from './clients.ts'
 import {type AzureTarget, dnsSuffixes} from './target.ts'
@@ -231,8 +231,7 @@ function assembleWorld(estate: Estate, source: AzureTarget, tenantId: string, c:
 
   const byId: World['resources'] = {}
   for (const r of c.resources) byId[r.id.toLowerCase()] = JSON.parse(JSON.stringify(r))
-  const subscriptionOf = (id: string) => /^\/subscriptions\/([^/]+)/i.exec(id)?.[1]
-  const others = [...new Set(c.resources.map((r) => subscriptionOf(r.id)).filter((s): s is string => !!s && s.toLowerCase() !== source.subscriptionId.toLowerCase()))]
+  const others = [...new Set(c.resources.map((r) => subscriptionOfId(r.id)).filter((s): s is string => !!s && s.toLowerCase() !== source.subscriptionId.toLowerCase()))]
   return {
     version: 1,
     tenantId,

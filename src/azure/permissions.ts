@@ -29,7 +29,7 @@ export async function judgePermissions(needs: NeededPermission[], clients: Clien
   }
   const atGroup = (subscription: string, group: string) =>
     readOnce(`/subscriptions/${subscription}/resourceGroups/${group}`.toLowerCase(), async () => {
-      const client = await clients.authorization(subscription)
+      const client = await clients.for(subscription).authorization()
       const out = []
       for await (const p of client.permissions.listForResourceGroup(group)) out.push(p)
       return granted(out)
@@ -37,7 +37,7 @@ export async function judgePermissions(needs: NeededPermission[], clients: Clien
   const atResource = (scope: string) => {
     const r = resourceParts(scope)!
     return readOnce(r.id.toLowerCase(), async () => {
-      const client = await clients.authorization(r.subscription)
+      const client = await clients.for(r.subscription).authorization()
       const out = []
       for await (const p of client.permissions.listForResource(r.resourceGroup, r.namespace, '', r.type, r.name)) out.push(p)
       return granted(out)
@@ -71,7 +71,7 @@ export interface ManagementLock {
 export async function groupLocks(scope: string, clients: Clients): Promise<ManagementLock[]> {
   const g = GROUP.exec(scope)
   if (!g) return []
-  const client = await clients.locks(g[1])
+  const client = await clients.for(g[1]).locks()
   const out = new Map<string, ManagementLock>()
   for (const options of [{}, {filter: 'atScope()'}]) {
     for await (const l of client.managementLocks.listAtResourceGroupLevel(g[2], options)) {

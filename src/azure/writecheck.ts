@@ -5,7 +5,7 @@
 import type {ConnectionOptions} from 'node:tls'
 
 /** libpq's sslmode values azfail honours when TLS is on; seed 004: verify-full through a CNAME fails. */
-export type SslMode = 'require' | 'verify-ca' | 'verify-full'
+type SslMode = 'require' | 'verify-ca' | 'verify-full'
 
 export interface WriteTarget {
   host: string
@@ -55,14 +55,19 @@ function failure(t: WriteTarget, error: any): WriteOutcome {
   return {ok: false, detail: error.code === '25006' ? `${t.host}:${t.port} is read-only (${error.message})` : `${where(t)}: ${error.message}`}
 }
 
+/** Writes one row (creating the table if need be) on a connection already open. */
+async function insertRow(client: import('pg').Client, t: WriteTarget, run: string): Promise<WriteOutcome & {ok: true; id: number}> {
+  await client.query(`CREATE TABLE IF NOT EXISTS ${TABLE} (id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(), run text NOT NULL)`)
+  const r = await client.query(`INSERT INTO ${TABLE} (run) VALUES ($1) RETURNING id`, [run])
+  const id = Number(r.rows[0].id)
+  return {ok: true, id, detail: `wrote row ${id} at ${where(t)}`}
+}
+
+const rowsUpTo = async (client: import('pg').Client, id: number): Promise<number> => Number((await client.query(`SELECT count(*) AS n FROM ${TABLE} WHERE id <= $1`, [id])).rows[0].n)
+
 export async function tryWrite(t: WriteTarget, runId: string): Promise<WriteOutcome> {
   try {
-    return await withClient(t, async (client) => {
-      await client.query(`CREATE TABLE IF NOT EXISTS ${TABLE} (id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(), run text NOT NULL)`)
-      const r = await client.query(`INSERT INTO ${TABLE} (run) VALUES ($1) RETURNING id`, [runId])
-      const id = Number(r.rows[0].id)
-      return {ok: true, id, detail: `wrote row ${id} at ${where(t)}`}
-    })
+    return await withClient(t, (client) => insertRow(client, t, runId))
   } catch (error: any) {
     return failure(t, error)
   }
@@ -70,11 +75,11 @@ export async function tryWrite(t: WriteTarget, runId: string): Promise<WriteOutc
 
 /** Writes the mark before a promotion; `committed` is every row up to it, all written through the CNAME. */
 export async function markCommitted(t: WriteTarget, runId: string): Promise<WriteOutcome & {committed?: number}> {
-  const written = await tryWrite(t, `${runId} rpo mark`)
-  if (!written.ok) return written
   try {
-    const committed = await withClient(t, async (client) => Number((await client.query(`SELECT count(*) AS n FROM ${TABLE} WHERE id <= $1`, [written.id])).rows[0].n))
-    return {...written, committed}
+    return await withClient(t, async (client) => {
+      const written = await insertRow(client, t, `${runId} rpo mark`)
+      return {...written, committed: await rowsUpTo(client, written.id)}
+    })
   } catch (error: any) {
     return failure(t, error)
   }
@@ -86,7 +91,7 @@ export async function countCommitted(t: WriteTarget, markId: number): Promise<{o
     return await withClient(t, async (client) => {
       const table = await client.query('SELECT to_regclass($1) AS t', [TABLE])
       if (!table.rows[0].t) return {ok: true as const, present: 0}
-      return {ok: true as const, present: Number((await client.query(`SELECT count(*) AS n FROM ${TABLE} WHERE id <= $1`, [markId])).rows[0].n)}
+      return {ok: true as const, present: await rowsUpTo(client, markId)}
     })
   } catch (error: any) {
     return {ok: false, detail: failure(t, error).detail}

@@ -5,6 +5,7 @@ import {DEFAULT_RUNS_DIR} from '../engine/journal.ts'
 import {AzfailError, InputError, InternalError} from '../errors.ts'
 import type {GamedayResult} from '../services/gameday.ts'
 import {SCENARIOS, type Scenario} from '../services/practice.ts'
+import {latencyFlag} from '../cli/sandbox-flags.ts'
 
 export default class Gameday extends AzfailCommand {
   static override summary = 'Game day: check the estate is safe to fail over (read-only), or practise a full failover in the sandbox.'
@@ -27,7 +28,7 @@ export default class Gameday extends AzfailCommand {
     region: Flags.string({summary: 'Check (and practise) only this region.'}),
     practice: Flags.boolean({summary: 'Run drain -> promote -> restore -> failback end to end in a copy of the sandbox.', default: false}),
     faults: Flags.option({options: SCENARIOS, summary: 'Practise under a fault scenario (implies --practice).'})(),
-    latency: Flags.option({options: ['none', 'azure'] as const, summary: "Practise with the sandbox copy's ARM answering as Azure does: 'azure' delays reads 50-150 ms, writes 200-500 ms, and runs long-running operations for a scaled share of Azure's durations (implies --practice; default: as the sandbox is set)."})(),
+    latency: latencyFlag("Practise with the sandbox copy's ARM answering as Azure does", 'implies --practice; default: as the sandbox is set'),
     'report-dir': Flags.string({summary: 'Write gameday.json, junit.xml, summary.md and report.html here.'}),
     'runs-dir': Flags.string({summary: 'Where practice runs are journaled.', default: DEFAULT_RUNS_DIR}),
   }

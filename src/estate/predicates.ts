@@ -27,6 +27,9 @@ export const sameName = (a: string | undefined, b: string | undefined): boolean 
 export const normalizeLocation = (location: string): string => location.toLowerCase().replace(/\s+/g, '')
 
 /** The resource group and name in a private DNS zone's resource id, or undefined when it is not one. */
+/** The subscription an ARM resource id names. */
+export const subscriptionOfId = (id: string): string | undefined => /^\/subscriptions\/([^/]+)\//i.exec(id)?.[1]
+
 export function parseZoneId(zoneId: string): {subscription?: string; resourceGroup: string; zone: string} | undefined {
   const m = /^(?:\/subscriptions\/([^/]+))?.*\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Network\/privateDnsZones\/([^/]+)$/i.exec(zoneId)
   return m ? {...(m[1] ? {subscription: m[1]} : {}), resourceGroup: m[2], zone: m[3]} : undefined

@@ -26,6 +26,9 @@ export interface JudgedNeed extends NeededPermission {
 const patternOf = (glob: string) => new RegExp(`^${glob.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\/]/g, '\\$&')).join('.*')}$`, 'i')
 
 /** Whether an RBAC action pattern (such as `Microsoft.Network/*` or a role's read-everything pattern) covers an action; case-insensitive, as in Azure. */
+/** `/subscriptions/{s}/resourceGroups/{rg}` of a scope inside a resource group (the scope itself otherwise). */
+export const groupOf = (scope: string): string => /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+/i.exec(scope)?.[0] ?? scope
+
 export const actionMatches = (pattern: string, action: string): boolean => patternOf(pattern).test(action)
 
 /** Azure's rule: allowed when some entry's actions cover it and the same entry's notActions do not. */

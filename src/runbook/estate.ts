@@ -1,5 +1,6 @@
 // The estate a runbook describes: steering layers, regions, data tier, CNAME. Steps and the Azure layer read its type;
 // src/runbook/schema.ts wraps it into the whole runbook file.
+import parseDuration from 'parse-duration'
 import {z} from 'zod'
 
 const name = z.string().min(1)
@@ -172,6 +173,14 @@ const Region = z.strictObject({
     .describe('declared Pattern-B exceptions: names this region reaches through another region\'s private endpoint, with why and who pays the egress'),
 })
 
+/** A duration: '90s', '15m', '1h30m', '1h 30m', '2 hours'; parse-duration reads it, every part must carry a known unit. */
+export const DURATION_SHAPE = /^\s*(\d+(\.\d+)?\s*[A-Za-z]+\s*)+$/
+export const durationSeconds = (text: string): number | undefined => {
+  const parts = text.match(/\d+(\.\d+)?\s*[A-Za-z]+/g) ?? []
+  if (!DURATION_SHAPE.test(text) || parts.some((p) => !parseDuration(p))) return undefined
+  return parseDuration(text, 's') ?? undefined
+}
+
 const LAG_SHAPE = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m)\s*$/
 
 const WriteCheck = z
@@ -199,9 +208,7 @@ const Postgres = z.strictObject({
 
 /** The lag limit in seconds. */
 export function maxLagSeconds(limit: number | string | undefined): number | undefined {
-  if (limit === undefined || typeof limit === 'number') return limit
-  const [, n, unit] = LAG_SHAPE.exec(limit)!
-  return Number(n) * {ms: 0.001, s: 1, m: 60}[unit as 'ms' | 's' | 'm']
+  return typeof limit === 'string' ? durationSeconds(limit) : limit
 }
 
 const SqlFailoverGroup = z.strictObject({

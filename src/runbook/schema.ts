@@ -1,10 +1,9 @@
 // The runbook file's schema: the estate azfail acts on, and the steps of each action. The loader validates with it
 // and the committed JSON Schema (schema/runbook.schema.json, for editors) is generated from it, so the two cannot
 // drift. Step kinds come from the step registry, where each is declared once.
-import parseDuration from 'parse-duration'
 import {z} from 'zod'
 import {RUNBOOK_ACTIONS, type RunbookAction, stepSpecSchema} from '../steps/registry.ts'
-import {Estate} from './estate.ts'
+import {DURATION_SHAPE, Estate, durationSeconds} from './estate.ts'
 
 const StepSpec = stepSpecSchema()
 
@@ -40,14 +39,6 @@ const NotifyTarget = z
       .meta({not: {}}),
   )
   .describe('a webhook told how a run goes; a failed post is a warning, never a failed run')
-
-/** A duration: '90s', '15m', '1h30m', '1h 30m', '2 hours'; parse-duration reads it, every part must carry a known unit. */
-const DURATION_SHAPE = /^\s*(\d+(\.\d+)?\s*[A-Za-z]+\s*)+$/
-const durationSeconds = (text: string): number | undefined => {
-  const parts = text.match(/\d+(\.\d+)?\s*[A-Za-z]+/g) ?? []
-  if (!DURATION_SHAPE.test(text) || parts.some((p) => !parseDuration(p))) return undefined
-  return parseDuration(text, 's') ?? undefined
-}
 
 export const Runbook = z.strictObject({
   $schema: z.string().optional(),

@@ -10,7 +10,7 @@ import type {AzureTarget} from '../azure/target.ts'
 import {isUnreachable} from '../estate/predicates.ts'
 import type {LiveState} from '../estate/state.ts'
 import type {Check} from '../gameday/checks.ts'
-import {describeMissing, type NeededPermission} from '../guards/permissions.ts'
+import {describeMissing, groupOf, type NeededPermission} from '../guards/permissions.ts'
 import type {Estate} from '../runbook/estate.ts'
 import type {LoadedRunbook} from '../runbook/load.ts'
 import type {Action, StepParams} from '../steps/context.ts'
@@ -66,7 +66,7 @@ function needsOf(run: CommandRun, runbook: LoadedRunbook, subscriptionId: string
 const WRITE_VERBS = /\/(write|delete|action)$/i
 
 /** `state`: live state already read (a game day's), so it is not read twice. */
-export async function doctor(runbook: LoadedRunbook, target: AzureTarget, clients: Clients, options: {state?: LiveState} = {}): Promise<DoctorResult> {
+export async function doctor(runbook: LoadedRunbook, target: AzureTarget, clients: Clients, options: {state?: LiveState; resolution?: false} = {}): Promise<DoctorResult> {
   const {estate} = runbook.runbook
   const checks: Check[] = []
   let principal: TokenIdentity | undefined
@@ -129,7 +129,8 @@ export async function doctor(runbook: LoadedRunbook, target: AzureTarget, client
   }
 
   checks.push(...(await lockChecks(needs, clients)))
-  for (const region of Object.keys(estate.regions)) checks.push(await resolverCheck(region, estate, target, state))
+  // a game day checks resolution name by name instead
+  if (options.resolution !== false) for (const region of Object.keys(estate.regions)) checks.push(await resolverCheck(region, estate, target, state))
   return finish(runbook, target, principal, checks)
 }
 
@@ -139,7 +140,6 @@ export async function doctor(runbook: LoadedRunbook, target: AzureTarget, client
  */
 async function lockChecks(needs: Array<NeededPermission & {command: string}>, clients: Clients): Promise<Check[]> {
   const changes = needs.filter((n) => WRITE_VERBS.test(n.action) && n.scope.includes('/providers/'))
-  const groupOf = (scope: string) => scope.split('/').slice(0, 5).join('/')
   const groups = [...new Set(changes.map((n) => groupOf(n.scope)))]
   const base = {category: 'locks' as const, title: 'no management lock blocks a change azfail makes', expected: 'no CanNotDelete or ReadOnly lock over what a command changes'}
   const checks: Check[] = []

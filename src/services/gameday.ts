@@ -70,8 +70,8 @@ export async function runGameday(req: GamedayRequest): Promise<GamedayResult> {
     ])
     checks.push(...readinessChecks(estate, state, plans, state.zoneRecords ?? [], inScope).map((c) => ({...c, runbook: rb.file})))
     // doctor's checks: the token, every command's permissions, management locks (resolution is checked name by name above)
-    const preflight = await doctor(rb, req.target, req.clients, {state})
-    checks.push(...preflight.checks.filter((c) => c.category !== 'resolution').map((c) => ({...c, runbook: rb.file})))
+    const preflight = await doctor(rb, req.target, req.clients, {state, resolution: false})
+    checks.push(...preflight.checks.map((c) => ({...c, runbook: rb.file})))
     for (const region of inScope) {
       const r = state.regions[region]
       regions.push({

@@ -46,7 +46,7 @@ export async function discoverRunbook(target: AzureTarget, clients: Clients, fil
   const comments = [
     {path: [], text: `Discovered by 'azfail init' from ${target.kind === 'sandbox' ? 'the sandbox' : 'Azure'}, subscription ${target.subscriptionId} and the subscriptions its references lead to, on ${new Date().toISOString().slice(0, 10)}. Read the comments, check the choices, then 'azfail lint' and 'azfail gameday' it.`},
     {path: ['estate'], text: 'rto: 15m  # recovery-time objective: game-day practice runs report their measured time against it'},
-    ...discovery.notes.map((n) => ({path: n.path, text: n.text})),
+    ...discovery.notes,
   ]
   const text = runbookText({name: discovery.name, estate: discovery.estate, comments}, file)
   // The loader is the judge: a name Azure allows but the runbook schema does not is said here, and nothing is written.

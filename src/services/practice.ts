@@ -72,7 +72,7 @@ export interface PracticeResult {
 }
 
 /** The RPO each promotion measured, in the order they ran. */
-export function rpoOf(phases: PracticePhase[]): PracticeResult['rpo'] {
+function rpoOf(phases: PracticePhase[]): PracticeResult['rpo'] {
   return phases.flatMap((p) => p.steps.filter((s) => s.rpo).map((s) => ({phase: p.phase, stage: p.stage, text: describeRpo(s.rpo!), ...s.rpo!})))
 }
 

@@ -3,7 +3,7 @@
 // guard and `azfail doctor` judge these against what the principal may do (src/guards/permissions.ts).
 import {stateZoneOf} from '../azure/state-records.ts'
 import type {LiveState} from '../estate/state.ts'
-import type {NeededPermission} from '../guards/permissions.ts'
+import {type NeededPermission, groupOf} from '../guards/permissions.ts'
 import type {Estate, ResourceRef} from '../runbook/estate.ts'
 import type {Action, Permission, StepParams} from './context.ts'
 import type {Reads} from '../estate/state.ts'
@@ -124,9 +124,6 @@ export function stepKindsOf(action: Action, listed?: Array<string | Record<strin
   return specs.map((s) => (typeof s === 'string' ? s : 'manualAction'))
 }
 
-/** `/subscriptions/{s}/resourceGroups/{rg}` of a scope inside a resource group. */
-const groupOf = (scope: string): string => /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+/i.exec(scope)?.[0] ?? scope
-
 /**
  * Everything a run of these steps needs: the reads every run makes (and those its steps add), each step's writes at
  * the resources it writes, the lock in the state zone, and the reads that poll its long-running operations.
@@ -138,17 +135,18 @@ export function neededPermissions(kinds: string[], ctx: PermissionContext, optio
     ...(declared.some((k) => k.reads.endpoints) ? READ_PERMISSIONS.endpoints : []),
     ...(declared.some((k) => k.reads.data) || ctx.params.to ? READ_PERMISSIONS.data : []),
   ]
+  const writes = declared.map((k) => ({k, needs: need(k.permissions, k.kind, k.kind, ctx)}))
   const needs = [
     ...need(reads, 'reads', "the run's reads", ctx),
-    ...declared.flatMap((k) => need(k.permissions, k.kind, k.kind, ctx)),
+    ...writes.flatMap((w) => w.needs),
     ...(options.changes === false ? [] : need(LOCK_PERMISSIONS, 'lock', 'the run lock', ctx)),
     // Polling a long-running operation reads its status at /subscriptions/{s}/providers/{ns}/locations/{l}/...: a URL
     // outside the resource, which ARM authorizes at the resource group of the resource the operation changes. A role
     // on the resource alone lets the write start and its polling fail (MicrosoftDocs/azure-docs#111535), so the need
     // is judged at the group.
-    ...declared.flatMap((k) =>
+    ...writes.flatMap(({k, needs: written}) =>
       (POLLED[k.kind] ?? []).flatMap((ns) => {
-        const changed = unique(need(k.permissions, k.kind, k.kind, ctx).filter((n) => n.action.startsWith(`${ns}/`) && !n.action.endsWith('/read')).map((n) => groupOf(n.scope)))
+        const changed = unique(written.filter((n) => n.action.startsWith(`${ns}/`) && !n.action.endsWith('/read')).map((n) => groupOf(n.scope)))
         return changed.flatMap((scope) => pollingActions(ns).map((action) => ({action, scope, for: `${k.kind} (polling its long-running operation)`})))
       }),
     ),

@@ -2,10 +2,10 @@
 // static token, or an access token its Entra ID issued), authorize the action over its scope and any linked scope
 // against the caller's role assignments, then refuse what a management lock forbids.
 import {lockRefusal} from './arm/index.ts'
-import {type EntraDirectory, OPERATOR_ROLE, adminPrincipal, armAuthError, subscriptionsOf} from './entra.ts'
+import {type EntraDirectory, OPERATOR_ROLE, adminPrincipal, armAuthError} from './entra.ts'
 import {type ArmRequest, type ArmResponse, header} from './http.ts'
 import {type ActionRequest, type Principal, allowed, alwaysAllowed, armAction, authorizationFailed, linkedActions, linkedAuthorizationFailed} from './rbac.ts'
-import type {World} from './world.ts'
+import {type World, servesSubscription, subscriptionOf} from './world.ts'
 
 /** The audiences ARM accepts besides the endpoint's own origin (a custom cloud's `${AZFAIL_ARM_ENDPOINT}/.default`). */
 const PUBLIC_ARM_AUDIENCES = ['https://management.azure.com/', 'https://management.core.windows.net/']
@@ -30,8 +30,8 @@ export async function authenticate(req: ArmRequest, world: World, staticToken: s
 /** ARM's 403 (AuthorizationFailed, LinkedAuthorizationFailed) or 409 (ScopeLocked) for a request, or nothing. */
 export function authorize(req: ArmRequest, world: World, principal: Principal): ArmResponse | undefined {
   // A subscription the sandbox does not serve is ARM's 404 SubscriptionNotFound, whoever asks: the routes answer it.
-  const sub = /^\/subscriptions\/([^/]+)/i.exec(req.path)?.[1]
-  if (!sub || !subscriptionsOf(world).some((s) => s.toLowerCase() === sub.toLowerCase())) return undefined
+  const sub = subscriptionOf(req.path)
+  if (!sub || !servesSubscription(world, sub)) return undefined
   if (!alwaysAllowed(req.method, req.path)) {
     const request = canonical(pollingScoped(world, armAction(req.method, req.path), req.path))
     if (!allowed(principal, request)) return {status: 403, body: {error: authorizationFailed(principal, request)}}

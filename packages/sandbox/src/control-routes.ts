@@ -40,11 +40,8 @@ export function controlRoutes(live: LiveSandbox, directory: EntraDirectory): (re
         if (Boolean(withPostgres) !== Boolean(store.world.settings.postgres)) {
           throw new ArmError(409, 'Conflict', 'A running sandbox cannot start or stop its PostgreSQL servers; stop it, reset with or without --postgres, and start it again.')
         }
-        if (lifetime !== undefined && !(Number.isInteger(lifetime) && lifetime >= 1)) throw new ArmError(400, 'InvalidRequestContent', "'tokenLifetimeSeconds' must be a positive integer.")
-        const tokenLifetimeSeconds = lifetime ?? store.world.settings.tokenLifetimeSeconds
-        const world = bundledWorld({ttl, postgres: withPostgres, estate, ...timing})
-        if (tokenLifetimeSeconds !== undefined) world.settings.tokenLifetimeSeconds = tokenLifetimeSeconds
-        store.replace(world)
+        // a reset keeps the token lifetime unless it names one
+        store.replace(bundledWorld({ttl, postgres: withPostgres, estate, ...timing, tokenLifetimeSeconds: tokenLifetimeOf(lifetime) ?? store.world.settings.tokenLifetimeSeconds}))
         writeFileSync(requestLogFile(stateDir), '')
         // Another estate serves other subscriptions: what this sandbox published says so.
         const published = readConnection(stateDir)
@@ -71,12 +68,9 @@ export function controlRoutes(live: LiveSandbox, directory: EntraDirectory): (re
       if ((req.method === 'PATCH' || req.method === 'PUT') && sub === 'settings') {
         const w = current()
         const s = body()
-        if (s.tokenLifetimeSeconds !== undefined && !(Number.isInteger(s.tokenLifetimeSeconds) && s.tokenLifetimeSeconds >= 1)) {
-          throw new ArmError(400, 'InvalidRequestContent', "'tokenLifetimeSeconds' must be a positive integer.")
-        }
         if (s.lroMs !== undefined) w.settings.lroMs = Number(s.lroMs)
         if (s.lroRetryAfterSeconds !== undefined) w.settings.lroRetryAfterSeconds = Number(s.lroRetryAfterSeconds)
-        if (s.tokenLifetimeSeconds !== undefined) w.settings.tokenLifetimeSeconds = s.tokenLifetimeSeconds
+        if (s.tokenLifetimeSeconds !== undefined) w.settings.tokenLifetimeSeconds = tokenLifetimeOf(s.tokenLifetimeSeconds)
         if (s.latency !== undefined) w.settings.latency = latencyOf(s.latency)
         if (s.latencySeed !== undefined) w.settings.latencySeed = Number(s.latencySeed)
         store.save()
@@ -108,6 +102,11 @@ function pauseReplication(live: LiveSandbox, server: string, body: {paused?: unk
   live.store.save()
   const after = postgresServers(live.current()).find((s) => s.name === r.name)!
   return {status: 200, body: {server: r.name, paused: body.paused, replicationState: after.properties.replica?.replicationState}}
+}
+
+function tokenLifetimeOf(value: unknown): number | undefined {
+  if (value !== undefined && !(Number.isInteger(value) && (value as number) >= 1)) throw new ArmError(400, 'InvalidRequestContent', "'tokenLifetimeSeconds' must be a positive integer.")
+  return value as number | undefined
 }
 
 function latencyOf(value: unknown) {

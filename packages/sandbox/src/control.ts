@@ -18,8 +18,8 @@ export interface SandboxStatus {
   regions: Record<string, {location: string}>
 }
 
-/** What a reset builds: the demo estate's options, and the lifetime of the access tokens the sandbox issues. */
-export type ResetOptions = EstateOptions & {tokenLifetimeSeconds?: number}
+/** What a reset builds: a bundled estate, its options and settings. */
+export type ResetOptions = EstateOptions
 
 /** Runs until SIGINT/SIGTERM; connection.json exists exactly while it runs. */
 export async function runSandboxForeground(stateDir: string, port: number | undefined, onStarted: (c: SandboxConnection) => void, options: Pick<SandboxOptions, 'latency' | 'tokenLifetimeSeconds'> = {}): Promise<void> {
@@ -46,9 +46,7 @@ export async function resetSandbox(stateDir: string, running: SandboxConnection 
     await controlOk(sandboxAccess(running), 'POST', 'reset', options)
     return
   }
-  const {tokenLifetimeSeconds, ...estate} = options
-  const world = bundledWorld(estate)
-  if (tokenLifetimeSeconds !== undefined) world.settings.tokenLifetimeSeconds = tokenLifetimeSeconds
+  const world = bundledWorld(options)
   new WorldStore(dir, () => world).replace(world)
   writeFileSync(requestLogFile(dir), '')
 }

@@ -35,7 +35,7 @@ export interface NameIndex {
 
 const TM_PROFILE = 'microsoft.network/trafficmanagerprofiles'
 
-export function indexNames(world: World): NameIndex {
+function indexNames(world: World): NameIndex {
   const zones = new Map<string, Map<string, ArmResource>>()
   const regionsOfVnet = new Map<string, string[]>()
   for (const [region, info] of Object.entries(world.regions)) {

@@ -10,16 +10,16 @@ import operatorRole from './roles/operator.json' with {type: 'json'}
 import type {SandboxIdentity} from './client.ts'
 import {type ArmRequest, type ArmResponse, ArmError} from './http.ts'
 import {type Principal, type RoleDefinition, READER, SANDBOX_ADMIN} from './rbac.ts'
-import type {World} from './world.ts'
+import {type World, subscriptionsOf} from './world.ts'
 
 type Key = webcrypto.CryptoKey
 
 /** The issuer, subject prefix and audience of the federated tokens, shaped like GitHub Actions' OIDC tokens. */
-export const FEDERATED_ISSUER = 'https://token.sandbox.azfail.invalid'
-export const EXCHANGE_AUDIENCE = 'api://AzureADTokenExchange'
+const FEDERATED_ISSUER = 'https://token.sandbox.azfail.invalid'
+const EXCHANGE_AUDIENCE = 'api://AzureADTokenExchange'
 const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'
 const ASSERTION_LIFETIME_SECONDS = 365 * 24 * 3600
-export const DEFAULT_TOKEN_LIFETIME_SECONDS = 3600
+const DEFAULT_TOKEN_LIFETIME_SECONDS = 3600
 
 /** The one action `lacks-one` lacks: drain needs it to stop Front Door sending traffic to the region. */
 export const LACKS_ONE_MISSING = 'Microsoft.Cdn/profiles/originGroups/origins/write'
@@ -339,8 +339,6 @@ export const adminPrincipal = (world: World): Principal => ({clientId: ADMIN_CLI
 
 /** The `caller` the request log records for the static token. */
 export const ADMIN_CLIENT_ID = 'sandbox-admin'
-
-export const subscriptionsOf = (world: World): string[] => (world as World & {subscriptions?: string[]}).subscriptions ?? [world.subscriptionId]
 
 const sameSecret = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b))
 

@@ -315,6 +315,8 @@ export interface DemoOptions {
   postgres?: boolean
   /** Azure-like timing of ARM requests and long-running operations (latency.ts) */
   latency?: 'none' | 'azure'
+  /** lifetime of the access tokens the sandbox's Entra ID issues (default 3600) */
+  tokenLifetimeSeconds?: number
 }
 
 const PG_LOOPBACK: Record<string, string> = {eus2: '127.0.20.1', wus2: '127.0.20.2'}
@@ -325,8 +327,6 @@ const PG_LOOPBACK: Record<string, string> = {eus2: '127.0.20.1', wus2: '127.0.20
  * in its own (RegionSpec.subscription).
  */
 export interface EstateLayout {
-  name: string
-  tenantId: string
   /** the default subscription, served first */
   defaultSubscription: string
   /** private DNS zones: the global privatelink zones, each region's Cosmos DB zone, the CNAME's zone */
@@ -337,7 +337,7 @@ export interface EstateLayout {
   regions: [RegionSpec, RegionSpec]
 }
 
-export const DEMO_LAYOUT: EstateLayout = {name: 'demo', tenantId: DEMO_TENANT, defaultSubscription: DEMO_SUBSCRIPTION, connectivity: DEMO_SUBSCRIPTION, steering: DEMO_SUBSCRIPTION, regions: [REGIONS[0], REGIONS[1]]}
+export const DEMO_LAYOUT: EstateLayout = {defaultSubscription: DEMO_SUBSCRIPTION, connectivity: DEMO_SUBSCRIPTION, steering: DEMO_SUBSCRIPTION, regions: [REGIONS[0], REGIONS[1]]}
 
 export function demoWorld(options: DemoOptions = {}): World {
   return estateWorld(DEMO_LAYOUT, options)
@@ -420,10 +420,10 @@ export function estateWorld(layout: EstateLayout, options: DemoOptions = {}): Wo
   const others = [layout.connectivity, layout.steering, ...REGIONS.map((r) => r.subscription ?? DEMO_SUBSCRIPTION)].filter((s) => s !== layout.defaultSubscription)
   return {
     version: 1,
-    tenantId: layout.tenantId,
+    tenantId: DEMO_TENANT,
     subscriptionId: layout.defaultSubscription,
     ...(others.length > 0 ? {subscriptions: [layout.defaultSubscription, ...new Set(others)]} : {}),
-    settings: {lroMs: 400, lroRetryAfterSeconds: 1, ...(options.postgres ? {postgres: true} : {}), ...(options.latency === 'azure' ? {latency: 'azure'} : {})},
+    settings: {lroMs: 400, lroRetryAfterSeconds: 1, ...(options.postgres ? {postgres: true} : {}), ...(options.latency === 'azure' ? {latency: 'azure'} : {}), ...(options.tokenLifetimeSeconds === undefined ? {} : {tokenLifetimeSeconds: options.tokenLifetimeSeconds})},
     regions: Object.fromEntries(
       REGIONS.map((r) => [r.short, regionInfo(r)]),
     ),

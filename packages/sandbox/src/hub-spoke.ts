@@ -2,7 +2,7 @@
 // an enterprise lays them out. Private DNS zones (and the CNAME) in a connectivity subscription, Traffic Manager and
 // Front Door in a shared-services subscription, each region's spoke network, private endpoints and data servers in a
 // workload subscription of its own. runbooks/hub-spoke.yaml describes it.
-import {DEMO_TENANT, type DemoOptions, type EstateLayout, estateWorld} from './estate.ts'
+import {type DemoOptions, type EstateLayout, estateWorld} from './estate.ts'
 import type {World} from './world.ts'
 
 export const HUB_SPOKE_SUBSCRIPTIONS = {
@@ -13,8 +13,6 @@ export const HUB_SPOKE_SUBSCRIPTIONS = {
 } as const
 
 export const HUB_SPOKE_LAYOUT: EstateLayout = {
-  name: 'hub-spoke',
-  tenantId: DEMO_TENANT,
   defaultSubscription: HUB_SPOKE_SUBSCRIPTIONS.sharedServices,
   connectivity: HUB_SPOKE_SUBSCRIPTIONS.connectivity,
   steering: HUB_SPOKE_SUBSCRIPTIONS.sharedServices,

@@ -120,7 +120,7 @@ async function freePort(address: string): Promise<number> {
 }
 
 /** A replication slot's name for a standby: slot names allow lower-case letters, digits and underscores. */
-export const slotOf = (server: string) => server.toLowerCase().replace(/[^a-z0-9_]/g, '_')
+const slotOf = (server: string) => server.toLowerCase().replace(/[^a-z0-9_]/g, '_')
 
 /** The sandbox CA signs each server's certificate for its Azure name, as Azure's are (not for a CNAME to it). */
 async function ensureServerCertificate(base: string, server: string, ca: {cert: string; key: string}): Promise<void> {

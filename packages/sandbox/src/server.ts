@@ -42,17 +42,15 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
   const {stateDir} = options
   mkdirSync(stateDir, {recursive: true})
   const live = liveSandbox(stateDir, new WorldStore(stateDir, demoWorld))
-  if (options.latency && options.latency !== (live.store.world.settings.latency ?? 'none')) {
-    live.store.world.settings.latency = options.latency
-    live.store.save()
-  }
+  // the settings a start names are kept in the state, like every setting
+  const {settings} = live.store.world
+  const latency = options.latency && options.latency !== (settings.latency ?? 'none') ? options.latency : undefined
+  if (latency) settings.latency = latency
+  if (options.tokenLifetimeSeconds !== undefined) settings.tokenLifetimeSeconds = options.tokenLifetimeSeconds
+  if (latency || options.tokenLifetimeSeconds !== undefined) live.store.save()
   const tls = await ensureTlsIdentity(stateDir)
   const token = ensureToken(stateDir)
   const directory = await EntraDirectory.open(stateDir)
-  if (options.tokenLifetimeSeconds !== undefined) {
-    live.store.world.settings.tokenLifetimeSeconds = options.tokenLifetimeSeconds
-    live.store.save()
-  }
 
   const server = https.createServer({cert: tls.cert, key: tls.key}, requestHandler(live, token, directory))
   const sockets = new Set<Duplex>()

@@ -3,8 +3,7 @@ import {AzfailCommand} from '../../cli/base.ts'
 import {confirmChanges} from '../../cli/consent.ts'
 import {runningSandbox} from '../../azure/target.ts'
 import {AzfailError} from '../../errors.ts'
-import type {EstateName} from '@azfail/sandbox'
-import {TOKEN_LIFETIME_FLAG, tokenLifetimeSeconds} from '../../cli/token-lifetime.ts'
+import {ESTATES, TOKEN_LIFETIME_FLAG, latencyFlag, tokenLifetimeSeconds} from '../../cli/sandbox-flags.ts'
 
 export default class SandboxReset extends AzfailCommand {
   static override summary = 'Restore the sandbox to a bundled estate (the demo unless --estate names another) and clear its request log.'
@@ -20,11 +19,11 @@ export default class SandboxReset extends AzfailCommand {
   static override flags = {
     yes: Flags.boolean({char: 'y', summary: 'Do not ask for confirmation.'}),
     'dry-run': Flags.boolean({summary: 'Show what would be reset; change nothing.'}),
-    estate: Flags.string({summary: 'Which bundled estate: demo (one subscription, runbooks/demo.yaml) or hub-spoke (connectivity, shared-services and one workload subscription per region, runbooks/hub-spoke.yaml).', options: ['demo', 'hub-spoke'], default: 'demo'}),
+    estate: Flags.option({summary: 'Which bundled estate: demo (one subscription, runbooks/demo.yaml) or hub-spoke (connectivity, shared-services and one workload subscription per region, runbooks/hub-spoke.yaml).', options: ESTATES, default: 'demo' as const})(),
     ttl: Flags.integer({summary: 'Build the estate with this TTL (seconds) for steering and every private record, instead of 10.', min: 0}),
     'token-lifetime': TOKEN_LIFETIME_FLAG,
     postgres: Flags.boolean({default: false, summary: 'Also run a real PostgreSQL server (on loopback, with TLS) for each flexible server, the replica a streaming hot standby of its primary, so promote can verify a write through the CNAME and measure what a promotion loses.'}),
-    latency: Flags.option({options: ['none', 'azure'] as const, summary: "Timing of ARM answers: 'azure' delays reads 50-150 ms, writes 200-500 ms, and runs long-running operations for a scaled share of Azure's durations (default: none)."})(),
+    latency: latencyFlag('Timing of ARM answers', 'default: none'),
   }
 
   async run(): Promise<{stateDir: string; estate?: string; reset: boolean; dryRun: boolean}> {
@@ -42,7 +41,7 @@ export default class SandboxReset extends AzfailCommand {
     const {resetSandbox} = await import('@azfail/sandbox')
     try {
       await resetSandbox(flags['state-dir'], running, {
-        estate: flags.estate as EstateName,
+        estate: flags.estate,
         ...(flags.ttl === undefined ? {} : {ttl: flags.ttl}),
         ...(flags.postgres ? {postgres: true} : {}),
         ...(flags.latency ? {latency: flags.latency} : {}),

@@ -2,8 +2,7 @@ import {Flags} from '@oclif/core'
 import {AzfailCommand} from '../../cli/base.ts'
 import {runningSandbox} from '../../azure/target.ts'
 import {AzfailError} from '../../errors.ts'
-import type {EstateName} from '@azfail/sandbox'
-import {TOKEN_LIFETIME_FLAG, tokenLifetimeSeconds} from '../../cli/token-lifetime.ts'
+import {ESTATES, TOKEN_LIFETIME_FLAG, latencyFlag, tokenLifetimeSeconds} from '../../cli/sandbox-flags.ts'
 
 export default class SandboxStart extends AzfailCommand {
   static override summary = 'Run the embedded Azure sandbox in the foreground until Ctrl-C.'
@@ -20,9 +19,9 @@ export default class SandboxStart extends AzfailCommand {
 
   static override flags = {
     port: Flags.integer({summary: 'ARM port on 127.0.0.1 (default: a free one).', min: 0, max: 65535}),
-    estate: Flags.string({summary: 'Start from a fresh copy of this bundled estate (demo or hub-spoke), replacing the state dir\'s; without it the state dir\'s estate is kept.', options: ['demo', 'hub-spoke']}),
+    estate: Flags.option({summary: 'Start from a fresh copy of this bundled estate (demo or hub-spoke), replacing the state dir\'s; without it the state dir\'s estate is kept.', options: ESTATES})(),
     'token-lifetime': TOKEN_LIFETIME_FLAG,
-    latency: Flags.option({options: ['none', 'azure'] as const, summary: "Timing of ARM answers: 'azure' delays reads 50-150 ms, writes 200-500 ms, and runs long-running operations for a scaled share of Azure's durations (kept in the state; default: as the state has it)."})(),
+    latency: latencyFlag('Timing of ARM answers', 'kept in the state; default: as the state has it'),
   }
 
   async run(): Promise<void> {
@@ -33,7 +32,7 @@ export default class SandboxStart extends AzfailCommand {
       throw new AzfailError('locked', 'SandboxRunning', `A sandbox is already running for ${flags['state-dir']} (pid ${existing.pid}, ${existing.armEndpoint}).`, {hint: 'Use it as it is, or stop it first (Ctrl-C in its terminal, or kill its pid).'})
     }
     const {redactedConnection, resetSandbox, runSandboxForeground} = await import('@azfail/sandbox')
-    if (flags.estate) await resetSandbox(flags['state-dir'], undefined, {estate: flags.estate as EstateName})
+    if (flags.estate) await resetSandbox(flags['state-dir'], undefined, {estate: flags.estate})
     await runSandboxForeground(flags['state-dir'], flags.port, (c) => {
       if (this.jsonEnabled()) {
         this.logJson(this.toSuccessJson(redactedConnection(c)))

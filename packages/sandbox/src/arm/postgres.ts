@@ -1,9 +1,9 @@
 // PostgreSQL flexible server: get/list, and the PATCH that updates a server or promotes a replica, as an LRO.
 import {type ArmRequest, type Route, ArmError, badRequest, jsonBody, route} from '../http.ts'
 import {startOperation} from '../lro.ts'
-import {type ArmResource, getResource, locationKey, putResource} from '../world.ts'
+import {type ArmResource, getResource, key, locationKey, putResource, resourcesOfType} from '../world.ts'
+import {PG_DOMAIN} from '../postgres.ts'
 import {API_VERSIONS, type ArmContext, RG, SUB, type UpdateModel, idOf, is, ok, present, provider, updatable} from './common.ts'
-import {key, resourcesOfType} from '../world.ts'
 
 const PG = `${RG}/providers/Microsoft.DBforPostgreSQL/flexibleServers`
 const pgType = 'Microsoft.DBforPostgreSQL/flexibleServers'
@@ -166,7 +166,7 @@ function createReplica(ctx: ArmContext, req: ArmRequest, name: string) {
       ...inherited,
       ...(props.network ? {network: props.network} : {}),
       state: 'Provisioning',
-      fullyQualifiedDomainName: `${name}.postgres.database.azure.com`,
+      fullyQualifiedDomainName: `${name}.${PG_DOMAIN}`,
       highAvailability: {mode: 'Disabled', state: 'NotEnabled'},
       replicationRole: role,
       replicaCapacity: 0,

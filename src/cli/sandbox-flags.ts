@@ -1,7 +1,16 @@
-// The sandbox's --token-lifetime flag, shared by `sandbox start` and `sandbox reset`.
+// The sandbox's flags shared by `sandbox start`, `sandbox reset` and `gameday --practice`: --estate, --latency and
+// --token-lifetime. Their values are written out here so that parsing a command never loads the sandbox package.
 import {Flags} from '@oclif/core'
 import parseDuration from 'parse-duration'
 import {InputError} from '../errors.ts'
+
+/** The bundled estates (the sandbox package's ESTATE_NAMES). */
+export const ESTATES = ['demo', 'hub-spoke'] as const
+
+const AZURE_TIMING = "'azure' delays reads 50-150 ms, writes 200-500 ms, and runs long-running operations for a scaled share of Azure's durations"
+
+/** --latency none|azure, its summary ending in what the command does with it. */
+export const latencyFlag = (summary: string, rest: string) => Flags.option({options: ['none', 'azure'] as const, summary: `${summary}: ${AZURE_TIMING} (${rest}).`})()
 
 export const TOKEN_LIFETIME_FLAG = Flags.string({summary: "Lifetime of the access tokens the sandbox's Entra ID issues, e.g. 30s or 5m (default 1h): short ones prove a long run refreshes its token."})
 
