@@ -21,7 +21,7 @@ const granted = (list: Array<{actions?: string[]; notActions?: string[]}>): Gran
  * above shows there); a need not granted there is read again at its own resource, where a narrower assignment may
  * grant it.
  */
-export async function judgePermissions(needs: NeededPermission[], clients: Clients): Promise<JudgedNeed[]> {
+export async function judgePermissions<N extends NeededPermission>(needs: N[], clients: Clients): Promise<Array<N & JudgedNeed>> {
   const cache = new Map<string, Promise<GrantedPermission[]>>()
   const readOnce = (key: string, read: () => Promise<GrantedPermission[]>) => {
     if (!cache.has(key)) cache.set(key, read())
@@ -34,23 +34,22 @@ export async function judgePermissions(needs: NeededPermission[], clients: Clien
       for await (const p of client.permissions.listForResourceGroup(group)) out.push(p)
       return granted(out)
     })
-  const atResource = (scope: string) => {
-    const r = resourceParts(scope)!
-    return readOnce(r.id.toLowerCase(), async () => {
+  const atResource = (r: NonNullable<ReturnType<typeof resourceParts>>) =>
+    readOnce(r.id.toLowerCase(), async () => {
       const client = await clients.for(r.subscription).authorization()
       const out = []
       for await (const p of client.permissions.listForResource(r.resourceGroup, r.namespace, '', r.type, r.name)) out.push(p)
       return granted(out)
     })
-  }
   return Promise.all(
-    needs.map(async (n): Promise<JudgedNeed> => {
+    needs.map(async (n): Promise<N & JudgedNeed> => {
       const g = GROUP.exec(n.scope)
       if (!g) return {...n, allowed: false, readAt: n.scope}
       const groupScope = g[0]
       if (allows(await atGroup(g[1], g[2]), n.action)) return {...n, allowed: true, readAt: groupScope}
-      if (!resourceParts(n.scope)) return {...n, allowed: false, readAt: groupScope}
-      return {...n, allowed: allows(await atResource(n.scope), n.action), readAt: resourceParts(n.scope)!.id}
+      const r = resourceParts(n.scope)
+      if (!r) return {...n, allowed: false, readAt: groupScope}
+      return {...n, allowed: allows(await atResource(r), n.action), readAt: r.id}
     }),
   )
 }

@@ -115,7 +115,7 @@ export async function doctor(runbook: LoadedRunbook, target: AzureTarget, client
   const needs = runs.flatMap((run) => needsOf(run, runbook, target.subscriptionId, state).map((n) => ({...n, command: run.command})))
   const judged = await judgePermissions(needs, clients)
   for (const command of [...new Set(runs.map((r) => r.command))]) {
-    const mine = judged.filter((j) => (j as {command?: string}).command === command)
+    const mine = judged.filter((j) => j.command === command)
     const missing = describeMissing(mine)
     checks.push({
       id: `permissions/${command.replace(/\s+--/, '-')}`,

@@ -14,7 +14,9 @@ export interface LiveSandbox {
   latency: LatencyBook
   /** the real PostgreSQL servers behind the flexible servers, once started */
   postgres?: PgFleet
-  /** The current world, with due operations completed: every ARM request and DNS query sees the same present. */
+  /** The world with due operations completed and the real servers following its roles: what a DNS query needs. */
+  settled(): World
+  /** The settled world, with the replicas' state and lag read from the real servers: every ARM request sees it. */
   current(): World
 }
 
@@ -23,6 +25,8 @@ const OBSERVE_EVERY_MS = 250
 
 export function liveSandbox(stateDir: string, store: WorldStore): LiveSandbox {
   let observedAt = 0
+  // a change reached the world: the replicas' state is read again at the next current()
+  let observeDue = false
   // The roles a reconciliation failed to reach: not tried again on every request until the world asks for others.
   let failedFor: string | undefined
   const live: LiveSandbox = {
@@ -30,7 +34,7 @@ export function liveSandbox(stateDir: string, store: WorldStore): LiveSandbox {
     store,
     faults: new FaultBook(() => store.world.faults),
     latency: new LatencyBook(),
-    current() {
+    settled() {
       store.refresh()
       let changed = settle(store.world)
       if (live.postgres) {
@@ -46,12 +50,20 @@ export function liveSandbox(stateDir: string, store: WorldStore): LiveSandbox {
             process.stderr.write(`azfail sandbox: the PostgreSQL servers could not follow the world's roles: ${(error as Error).message}\n`)
           }
         }
-        if (changed || Date.now() - observedAt > OBSERVE_EVERY_MS) {
-          observedAt = Date.now()
-          changed = observeReplicas(live.postgres, store.world) || changed
-        }
       }
-      if (changed) store.save()
+      if (changed) {
+        store.save()
+        observeDue = true
+      }
+      return store.world
+    },
+    current() {
+      live.settled()
+      if (live.postgres && (observeDue || Date.now() - observedAt > OBSERVE_EVERY_MS)) {
+        observedAt = Date.now()
+        observeDue = false
+        if (observeReplicas(live.postgres, store.world)) store.save()
+      }
       return store.world
     },
   }

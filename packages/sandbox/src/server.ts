@@ -131,7 +131,7 @@ function ensureToken(stateDir: string): string {
 async function startRegionalServices(live: LiveSandbox, tls: TlsIdentity): Promise<ResolverHandle[]> {
   const {world} = live.store
   const resolvers: ResolverHandle[] = []
-  const names = currentNames(live.current, () => live.store.revision)
+  const names = currentNames(live.settled, () => live.store.revision)
   try {
     for (const [region, info] of Object.entries(world.regions)) {
       resolvers.push(await startResolver(region, info.resolverAddress, names))
