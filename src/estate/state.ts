@@ -133,8 +133,23 @@ export interface PostgresServerState {
   fqdn?: string
 }
 
+/**
+ * A part of the estate azfail asked about and got no answer for: its ARM calls failed or timed out, or its resolver
+ * was silent. It is a state guards, steps, status and game days judge explicitly ("unknown"), never a pass.
+ */
+export interface Unobserved {
+  /** what could not be read, in words: "PostgreSQL server pg-app-eus2", "eus2's resolver 127.0.20.1:53" */
+  what: string
+  /** the region it belongs to, where it belongs to one (steering and Private DNS are global) */
+  region?: string
+  /** why: the status or error, or "no answer within 5s" */
+  why: string
+}
+
 export interface LiveState {
   observedAt: string
+  /** what this observation could not read: every entry is unknown, not healthy (empty or absent: everything was read) */
+  unobserved?: Unobserved[]
   target: 'azure' | 'sandbox'
   steering: {
     trafficManager?: {profile: string; ttl: number; monitorStatus?: string}
