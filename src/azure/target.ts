@@ -145,19 +145,50 @@ export function resolverOverrides(value: string | undefined): Record<string, str
   return out
 }
 
+/** An IPv4 address written as four octets, each 0-255; undefined when it is not one. */
+const ipv4 = (text: string): string | undefined => {
+  const octets = text.split('.')
+  return octets.length === 4 && octets.every((o) => /^\d{1,3}$/.test(o) && Number(o) <= 255) ? text : undefined
+}
+
+/** A TCP port, 1-65535. */
+const tcpPort = (text: string): number | undefined => (/^\d{1,5}$/.test(text) && Number(text) >= 1 && Number(text) <= 65_535 ? Number(text) : undefined)
+
+/** Whether a host is on this machine's loopback (127.0.0.0/8, ::1, localhost): where a rehearsal may connect. */
+export const isLoopback = (host: string): boolean => /^127\./.test(ipv4(host) ?? '') || host === '::1' || host === '[::1]' || host.toLowerCase() === 'localhost'
+
 /**
  * AZFAIL_CONNECT: where azfail's connection checks (the SQL listener's TCP check, the PostgreSQL write check) connect
  * for an address:port a resolver gave, as `ip:port=host:port`, comma-separated: a tunnel or port-forward to a private
- * endpoint. Unmapped addresses are connected to directly.
+ * endpoint. Unmapped addresses are connected to directly, except in a rehearsal (see `rehearsalOf`).
  */
 export function connectOverrides(value: string | undefined): Map<string, {host: string; port: number}> {
   const out = new Map<string, {host: string; port: number}>()
   for (const entry of (value ?? '').split(',').map((e) => e.trim()).filter(Boolean)) {
-    const m = /^(\d{1,3}(?:\.\d{1,3}){3}:\d{1,5})=([\w.-]+):(\d{1,5})$/.exec(entry)
-    if (!m) throw new InputError('BadConnect', `AZFAIL_CONNECT has '${entry}', which is not ip:port=host:port.`, 'Write it as 10.20.2.4:1433=127.0.0.1:11433 (a private endpoint address and port = where a tunnel listens).')
-    out.set(m[1], {host: m[2], port: Number(m[3])})
+    const m = /^([\d.]+):(\d+)=([\w.-]+):(\d+)$/.exec(entry)
+    const [address, port, host, hostPort] = m ? [ipv4(m[1]), tcpPort(m[2]), /^[\d.]+$/.test(m[3]) ? ipv4(m[3]) : m[3], tcpPort(m[4])] : []
+    if (!address || !port || !host || !hostPort) {
+      throw new InputError('BadConnect', `AZFAIL_CONNECT has '${entry}', which is not ip:port=host:port (an IPv4 address of four octets 0-255, ports 1-65535).`, 'Write it as 10.20.2.4:1433=127.0.0.1:11433 (a private endpoint address and port = where a tunnel listens).')
+    }
+    out.set(`${address}:${port}`, {host, port: hostPort})
   }
   return out
+}
+
+/**
+ * Why the production path is a rehearsal, where it is one: its ARM endpoint is on loopback (what `azfail sandbox env`
+ * exports). A rehearsal never sends a packet off loopback: an address AZFAIL_CONNECT does not map to loopback is refused.
+ */
+const rehearsalOf = (arm: string): string | undefined => (isLoopback(new URL(arm).hostname) ? `this is a rehearsal (the ARM endpoint ${arm} is on loopback)` : undefined)
+
+/** Where to connect for `address:port`: AZFAIL_CONNECT's mapping, else the address itself; off loopback in a rehearsal, refused. */
+function connectTo(connect: Map<string, {host: string; port: number}>, rehearsal: string | undefined, address: string, port: number): {host: string; port: number} | {refused: string} {
+  const to = connect.get(`${address}:${port}`) ?? {host: address, port}
+  if (rehearsal && !isLoopback(to.host)) {
+    const how = connect.has(`${address}:${port}`) ? `AZFAIL_CONNECT maps ${address}:${port} to ${to.host}:${to.port}, which is not on loopback` : `AZFAIL_CONNECT maps nothing for ${address}:${port}`
+    return {refused: `azfail will not connect to ${to.host}:${to.port}: ${rehearsal}, and ${how} ('eval "$(azfail sandbox env --identity NAME)"' exports every address the sandbox serves)`}
+  }
+  return to
 }
 
 export async function azureTarget(options: {subscription?: string; cloud?: CloudName}, env: NodeJS.ProcessEnv = process.env): Promise<AzureTarget> {
@@ -168,6 +199,7 @@ export async function azureTarget(options: {subscription?: string; cloud?: Cloud
   }
   const resolvers = resolverOverrides(env.AZFAIL_RESOLVERS)
   const connect = connectOverrides(env.AZFAIL_CONNECT)
+  const rehearsal = rehearsalOf(cloud.arm)
   const {credential, chain} = await productionCredential(cloud, env)
   return {
     kind: 'azure',
@@ -181,10 +213,18 @@ export async function azureTarget(options: {subscription?: string; cloud?: Cloud
       if (!server) {
         throw new InputError('NoResolver', `Region '${region}' has no resolver address in the runbook (estate.regions.${region}.resolver) or in AZFAIL_RESOLVERS.`, 'Name a DNS resolver inside the region, such as its DNS Private Resolver inbound endpoint.')
       }
+      if (rehearsal && !isLoopback(server.split(':')[0])) {
+        throw new InputError('RehearsalOffLoopback', `Region '${region}''s resolver is ${server}, which is not on loopback, and ${rehearsal}: azfail will not query it.`, `Set AZFAIL_RESOLVERS to the sandbox's resolvers ('eval "$(azfail sandbox env --identity NAME)"' exports them).`)
+      }
       return server
     },
-    database: {endpoint: (address, port) => ({...(connect.get(`${address}:${port}`) ?? {host: address, port}), tls: true})},
-    tcp: {endpoint: (address, port) => connect.get(`${address}:${port}`) ?? {host: address, port}},
+    database: {
+      endpoint(address, port) {
+        const to = connectTo(connect, rehearsal, address, port)
+        return 'refused' in to ? to : {...to, tls: true}
+      },
+    },
+    tcp: {endpoint: (address, port) => connectTo(connect, rehearsal, address, port)},
     principal: () => principalFromToken(credential, cloud.arm),
     close: async () => {},
   }

@@ -6,7 +6,6 @@ import {spawn} from 'node:child_process'
 import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {WorldStore, control, demoWorld, sandboxAccess, sandboxRequest, startSandbox} from '@azfail/sandbox'
-import {loadRunbook} from '../../src/runbook/load.ts'
 import {BIN} from '../helpers.ts'
 
 export interface SessionSpec {
@@ -20,7 +19,7 @@ export interface SessionSpec {
   locks?: Array<{scope: string; name: string; level: 'CanNotDelete' | 'ReadOnly'}>
   /** identities to define at run time (PUT /_sandbox/identities/{name}) */
   define?: Record<string, {actions: string[]; notActions?: string[]; scopes?: string[]}>
-  /** the runbook the commands use: AZFAIL_CONNECT maps its SQL servers' private IPs to the sandbox's loopback listeners */
+  /** the runbook the commands use (the identity's exports carry AZFAIL_CONNECT: each private address to its loopback server) */
   runbook: string
   /** the commands to run, each as [identity or null (no sign-in variables), ...argv] */
   commands: Array<{identity: string | null; args: string[]; env?: Record<string, string>; unset?: string[]}>
@@ -72,13 +71,6 @@ async function main(specFile: string): Promise<void> {
     const identities = conn.identities
     // as a user would: eval "$(azfail sandbox env --identity X)", stopping if that command fails
     const envLine = (identity: string) => `exports="$(node '${BIN}' sandbox env --identity '${identity}' --state-dir '${spec.stateDir}')" && eval "$exports"`
-    // The SQL listener check connects where a tunnel would take it: each server's private IP (as the runbook expects it) to
-    // the sandbox's loopback listener for that server. A private IP itself is never a place to connect.
-    const expected = Object.fromEntries(Object.values(loadRunbook(spec.runbook).runbook.estate.regions).flatMap((r) => Object.entries(r.expect)))
-    const connect = Object.entries(conn.sql ?? {})
-      .filter(([server]) => expected[`${server}.database.windows.net`])
-      .map(([server, listener]) => `${expected[`${server}.database.windows.net`]}:1433=${listener}`)
-      .join(',')
     const result: SessionResult = {
       identities: Object.fromEntries(Object.entries(identities).map(([name, i]: [string, any]) => [name, {clientId: i.clientId, role: i.role, ...(i.missing ? {missing: i.missing} : {})}])),
       runs: [],
@@ -86,7 +78,7 @@ async function main(specFile: string): Promise<void> {
     for (const c of spec.commands) {
       const startedAt = new Date().toISOString()
       const script = `${c.identity ? `${envLine(c.identity)} && ` : ''}${c.unset?.length ? `unset ${c.unset.join(' ')} && ` : ''}exec node "$0" "$@"`
-      const r = await run(['sh', '-c', script, BIN, ...c.args], {...base, ...(connect ? {AZFAIL_CONNECT: connect} : {}), ...c.env}, spec.work)
+      const r = await run(['sh', '-c', script, BIN, ...c.args], {...base, ...c.env}, spec.work)
       result.runs.push({identity: c.identity, args: c.args, ...r, startedAt, endedAt: new Date().toISOString()})
     }
     writeFileSync(join(spec.work, 'session.json'), JSON.stringify(result, null, 2))

@@ -27,7 +27,7 @@ export {type ResetOptions, type SandboxStatus, resetSandbox, runSandboxForegroun
 export {type DemoOptions, demoWorld} from './estate.ts'
 export {ESTATE_NAMES, type EstateName, type EstateOptions, bundledWorld, isEstateName} from './estates.ts'
 export {HUB_SPOKE_SUBSCRIPTIONS, hubSpokeWorld} from './hub-spoke.ts'
-export {identityEnvironment} from './environment.ts'
+export {connectEntries, identityEnvironment, runningIdentityEnvironment} from './environment.ts'
 export {ADMIN_CLIENT_ID, type IdentitySpec, LACKS_ONE_MISSING, OPERATOR_ROLE} from './entra.ts'
 export {type RoleDefinition, actionMatches, armAction} from './rbac.ts'
 export {generatedEstate} from './generate.ts'
