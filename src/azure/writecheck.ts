@@ -37,7 +37,8 @@ function tlsOptions(t: WriteTarget): ConnectionOptions | undefined {
   return {...ca, rejectUnauthorized: true, servername: t.via}
 }
 
-async function withClient<T>(t: WriteTarget, use: (client: import('pg').Client) => Promise<T>): Promise<T> {
+/** Opens a connection to the target (bounded: 5 s to connect, 10 s per query), hands it to `use`, and closes it. */
+export async function withClient<T>(t: WriteTarget, use: (client: import('pg').Client) => Promise<T>): Promise<T> {
   const {default: pg} = await import('pg')
   const ssl = tlsOptions(t)
   const client = new pg.Client({host: t.host, port: t.port, database: t.database, user: t.user, password: t.password, connectionTimeoutMillis: 5000, query_timeout: 10_000, ...(ssl ? {ssl} : {})})

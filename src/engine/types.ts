@@ -69,18 +69,48 @@ export interface StepOutcome {
 }
 
 /**
- * The recovery point a promotion achieved, measured: the rows committed through the CNAME before it (up to a marker
- * row written just before) and how many of them the new primary holds after it. `lost` is their difference.
+ * The recovery point a promotion achieved. Two measures: azfail's own marker rows (`measured` … `via`: the marker
+ * rows committed through the CNAME before it, up to one written just before, and how many of them the new primary
+ * holds after it; `lost` is their difference), and, for a forced promotion, `wal`: what the servers' replication
+ * positions say the application lost.
  */
 export interface RpoMeasure {
+  /** whether azfail's marker rows were counted */
   measured: boolean
-  /** why it could not be measured (the old primary took no marker write, the new one could not be read) */
+  /** why the marker rows could not be counted (the old primary took no marker write, the new one could not be read) */
   reason?: string
+  /** azfail's marker rows committed before the promotion */
   before?: number
+  /** of those, on the new primary */
   after?: number
   lost?: number
   /** the name written through (the CNAME) */
   via?: string
+  wal?: WalLoss
+}
+
+/** What a forced promotion lost, read from the old primary's WAL position against the replica's before it. */
+export interface WalLoss {
+  /** whether the old primary was read: false means the loss could not be measured, only the replica's position is known */
+  measured: boolean
+  /** why the old primary could not be read */
+  reason?: string
+  /** the server promoted, and the old primary */
+  replica: string
+  primary?: string
+  /** the old primary's pg_current_wal_lsn() */
+  primaryLsn?: string
+  /** the replica's pg_last_wal_receive_lsn() and pg_last_wal_replay_lsn() */
+  receivedLsn?: string
+  replayedLsn?: string
+  /** pg_last_xact_replay_timestamp(): when the last transaction the replica replayed committed */
+  replayedAt?: string
+  /** pg_wal_lsn_diff(primary, what the replica received or replayed, the further) */
+  bytesLost?: number
+  /** transaction ids the old primary assigned past the replica's last replayed one (azfail's marker among them) */
+  transactionIdsLost?: number
+  /** what those transactions wrote: tables only on the old primary, and rows inserted or updated past the replica */
+  tables?: Array<{table: string; onlyOnPrimary: boolean; rows?: number; uncounted?: string}>
 }
 
 export interface StepRecord {

@@ -17,7 +17,7 @@ import {measure} from '../report/timeline.ts'
 import type {LoadedRunbook} from '../runbook/load.ts'
 import {rtoSeconds} from '../runbook/schema.ts'
 import type {Action} from '../steps/context.ts'
-import {describeRpo} from '../steps/promote-replica.ts'
+import {describeRpo} from '../steps/rpo.ts'
 import {type ActionOptions, runAction} from './run.ts'
 
 export const SCENARIOS = ['throttling', 'flaky-arm', 'failed-promotion', 'stale-record'] as const

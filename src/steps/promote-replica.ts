@@ -1,17 +1,16 @@
 // promoteReplica: promote the PostgreSQL flexible read replica to primary. A switchover by default (the old primary
 // becomes its replica, as Azure documents); --standalone stops replication instead and leaves the old primary a
 // primary (seed 004). Planned by default (replica-healthy); --forced accepts data loss. Where the runbook configures a
-// write check, the promotion's RPO is measured: a row written through the CNAME just before it marks what was
-// committed, and the promoted server's count of those rows after it says how many it lost.
+// write check, the promotion's RPO is measured (./rpo.ts): azfail's marker rows, and for a forced promotion the WAL,
+// transactions and tables the servers' replication positions say it lost.
 import {promotePostgresReplica} from '../azure/actions.ts'
-import {countCommitted, markCommitted} from '../azure/writecheck.ts'
-import type {RpoMeasure, StepPlan, StepRuntime} from '../engine/types.ts'
+import type {StepPlan} from '../engine/types.ts'
 import {isReplica} from '../estate/predicates.ts'
 import {copyState} from '../estate/state.ts'
 import {replicaHealthy} from '../guards/guards.ts'
 import {maxLagSeconds} from '../runbook/estate.ts'
-import {type StepContext, type StepKind, need} from './context.ts'
-import {cnameFqdn, writeTargetFor} from './write-target.ts'
+import {type StepKind, need} from './context.ts'
+import {describeRpo, rpoAfter, rpoBefore} from './rpo.ts'
 
 interface PromoteData {
   subscription?: string
@@ -68,44 +67,13 @@ export const promoteReplica: StepKind<PromoteData> = {
       },
       async apply(plan, rt) {
         const d = plan.data
-        const mark = await markBefore(ctx, toRegion, rt)
+        const before = await rpoBefore(ctx, toRegion, d, rt)
         rt.progress(`${d.option} ${d.mode === 'Standalone' ? 'standalone promotion' : 'switchover'} of ${d.name} (long-running)`)
         await promotePostgresReplica(ctx.clients, d, {mode: d.mode, option: d.option})
         const done = `${d.name} is ${d.mode === 'Standalone' ? 'a standalone primary' : 'primary'} (${d.option.toLowerCase()} ${d.mode === 'Standalone' ? 'promotion' : 'switchover'})`
-        const rpo = await rpoAfter(ctx, toRegion, d, mark, rt)
+        const rpo = await rpoAfter(ctx, toRegion, d, before, rt)
         return {message: `${done}; ${describeRpo(rpo)}`, rpo}
       },
     }
   },
-}
-
-type Mark = {id: number; committed: number; via: string} | {unmeasured: string}
-
-/** The row that marks what was committed through the CNAME, written from the region the promotion goes to. */
-async function markBefore(ctx: StepContext, region: string, rt: StepRuntime): Promise<Mark> {
-  const fqdn = cnameFqdn(ctx)
-  if (!fqdn) return {unmeasured: 'the runbook names no CNAME (estate.cname)'}
-  const where = await writeTargetFor(ctx, region, fqdn)
-  if ('refused' in where) return {unmeasured: where.refused}
-  rt.progress(`RPO: marking what is committed through ${fqdn}`)
-  const marked = await markCommitted(where.target, rt.runId)
-  if (!marked.ok || marked.id === undefined || marked.committed === undefined) return {unmeasured: `the old primary took no marker row through ${fqdn} (${marked.detail})`}
-  return {id: marked.id, committed: marked.committed, via: fqdn}
-}
-
-/** Counts the marked rows on the promoted server, reached by its own name (the CNAME is repointed later). */
-async function rpoAfter(ctx: StepContext, region: string, d: PromoteData, mark: Mark, rt: StepRuntime): Promise<RpoMeasure> {
-  if ('unmeasured' in mark) return {measured: false, reason: mark.unmeasured}
-  if (!d.fqdn) return {measured: false, reason: `${d.name} reports no fullyQualifiedDomainName`, via: mark.via}
-  const where = await writeTargetFor(ctx, region, d.fqdn)
-  if ('refused' in where) return {measured: false, reason: where.refused, via: mark.via}
-  rt.progress(`RPO: counting the marked rows on ${d.fqdn}`)
-  const counted = await countCommitted(where.target, mark.id)
-  if (!counted.ok) return {measured: false, reason: `the promoted server could not be read (${counted.detail})`, via: mark.via}
-  return {measured: true, before: mark.committed, after: counted.present, lost: mark.committed - counted.present, via: mark.via}
-}
-
-export function describeRpo(rpo: RpoMeasure): string {
-  if (!rpo.measured) return `RPO not measured: ${rpo.reason}`
-  return `RPO: ${rpo.lost} row${rpo.lost === 1 ? '' : 's'} lost (${rpo.after} of the ${rpo.before} committed through ${rpo.via} before the promotion are on the new primary)`
 }

@@ -4,7 +4,7 @@
 // promotion and failback by re-creating the replica; the write check's verify-ca and lint's verify-full warning.
 import assert from 'node:assert/strict'
 import {execFileSync} from 'node:child_process'
-import {readFileSync} from 'node:fs'
+import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {postgresAvailable} from '@azfail/sandbox'
@@ -47,7 +47,7 @@ describe('promote --replica over real streaming replication', {skip}, () => {
     assert.deepEqual(await cnameAnswer(t, 'eus2'), [wus2])
     assert.deepEqual(await cnameAnswer(t, 'wus2'), [wus2])
     const promote = step(out, 'promoteReplica')
-    assert.match(promote.message, /pg-app-wus2 is primary \(planned switchover\); RPO: 0 rows lost \(\d+ of the \d+ committed through prod\.private\.postgres\.database\.azure\.com before the promotion are on the new primary\)/)
+    assert.match(promote.message, /pg-app-wus2 is primary \(planned switchover\); RPO: 0 of azfail's \d+ marker rows? lost \(\d+ of those written through prod\.private\.postgres\.database\.azure\.com before the promotion are on the new primary\)/)
     assert.equal(promote.rpo.lost, 0)
     assert.ok(promote.rpo.before >= 1)
     assert.match(step(out, 'verifyWritable').message, /wus2 wrote row \d+ at 127\.0\.20\.2:\d+ \(TLS verify-ca\)/)
@@ -117,11 +117,63 @@ describe('a forced promotion with replication paused', {skip}, () => {
     const promote = step(out, 'promoteReplica')
     // 10 + 25 + azfail's own marker were committed on the old primary; the new one holds the 10 that streamed.
     assert.deepEqual({before: promote.rpo.before, after: promote.rpo.after, lost: promote.rpo.lost}, {before: 36, after: 10, lost: 26})
-    assert.match(promote.message, /pg-app-wus2 is primary \(forced switchover\); RPO: 26 rows lost \(10 of the 36 committed through prod\.private\.postgres\.database\.azure\.com before the promotion are on the new primary\)/)
+    assert.match(promote.message, /pg-app-wus2 is primary \(forced switchover\); RPO: \d+ bytes of WAL lost \(pg-app-eus2 was at [0-9A-F]+\/[0-9A-F]+; pg-app-wus2 had received WAL up to .+\); \d+ transaction ids past the replica's last; written on the old primary after replication stopped: public\.azfail_write_check \(26 rows\); 26 of azfail's 36 marker rows lost \(10 of those written through prod\.private\.postgres\.database\.azure\.com before the promotion are on the new primary\)/)
+    // The 25 application writes and azfail's marker: 26 transactions at least (autoanalyze may assign more).
+    assert.ok(promote.rpo.wal.transactionIdsLost >= 26, JSON.stringify(promote.rpo.wal))
+    assert.ok(promote.rpo.wal.bytesLost > 0)
     const wus2 = t.sb.handle.connection.postgres!['pg-app-wus2']
     assert.equal(psql(t, 'pg-app-wus2', 'SELECT count(*) FROM azfail_write_check WHERE run = \'app\''), '10')
     assert.deepEqual(await cnameAnswer(t, 'wus2'), [wus2.split(':')[0]])
     assert.equal(step(out, 'verifyWritable').status, 'succeeded')
+  })
+})
+
+describe('a forced promotion reports the WAL it lost, from the servers themselves', {skip}, () => {
+  let t: E2E
+  before(async () => (t = await e2e((text) => text, {postgres: true})))
+  after(() => t?.stop())
+
+  it('accounts for a table written on the primary after replication stopped: WAL bytes, transactions, the table and its rows', async () => {
+    psql(t, 'pg-app-eus2', 'CREATE TABLE customers (id int PRIMARY KEY); INSERT INTO customers VALUES (1)')
+    await eventually(() => psql(t, 'pg-app-wus2', 'SELECT count(*) FROM customers') === '1', 30_000)
+    assert.equal((await t.sb.control('POST', 'postgres/pg-app-wus2/replication', {paused: true})).status, 200)
+    // The application goes on writing on the primary (user azfail, over loopback): a new table and 5 rows.
+    psql(t, 'pg-app-eus2', 'CREATE TABLE invoices (id int PRIMARY KEY, total numeric)')
+    for (let i = 1; i <= 5; i++) psql(t, 'pg-app-eus2', `INSERT INTO invoices VALUES (${i}, ${i * 10})`)
+
+    const {code, out} = await t.json(['promote', '--replica', '--forced', '--yes'])
+    assert.equal(code, 0, JSON.stringify(out.error))
+    const promote = step(out, 'promoteReplica')
+    const wal = promote.rpo.wal
+    assert.equal(wal.measured, true, JSON.stringify(wal))
+    assert.deepEqual([wal.primary, wal.replica], ['pg-app-eus2', 'pg-app-wus2'])
+    assert.ok(wal.bytesLost > 0, JSON.stringify(wal))
+    assert.ok(wal.transactionIdsLost >= 7, JSON.stringify(wal)) // the table, 5 rows, azfail's marker
+    assert.deepEqual(wal.tables.find((x: any) => x.table === 'public.invoices'), {table: 'public.invoices', onlyOnPrimary: true, rows: 5})
+    assert.ok(!wal.tables.some((x: any) => x.table === 'public.customers'), 'a table written before replication stopped lost nothing')
+    assert.match(promote.message, new RegExp(`RPO: ${wal.bytesLost} bytes of WAL lost \\(pg-app-eus2 was at ${wal.primaryLsn}; pg-app-wus2 had received WAL up to ${wal.receivedLsn ?? '\\(nothing streamed since it started\\)'} and replayed up to ${wal.replayedLsn}`))
+    assert.match(promote.message, /written on the old primary after replication stopped: [^;]*public\.invoices \(a table only on the old primary, 5 rows\)/)
+    assert.match(promote.message, /1 of azfail's 1 marker row lost \(0 of those written through prod\.private\.postgres\.database\.azure\.com/)
+    // What the report says is so: the promoted server has no such table.
+    assert.equal(psql(t, 'pg-app-wus2', "SELECT to_regclass('invoices') IS NULL"), 't')
+  })
+
+  it('with the old primary down, says the RPO could not be measured from it and gives the replica\'s position, never a 0', async () => {
+    // Now pg-app-eus2 streams from pg-app-wus2, which stops taking azfail's connections (TLS, as the write check
+    // connects): pg_hba.conf rejects them, as an unreachable server would fail them. The sandbox's own go on.
+    await eventually(() => psql(t, 'pg-app-eus2', 'SELECT pg_last_wal_replay_lsn() IS NOT NULL') === 't', 30_000)
+    const hba = psql(t, 'pg-app-wus2', 'SHOW hba_file')
+    writeFileSync(hba, `hostssl all all 127.0.0.0/8 reject\n${readFileSync(hba, 'utf8')}`)
+    psql(t, 'pg-app-wus2', 'SELECT pg_reload_conf()')
+    const {code, out} = await t.json(['promote', '--replica', '--forced', '--standalone', '--to', 'eus2', '--yes'])
+    assert.equal(code, 0, JSON.stringify(out.error))
+    const promote = step(out, 'promoteReplica')
+    const wal = promote.rpo.wal
+    assert.equal(wal.measured, false)
+    assert.equal(wal.bytesLost, undefined)
+    assert.match(wal.replayedLsn, /^[0-9A-F]+\/[0-9A-F]+$/)
+    assert.match(promote.message, /RPO not measured from the primary: the old primary could not be read \(pg-app-wus2\.postgres\.database\.azure\.com \(127\.0\.20\.2:\d+\): .*pg_hba\.conf rejects connection.*\); pg-app-eus2 had received WAL up to [0-9A-F]+\/[0-9A-F]+ and replayed up to [0-9A-F]+\/[0-9A-F]+, its last replayed transaction committed at \d{4}-\d\d-\d\dT/)
+    assert.doesNotMatch(promote.message, /\b0 bytes/)
   })
 })
 
@@ -133,7 +185,7 @@ describe('standalone promotion and failback', {skip}, () => {
   it('promote --replica --standalone stops replication and leaves the old primary a primary; the CNAME leads to the new one', async () => {
     const {code, out} = await t.json(['promote', '--replica', '--standalone', '--yes'])
     assert.equal(code, 0, JSON.stringify(out.error))
-    assert.match(step(out, 'promoteReplica').message, /pg-app-wus2 is a standalone primary \(planned promotion\); RPO: 0 rows lost/)
+    assert.match(step(out, 'promoteReplica').message, /pg-app-wus2 is a standalone primary \(planned promotion\); RPO: 0 of azfail's 1 marker row lost/)
     assert.equal(psql(t, 'pg-app-wus2', 'SELECT pg_is_in_recovery()'), 'f')
     assert.equal(psql(t, 'pg-app-eus2', 'SELECT pg_is_in_recovery()'), 'f')
     const pg = await t.sb.clients.postgres()
@@ -190,7 +242,7 @@ describe('practice reports RPO beside RTO', {skip}, () => {
     assert.deepEqual(rpo.map((r: any) => [r.phase, r.measured, r.lost]), [['promote', true, 0], ['failback', true, 0]])
     assert.deepEqual(out.result.checks.filter((c: any) => c.category === 'rpo').map((c: any) => [c.id, c.status]), [['rpo/promote', 'passed'], ['rpo/failback', 'passed']])
     const summary = readFileSync(join(dir, 'summary.md'), 'utf8')
-    assert.match(summary, /Data: promote: RPO: 0 rows lost \(\d+ of the \d+ committed through prod\.private\.postgres\.database\.azure\.com/)
-    assert.match(readFileSync(join(dir, 'report.html'), 'utf8'), /<p id="rpo">Data: promote: RPO: 0 rows lost/)
+    assert.match(summary, /Data: promote: RPO: 0 of azfail's \d+ marker rows? lost \(\d+ of those written through prod\.private\.postgres\.database\.azure\.com/)
+    assert.match(readFileSync(join(dir, 'report.html'), 'utf8'), /<p id="rpo">Data: promote: RPO: 0 of azfail&#39;s \d+ marker rows? lost/)
   })
 })
