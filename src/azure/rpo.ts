@@ -52,7 +52,7 @@ const quoted = (s: string) => `"${s.replace(/"/g, '""')}"`
 const failed = (t: WriteTarget, error: any) => `${t.via} (${t.host}:${t.port}): ${error.message}`
 
 /** Reads a server's replica position; `primary` when it is not in recovery (it is the primary, not a replica). */
-export async function readReplicaPosition(t: WriteTarget, server: string): Promise<ReplicaPosition | {primary: true} | {unread: string}> {
+export async function readReplicaPosition(t: WriteTarget, server: string, signal?: AbortSignal): Promise<ReplicaPosition | {primary: true} | {unread: string}> {
   try {
     return await withClient(t, async (client) => {
       const r = (await client.query(`SELECT pg_is_in_recovery() AS recovery, pg_last_wal_receive_lsn()::text AS received, pg_last_wal_replay_lsn()::text AS replayed,
@@ -67,8 +67,9 @@ export async function readReplicaPosition(t: WriteTarget, server: string): Promi
         nextXid: BigInt(r.next_xid),
         tables,
       }
-    })
+    }, signal)
   } catch (error: any) {
+    signal?.throwIfAborted()
     return {unread: failed(t, error)}
   }
 }
@@ -77,9 +78,11 @@ export async function readReplicaPosition(t: WriteTarget, server: string): Promi
  * Reads the old primary's position and what it holds past the replica's horizon: each table the replica lacks, and in
  * each table, the rows whose inserting or updating transaction is at or past the replica's next transaction id
  * (`age(xmin)` counts back from the primary's next id, so the window is the ids the replica never saw). Each count is
- * one bounded query; a count that fails is reported as not counted.
+ * one bounded query, and all of them together have `budgetMs`; a count that fails or is not reached in time is
+ * reported as not counted.
  */
-export async function readPrimaryPosition(t: WriteTarget, server: string, replica: ReplicaPosition): Promise<PrimaryPosition | {replica: true} | {unread: string}> {
+export async function readPrimaryPosition(t: WriteTarget, server: string, replica: ReplicaPosition, options: {signal?: AbortSignal; budgetMs?: number} = {}): Promise<PrimaryPosition | {replica: true} | {unread: string}> {
+  const {signal, budgetMs = 20_000} = options
   try {
     return await withClient(t, async (client) => {
       const r = (await client.query(`SELECT pg_is_in_recovery() AS recovery, CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_lsn()::text END AS lsn,
@@ -88,21 +91,28 @@ export async function readPrimaryPosition(t: WriteTarget, server: string, replic
       const nextXid = BigInt(r.next_xid)
       const tables: LostTable[] = []
       if (nextXid > replica.nextXid) {
+        const started = Date.now()
         for (const row of (await client.query(TABLES)).rows) {
           const table = `${row.schema}.${row.name}`
           const onlyOnPrimary = !replica.tables.has(table)
+          if (Date.now() - started > budgetMs) {
+            tables.push({table, onlyOnPrimary, uncounted: `the ${budgetMs / 1000} s for counting rows ran out`})
+            continue
+          }
           try {
             const counted = await client.query(`SELECT count(*)::text AS n FROM ONLY ${quoted(row.schema)}.${quoted(row.name)} WHERE age(xmin)::bigint <= txid_snapshot_xmax(txid_current_snapshot()) - $1::bigint`, [replica.nextXid.toString()])
             const rows = Number(counted.rows[0].n)
             if (rows > 0 || onlyOnPrimary) tables.push({table, onlyOnPrimary, rows})
           } catch (error: any) {
+            signal?.throwIfAborted()
             tables.push({table, onlyOnPrimary, uncounted: error.message})
           }
         }
       }
       return {server, lsn: r.lsn, nextXid, tables}
-    })
+    }, signal)
   } catch (error: any) {
+    signal?.throwIfAborted()
     return {unread: failed(t, error)}
   }
 }

@@ -200,6 +200,9 @@ export async function azureTarget(options: {subscription?: string; cloud?: Cloud
   const resolvers = resolverOverrides(env.AZFAIL_RESOLVERS)
   const connect = connectOverrides(env.AZFAIL_CONNECT)
   const rehearsal = rehearsalOf(cloud.arm)
+  if (rehearsal && !isLoopback(new URL(cloud.authority).hostname)) {
+    throw new InputError('RehearsalOffLoopback', `AZURE_AUTHORITY_HOST is ${cloud.authority}, which is not on loopback, and ${rehearsal}: azfail will not sign in there.`, `Set AZURE_AUTHORITY_HOST to the sandbox's ('eval "$(azfail sandbox env --identity NAME)"' exports it).`)
+  }
   const {credential, chain} = await productionCredential(cloud, env)
   return {
     kind: 'azure',

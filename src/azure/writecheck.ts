@@ -37,15 +37,20 @@ function tlsOptions(t: WriteTarget): ConnectionOptions | undefined {
   return {...ca, rejectUnauthorized: true, servername: t.via}
 }
 
-/** Opens a connection to the target (bounded: 5 s to connect, 10 s per query), hands it to `use`, and closes it. */
-export async function withClient<T>(t: WriteTarget, use: (client: import('pg').Client) => Promise<T>): Promise<T> {
+/** Opens a connection to the target (bounded: 5 s to connect, 10 s per query; `signal` closes it), hands it to `use`, and closes it. */
+export async function withClient<T>(t: WriteTarget, use: (client: import('pg').Client) => Promise<T>, signal?: AbortSignal): Promise<T> {
+  signal?.throwIfAborted()
   const {default: pg} = await import('pg')
   const ssl = tlsOptions(t)
   const client = new pg.Client({host: t.host, port: t.port, database: t.database, user: t.user, password: t.password, connectionTimeoutMillis: 5000, query_timeout: 10_000, ...(ssl ? {ssl} : {})})
+  // An abort closes the connection: the query in flight fails at once.
+  const abort = () => void client.end().catch(() => {})
+  signal?.addEventListener('abort', abort, {once: true})
   try {
     await client.connect()
     return await use(client)
   } finally {
+    signal?.removeEventListener('abort', abort)
     await client.end().catch(() => {})
   }
 }

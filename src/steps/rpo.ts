@@ -60,7 +60,7 @@ async function walLoss(ctx: StepContext, region: string, d: Promotion, rt: StepR
   const at = await writeTargetFor(ctx, region, d.fqdn)
   if ('refused' in at) return {...replicaOnly, reason: `${d.name}'s position was not read: ${at.refused}`}
   rt.progress(`RPO: reading ${d.name}'s replication position`)
-  const replica = await readReplicaPosition(at.target, d.name)
+  const replica = await readReplicaPosition(at.target, d.name, rt.signal)
   if ('unread' in replica) return {...replicaOnly, reason: `${d.name}'s position could not be read (${replica.unread})`}
   if ('primary' in replica) return {...replicaOnly, reason: `${d.name} is not in recovery, so it has no replication position`}
   const seen = {
@@ -79,7 +79,7 @@ async function walLoss(ctx: StepContext, region: string, d: Promotion, rt: StepR
       continue
     }
     rt.progress(`RPO: reading ${ref.name}'s WAL position`)
-    const primary = await readPrimaryPosition(where.target, ref.name, replica)
+    const primary = await readPrimaryPosition(where.target, ref.name, replica, {signal: rt.signal})
     if ('unread' in primary) tried.push(primary.unread)
     else if ('replica' in primary) tried.push(`${ref.name} is in recovery, not a primary`)
     else {

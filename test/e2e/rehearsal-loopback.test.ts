@@ -138,6 +138,13 @@ describe('a rehearsal where the sandbox serves no PostgreSQL', {skip: strace ? f
     assert.match(r.stderr, /AZFAIL_CONNECT has '999\.0\.0\.1:1433=127\.0\.0\.1:11433', which is not ip:port=host:port/)
   })
 
+  it('refuses an Entra ID authority off loopback in a rehearsal with exit 2 before signing in', async () => {
+    const r = await traced(t, {...env, AZURE_AUTHORITY_HOST: 'https://login.microsoftonline.com'}, ['status'])
+    assert.deepEqual(offLoopback(r.addresses), [], r.stderr)
+    assert.equal(r.code, 2, r.stdout + r.stderr)
+    assert.match(r.stderr, /AZURE_AUTHORITY_HOST is https:\/\/login\.microsoftonline\.com, which is not on loopback, and this is a rehearsal/)
+  })
+
   it('refuses a resolver off loopback in a rehearsal with exit 2 instead of querying it', async () => {
     const r = await traced(t, {...env, AZFAIL_RESOLVERS: env.AZFAIL_RESOLVERS.replace(/eus2=[^,]+/, 'eus2=10.20.0.4')}, ['drain', 'eus2', '--yes'])
     assert.deepEqual(offLoopback(r.addresses), [], r.stderr)
