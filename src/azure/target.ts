@@ -217,7 +217,7 @@ export async function azureTarget(options: {subscription?: string; cloud?: Cloud
         throw new InputError('NoResolver', `Region '${region}' has no resolver address in the runbook (estate.regions.${region}.resolver) or in AZFAIL_RESOLVERS.`, 'Name a DNS resolver inside the region, such as its DNS Private Resolver inbound endpoint.')
       }
       if (rehearsal && !isLoopback(server.split(':')[0])) {
-        throw new InputError('RehearsalOffLoopback', `Region '${region}''s resolver is ${server}, which is not on loopback, and ${rehearsal}: azfail will not query it.`, `Set AZFAIL_RESOLVERS to the sandbox's resolvers ('eval "$(azfail sandbox env --identity NAME)"' exports them).`)
+        throw new InputError('RehearsalOffLoopback', `The resolver of region '${region}' is ${server}, which is not on loopback, and ${rehearsal}: azfail will not query it.`, `Set AZFAIL_RESOLVERS to the sandbox's resolvers ('eval "$(azfail sandbox env --identity NAME)"' exports them).`)
       }
       return server
     },

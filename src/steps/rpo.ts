@@ -109,6 +109,8 @@ export async function rpoAfter(ctx: StepContext, region: string, d: Promotion, b
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
 
 function describeWal(w: WalLoss): string {
+  // A replica in recovery always has a replay position: without one, the replica itself was not read.
+  if (!w.replayedLsn && !w.receivedLsn) return `RPO not measured from the servers: ${w.reason}`
   const replica = `${w.replica} had received WAL up to ${w.receivedLsn ?? '(nothing streamed since it started)'} and replayed up to ${w.replayedLsn ?? '(none)'}${w.replayedAt ? `, its last replayed transaction committed at ${w.replayedAt}` : ''}`
   if (!w.measured) return `RPO not measured from the primary: ${w.reason}; ${replica}`
   const tables = (w.tables ?? []).map((t) => `${t.table} (${t.onlyOnPrimary ? 'a table only on the old primary, ' : ''}${t.rows === undefined ? `rows not counted: ${t.uncounted}` : plural(t.rows, 'row')})`)

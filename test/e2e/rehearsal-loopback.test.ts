@@ -149,7 +149,7 @@ describe('a rehearsal where the sandbox serves no PostgreSQL', {skip: strace ? f
     const r = await traced(t, {...env, AZFAIL_RESOLVERS: env.AZFAIL_RESOLVERS.replace(/eus2=[^,]+/, 'eus2=10.20.0.4')}, ['drain', 'eus2', '--yes'])
     assert.deepEqual(offLoopback(r.addresses), [], r.stderr)
     assert.equal(r.code, 2, r.stdout + r.stderr)
-    assert.match(r.stderr, /Region 'eus2''s resolver is 10\.20\.0\.4, which is not on loopback, and this is a rehearsal/)
+    assert.match(r.stderr, /The resolver of region 'eus2' is 10\.20\.0\.4, which is not on loopback, and this is a rehearsal/)
   })
 })
 
