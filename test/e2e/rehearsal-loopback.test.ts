@@ -94,6 +94,13 @@ describe('a rehearsal through sandbox env never connects off loopback', {skip: !
     {args: ['promote', '--cosmos', '--yes'], code: 0},
     {args: ['repoint', '--yes'], code: 0},
     {args: ['restore', 'eus2', '--yes'], code: 0},
+    {args: ['promote', '--failover-group', '--to', 'eus2', '--yes'], code: 0},
+    {
+      // forced: the RPO reads both servers' replication positions, by their own names, over AZFAIL_CONNECT
+      args: ['promote', '--replica', '--forced', '--to', 'eus2', '--yes', '--json'],
+      code: 0,
+      then: (r) => assert.equal(JSON.parse(r.stdout).result.steps.find((s: any) => s.id === 'promoteReplica').rpo.wal.measured, true, r.stdout),
+    },
     {args: ['lock', 'status'], code: 0},
     {args: ['runs', 'list'], code: 0},
   ]
