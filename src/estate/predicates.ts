@@ -1,5 +1,5 @@
 // Pure helpers over live state and names: what "serving", "drained", "a replica" and "the same name" mean, once.
-import type {LiveState, NameAnswer, RegionState} from './state.ts'
+import type {LiveState, NameAnswer, RegionState, SteeringWrite} from './state.ts'
 
 const UNHEALTHY = ['Degraded', 'Stopped', 'Inactive', 'Disabled']
 
@@ -11,8 +11,32 @@ export function isServing(r: RegionState): boolean {
 }
 
 /** Disabled at every steering layer in live state. */
-export function isDrained(r: RegionState): boolean {
+export function isDrained(r: Pick<RegionState, 'trafficManager' | 'frontDoor'>): boolean {
   return (!r.trafficManager || r.trafficManager.status === 'Disabled') && (!r.frontDoor || r.frontDoor.enabledState === 'Disabled')
+}
+
+/** The last write on the region's steering after its drain, as the Activity Log lists it. */
+export const lastSteeringWrite = (r: Pick<RegionState, 'steeringWrites'>): SteeringWrite | undefined => r.steeringWrites?.at(-1)
+
+/**
+ * When the region's steering last changed since azfail drained it: the drain, or a later write the Activity Log lists
+ * (someone re-enabled it and disabled it again), from which the TTL window starts over.
+ */
+export function effectiveDrainAt(r: Pick<RegionState, 'drain' | 'steeringWrites'>): string | undefined {
+  if (!r.drain) return undefined
+  const last = lastSteeringWrite(r)
+  return last && Date.parse(last.at) > Date.parse(r.drain.drainedAt) ? last.at : r.drain.drainedAt
+}
+
+/** "ep-eus2 .../write by alice at T": a steering write, for messages. */
+export const describeWrite = (w: SteeringWrite): string => `${w.operation} on ${w.resourceId.split('/').slice(-1)[0]} by ${w.caller || 'an unnamed caller'} at ${w.at}`
+
+/** What still sends traffic to a region that should be drained: "Traffic Manager endpoint ep-eus2 is Enabled", ... */
+export function servingLayers(r: Pick<RegionState, 'trafficManager' | 'frontDoor'>): string[] {
+  return [
+    ...(r.trafficManager && r.trafficManager.status !== 'Disabled' ? [`Traffic Manager endpoint ${r.trafficManager.name} is ${r.trafficManager.status}`] : []),
+    ...(r.frontDoor && r.frontDoor.enabledState !== 'Disabled' ? [`Front Door origin ${r.frontDoor.name} is ${r.frontDoor.enabledState}`] : []),
+  ]
 }
 
 /** A PostgreSQL flexible server's replication role that makes it a read-only replica. */

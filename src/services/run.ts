@@ -21,6 +21,7 @@ import type {LoadedRunbook} from '../runbook/load.ts'
 import type {Estate} from '../runbook/estate.ts'
 import type {Action, LiveStep, StepContext, StepParams} from '../steps/context.ts'
 import {neededPermissions, stepKindsOf} from '../steps/permissions.ts'
+import {failOnDrift} from '../steps/drift.ts'
 import {buildSteps, RUNBOOK_KEY} from '../steps/registry.ts'
 import {holderAlive, RunLock} from './lock.ts'
 
@@ -153,8 +154,11 @@ export async function runAction(req: RunRequest, planning: {completed?: Set<stri
         const first = firstRead
         firstRead = false
         const read = reuse ? Promise.resolve(reuse) : observeEstate(estate, req.target, req.clients, {endpointsOf: reads.endpoints && options.region ? [options.region] : [], resolution: reads.resolution, data: reads.data})
-        if (!first || !checked) return read
-        return read.catch(async (e: unknown) => Promise.reject(await readRefused(e, judgeFor(steps.map((s) => s.kind), options), req.dryRun)))
+        const state = await (!first || !checked ? read : read.catch(async (e: unknown) => Promise.reject(await readRefused(e, judgeFor(steps.map((s) => s.kind), options), req.dryRun))))
+        // Every step after this run's drain watches the steering layer: the region serving again fails the run.
+        const drained = options.region ? state.regions[options.region] : undefined
+        if (drained?.drain?.runId === meta.runId) await failOnDrift(estate, req.clients, drained)
+        return state
       },
       // Before any change (the lock included): may the principal do what the plan will do, where it will do it?
       preflight: async (state, acting) => {
