@@ -15,6 +15,24 @@ export function isDrained(r: Pick<RegionState, 'trafficManager' | 'frontDoor'>):
   return (!r.trafficManager || r.trafficManager.status === 'Disabled') && (!r.frontDoor || r.frontDoor.enabledState === 'Disabled')
 }
 
+/** Which region's private endpoint wrote each address, as their zone groups wrote it (observed endpoints only). */
+export function addressOwners(state: Pick<LiveState, 'regions'>): Map<string, {region: string; endpoint: string}> {
+  const owner = new Map<string, {region: string; endpoint: string}>()
+  for (const r of Object.values(state.regions)) for (const e of r.endpoints ?? []) for (const rec of e.records) for (const ip of rec.ips) owner.set(ip, {region: r.region, endpoint: e.name})
+  return owner
+}
+
+/**
+ * The addresses the region's own zone groups wrote for a name (kv-app-wus2.vault.azure.net is the record set
+ * kv-app-wus2 in privatelink.vaultcore.azure.net): what its DNS should answer. Undefined when its endpoints were not
+ * read or none of them wrote the name.
+ */
+export function zoneGroupAddresses(r: Pick<RegionState, 'endpoints'>, name: string): string[] | undefined {
+  const label = bareName(name).split('.')[0]
+  const ips = (r.endpoints ?? []).flatMap((e) => e.records.filter((rec) => bareName(rec.recordSetName) === label || bareName(rec.fqdn).split('.')[0] === label).flatMap((rec) => rec.ips))
+  return ips.length > 0 ? [...new Set(ips)] : undefined
+}
+
 /** The last write on the region's steering after its drain, as the Activity Log lists it. */
 export const lastSteeringWrite = (r: Pick<RegionState, 'steeringWrites'>): SteeringWrite | undefined => r.steeringWrites?.at(-1)
 
