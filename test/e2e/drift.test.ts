@@ -69,6 +69,23 @@ describe('drift of the steering layer', () => {
     await restoreEus2()
   })
 
+  it('an Activity Log that cannot be read leaves the drain record unproven: the teardown is refused, saying so', async () => {
+    const drained = await t.json(['drain', 'eus2', '--yes'], {timeoutMs: 120_000})
+    assert.equal(drained.code, 0, JSON.stringify(drained.out))
+    await t.sb.control('POST', 'faults', {kind: 'error', status: 409, path: 'Microsoft.Insights/eventtypes'})
+    try {
+      t.sb.mark()
+      const {code, out} = await t.json(['teardown', 'eus2', '--yes'])
+      assert.equal(code, 3, JSON.stringify(out))
+      assert.equal(out.error.guard, 'drained-before-teardown')
+      assert.match(out.error.message, /whether anyone changed its steering since is unknown: the Activity Log could not be read/)
+      assert.deepEqual(t.writes().filter((w) => w.method === 'DELETE' && /privateEndpoints/i.test(w.path)), [], 'nothing deleted')
+    } finally {
+      await t.sb.control('DELETE', 'faults')
+    }
+    await restoreEus2()
+  })
+
   it('re-enabled and disabled again by hand after the drain: the teardown guard restarts the window from that write', async () => {
     const drained = await t.json(['drain', 'eus2', '--yes'], {timeoutMs: 120_000})
     assert.equal(drained.code, 0, JSON.stringify(drained.out))
