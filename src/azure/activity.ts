@@ -6,6 +6,8 @@ import type {SteeringWrite} from '../estate/state.ts'
 import type {Estate} from '../runbook/estate.ts'
 import type {Clients} from './clients.ts'
 
+const RETAINED_DAYS = 89
+
 /** The ARM ids of a region's steering resources a write on which can send it traffic again, by subscription. */
 export function steeringResources(estate: Estate, clients: Clients, region: string): Array<{subscription?: string; id: string}> {
   const {trafficManager: tm, frontDoor: fd} = estate.steering
@@ -29,11 +31,13 @@ export function steeringResources(estate: Estate, clients: Clients, region: stri
  */
 export async function steeringWritesSince(estate: Estate, clients: Clients, region: string, since: string, signal?: AbortSignal): Promise<SteeringWrite[]> {
   const after = Date.parse(since)
+  // Azure keeps 90 days of the log and refuses older start times; a write older than that ended its window long ago.
+  const from = Math.max(after, Date.now() - RETAINED_DAYS * 86_400_000)
   const lists = await Promise.all(
     steeringResources(estate, clients, region).map(async ({subscription, id}) => {
       const monitor = await clients.for(subscription).monitor()
       const events = []
-      for await (const e of monitor.activityLogs.list(`eventTimestamp ge '${new Date(after).toISOString()}' and resourceUri eq '${id}'`, {abortSignal: signal})) events.push(e)
+      for await (const e of monitor.activityLogs.list(`eventTimestamp ge '${new Date(from).toISOString()}' and resourceUri eq '${id}'`, {abortSignal: signal})) events.push(e)
       return events
     }),
   )

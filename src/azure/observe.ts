@@ -32,17 +32,20 @@ export async function observeEstate(estate: Estate, target: AzureTarget, clients
   const withData = options.data !== false
   const endpointsOf = options.endpointsOf ?? []
   const withCname = options.cname ?? (withData || endpointsOf.length > 0)
-  const [tm, fd, names, data, cname, endpoints, records] = await Promise.all([
+  const recordsRead = readStateRecords(estate, clients)
+  // The Activity Log is asked about a drained region as soon as its drain record is read.
+  const driftRead = recordsRead.then((rec) => Promise.all(regions.map((r) => writesAfterDrain(estate, clients, r, rec.drains[r]))))
+  const [tm, fd, names, data, cname, endpoints, records, drift] = await Promise.all([
     observeTrafficManager(estate, clients),
     observeFrontDoor(estate, clients),
     options.resolution === false ? regions.map(() => []) : Promise.all(regions.map((r) => checkNames(resolvers[r], estate.regions[r].expect))),
     withData ? observeData(estate, clients) : ({} as LiveState['data']),
     withCname ? observeCname(estate, clients) : undefined,
     observeEndpointsOf(estate, clients, endpointsOf),
-    readStateRecords(estate, clients),
+    recordsRead,
+    driftRead,
   ])
   const endpointsByRegion = new Map(endpoints.byRegion)
-  const drift = await Promise.all(regions.map((r) => writesAfterDrain(estate, clients, r, records.drains[r])))
   const state: LiveState = {
     observedAt: new Date().toISOString(),
     target: target.kind,
