@@ -23,6 +23,18 @@ interface WaitData {
 /** How often the wait looks at the region's steering (and the Activity Log) again. */
 const WATCH_MS = 2000
 
+/** A read the wait gives up on the moment the run is interrupted (Ctrl-C), whatever the read is waiting for. */
+function untilAborted<T>(read: Promise<T>, signal: AbortSignal): Promise<T> {
+  let onAbort = () => {}
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(new Interrupted())
+    if (signal.aborted) onAbort()
+    else signal.addEventListener('abort', onAbort, {once: true})
+  })
+  read.catch(() => {}) // settled or not, a read given up on must not go unhandled
+  return Promise.race([read, aborted]).finally(() => signal.removeEventListener('abort', onAbort))
+}
+
 export const waitOutTtl: StepKind<WaitData> = {
   kind: 'waitOutTtl',
   summary: 'wait until max(steering TTL, record TTLs as served, CNAME TTL) + connection drain has passed since the drain, from live TTLs, with a countdown',
@@ -71,7 +83,7 @@ export const waitOutTtl: StepKind<WaitData> = {
         const unwatched: string[] = []
         // Looks at the steering: serving again fails the run; a later write restarts the window from it.
         const watch = async (final: boolean) => {
-          const seen = await observeSteeringOf(ctx.estate, ctx.clients, region, drain, rt.signal).catch((error: Error) => {
+          const seen = await untilAborted(observeSteeringOf(ctx.estate, ctx.clients, region, drain, rt.signal), rt.signal).catch((error: Error) => {
             if (rt.signal.aborted) throw new Interrupted()
             if (final) throw new Error(`could not read ${region}'s steering to confirm it stayed drained: ${error.message.split('\n')[0]}`)
             unwatched.push(error.message.split('\n')[0])
@@ -98,7 +110,7 @@ export const waitOutTtl: StepKind<WaitData> = {
           const left = until - ctx.now()
           rt.progress(`${Math.ceil(left / 1000)}s left of ${total}s`)
           try {
-            await sleep(Math.max(1, Math.min(1000, left, WATCH_MS - (ctx.now() - watchedAt))), undefined, {signal: rt.signal})
+            await sleep(Math.max(100, Math.min(1000, left, WATCH_MS - (ctx.now() - watchedAt))), undefined, {signal: rt.signal})
           } catch {
             throw new Interrupted()
           }
