@@ -22,7 +22,7 @@ function state(regions: RegionState[], o: Partial<LiveState> = {}): LiveState {
 }
 
 const drained = (name: string, drainedAt?: string) =>
-  region(name, {serving: false, trafficManager: {name: `ep-${name}`, status: 'Disabled', monitorStatus: 'Disabled'}, frontDoor: {name: `origin-${name}`, enabledState: 'Disabled'}, ...(drainedAt ? {drain: {drainedAt}} : {})})
+  region(name, {serving: false, trafficManager: {name: `ep-${name}`, status: 'Disabled', monitorStatus: 'Disabled'}, frontDoor: {name: `origin-${name}`, enabledState: 'Disabled'}, ...(drainedAt ? {drain: {drainedAt}, steeringWrites: []} : {})})
 
 describe('guards', () => {
   it('last-region refuses when no other region serves, counting a degraded endpoint as not serving', () => {
@@ -43,6 +43,20 @@ describe('guards', () => {
     assert.equal(early.ok, false, '30 s since the drain < 30 s TTL + 10 s drain')
     assert.match(early.observed, /needs 40s \(max\(steering TTL 30s, record TTL 0s\) \+ connection drain 10s\)/)
     assert.equal(drainedBeforeTeardown(s, 'a', 10, now + 10_000).ok, true)
+  })
+
+  it('drained-before-teardown runs the window from the last write on the steering after the drain, and refuses when the Activity Log was not read', () => {
+    const now = Date.parse('2026-01-01T00:01:00Z')
+    const write = {at: '2026-01-01T00:00:50Z', caller: 'bob@contoso.com', operation: 'Microsoft.Network/trafficManagerProfiles/azureEndpoints/write', resourceId: '/x/azureEndpoints/ep-a', status: 'Succeeded'}
+    const rewritten = {...drained('a', '2026-01-01T00:00:00Z'), steeringWrites: [write]}
+    const v = drainedBeforeTeardown(state([rewritten, region('b')]), 'a', 10, now)
+    assert.equal(v.ok, false, '10 s since the write < 40 s, though 60 s since the drain')
+    assert.match(v.observed, /written since \(.*write on ep-a by bob@contoso.com at 2026-01-01T00:00:50Z\), so the window starts there, 10s ago/)
+    assert.equal(drainedBeforeTeardown(state([rewritten, region('b')]), 'a', 10, now + 30_000).ok, true)
+    const {steeringWrites: _, ...unread} = drained('a', '2026-01-01T00:00:00Z')
+    const unknown = drainedBeforeTeardown({...state([unread, region('b')]), unobserved: [{what: "the Activity Log of a's steering", region: 'a', why: '503 ServiceUnavailable'}]}, 'a', 10, now)
+    assert.equal(unknown.ok, false)
+    assert.match(unknown.observed, /unknown: the Activity Log could not be read \(503 ServiceUnavailable\)/)
   })
 
   it('takes the longer of the steering TTL and the record TTLs', () => {

@@ -1,6 +1,7 @@
 // The only place that constructs Azure SDK clients. Packages load lazily, on first use, to keep start-up fast.
 import type {AuthorizationManagementClient} from '@azure/arm-authorization'
 import type {ManagementLockClient} from '@azure/arm-locks'
+import type {MonitorClient} from '@azure/arm-monitor'
 import type {CdnManagementClient} from '@azure/arm-cdn'
 import type {CosmosDBManagementClient} from '@azure/arm-cosmosdb'
 import type {NetworkManagementClient} from '@azure/arm-network'
@@ -61,6 +62,8 @@ export interface SubscriptionClients {
   authorization(): Promise<AuthorizationManagementClient>
   /** management locks (Microsoft.Authorization/locks) */
   locks(): Promise<ManagementLockClient>
+  /** Azure Monitor: the Activity Log (Microsoft.Insights/eventtypes/management/values) */
+  monitor(): Promise<MonitorClient>
 }
 
 /**
@@ -93,6 +96,7 @@ export function createClients(target: AzureTarget): Clients {
       cosmos: () => once('cosmos', async () => new (await import('@azure/arm-cosmosdb')).CosmosDBManagementClient(...args())),
       authorization: () => once('authorization', async () => new (await import('@azure/arm-authorization')).AuthorizationManagementClient(...args())),
       locks: () => once('locks', async () => new (await import('@azure/arm-locks')).ManagementLockClient(...args())),
+      monitor: () => once('monitor', async () => new (await import('@azure/arm-monitor')).MonitorClient(...args())),
     }
   }
   const forSubscription = (subscriptionId: string | undefined): SubscriptionClients => {

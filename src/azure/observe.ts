@@ -2,8 +2,9 @@
 // are computed from what this returns. Callers name the parts they need, so a large estate reads only those.
 import type {NetworkManagementClient} from '@azure/arm-network'
 import {isServing, normalizeLocation, parseZoneId, privateFqdn, sameName} from '../estate/predicates.ts'
-import type {EndpointRecord, EndpointState, LiveState, NameCheck, RegionState, SteeringEndpoint, ZoneARecord} from '../estate/state.ts'
+import type {DrainRecord, EndpointRecord, EndpointState, LiveState, NameCheck, RegionState, SteeringEndpoint, Unobserved, ZoneARecord} from '../estate/state.ts'
 import type {Estate} from '../runbook/estate.ts'
+import {steeringWritesSince} from './activity.ts'
 import type {Clients} from './clients.ts'
 import {resolveName, resolverFor} from './resolve.ts'
 import {readStateRecords} from './state-records.ts'
@@ -31,14 +32,18 @@ export async function observeEstate(estate: Estate, target: AzureTarget, clients
   const withData = options.data !== false
   const endpointsOf = options.endpointsOf ?? []
   const withCname = options.cname ?? (withData || endpointsOf.length > 0)
-  const [tm, fd, names, data, cname, endpoints, records] = await Promise.all([
+  const recordsRead = readStateRecords(estate, clients)
+  // The Activity Log is asked about a drained region as soon as its drain record is read.
+  const driftRead = recordsRead.then((rec) => Promise.all(regions.map((r) => writesAfterDrain(estate, clients, r, rec.drains[r]))))
+  const [tm, fd, names, data, cname, endpoints, records, drift] = await Promise.all([
     observeTrafficManager(estate, clients),
     observeFrontDoor(estate, clients),
     options.resolution === false ? regions.map(() => []) : Promise.all(regions.map((r) => checkNames(resolvers[r], estate.regions[r].expect))),
     withData ? observeData(estate, clients) : ({} as LiveState['data']),
     withCname ? observeCname(estate, clients) : undefined,
     observeEndpointsOf(estate, clients, endpointsOf),
-    readStateRecords(estate, clients),
+    recordsRead,
+    driftRead,
   ])
   const endpointsByRegion = new Map(endpoints.byRegion)
   const state: LiveState = {
@@ -53,6 +58,8 @@ export async function observeEstate(estate: Estate, target: AzureTarget, clients
     ...(endpointsOf.length > 0 ? {zoneRecords: endpoints.zoneRecords} : {}),
     ...(records.lock ? {lock: records.lock} : {}),
   }
+  const unobserved = drift.flatMap((d) => d.unobserved ?? [])
+  if (unobserved.length > 0) state.unobserved = [...(state.unobserved ?? []), ...unobserved]
   regions.forEach((region, i) => {
     const tmEp = tm?.endpoints[region]
     const origin = fd?.origins[region]
@@ -66,6 +73,7 @@ export async function observeEstate(estate: Estate, target: AzureTarget, clients
       ...(endpointsByRegion.has(region) ? {endpoints: endpointsByRegion.get(region)} : {}),
       ...(records.drains[region] ? {drain: records.drains[region]} : {}),
       ...(records.teardowns[region] ? {teardown: records.teardowns[region]} : {}),
+      ...(drift[i].steeringWrites ? {steeringWrites: drift[i].steeringWrites} : {}),
     }
     r.serving = isServing(r)
     state.regions[region] = r
@@ -75,6 +83,30 @@ export async function observeEstate(estate: Estate, target: AzureTarget, clients
     state.cname = {...cname, ...(pg ? {targetRegion: pg.region} : {})}
   }
   return state
+}
+
+/** The writes on a drained region's steering since its drain (none read without a drain record); a failed read is unknown. */
+async function writesAfterDrain(estate: Estate, clients: Clients, region: string, drain: DrainRecord | undefined, signal?: AbortSignal): Promise<{steeringWrites?: RegionState['steeringWrites']; unobserved?: Unobserved[]}> {
+  if (!drain) return {}
+  try {
+    return {steeringWrites: await steeringWritesSince(estate, clients, region, drain.drainedAt, signal)}
+  } catch (error: any) {
+    return {unobserved: [{what: `the Activity Log of ${region}'s steering since its drain at ${drain.drainedAt}`, region, why: String(error?.message ?? error).split('\n')[0]}]}
+  }
+}
+
+/** One region's steering, and the writes on it since its drain: what the TTL wait watches while it counts down. */
+export async function observeSteeringOf(
+  estate: Estate,
+  clients: Clients,
+  region: string,
+  drain: DrainRecord | undefined,
+  signal?: AbortSignal,
+): Promise<Pick<RegionState, 'trafficManager' | 'frontDoor' | 'steeringWrites'> & {unobserved?: Unobserved[]}> {
+  const [tm, fd, drift] = await Promise.all([observeTrafficManager(estate, clients), observeFrontDoor(estate, clients), writesAfterDrain(estate, clients, region, drain, signal)])
+  const tmEp = tm?.endpoints[region]
+  const origin = fd?.origins[region]
+  return {...(tmEp ? {trafficManager: tmEp} : {}), ...(origin ? {frontDoor: origin} : {}), ...drift}
 }
 
 const QUERIES_IN_FLIGHT = 32

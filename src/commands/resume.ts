@@ -1,4 +1,4 @@
-import {Args} from '@oclif/core'
+import {Args, Flags} from '@oclif/core'
 import {RunCommand, runFlags} from '../cli/run-command.ts'
 import type {RunReport} from '../engine/types.ts'
 
@@ -6,6 +6,7 @@ export default class Resume extends RunCommand {
   static override summary = 'Continue an interrupted run where it stopped; completed writes are never repeated.'
   static override description = [
     'Rebuilds the run\'s steps from its journal (.azfail/runs/<id>/), skips the steps it ran to success, re-plans the rest against live state (a step whose write already landed plans as "already done"), waits only what is left of a TTL window, and takes over its own lock. Only an interrupted run resumes: a dry, refused or finished run does not.',
+    'A resume runs on the runbook the run was consented on (its digest is journaled, a copy kept beside it): a changed runbook, or another one given with --runbook, is refused (exit 2) naming the keys that changed, unless --replan, which plans the rest on it and asks consent again.',
     'From another machine (no journal of the run here), give the runbook: what the run asked for is kept beside its lock in Azure, and the run is taken over once its lease has lapsed, re-planned from live state.',
   ].join('\n\n')
 
@@ -16,14 +17,21 @@ export default class Resume extends RunCommand {
   ]
 
   static override args = {id: Args.string({description: "run id ('azfail runs list', or 'azfail lock status' for a run started elsewhere)", required: true})}
-  static override flags = {yes: runFlags.yes, 'dry-run': runFlags['dry-run'], 'runs-dir': runFlags['runs-dir'], ack: runFlags.ack, events: runFlags.events}
+  static override flags = {
+    yes: runFlags.yes,
+    'dry-run': runFlags['dry-run'],
+    'runs-dir': runFlags['runs-dir'],
+    ack: runFlags.ack,
+    events: runFlags.events,
+    replan: Flags.boolean({summary: 'Resume on a runbook that changed since the run was consented to: plan the rest on it, show the plan, and ask consent (or --yes) before any change.'}),
+  }
 
   async run(): Promise<RunReport> {
     const {args, flags} = await this.parse(Resume)
     const {checkWritableDir} = await import('../cli/paths.ts')
     checkWritableDir(flags['runs-dir'], '--runs-dir')
     const {localResume, remoteResume} = await import('../services/resume.ts')
-    const local = localResume(flags['runs-dir'], args.id)
+    const local = localResume(flags['runs-dir'], args.id, {runbook: flags.runbook, replan: flags.replan})
     if (local) {
       const {isCloudName} = await import('../azure/target.ts')
       const recorded = local.meta.target

@@ -41,6 +41,17 @@ export class Journal {
     return j
   }
 
+  /** Keeps the runbook the operator consented to (its parsed content), so a resume can say what changed since. */
+  keepRunbook(content: unknown): void {
+    writeFileAtomic.sync(join(this.dir, 'runbook.json'), JSON.stringify(content, null, 2) + '\n')
+  }
+
+  /** The runbook this run was consented on, where it was kept. */
+  keptRunbook(): unknown {
+    const file = join(this.dir, 'runbook.json')
+    return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined
+  }
+
   meta(): RunMeta {
     return JSON.parse(readFileSync(join(this.dir, 'run.json'), 'utf8'))
   }
@@ -97,7 +108,9 @@ export class Journal {
         if (e.type === 'step-started') this.append({event: 'started', step: e.record, attempt})
         else if (e.type === 'step-ended') this.append({event: 'finished', step: e.record, attempt})
         else if (e.type === 'step-checkpoint') this.append({event: 'checkpoint', step: {id: e.step.id, kind: e.step.kind, status: 'planned', message: 'checkpoint'}, attempt, data: e.data})
-        else if (e.type === 'run-ended') this.updateMeta({status: e.report.status, endedAt: new Date().toISOString(), warnings: e.report.warnings})
+        // A resumed attempt turned away before it changed anything (no consent, a guard, the lock) leaves the run as it
+        // was, interrupted and resumable: what the earlier attempts did is still half done.
+        else if (e.type === 'run-ended') this.updateMeta({status: attempt > 1 && (e.report.status === 'refused' || e.report.status === 'locked') ? 'interrupted' : e.report.status, endedAt: new Date().toISOString(), warnings: e.report.warnings})
       },
     }
   }

@@ -143,6 +143,8 @@ export interface RunMeta {
   /** everything needed to rebuild the steps on resume */
   options: Record<string, unknown>
   runbook: string
+  /** sha256 of the runbook the operator consented to (its parsed content); a copy is kept in the run's directory */
+  runbookDigest?: string
   target: RunTarget
   principal: string
   startedAt: string

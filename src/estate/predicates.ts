@@ -1,5 +1,5 @@
 // Pure helpers over live state and names: what "serving", "drained", "a replica" and "the same name" mean, once.
-import type {LiveState, NameAnswer, RegionState} from './state.ts'
+import type {LiveState, NameAnswer, RegionState, SteeringWrite} from './state.ts'
 
 const UNHEALTHY = ['Degraded', 'Stopped', 'Inactive', 'Disabled']
 
@@ -11,8 +11,50 @@ export function isServing(r: RegionState): boolean {
 }
 
 /** Disabled at every steering layer in live state. */
-export function isDrained(r: RegionState): boolean {
+export function isDrained(r: Pick<RegionState, 'trafficManager' | 'frontDoor'>): boolean {
   return (!r.trafficManager || r.trafficManager.status === 'Disabled') && (!r.frontDoor || r.frontDoor.enabledState === 'Disabled')
+}
+
+/** Which region's private endpoint wrote each address, as their zone groups wrote it (observed endpoints only). */
+export function addressOwners(state: Pick<LiveState, 'regions'>): Map<string, {region: string; endpoint: string}> {
+  const owner = new Map<string, {region: string; endpoint: string}>()
+  for (const r of Object.values(state.regions)) for (const e of r.endpoints ?? []) for (const rec of e.records) for (const ip of rec.ips) owner.set(ip, {region: r.region, endpoint: e.name})
+  return owner
+}
+
+/**
+ * The addresses the region's own zone groups wrote for a name (kv-app-wus2.vault.azure.net is the record set
+ * kv-app-wus2 in privatelink.vaultcore.azure.net): what its DNS should answer. Undefined when its endpoints were not
+ * read or none of them wrote the name.
+ */
+export function zoneGroupAddresses(r: Pick<RegionState, 'endpoints'>, name: string): string[] | undefined {
+  const label = bareName(name).split('.')[0]
+  const ips = (r.endpoints ?? []).flatMap((e) => e.records.filter((rec) => bareName(rec.recordSetName) === label || bareName(rec.fqdn).split('.')[0] === label).flatMap((rec) => rec.ips))
+  return ips.length > 0 ? [...new Set(ips)] : undefined
+}
+
+/** The last write on the region's steering after its drain, as the Activity Log lists it. */
+export const lastSteeringWrite = (r: Pick<RegionState, 'steeringWrites'>): SteeringWrite | undefined => r.steeringWrites?.at(-1)
+
+/**
+ * When the region's steering last changed since azfail drained it: the drain, or a later write the Activity Log lists
+ * (someone re-enabled it and disabled it again), from which the TTL window starts over.
+ */
+export function effectiveDrainAt(r: Pick<RegionState, 'drain' | 'steeringWrites'>): string | undefined {
+  if (!r.drain) return undefined
+  const last = lastSteeringWrite(r)
+  return last && Date.parse(last.at) > Date.parse(r.drain.drainedAt) ? last.at : r.drain.drainedAt
+}
+
+/** "ep-eus2 .../write by alice at T": a steering write, for messages. */
+export const describeWrite = (w: SteeringWrite): string => `${w.operation} on ${w.resourceId.split('/').slice(-1)[0]} by ${w.caller || 'an unnamed caller'} at ${w.at}`
+
+/** What still sends traffic to a region that should be drained: "Traffic Manager endpoint ep-eus2 is Enabled", ... */
+export function servingLayers(r: Pick<RegionState, 'trafficManager' | 'frontDoor'>): string[] {
+  return [
+    ...(r.trafficManager && r.trafficManager.status !== 'Disabled' ? [`Traffic Manager endpoint ${r.trafficManager.name} is ${r.trafficManager.status}`] : []),
+    ...(r.frontDoor && r.frontDoor.enabledState !== 'Disabled' ? [`Front Door origin ${r.frontDoor.name} is ${r.frontDoor.enabledState}`] : []),
+  ]
 }
 
 /** A PostgreSQL flexible server's replication role that makes it a read-only replica. */

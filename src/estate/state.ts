@@ -117,6 +117,26 @@ export interface RegionState {
   drain?: DrainRecord
   /** the private endpoints azfail tore down in this region, as recorded in Azure (absent when none) */
   teardown?: TeardownRecord
+  /**
+   * Writes Azure's Activity Log records on the region's steering (its Traffic Manager endpoint and profile, its Front
+   * Door origin) after its drain, oldest first. Read only where there is a drain record; absent then means the log could
+   * not be read (see unobserved), and a drain record is then unproven. Azure's log lags by minutes: empty means "none
+   * listed yet", which the guards say.
+   */
+  steeringWrites?: SteeringWrite[]
+}
+
+/** A write on a steering resource, as Azure's Activity Log records it. */
+export interface SteeringWrite {
+  /** eventTimestamp: when ARM received it */
+  at: string
+  /** who: the principal's UPN or client id */
+  caller?: string
+  /** the operation, e.g. Microsoft.Network/trafficManagerProfiles/azureEndpoints/write */
+  operation: string
+  resourceId: string
+  /** Succeeded, Accepted, Started */
+  status: string
 }
 
 export interface PostgresServerState {

@@ -1,9 +1,9 @@
 // Readiness checks for a game day: read-only, over live state. Every check says what it observed, what it expected,
 // and what to do; a failed check means the estate is not safe to fail over today.
-import type {LiveState, ZoneARecord} from '../estate/state.ts'
+import type {LiveState, NameCheck, ZoneARecord} from '../estate/state.ts'
 import {planAll} from '../engine/run.ts'
 import {invariants} from '../estate/invariants.ts'
-import {isReplica, isUnreachable, unreachableResolver} from '../estate/predicates.ts'
+import {addressOwners, isReplica, isUnreachable, unreachableResolver, zoneGroupAddresses} from '../estate/predicates.ts'
 import {type Finding, liveFindings, staticFindings, MAX_TTL} from '../guards/topology.ts'
 import type {Estate} from '../runbook/estate.ts'
 import type {Action, LiveStep} from '../steps/context.ts'
@@ -40,7 +40,27 @@ export function readinessChecks(estate: Estate, state: LiveState, plans: Planned
   ]
 }
 
+/**
+ * What to do about a name a region does not resolve as expected, from what Azure's zone groups wrote: never "make DNS
+ * answer" an address no zone group of that region wrote (a runbook expecting another region's IP would send the
+ * operator to build the cross-region black hole azfail exists to prevent).
+ */
+function resolutionRemedy(state: LiveState, region: string, n: NameCheck, owner = addressOwners(state)): string {
+  const r = state.regions[region]
+  if (isUnreachable(n)) return `Make ${region}'s resolver ${r.resolver} reachable from where the game day runs (the runbook's address, the network path), then run it again.`
+  const wrote = zoneGroupAddresses(r, n.name)
+  if (wrote?.includes(n.expected)) return `Fix ${n.name} in the private zone linked to ${region}'s network: it must answer ${n.expected}, the address ${region}'s own endpoint's zone group wrote.`
+  const elsewhere = owner.get(n.expected)
+  const whose = elsewhere && elsewhere.region !== region ? `${n.expected} is ${elsewhere.region}'s endpoint ${elsewhere.endpoint}, not ${region}'s` : `no zone group of ${region} wrote ${n.expected}`
+  if (wrote) {
+    const answers = n.addresses.length === wrote.length && n.addresses.every((a) => wrote.includes(a)) ? '' : `, and fix ${n.name} in the zone linked to ${region}'s network so it answers ${wrote.join(', ')}`
+    return `The runbook's expectation is wrong: ${whose}; ${region}'s zone group wrote ${wrote.join(', ')} for ${n.name}. Correct estate.regions.${region}.expect["${n.name}"] to ${wrote.join(', ')}${answers}.`
+  }
+  return `${whose}, and none of ${region}'s private endpoints in the runbook wrote a record for ${n.name}, so azfail cannot tell which address is right: give ${region} its own private endpoint with a private DNS zone group for it (or list the one it has under estate.regions.${region}.privateEndpoints), then expect the address it wrote.`
+}
+
 function resolutionChecks(state: LiveState, regions: string[]): Check[] {
+  const owner = addressOwners(state)
   return regions.flatMap((region) =>
     state.regions[region].names.map((n) => ({
       id: `resolution/${region}/${n.name}`,
@@ -50,9 +70,7 @@ function resolutionChecks(state: LiveState, regions: string[]): Check[] {
       status: n.ok ? ('passed' as const) : ('failed' as const),
       observed: n.addresses.length > 0 ? `${n.addresses.join(', ')} (TTL ${n.ttl}s)` : isUnreachable(n) ? `no answer: ${unreachableResolver(state.regions[region])}` : n.outcome,
       expected: n.expected,
-      ...(n.ok
-        ? {}
-        : {remedy: isUnreachable(n) ? `Make ${region}'s resolver ${state.regions[region].resolver} reachable from where the game day runs (the runbook's address, the network path), then run it again.` : `Fix ${n.name} in the private zone linked to ${region}'s network: it must answer ${region}'s own endpoint IP ${n.expected}.`}),
+      ...(n.ok ? {} : {remedy: resolutionRemedy(state, region, n, owner)}),
     })),
   )
 }

@@ -1,7 +1,7 @@
 // One predicate per guard: pure functions of (projected) live state. A runbook cannot switch them off; only
 // --override <guard-id> on the command line bypasses one, and the journal records who and why.
 import type {GuardVerdict} from '../engine/types.ts'
-import {answerOf, describeTtlWindow, isDrained, isServing, isUnreachable, ttlWindowSeconds, unreachableResolver} from '../estate/predicates.ts'
+import {answerOf, describeTtlWindow, describeWrite, effectiveDrainAt, isDrained, isServing, isUnreachable, lastSteeringWrite, ttlWindowSeconds, unreachableResolver} from '../estate/predicates.ts'
 import type {LiveState, RegionState} from '../estate/state.ts'
 
 export const GUARD_IDS = [
@@ -42,12 +42,25 @@ export function drainedBeforeTeardown(state: LiveState, region: string, connecti
     return {...base, ok: false, observed: `${region} is not disabled at every steering layer: TM ${r?.trafficManager?.status ?? '-'}, FD ${r?.frontDoor?.enabledState ?? '-'}`}
   }
   if (!r.drain) return {...base, ok: false, observed: `${region} is disabled but azfail has no record of when it was drained, so the TTL window cannot be proven`, remedy: `Run 'azfail drain ${region}' (it records the drain time and waits out the TTL), then tear down.`}
-  const elapsed = (now - Date.parse(r.drain.drainedAt)) / 1000
+  if (!r.steeringWrites) {
+    const why = state.unobserved?.find((u) => u.region === region && u.what.includes('Activity Log'))?.why ?? 'it was not read'
+    return {
+      ...base,
+      ok: false,
+      observed: `${region} was drained at ${r.drain.drainedAt}, but whether anyone changed its steering since is unknown: the Activity Log could not be read (${why})`,
+      remedy: "Let the principal read the Activity Log (Microsoft.Insights/eventtypes/values/read) and run again: a drain record proves the TTL window only while nobody has changed the region's steering since.",
+    }
+  }
+  const since = effectiveDrainAt(r)!
+  const last = lastSteeringWrite(r)
+  const elapsed = (now - Date.parse(since)) / 1000
   const ok = elapsed >= window.total
+  const changed = last && since !== r.drain.drainedAt ? `drained at ${r.drain.drainedAt}, but its steering was written since (${describeWrite(last)}), so the window starts there, ` : `drained at ${r.drain.drainedAt}, `
+  const lag = state.target === 'azure' && !last ? " (the Activity Log lists no steering write since; Azure's log lags by minutes)" : ''
   return {
     ...base,
     ok,
-    observed: `drained at ${r.drain.drainedAt}, ${Math.floor(elapsed)}s ago; needs ${window.total}s (${describeTtlWindow(window)})`,
+    observed: `${changed}${Math.floor(elapsed)}s ago; needs ${window.total}s (${describeTtlWindow(window)})${lag}`,
     ...(ok ? {} : {remedy: `Wait ${Math.ceil(window.total - elapsed)}s more, then tear down.`}),
   }
 }

@@ -1,9 +1,10 @@
 // Topology analysis for `azfail lint` and game days: pure functions of the runbook's estate and live state.
+import {addressOwners, zoneGroupAddresses} from '../estate/predicates.ts'
 import type {LiveState} from '../estate/state.ts'
 import type {Estate} from '../runbook/schema.ts'
 
 export interface Finding {
-  rule: 'steering-ttl' | 'cname-ttl' | 'cross-region-dependency' | 'no-local-endpoint' | 'forwarders-one-region' | 'verify-full-through-cname'
+  rule: 'steering-ttl' | 'cname-ttl' | 'cross-region-dependency' | 'expected-ip-elsewhere' | 'no-local-endpoint' | 'forwarders-one-region' | 'verify-full-through-cname'
   severity: 'error' | 'warning'
   region?: string
   observed: string
@@ -65,11 +66,26 @@ export function liveFindings(estate: Estate, state: LiveState): Finding[] {
       remedy: `Lower the record set's TTL: az network private-dns record-set cname update -g ${estate.cname!.resourceGroup} -z ${estate.cname!.zone} -n ${estate.cname!.name} --set ttl=30`,
     })
   }
-  const owner = new Map<string, {region: string; endpoint: string}>()
-  for (const r of Object.values(state.regions)) for (const e of r.endpoints ?? []) for (const rec of e.records) for (const ip of rec.ips) owner.set(ip, {region: r.region, endpoint: e.name})
+  const owner = addressOwners(state)
   for (const r of Object.values(state.regions)) {
     if (!r.endpoints) continue
     const declared = new Map(estate.regions[r.region]?.crossRegion.map((x) => [x.name.toLowerCase(), x]) ?? [])
+    // The runbook's own expectation naming another region's address: verdicts and remedies built on it would be wrong.
+    for (const [name, expected] of Object.entries(estate.regions[r.region]?.expect ?? {})) {
+      const o = owner.get(expected)
+      if (!o || o.region === r.region || declared.has(name.toLowerCase())) continue
+      const own = zoneGroupAddresses(r, name)
+      findings.push({
+        rule: 'expected-ip-elsewhere',
+        severity: 'error',
+        region: r.region,
+        observed: `the runbook expects ${r.region} to resolve ${name} to ${expected}, which ${o.region}'s endpoint ${o.endpoint} wrote${own ? `; ${r.region}'s own zone group wrote ${own.join(', ')}` : ''}`,
+        expected: `each region's expected IP is one its own private endpoints' zone groups wrote`,
+        remedy: own
+          ? `Correct estate.regions.${r.region}.expect["${name}"] to ${own.join(', ')} (what ${r.region}'s zone group wrote).`
+          : `Correct estate.regions.${r.region}.expect["${name}"] to the address ${r.region}'s own endpoint for it has, or declare the dependency in estate.regions.${r.region}.crossRegion.`,
+      })
+    }
     for (const n of r.names) {
       for (const ip of n.addresses) {
         const o = owner.get(ip)

@@ -6,6 +6,7 @@ import type {AzureTarget} from '../azure/target.ts'
 import {Journal} from '../engine/journal.ts'
 import type {RunMeta} from '../engine/types.ts'
 import {InputError} from '../errors.ts'
+import {changedKeys, runbookDigest} from '../runbook/digest.ts'
 import {type LoadedRunbook, loadRunbook} from '../runbook/load.ts'
 import {type Action, ACTIONS} from '../steps/context.ts'
 import {holderAlive} from './lock.ts'
@@ -53,17 +54,35 @@ function checkResumable(journal: Journal, meta: RunMeta): void {
   throw new NotResumable(meta.runId, why[meta.status] ?? `it ended ${meta.status}`, meta.status === 'succeeded' ? "'azfail runs show' has its record." : again)
 }
 
+/**
+ * A resume acts on what the operator consented to: the runbook it runs on (the journaled one, or --runbook) must be
+ * the one the run was consented on, unless the operator asked to re-plan (the new plan is then shown and consented to).
+ */
+function checkConsentedRunbook(journal: Journal, meta: RunMeta, runbook: LoadedRunbook, replan: boolean): void {
+  if (replan || !meta.runbookDigest || runbookDigest(runbook.runbook) === meta.runbookDigest) return
+  const kept = journal.keptRunbook()
+  const changes = kept ? changedKeys(kept, runbook.runbook) : []
+  const which = runbook.file === meta.runbook ? `${runbook.file} has changed since the run was consented to` : `${runbook.file} is not the runbook the run was consented on (${meta.runbook})`
+  throw new InputError(
+    'RunbookChanged',
+    `Run ${meta.runId} cannot resume as it is: ${which}${changes.length > 0 ? `: ${changes.join('; ')}` : ''}. Nothing was changed.`,
+    `Put the runbook back as it was, or 'azfail resume ${meta.runId} --replan' to plan the rest of the run on this runbook, see the new plan and consent to it (or --yes) before any change.`,
+  )
+}
+
 /** The run as this machine journaled it, or undefined when there is no journal of it here. */
-export function localResume(runsDir: string, runId: string): ResumeSource | undefined {
+export function localResume(runsDir: string, runId: string, options: {runbook?: string; replan?: boolean} = {}): ResumeSource | undefined {
   if (!Journal.exists(runsDir, runId)) return undefined
   const journal = Journal.open(runsDir, runId)
   const meta = journal.meta()
   checkResumable(journal, meta)
+  const runbook = loadRunbook(options.runbook ?? meta.runbook)
+  checkConsentedRunbook(journal, meta, runbook, options.replan === true)
   const o = meta.options
   return {
     journal,
     meta,
-    runbook: loadRunbook(meta.runbook),
+    runbook,
     action: actionOf(runId, meta.action),
     options: {region: str(o.region), to: str(o.to), forced: o.forced === true, teardown: o.teardown === true, ...(o.standalone === true ? {standalone: true} : {})},
     overrides: meta.overrides.map((x) => x.guard),

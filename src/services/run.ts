@@ -18,9 +18,11 @@ import {GUARD_IDS} from '../guards/guards.ts'
 import {permissionsVerdict} from '../guards/permissions.ts'
 import {Notifications} from '../notify/notifier.ts'
 import type {LoadedRunbook} from '../runbook/load.ts'
+import {runbookDigest} from '../runbook/digest.ts'
 import type {Estate} from '../runbook/estate.ts'
 import type {Action, LiveStep, StepContext, StepParams} from '../steps/context.ts'
 import {neededPermissions, stepKindsOf} from '../steps/permissions.ts'
+import {failOnDrift} from '../steps/drift.ts'
 import {buildSteps, RUNBOOK_KEY} from '../steps/registry.ts'
 import {holderAlive, RunLock} from './lock.ts'
 
@@ -153,8 +155,11 @@ export async function runAction(req: RunRequest, planning: {completed?: Set<stri
         const first = firstRead
         firstRead = false
         const read = reuse ? Promise.resolve(reuse) : observeEstate(estate, req.target, req.clients, {endpointsOf: reads.endpoints && options.region ? [options.region] : [], resolution: reads.resolution, data: reads.data})
-        if (!first || !checked) return read
-        return read.catch(async (e: unknown) => Promise.reject(await readRefused(e, judgeFor(steps.map((s) => s.kind), options), req.dryRun)))
+        const state = await (!first || !checked ? read : read.catch(async (e: unknown) => Promise.reject(await readRefused(e, judgeFor(steps.map((s) => s.kind), options), req.dryRun))))
+        // Every step after this run's drain watches the steering layer: the region serving again fails the run.
+        const drained = options.region ? state.regions[options.region] : undefined
+        if (drained?.drain?.runId === meta.runId) await failOnDrift(estate, req.clients, drained)
+        return state
       },
       // Before any change (the lock included): may the principal do what the plan will do, where it will do it?
       preflight: async (state, acting) => {
@@ -166,7 +171,16 @@ export async function runAction(req: RunRequest, planning: {completed?: Set<stri
       attempt: meta.attempts,
       completed: req.resume ? journal.completedSteps() : planning.completed,
       ...(req.resume ? {checkpoints: journal.checkpoints()} : {}),
-      confirm: req.confirm,
+      confirm: async (changes) => {
+        const given = await req.confirm(changes)
+        // A resume re-planned on another runbook (--replan) runs on it from here: its consent now covers that one.
+        const digest = runbookDigest(req.runbook.runbook)
+        if (given && req.resume && digest !== meta.runbookDigest) {
+          journal.keepRunbook(req.runbook.runbook)
+          journal.updateMeta({runbook: req.runbook.file, runbookDigest: digest})
+        }
+        return given
+      },
       // The lock is checked before any guard: a plan made beside another run would judge its half-finished state.
       admit: (state) => {
         if (state.lock && holderAlive(state.lock) && (state.lock.runId !== meta.runId || state.lock.pid !== process.pid)) throw new LockHeldError(state.lock, state.lock.runId === meta.runId)
@@ -220,6 +234,7 @@ function startJournal(req: RunRequest, options: ActionOptions, principal: string
     ...(options.region ? {region: options.region} : {}),
     options: {...options, ...(resumeOf ? {resumeOf} : {})},
     runbook: req.runbook.file,
+    runbookDigest: runbookDigest(req.runbook.runbook),
     target: req.target.record,
     principal,
     startedAt: new Date().toISOString(),
@@ -228,7 +243,9 @@ function startJournal(req: RunRequest, options: ActionOptions, principal: string
     status: 'running',
     attempts: 1,
   }
-  return {journal: Journal.create(req.runsDir, meta), meta}
+  const journal = Journal.create(req.runsDir, meta)
+  journal.keepRunbook(req.runbook.runbook)
+  return {journal, meta}
 }
 
 function continueJournal(journal: Journal, req: RunRequest, principal: string): {journal: Journal; meta: RunMeta} {

@@ -2,6 +2,7 @@
 // Azure so a later teardown, from any machine, knows when the TTL window started.
 import {writeDrainRecord} from '../azure/state-records.ts'
 import type {StepPlan} from '../engine/types.ts'
+import {effectiveDrainAt} from '../estate/predicates.ts'
 import {copyState} from '../estate/state.ts'
 import {lastRegion} from '../guards/guards.ts'
 import {type StepKind, need} from './context.ts'
@@ -30,7 +31,7 @@ export const drainSteering: StepKind<SteeringData> = {
           changes,
           verdicts: steering.changes.length > 0 ? [lastRegion(state, region)] : [],
           ...(steering.problems.length > 0 ? {problems: steering.problems} : {}),
-          ...(changes.length === 0 ? {done: `${region} is disabled at every steering layer since ${r.drain?.drainedAt}`} : {}),
+          ...(changes.length === 0 ? {done: `${region} is disabled at every steering layer, drained at ${r.drain?.drainedAt}${effectiveDrainAt(r) !== r.drain?.drainedAt ? ` (its steering last written at ${effectiveDrainAt(r)}, which the TTL window runs from)` : ''}`} : {}),
           data: {trafficManager: steering.trafficManager, frontDoor: steering.frontDoor},
         }
       },

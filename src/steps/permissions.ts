@@ -55,6 +55,11 @@ function scopesOf(action: string, kind: string, ctx: PermissionContext): string[
     const fd = estate.steering.frontDoor
     return fd ? [resourceScope(ctx, fd, 'Microsoft.Cdn/profiles', fd.profile)] : []
   }
+  // The Activity Log, filtered to the steering profiles' resources: judged where those live.
+  if (a === 'microsoft.insights/eventtypes/values/read') {
+    const {trafficManager: tm, frontDoor: fd} = estate.steering
+    return [...(tm ? [resourceScope(ctx, tm, 'Microsoft.Network/trafficManagerProfiles', tm.profile)] : []), ...(fd ? [resourceScope(ctx, fd, 'Microsoft.Cdn/profiles', fd.profile)] : [])]
+  }
   if (a.startsWith(`${ZONES}/txt/`.toLowerCase())) {
     const zone = stateZoneOf(estate)
     return zone ? [resourceScope(ctx, zone, ZONES, zone.zone)] : []

@@ -109,6 +109,7 @@ export const READ_PERMISSIONS: Record<'always' | keyof Reads, Permission[]> = {
     {action: 'Microsoft.Network/trafficManagerProfiles/read'},
     {action: 'Microsoft.Cdn/profiles/originGroups/origins/read'},
     {action: 'Microsoft.Network/privateDnsZones/TXT/read', when: 'drain records and the lock, on the state zone'},
+    {action: 'Microsoft.Insights/eventtypes/values/read', when: "the Activity Log: writes on a drained region's steering since its drain"},
   ],
   endpoints: [
     {action: 'Microsoft.Network/privateEndpoints/read'},

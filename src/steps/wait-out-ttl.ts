@@ -1,16 +1,38 @@
 // waitOutTtl: wait until the longest TTL a client may cache on the path (steering, each record as its zone serves it,
 // the CNAME), plus the connection drain, has passed since the drain, computed from LIVE TTLs, with a visible
-// countdown. Resumable: the drain time lives in Azure, so a resumed run waits only what is left.
+// countdown. Resumable: the drain time lives in Azure, so a resumed run waits only what is left. It watches the
+// steering layer while it counts: the region serving again fails the run (and deletes the drain record); a write on its
+// steering that leaves it drained (re-enabled and disabled again) restarts the window from that write.
 import {setTimeout as sleep} from 'node:timers/promises'
+import {observeSteeringOf} from '../azure/observe.ts'
 import {Interrupted} from '../engine/run.ts'
 import type {StepPlan} from '../engine/types.ts'
-import {describeTtlWindow, ttlWindowSeconds} from '../estate/predicates.ts'
-import {copyState} from '../estate/state.ts'
+import {describeTtlWindow, describeWrite, effectiveDrainAt, lastSteeringWrite, ttlWindowSeconds} from '../estate/predicates.ts'
+import {copyState, type DrainRecord} from '../estate/state.ts'
 import {type StepKind, need} from './context.ts'
+import {failOnDrift} from './drift.ts'
 
 interface WaitData {
   until: number
   total: number
+  drain: DrainRecord
+  /** the time the window runs from: the drain, or the last write on the region's steering after it */
+  since: string
+}
+
+/** How often the wait looks at the region's steering (and the Activity Log) again. */
+const WATCH_MS = 2000
+
+/** A read the wait gives up on the moment the run is interrupted (Ctrl-C), whatever the read is waiting for. */
+function untilAborted<T>(read: Promise<T>, signal: AbortSignal): Promise<T> {
+  let onAbort = () => {}
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(new Interrupted())
+    if (signal.aborted) onAbort()
+    else signal.addEventListener('abort', onAbort, {once: true})
+  })
+  read.catch(() => {}) // settled or not, a read given up on must not go unhandled
+  return Promise.race([read, aborted]).finally(() => signal.removeEventListener('abort', onAbort))
 }
 
 export const waitOutTtl: StepKind<WaitData> = {
@@ -28,42 +50,74 @@ export const waitOutTtl: StepKind<WaitData> = {
       changes: false,
       plan(state): StepPlan<WaitData> {
         const w = ttlWindowSeconds(state, region, ctx.estate.connectionDrainSeconds)
-        const drainedAt = state.regions[region]?.drain?.drainedAt
+        const r = state.regions[region]
         const why = `${describeTtlWindow(w)} = ${w.total}s`
-        if (!drainedAt) {
+        if (!r?.drain) {
           return {summary: why, changes: [], verdicts: [], problems: [`${region} has no drain record, so there is no time to wait from; drain it first.`]}
         }
-        const until = Date.parse(drainedAt) + w.total * 1000
+        const since = effectiveDrainAt(r)!
+        const written = since !== r.drain.drainedAt ? ` (from ${describeWrite(lastSteeringWrite(r)!)}, after the drain)` : ''
+        const until = Date.parse(since) + w.total * 1000
         const left = Math.max(0, Math.ceil((until - ctx.now()) / 1000))
         return {
-          summary: `wait ${left}s: ${why}`,
+          summary: `wait ${left}s: ${why}${written}`,
           changes: [],
           verdicts: [],
           waitSeconds: left,
-          ...(left === 0 ? {done: `${w.total}s have passed since the drain at ${drainedAt}`} : {}),
-          data: {until, total: w.total},
+          // Without the Activity Log a past drain proves nothing; the wait then runs and watches instead of skipping.
+          ...(left === 0 && r.steeringWrites ? {done: `${w.total}s have passed since ${written ? `the last write on ${region}'s steering at ${since}` : `the drain at ${since}`}`} : {}),
+          data: {until, total: w.total, drain: r.drain, since},
         }
       },
       project(state, plan) {
         // Later steps plan as if the wait has passed.
         const s = copyState(state)
         const r = s.regions[region]
-        if (r.drain) r.drain.drainedAt = new Date(Date.parse(r.drain.drainedAt) - (plan.waitSeconds ?? 0) * 1000).toISOString()
+        const since = effectiveDrainAt(r)
+        if (r.drain && since) Object.assign(r, {drain: {...r.drain, drainedAt: new Date(Date.parse(since) - (plan.waitSeconds ?? 0) * 1000).toISOString()}, steeringWrites: []})
         return s
       },
       async apply(plan, rt) {
-        const {until, total} = plan.data
+        const {total, drain} = plan.data
+        let {until, since} = plan.data
+        const unwatched: string[] = []
+        // Looks at the steering: serving again fails the run; a later write restarts the window from it.
+        const watch = async (final: boolean) => {
+          const seen = await untilAborted(observeSteeringOf(ctx.estate, ctx.clients, region, drain, rt.signal), rt.signal).catch((error: Error) => {
+            if (rt.signal.aborted) throw new Interrupted()
+            if (final) throw new Error(`could not read ${region}'s steering to confirm it stayed drained: ${error.message.split('\n')[0]}`)
+            unwatched.push(error.message.split('\n')[0])
+            return undefined
+          })
+          if (!seen) return
+          await failOnDrift(ctx.estate, ctx.clients, {region, ...seen})
+          if (!seen.steeringWrites) unwatched.push(seen.unobserved?.[0]?.why ?? 'the Activity Log was not read')
+          const effective = effectiveDrainAt({drain, steeringWrites: seen.steeringWrites})!
+          if (Date.parse(effective) > Date.parse(since)) {
+            since = effective
+            until = Date.parse(effective) + total * 1000
+            rt.progress(`${region}'s steering was written after the drain (${describeWrite(lastSteeringWrite(seen)!)}): the ${total}s window starts again from then`)
+          }
+        }
+        let watchedAt = -Infinity
         for (;;) {
+          const due = until - ctx.now() <= 0
+          if (due || ctx.now() - watchedAt >= WATCH_MS) {
+            await watch(due)
+            watchedAt = ctx.now()
+            if (until - ctx.now() <= 0) break // the window has passed and the last look found the region still drained
+          }
           const left = until - ctx.now()
-          if (left <= 0) break
           rt.progress(`${Math.ceil(left / 1000)}s left of ${total}s`)
           try {
-            await sleep(Math.min(1000, left), undefined, {signal: rt.signal})
+            await sleep(Math.max(100, Math.min(1000, left, WATCH_MS - (ctx.now() - watchedAt))), undefined, {signal: rt.signal})
           } catch {
             throw new Interrupted()
           }
         }
-        return `waited out ${total}s since the drain`
+        const restarted = since !== drain.drainedAt ? ` the last write on ${region}'s steering at ${since}` : ' the drain'
+        const gaps = unwatched.length > 0 ? `; ${unwatched.length} looks at the steering could not be made (${[...new Set(unwatched)].join('; ')})` : ''
+        return `waited out ${total}s since${restarted}, ${region} drained at every look${gaps}`
       },
     }
   },

@@ -6,6 +6,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import type {CdnManagementClient} from '@azure/arm-cdn'
 import type {CosmosDBManagementClient} from '@azure/arm-cosmosdb'
+import type {MonitorClient} from '@azure/arm-monitor'
 import type {NetworkManagementClient} from '@azure/arm-network'
 import type {PostgreSQLManagementFlexibleServerClient} from '@azure/arm-postgresql-flexible'
 import type {PrivateDnsManagementClient} from '@azure/arm-privatedns'
@@ -37,6 +38,7 @@ export interface SdkClients {
   postgres(): Promise<PostgreSQLManagementFlexibleServerClient>
   sql(): Promise<SqlManagementClient>
   cosmos(): Promise<CosmosDBManagementClient>
+  monitor(): Promise<MonitorClient>
 }
 
 /**
@@ -66,6 +68,7 @@ export function sdkClients(conn: SandboxConnection, access: SandboxAccess, crede
     postgres: () => once('pg', async () => new (await import('@azure/arm-postgresql-flexible')).PostgreSQLManagementFlexibleServerClient(...args)),
     sql: () => once('sql', async () => new (await import('@azure/arm-sql')).SqlManagementClient(...args)),
     cosmos: () => once('cosmos', async () => new (await import('@azure/arm-cosmosdb')).CosmosDBManagementClient(...args)),
+    monitor: () => once('monitor', async () => new (await import('@azure/arm-monitor')).MonitorClient(...args)),
   }
 }
 

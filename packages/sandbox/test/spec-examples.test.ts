@@ -250,11 +250,14 @@ describe('spec examples: api-versions', () => {
       cosmos: '/resourceGroups/rg-data-eus2/providers/Microsoft.DocumentDB/databaseAccounts/cosmos-app',
       permissions: '/resourceGroups/rg-global/providers/Microsoft.Authorization/permissions',
       locks: '/resourceGroups/rg-global/providers/Microsoft.Authorization/locks',
+      // specification/monitor/resource-manager/Microsoft.Insights/stable/2015-04-01/examples/GetActivityLogsFiltered.json
+      activityLog: `/providers/Microsoft.Insights/eventtypes/management/values?$filter=${encodeURIComponent("eventTimestamp ge '2015-01-21T20:00:00Z' and resourceGroupName eq 'rg-global'")}`,
     }
+    const withVersion = (path: string, v: string) => `${SUB_PATH(sb)}${path}${path.includes('?') ? '&' : '?'}api-version=${v}`
     for (const [provider, versions] of Object.entries(API_VERSIONS) as Array<[keyof typeof API_VERSIONS, readonly string[]]>) {
       assert.ok(versions.some((v) => v <= '2021-06-01'), `${provider}: back to 2021`)
-      for (const v of versions) assert.equal((await sb.raw('GET', `${SUB_PATH(sb)}${probe[provider]}?api-version=${v}`)).status, 200, `${provider} ${v}`)
-      const never = await sb.raw('GET', `${SUB_PATH(sb)}${probe[provider]}?api-version=2019-13-01`)
+      for (const v of versions) assert.equal((await sb.raw('GET', withVersion(probe[provider], v))).status, 200, `${provider} ${v}`)
+      const never = await sb.raw('GET', withVersion(probe[provider], '2019-13-01'))
       assert.deepEqual([never.status, never.body.error.code], [400, 'NoRegisteredProviderFound'])
     }
   })

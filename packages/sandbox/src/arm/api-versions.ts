@@ -11,6 +11,7 @@
 //   cosmos          specification/cosmos-db/resource-manager/Microsoft.DocumentDB/{stable,preview}/*
 //   permissions     specification/authorization/resource-manager/Microsoft.Authorization/stable/2022-04-01/authorization-ProviderOperationsCalls.json (Permissions_*)
 //   locks           specification/resources/resource-manager/Microsoft.Authorization/stable/{2020-05-01,2016-09-01}/locks.json
+//   activityLog     specification/monitor/resource-manager/Microsoft.Insights/stable/2015-04-01/activityLogs_API.json (its only version)
 export const API_VERSIONS = {
   trafficManager: ['2022-04-01', '2026-09-01', '2025-01-01-preview', '2024-04-01-preview', '2022-04-01-preview', '2018-08-01'],
   cdn: [
@@ -45,4 +46,5 @@ export const API_VERSIONS = {
   ],
   permissions: ['2022-04-01', '2018-01-01-preview', '2015-07-01'],
   locks: ['2020-05-01', '2016-09-01'],
+  activityLog: ['2015-04-01'],
 } as const satisfies Record<string, readonly string[]>

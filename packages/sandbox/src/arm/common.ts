@@ -2,6 +2,7 @@
 // it, and how a resource is presented to clients.
 import {type ArmRequest, type ArmResponse, type Params, type Route, ArmError, badRequest, notFound, page, parentNotFound, resourceGroupNotFound, subscriptionNotFound} from '../http.ts'
 import {operationInFlight} from '../lro.ts'
+import type {RequestLogEntry} from '../client.ts'
 import type {Principal} from '../rbac.ts'
 import {type ArmResource, type World, ancestorsOf, getResource, hasResourceGroup, isIn, key, mergePatch, resourceGroupOf, resourcesOfType, servesSubscription} from '../world.ts'
 
@@ -15,6 +16,8 @@ export interface ArmContext {
   dirty: boolean
   /** who is calling: its role and assignments (Microsoft.Authorization/permissions answers from them) */
   principal?: Principal
+  /** the request log (D/requests.jsonl), which the activity log is served from */
+  requestLog?: () => RequestLogEntry[]
 }
 
 export const SUB = '/subscriptions/{sub}'

@@ -6,6 +6,7 @@ import {authorizationRoutes} from './authorization.ts'
 import {type ArmContext, scoped} from './common.ts'
 import {cosmosRoutes} from './cosmos.ts'
 import {frontDoorRoutes} from './front-door.ts'
+import {monitorRoutes} from './monitor.ts'
 import {networkRoutes} from './network.ts'
 import {operationRoutes} from './operations.ts'
 import {postgresRoutes} from './postgres.ts'
@@ -28,6 +29,7 @@ export function armRoutes(ctx: ArmContext): Route[] {
     ...sqlRoutes(ctx),
     ...cosmosRoutes(ctx),
     ...operationRoutes(ctx),
+    ...monitorRoutes(ctx),
   ]
   return routes.map((r) => scoped(ctx, r))
 }
