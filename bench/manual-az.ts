@@ -28,6 +28,10 @@ type Step =
 interface Procedure {
   /** the azfail command line (after `azfail`) doing the same work */
   azfail: string[]
+  /** the azfail command it needs (measured only where dist/ has it) */
+  needs?: string
+  /** runs on a freshly reset estate; the others act on the state the one before left */
+  fresh?: boolean
   steps: Step[]
   /** what of the seeds' procedure is not measured, and why */
   left?: string
@@ -69,8 +73,8 @@ const resolvesOwn = (region: string): Step[] => Object.entries(EXPECT[region]).m
 const cnameIn = (target: string): Step[] => ['eus2', 'wus2'].map((region) => ({dig: {region, name: `prod.${PG_ZONE}`, expect: `${target}.${PG_ZONE}.`}}))
 
 /**
- * The seeds' procedures for the demo estate, in the order the bench runs them (each acts on the state the one before
- * left). Debian's az 2.45 fails every `az network traffic-manager` command before sending anything (its network module
+ * The seeds' procedures for the demo estate, in the order the bench runs them (each on a fresh estate or on the state
+ * the one before left). Debian's az 2.45 fails every `az network traffic-manager` command before sending anything (its network module
  * asks azure-mgmt-network for api-version 2022-01-01 models Debian's package lacks), so Traffic Manager is read and
  * updated with `az resource show|update`, which makes the requests `traffic-manager endpoint update` makes (GET, then
  * PUT at 2022-04-01, the version azfail's SDK sends).
@@ -82,47 +86,42 @@ function procedures(sub: string): Record<string, Procedure> {
   const recordTtl = (group: string, zone: string, name: string): Step => ({az: ['network', 'private-dns', 'record-set', 'a', 'show', '-g', group, '-z', zone, '-n', name, '--query', 'ttl', '-o', 'tsv'], ttl: true})
   const cname = (server: string) => ['network', 'private-dns', 'record-set', 'cname', 'set-record', '-g', RG_DNS, '-z', PG_ZONE, '-n', 'prod', '-c', `${server}.${PG_ZONE}`]
   const pgShow = (region: string) => ['postgres', 'flexible-server', 'show', '-g', `rg-data-${region}`, '-n', `pg-app-${region}`, '--query', '{role:replicationRole,state:state}']
+  const drain: Step[] = [
+    // seed 000 step 5: the steering TTL and the records' TTLs set the wait
+    {az: ['resource', 'show', '--ids', tm, '--api-version', '2022-04-01', '--query', 'properties.dnsConfig.ttl', '-o', 'tsv'], ttl: true},
+    recordTtl(RG_DNS, 'privatelink.vaultcore.azure.net', 'kv-app-eus2'),
+    recordTtl(RG_DNS, 'privatelink.database.windows.net', 'sql-app-eus2'),
+    recordTtl('rg-dns-eus2', 'privatelink.documents.azure.com', 'cosmos-app'),
+    {az: endpoint('eus2', 'Disabled')},
+    {az: origin('eus2', 'Disabled')},
+    {wait: true},
+    // seed 000 Verify 1 / step 4b: the survivor resolves its OWN private IPs
+    ...resolvesOwn('wus2'),
+  ]
+  const promote: Step[] = [{az: pgShow('wus2')}, {az: ['postgres', 'flexible-server', 'replica', 'stop-replication', '-g', 'rg-data-wus2', '-n', 'pg-app-wus2', '--yes']}, {az: cname('pg-app-wus2')}, ...cnameIn('pg-app-wus2')]
+  const failoverGroup: Step[] = [
+    {az: ['sql', 'failover-group', 'show', '-g', 'rg-data-wus2', '-s', 'sql-app-wus2', '-n', 'app-fog', '--query', 'replicationRole']},
+    {az: ['sql', 'failover-group', 'set-primary', '-g', 'rg-data-wus2', '-s', 'sql-app-wus2', '-n', 'app-fog']},
+    // seed 000 Verify 2: the listener resolves privately in both regions, to the new primary
+    ...['eus2', 'wus2'].map((region): Step => ({dig: {region, name: 'app-fog.database.windows.net', expect: '10.30.2.4'}})),
+  ]
+  // seed 001 scenario 1: the write region moves, DNS stays as it is
+  const cosmos: Step[] = [
+    {az: ['cosmosdb', 'failover-priority-change', '-g', 'rg-data-eus2', '-n', 'cosmos-app', '--failover-policies', 'westus2=0', 'eastus2=1']},
+    {az: ['cosmosdb', 'show', '-g', 'rg-data-eus2', '-n', 'cosmos-app', '--query', 'writeLocations[0].locationName']},
+  ]
+  const noDrainRecord = 'no lock and no drain record (azfail writes both); the wait is the TTLs read + 3 s, excluded from both sides'
+  const noWrite = "seed 004's write through the CNAME (psql) is not run on either side: the sandbox runs no PostgreSQL without --postgres"
+  const noDial = "seed 000's `nc -vz app-fog.database.windows.net 1433` is not run by the procedure (its 10.x address is data, never dialled)"
   return {
-    'drain eus2': {
-      azfail: ['drain', 'eus2'],
-      steps: [
-        // seed 000 step 5: the steering TTL and the records' TTLs set the wait
-        {az: ['resource', 'show', '--ids', tm, '--api-version', '2022-04-01', '--query', 'properties.dnsConfig.ttl', '-o', 'tsv'], ttl: true},
-        recordTtl(RG_DNS, 'privatelink.vaultcore.azure.net', 'kv-app-eus2'),
-        recordTtl(RG_DNS, 'privatelink.database.windows.net', 'sql-app-eus2'),
-        recordTtl('rg-dns-eus2', 'privatelink.documents.azure.com', 'cosmos-app'),
-        {az: endpoint('eus2', 'Disabled')},
-        {az: origin('eus2', 'Disabled')},
-        {wait: true},
-        // seed 000 Verify 1 / step 4b: the survivor resolves its OWN private IPs
-        ...resolvesOwn('wus2'),
-      ],
-      left: 'no lock and no drain record (azfail writes both); the wait is the TTLs read + 3 s, excluded from both sides',
-    },
-    'promote --replica': {
-      // az 2.45 promotes a replica only as `replica stop-replication` (a standalone server); azfail does the same work
-      azfail: ['promote', '--replica', '--standalone'],
-      steps: [{az: pgShow('wus2')}, {az: ['postgres', 'flexible-server', 'replica', 'stop-replication', '-g', 'rg-data-wus2', '-n', 'pg-app-wus2', '--yes']}, {az: cname('pg-app-wus2')}, ...cnameIn('pg-app-wus2')],
-      left: "seed 004's write through the CNAME (psql) is not run on either side: the sandbox runs no PostgreSQL without --postgres",
-    },
-    'promote --failover-group': {
-      azfail: ['promote', '--failover-group'],
-      steps: [
-        {az: ['sql', 'failover-group', 'show', '-g', 'rg-data-wus2', '-s', 'sql-app-wus2', '-n', 'app-fog', '--query', 'replicationRole']},
-        {az: ['sql', 'failover-group', 'set-primary', '-g', 'rg-data-wus2', '-s', 'sql-app-wus2', '-n', 'app-fog']},
-        // seed 000 Verify 2: the listener resolves privately in both regions, to the new primary
-        ...['eus2', 'wus2'].map((region): Step => ({dig: {region, name: 'app-fog.database.windows.net', expect: '10.30.2.4'}})),
-      ],
-      left: "seed 000's `nc -vz app-fog.database.windows.net 1433` is not run by the procedure (its 10.x address is data, never dialled)",
-    },
-    'repoint --to eus2': {
-      azfail: ['repoint', '--to', 'eus2'],
-      steps: [{az: pgShow('eus2')}, {az: cname('pg-app-eus2')}, ...cnameIn('pg-app-eus2')],
-    },
-    'restore eus2': {
-      azfail: ['restore', 'eus2'],
-      steps: [...resolvesOwn('eus2'), {az: endpoint('eus2', 'Enabled')}, {az: origin('eus2', 'Enabled')}],
-    },
+    // issue 15's whole-region command, where this azfail has it; on an estate of its own
+    'failover eus2': {azfail: ['failover', 'eus2'], needs: 'failover', fresh: true, steps: [...drain, ...promote, ...failoverGroup, ...cosmos], left: `${noDrainRecord}; ${noWrite}; ${noDial}; az 2.45 stops replication where azfail switches over`},
+    'drain eus2': {azfail: ['drain', 'eus2'], fresh: true, steps: drain, left: noDrainRecord},
+    // az 2.45 promotes a replica only as `replica stop-replication` (a standalone server); azfail does the same work
+    'promote --replica': {azfail: ['promote', '--replica', '--standalone'], steps: promote, left: noWrite},
+    'promote --failover-group': {azfail: ['promote', '--failover-group'], steps: failoverGroup, left: noDial},
+    'repoint --to eus2': {azfail: ['repoint', '--to', 'eus2'], steps: [{az: pgShow('eus2')}, {az: cname('pg-app-eus2')}, ...cnameIn('pg-app-eus2')]},
+    'restore eus2': {azfail: ['restore', 'eus2'], steps: [...resolvesOwn('eus2'), {az: endpoint('eus2', 'Enabled')}, {az: origin('eus2', 'Enabled')}]},
   }
 }
 
@@ -251,8 +250,8 @@ function traceConnects(sb: Sandbox, azEnv: NodeJS.ProcessEnv, work: string, logi
 }
 
 /**
- * Each command measured RUNS times on both sides, each side on a freshly reset demo estate per round (the side going
- * first alternates), against one sandbox at `--latency azure` in its own network namespace.
+ * Each command measured RUNS times on both sides, each side resetting the demo estate where a procedure starts fresh
+ * (the side going first alternates per round), against one sandbox at `--latency azure` in its own network namespace.
  */
 export async function manualAzComparison(root: string, bin: string, work: string, env: NodeJS.ProcessEnv): Promise<Comparison | {skipped: string}> {
   const why = missing()
@@ -270,13 +269,13 @@ export async function manualAzComparison(root: string, bin: string, work: string
     }
     const login = signIn(sb, azEnv, env, az)
     const azVersion = JSON.parse(az(['version', '-o', 'json']).stdout)['azure-cli'] as string
-    const plan = procedures(sb.conn.subscriptionId)
+    const plan = Object.fromEntries(Object.entries(procedures(sb.conn.subscriptionId)).filter(([, p]) => !p.needs || existsSync(join(root, 'dist', 'commands', `${p.needs}.js`))))
     const connects = traceConnects(sb, azEnv, work, login, plan['drain eus2'].steps)
     const rows: ComparisonRow[] = Object.keys(plan).map((command) => ({command, azfailMs: [], manualMs: [], azfailRequests: 0, manualRequests: 0, manualTokens: 0, notes: []}))
     const sides = {
       azfail: async () => {
-        reset()
         for (const row of rows) {
+          if (plan[row.command].fresh) reset()
           const m = await counted(sb, async () => {
             const r = azfail([...plan[row.command].azfail, '--yes', '--json'])
             const wait = r.status === 0 ? (JSON.parse(r.stdout).result.steps.find((s: {id: string}) => s.id === 'waitOutTtl')?.durationMs ?? 0) : 0
@@ -288,8 +287,8 @@ export async function manualAzComparison(root: string, bin: string, work: string
         }
       },
       manual: async () => {
-        reset()
         for (const row of rows) {
+          if (plan[row.command].fresh) reset()
           const m = await counted(sb, () => runProcedure(sb, plan[row.command].steps, az, env))
           row.manualMs.push(m.ms)
           row.manualRequests = m.requests
