@@ -6,6 +6,7 @@ import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync}
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {generatedEstate} from '@azfail/sandbox'
+import {manualAzComparison, printComparison} from './manual-az.ts'
 
 const ROOT = join(import.meta.dirname, '..')
 const BIN = join(ROOT, 'bin', 'run.js')
@@ -114,6 +115,15 @@ async function dnsMsPerQuery(stateDir: string, names: Record<string, string[]>, 
 const requestCount = (stateDir: string) => (existsSync(join(stateDir, 'requests.jsonl')) ? readFileSync(join(stateDir, 'requests.jsonl'), 'utf8').split('\n').filter(Boolean).length : 0)
 
 const work = mkdtempSync(join(tmpdir(), 'azfail-bench-'))
+// BENCH_ONLY=manual-az runs the side-by-side comparison with the az procedure alone.
+if (process.env.BENCH_ONLY === 'manual-az') {
+  try {
+    printComparison(await manualAzComparison(ROOT, BIN, work, env))
+  } finally {
+    rmSync(work, {recursive: true, force: true})
+  }
+  process.exit(0)
+}
 const rows: Row[] = []
 const scale: Array<{estate: string; endpoints: number; names: number; armRequests: number; perEndpoint: number}> = []
 try {
@@ -209,7 +219,9 @@ try {
   console.log('\nARM requests of one drain dry run (one region\'s endpoints are read; every region\'s names are resolved over DNS):')
   console.log(`${pad('estate', 10)} ${pad('names', 8)} ${pad('ARM requests', 14)} per endpoint of the drained region`)
   for (const s of scale) console.log(`${pad(s.estate, 10)} ${pad(String(s.names), 8)} ${pad(String(s.armRequests), 14)} ${s.perEndpoint.toFixed(2)}`)
-  if (process.env.BENCH_JSON) console.log(JSON.stringify({rows, scale}))
+  const manualAz = await manualAzComparison(ROOT, BIN, work, env)
+  printComparison(manualAz)
+  if (process.env.BENCH_JSON) console.log(JSON.stringify({rows, scale, manualAz}))
 } finally {
   rmSync(work, {recursive: true, force: true})
 }

@@ -1,6 +1,6 @@
-// The sandbox's HTTPS request handler: Entra ID's token routes first; then authenticate, send /_sandbox to the control
-// routes (static token only) and everything else, once authorized, to the ARM routes, inject the faults that match, and
-// log every ARM request and token issued with its caller.
+// The sandbox's HTTPS request handler: the anonymous cloud metadata and Entra ID's token routes first; then
+// authenticate, send /_sandbox to the control routes (static token only) and everything else, once authorized, to the
+// ARM routes, inject the faults that match, and log every ARM request and token issued with its caller.
 import {appendFileSync} from 'node:fs'
 import type {IncomingMessage, ServerResponse} from 'node:http'
 import {setTimeout as delay} from 'node:timers/promises'
@@ -11,6 +11,7 @@ import {controlRoutes} from './control-routes.ts'
 import type {EntraDirectory} from './entra.ts'
 import {faultResponse} from './faults.ts'
 import {injectLatency} from './latency.ts'
+import {serveMetadata} from './metadata.ts'
 import {type ArmRequest, type ArmResponse, type Route, ArmError, checkApiVersion, matchRoute, requestId} from './http.ts'
 import type {LiveSandbox} from './live.ts'
 import type {Principal} from './rbac.ts'
@@ -44,6 +45,11 @@ export function requestHandler(live: LiveSandbox, token: string, directory: Entr
         ...(injectedDelayMs > 0 ? {injectedDelayMs} : {}),
       }
       appendFileSync(logFile, JSON.stringify(entry) + '\n')
+    }
+    const metadata = serveMetadata(armReq)
+    if (metadata) {
+      send(res, metadata)
+      return
     }
     const world = live.current()
     const entra = await directory.serve(armReq, world)
@@ -125,7 +131,8 @@ function routeFor(routes: Route[], req: ArmRequest) {
 
 async function armRequestOf(req: IncomingMessage): Promise<ArmRequest> {
   const origin = `https://${req.headers.host ?? `${req.socket.localAddress}:${req.socket.localPort}`}`
-  const url = new URL(req.url ?? '/', origin)
+  // The request target is a path: `//metadata/...` (a client's endpoint with a trailing slash) is not a host.
+  const url = new URL(origin + (req.url ?? '/'))
   return {
     method: (req.method ?? 'GET').toUpperCase(),
     // ARM reads `a//b` as `a/b` (an SDK's empty parentResourcePath)

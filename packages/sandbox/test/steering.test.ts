@@ -102,6 +102,32 @@ describe('sandbox: Front Door Standard/Premium', () => {
     assert.equal(log.at(-1), 'GET 200 origins/origin-eus2')
   })
 
+  it('replaces an origin with the full PUT a client sends after reading it (az afd origin update): a long-running operation', async () => {
+    const cdn = await sb.clients.frontDoor()
+    const read = await cdn.afdOrigins.get('rg-global', 'fd-app', 'og-app', 'origin-wus2')
+    sb.mark()
+    const {hostName, httpPort, httpsPort, priority, weight} = read
+    const poller = await cdn.afdOrigins.beginCreate('rg-global', 'fd-app', 'og-app', 'origin-wus2', {hostName, httpPort, httpsPort, priority, weight, enabledState: 'Disabled'})
+    assert.equal((await cdn.afdOrigins.get('rg-global', 'fd-app', 'og-app', 'origin-wus2')).provisioningState, 'Updating')
+    const done = await poller.pollUntilDone()
+    assert.equal(done.enabledState, 'Disabled')
+    assert.equal(done.hostName, read.hostName)
+    assert.equal(done.originHostHeader, undefined, 'a property the PUT leaves out is reset')
+    const log = sb.requests().map((r) => `${r.method} ${r.status} ${r.path.split('/').slice(-2).join('/')}`)
+    assert.equal(log[0], 'PUT 200 origins/origin-wus2')
+    assert.ok(log.some((l) => /^GET 200 operationStatuses\//.test(l)), `polls the Azure-AsyncOperation URL: ${log}`)
+    await cdn.afdOrigins.beginUpdateAndWait('rg-global', 'fd-app', 'og-app', 'origin-wus2', {enabledState: 'Enabled', originHostHeader: read.originHostHeader})
+  })
+
+  it('refuses a PUT that would create an origin, and one without a host name', async () => {
+    const cdn = await sb.clients.frontDoor()
+    await assert.rejects(cdn.afdOrigins.beginCreateAndWait('rg-global', 'fd-app', 'og-app', 'origin-new', {hostName: 'new.example'}), (e: any) => e.statusCode === 404)
+    const path = `/subscriptions/${sb.connection.subscriptionId}/resourceGroups/rg-global/providers/Microsoft.Cdn/profiles/fd-app/originGroups/og-app/origins/origin-wus2?api-version=2024-02-01`
+    const noHost = await sb.raw('PUT', path, {body: JSON.stringify({properties: {enabledState: 'Disabled'}})})
+    assert.equal(noHost.status, 400)
+    assert.match(noHost.body.error.message, /hostName/)
+  })
+
   it('refuses an origin update naming a property the origin does not have, and one with a value out of range', async () => {
     const path = `/subscriptions/${sb.connection.subscriptionId}/resourceGroups/rg-global/providers/Microsoft.Cdn/profiles/fd-app/originGroups/og-app/origins/origin-wus2?api-version=2024-02-01`
     const unknown = await sb.raw('PATCH', path, {body: JSON.stringify({properties: {enabledStat: 'Disabled'}})})

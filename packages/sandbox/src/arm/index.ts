@@ -12,6 +12,7 @@ import {operationRoutes} from './operations.ts'
 import {postgresRoutes} from './postgres.ts'
 import {privateDnsRoutes} from './private-dns.ts'
 import {sqlRoutes} from './sql.ts'
+import {subscriptionRoutes} from './subscriptions.ts'
 import {trafficManagerRoutes} from './traffic-manager.ts'
 
 export {lockRefusal} from './authorization.ts'
@@ -20,6 +21,7 @@ export {API_VERSIONS, type ArmContext} from './common.ts'
 /** Every route, in match order: the first route whose template matches a path serves it. */
 export function armRoutes(ctx: ArmContext): Route[] {
   const routes = [
+    ...subscriptionRoutes(ctx),
     ...authorizationRoutes(ctx),
     ...trafficManagerRoutes(ctx),
     ...frontDoorRoutes(ctx),
