@@ -85,8 +85,24 @@ export function applyOutage(world: World, spec: OutageSpec): Outage {
 }
 
 /** The outage in force, as `GET /_sandbox/outage` shows it: the regions that are down and Front Door's control plane. */
-export function outageOf(world: World): {regions: Outage['regions']; frontDoor: 'refuse' | 'none'} {
+export interface OutageState {
+  regions: Outage['regions']
+  frontDoor: 'refuse' | 'none'
+}
+
+export function outageOf(world: World): OutageState {
   return {regions: structuredClone(world.outage?.regions ?? {}), frontDoor: world.outage?.frontDoor ?? 'none'}
+}
+
+/** The outage for people: one line per region that is down, and Front Door's control plane. */
+export function outageLines(outage: OutageState): string[] {
+  const lines = Object.entries(outage.regions).map(([region, o]) => {
+    const arm = o.arm === 'error' ? `ARM answers ${o.status}` : o.arm === 'hang' ? 'ARM hangs' : o.arm === 'drop' ? 'ARM drops connections' : 'ARM answers'
+    const resolver = o.resolver === 'silent' ? 'resolver silent' : o.resolver === 'refuse' ? 'resolver refuses' : 'resolver answers'
+    return `${region}: ${arm}, ${resolver}`
+  })
+  if (outage.frontDoor === 'refuse') lines.push('Front Door: control plane refuses changes (reads answered)')
+  return lines.length > 0 ? lines : ['none: every region and Front Door answer']
 }
 
 /** How the region's resolver behaves now: answering, silent, or refusing. */
