@@ -111,9 +111,10 @@ export async function runEngine<S>(o: EngineOptions<S>): Promise<RunReport> {
     report.status = await plannedRun(o, report, completed)
     return report
   } catch (e) {
-    error = e
-    report.status = endingOf(e)
-    throw e
+    // Whatever a read or write threw once the run was interrupted (an aborted request), the run was interrupted.
+    error = o.signal.aborted && endingOf(e) !== 'interrupted' ? new RunError('interrupted', 'Interrupted', `Interrupted. 'azfail resume ${o.meta.runId}' continues the run.`, report, {cause: e}) : e
+    report.status = endingOf(error)
+    throw error
   } finally {
     if (report.status === 'running') report.status = 'failed'
     o.events.emit({type: 'run-ended', report, ...(error ? {error: {code: (error as {code?: string}).code ?? 'Error', message: String((error as Error).message ?? error)}} : {})})

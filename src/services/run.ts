@@ -186,10 +186,22 @@ export async function runAction(req: RunRequest, planning: {completed?: Set<stri
   let firstRead = true
   const {journal, meta} = req.resume ? continueJournal(req.resume, req, principal) : startJournal(req, options, principal, planning.resumeOf)
 
+  // The first Ctrl-C or SIGTERM aborts every request in flight, and the run ends interrupted (exit 5). `process.on`,
+  // not `once`: listr2's live display registers signal-exit, which re-raises a signal nobody else listens to (exit 130).
   const controller = new AbortController()
-  const onSignal = () => controller.abort()
-  process.once('SIGINT', onSignal)
-  process.once('SIGTERM', onSignal)
+  const onSignal = () => {
+    if (!controller.signal.aborted) {
+      controller.abort()
+      req.clients.interrupt()
+      return
+    }
+    // A second one does not wait for the run to wind down: the journal is closed as interrupted and the process exits.
+    journal.updateMeta({status: 'interrupted', endedAt: new Date().toISOString()})
+    process.stderr.write(`\nazfail: interrupted again; exiting now. 'azfail resume ${meta.runId}' continues the run.\n`)
+    process.exit(130)
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
   // The runbook's webhooks follow the run like any observer; what they could not deliver becomes the run's warnings.
   const notifications = new Notifications(req.runbook.runbook, {dryRun: req.dryRun})
   const events = new EventBus([journal.observer(meta.attempts), ...req.observers, notifications])
