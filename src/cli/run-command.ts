@@ -2,6 +2,7 @@
 import {Flags} from '@oclif/core'
 import {DEFAULT_RUNS_DIR} from '../engine/journal.ts'
 import type {RunReport} from '../engine/types.ts'
+import type {SteeringLayer} from '../estate/state.ts'
 import {GUARD_IDS} from '../guards/guards.ts'
 import type {ActionOptions, RunRequest} from '../services/run.ts'
 import type {Acknowledgement, Action} from '../steps/context.ts'
@@ -20,6 +21,20 @@ export const runFlags = {
   ack: Flags.string({summary: 'Confirm that a person has carried out this manual action (its step id, e.g. manualAction1; repeatable). --yes never does.', multiple: true, multipleNonGreedy: true, default: []}),
   events: Flags.string({summary: "Stream the run's events as they happen, one JSON object a line (NDJSON), to this file; '-' streams them on stderr instead of the progress display.", helpValue: 'FILE|-'}),
 }
+
+/** Commands that drain steering: a layer the operator chooses to leave as it is, audited like --override. */
+export const skipLayerFlag = {
+  'skip-layer': Flags.string({
+    summary: 'Leave this steering layer as it is (trafficManager or frontDoor; repeatable); needs --reason. Journaled with who and why; the run warns that the layer still sends traffic.',
+    options: ['trafficManager', 'frontDoor'],
+    multiple: true,
+    multipleNonGreedy: true,
+    default: [],
+  }),
+}
+
+/** --skip-layer's values as the run's options take them. */
+export const skipped = (layers: string[]): {skipLayers?: SteeringLayer[]} => (layers.length > 0 ? {skipLayers: layers as SteeringLayer[]} : {})
 
 export interface RunFlags {
   'dry-run': boolean

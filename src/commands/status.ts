@@ -1,5 +1,6 @@
 import {AzfailCommand} from '../cli/base.ts'
 import {table} from '../cli/table.ts'
+import {describeUnobserved, servingState} from '../estate/predicates.ts'
 import type {LiveState} from '../estate/state.ts'
 
 export default class Status extends AzfailCommand {
@@ -21,6 +22,7 @@ export default class Status extends AzfailCommand {
     const state = await observeEstate(runbook.runbook.estate, target, clients)
     const {describeViolation, violations} = await import('../estate/invariants.ts')
     for (const v of violations(state)) this.note(describeViolation(v))
+    for (const u of state.unobserved ?? []) this.note(`not read: ${describeUnobserved(u)}; shown as unknown`)
     if (!this.jsonEnabled()) this.log(render(state))
     return {runbook: runbook.file, ...state}
   }
@@ -35,7 +37,7 @@ function render(s: LiveState): string {
       ['region', 'serving', 'traffic manager', 'front door', 'resolver'],
       Object.values(s.regions).map((r) => [
         r.region,
-        r.serving ? 'yes' : 'NO',
+        {serving: 'yes', 'not serving': 'NO', unknown: 'UNKNOWN'}[servingState(r)],
         r.trafficManager ? `${r.trafficManager.name} ${r.trafficManager.status}/${r.trafficManager.monitorStatus ?? '-'}` : '-',
         r.frontDoor ? `${r.frontDoor.name} ${r.frontDoor.enabledState}` : '-',
         r.resolver,
@@ -58,6 +60,12 @@ function render(s: LiveState): string {
   for (const sv of d.sqlFailoverGroup?.servers ?? []) rows.push(['sql fog ' + d.sqlFailoverGroup!.name, sv.region, sv.name, sv.role, d.sqlFailoverGroup!.replicationState ?? '-'])
   if (d.cosmos) for (const l of d.cosmos.locations) rows.push(['cosmos ' + d.cosmos.account, l.name, '', l.failoverPriority === 0 ? 'Write' : `Read (priority ${l.failoverPriority})`, ''])
   out.push(table(['service', 'region', 'server', 'role', 'replication'], rows))
+  const cnameUnread = (s.unobserved ?? []).some((u) => u.part === 'cname')
   if (s.cname) out.push('', `CNAME ${s.cname.fqdn} -> ${s.cname.target ?? '(missing)'} TTL ${s.cname.ttl ?? '-'}s${s.cname.targetRegion ? ` (${s.cname.targetRegion})` : ''}`)
+  else if (cnameUnread) out.push('', 'CNAME: UNREACHABLE (not read)')
+  if (s.unobserved?.length) {
+    out.push('', 'Unreachable (not read; everything it decides is unknown, not healthy)')
+    out.push(table(['what', 'region', 'why'], s.unobserved.map((u) => [u.what, u.region ?? 'global', u.why])))
+  }
   return out.join('\n')
 }

@@ -65,9 +65,16 @@ export interface TeardownRecord {
   endpoints: EndpointDefinition[]
 }
 
+/** The steering layers azfail drains a region at. */
+export const STEERING_LAYERS = ['trafficManager', 'frontDoor'] as const
+export type SteeringLayer = (typeof STEERING_LAYERS)[number]
+
 export interface DrainRecord {
+  /** when the last of its layers was drained: the TTL window runs from here */
   drainedAt: string
   runId?: string
+  /** the layers the region is drained at (absent in records written before layers were recorded: every layer) */
+  layers?: SteeringLayer[]
 }
 
 /** What a run asked for, kept beside its lock in Azure so any operator can take the run over. */
@@ -140,11 +147,16 @@ export interface PostgresServerState {
 export interface Unobserved {
   /** what could not be read, in words: "PostgreSQL server pg-app-eus2", "eus2's resolver 127.0.20.1:53" */
   what: string
+  /** which part of live state it leaves unknown, for the predicates that judge it */
+  part?: UnobservedPart
   /** the region it belongs to, where it belongs to one (steering and Private DNS are global) */
   region?: string
   /** why: the status or error, or "no answer within 5s" */
   why: string
 }
+
+/** The parts of live state an observation reads independently; each can be unknown on its own. */
+export type UnobservedPart = 'trafficManager' | 'frontDoor' | 'resolver' | 'endpoints' | 'zoneRecords' | 'postgres' | 'sqlFailoverGroup' | 'cosmos' | 'cname' | 'stateRecords'
 
 export interface LiveState {
   observedAt: string

@@ -116,7 +116,7 @@ export async function practice(req: PracticeRequest): Promise<PracticeResult> {
   const dir = mkdtempSync(join(tmpdir(), 'azfail-practice-'))
   for (const f of ['state.json', 'token', 'tls']) if (existsSync(join(req.source.stateDir, f))) cpSync(join(req.source.stateDir, f), join(dir, f), {recursive: true})
   const target = await sandboxTarget(dir)
-  const clients = createClients(target)
+  const clients = createClients(target, {estate})
   try {
     await sandboxControl(target, 'DELETE', 'faults')
     if (req.latency) await sandboxControl(target, 'PATCH', 'settings', {latency: req.latency})

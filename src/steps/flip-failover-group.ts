@@ -2,7 +2,7 @@
 import {failOverSqlGroup} from '../azure/actions.ts'
 import type {StepPlan} from '../engine/types.ts'
 import {copyState} from '../estate/state.ts'
-import {type StepKind, need} from './context.ts'
+import {type StepKind, configured, need, promotionRegion} from './context.ts'
 
 interface FlipData {
   subscription?: string
@@ -15,14 +15,15 @@ interface FlipData {
 export const flipFailoverGroup: StepKind<FlipData> = {
   kind: 'flipFailoverGroup',
   summary: "fail the SQL failover group over to the region's server (--forced allows data loss)",
-  defaults: {'promote-failover-group': 1},
+  defaults: {'promote-failover-group': 1, failover: 8, failback: 7},
+  applies: configured('sql'),
   reads: {data: true},
   permissions: [
     {action: 'Microsoft.Sql/servers/failoverGroups/failover/action'},
     {action: 'Microsoft.Sql/servers/failoverGroups/forceFailoverAllowDataLoss/action', when: '--forced'},
   ],
   create(ctx, params) {
-    const toRegion = need(params.to, {kind: 'flipFailoverGroup', action: params.action}, 'a target region')
+    const toRegion = need(promotionRegion(params, 'sql'), {kind: 'flipFailoverGroup', action: params.action}, 'a target region')
     const forced = Boolean(params.forced)
     return {
       id: 'flipFailoverGroup',

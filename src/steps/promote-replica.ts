@@ -10,7 +10,7 @@ import {isReplica} from '../estate/predicates.ts'
 import {copyState} from '../estate/state.ts'
 import {replicaHealthy} from '../guards/guards.ts'
 import {maxLagSeconds} from '../runbook/estate.ts'
-import {type StepContext, type StepKind, need} from './context.ts'
+import {type StepContext, type StepKind, configured, need, promotionRegion} from './context.ts'
 import {cnameFqdn, writeTargetFor} from './write-target.ts'
 
 interface PromoteData {
@@ -26,11 +26,12 @@ interface PromoteData {
 export const promoteReplica: StepKind<PromoteData> = {
   kind: 'promoteReplica',
   summary: 'promote the PostgreSQL flexible read replica: a switchover, or --standalone (planned: replica-healthy and its lag limit; --forced accepts data loss); measures the RPO where a write check is configured',
-  defaults: {'promote-replica': 1},
+  defaults: {'promote-replica': 1, failover: 4, failback: 3},
+  applies: configured('postgres'),
   reads: {data: true},
   permissions: [{action: 'Microsoft.DBforPostgreSQL/flexibleServers/write', when: 'on the replica'}],
   create(ctx, params) {
-    const toRegion = need(params.to, {kind: 'promoteReplica', action: params.action}, 'a target region')
+    const toRegion = need(promotionRegion(params, 'postgres'), {kind: 'promoteReplica', action: params.action}, 'a target region')
     const forced = Boolean(params.forced)
     const mode = params.standalone ? 'Standalone' : 'Switchover'
     const option = forced ? 'Forced' : 'Planned'

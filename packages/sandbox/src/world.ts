@@ -44,8 +44,8 @@ export interface AsyncOperation {
   /** set when a fault made this operation fail at completion */
   failWith?: {code: string; message: string}
   error?: {code: string; message: string}
-  /** what the Location URL returns once done: the resource body, or 204 */
-  result: 'resource' | 'empty'
+  /** what the Location URL returns once done: the resource body, 204, or 200 with no body */
+  result: 'resource' | 'empty' | 'done'
 }
 
 export interface FaultSpec {
