@@ -121,6 +121,16 @@ describe('sandbox: a regional outage', () => {
     )
   })
 
+  it("answers Microsoft.Authorization at a down region's resource: permissions and locks are ARM's own, global", async () => {
+    await sb.control('POST', 'outage', {region: 'eus2', arm: 'error'})
+    const server = `${SUB_PATH(sb)}/resourceGroups/rg-data-eus2/providers/Microsoft.DBforPostgreSQL/flexibleServers/pg-app-eus2`
+    const permissions = await sb.raw('GET', `${server}/providers/Microsoft.Authorization/permissions?api-version=${API_VERSIONS.permissions[0]}`)
+    assert.equal(permissions.status, 200, JSON.stringify(permissions.body))
+    const locks = await sb.raw('GET', `${server}/providers/Microsoft.Authorization/locks?api-version=${API_VERSIONS.locks[0]}`)
+    assert.equal(locks.status, 200, JSON.stringify(locks.body))
+    assert.equal((await sb.raw('GET', `${server}?api-version=${API_VERSIONS.postgres[0]}`)).status, 503, 'the server itself is down')
+  })
+
   it("fails the region's long-running operation status URLs, not another region's", async () => {
     await sb.control('POST', 'outage', {region: 'eastus2', arm: 'error', status: 500})
     const v = API_VERSIONS.network[0]
