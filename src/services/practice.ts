@@ -283,7 +283,7 @@ function rolesOf(state: LiveState, region: string): Array<{role: string; region?
  * The region-outage scenario holds when the ungraceful failover succeeded with every role (steering included) away
  * from the region, saying what it could not verify there, and the failback restored every role the estate began with.
  */
-function judgeRegionOutage(phases: PracticePhase[], region: string, survivor: string, before: LiveState, during: LiveState | undefined, after: LiveState): PracticeResult['expectation'] {
+export function judgeRegionOutage(phases: PracticePhase[], region: string, survivor: string, before: LiveState, during: LiveState | undefined, after: LiveState): PracticeResult['expectation'] {
   const text = EXPECTATIONS['region-outage']
   const failover = phases.find((p) => p.phase === 'failover')
   const failback = phases.find((p) => p.phase === 'failback')
