@@ -33,15 +33,13 @@ export interface PracticePhase {
   options: ActionOptions
   status: string
   runId?: string
-  /** what the run said a person should know: what it could not verify, a lock not released */
-  warnings?: string[]
-  /** what still lived in a region that no longer serves, after the run */
-  residue?: Array<{region: string; what: string}>
   error?: {code: string; message: string; guard?: string; hint?: string}
   steps: StepRecord[]
   startedAt: string
   endedAt?: string
   durationMs: number
+  /** what the run warned about (a webhook not delivered, a post-condition violated, a manual action acknowledged for no one) */
+  warnings?: string[]
 }
 
 /** A stage as measured: from its first step's start to its last step's end (the RTO a game day checks is failover's). */
@@ -166,25 +164,27 @@ export async function practice(req: PracticeRequest): Promise<PracticeResult> {
         await sandboxControl(target, 'DELETE', 'outage')
       }
       const t0 = Date.now()
-      const record: PracticePhase = {phase, stage, action, options, status: 'running', warnings: [], steps: [], startedAt: new Date(t0).toISOString(), durationMs: 0}
+      const record: PracticePhase = {phase, stage, action, options, status: 'running', steps: [], startedAt: new Date(t0).toISOString(), durationMs: 0}
+      // The run's warnings become the game day's warning checks: counted and listed wherever the checks are.
+      const warned: string[] = []
       phases.push(record)
       try {
         const report = await runAction({
           action, options, dryRun: false, overrides: [], runbook: req.runbook, target, clients, runsDir: req.runsDir, observers: req.observers(),
           confirm: async () => true,
           acknowledge: async ({instruction}) => {
-            req.note(`practice: manual action acknowledged automatically: ${instruction}`)
+            warned.push(`manual action acknowledged automatically: ${instruction}`)
             return {confirmed: true, by: 'the practice run, in the sandbox'}
           },
         })
-        Object.assign(record, {status: report.status, runId: report.runId, steps: report.steps, warnings: report.warnings, ...(report.residue ? {residue: report.residue} : {})})
-        for (const w of report.warnings) req.note(`practice ${phase}: ${w}`)
+        Object.assign(record, {status: report.status, runId: report.runId, steps: report.steps})
+        warned.push(...report.warnings)
       } catch (error: any) {
-        for (const w of error.report?.warnings ?? []) req.note(`practice ${phase}: ${w}`)
-        Object.assign(record, {status: error.status ?? 'failed', runId: error.report?.runId, steps: error.report?.steps ?? [], warnings: error.report?.warnings ?? [], ...(error.report?.residue ? {residue: error.report.residue} : {}), error: {code: error.code ?? 'Error', message: error.message, ...(error.guard ? {guard: error.guard} : {}), ...(error.hint ? {hint: error.hint} : {})}})
+        warned.push(...(error.report?.warnings ?? []))
+        Object.assign(record, {status: error.status ?? 'failed', runId: error.report?.runId, steps: error.report?.steps ?? [], error: {code: error.code ?? 'Error', message: error.message, ...(error.guard ? {guard: error.guard} : {}), ...(error.hint ? {hint: error.hint} : {})}})
       } finally {
         const t1 = Date.now()
-        Object.assign(record, {endedAt: new Date(t1).toISOString(), durationMs: t1 - t0})
+        Object.assign(record, {endedAt: new Date(t1).toISOString(), durationMs: t1 - t0, ...(warned.length > 0 ? {warnings: warned} : {})})
       }
       if (record.status !== 'succeeded') break
     }
