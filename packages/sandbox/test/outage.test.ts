@@ -131,6 +131,18 @@ describe('sandbox: a regional outage', () => {
     assert.equal((await sb.raw('GET', `${server}?api-version=${API_VERSIONS.postgres[0]}`)).status, 503, 'the server itself is down')
   })
 
+  it('sends a new resource to the region its PUT names', async () => {
+    await sb.control('POST', 'outage', {region: 'eus2', arm: 'error'})
+    const network = await c.network()
+    const endpoint = (location: string) => ({
+      location,
+      subnet: {id: `${SUB_PATH(sb)}/resourceGroups/rg-spoke-wus2/providers/Microsoft.Network/virtualNetworks/vnet-spoke-wus2/subnets/snet-pe`},
+      privateLinkServiceConnections: [{name: 'kv', privateLinkServiceId: `${SUB_PATH(sb)}/resourceGroups/rg-data-wus2/providers/Microsoft.KeyVault/vaults/kv-app-wus2`, groupIds: ['vault']}],
+    })
+    assert.equal(await outcome(network.privateEndpoints.beginCreateOrUpdateAndWait('rg-spoke-wus2', 'pe-new-eus2', endpoint('eastus2'))), 503)
+    assert.equal((await network.privateEndpoints.beginCreateOrUpdateAndWait('rg-spoke-wus2', 'pe-new-wus2', endpoint('westus2'))).name, 'pe-new-wus2')
+  })
+
   it("fails the region's long-running operation status URLs, not another region's", async () => {
     await sb.control('POST', 'outage', {region: 'eastus2', arm: 'error', status: 500})
     const v = API_VERSIONS.network[0]
