@@ -122,5 +122,6 @@ export function renderReport(r: RunReport): string {
     )
   }
   for (const o of r.overrides) lines.push(`override ${o.guard} by ${o.by}: ${o.reason}`)
+  for (const x of r.residue ?? []) lines.push(`still in ${x.region}: ${x.what}`)
   return lines.join('\n')
 }
