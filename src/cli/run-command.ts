@@ -72,7 +72,7 @@ export abstract class RunCommand extends AzfailCommand {
     const full: RunRequest = {
       ...request,
       observers: stream ? [display, stream] : [display],
-      confirm: (changes) => confirmChanges(changes, {yes: flags.yes, what}),
+      confirm: (changes, also) => confirmChanges(changes, {yes: flags.yes, what, where: describeTarget(request.target.record), waits: also?.waits ?? []}),
       acknowledge: (step) => this.acknowledge(step, flags.ack, request.target, (q) => display.ask(q) ?? askYesNo(q)),
     }
     // A dry run of a resume plans what is left as a run of its own; the interrupted run's journal stays untouched.
@@ -101,6 +101,11 @@ export abstract class RunCommand extends AzfailCommand {
     if (err?.report && !this.jsonEnabled()) this.log(renderReport(err.report))
     return super.catch(err)
   }
+}
+
+/** Where a run acts, for its consent: "subscription 5a4d… (AzurePublicCloud)", "the sandbox in .azfail/sandbox, subscription 5a4d…". */
+function describeTarget(t: RunRequest['target']['record']): string {
+  return t.kind === 'sandbox' ? `the sandbox in ${t.stateDir ?? '?'}, subscription ${t.subscription ?? '?'}` : `subscription ${t.subscription ?? '?'}${t.cloud ? ` (${t.cloud})` : ''}`
 }
 
 export function renderReport(r: RunReport): string {

@@ -41,7 +41,7 @@ export interface RunRequest {
   runsDir: string
   /** the display and anything else that follows the run (notifiers, an event stream) */
   observers: RunObserver[]
-  confirm(changes: string[]): Promise<boolean>
+  confirm(changes: string[], also?: {waits: string[]}): Promise<boolean>
   acknowledge: StepContext['acknowledge']
   /** continue this run instead of starting one */
   resume?: Journal

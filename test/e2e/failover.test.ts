@@ -182,3 +182,24 @@ describe('a front door that refuses during a failover', () => {
     assert.equal(t.writes().filter((w) => FD_ORIGIN('eus2').test(w.path)).length, 1)
   })
 })
+
+describe('each single command with eus2 down does the same for its part', () => {
+  for (const [name, outage] of OUTAGES) {
+    it(`${name}: drain eus2, then promote --replica / --failover-group / --cosmos --forced, each exit 0`, async () => {
+      const t = await e2e()
+      try {
+        await t.sb.outage(outage as any)
+        const drain = await t.json(['drain', 'eus2', '--yes'], {timeoutMs: 240_000})
+        assert.equal(drain.code, 0, JSON.stringify(drain.out.error ?? drain.out.result?.steps?.map((s: any) => [s.id, s.status, s.message])))
+        assert.deepEqual(await steering(t, 'eus2'), ['Disabled', 'Disabled'])
+        for (const flag of ['--replica', '--failover-group', '--cosmos']) {
+          const {code, out} = await t.json(['promote', flag, '--forced', '--to', 'wus2', '--yes'], {timeoutMs: 240_000})
+          assert.equal(code, 0, `${flag}: ${JSON.stringify(out.error ?? out.result?.steps?.map((s: any) => [s.id, s.status, s.message]))}`)
+        }
+        assert.deepEqual(await roles(t), {pgWus2: 'Primary', fogWus2: 'Primary', cosmosWrites: 'westus2', cname: 'pg-app-wus2.private.postgres.database.azure.com'})
+      } finally {
+        await t.stop()
+      }
+    })
+  }
+})
