@@ -28,8 +28,11 @@ export function requestTimeouts(env: NodeJS.ProcessEnv = process.env): RequestTi
   return {readMs: seconds * 1000, writeMs: seconds * 1000 * WRITE_TIMEOUT_FACTOR}
 }
 
-/** Providers whose resources are global: a regional outage does not take them down, so they are never "a region". */
-const GLOBAL_PROVIDERS = /\/providers\/(Microsoft\.Network\/(trafficManagerProfiles|privateDnsZones)|Microsoft\.Cdn|Microsoft\.Authorization|Microsoft\.Resources)\//i
+/**
+ * The providers of what the runbook assigns to a region: private endpoints, PostgreSQL and SQL servers. Everything
+ * else (Traffic Manager, Front Door, Private DNS, authorization, locks) is global: never "a region".
+ */
+const REGIONAL_PROVIDERS = /\/providers\/(Microsoft\.Network\/(privateEndpoints|locations)|Microsoft\.DBforPostgreSQL|Microsoft\.Sql)\b/i
 
 /**
  * The region an ARM request path belongs to, from the runbook's resource refs: a resource group that holds only one
@@ -50,7 +53,7 @@ export function regionOfPath(estate: Estate | undefined): (path: string) => stri
   for (const [region, ref] of Object.entries(estate.data.sqlFailoverGroup?.servers ?? {})) add(region, ref, 'servers', ref.name)
   const byLocation = new Map(Object.entries(estate.regions).map(([region, spec]) => [normalizeLocation(spec.location), region]))
   return (path) => {
-    if (GLOBAL_PROVIDERS.test(path)) return undefined
+    if (!REGIONAL_PROVIDERS.test(path)) return undefined
     const resource = /\/providers\/[^/]+\/(privateEndpoints|flexibleServers|servers)\/([^/?]+)/i.exec(path)
     if (resource && named.has(`${resource[1]}/${resource[2]}`.toLowerCase())) return named.get(`${resource[1]}/${resource[2]}`.toLowerCase())
     const location = /\/locations\/([^/?]+)\//i.exec(path)

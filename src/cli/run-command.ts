@@ -72,7 +72,7 @@ export abstract class RunCommand extends AzfailCommand {
     const full: RunRequest = {
       ...request,
       observers: stream ? [display, stream] : [display],
-      confirm: (changes) => confirmChanges(changes, {yes: flags.yes, what}),
+      confirm: (changes, also) => confirmChanges(changes, {yes: flags.yes, what, where: describeTarget(request.target.record), waits: also?.waits ?? []}),
       acknowledge: (step) => this.acknowledge(step, flags.ack, request.target, (q) => display.ask(q) ?? askYesNo(q)),
     }
     // A dry run of a resume plans what is left as a run of its own; the interrupted run's journal stays untouched.
@@ -103,6 +103,11 @@ export abstract class RunCommand extends AzfailCommand {
   }
 }
 
+/** Where a run acts, for its consent: "subscription 5a4d… (AzurePublicCloud)", "the sandbox in .azfail/sandbox, subscription 5a4d…". */
+function describeTarget(t: RunRequest['target']['record']): string {
+  return t.kind === 'sandbox' ? `the sandbox in ${t.stateDir ?? '?'}, subscription ${t.subscription ?? '?'}` : `subscription ${t.subscription ?? '?'}${t.cloud ? ` (${t.cloud})` : ''}`
+}
+
 export function renderReport(r: RunReport): string {
   const lines = [`run ${r.runId}: ${r.action}${r.region ? ` ${r.region}` : ''}${r.dryRun ? ' (dry run)' : ''}: ${r.status}`]
   for (const v of r.guards ?? []) lines.push(`guard ${v.guard}: ${v.ok ? 'ok' : v.overridden ? 'OVERRIDDEN' : 'REFUSES'}: ${v.observed}`)
@@ -122,5 +127,6 @@ export function renderReport(r: RunReport): string {
     )
   }
   for (const o of r.overrides) lines.push(`override ${o.guard} by ${o.by}: ${o.reason}`)
+  for (const x of r.residue ?? []) lines.push(`still in ${x.region}: ${x.what}`)
   return lines.join('\n')
 }

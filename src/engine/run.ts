@@ -19,7 +19,8 @@ export interface EngineOptions<S> {
   completed?: Set<string>
   /** the last checkpoint each step recorded in a previous attempt */
   checkpoints?: Map<string, unknown>
-  confirm(changes: string[]): Promise<boolean>
+  /** consent to the plan's changes; `waits` are the waits it will make, named in the same consent */
+  confirm(changes: string[], also?: {waits: string[]}): Promise<boolean>
   /** checks the first observed state before anything is planned; throws to turn the run away (another run holds the lock) */
   admit?(state: S): void
   /**
@@ -168,7 +169,8 @@ async function plannedRun<S>(o: EngineOptions<S>, report: RunReport, completed: 
   const changes = planned.filter((r) => r.status === 'planned' && r.plan).flatMap((r) => r.plan!.changes.map((c) => `${c.what}: ${c.from} -> ${c.to}`))
   if (changes.length > 0) {
     o.events.emit({type: 'prompt', prompt: 'consent', text: changes.join('\n')})
-    if (!(await o.confirm(changes))) {
+    const waits = planned.filter((r) => r.status === 'planned' && r.plan?.waitSeconds).map((r) => `${r.id}: ${r.plan!.summary}`)
+    if (!(await o.confirm(changes, {waits}))) {
       report.steps = planned.map((r) => ({...r, status: r.status === 'planned' ? 'skipped' : r.status, message: r.status === 'planned' ? 'not confirmed' : r.message}))
       throw new RunError('refused', 'NotConfirmed', 'The plan was not confirmed; nothing was changed.', report)
     }

@@ -41,7 +41,7 @@ export interface RunRequest {
   runsDir: string
   /** the display and anything else that follows the run (notifiers, an event stream) */
   observers: RunObserver[]
-  confirm(changes: string[]): Promise<boolean>
+  confirm(changes: string[], also?: {waits: string[]}): Promise<boolean>
   acknowledge: StepContext['acknowledge']
   /** continue this run instead of starting one */
   resume?: Journal
@@ -218,12 +218,14 @@ export async function runAction(req: RunRequest, planning: {completed?: Set<stri
     report = await runEngine<LiveState>({
       meta,
       steps,
-      observe: async () => {
+      observe: async (step) => {
         const reuse = fresh
         fresh = undefined
         const first = firstRead
         firstRead = false
-        const read = reuse ? Promise.resolve(reuse) : observeEstate(estate, req.target, req.clients, {endpointsOf: reads.endpoints && options.region ? [options.region] : [], resolution: reads.resolution, data: reads.data})
+        // The read after the last step (no step, not the first) also reads the data tier: the result says what still lives in a drained region.
+        const closing = !first && !step
+        const read = reuse ? Promise.resolve(reuse) : observeEstate(estate, req.target, req.clients, {endpointsOf: reads.endpoints && options.region ? [options.region] : [], resolution: reads.resolution, data: reads.data || closing})
         if (!first || !checked) return read
         return read.catch(async (e: unknown) => Promise.reject(await readRefused(e, judgeFor(steps.map((s) => s.kind), options), req.dryRun)))
       },

@@ -4,7 +4,7 @@ import type {z} from 'zod'
 import type {Clients} from '../azure/clients.ts'
 import type {AzureTarget} from '../azure/target.ts'
 import type {Step, StepRuntime} from '../engine/types.ts'
-import type {LiveState, Reads, SteeringLayer} from '../estate/state.ts'
+import type {LiveState, Reads, SteeringLayer, UnobservedPart} from '../estate/state.ts'
 import {InputError} from '../errors.ts'
 import type {Estate} from '../runbook/estate.ts'
 
@@ -57,6 +57,13 @@ export const configured = (service: DataService | 'cname') => (estate: Estate, a
   const {postgres, sqlFailoverGroup, cosmos} = estate.data
   return Boolean({postgres, sql: sqlFailoverGroup, cosmos, cname: postgres && estate.cname}[service])
 }
+
+/** What an observation could not read of a data service in these regions, in words: what a forced promotion went ahead without seeing. */
+export const notSeenIn = (state: Pick<LiveState, 'unobserved'>, part: UnobservedPart, regions: Array<string | undefined>): string[] =>
+  (state.unobserved ?? []).filter((u) => u.part === part && (u.region === undefined || regions.includes(u.region))).map((u) => `${u.what} (${u.why})`)
+
+/** "; not seen: PostgreSQL server pg-app-eus2 (HTTP 503)": appended to what a forced step did. */
+export const describeNotSeen = (unseen: string[] | undefined): string => (unseen?.length ? `; not seen (unknown, the promotion went ahead without it): ${unseen.join('; ')}` : '')
 
 /** The region a step that promotes `service` goes to: the failover's choice for it, or --to. */
 export const promotionRegion = (params: StepParams, service: DataService): string | undefined => params.promoteTo?.[service] ?? params.to

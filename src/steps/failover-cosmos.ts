@@ -6,9 +6,10 @@ import {changeCosmosWriteRegion, offlineCosmosRegion} from '../azure/actions.ts'
 import type {StepPlan} from '../engine/types.ts'
 import {normalizeLocation} from '../estate/predicates.ts'
 import {copyState} from '../estate/state.ts'
-import {type StepKind, configured, need, promotionRegion} from './context.ts'
+import {leavingRegionObserved} from '../guards/guards.ts'
+import {type StepKind, configured, describeNotSeen, need, notSeenIn, promotionRegion} from './context.ts'
 
-type CosmosData = {forced: false; order: string[]} | {forced: true; offline: string; offlineRegion: string}
+type CosmosData = {forced: false; order: string[]} | {forced: true; offline: string; offlineRegion: string; unseen?: string[]}
 
 export const failoverCosmos: StepKind<CosmosData> = {
   kind: 'failoverCosmos',
@@ -47,18 +48,19 @@ export const failoverCosmos: StepKind<CosmosData> = {
           if (next !== target) {
             return {summary: 'offline moves writes elsewhere', changes: [], verdicts: [], problems: [`Taking ${offline.name} offline moves writes to ${next?.name ?? 'no region'}, the next failover priority, not ${toRegion}; fail over to ${next ? keyOf(next.name) : 'that region'}, or change the priorities while ${offline.name} answers.`]}
           }
+          const unseen = notSeenIn(state, 'cosmos', [writing])
           return {
-            summary: `${cosmos.account}: take ${offline.name} offline (forced), writes move to ${toRegion}`,
+            summary: `${cosmos.account}: take ${offline.name} offline (forced), writes move to ${toRegion}${unseen.length > 0 ? `; not read: ${unseen.join('; ')}` : ''}`,
             changes: [change, {what: `Cosmos DB ${cosmos.account} region ${offline.name}`, from: 'online', to: 'offline'}],
             verdicts: [],
-            data: {forced: true, offline: offline.name, offlineRegion: writing!},
+            data: {forced: true, offline: offline.name, offlineRegion: writing!, ...(unseen.length > 0 ? {unseen} : {})},
           }
         }
         const order = [target.name, ...byPriority.filter((l) => l !== target).map((l) => l.name)]
         return {
           summary: `${cosmos.account} write region: ${cosmos.writeRegion ?? '?'} -> ${toRegion}`,
           changes: [change],
-          verdicts: [],
+          verdicts: cosmos.writeRegion ? [leavingRegionObserved(state, `write-region change of ${cosmos.account}`, [cosmos.writeRegion])] : [],
           data: {forced: false, order},
         }
       },
@@ -72,7 +74,7 @@ export const failoverCosmos: StepKind<CosmosData> = {
         if (d.forced) {
           rt.progress(`taking ${d.offline} offline (long-running)`)
           await offlineCosmosRegion(ctx.clients, ctx.estate.data.cosmos!, d.offline, rt.signal)
-          return `${d.offline} is offline; write region is ${toRegion}`
+          return `${d.offline} is offline; write region is ${toRegion}${describeNotSeen(d.unseen)}`
         }
         rt.progress('changing failover priorities (long-running)')
         await changeCosmosWriteRegion(ctx.clients, ctx.estate.data.cosmos!, d.order)

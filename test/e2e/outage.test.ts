@@ -1,0 +1,39 @@
+// A region down (its ARM answering 503 or hanging, its resolver silent) while the global services answer: reads are
+// bounded, what could not be read is unknown, and status still answers.
+import assert from 'node:assert/strict'
+import {afterEach, beforeEach, describe, it} from 'node:test'
+import {type E2E, e2e} from './support.ts'
+
+/** eus2's regional resource providers (its spoke and data resource groups), as a regional outage takes them. */
+const EUS2_ARM = 'rg-(data|spoke)-eus2/providers/Microsoft\\.(Network/privateEndpoints|DBforPostgreSQL|Sql)'
+/** The bound the spec gives `status` in every outage case. */
+const STATUS_BOUND_MS = 30_000
+
+describe('status with eus2 down', () => {
+  let t: E2E
+  beforeEach(async () => (t = await e2e()))
+  afterEach(() => t.stop())
+
+  for (const [kind, fault] of [
+    ['answering 503', {kind: 'error', status: 503, path: EUS2_ARM}],
+    // longer than the bound, so an answer within it was not waited for (the sandbox finishes the hung requests on stop)
+    ['hanging', {kind: 'latency', latencyMs: STATUS_BOUND_MS + 15_000, path: EUS2_ARM}],
+  ] as const) {
+    it(`eus2's ARM ${kind}: status answers within 30 s, shows what it read and marks eus2's parts unreachable`, async () => {
+      await t.sb.control('POST', 'faults', fault)
+      const started = Date.now()
+      const {code, out} = await t.json(['status'], {timeoutMs: STATUS_BOUND_MS + 30_000})
+      const took = Date.now() - started
+      assert.equal(code, 0, JSON.stringify(out))
+      assert.ok(took < STATUS_BOUND_MS, `status took ${took} ms`)
+      const state = out.result
+      const unread = state.unobserved.map((u: any) => `${u.part}/${u.region ?? 'global'}`)
+      assert.ok(unread.includes('postgres/eus2'), JSON.stringify(state.unobserved))
+      assert.ok(!unread.some((u: string) => u.endsWith('/wus2') || u.startsWith('trafficManager') || u.startsWith('frontDoor')), JSON.stringify(state.unobserved))
+      assert.deepEqual(state.data.postgres.servers.map((s: any) => [s.region, s.role]), [['eus2', 'Unknown'], ['wus2', 'GeoAsyncReplica']])
+      assert.equal(state.data.sqlFailoverGroup.primaryRegion, 'eus2', 'the failover group is read through the wus2 server')
+      assert.equal(state.regions.eus2.trafficManager.status, 'Enabled')
+      assert.ok(out.warnings.some((w: string) => /not read: PostgreSQL server pg-app-eus2/.test(w)), JSON.stringify(out.warnings))
+    })
+  }
+})
