@@ -150,6 +150,8 @@ export async function prepareRun(req: Pick<RunRequest, 'action' | 'options' | 'r
   const ctx: StepContext = {estate, clients: req.clients, resolvers: regionResolvers(estate, req.target), now: () => Date.now(), acknowledge: req.acknowledge, target: req.target, command: commandLine(req.runbook, req.target)}
   const options = {...req.options}
   let observed: LiveState | undefined
+  // --ungraceful: the operator says the region is down; nothing is read from it (its ARM and its resolver are not asked).
+  if (req.action === 'failover' && options.forced) req.clients.declareDown(options.region!, 'failover --ungraceful')
   if (req.action === 'failover' && !options.promoteTo) {
     options.promoteTo = await failoverTargets(estate, options.region!, async () => req.state ?? (observed = await observeEstate(estate, req.target, req.clients, {resolution: false})))
   }
