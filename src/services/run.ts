@@ -123,7 +123,7 @@ export async function runAction(req: RunRequest, planning: {completed?: Set<stri
     throw checked ? await readRefused(e, judgeFor(stepKindsOf(req.action, key ? req.runbook.runbook.actions[key] : undefined), req.options), req.dryRun) : e
   })
   // The state just read to choose the target is what the plan would read again: plan on it instead.
-  let fresh = !reads.resolution && !reads.endpoints ? observed : undefined
+  let fresh = !reads.resolution && !reads.endpoints && !reads.zones ? observed : undefined
   let firstRead = true
   const {journal, meta} = req.resume ? continueJournal(req.resume, req, principal) : startJournal(req, options, principal, planning.resumeOf)
 
@@ -164,7 +164,7 @@ export async function runAction(req: RunRequest, planning: {completed?: Set<stri
         fresh = undefined
         const first = firstRead
         firstRead = false
-        const read = reuse ? Promise.resolve(reuse) : observeEstate(estate, req.target, req.clients, {endpointsOf: reads.endpoints && options.region ? [options.region] : [], resolution: reads.resolution, data: reads.data})
+        const read = reuse ? Promise.resolve(reuse) : observeEstate(estate, req.target, req.clients, {endpointsOf: reads.endpoints && options.region ? [options.region] : [], zonesOf: reads.zones && options.region ? [options.region] : [], resolution: reads.resolution, data: reads.data})
         if (!first || !checked) return read
         return read.catch(async (e: unknown) => Promise.reject(await readRefused(e, judgeFor(steps.map((s) => s.kind), options), req.dryRun)))
       },

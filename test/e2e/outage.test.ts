@@ -37,3 +37,26 @@ describe('status with eus2 down', () => {
     })
   }
 })
+
+describe('drain eus2 with eus2 down', () => {
+  let t: E2E
+  beforeEach(async () => (t = await e2e()))
+  afterEach(() => t.stop())
+
+  for (const [kind, fault] of [
+    ['answering 503', {kind: 'error', status: 503, path: EUS2_ARM}],
+    ['hanging', {kind: 'latency', latencyMs: 40_000, path: EUS2_ARM}],
+  ] as const) {
+    it(`eus2's ARM ${kind}: the drain succeeds and reads nothing of eus2's regional providers`, async () => {
+      await t.sb.control('POST', 'faults', fault)
+      t.sb.mark()
+      const {code, out} = await t.json(['drain', 'eus2', '--yes'], {timeoutMs: 120_000})
+      assert.equal(code, 0, JSON.stringify(out))
+      assert.deepEqual(out.result.steps.map((s: any) => [s.id, s.status]), [['drainSteering', 'succeeded'], ['waitOutTtl', 'succeeded'], ['verifySurvivorResolution', 'succeeded']])
+      const eus2 = t.sb.requests().filter((r) => new RegExp(EUS2_ARM, 'i').test(r.path))
+      assert.deepEqual(eus2.map((r) => `${r.method} ${r.path}`), [])
+      const tm = await (await t.sb.clients.trafficManager()).endpoints.get('rg-global', 'tm-app', 'AzureEndpoints', 'ep-eus2')
+      assert.equal(tm.endpointStatus, 'Disabled')
+    })
+  }
+})
