@@ -252,7 +252,8 @@ async function executeStep<S>(o: EngineOptions<S>, report: RunReport, step: Step
       checkpoint: (data) => o.events.emit({type: 'step-checkpoint', step: info(step), data}),
       resumed: o.checkpoints?.get(step.id),
     })
-    const {message, rpo} = typeof outcome === 'string' ? {message: outcome, rpo: undefined} : outcome
+    const {message, rpo, notVerified} = typeof outcome === 'string' ? {message: outcome, rpo: undefined, notVerified: undefined} : outcome
+    for (const what of notVerified ?? []) report.warnings.push(`${step.id}: NOT VERIFIED: ${what}`)
     Object.assign(record, {status: 'succeeded', message: bypassed.length > 0 ? `${message} (overridden: ${bypassed.map((v) => v.guard).join(', ')})` : message, ...(rpo ? {rpo} : {})})
     return undefined
   } catch (error: any) {

@@ -66,6 +66,8 @@ export interface Step<S, D = unknown> {
 export interface StepOutcome {
   message: string
   rpo?: RpoMeasure
+  /** what a check could not observe (a dead region's silent resolver): each becomes a run warning, never a pass */
+  notVerified?: string[]
 }
 
 /**
