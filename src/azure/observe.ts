@@ -15,6 +15,8 @@ import type {AzureTarget} from './target.ts'
 export interface ObserveOptions {
   /** regions whose private endpoints and zone-group records to read (default none) */
   endpointsOf?: string[]
+  /** regions whose records to read from the private DNS zones (global) by the addresses they expect (default none) */
+  zonesOf?: string[]
   /** ask the resolvers (default true) */
   resolution?: boolean
   /** read the data tier and the CNAME (default true) */
@@ -33,8 +35,11 @@ export async function observeEstate(estate: Estate, target: AzureTarget, clients
   const regions = Object.keys(estate.regions)
   const withData = options.data !== false
   const endpointsOf = options.endpointsOf ?? []
-  const withCname = options.cname ?? (withData || endpointsOf.length > 0)
+  const zonesOf = options.zonesOf ?? []
+  const withCname = options.cname ?? (withData || endpointsOf.length > 0 || zonesOf.length > 0)
   const unobserved: Unobserved[] = []
+  // A region the operator declared down (failover --ungraceful) is not asked: its names are unanswered, said as such.
+  const declared = clients.declaredDown()
   // Each part is read on its own: one that fails or times out is an entry of `unobserved`, never the whole read's failure.
   const part = <T>(what: Omit<Unobserved, 'why'>, read: () => Promise<T>): Promise<T | undefined> =>
     read().catch((error: unknown) => {
@@ -42,14 +47,15 @@ export async function observeEstate(estate: Estate, target: AzureTarget, clients
       unobserved.push({...what, why: whyUnread(error)})
       return undefined
     })
-  const [tm, fd, names, data, cname, endpoints, records] = await Promise.all([
+  const [tm, fd, names, data, cname, endpoints, records, served] = await Promise.all([
     estate.steering.trafficManager ? part({what: `Traffic Manager profile ${estate.steering.trafficManager.profile}`, part: 'trafficManager'}, () => observeTrafficManager(estate, clients)) : undefined,
     estate.steering.frontDoor ? part({what: `Front Door origin group ${estate.steering.frontDoor.profile}/${estate.steering.frontDoor.originGroup}`, part: 'frontDoor'}, () => observeFrontDoor(estate, clients)) : undefined,
-    options.resolution === false ? regions.map(() => []) : Promise.all(regions.map((r) => checkNames(resolvers[r], estate.regions[r].expect, {signal: clients.signal()}))),
+    options.resolution === false ? regions.map(() => []) : Promise.all(regions.map((r) => (declared[r] ? notAsked(estate.regions[r].expect, declared[r]) : checkNames(resolvers[r], estate.regions[r].expect, {signal: clients.signal()})))),
     withData ? observeData(estate, clients, part) : ({} as LiveState['data']),
     withCname && estate.cname ? part({what: `the CNAME ${estate.cname.name}.${estate.cname.zone}`, part: 'cname'}, () => observeCname(estate, clients)) : undefined,
     observeEndpointsOf(estate, clients, endpointsOf, part),
     part({what: 'the drain, teardown and lock records in the state zone', part: 'stateRecords'}, () => readStateRecords(estate, clients)),
+    zonesOf.length > 0 ? part({what: `the private DNS zones' records for ${zonesOf.join(', ')}`, part: 'zoneRecords'}, () => recordsServing(estate, clients, zonesOf)) : undefined,
   ])
   regions.forEach((region, i) => {
     const silent = names[i].find(isUnreachable)
@@ -66,7 +72,7 @@ export async function observeEstate(estate: Estate, target: AzureTarget, clients
     },
     regions: {},
     data,
-    ...(endpointsOf.length > 0 ? {zoneRecords: endpoints.zoneRecords} : {}),
+    ...(endpointsOf.length > 0 || served ? {zoneRecords: [...endpoints.zoneRecords, ...(served ?? [])]} : {}),
     ...(records?.lock ? {lock: records.lock} : {}),
   }
   regions.forEach((region, i) => {
@@ -150,6 +156,10 @@ export async function checkNames(resolver: string, expect: Record<string, string
   if (options.signal?.aborted) throw Object.assign(new Error('The resolution was interrupted.'), {name: 'AbortError'})
   return out
 }
+
+/** The names of a region declared down, not asked: UNREACHABLE, never an answer. */
+const notAsked = (expect: Record<string, string>, why: string): NameCheck[] =>
+  Object.entries(expect).map(([name, expected]) => ({name, addresses: [], outcome: UNREACHABLE, detail: `not asked: the region is down (${why})`, expected, ok: false}))
 
 const unanswered = (name: string, deadlineMs: number) => ({name, addresses: [], outcome: UNREACHABLE, detail: `no answer within ${deadlineMs / 1000}s`})
 
@@ -353,6 +363,43 @@ async function observeCname(estate: Estate, clients: Clients): Promise<LiveState
     if (error.statusCode === 404) return {fqdn}
     throw error
   }
+}
+
+/**
+ * The A records the private DNS zones serve for the regions' expected addresses, each tagged with its region: the
+ * zones are global, so this reads nothing of the regions' own providers. Every zone of each subscription the estate
+ * names is listed, then its A records.
+ */
+async function recordsServing(estate: Estate, clients: Clients, regions: string[]): Promise<ZoneARecord[]> {
+  const regionOf = new Map(regions.flatMap((r) => Object.values(estate.regions[r].expect).map((ip) => [ip, r] as const)))
+  const out: ZoneARecord[] = []
+  await Promise.all(
+    subscriptionsNamed(estate).map(async (subscription) => {
+      const dns = await clients.for(subscription).privateDns()
+      const zones: string[] = []
+      for await (const z of dns.privateZones.list()) if (z.id) zones.push(z.id)
+      for (const records of await Promise.all(zones.map((id) => listZoneARecords(clients, id)))) {
+        for (const rec of records) {
+          const region = rec.ips.map((ip) => regionOf.get(ip)).find(Boolean)
+          if (region) out.push({...rec, region})
+        }
+      }
+    }),
+  )
+  return out
+}
+
+/** The subscriptions the estate's resources name, the default (undefined) first. */
+function subscriptionsNamed(estate: Estate): Array<string | undefined> {
+  const refs: Array<{subscription?: string} | undefined> = [
+    estate.steering.trafficManager,
+    estate.steering.frontDoor,
+    estate.cname,
+    estate.stateZone,
+    ...Object.values(estate.regions).flatMap((r) => r.privateEndpoints),
+  ]
+  const named = new Set(refs.map((r) => r?.subscription?.toLowerCase()).filter((s): s is string => Boolean(s)))
+  return [undefined, ...[...named].filter((s) => s !== estate.subscription?.toLowerCase())]
 }
 
 /** The A record sets of the private DNS zone with this id, with the TTLs they are served with. */

@@ -261,7 +261,8 @@ async function executeStep<S>(o: EngineOptions<S>, report: RunReport, step: Step
       checkpoint: (data) => o.events.emit({type: 'step-checkpoint', step: info(step), data}),
       resumed: o.checkpoints?.get(step.id),
     })
-    const {message, rpo, incomplete: left} = typeof outcome === 'string' ? {message: outcome, rpo: undefined, incomplete: undefined} : outcome
+    const {message, rpo, notVerified, incomplete: left} = typeof outcome === 'string' ? {message: outcome, rpo: undefined, notVerified: undefined, incomplete: undefined} : outcome
+    for (const what of notVerified ?? []) report.warnings.push(`${step.id}: NOT VERIFIED: ${what}`)
     Object.assign(record, {status: 'succeeded', message: bypassed.length > 0 ? `${message} (overridden: ${bypassed.map((v) => v.guard).join(', ')})` : message, ...(rpo ? {rpo} : {})})
     if (left) {
       // It did part of its job: not a success, but the steps after it still run.

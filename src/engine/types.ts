@@ -71,6 +71,8 @@ export interface StepOutcome {
    * run ends `partial` with this error once every later step has run.
    */
   incomplete?: {code: string; message: string; hint?: string}
+  /** what a check could not observe (a dead region's silent resolver): each becomes a run warning, never a pass */
+  notVerified?: string[]
 }
 
 /**

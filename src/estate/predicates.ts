@@ -89,7 +89,11 @@ export function ttlWindowSeconds(state: LiveState, region: string, connectionDra
   const steeringTtl = state.steering.trafficManager?.ttl ?? 0
   const served = new Map((state.zoneRecords ?? []).map((z) => [`${z.zoneId.toLowerCase()}|${bareName(z.name)}`, z.ttl]))
   // A zone group's copy of a TTL is only a fallback: the record set's own TTL is what resolvers hand out.
-  const own = (state.regions[region]?.endpoints ?? []).flatMap((e) => e.records.map((r) => served.get(`${r.zoneId.toLowerCase()}|${bareName(r.recordSetName)}`) ?? r.ttl))
+  const own = [
+    ...(state.regions[region]?.endpoints ?? []).flatMap((e) => e.records.map((r) => served.get(`${r.zoneId.toLowerCase()}|${bareName(r.recordSetName)}`) ?? r.ttl)),
+    // read from the zones (global) by the addresses the region expects, where its endpoints were not read
+    ...(state.zoneRecords ?? []).filter((z) => z.region === region).map((z) => z.ttl ?? 0),
+  ]
   const survivors = Object.values(state.regions)
     .filter((r) => r.region !== region)
     .flatMap((r) => r.names.map((n) => n.ttl ?? 0))

@@ -187,12 +187,16 @@ export interface ZoneARecord {
   ips: string[]
   /** the record set's TTL: what a resolver hands out, whatever a zone group's copy says */
   ttl?: number
+  /** the region whose expected address it serves, where it was read for one (the TTL window without its endpoints) */
+  region?: string
 }
 
 /** What a step reads of the estate; an action reads the union of its steps' needs, so a large estate reads only those. */
 export interface Reads {
-  /** the private endpoints (and zone-group records) of the region the action is about */
+  /** the private endpoints (and zone-group records) of the region the action is about: its regional provider */
   endpoints?: boolean
+  /** the A records the private DNS zones (global) serve for the region's expected addresses, with their TTLs */
+  zones?: boolean
   /** ask every region's resolver for its expected names */
   resolution?: boolean
   /** the data tier and the CNAME */

@@ -60,7 +60,7 @@ function noAnswer(r: RegionState): string | undefined {
   return `${unreachableResolver(r)}, so there is no answer for ${which}`
 }
 
-const REACH_RESOLVER = "Make sure each region's resolver is reachable from here (the address in the runbook, the network path to it), then run again: a verdict needs an answer."
+export const REACH_RESOLVER = "Make sure each region's resolver is reachable from here (the address in the runbook, the network path to it), then run again: a verdict needs an answer."
 
 export function survivorResolvesLocal(state: LiveState, drained: string[]): Verdict {
   const silent: string[] = []

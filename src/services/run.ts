@@ -150,6 +150,8 @@ export async function prepareRun(req: Pick<RunRequest, 'action' | 'options' | 'r
   const ctx: StepContext = {estate, clients: req.clients, resolvers: regionResolvers(estate, req.target), now: () => Date.now(), acknowledge: req.acknowledge, target: req.target, command: commandLine(req.runbook, req.target)}
   const options = {...req.options}
   let observed: LiveState | undefined
+  // --ungraceful: the operator says the region is down; nothing is read from it (its ARM and its resolver are not asked).
+  if (req.action === 'failover' && options.forced) req.clients.declareDown(options.region!, 'failover --ungraceful')
   if (req.action === 'failover' && !options.promoteTo) {
     options.promoteTo = await failoverTargets(estate, options.region!, async () => req.state ?? (observed = await observeEstate(estate, req.target, req.clients, {resolution: false})))
   }
@@ -182,7 +184,7 @@ export async function runAction(req: RunRequest, planning: {completed?: Set<stri
     throw checked ? await readRefused(e, judgeFor(stepKindsOf(req.action, key ? req.runbook.runbook.actions[key] : undefined), req.options), req.dryRun) : e
   })
   // The state just read to choose the target is what the plan would read again: plan on it instead.
-  let fresh = !reads.resolution && !reads.endpoints ? observed : undefined
+  let fresh = !reads.resolution && !reads.endpoints && !reads.zones ? observed : undefined
   let firstRead = true
   const {journal, meta} = req.resume ? continueJournal(req.resume, req, principal) : startJournal(req, options, principal, planning.resumeOf)
 
@@ -225,7 +227,7 @@ export async function runAction(req: RunRequest, planning: {completed?: Set<stri
         firstRead = false
         // The read after the last step (no step, not the first) also reads the data tier: the result says what still lives in a drained region.
         const closing = !first && !step
-        const read = reuse ? Promise.resolve(reuse) : observeEstate(estate, req.target, req.clients, {endpointsOf: reads.endpoints && options.region ? [options.region] : [], resolution: reads.resolution, data: reads.data || closing})
+        const read = reuse ? Promise.resolve(reuse) : observeEstate(estate, req.target, req.clients, {endpointsOf: reads.endpoints && options.region ? [options.region] : [], zonesOf: reads.zones && options.region ? [options.region] : [], resolution: reads.resolution, data: reads.data || closing})
         if (!first || !checked) return read
         return read.catch(async (e: unknown) => Promise.reject(await readRefused(e, judgeFor(steps.map((s) => s.kind), options), req.dryRun)))
       },

@@ -43,7 +43,10 @@ function scopesOf(action: string, kind: string, ctx: PermissionContext): string[
   const endpointsOf = (r: string | undefined): ResourceRef[] => (r ? (estate.regions[r]?.privateEndpoints ?? []) : Object.values(estate.regions).flatMap((x) => x.privateEndpoints))
   const zonesOf = (r: string | undefined) => {
     const regions = r ? [r] : Object.keys(estate.regions)
-    const observed = regions.flatMap((x) => state?.regions[x]?.endpoints ?? []).flatMap((e) => e.records.map((rec) => rec.zoneId))
+    const observed = [
+      ...regions.flatMap((x) => state?.regions[x]?.endpoints ?? []).flatMap((e) => e.records.map((rec) => rec.zoneId)),
+      ...(state?.zoneRecords ?? []).filter((z) => z.region && regions.includes(z.region)).map((z) => z.zoneId),
+    ]
     const recorded = regions.flatMap((x) => state?.regions[x]?.teardown?.endpoints ?? []).flatMap((e) => e.zoneGroups.flatMap((g) => g.configs.map((c) => c.privateDnsZoneId)))
     return kind === 'recreateEndpoints' ? recorded : observed
   }
@@ -107,6 +110,7 @@ export function readPermissions(ctx: PermissionContext, reads: Reads & {survey?:
   return [
     ...need(READ_PERMISSIONS.always, 'reads', 'its reads', ctx),
     ...(reads.endpoints ? need(READ_PERMISSIONS.endpoints, 'reads', 'its reads', ctx) : []),
+    ...(reads.zones ? need(READ_PERMISSIONS.zones, 'reads', 'its reads', ctx) : []),
     ...(reads.data ? need(READ_PERMISSIONS.data, 'reads', 'its reads', ctx) : []),
     ...(reads.survey ? need(SURVEY_PERMISSIONS, 'reads', 'its survey of the zones and origins', ctx) : []),
   ]
@@ -133,6 +137,7 @@ export function neededPermissions(kinds: string[], ctx: PermissionContext, optio
   const reads = [
     ...READ_PERMISSIONS.always,
     ...(declared.some((k) => k.reads.endpoints) ? READ_PERMISSIONS.endpoints : []),
+    ...(declared.some((k) => k.reads.zones) ? READ_PERMISSIONS.zones : []),
     ...(declared.some((k) => k.reads.data) || ctx.params.to || ctx.params.promoteTo ? READ_PERMISSIONS.data : []),
   ]
   const writes = declared.map((k) => ({k, needs: need(k.permissions, k.kind, k.kind, ctx)}))

@@ -78,6 +78,7 @@ export function defaultSteps(action: Action): string[] {
 export function readsOf(kinds: StepKind[]): Reads {
   return {
     endpoints: kinds.some((k) => k.reads.endpoints),
+    zones: kinds.some((k) => k.reads.zones),
     resolution: kinds.some((k) => k.reads.resolution),
     data: kinds.some((k) => k.reads.data),
   }
@@ -115,6 +116,10 @@ export const READ_PERMISSIONS: Record<'always' | keyof Reads, Permission[]> = {
     {action: 'Microsoft.Network/privateEndpoints/privateDnsZoneGroups/read'},
     {action: 'Microsoft.Network/privateDnsZones/A/read', when: "the records as served, for the TTL window"},
   ],
+  zones: [
+    {action: 'Microsoft.Network/privateDnsZones/read', when: 'listing the zones'},
+    {action: 'Microsoft.Network/privateDnsZones/A/read', when: "the drained region's records as served, for the TTL window"},
+  ],
   resolution: [],
   data: [
     {action: 'Microsoft.DBforPostgreSQL/flexibleServers/read'},
@@ -143,7 +148,7 @@ const cell = (ps: Permission[]) => (ps.length === 0 ? 'no Azure permission' : ps
 
 /** The README's least-privilege table, generated from the declarations above (a test keeps the README in step). */
 export function permissionTable(): string {
-  const reads = [...READ_PERMISSIONS.always, ...READ_PERMISSIONS.endpoints, ...READ_PERMISSIONS.data]
+  const reads = [...READ_PERMISSIONS.always, ...READ_PERMISSIONS.endpoints, ...READ_PERMISSIONS.zones, ...READ_PERMISSIONS.data]
   const rows = [
     ['every run (reads; `status` needs only these)', `${cell(reads)}, and each provider's \`locations/operationStatuses/read\` (or \`locations/operations/read\`) to poll long-running operations`],
     ['game days and `sandbox import` (reads, besides the above)', cell(SURVEY_PERMISSIONS)],

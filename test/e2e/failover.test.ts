@@ -117,7 +117,7 @@ describe('failover eus2 --ungraceful while eus2 is down', () => {
         // What eus2 could not show is said, never passed off as verified.
         const said = [...out.warnings, ...out.result.steps.map((s: any) => s.message)].join('\n')
         assert.match(said, /eus2/)
-        assert.match(said, /not (verified|seen|read)/)
+        assert.match(said, /NOT VERIFIED|not seen|not (asked|sent)/)
 
         await t.sb.clearOutage()
         const back = await t.json(['failback', 'eus2', '--yes'], {timeoutMs: 240_000})
@@ -184,7 +184,8 @@ describe('a front door that refuses during a failover', () => {
 })
 
 describe('each single command with eus2 down does the same for its part', () => {
-  for (const [name, outage] of OUTAGES) {
+  // ARM answering 503, and everything down at once (hanging ARM and a silent resolver): each single command's cases.
+  for (const [name, outage] of [OUTAGES[0], OUTAGES[3]]) {
     it(`${name}: drain eus2, then promote --replica / --failover-group / --cosmos --forced, each exit 0`, async () => {
       const t = await e2e()
       try {
