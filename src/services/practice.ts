@@ -123,7 +123,7 @@ export async function practice(req: PracticeRequest): Promise<PracticeResult> {
   const dir = mkdtempSync(join(tmpdir(), 'azfail-practice-'))
   for (const f of ['state.json', 'token', 'tls']) if (existsSync(join(req.source.stateDir, f))) cpSync(join(req.source.stateDir, f), join(dir, f), {recursive: true})
   const target = await sandboxTarget(dir)
-  const clients = createClients(target, {estate})
+  let clients = createClients(target, {estate})
   try {
     // The copy starts whole: no fault and no outage the source sandbox may have been left with.
     await sandboxControl(target, 'DELETE', 'faults')
@@ -159,9 +159,12 @@ export async function practice(req: PracticeRequest): Promise<PracticeResult> {
     let duringOutage: LiveState | undefined
     for (const [phase, stage, action, options] of plan) {
       if (stage === 'failback' && req.scenario === 'region-outage' && !duringOutage) {
-        // The failover is over while the region is still down: see where everything lives, then bring the region back.
-        duringOutage = await observeEstate(estate, target, clients, {resolution: false})
+        // The failover is over while the region is still down: see where everything lives, as another operator's
+        // 'azfail status' would (clients that have not written the region off), then bring the region back.
+        duringOutage = await observeEstate(estate, target, createClients(target, {estate}), {resolution: false})
         await sandboxControl(target, 'DELETE', 'outage')
+        // The failback is a later azfail process: its clients know nothing of the failover's declaring the region down.
+        clients = createClients(target, {estate})
       }
       const t0 = Date.now()
       const record: PracticePhase = {phase, stage, action, options, status: 'running', steps: [], startedAt: new Date(t0).toISOString(), durationMs: 0}
