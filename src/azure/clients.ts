@@ -11,6 +11,8 @@ import type {SqlManagementClient} from '@azure/arm-sql'
 import type {TrafficManagerManagementClient} from '@azure/arm-trafficmanager'
 import type {PipelinePolicy} from '@azure/core-rest-pipeline'
 import pLimit, {type LimitFunction} from 'p-limit'
+import type {Estate} from '../runbook/estate.ts'
+import {RequestBounds, regionOfPath, requestTimeouts} from './bounded.ts'
 import type {AzureTarget} from './target.ts'
 
 const USER_AGENT = 'azfail/0.1'
@@ -32,10 +34,11 @@ function inFlightPolicy(target: AzureTarget): PipelinePolicy {
 }
 
 /**
- * The options every client gets, Azure or sandbox alike: endpoint, scopes for that cloud, the extra CA if any, and
- * a retry policy that rides out throttling (the SDK honours Retry-After) and transient 5xx.
+ * The options every client gets, Azure or sandbox alike: endpoint, scopes for that cloud, the extra CA if any, a
+ * retry policy that rides out throttling (the SDK honours Retry-After) and transient 5xx, and, with `bounds`, a
+ * timeout per attempt, a breaker per region and the interrupt.
  */
-export function clientOptions(target: AzureTarget) {
+export function clientOptions(target: AzureTarget, bounds?: RequestBounds) {
   const scope = `${target.endpoint}/.default`
   return {
     endpoint: target.endpoint,
@@ -43,7 +46,12 @@ export function clientOptions(target: AzureTarget) {
     credentials: {scopes: [scope]},
     userAgentOptions: {userAgentPrefix: USER_AGENT},
     retryOptions: {maxRetries: 6, retryDelayInMs: 250, maxRetryDelayInMs: 8000},
-    additionalPolicies: [{policy: inFlightPolicy(target), position: 'perRetry' as const}],
+    additionalPolicies: [
+      ...(bounds ? [{policy: bounds.interruptPolicy(), position: 'perCall' as const}] : []),
+      {policy: inFlightPolicy(target), position: 'perRetry' as const},
+      // after the slot is had: waiting for a free slot is not the request's time
+      ...(bounds ? [{policy: bounds.attemptPolicy(), position: 'perRetry' as const}] : []),
+    ],
     ...(target.ca ? {tlsOptions: {ca: target.ca}} : {}),
   }
 }
@@ -73,10 +81,24 @@ export interface SubscriptionClients {
 export interface Clients extends SubscriptionClients {
   /** the clients of `subscriptionId`; undefined means the target's default subscription */
   for(subscriptionId: string | undefined): SubscriptionClients
+  /** aborts every request in flight (the run's Ctrl-C or SIGTERM); later requests, such as the lock's release, still go out */
+  interrupt(): void
+  /** aborted by the next interrupt(): DNS queries and other work that is not an ARM request listen to it */
+  signal(): AbortSignal
+  /** the regions whose ARM was found down (timed out, answered 5xx, dropped) by these clients, and why */
+  regionsDown(): Record<string, string>
+  /** the operator's word that a region is down (failover --ungraceful): nothing is asked of it, ARM or its resolver */
+  declareDown(region: string, why: string): void
+  /** the regions declared down, and why */
+  declaredDown(): Record<string, string>
 }
 
-/** One client per service per subscription, created on first use. */
-export function createClients(target: AzureTarget): Clients {
+/**
+ * One client per service per subscription, created on first use. The estate, where given, maps each request to the
+ * region it is about, so a region found down is not retried. AZFAIL_REQUEST_TIMEOUT bounds each attempt.
+ */
+export function createClients(target: AzureTarget, options: {estate?: Estate; env?: NodeJS.ProcessEnv} = {}): Clients {
+  const bounds = new RequestBounds(requestTimeouts(options.env), regionOfPath(options.estate))
   const bySubscription = new Map<string, SubscriptionClients>()
   const of = (subscriptionId: string): SubscriptionClients => {
     const cache = new Map<string, Promise<unknown>>()
@@ -84,7 +106,7 @@ export function createClients(target: AzureTarget): Clients {
       if (!cache.has(name)) cache.set(name, make())
       return cache.get(name) as Promise<T>
     }
-    const args = () => [target.credential, subscriptionId, clientOptions(target)] as const
+    const args = () => [target.credential, subscriptionId, clientOptions(target, bounds)] as const
     return {
       subscriptionId,
       trafficManager: () => once('tm', async () => new (await import('@azure/arm-trafficmanager')).TrafficManagerManagementClient(...args())),
@@ -104,5 +126,5 @@ export function createClients(target: AzureTarget): Clients {
     if (!bySubscription.has(id)) bySubscription.set(id, of(subscriptionId ?? target.subscriptionId))
     return bySubscription.get(id)!
   }
-  return {...forSubscription(undefined), for: forSubscription}
+  return {...forSubscription(undefined), for: forSubscription, interrupt: () => bounds.interrupt(), signal: () => bounds.signal(), regionsDown: () => bounds.regionsDown(), declareDown: (region, why) => bounds.declareDown(region, why), declaredDown: () => bounds.declaredDown()}
 }

@@ -1,9 +1,12 @@
 // Reads the estate's live state through the SDK clients and the regional resolvers. Read-only: plans and guards
 // are computed from what this returns. Callers name the parts they need, so a large estate reads only those.
 import type {NetworkManagementClient} from '@azure/arm-network'
-import {isServing, normalizeLocation, parseZoneId, privateFqdn, sameName} from '../estate/predicates.ts'
-import type {DrainRecord, EndpointRecord, EndpointState, LiveState, NameCheck, RegionState, SteeringEndpoint, Unobserved, ZoneARecord} from '../estate/state.ts'
+import type {FailoverGroup} from '@azure/arm-sql'
+import {isServing, isUnreachable, normalizeLocation, parseZoneId, privateFqdn, sameName, UNKNOWN, UNREACHABLE} from '../estate/predicates.ts'
+import type {DrainRecord, EndpointRecord, EndpointState, LiveState, NameCheck, PostgresServerState, RegionState, SteeringEndpoint, Unobserved, ZoneARecord} from '../estate/state.ts'
 import type {Estate} from '../runbook/estate.ts'
+import {describeUnreachable, unreachableEndpoint} from '../errors.ts'
+import {RequestGivenUp} from './bounded.ts'
 import {steeringWritesSince} from './activity.ts'
 import type {Clients} from './clients.ts'
 import {resolveName, resolverFor} from './resolve.ts'
@@ -13,6 +16,8 @@ import type {AzureTarget} from './target.ts'
 export interface ObserveOptions {
   /** regions whose private endpoints and zone-group records to read (default none) */
   endpointsOf?: string[]
+  /** regions whose records to read from the private DNS zones (global) by the addresses they expect (default none) */
+  zonesOf?: string[]
   /** ask the resolvers (default true) */
   resolution?: boolean
   /** read the data tier and the CNAME (default true) */
@@ -31,23 +36,41 @@ export async function observeEstate(estate: Estate, target: AzureTarget, clients
   const regions = Object.keys(estate.regions)
   const withData = options.data !== false
   const endpointsOf = options.endpointsOf ?? []
-  const withCname = options.cname ?? (withData || endpointsOf.length > 0)
-  const recordsRead = readStateRecords(estate, clients)
+  const zonesOf = options.zonesOf ?? []
+  const withCname = options.cname ?? (withData || endpointsOf.length > 0 || zonesOf.length > 0)
+  const unobserved: Unobserved[] = []
+  // A region the operator declared down (failover --ungraceful) is not asked: its names are unanswered, said as such.
+  const declared = clients.declaredDown()
+  // Each part is read on its own: one that fails or times out is an entry of `unobserved`, never the whole read's failure.
+  const part = <T>(what: Omit<Unobserved, 'why'>, read: () => Promise<T>): Promise<T | undefined> =>
+    read().catch((error: unknown) => {
+      if (mustPropagate(error)) throw error
+      unobserved.push({...what, why: whyUnread(error)})
+      return undefined
+    })
+  const recordsRead = part({what: 'the drain, teardown and lock records in the state zone', part: 'stateRecords'}, () => readStateRecords(estate, clients))
   // The Activity Log is asked about a drained region as soon as its drain record is read.
-  const driftRead = recordsRead.then((rec) => Promise.all(regions.map((r) => writesAfterDrain(estate, clients, r, rec.drains[r]))))
-  const [tm, fd, names, data, cname, endpoints, records, drift] = await Promise.all([
-    observeTrafficManager(estate, clients),
-    observeFrontDoor(estate, clients),
-    options.resolution === false ? regions.map(() => []) : Promise.all(regions.map((r) => checkNames(resolvers[r], estate.regions[r].expect))),
-    withData ? observeData(estate, clients) : ({} as LiveState['data']),
-    withCname ? observeCname(estate, clients) : undefined,
-    observeEndpointsOf(estate, clients, endpointsOf),
+  const driftRead = recordsRead.then((rec) => Promise.all(regions.map((r) => writesAfterDrain(estate, clients, r, rec?.drains[r], clients.signal()))))
+  const [tm, fd, names, data, cname, endpoints, records, served, drift] = await Promise.all([
+    estate.steering.trafficManager ? part({what: `Traffic Manager profile ${estate.steering.trafficManager.profile}`, part: 'trafficManager'}, () => observeTrafficManager(estate, clients)) : undefined,
+    estate.steering.frontDoor ? part({what: `Front Door origin group ${estate.steering.frontDoor.profile}/${estate.steering.frontDoor.originGroup}`, part: 'frontDoor'}, () => observeFrontDoor(estate, clients)) : undefined,
+    options.resolution === false ? regions.map(() => []) : Promise.all(regions.map((r) => (declared[r] ? notAsked(estate.regions[r].expect, declared[r]) : checkNames(resolvers[r], estate.regions[r].expect, {signal: clients.signal()})))),
+    withData ? observeData(estate, clients, part) : ({} as LiveState['data']),
+    withCname && estate.cname ? part({what: `the CNAME ${estate.cname.name}.${estate.cname.zone}`, part: 'cname'}, () => observeCname(estate, clients)) : undefined,
+    observeEndpointsOf(estate, clients, endpointsOf, part),
     recordsRead,
+    zonesOf.length > 0 ? part({what: `the private DNS zones' records for ${zonesOf.join(', ')}`, part: 'zoneRecords'}, () => recordsServing(estate, clients, zonesOf)) : undefined,
     driftRead,
   ])
+  for (const d of drift) unobserved.push(...(d.unobserved ?? []))
+  regions.forEach((region, i) => {
+    const silent = names[i].find(isUnreachable)
+    if (silent) unobserved.push({what: `${region}'s resolver ${resolvers[region]}`, region, part: 'resolver', why: silent.detail ?? 'no answer'})
+  })
   const endpointsByRegion = new Map(endpoints.byRegion)
   const state: LiveState = {
     observedAt: new Date().toISOString(),
+    ...(unobserved.length > 0 ? {unobserved} : {}),
     target: target.kind,
     steering: {
       ...(tm ? {trafficManager: tm.profile} : {}),
@@ -55,14 +78,13 @@ export async function observeEstate(estate: Estate, target: AzureTarget, clients
     },
     regions: {},
     data,
-    ...(endpointsOf.length > 0 ? {zoneRecords: endpoints.zoneRecords} : {}),
-    ...(records.lock ? {lock: records.lock} : {}),
+    ...(endpointsOf.length > 0 || served ? {zoneRecords: [...endpoints.zoneRecords, ...(served ?? [])]} : {}),
+    ...(records?.lock ? {lock: records.lock} : {}),
   }
-  const unobserved = drift.flatMap((d) => d.unobserved ?? [])
-  if (unobserved.length > 0) state.unobserved = [...(state.unobserved ?? []), ...unobserved]
   regions.forEach((region, i) => {
-    const tmEp = tm?.endpoints[region]
-    const origin = fd?.origins[region]
+    // A steering layer that could not be read leaves the region's status there unknown: neither serving nor drained.
+    const tmEp = tm ? tm.endpoints[region] : unknownSteering(estate.steering.trafficManager?.endpoints[region])
+    const origin = fd ? fd.origins[region] : unknownOrigin(estate.steering.frontDoor?.origins[region])
     const r: RegionState = {
       region,
       resolver: resolvers[region],
@@ -71,8 +93,8 @@ export async function observeEstate(estate: Estate, target: AzureTarget, clients
       ...(origin ? {frontDoor: origin} : {}),
       names: names[i],
       ...(endpointsByRegion.has(region) ? {endpoints: endpointsByRegion.get(region)} : {}),
-      ...(records.drains[region] ? {drain: records.drains[region]} : {}),
-      ...(records.teardowns[region] ? {teardown: records.teardowns[region]} : {}),
+      ...(records?.drains[region] ? {drain: records.drains[region]} : {}),
+      ...(records?.teardowns[region] ? {teardown: records.teardowns[region]} : {}),
       ...(drift[i].steeringWrites ? {steeringWrites: drift[i].steeringWrites} : {}),
     }
     r.serving = isServing(r)
@@ -91,7 +113,8 @@ async function writesAfterDrain(estate: Estate, clients: Clients, region: string
   try {
     return {steeringWrites: await steeringWritesSince(estate, clients, region, drain.drainedAt, signal)}
   } catch (error: any) {
-    return {unobserved: [{what: `the Activity Log of ${region}'s steering since its drain at ${drain.drainedAt}`, region, why: String(error?.message ?? error).split('\n')[0]}]}
+    if (mustPropagate(error)) throw error
+    return {unobserved: [{what: `the Activity Log of ${region}'s steering since its drain at ${drain.drainedAt}`, region, part: 'activityLog', why: whyUnread(error)}]}
   }
 }
 
@@ -109,25 +132,68 @@ export async function observeSteeringOf(
   return {...(tmEp ? {trafficManager: tmEp} : {}), ...(origin ? {frontDoor: origin} : {}), ...drift}
 }
 
-const QUERIES_IN_FLIGHT = 32
+type Part = <T>(what: Omit<Unobserved, 'why'>, read: () => Promise<T>) => Promise<T | undefined>
 
-/** Asks one region's resolver for every expected name, a bounded number at a time. */
-export async function checkNames(resolver: string, expect: Record<string, string>): Promise<NameCheck[]> {
+const unknownSteering = (name: string | undefined): SteeringEndpoint | undefined => (name ? {name, status: UNKNOWN} : undefined)
+const unknownOrigin = (name: string | undefined) => (name ? {name, enabledState: UNKNOWN} : undefined)
+
+/**
+ * What an observation does not swallow: an interrupt ends it, and Azure refusing a read (403) goes to the permissions
+ * guard, as the plan's first read always did.
+ */
+function mustPropagate(error: any): boolean {
+  return error?.name === 'AbortError' || (error?.statusCode === 403 && /AuthorizationFailed/.test(error?.code ?? ''))
+}
+
+/** Why a part could not be read, in a few words: "no answer within 10s", "HTTP 503 ServiceUnavailable", "ECONNRESET". */
+export function whyUnread(error: any): string {
+  if (error instanceof RequestGivenUp) return error.message.replace(/^\S+ \S+: /, '')
+  const unreachable = unreachableEndpoint(error)
+  if (unreachable) return describeUnreachable(unreachable)
+  if (error?.statusCode) return `HTTP ${error.statusCode}${error.code ? ` ${error.code}` : ''}`
+  return String(error?.code ?? error?.message ?? error).split('\n')[0]
+}
+
+const QUERIES_IN_FLIGHT = 32
+/** The longest one region's resolver is asked for, all names together: past it, what is unanswered is unanswered. */
+export const RESOLUTION_DEADLINE_MS = 8000
+
+/**
+ * Asks one region's resolver for every expected name, a bounded number at a time, for at most `deadlineMs` in all;
+ * the signal cancels what is in flight. A name without an answer by then is UNREACHABLE, never an answer.
+ */
+export async function checkNames(resolver: string, expect: Record<string, string>, options: {signal?: AbortSignal; deadlineMs?: number} = {}): Promise<NameCheck[]> {
   const r = resolverFor(resolver)
   const entries = Object.entries(expect)
   const out: NameCheck[] = new Array(entries.length)
+  const deadlineMs = options.deadlineMs ?? RESOLUTION_DEADLINE_MS
+  const stop = AbortSignal.any([AbortSignal.timeout(deadlineMs), ...(options.signal ? [options.signal] : [])])
+  const cancel = () => r.cancel()
+  stop.addEventListener('abort', cancel)
   let next = 0
-  await Promise.all(
-    Array.from({length: Math.min(QUERIES_IN_FLIGHT, entries.length)}, async () => {
-      for (let i = next++; i < entries.length; i = next++) {
-        const [name, expected] = entries[i]
-        const answer = await resolveName(r, name)
-        out[i] = {...answer, expected, ok: answer.addresses.length > 0 && answer.addresses.every((a) => a === expected)}
-      }
-    }),
-  )
+  try {
+    await Promise.all(
+      Array.from({length: Math.min(QUERIES_IN_FLIGHT, entries.length)}, async () => {
+        for (let i = next++; i < entries.length; i = next++) {
+          const [name, expected] = entries[i]
+          const answer = stop.aborted ? unanswered(name, deadlineMs) : await resolveName(r, name)
+          const bounded = answer.outcome === 'ECANCELLED' ? unanswered(name, deadlineMs) : answer
+          out[i] = {...bounded, expected, ok: bounded.addresses.length > 0 && bounded.addresses.every((a) => a === expected)}
+        }
+      }),
+    )
+  } finally {
+    stop.removeEventListener('abort', cancel)
+  }
+  if (options.signal?.aborted) throw Object.assign(new Error('The resolution was interrupted.'), {name: 'AbortError'})
   return out
 }
+
+/** The names of a region declared down, not asked: UNREACHABLE, never an answer. */
+const notAsked = (expect: Record<string, string>, why: string): NameCheck[] =>
+  Object.entries(expect).map(([name, expected]) => ({name, addresses: [], outcome: UNREACHABLE, detail: `not asked: the region is down (${why})`, expected, ok: false}))
+
+const unanswered = (name: string, deadlineMs: number) => ({name, addresses: [], outcome: UNREACHABLE, detail: `no answer within ${deadlineMs / 1000}s`})
 
 async function observeTrafficManager(estate: Estate, clients: Clients) {
   const spec = estate.steering.trafficManager
@@ -163,12 +229,12 @@ async function observeFrontDoor(estate: Estate, clients: Clients) {
  * paged list per zone). A zone's list starts as soon as the first endpoint writing into it is read, so its pages,
  * which must follow one another, overlap the other endpoints' reads.
  */
-async function observeEndpointsOf(estate: Estate, clients: Clients, regions: string[]): Promise<{byRegion: Array<[string, EndpointState[]]>; zoneRecords: ZoneARecord[]}> {
-  const lists = new Map<string, Promise<ZoneARecord[]>>()
+async function observeEndpointsOf(estate: Estate, clients: Clients, regions: string[], part: Part): Promise<{byRegion: Array<[string, EndpointState[]]>; zoneRecords: ZoneARecord[]}> {
+  const lists = new Map<string, Promise<ZoneARecord[] | undefined>>()
   const zoneWritten = (zoneId: string) => {
     if (lists.has(zoneId.toLowerCase())) return
-    const listed = listZoneARecords(clients, zoneId)
-    listed.catch(() => {}) // awaited below, once every endpoint is read; until then a failure must not go unhandled
+    const listed = part({what: `the A records of ${parseZoneId(zoneId)?.zone ?? zoneId}`, part: 'zoneRecords'}, () => listZoneARecords(clients, zoneId))
+    listed.catch(() => {}) // awaited below, once every endpoint is read; until then an interrupt must not go unhandled
     lists.set(zoneId.toLowerCase(), listed)
   }
   const groups = new Map<string, Promise<Map<string, string | undefined>>>()
@@ -177,8 +243,10 @@ async function observeEndpointsOf(estate: Estate, clients: Clients, regions: str
     if (!groups.has(k)) groups.set(k, listEndpoints(clients, subscription, resourceGroup))
     return groups.get(k)!
   }
-  const byRegion = await Promise.all(regions.map(async (r) => [r, await observeEndpoints(estate, clients, r, endpointsIn, zoneWritten)] as [string, EndpointState[]]))
-  return {byRegion, zoneRecords: (await Promise.all(lists.values())).flat()}
+  // A region whose endpoints cannot be read has none in live state (unknown), not an empty list (none exist).
+  const read = await Promise.all(regions.map(async (r) => [r, await part({what: `${r}'s private endpoints`, region: r, part: 'endpoints'}, () => observeEndpoints(estate, clients, r, endpointsIn, zoneWritten))] as const))
+  const byRegion = read.flatMap(([r, eps]) => (eps ? [[r, eps] as [string, EndpointState[]]] : []))
+  return {byRegion, zoneRecords: (await Promise.all(lists.values())).flatMap((z) => z ?? [])}
 }
 
 /** The private endpoints of a resource group (lower-case name → provisioning state): one paged list, not one read each. */
@@ -239,60 +307,80 @@ async function zoneGroupRecords(network: NetworkManagementClient, ref: {resource
   return records
 }
 
-async function observeData(estate: Estate, clients: Clients): Promise<LiveState['data']> {
+async function observeData(estate: Estate, clients: Clients, part: Part): Promise<LiveState['data']> {
   const {postgres, sqlFailoverGroup, cosmos} = estate.data
   const [pg, sql, cdb] = await Promise.all([
     postgres
       ? (async () => {
+          // Each server on its own: the primary's region down leaves its role unknown, the replica's still read.
           const servers = await Promise.all(
-            Object.entries(postgres.servers).map(async ([region, ref]) => {
-              // Azure's server model has no lag, so the SDK's model drops it; the sandbox reports it beside
-              // replicationState (README: replica lag), read here from the response body as sent.
-              let lag: number | undefined
-              const s = await (await clients.for(ref.subscription).postgres()).servers.get(ref.resourceGroup, ref.name, {onResponse: (raw) => (lag = replicaLagOf(raw.bodyAsText))})
-              return {
-                region,
-                name: ref.name,
-                ...(ref.subscription ? {subscription: ref.subscription} : {}),
-                resourceGroup: ref.resourceGroup,
-                role: s.replica?.role ?? s.replicationRole ?? 'None',
-                replicationState: s.replica?.replicationState,
-                ...(lag !== undefined ? {replicationLagSeconds: lag} : {}),
-                state: s.state,
-                fqdn: s.fullyQualifiedDomainName,
-              }
+            Object.entries(postgres.servers).map(async ([region, ref]): Promise<PostgresServerState> => {
+              const base = {region, name: ref.name, ...(ref.subscription ? {subscription: ref.subscription} : {}), resourceGroup: ref.resourceGroup}
+              const read = await part({what: `PostgreSQL server ${ref.name}`, region, part: 'postgres'}, () => observePostgresServer(clients, ref))
+              return read ? {...base, ...read} : {...base, role: UNKNOWN}
             }),
           )
           return {primaryRegion: servers.find((s) => s.role === 'Primary')?.region ?? servers.find((s) => s.role === 'None')?.region, servers}
         })()
       : undefined,
-    sqlFailoverGroup
-      ? (async () => {
-          const [first] = Object.entries(sqlFailoverGroup.servers)
-          const client = await clients.for(first[1].subscription).sql()
-          const fog = await client.failoverGroups.get(first[1].resourceGroup, first[1].name, sqlFailoverGroup.name)
-          const servers = Object.entries(sqlFailoverGroup.servers).map(([region, ref]) => {
-            const role =
-              region === first[0]
-                ? fog.replicationRole
-                : fog.partnerServers?.find((p) => p.id?.toLowerCase().endsWith(`/servers/${ref.name.toLowerCase()}`))?.replicationRole
-            return {region, name: ref.name, role: role ?? 'Unknown'}
-          })
-          return {name: sqlFailoverGroup.name, primaryRegion: servers.find((s) => s.role === 'Primary')?.region, replicationState: fog.replicationState, servers}
-        })()
-      : undefined,
+    sqlFailoverGroup ? observeFailoverGroup(sqlFailoverGroup, clients, part) : undefined,
     cosmos
-      ? (async () => {
+      ? part({what: `Cosmos DB account ${cosmos.account}`, part: 'cosmos'}, async () => {
           const client = await clients.for(cosmos.subscription).cosmos()
           const account = await client.databaseAccounts.get(cosmos.resourceGroup, cosmos.account)
           const locations = (account.failoverPolicies ?? []).map((p) => ({name: p.locationName ?? '', failoverPriority: p.failoverPriority ?? 0}))
           const write = account.writeLocations?.[0]?.locationName
           const writeRegion = Object.entries(estate.regions).find(([, r]) => normalizeLocation(r.location) === normalizeLocation(write ?? ''))?.[0]
           return {account: cosmos.account, writeRegion, locations}
-        })()
+        }).then((read) => read ?? {account: cosmos.account, locations: []})
       : undefined,
   ])
   return {...(pg ? {postgres: pg} : {}), ...(sql ? {sqlFailoverGroup: sql} : {}), ...(cdb ? {cosmos: cdb} : {})}
+}
+
+async function observePostgresServer(clients: Clients, ref: {subscription?: string; resourceGroup: string; name: string}) {
+  // Azure's server model has no lag, so the SDK's model drops it; the sandbox reports it beside replicationState
+  // (README: replica lag), read here from the response body as sent.
+  let lag: number | undefined
+  const s = await (await clients.for(ref.subscription).postgres()).servers.get(ref.resourceGroup, ref.name, {onResponse: (raw) => (lag = replicaLagOf(raw.bodyAsText))})
+  return {
+    role: s.replica?.role ?? s.replicationRole ?? 'None',
+    replicationState: s.replica?.replicationState,
+    ...(lag !== undefined ? {replicationLagSeconds: lag} : {}),
+    state: s.state,
+    fqdn: s.fullyQualifiedDomainName,
+  }
+}
+
+type FailoverGroupSpec = NonNullable<Estate['data']['sqlFailoverGroup']>
+
+/**
+ * The failover group through whichever partner server answers: each server's copy names its own role and its
+ * partners'. Only when no server answers is every role unknown.
+ */
+async function observeFailoverGroup(spec: FailoverGroupSpec, clients: Clients, part: Part): Promise<NonNullable<LiveState['data']['sqlFailoverGroup']>> {
+  // Regions already found down are asked last: their answer is the least likely.
+  const down = clients.regionsDown()
+  const partners = Object.entries(spec.servers)
+  const order = [...partners].sort(([a], [b]) => Number(a in down) - Number(b in down))
+  const whys: string[] = []
+  for (const [via, ref] of order) {
+    let fog: FailoverGroup | undefined
+    try {
+      fog = await (await clients.for(ref.subscription).sql()).failoverGroups.get(ref.resourceGroup, ref.name, spec.name)
+    } catch (error) {
+      if (mustPropagate(error)) throw error
+      whys.push(`through ${ref.name}: ${whyUnread(error)}`)
+    }
+    if (!fog) continue
+    const servers = partners.map(([region, other]) => {
+      const role = region === via ? fog.replicationRole : fog.partnerServers?.find((p) => p.id?.toLowerCase().endsWith(`/servers/${other.name.toLowerCase()}`))?.replicationRole
+      return {region, name: other.name, role: role ?? UNKNOWN}
+    })
+    return {name: spec.name, primaryRegion: servers.find((s) => s.role === 'Primary')?.region, replicationState: fog.replicationState, servers}
+  }
+  await part({what: `SQL failover group ${spec.name} (through any of its servers)`, part: 'sqlFailoverGroup'}, () => Promise.reject(new Error(whys.join('; '))))
+  return {name: spec.name, servers: partners.map(([region, ref]) => ({region, name: ref.name, role: UNKNOWN}))}
 }
 
 async function observeCname(estate: Estate, clients: Clients): Promise<LiveState['cname']> {
@@ -307,6 +395,43 @@ async function observeCname(estate: Estate, clients: Clients): Promise<LiveState
     if (error.statusCode === 404) return {fqdn}
     throw error
   }
+}
+
+/**
+ * The A records the private DNS zones serve for the regions' expected addresses, each tagged with its region: the
+ * zones are global, so this reads nothing of the regions' own providers. Every zone of each subscription the estate
+ * names is listed, then its A records.
+ */
+async function recordsServing(estate: Estate, clients: Clients, regions: string[]): Promise<ZoneARecord[]> {
+  const regionOf = new Map(regions.flatMap((r) => Object.values(estate.regions[r].expect).map((ip) => [ip, r] as const)))
+  const out: ZoneARecord[] = []
+  await Promise.all(
+    subscriptionsNamed(estate).map(async (subscription) => {
+      const dns = await clients.for(subscription).privateDns()
+      const zones: string[] = []
+      for await (const z of dns.privateZones.list()) if (z.id) zones.push(z.id)
+      for (const records of await Promise.all(zones.map((id) => listZoneARecords(clients, id)))) {
+        for (const rec of records) {
+          const region = rec.ips.map((ip) => regionOf.get(ip)).find(Boolean)
+          if (region) out.push({...rec, region})
+        }
+      }
+    }),
+  )
+  return out
+}
+
+/** The subscriptions the estate's resources name, the default (undefined) first. */
+function subscriptionsNamed(estate: Estate): Array<string | undefined> {
+  const refs: Array<{subscription?: string} | undefined> = [
+    estate.steering.trafficManager,
+    estate.steering.frontDoor,
+    estate.cname,
+    estate.stateZone,
+    ...Object.values(estate.regions).flatMap((r) => r.privateEndpoints),
+  ]
+  const named = new Set(refs.map((r) => r?.subscription?.toLowerCase()).filter((s): s is string => Boolean(s)))
+  return [undefined, ...[...named].filter((s) => s !== estate.subscription?.toLowerCase())]
 }
 
 /** The A record sets of the private DNS zone with this id, with the TTLs they are served with. */

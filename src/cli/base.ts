@@ -48,7 +48,7 @@ export abstract class AzfailCommand extends Command {
       ? await sandboxTarget(flags['state-dir'])
       : await azureTarget({subscription: flags.subscription ?? process.env.AZURE_SUBSCRIPTION_ID ?? runbook?.runbook.estate.subscription, cloud: flags.cloud})
     this.closers.push(() => target.close())
-    return {target, clients: createClients(target)}
+    return {target, clients: createClients(target, {estate: runbook?.runbook.estate})}
   }
 
   protected override async finally(err: Error | undefined): Promise<void> {

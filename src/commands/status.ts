@@ -1,5 +1,7 @@
 import {AzfailCommand} from '../cli/base.ts'
 import {table} from '../cli/table.ts'
+import {describeUnobserved, servingState} from '../estate/predicates.ts'
+import {type Residue, residue} from '../estate/residue.ts'
 import type {LiveState} from '../estate/state.ts'
 
 export default class Status extends AzfailCommand {
@@ -13,7 +15,7 @@ export default class Status extends AzfailCommand {
     '<%= config.bin %> status --sandbox --json | jq .result.regions',
   ]
 
-  async run(): Promise<LiveState & {runbook: string}> {
+  async run(): Promise<LiveState & {runbook: string; residue: Residue[]}> {
     const {flags} = await this.parse(Status)
     const runbook = this.runbookFrom(flags)
     const {target, clients} = await this.connect(flags, runbook)
@@ -21,9 +23,16 @@ export default class Status extends AzfailCommand {
     const state = await observeEstate(runbook.runbook.estate, target, clients)
     const {describeViolation, violations} = await import('../estate/invariants.ts')
     for (const v of violations(state)) this.note(describeViolation(v))
-    if (!this.jsonEnabled()) this.log(render(state))
-    return {runbook: runbook.file, ...state}
+    for (const u of state.unobserved ?? []) this.note(`not read: ${describeUnobserved(u)}; shown as unknown`)
+    const left = residue(state)
+    if (!this.jsonEnabled()) this.log([render(state), ...renderResidue(left)].join('\n'))
+    return {runbook: runbook.file, ...state, residue: left}
   }
+}
+
+/** What still lives in a region that does not serve: a drain is not a failover until this is empty. */
+function renderResidue(left: Residue[]): string[] {
+  return left.length === 0 ? [] : ['', 'Still in regions that do not serve', ...left.map((r) => `  ${r.region}: ${r.what}`)]
 }
 
 function render(s: LiveState): string {
@@ -35,7 +44,7 @@ function render(s: LiveState): string {
       ['region', 'serving', 'traffic manager', 'front door', 'resolver'],
       Object.values(s.regions).map((r) => [
         r.region,
-        r.serving ? 'yes' : 'NO',
+        {serving: 'yes', 'not serving': 'NO', unknown: 'UNKNOWN'}[servingState(r)],
         r.trafficManager ? `${r.trafficManager.name} ${r.trafficManager.status}/${r.trafficManager.monitorStatus ?? '-'}` : '-',
         r.frontDoor ? `${r.frontDoor.name} ${r.frontDoor.enabledState}` : '-',
         r.resolver,
@@ -58,6 +67,12 @@ function render(s: LiveState): string {
   for (const sv of d.sqlFailoverGroup?.servers ?? []) rows.push(['sql fog ' + d.sqlFailoverGroup!.name, sv.region, sv.name, sv.role, d.sqlFailoverGroup!.replicationState ?? '-'])
   if (d.cosmos) for (const l of d.cosmos.locations) rows.push(['cosmos ' + d.cosmos.account, l.name, '', l.failoverPriority === 0 ? 'Write' : `Read (priority ${l.failoverPriority})`, ''])
   out.push(table(['service', 'region', 'server', 'role', 'replication'], rows))
+  const cnameUnread = (s.unobserved ?? []).some((u) => u.part === 'cname')
   if (s.cname) out.push('', `CNAME ${s.cname.fqdn} -> ${s.cname.target ?? '(missing)'} TTL ${s.cname.ttl ?? '-'}s${s.cname.targetRegion ? ` (${s.cname.targetRegion})` : ''}`)
+  else if (cnameUnread) out.push('', 'CNAME: UNREACHABLE (not read)')
+  if (s.unobserved?.length) {
+    out.push('', 'Unreachable (not read; everything it decides is unknown, not healthy)')
+    out.push(table(['what', 'region', 'why'], s.unobserved.map((u) => [u.what, u.region ?? 'global', u.why])))
+  }
   return out.join('\n')
 }

@@ -1,5 +1,5 @@
 // Pure helpers over live state and names: what "serving", "drained", "a replica" and "the same name" mean, once.
-import type {LiveState, NameAnswer, RegionState, SteeringWrite} from './state.ts'
+import type {LiveState, NameAnswer, RegionState, SteeringWrite, Unobserved, UnobservedPart} from './state.ts'
 
 const UNHEALTHY = ['Degraded', 'Stopped', 'Inactive', 'Disabled']
 
@@ -8,6 +8,25 @@ export function isServing(r: RegionState): boolean {
   const tmOk = !r.trafficManager || (r.trafficManager.status === 'Enabled' && !UNHEALTHY.includes(r.trafficManager.monitorStatus ?? ''))
   const fdOk = !r.frontDoor || r.frontDoor.enabledState === 'Enabled'
   return Boolean(r.trafficManager || r.frontDoor) && tmOk && fdOk
+}
+
+/** What could not be read of a part (and region), as observed: empty when it was read. */
+export const unobservedOf = (state: Pick<LiveState, 'unobserved'>, part: UnobservedPart, region?: string): Unobserved[] =>
+  (state.unobserved ?? []).filter((u) => u.part === part && (region === undefined || u.region === undefined || u.region === region))
+
+/** "Traffic Manager profile tm-app (no answer within 10s)", for messages that name what is unknown. */
+export const describeUnobserved = (u: Unobserved): string => `${u.what} (${u.why})`
+
+/** A steering status azfail could not read: the region is neither serving nor drained, it is unknown. */
+export const UNKNOWN = 'Unknown'
+
+/**
+ * Serving, not serving, or unknown: a steering layer azfail could not read makes it unknown, never either answer.
+ * (isServing and isDrained are both false for an unknown region.)
+ */
+export function servingState(r: RegionState): 'serving' | 'not serving' | 'unknown' {
+  if (r.trafficManager?.status === UNKNOWN || r.frontDoor?.enabledState === UNKNOWN) return 'unknown'
+  return isServing(r) ? 'serving' : 'not serving'
 }
 
 /** Disabled at every steering layer in live state. */
@@ -112,7 +131,11 @@ export function ttlWindowSeconds(state: LiveState, region: string, connectionDra
   const steeringTtl = state.steering.trafficManager?.ttl ?? 0
   const served = new Map((state.zoneRecords ?? []).map((z) => [`${z.zoneId.toLowerCase()}|${bareName(z.name)}`, z.ttl]))
   // A zone group's copy of a TTL is only a fallback: the record set's own TTL is what resolvers hand out.
-  const own = (state.regions[region]?.endpoints ?? []).flatMap((e) => e.records.map((r) => served.get(`${r.zoneId.toLowerCase()}|${bareName(r.recordSetName)}`) ?? r.ttl))
+  const own = [
+    ...(state.regions[region]?.endpoints ?? []).flatMap((e) => e.records.map((r) => served.get(`${r.zoneId.toLowerCase()}|${bareName(r.recordSetName)}`) ?? r.ttl)),
+    // read from the zones (global) by the addresses the region expects, where its endpoints were not read
+    ...(state.zoneRecords ?? []).filter((z) => z.region === region).map((z) => z.ttl ?? 0),
+  ]
   const survivors = Object.values(state.regions)
     .filter((r) => r.region !== region)
     .flatMap((r) => r.names.map((n) => n.ttl ?? 0))

@@ -65,9 +65,16 @@ export interface TeardownRecord {
   endpoints: EndpointDefinition[]
 }
 
+/** The steering layers azfail drains a region at. */
+export const STEERING_LAYERS = ['trafficManager', 'frontDoor'] as const
+export type SteeringLayer = (typeof STEERING_LAYERS)[number]
+
 export interface DrainRecord {
+  /** when the last of its layers was drained: the TTL window runs from here */
   drainedAt: string
   runId?: string
+  /** the layers the region is drained at (absent in records written before layers were recorded: every layer) */
+  layers?: SteeringLayer[]
 }
 
 /** What a run asked for, kept beside its lock in Azure so any operator can take the run over. */
@@ -160,11 +167,16 @@ export interface PostgresServerState {
 export interface Unobserved {
   /** what could not be read, in words: "PostgreSQL server pg-app-eus2", "eus2's resolver 127.0.20.1:53" */
   what: string
+  /** which part of live state it leaves unknown, for the predicates that judge it */
+  part?: UnobservedPart
   /** the region it belongs to, where it belongs to one (steering and Private DNS are global) */
   region?: string
   /** why: the status or error, or "no answer within 5s" */
   why: string
 }
+
+/** The parts of live state an observation reads independently; each can be unknown on its own. */
+export type UnobservedPart = 'trafficManager' | 'frontDoor' | 'resolver' | 'endpoints' | 'zoneRecords' | 'postgres' | 'sqlFailoverGroup' | 'cosmos' | 'cname' | 'stateRecords' | 'activityLog'
 
 export interface LiveState {
   observedAt: string
@@ -195,12 +207,16 @@ export interface ZoneARecord {
   ips: string[]
   /** the record set's TTL: what a resolver hands out, whatever a zone group's copy says */
   ttl?: number
+  /** the region whose expected address it serves, where it was read for one (the TTL window without its endpoints) */
+  region?: string
 }
 
 /** What a step reads of the estate; an action reads the union of its steps' needs, so a large estate reads only those. */
 export interface Reads {
-  /** the private endpoints (and zone-group records) of the region the action is about */
+  /** the private endpoints (and zone-group records) of the region the action is about: its regional provider */
   endpoints?: boolean
+  /** the A records the private DNS zones (global) serve for the region's expected addresses, with their TTLs */
+  zones?: boolean
   /** ask every region's resolver for its expected names */
   resolution?: boolean
   /** the data tier and the CNAME */

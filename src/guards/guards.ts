@@ -1,7 +1,7 @@
 // One predicate per guard: pure functions of (projected) live state. A runbook cannot switch them off; only
 // --override <guard-id> on the command line bypasses one, and the journal records who and why.
 import type {GuardVerdict} from '../engine/types.ts'
-import {answerOf, describeTtlWindow, describeWrite, effectiveDrainAt, isDrained, isServing, isUnreachable, lastSteeringWrite, ttlWindowSeconds, unreachableResolver} from '../estate/predicates.ts'
+import {answerOf, describeTtlWindow, describeUnobserved, describeWrite, effectiveDrainAt, isDrained, isServing, isUnreachable, lastSteeringWrite, ttlWindowSeconds, unreachableResolver} from '../estate/predicates.ts'
 import type {LiveState, RegionState} from '../estate/state.ts'
 
 export const GUARD_IDS = [
@@ -73,7 +73,7 @@ function noAnswer(r: RegionState): string | undefined {
   return `${unreachableResolver(r)}, so there is no answer for ${which}`
 }
 
-const REACH_RESOLVER = "Make sure each region's resolver is reachable from here (the address in the runbook, the network path to it), then run again: a verdict needs an answer."
+export const REACH_RESOLVER = "Make sure each region's resolver is reachable from here (the address in the runbook, the network path to it), then run again: a verdict needs an answer."
 
 export function survivorResolvesLocal(state: LiveState, drained: string[]): Verdict {
   const silent: string[] = []
@@ -146,6 +146,24 @@ export function replicaHealthy(state: LiveState, replicaRegion: string, maxLagSe
     remedy: lagProblem
       ? 'Wait for the replica to catch up and run it again, or accept the data it lacks with --forced.'
       : "A planned switchover needs replication 'Active'. Fix replication, or accept data loss with --forced.",
+  }
+}
+
+/**
+ * A planned (graceful) promotion asks the side it leaves to hand over: it needs that region read. What could not be
+ * read there is unknown, so the planned path refuses and names it; a forced one (--forced, failover --ungraceful) does
+ * without it.
+ */
+export function leavingRegionObserved(state: LiveState, what: string, leaving: string[]): Verdict {
+  const unknown = (state.unobserved ?? []).filter((u) => u.region !== undefined && leaving.includes(u.region))
+  return {
+    guard: 'region-healthy',
+    ok: unknown.length === 0,
+    observed:
+      unknown.length === 0
+        ? `${leaving.join(', ') || 'the region it leaves'} read in full`
+        : `a planned ${what} needs ${leaving.join(', ')}, and azfail could not read there: ${unknown.map(describeUnobserved).join('; ')}`,
+    remedy: `If ${leaving.join(', ')} is down, promote without it, accepting the data it had not sent: --forced (or 'azfail failover ${leaving[0]} --ungraceful' for the whole region).`,
   }
 }
 

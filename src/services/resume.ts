@@ -10,7 +10,7 @@ import {changedKeys, runbookDigest} from '../runbook/digest.ts'
 import {type LoadedRunbook, loadRunbook} from '../runbook/load.ts'
 import {type Action, ACTIONS} from '../steps/context.ts'
 import {holderAlive} from './lock.ts'
-import type {ActionOptions} from './run.ts'
+import {type ActionOptions, journaledOverrides} from './run.ts'
 
 export interface ResumeSource {
   journal: Journal
@@ -79,13 +79,14 @@ export function localResume(runsDir: string, runId: string, options: {runbook?: 
   const runbook = loadRunbook(options.runbook ?? meta.runbook)
   checkConsentedRunbook(journal, meta, runbook, options.replan === true)
   const o = meta.options
+  const {overrides, skipLayers} = journaledOverrides(meta.overrides)
   return {
     journal,
     meta,
     runbook,
     action: actionOf(runId, meta.action),
-    options: {region: str(o.region), to: str(o.to), forced: o.forced === true, teardown: o.teardown === true, ...(o.standalone === true ? {standalone: true} : {})},
-    overrides: meta.overrides.map((x) => x.guard),
+    options: {region: str(o.region), to: str(o.to), forced: o.forced === true, teardown: o.teardown === true, ...(o.standalone === true ? {standalone: true} : {}), ...(skipLayers ? {skipLayers} : {})},
+    overrides,
     reason: meta.overrides.map((x) => x.reason).join('; ') || undefined,
   }
 }
@@ -120,13 +121,14 @@ export async function remoteResume(runbook: LoadedRunbook, target: AzureTarget, 
   }
   const journal = Journal.create(runsDir, meta)
   journal.append({event: 'note', attempt: 1, note: `taken over by ${principal} from ${lock.holder}, whose lease lapsed at ${lock.expires}`})
+  const {overrides, skipLayers} = journaledOverrides(request.overrides)
   return {
     journal,
     meta,
     runbook,
     action: actionOf(runId, request.action),
-    options: {region: request.region, to: request.to, forced: request.forced, ...(request.standalone ? {standalone: true} : {}), teardown: request.teardown},
-    overrides: request.overrides.map((o) => o.guard),
+    options: {region: request.region, to: request.to, forced: request.forced, ...(request.standalone ? {standalone: true} : {}), teardown: request.teardown, ...(skipLayers ? {skipLayers} : {})},
+    overrides,
     reason: request.overrides.map((o) => o.reason).join('; ') || undefined,
   }
 }

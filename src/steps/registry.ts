@@ -78,6 +78,7 @@ export function defaultSteps(action: Action): string[] {
 export function readsOf(kinds: StepKind[]): Reads {
   return {
     endpoints: kinds.some((k) => k.reads.endpoints),
+    zones: kinds.some((k) => k.reads.zones),
     resolution: kinds.some((k) => k.reads.resolution),
     data: kinds.some((k) => k.reads.data),
   }
@@ -93,7 +94,7 @@ export function buildSteps(action: Action, ctx: StepContext, params: StepParams 
   const key = RUNBOOK_KEY[action]
   const specs: StepSpec[] = [...((key && runbookActions[key]) ?? defaultSteps(action))]
   if (action === 'drain' && params.teardown && !specs.includes('teardownEndpoints')) specs.push('teardownEndpoints')
-  const kinds = specs.map((spec) => ({spec, kind: kindOf(spec)})).filter(({kind}) => kind.applies?.(ctx.estate) ?? true)
+  const kinds = specs.map((spec) => ({spec, kind: kindOf(spec)})).filter(({kind}) => kind.applies?.(ctx.estate, action) ?? true)
   const ordinals = new Map<string, number>()
   const steps = kinds.map(({spec, kind}) => {
     const ordinal = (ordinals.get(kind.kind) ?? 0) + 1
@@ -115,6 +116,10 @@ export const READ_PERMISSIONS: Record<'always' | keyof Reads, Permission[]> = {
     {action: 'Microsoft.Network/privateEndpoints/read'},
     {action: 'Microsoft.Network/privateEndpoints/privateDnsZoneGroups/read'},
     {action: 'Microsoft.Network/privateDnsZones/A/read', when: "the records as served, for the TTL window"},
+  ],
+  zones: [
+    {action: 'Microsoft.Network/privateDnsZones/read', when: 'listing the zones'},
+    {action: 'Microsoft.Network/privateDnsZones/A/read', when: "the drained region's records as served, for the TTL window"},
   ],
   resolution: [],
   data: [
@@ -144,7 +149,7 @@ const cell = (ps: Permission[]) => (ps.length === 0 ? 'no Azure permission' : ps
 
 /** The README's least-privilege table, generated from the declarations above (a test keeps the README in step). */
 export function permissionTable(): string {
-  const reads = [...READ_PERMISSIONS.always, ...READ_PERMISSIONS.endpoints, ...READ_PERMISSIONS.data]
+  const reads = [...READ_PERMISSIONS.always, ...READ_PERMISSIONS.endpoints, ...READ_PERMISSIONS.zones, ...READ_PERMISSIONS.data]
   const rows = [
     ['every run (reads; `status` needs only these)', `${cell(reads)}, and each provider's \`locations/operationStatuses/read\` (or \`locations/operations/read\`) to poll long-running operations`],
     ['game days and `sandbox import` (reads, besides the above)', cell(SURVEY_PERMISSIONS)],

@@ -7,10 +7,12 @@ import {resolveName, resolverFor} from '../azure/resolve.ts'
 import {dnsSuffixes} from '../azure/target.ts'
 import {tcpReachable} from '../azure/tcpcheck.ts'
 import {Interrupted} from '../engine/run.ts'
-import type {StepPlan} from '../engine/types.ts'
-import type {LiveState} from '../estate/state.ts'
+import type {StepOutcome, StepPlan} from '../engine/types.ts'
+import {isUnreachable} from '../estate/predicates.ts'
+import {REACH_RESOLVER} from '../guards/guards.ts'
+import type {LiveState, NameAnswer} from '../estate/state.ts'
 import {StepError} from '../errors.ts'
-import type {LiveStep, StepContext, StepKind} from './context.ts'
+import {type LiveStep, type StepContext, type StepKind, configured} from './context.ts'
 
 interface AliasSpec {
   id: string
@@ -20,8 +22,8 @@ interface AliasSpec {
   canonical(state: LiveState): string | undefined
   /** seconds an old answer may be cached */
   ttl(state: LiveState): number
-  /** a further check once every region resolves the alias right (the listener's TCP reachability); what it found */
-  then?(canonical: string, rt: {progress(message: string): void}): Promise<string>
+  /** a further check once every answering region resolves the alias right (the listener's TCP reachability), from those regions */
+  then?(canonical: string, regions: string[], rt: {progress(message: string): void}): Promise<StepOutcome>
 }
 
 interface AliasData {
@@ -48,17 +50,28 @@ function verifyAlias(ctx: StepContext, spec: AliasSpec): LiveStep<AliasData> {
     async apply(plan, rt) {
       const {canonical, deadlineSeconds} = plan.data
       const deadline = ctx.now() + deadlineSeconds * 1000
+      // A region whose resolver gives no answer at all is not verified (a warning), and not asked again: no waiting
+      // out a TTL on a dead region. A region that answers wrong is asked again until the deadline, then fails the run.
+      const silent = new Map<string, string>()
       for (;;) {
         const wrong: string[] = []
         for (const [region, server] of Object.entries(ctx.resolvers)) {
+          if (silent.has(region)) continue
           const r = resolverFor(server)
           const [alias, target] = await Promise.all([resolveName(r, spec.alias), resolveName(r, canonical)])
+          if (isUnreachable(alias) && isUnreachable(target)) {
+            silent.set(region, `${region}'s resolver ${server} gave no answer (${alias.detail ?? 'no reply'}), so whether ${region} resolves ${spec.alias} to ${canonical}'s address is unknown`)
+            continue
+          }
           const same = alias.addresses.length > 0 && alias.addresses.join() === target.addresses.join()
-          if (!same) wrong.push(`${region}: ${spec.alias} -> ${alias.addresses.join(',') || alias.outcome}, ${canonical} -> ${target.addresses.join(',') || target.outcome}`)
+          if (!same) wrong.push(`${region}: ${spec.alias} -> ${answerOrSilence(alias)}, ${canonical} -> ${answerOrSilence(target)}`)
         }
+        const answered = Object.keys(ctx.resolvers).filter((region) => !silent.has(region))
+        if (answered.length === 0) throw new StepError('NotVerified', `No region's resolver answered, so nothing was verified: ${[...silent.values()].join('; ')}.`, {hint: REACH_RESOLVER})
         if (wrong.length === 0) {
-          const resolved = `every region resolves ${spec.alias} to ${canonical}'s address`
-          return spec.then ? `${resolved}; ${await spec.then(canonical, rt)}` : resolved
+          const resolved = `${answered.join(', ')} resolve${answered.length === 1 ? 's' : ''} ${spec.alias} to ${canonical}'s address${silent.size > 0 ? `; NOT VERIFIED in ${[...silent.keys()].join(', ')}` : ''}`
+          const then = spec.then ? await spec.then(canonical, answered, rt) : undefined
+          return {message: then ? `${resolved}; ${then.message}` : resolved, notVerified: [...silent.values(), ...(then?.notVerified ?? [])]}
         }
         if (ctx.now() > deadline) throw new StepError('VerificationFailed', `after ${deadlineSeconds}s, ${wrong.join('; ')}`)
         rt.progress(`waiting for resolvers: ${wrong.join('; ')}`)
@@ -72,10 +85,14 @@ function verifyAlias(ctx: StepContext, spec: AliasSpec): LiveStep<AliasData> {
   }
 }
 
+/** A DNS answer in words: its addresses or its outcome, and silence said as silence, never as an answer. */
+const answerOrSilence = (a: NameAnswer): string => (isUnreachable(a) ? `no answer (${a.detail ?? 'resolver unreachable'})` : a.addresses.join(',') || a.outcome)
+
 export const verifyCname: StepKind<AliasData> = {
   kind: 'verifyCname',
   summary: 'check over DNS that every region resolves the CNAME to the new primary, waiting out its TTL',
-  defaults: {'promote-replica': 3, repoint: 2},
+  defaults: {'promote-replica': 3, repoint: 2, failover: 6, failback: 5},
+  applies: configured('cname'),
   reads: {data: true},
   permissions: [],
   create(ctx) {
@@ -93,7 +110,8 @@ export const verifyCname: StepKind<AliasData> = {
 export const verifyListener: StepKind<AliasData> = {
   kind: 'verifyListener',
   summary: "check over DNS that every region resolves the failover group's listener to the new primary, then open a TCP connection to port 1433 through it from every region",
-  defaults: {'promote-failover-group': 2},
+  defaults: {'promote-failover-group': 2, failover: 9, failback: 8},
+  applies: configured('sql'),
   reads: {data: true},
   permissions: [],
   create(ctx) {
@@ -108,20 +126,26 @@ export const verifyListener: StepKind<AliasData> = {
         return primary ? `${primary.name}.${suffix}` : undefined
       },
       ttl: () => 30,
-      then: (canonical, rt) => listenerReachable(ctx, `${fog?.name}.${suffix}`, canonical.split('.')[0], rt),
+      then: (canonical, regions, rt) => listenerReachable(ctx, `${fog?.name}.${suffix}`, canonical.split('.')[0], regions, rt),
     })
   },
 }
 
 const SQL_PORT = 1433
 
-/** From every region, resolve the listener and open a TCP connection to port 1433 where it leads. */
-async function listenerReachable(ctx: StepContext, listener: string, server: string, rt: {progress(message: string): void}): Promise<string> {
+/** From every region given, resolve the listener and open a TCP connection to port 1433 where it leads. */
+async function listenerReachable(ctx: StepContext, listener: string, server: string, regions: string[], rt: {progress(message: string): void}): Promise<StepOutcome> {
   const tcp = ctx.target.tcp
-  if (tcp.unavailable) return `TCP not checked: ${tcp.unavailable}`
+  if (tcp.unavailable) return {message: `TCP not checked: ${tcp.unavailable}`, notVerified: [`TCP port ${SQL_PORT} through ${listener}: ${tcp.unavailable}`]}
   const done: string[] = []
-  for (const [region, resolver] of Object.entries(ctx.resolvers)) {
+  const silent: string[] = []
+  for (const region of regions) {
+    const resolver = ctx.resolvers[region]
     const answer = await resolveName(resolverFor(resolver), listener)
+    if (isUnreachable(answer)) {
+      silent.push(`${region}'s resolver ${resolver} gave no answer for ${listener} (${answer.detail ?? 'no reply'}), so TCP port ${SQL_PORT} was not tried from ${region}`)
+      continue
+    }
     const address = answer.addresses[0]
     if (!address) throw new StepError('ListenerUnreachable', `${region} cannot resolve ${listener} (${answer.outcome}).`)
     const endpoint = tcp.endpoint(address, SQL_PORT, server)
@@ -133,5 +157,5 @@ async function listenerReachable(ctx: StepContext, listener: string, server: str
     }
     done.push(region)
   }
-  return `TCP port ${SQL_PORT} reachable through ${listener} from ${done.join(', ')}`
+  return {message: `TCP port ${SQL_PORT} reachable through ${listener} from ${done.join(', ') || 'no region'}`, notVerified: silent}
 }

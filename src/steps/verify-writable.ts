@@ -3,13 +3,14 @@
 import {tryWrite} from '../azure/writecheck.ts'
 import type {StepPlan} from '../engine/types.ts'
 import {StepError} from '../errors.ts'
+import {REACH_RESOLVER} from '../guards/guards.ts'
 import type {StepKind} from './context.ts'
 import {cnameFqdn, writeTargetFor} from './write-target.ts'
 
 export const verifyWritable: StepKind<void> = {
   kind: 'verifyWritable',
   summary: 'from every region, resolve the CNAME and write a row through it (only where estate.data.postgres.writeCheck is configured)',
-  defaults: {'promote-replica': 4, repoint: 3},
+  defaults: {'promote-replica': 4, repoint: 3, failover: 7, failback: 6},
   applies: (estate) => Boolean(estate.data.postgres?.writeCheck),
   reads: {data: true},
   permissions: [],
@@ -30,16 +31,23 @@ export const verifyWritable: StepKind<void> = {
       async apply(_plan, rt) {
         const fqdn = cnameFqdn(ctx)!
         const done: string[] = []
+        const notVerified: string[] = []
         for (const region of Object.keys(ctx.resolvers)) {
           rt.progress(`${region}: resolving ${fqdn}`)
           const where = await writeTargetFor(ctx, region, fqdn)
+          // a dead region's silent resolver: no write was tried from there, which is said, not passed
+          if ('unanswered' in where) {
+            notVerified.push(`${where.refused}, so no write was tried from ${region}`)
+            continue
+          }
           if ('refused' in where) throw new StepError('WriteCheckFailed', `${region}: ${where.refused}.`)
           rt.progress(`${region}: writing through ${fqdn} -> ${where.address}`)
           const outcome = await tryWrite(where.target, rt.runId)
           if (!outcome.ok) throw new StepError('WriteCheckFailed', `${region}: a write through ${fqdn} failed: ${outcome.detail}.`, {hint: 'The CNAME names a server that does not take writes: promote it, or repoint the CNAME at the primary.'})
           done.push(`${region} ${outcome.detail}`)
         }
-        return done.join('; ')
+        if (done.length === 0) throw new StepError('NotVerified', `No region could write through ${fqdn}: ${notVerified.join('; ')}.`, {hint: REACH_RESOLVER})
+        return {message: [...done, ...(notVerified.length > 0 ? [`NOT VERIFIED from ${notVerified.length} region(s)`] : [])].join('; '), notVerified}
       },
     }
   },

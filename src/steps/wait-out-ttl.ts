@@ -7,10 +7,13 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import {observeSteeringOf} from '../azure/observe.ts'
 import {Interrupted} from '../engine/run.ts'
 import type {StepPlan} from '../engine/types.ts'
-import {describeTtlWindow, describeWrite, effectiveDrainAt, lastSteeringWrite, ttlWindowSeconds} from '../estate/predicates.ts'
-import {copyState, type DrainRecord} from '../estate/state.ts'
+import {describeTtlWindow, describeUnobserved, describeWrite, effectiveDrainAt, lastSteeringWrite, ttlWindowSeconds, unobservedOf} from '../estate/predicates.ts'
+import {copyState, type DrainRecord, type UnobservedPart} from '../estate/state.ts'
 import {type StepKind, need} from './context.ts'
 import {failOnDrift} from './drift.ts'
+
+/** The global parts the TTL window's figures come from. */
+const WINDOW_PARTS: UnobservedPart[] = ['trafficManager', 'zoneRecords', 'cname']
 
 interface WaitData {
   until: number
@@ -38,8 +41,9 @@ function untilAborted<T>(read: Promise<T>, signal: AbortSignal): Promise<T> {
 export const waitOutTtl: StepKind<WaitData> = {
   kind: 'waitOutTtl',
   summary: 'wait until max(steering TTL, record TTLs as served, CNAME TTL) + connection drain has passed since the drain, from live TTLs, with a countdown',
-  defaults: {drain: 2},
-  reads: {endpoints: true, resolution: true},
+  defaults: {drain: 2, failover: 2},
+  // the record TTLs come from the zones (global): a drain reads nothing of the drained region's own providers
+  reads: {zones: true, resolution: true},
   permissions: [],
   create(ctx, params) {
     const region = need(params.region, {kind: 'waitOutTtl', action: params.action}, 'a region')
@@ -52,6 +56,9 @@ export const waitOutTtl: StepKind<WaitData> = {
         const w = ttlWindowSeconds(state, region, ctx.estate.connectionDrainSeconds)
         const r = state.regions[region]
         const why = `${describeTtlWindow(w)} = ${w.total}s`
+        // A TTL that could not be read would make the window too short: the wait is not computed from a guess.
+        const unread = WINDOW_PARTS.flatMap((p) => unobservedOf(state, p))
+        if (unread.length > 0) return {summary: why, changes: [], verdicts: [], problems: [`The TTL window cannot be computed: ${unread.map(describeUnobserved).join('; ')} could not be read.`]}
         if (!r?.drain) {
           return {summary: why, changes: [], verdicts: [], problems: [`${region} has no drain record, so there is no time to wait from; drain it first.`]}
         }

@@ -2,14 +2,17 @@
 // resolver, mapped by the target to a place azfail may connect, with the runbook's credentials and TLS mode.
 import {resolveName, resolverFor} from '../azure/resolve.ts'
 import type {WriteTarget} from '../azure/writecheck.ts'
+import {isUnreachable} from '../estate/predicates.ts'
 import type {StepContext} from './context.ts'
 
-export async function writeTargetFor(ctx: StepContext, region: string, fqdn: string): Promise<{target: WriteTarget; address: string} | {refused: string}> {
+/** Where to write through `fqdn` from a region, or why not; `unanswered` when its resolver gave no answer at all (unknown). */
+export async function writeTargetFor(ctx: StepContext, region: string, fqdn: string): Promise<{target: WriteTarget; address: string} | {refused: string; unanswered?: true}> {
   const check = ctx.estate.data.postgres?.writeCheck
   if (!check) return {refused: 'the runbook configures no estate.data.postgres.writeCheck'}
   const database = ctx.target.database
   if (database.unavailable) return {refused: database.unavailable}
   const answer = await resolveName(resolverFor(ctx.resolvers[region]), fqdn)
+  if (isUnreachable(answer)) return {refused: `${region}'s resolver ${ctx.resolvers[region]} gave no answer for ${fqdn} (${answer.detail ?? 'no reply'})`, unanswered: true}
   const address = answer.addresses[0]
   if (!address) return {refused: `${region} cannot resolve ${fqdn} (${answer.outcome})`}
   const endpoint = database.endpoint(address, check.port)

@@ -27,8 +27,8 @@ describe('step registry', () => {
 
   it('reads only what the steps of an action need', () => {
     const kinds = (ids: string[]) => ids.map((id) => STEP_KINDS.find((k) => k.kind === id)!)
-    assert.deepEqual(readsOf(kinds(defaultSteps('drain'))), {endpoints: true, resolution: true, data: false})
-    assert.deepEqual(readsOf(kinds(defaultSteps('promote-replica'))), {endpoints: false, resolution: false, data: true})
+    assert.deepEqual(readsOf(kinds(defaultSteps('drain'))), {endpoints: false, zones: true, resolution: true, data: false})
+    assert.deepEqual(readsOf(kinds(defaultSteps('promote-replica'))), {endpoints: false, zones: false, resolution: false, data: true})
   })
 
   it('derives the runbook schema enum from the registry, and the committed JSON Schema is current', () => {

@@ -1,0 +1,196 @@
+// Every ARM request bounded and cancellable: a timeout per attempt, a breaker per region that stops retrying a region
+// once it is known down, and one interrupt that reaches every request in flight. The policies here are added to every
+// SDK client by clients.ts.
+import type {PipelinePolicy, PipelineRequest} from '@azure/core-rest-pipeline'
+import {normalizeLocation} from '../estate/predicates.ts'
+import {InputError} from '../errors.ts'
+import type {Estate} from '../runbook/estate.ts'
+
+/** AZFAIL_REQUEST_TIMEOUT's default: seconds one ARM read may take before azfail stops waiting for it. */
+export const DEFAULT_READ_TIMEOUT_SECONDS = 10
+/** A write (or the start of a long-running operation) may take longer than a read before it is given up. */
+const WRITE_TIMEOUT_FACTOR = 3
+/** The one short try a request to a region already known down gets. */
+const KNOWN_DOWN_TIMEOUT_MS = 2000
+
+export interface RequestTimeouts {
+  readMs: number
+  writeMs: number
+}
+
+/** AZFAIL_REQUEST_TIMEOUT (seconds, > 0): the read timeout; writes get three times it. A bad value is bad input. */
+export function requestTimeouts(env: NodeJS.ProcessEnv = process.env): RequestTimeouts {
+  const raw = env.AZFAIL_REQUEST_TIMEOUT
+  const seconds = raw === undefined || raw.trim() === '' ? DEFAULT_READ_TIMEOUT_SECONDS : Number(raw)
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600) {
+    throw new InputError('BadRequestTimeout', `AZFAIL_REQUEST_TIMEOUT is '${raw}', which is not a number of seconds from 0 to 3600.`, `Set AZFAIL_REQUEST_TIMEOUT to the seconds one ARM read may take (default ${DEFAULT_READ_TIMEOUT_SECONDS}), or unset it.`)
+  }
+  return {readMs: seconds * 1000, writeMs: seconds * 1000 * WRITE_TIMEOUT_FACTOR}
+}
+
+/**
+ * The providers of what the runbook assigns to a region: private endpoints, PostgreSQL and SQL servers. Everything
+ * else (Traffic Manager, Front Door, Private DNS, authorization, locks) is global: never "a region".
+ */
+const REGIONAL_PROVIDERS = /\/providers\/(Microsoft\.Network\/(privateEndpoints|locations)|Microsoft\.DBforPostgreSQL|Microsoft\.Sql)\b/i
+
+/**
+ * The region an ARM request path belongs to, from the runbook's resource refs: a resource group that holds only one
+ * region's endpoints and servers, a named server or endpoint, or a provider's `locations/{location}` (LRO polling).
+ * Undefined for global services and for what the runbook does not assign to a region.
+ */
+export function regionOfPath(estate: Estate | undefined): (path: string) => string | undefined {
+  if (!estate) return () => undefined
+  const groups = new Map<string, Set<string>>()
+  const named = new Map<string, string>()
+  const add = (region: string, ref: {resourceGroup: string}, type: string, name: string) => {
+    const rg = ref.resourceGroup.toLowerCase()
+    groups.set(rg, (groups.get(rg) ?? new Set()).add(region))
+    named.set(`${type}/${name}`.toLowerCase(), region)
+  }
+  for (const [region, spec] of Object.entries(estate.regions)) for (const pe of spec.privateEndpoints) add(region, pe, 'privateEndpoints', pe.name)
+  for (const [region, ref] of Object.entries(estate.data.postgres?.servers ?? {})) add(region, ref, 'flexibleServers', ref.name)
+  for (const [region, ref] of Object.entries(estate.data.sqlFailoverGroup?.servers ?? {})) add(region, ref, 'servers', ref.name)
+  const byLocation = new Map(Object.entries(estate.regions).map(([region, spec]) => [normalizeLocation(spec.location), region]))
+  return (path) => {
+    if (!REGIONAL_PROVIDERS.test(path)) return undefined
+    const resource = /\/providers\/[^/]+\/(privateEndpoints|flexibleServers|servers)\/([^/?]+)/i.exec(path)
+    if (resource && named.has(`${resource[1]}/${resource[2]}`.toLowerCase())) return named.get(`${resource[1]}/${resource[2]}`.toLowerCase())
+    const location = /\/locations\/([^/?]+)\//i.exec(path)
+    if (location && byLocation.has(normalizeLocation(location[1]))) return byLocation.get(normalizeLocation(location[1]))
+    const rg = /\/resourceGroups\/([^/?]+)/i.exec(path)?.[1]?.toLowerCase()
+    const regions = rg ? groups.get(rg) : undefined
+    return regions?.size === 1 ? [...regions][0] : undefined
+  }
+}
+
+/** A region's ARM is taken as down after this many failed attempts in a row (a timeout counts as all of them). */
+const FAILURES_TO_TRIP = 3
+
+/** Why a region's ARM is taken as down: its failed attempts in a row, and the last one's reason. */
+interface Down {
+  failures: number
+  why: string
+}
+
+/** A request given up on: no answer within the timeout, or the region already known down. Never retried. */
+export class RequestGivenUp extends Error {
+  readonly code: 'RequestTimeout' | 'RegionDown'
+  readonly region?: string
+  constructor(code: 'RequestTimeout' | 'RegionDown', message: string, region?: string) {
+    super(message)
+    this.name = 'RequestGivenUp'
+    this.code = code
+    if (region) this.region = region
+  }
+}
+
+/** Transport failures that say a region's ARM did not answer (as opposed to answering with an error). */
+const DROPPED = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'ESOCKETTIMEDOUT', 'EPIPE', 'ECONNABORTED', 'REQUEST_SEND_ERROR'])
+
+/**
+ * The bounds of a set of clients: the timeouts, the per-region breaker, and the interrupt that aborts every request in
+ * flight. One per Clients object.
+ */
+export class RequestBounds {
+  readonly timeouts: RequestTimeouts
+  private readonly regionOf: (path: string) => string | undefined
+  private readonly down = new Map<string, Down>()
+  /** regions the operator said are down (failover --ungraceful): nothing is sent there at all */
+  private readonly declared = new Map<string, string>()
+  private readonly attempts = new WeakMap<PipelineRequest, number>()
+  private interrupter = new AbortController()
+
+  constructor(timeouts: RequestTimeouts, regionOf: (path: string) => string | undefined) {
+    this.timeouts = timeouts
+    this.regionOf = regionOf
+  }
+
+  /** Aborts every request in flight now (Ctrl-C, SIGTERM). Requests made afterwards (releasing the lock) still go out, bounded. */
+  interrupt(): void {
+    this.interrupter.abort()
+    this.interrupter = new AbortController()
+  }
+
+  /** Aborted by the next interrupt: for what is not an ARM request (DNS queries, waits). */
+  signal(): AbortSignal {
+    return this.interrupter.signal
+  }
+
+  /** The operator's word that a region is down: no request about it is sent from now on (each fails at once, unread). */
+  declareDown(region: string, why: string): void {
+    this.declared.set(region, why)
+  }
+
+  /** The regions declared down, and why. */
+  declaredDown(): Record<string, string> {
+    return Object.fromEntries(this.declared)
+  }
+
+  /** The regions whose ARM this process has found down, and why. */
+  regionsDown(): Record<string, string> {
+    return Object.fromEntries([...this.down].filter(([region]) => this.knownDown(region)).map(([region, d]) => [region, d.why]))
+  }
+
+  /** Per call, before the SDK's retries: ties the request (its retries and their back-off) to the interrupt. */
+  interruptPolicy(): PipelinePolicy {
+    return {
+      name: 'azfailInterrupt',
+      sendRequest: (request, next) => {
+        const signals = [this.interrupter.signal, ...(request.abortSignal ? [request.abortSignal as AbortSignal] : [])]
+        request.abortSignal = AbortSignal.any(signals)
+        return next(request)
+      },
+    }
+  }
+
+  /** Per attempt: the timeout, and the breaker of the region the request is about. */
+  attemptPolicy(): PipelinePolicy {
+    return {
+      name: 'azfailRequestBounds',
+      sendRequest: async (request, next) => {
+        const path = new URL(request.url).pathname
+        const region = this.regionOf(decodeURIComponent(path))
+        const declared = region ? this.declared.get(region) : undefined
+        if (declared) throw new RequestGivenUp('RegionDown', `${region} is down (${declared}); ${request.method} ${path} was not sent`, region)
+        const known = region ? this.knownDown(region) : undefined
+        const attempt = (this.attempts.get(request) ?? 0) + 1
+        this.attempts.set(request, attempt)
+        // A region known down gets one short try per request, and no retries: it answers or it is skipped at once.
+        if (known && attempt > 1) throw new RequestGivenUp('RegionDown', `${region}'s ARM is down (${known.why}); ${request.method} ${path} was not retried`, region)
+        const ms = known ? KNOWN_DOWN_TIMEOUT_MS : request.method === 'GET' || request.method === 'HEAD' ? this.timeouts.readMs : this.timeouts.writeMs
+        const timer = new AbortController()
+        const timeout = setTimeout(() => timer.abort(), ms)
+        const outer = request.abortSignal
+        request.abortSignal = outer ? AbortSignal.any([outer as AbortSignal, timer.signal]) : timer.signal
+        try {
+          const response = await next(request)
+          if (region && response.status >= 500) this.failed(region, `it answered ${response.status}`)
+          else if (region) this.down.delete(region)
+          return response
+        } catch (error: any) {
+          if (timer.signal.aborted && !outer?.aborted) {
+            const why = `no answer within ${ms / 1000}s`
+            if (region) this.failed(region, why, FAILURES_TO_TRIP)
+            throw new RequestGivenUp('RequestTimeout', `${request.method} ${path}: ${why}`, region)
+          }
+          if (region && DROPPED.has(error?.code) && error?.statusCode === undefined) this.failed(region, `its connection was dropped (${error.code})`)
+          throw error
+        } finally {
+          clearTimeout(timeout)
+          request.abortSignal = outer
+        }
+      },
+    }
+  }
+
+  private knownDown(region: string): Down | undefined {
+    const d = this.down.get(region)
+    return d && d.failures >= FAILURES_TO_TRIP ? d : undefined
+  }
+
+  /** One more failed attempt in a row: a transient 5xx is ridden out by the SDK's retries, a hang trips at once. */
+  private failed(region: string, why: string, count = 1): void {
+    this.down.set(region, {failures: (this.down.get(region)?.failures ?? 0) + count, why})
+  }
+}

@@ -1,0 +1,116 @@
+// A region down (its ARM answering 503 or hanging, its resolver silent) while the global services answer: reads are
+// bounded, what could not be read is unknown, and status still answers.
+import assert from 'node:assert/strict'
+import {createSocket, type Socket} from 'node:dgram'
+import {readFileSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {afterEach, beforeEach, describe, it} from 'node:test'
+import {type E2E, e2e} from './support.ts'
+
+/** A resolver that takes every query and never answers, as a dead region's does; eus2's resolver becomes it. */
+async function silenceResolver(t: E2E, region: string): Promise<Socket> {
+  const socket = createSocket('udp4')
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve))
+  const file = join(t.sb.dir, 'connection.json')
+  const conn = JSON.parse(readFileSync(file, 'utf8'))
+  writeFileSync(file, JSON.stringify({...conn, resolvers: {...conn.resolvers, [region]: `127.0.0.1:${socket.address().port}`}}))
+  return socket
+}
+
+/** eus2's regional resource providers (its spoke and data resource groups), as a regional outage takes them. */
+const EUS2_ARM = 'rg-(data|spoke)-eus2/providers/Microsoft\\.(Network/privateEndpoints|DBforPostgreSQL|Sql)'
+/** The bound the spec gives `status` in every outage case. */
+const STATUS_BOUND_MS = 30_000
+
+describe('status with eus2 down', () => {
+  let t: E2E
+  beforeEach(async () => (t = await e2e()))
+  afterEach(() => t.stop())
+
+  for (const [kind, fault] of [
+    ['answering 503', {kind: 'error', status: 503, path: EUS2_ARM}],
+    // longer than the bound, so an answer within it was not waited for (the sandbox finishes the hung requests on stop)
+    ['hanging', {kind: 'latency', latencyMs: STATUS_BOUND_MS + 15_000, path: EUS2_ARM}],
+  ] as const) {
+    it(`eus2's ARM ${kind}: status answers within 30 s, shows what it read and marks eus2's parts unreachable`, async () => {
+      await t.sb.control('POST', 'faults', fault)
+      const started = Date.now()
+      const {code, out} = await t.json(['status'], {timeoutMs: STATUS_BOUND_MS + 30_000})
+      const took = Date.now() - started
+      assert.equal(code, 0, JSON.stringify(out))
+      assert.ok(took < STATUS_BOUND_MS, `status took ${took} ms`)
+      const state = out.result
+      const unread = state.unobserved.map((u: any) => `${u.part}/${u.region ?? 'global'}`)
+      assert.ok(unread.includes('postgres/eus2'), JSON.stringify(state.unobserved))
+      assert.ok(!unread.some((u: string) => u.endsWith('/wus2') || u.startsWith('trafficManager') || u.startsWith('frontDoor')), JSON.stringify(state.unobserved))
+      assert.deepEqual(state.data.postgres.servers.map((s: any) => [s.region, s.role]), [['eus2', 'Unknown'], ['wus2', 'GeoAsyncReplica']])
+      assert.equal(state.data.sqlFailoverGroup.primaryRegion, 'eus2', 'the failover group is read through the wus2 server')
+      assert.equal(state.regions.eus2.trafficManager.status, 'Enabled')
+      assert.ok(out.warnings.some((w: string) => /not read: PostgreSQL server pg-app-eus2/.test(w)), JSON.stringify(out.warnings))
+    })
+  }
+})
+
+describe('drain eus2 with eus2 down', () => {
+  let t: E2E
+  beforeEach(async () => (t = await e2e()))
+  afterEach(() => t.stop())
+
+  for (const [kind, fault] of [
+    ['answering 503', {kind: 'error', status: 503, path: EUS2_ARM}],
+    ['hanging', {kind: 'latency', latencyMs: 40_000, path: EUS2_ARM}],
+  ] as const) {
+    it(`eus2's ARM ${kind}: the drain succeeds and reads nothing of eus2's regional providers`, async () => {
+      await t.sb.control('POST', 'faults', fault)
+      t.sb.mark()
+      const {code, out} = await t.json(['drain', 'eus2', '--yes'], {timeoutMs: 120_000})
+      assert.equal(code, 0, JSON.stringify(out))
+      assert.deepEqual(out.result.steps.map((s: any) => [s.id, s.status]), [['drainSteering', 'succeeded'], ['waitOutTtl', 'succeeded'], ['verifySurvivorResolution', 'succeeded']])
+      const eus2 = t.sb.requests().filter((r) => new RegExp(EUS2_ARM, 'i').test(r.path))
+      assert.deepEqual(eus2.map((r) => `${r.method} ${r.path}`), [])
+      const tm = await (await t.sb.clients.trafficManager()).endpoints.get('rg-global', 'tm-app', 'AzureEndpoints', 'ep-eus2')
+      assert.equal(tm.endpointStatus, 'Disabled')
+    })
+  }
+})
+
+describe("verifications with eus2's resolver silent", () => {
+  let t: E2E
+  let silent: Socket
+  beforeEach(async () => {
+    t = await e2e()
+    silent = await silenceResolver(t, 'eus2')
+  })
+  afterEach(async () => {
+    silent.close()
+    await t.stop()
+  })
+
+  const notVerifiedInEus2 = (warnings: string[], step: string) =>
+    assert.ok(warnings.some((w) => w.startsWith(`${step}: NOT VERIFIED: eus2's resolver 127.0.0.1:`) && /gave no answer/.test(w)), JSON.stringify(warnings))
+
+  it('a forced promotion of the replica exits 0; verifyCname says eus2 was not verified, never that it answered', async () => {
+    const {code, out} = await t.json(['promote', '--replica', '--forced', '--yes'], {timeoutMs: 120_000})
+    assert.equal(code, 0, JSON.stringify(out))
+    const cname = out.result.steps.find((s: any) => s.id === 'verifyCname')
+    assert.equal(cname.status, 'succeeded')
+    assert.match(cname.message, /^wus2 resolves prod\.\S+ to .*NOT VERIFIED in eus2/)
+    notVerifiedInEus2(out.warnings, 'verifyCname')
+    assert.doesNotMatch(JSON.stringify(out), /resolves \S+ to UNREACHABLE|-> UNREACHABLE/)
+  })
+
+  it('the failover group exits 0 without waiting out a TTL on eus2; verifyListener says eus2 was not verified', async () => {
+    const {code, out} = await t.json(['promote', '--failover-group', '--yes'], {timeoutMs: 120_000})
+    assert.equal(code, 0, JSON.stringify(out))
+    const listener = out.result.steps.find((s: any) => s.id === 'verifyListener')
+    assert.equal(listener.status, 'succeeded')
+    notVerifiedInEus2(out.warnings, 'verifyListener')
+  })
+
+  it('Cosmos DB exits 0; verifyCosmos words the silence as no answer', async () => {
+    const {code, out} = await t.json(['promote', '--cosmos', '--yes'], {timeoutMs: 120_000})
+    assert.equal(code, 0, JSON.stringify(out))
+    notVerifiedInEus2(out.warnings, 'verifyCosmos')
+    assert.doesNotMatch(JSON.stringify(out), /resolves \S+ to UNREACHABLE/)
+  })
+})
