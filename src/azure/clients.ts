@@ -10,6 +10,7 @@ import type {SqlManagementClient} from '@azure/arm-sql'
 import type {TrafficManagerManagementClient} from '@azure/arm-trafficmanager'
 import type {PipelinePolicy} from '@azure/core-rest-pipeline'
 import pLimit, {type LimitFunction} from 'p-limit'
+import {azfailPolicies} from './policies.ts'
 import type {AzureTarget} from './target.ts'
 
 const USER_AGENT = 'azfail/0.1'
@@ -42,7 +43,7 @@ export function clientOptions(target: AzureTarget) {
     credentials: {scopes: [scope]},
     userAgentOptions: {userAgentPrefix: USER_AGENT},
     retryOptions: {maxRetries: 6, retryDelayInMs: 250, maxRetryDelayInMs: 8000},
-    additionalPolicies: [{policy: inFlightPolicy(target), position: 'perRetry' as const}],
+    additionalPolicies: [{policy: inFlightPolicy(target), position: 'perRetry' as const}, ...azfailPolicies(target)],
     ...(target.ca ? {tlsOptions: {ca: target.ca}} : {}),
   }
 }

@@ -37,12 +37,12 @@ export const drainSteering: StepKind<SteeringData> = {
       project(state) {
         const s = copyState(state)
         projectSteering(s, region, 'Disabled')
-        s.regions[region].drain ??= {drainedAt: new Date(ctx.now()).toISOString()}
+        s.regions[region].drain ??= {drainedAt: new Date(ctx.stamp()).toISOString()}
         return s
       },
       async apply(plan, rt) {
         const done = await applySteering(ctx, region, 'Disabled', plan.data, rt)
-        const drainedAt = new Date(ctx.now()).toISOString()
+        const drainedAt = new Date(ctx.stamp()).toISOString()
         await writeDrainRecord(ctx.estate, ctx.clients, region, {drainedAt, runId: rt.runId})
         return `${done.join(', ') || 'steering already disabled'}; drained at ${drainedAt}`
       },
