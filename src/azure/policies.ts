@@ -3,7 +3,6 @@
 import {performance} from 'node:perf_hooks'
 import type {PipelinePolicy, PipelineRequest} from '@azure/core-rest-pipeline'
 import {azureClock} from './clock.ts'
-import {LOCK_NAME} from './state-records.ts'
 import type {AzureTarget} from './target.ts'
 
 /** What a write asks before it is sent: resolves when the lease surely holds, throws (LockLost) when it does not. */
@@ -18,6 +17,9 @@ export function fenceWrites(target: AzureTarget, fence: WriteFence | undefined):
   if (fence) fences.set(target, fence)
   else fences.delete(target)
 }
+
+/** The lock's TXT record set in the state zone (state-records.ts keeps it there). */
+export const LOCK_NAME = '_azfail-lock'
 
 const LOCK_RECORD = new RegExp(`/TXT/${LOCK_NAME}$`, 'i')
 

@@ -4,8 +4,9 @@ import {AzfailError, InputError} from '../errors.ts'
 import type {DrainRecord, LockRecord, LockReleaseRecord, RunRequestRecord, TeardownRecord} from '../estate/state.ts'
 import type {Estate} from '../runbook/estate.ts'
 import type {Clients} from './clients.ts'
+import {LOCK_NAME} from './policies.ts'
 
-export const LOCK_NAME = '_azfail-lock'
+export {LOCK_NAME} from './policies.ts'
 export const RELEASE_NAME = '_azfail-lock-released'
 export const drainRecordName = (region: string) => `_azfail-drain-${region}`
 export const teardownRecordName = (region: string) => `_azfail-teardown-${region}`

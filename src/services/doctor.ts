@@ -2,6 +2,7 @@
 // principal do what each command the runbook supports will do, at each scope; would a management lock block a change;
 // does each region's resolver answer. Game days run the same checks.
 import type {Clients} from '../azure/clients.ts'
+import {azureClock} from '../azure/clock.ts'
 import {observeEstate} from '../azure/observe.ts'
 import {groupLocks, judgePermissions, locksOver, type ManagementLock} from '../azure/permissions.ts'
 import {type TokenIdentity, tokenIdentity} from '../azure/principal.ts'
@@ -129,6 +130,7 @@ export async function doctor(runbook: LoadedRunbook, target: AzureTarget, client
   }
 
   checks.push(...(await lockChecks(needs, clients)))
+  checks.push(clockCheck(target))
   // a game day checks resolution name by name instead
   if (options.resolution !== false) for (const region of Object.keys(estate.regions)) checks.push(await resolverCheck(region, estate, target, state))
   return finish(runbook, target, principal, checks)
@@ -176,6 +178,20 @@ async function lockChecks(needs: Array<NeededPermission & {command: string}>, cl
     })
   }
   return checks
+}
+
+/** Beyond this, the local clock's distance from Azure's is worth a warning (azfail itself keeps Azure's time). */
+export const SKEW_WARNING_MS = 5_000
+
+/** This machine's clock against Azure's (the Date header of the answers just read). */
+function clockCheck(target: AzureTarget): Check {
+  const base = {id: 'clock/skew', category: 'clock' as const, title: "this machine's clock agrees with Azure's", expected: `within ${SKEW_WARNING_MS / 1000}s of Azure's (the Date header of its answers)`}
+  const skew = azureClock(target).skew()
+  if (skew === undefined) return {...base, status: 'skipped', observed: 'no answer from Azure Resource Manager carried a Date header'}
+  const seconds = Math.abs(skew / 1000).toFixed(1)
+  const observed = `this machine's clock is ${seconds}s ${skew >= 0 ? 'ahead of' : 'behind'} Azure's (±1s: the header counts whole seconds)`
+  if (Math.abs(skew) <= SKEW_WARNING_MS) return {...base, status: 'passed', observed}
+  return {...base, status: 'warning', observed: `${observed}; azfail writes and judges drain times and leases on Azure's clock, so its verdicts hold, but local logs and journals are off by as much`, remedy: 'Sync the clock (chrony, systemd-timesyncd, w32time).'}
 }
 
 /** A region's resolver answers DNS (any answer, even NXDOMAIN, proves it is reachable). */
