@@ -28,7 +28,7 @@ function requireStateZone(estate: Estate) {
 
 const encode = (fields: Record<string, string | undefined>) => [{value: Object.entries(fields).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`)}]
 
-function decode(txt: Array<{value?: string[]}> | undefined): Record<string, string> {
+export function decode(txt: Array<{value?: string[]}> | undefined): Record<string, string> {
   const out: Record<string, string> = {}
   for (const t of txt ?? []) {
     for (const v of t.value ?? []) {
@@ -131,10 +131,10 @@ function decodeTeardown(fields: Record<string, string>): TeardownRecord | undefi
 
 function encodeLock(lock: Omit<LockRecord, 'etag'>): Array<{value: string[]}> {
   const chunks = chunked('request', lock.request ? JSON.stringify(lock.request) : '')
-  return encode({holder: lock.holder, run: lock.runId, action: lock.action, since: lock.since, expires: lock.expires, host: lock.host, pid: lock.pid === undefined ? undefined : String(lock.pid), ...chunks})
+  return encode({holder: lock.holder, run: lock.runId, action: lock.action, since: lock.since, expires: lock.expires, host: lock.host, pid: lock.pid === undefined ? undefined : String(lock.pid), state: lock.state, ...chunks, ...chunked('keys', (lock.keys ?? []).join(','))})
 }
 
-function decodeLock(fields: Record<string, string>): Omit<LockRecord, 'etag'> {
+export function decodeLock(fields: Record<string, string>): Omit<LockRecord, 'etag'> {
   const json = unchunked('request', fields)
   let request: RunRequestRecord | undefined
   try {
@@ -151,6 +151,8 @@ function decodeLock(fields: Record<string, string>): Omit<LockRecord, 'etag'> {
     ...(fields.host ? {host: fields.host} : {}),
     ...(fields.pid ? {pid: Number(fields.pid)} : {}),
     ...(request ? {request} : {}),
+    ...(unchunked('keys', fields) ? {keys: unchunked('keys', fields).split(',')} : {}),
+    ...(fields.state === 'pending' || fields.state === 'held' ? {state: fields.state} : {}),
   }
 }
 

@@ -4,14 +4,16 @@
 import {readFileSync, readlinkSync} from 'node:fs'
 import {hostname} from 'node:os'
 import {performance} from 'node:perf_hooks'
+import {setTimeout as sleep} from 'node:timers/promises'
 import type {Clients} from '../azure/clients.ts'
 import {type AzureClock, azureClock, iso} from '../azure/clock.ts'
+import {estateSubscriptions, listSubscriptions, lockKeys, overlaps, precedes, scanLocks} from '../azure/estate-lock.ts'
 import {fenceWrites, type WriteFence} from '../azure/policies.ts'
 import type {AzureTarget} from '../azure/target.ts'
 import {judgePermissions} from '../azure/permissions.ts'
 import {permissionsVerdict} from '../guards/permissions.ts'
 import {lockReleasePermissions} from '../steps/permissions.ts'
-import {acquireLock, readLockRelease, readStateRecords, releaseLock, releaseLockByHand, renewLock} from '../azure/state-records.ts'
+import {acquireLock, LockHeldError, readLockRelease, readStateRecords, releaseLock, releaseLockByHand, renewLock} from '../azure/state-records.ts'
 import type {LockRecord, LockReleaseRecord} from '../estate/state.ts'
 import {AzfailError, InputError} from '../errors.ts'
 import type {Estate} from '../runbook/estate.ts'
@@ -91,6 +93,8 @@ export class RunLock implements WriteFence {
   private held?: LockRecord
   private lostWhy?: string
   private sureUntil = -Infinity
+  /** what renewals write: 'pending' until no other run's lock over the same resources stands in the way */
+  private holding: 'pending' | 'held' = 'pending'
   private timer?: NodeJS.Timeout
   private renewing?: Promise<void>
   private readonly estate: Estate
@@ -115,15 +119,45 @@ export class RunLock implements WriteFence {
   /** The lease's end on Azure's clock, as written: from the latest Azure's time can be, so it is never born expired. */
   private expiry = () => iso(this.clock.latest() + this.leaseMs)
 
+  /**
+   * Takes the estate's lock: this run's record in its state zone first (If-None-Match), 'pending'; then every other
+   * live azfail lock over the same resources, in any zone of any subscription the principal can list. A held one, or
+   * a pending one that precedes this (Azure-time `since`, then run id), wins: this run deletes its record and backs
+   * off (LockHeld, exit 6). A pending one this run precedes will see this one and back off, or hold: wait for it.
+   */
   async acquire(): Promise<void> {
     if (!this.clock.known) await readStateRecords(this.estate, this.clients) // one answer sets Azure's clock
     const sentAt = performance.now()
-    this.held = await acquireLock(this.estate, this.clients, {...this.want, since: iso(this.clock.latest()), expires: this.expiry()}, (lock) => holderAlive(lock, this.clock.now()))
+    const keys = lockKeys(this.estate, this.clients.subscriptionId)
+    this.held = await acquireLock(this.estate, this.clients, {...this.want, keys, state: 'pending', since: iso(this.clock.latest()), expires: this.expiry()}, (lock) => holderAlive(lock, this.clock.now()))
     this.sureUntil = sentAt + this.leaseMs - this.marginMs
     fenceWrites(this.target, this)
     // Renew three times a lease, so one failed renewal still leaves time for the next.
     this.timer = setInterval(() => void this.renew(), this.leaseMs / 3)
     this.timer.unref()
+    try {
+      await this.contend()
+    } catch (error) {
+      await this.release().catch(() => undefined)
+      throw error
+    }
+  }
+
+  private async contend(): Promise<void> {
+    const listed = await listSubscriptions(this.clients, this.target.endpoint).catch(() => [] as string[])
+    const subscriptions = [...new Set([...listed, ...estateSubscriptions(this.estate, this.clients.subscriptionId)])]
+    for (;;) {
+      const mine = this.held!
+      const rivals = (await scanLocks(this.estate, this.clients, subscriptions)).filter((o) => o.runId !== mine.runId && overlaps(o, mine) && holderAlive(o, this.clock.now()))
+      const winner = rivals.find((o) => o.state !== 'pending' || precedes(o, mine))
+      if (winner) throw new LockHeldError(winner)
+      if (rivals.length === 0) break
+      this.check()
+      await sleep(250)
+    }
+    this.holding = 'held'
+    while (this.held?.state !== 'held' && !this.lostWhy) await this.renew()
+    this.check()
   }
 
   private lose(why: string): void {
@@ -141,7 +175,7 @@ export class RunLock implements WriteFence {
     if (!held || this.lostWhy) return
     const sentAt = performance.now()
     try {
-      this.held = await renewLock(this.estate, this.clients, held, this.expiry())
+      this.held = await renewLock(this.estate, this.clients, {...held, state: this.holding}, this.expiry())
       this.sureUntil = sentAt + this.leaseMs - this.marginMs
     } catch (error: any) {
       if (error.statusCode === 412 || error.statusCode === 404) this.lose('another operator took it over or released it')

@@ -11,6 +11,7 @@ import {operationRoutes} from './operations.ts'
 import {postgresRoutes} from './postgres.ts'
 import {privateDnsRoutes} from './private-dns.ts'
 import {sqlRoutes} from './sql.ts'
+import {subscriptionRoutes} from './subscriptions.ts'
 import {trafficManagerRoutes} from './traffic-manager.ts'
 
 export {lockRefusal} from './authorization.ts'
@@ -28,6 +29,7 @@ export function armRoutes(ctx: ArmContext): Route[] {
     ...sqlRoutes(ctx),
     ...cosmosRoutes(ctx),
     ...operationRoutes(ctx),
+    ...subscriptionRoutes(ctx),
   ]
   return routes.map((r) => scoped(ctx, r))
 }
