@@ -25,6 +25,9 @@ describe('the lock belongs to the estate', () => {
       const other = join(t.work, 'other.yaml')
       writeFileSync(other, (await import('node:fs')).readFileSync(t.runbook, 'utf8').replace(/^  cname:\n/m, `${OTHER_ZONE}  cname:\n`))
       const runbooks = [t.runbook, other]
+      // Each steering write takes a second to answer, so the two runs overlap between one's guard and its write, as
+      // two operators at 3 a.m. do: without the estate's lock both pass last-region and every region is drained.
+      await t.sb.control('POST', 'faults', {kind: 'latency', latencyMs: 1000, path: 'azureEndpoints/ep-(eus2|wus2)$'})
       for (let round = 0; round < rounds; round++) {
         const results = await Promise.all(
           (['eus2', 'wus2'] as const).map((region, i) =>
@@ -40,6 +43,7 @@ describe('the lock belongs to the estate', () => {
         assert.ok(loser.code === 6 ? /Another run holds the lock: .*\(drain (eus2|wus2)\)/.test(error.message) : loser.code === 3 && error.guard === 'last-region', `round ${round}: ${loser.stdout}`)
         const drained = Object.entries(state).find(([, s]) => s === 'Disabled')![0]
         assert.equal((await t.json(['restore', drained, '--yes'])).code, 0)
+        assert.equal((await runCli(['restore', drained, '--yes', '--sandbox', '--state-dir', t.sb.dir, '--runbook', other], {cwd: t.work, env: {CI: 'true'}})).code, 0, 'the other state zone forgets the drain too')
       }
     } finally {
       await t.stop()
