@@ -148,7 +148,13 @@ export class RunLock implements WriteFence {
     const subscriptions = [...new Set([...listed, ...estateSubscriptions(this.estate, this.clients.subscriptionId)])]
     for (;;) {
       const mine = this.held!
-      const rivals = (await scanLocks(this.estate, this.clients, subscriptions)).filter((o) => o.runId !== mine.runId && overlaps(o, mine) && holderAlive(o, this.clock.now()))
+      const found = await scanLocks(this.estate, this.clients, subscriptions).catch((error: Error) => {
+        throw new AzfailError('refused', 'EstateLockUnseen', `Nothing was changed: azfail cannot see whether another run holds a lock over this estate (${String(error.message).split('\n')[0]}).`, {
+          hint: "Grant read on the private DNS zones of each subscription involved; 'azfail doctor' names what it cannot read.",
+          cause: error,
+        })
+      })
+      const rivals = found.filter((o) => o.runId !== mine.runId && overlaps(o, mine) && holderAlive(o, this.clock.now()))
       const winner = rivals.find((o) => o.state !== 'pending' || precedes(o, mine))
       if (winner) throw new LockHeldError(winner)
       if (rivals.length === 0) break
