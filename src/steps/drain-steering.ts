@@ -37,7 +37,7 @@ export const drainSteering: StepKind<SteeringData> = {
       project(state) {
         const s = copyState(state)
         projectSteering(s, region, 'Disabled')
-        s.regions[region].drain ??= {drainedAt: new Date(ctx.stamp()).toISOString()}
+        s.regions[region].drain ??= {drainedAt: new Date(ctx.now()).toISOString()} // a plan's estimate; apply records Azure's latest
         return s
       },
       async apply(plan, rt) {
