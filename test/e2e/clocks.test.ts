@@ -115,6 +115,24 @@ describe("one clock for facts other machines read: Azure's", {skip}, () => {
     }
   })
 
+  it("a resume on a clock 10 minutes ahead does not count the wait as already done", async () => {
+    const t = await longDrain(40)
+    try {
+      const run = spawnAzfail(t, ['drain', 'eus2', '--yes', '--json'])
+      const runId = await runIdIn(t.work)
+      await startedStep(t.work, runId, 'waitOutTtl')
+      run.child.kill('SIGKILL')
+      await run.closed
+      const {code, out} = await json(t, ['resume', runId, '--dry-run'], '+10m')
+      assert.equal(code, 0, JSON.stringify(out.error))
+      const wait = out.result.steps.find((s: any) => s.id === 'waitOutTtl')
+      assert.equal(wait.status, 'planned', wait.message)
+      assert.ok(wait.plan.waitSeconds > 20, `about 40 s are left of the window on Azure's clock: ${wait.message}`)
+    } finally {
+      await t.stop()
+    }
+  })
+
   it('doctor reports a local clock 10 minutes ahead as a warning, measured against Azure\'s Date header', async () => {
     const t = await e2e()
     try {
