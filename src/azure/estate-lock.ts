@@ -66,31 +66,36 @@ export interface ForeignLock extends LockRecord {
   zoneId: string
 }
 
-/**
- * Every azfail lock in a private DNS zone of these subscriptions, but the one in this estate's own state zone. One
- * list of zones per subscription, then one list of TXT record sets per zone, all at once.
- */
-export async function scanLocks(estate: Estate, clients: Clients, subscriptions: string[]): Promise<ForeignLock[]> {
+/** A private DNS zone where another runbook may keep its lock. */
+export interface ZoneRef {
+  sub: string
+  id: string
+  resourceGroup: string
+  zone: string
+}
+
+/** Every private DNS zone of these subscriptions but this estate's own state zone: one list per subscription, at once. */
+export async function lockZones(estate: Estate, clients: Clients, subscriptions: string[]): Promise<ZoneRef[]> {
   const own = stateZoneOf(estate)
   const ownSub = (own?.subscription ?? clients.subscriptionId).toLowerCase()
-  const zones = (
-    await Promise.all(
-      subscriptions.map(async (sub) => {
-        const dns = await clients.for(sub).privateDns()
-        const found: Array<{sub: string; id: string; resourceGroup: string; zone: string}> = []
-        for await (const z of dns.privateZones.list()) {
-          const resourceGroup = /\/resourceGroups\/([^/]+)\//i.exec(z.id ?? '')?.[1]
-          if (resourceGroup && z.name) found.push({sub, id: z.id!, resourceGroup, zone: z.name})
-        }
-        return found
-      }),
-    )
+  const isOwn = (z: ZoneRef) => Boolean(own && z.sub === ownSub && z.resourceGroup.toLowerCase() === own.resourceGroup.toLowerCase() && z.zone.toLowerCase() === own.zone.toLowerCase())
+  const bySub = await Promise.all(
+    subscriptions.map(async (sub) => {
+      const found: ZoneRef[] = []
+      for await (const z of (await clients.for(sub).privateDns()).privateZones.list()) {
+        const resourceGroup = /\/resourceGroups\/([^/]+)\//i.exec(z.id ?? '')?.[1]
+        if (resourceGroup && z.name) found.push({sub, id: z.id!, resourceGroup, zone: z.name})
+      }
+      return found
+    }),
   )
-    .flat()
-    .filter((z) => !(own && z.sub === ownSub && z.resourceGroup.toLowerCase() === own.resourceGroup.toLowerCase() && z.zone.toLowerCase() === own.zone.toLowerCase()))
+  return bySub.flat().filter((z) => !isOwn(z))
+}
+
+/** The azfail locks in these zones: one list of TXT record sets per zone, at once (no 404 where there is none). */
+export async function readLocks(clients: Clients, zones: ZoneRef[]): Promise<ForeignLock[]> {
   const locks = await Promise.all(
     zones.map(async (z): Promise<ForeignLock | undefined> => {
-      // The zone's TXT record sets in one list (an answer even where there is no lock, which a GET would give as 404).
       for await (const rs of (await clients.for(z.sub).privateDns()).recordSets.listByType(z.resourceGroup, z.zone, 'TXT')) {
         if (rs.name === LOCK_NAME) return {...decodeLock(decode(rs.txtRecords)), etag: rs.etag, zoneId: z.id}
       }

@@ -7,7 +7,7 @@ import {performance} from 'node:perf_hooks'
 import {setTimeout as sleep} from 'node:timers/promises'
 import type {Clients} from '../azure/clients.ts'
 import {type AzureClock, azureClock, iso} from '../azure/clock.ts'
-import {estateSubscriptions, listSubscriptions, lockKeys, overlaps, precedes, scanLocks} from '../azure/estate-lock.ts'
+import {estateSubscriptions, listSubscriptions, lockKeys, lockZones, overlaps, precedes, readLocks, type ZoneRef} from '../azure/estate-lock.ts'
 import {fenceWrites, type WriteFence} from '../azure/policies.ts'
 import type {AzureTarget} from '../azure/target.ts'
 import {judgePermissions} from '../azure/permissions.ts'
@@ -75,6 +75,13 @@ export function holderAlive(lock: LockRecord, now: number): boolean {
   return true
 }
 
+/** A run that cannot look for other runs' locks over its estate changes nothing. */
+const estateLockUnseen = (error: Error) =>
+  new AzfailError('refused', 'EstateLockUnseen', `Nothing was changed: azfail cannot see whether another run holds a lock over this estate (${String(error.message).split('\n')[0]}).`, {
+    hint: "Grant read on the private DNS zones of each subscription involved; 'azfail doctor' names what it cannot read.",
+    cause: error,
+  })
+
 export class LockLostError extends AzfailError {
   constructor(runId: string, why: string) {
     super('interrupted', 'LockLost', `The run lost its lock (${why}), so it stopped before its next change. 'azfail resume ${runId}' continues once no other run holds the lock.`, {
@@ -129,6 +136,10 @@ export class RunLock implements WriteFence {
     if (!this.clock.known) await readStateRecords(this.estate, this.clients) // one answer sets Azure's clock
     const sentAt = performance.now()
     const keys = lockKeys(this.estate, this.clients.subscriptionId)
+    // Which zones to look in is read beside the lock's PUT (zones come and go far more slowly than runs); what is in
+    // them only after it, so of two runs that overlap, at least one sees the other's record.
+    const zones = this.zonesToScan()
+    zones.catch(() => undefined)
     this.held = await acquireLock(this.estate, this.clients, {...this.want, keys, state: 'pending', since: iso(this.clock.latest()), expires: this.expiry()}, (lock) => holderAlive(lock, this.clock.now()))
     this.sureUntil = sentAt + this.leaseMs - this.marginMs
     fenceWrites(this.target, this)
@@ -136,24 +147,24 @@ export class RunLock implements WriteFence {
     this.timer = setInterval(() => void this.renew(), this.leaseMs / 3)
     this.timer.unref()
     try {
-      await this.contend()
+      await this.contend(await zones)
     } catch (error) {
       await this.release().catch(() => undefined)
       throw error
     }
   }
 
-  private async contend(): Promise<void> {
+  /** The zones other runs over this estate may keep their locks in: every one of each subscription the principal can list and the runbook names. */
+  private async zonesToScan(): Promise<ZoneRef[]> {
     const listed = await listSubscriptions(this.clients, this.target.endpoint).catch(() => [] as string[])
     const subscriptions = [...new Set([...listed, ...estateSubscriptions(this.estate, this.clients.subscriptionId)])]
+    return lockZones(this.estate, this.clients, subscriptions).catch((error: Error) => Promise.reject(estateLockUnseen(error)))
+  }
+
+  private async contend(zones: ZoneRef[]): Promise<void> {
     for (;;) {
       const mine = this.held!
-      const found = await scanLocks(this.estate, this.clients, subscriptions).catch((error: Error) => {
-        throw new AzfailError('refused', 'EstateLockUnseen', `Nothing was changed: azfail cannot see whether another run holds a lock over this estate (${String(error.message).split('\n')[0]}).`, {
-          hint: "Grant read on the private DNS zones of each subscription involved; 'azfail doctor' names what it cannot read.",
-          cause: error,
-        })
-      })
+      const found = await readLocks(this.clients, zones).catch((error: Error) => Promise.reject(estateLockUnseen(error)))
       const rivals = found.filter((o) => o.runId !== mine.runId && overlaps(o, mine) && holderAlive(o, this.clock.now()))
       const winner = rivals.find((o) => o.state !== 'pending' || precedes(o, mine))
       if (winner) throw new LockHeldError(winner)
