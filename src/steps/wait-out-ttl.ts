@@ -56,7 +56,8 @@ export const waitOutTtl: StepKind<WaitData> = {
         for (;;) {
           const left = until - ctx.now()
           if (left <= 0) break
-          rt.progress(`${Math.ceil(left / 1000)}s left of ${total}s`)
+          // Azure's clock is known to the second: the wait may run a second past the window, never shown as more than it.
+          rt.progress(`${Math.min(total, Math.ceil(left / 1000))}s left of ${total}s`)
           try {
             await sleep(Math.min(1000, left), undefined, {signal: rt.signal})
           } catch {

@@ -173,11 +173,26 @@ describe('spec examples: ARM error codes', () => {
     const sub = '00000000-1111-2222-3333-444444444444'
     const routes = armRoutes({world: {} as any, dirty: false})
     assert.ok(routes.length > 30)
-    for (const r of routes) {
+    // GET /subscriptions is the tenant's list, under no subscription; every other route is under one.
+    for (const r of routes.filter((r) => r.template.includes('{sub}'))) {
       const path = r.template.replace('{sub}', sub).replace(/\{(\w+)\}/g, (_m, name) => (name === 'recordType' ? 'A' : name === 'endpointType' ? 'azureEndpoints' : `x-${name}`))
       const res = await sb.raw(r.method, `${path}?api-version=${r.apiVersions[0]}`, r.method === 'GET' || r.method === 'DELETE' ? {} : json({properties: {}}))
       assert.deepEqual([res.status, res.body?.error?.code], [404, 'SubscriptionNotFound'], `${r.method} ${r.template}`)
       assert.equal(res.body.error.message, `The subscription '${sub}' could not be found.`)
+    }
+  })
+})
+
+describe('spec examples: the subscriptions a principal can list', () => {
+  it("GET /subscriptions lists the sandbox's subscriptions, as Microsoft.Resources answers it (SubscriptionListResult)", async () => {
+    const sb = await startTestSandbox()
+    try {
+      const r = await sb.raw('GET', '/subscriptions?api-version=2022-12-01')
+      assert.equal(r.status, 200)
+      assert.deepEqual(r.body.value.map((s: any) => [s.id, s.subscriptionId, s.state]), [[SUB_PATH(sb), sb.connection.subscriptionId, 'Enabled']])
+      assert.equal(r.body.count.value, 1)
+    } finally {
+      await sb.stop()
     }
   })
 })
