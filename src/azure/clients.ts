@@ -13,6 +13,7 @@ import type {PipelinePolicy} from '@azure/core-rest-pipeline'
 import pLimit, {type LimitFunction} from 'p-limit'
 import type {Estate} from '../runbook/estate.ts'
 import {RequestBounds, regionOfPath, requestTimeouts} from './bounded.ts'
+import {azfailPolicies} from './policies.ts'
 import type {AzureTarget} from './target.ts'
 
 const USER_AGENT = 'azfail/0.1'
@@ -49,6 +50,8 @@ export function clientOptions(target: AzureTarget, bounds?: RequestBounds) {
     additionalPolicies: [
       ...(bounds ? [{policy: bounds.interruptPolicy(), position: 'perCall' as const}] : []),
       {policy: inFlightPolicy(target), position: 'perRetry' as const},
+      // the lease's fence, then Azure's clock: each attempt asks the fence right before it is sent
+      ...azfailPolicies(target),
       // after the slot is had: waiting for a free slot is not the request's time
       ...(bounds ? [{policy: bounds.attemptPolicy(), position: 'perRetry' as const}] : []),
     ],

@@ -4,8 +4,9 @@ import {AzfailError, InputError} from '../errors.ts'
 import {type DrainRecord, type LockRecord, type LockReleaseRecord, type RunRequestRecord, STEERING_LAYERS, type SteeringLayer, type TeardownRecord} from '../estate/state.ts'
 import type {Estate} from '../runbook/estate.ts'
 import type {Clients} from './clients.ts'
+import {LOCK_NAME} from './policies.ts'
 
-export const LOCK_NAME = '_azfail-lock'
+export {LOCK_NAME} from './policies.ts'
 export const RELEASE_NAME = '_azfail-lock-released'
 export const drainRecordName = (region: string) => `_azfail-drain-${region}`
 export const teardownRecordName = (region: string) => `_azfail-teardown-${region}`
@@ -27,7 +28,7 @@ function requireStateZone(estate: Estate) {
 
 const encode = (fields: Record<string, string | undefined>) => [{value: Object.entries(fields).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`)}]
 
-function decode(txt: Array<{value?: string[]}> | undefined): Record<string, string> {
+export function decode(txt: Array<{value?: string[]}> | undefined): Record<string, string> {
   const out: Record<string, string> = {}
   for (const t of txt ?? []) {
     for (const v of t.value ?? []) {
@@ -138,10 +139,10 @@ function decodeTeardown(fields: Record<string, string>): TeardownRecord | undefi
 
 function encodeLock(lock: Omit<LockRecord, 'etag'>): Array<{value: string[]}> {
   const chunks = chunked('request', lock.request ? JSON.stringify(lock.request) : '')
-  return encode({holder: lock.holder, run: lock.runId, action: lock.action, since: lock.since, expires: lock.expires, host: lock.host, pid: lock.pid === undefined ? undefined : String(lock.pid), ...chunks})
+  return encode({holder: lock.holder, run: lock.runId, action: lock.action, since: lock.since, expires: lock.expires, host: lock.host, pid: lock.pid === undefined ? undefined : String(lock.pid), state: lock.state, ...chunks, ...chunked('keys', (lock.keys ?? []).join(','))})
 }
 
-function decodeLock(fields: Record<string, string>): Omit<LockRecord, 'etag'> {
+export function decodeLock(fields: Record<string, string>): Omit<LockRecord, 'etag'> {
   const json = unchunked('request', fields)
   let request: RunRequestRecord | undefined
   try {
@@ -158,6 +159,8 @@ function decodeLock(fields: Record<string, string>): Omit<LockRecord, 'etag'> {
     ...(fields.host ? {host: fields.host} : {}),
     ...(fields.pid ? {pid: Number(fields.pid)} : {}),
     ...(request ? {request} : {}),
+    ...(unchunked('keys', fields) ? {keys: unchunked('keys', fields).split(',')} : {}),
+    ...(fields.state === 'pending' || fields.state === 'held' ? {state: fields.state} : {}),
   }
 }
 

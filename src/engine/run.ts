@@ -43,6 +43,8 @@ export interface RunLockHandle {
   check(): void
   /** a warning when the lock could not be released as this run's */
   release(): Promise<string | undefined>
+  /** why the run lost its lock, if it did at any point: the run then ends interrupted, never succeeded */
+  lost(): string | undefined
 }
 
 type Ending = 'failed' | 'partial' | 'refused' | 'not-ready' | 'interrupted'
@@ -179,16 +181,30 @@ async function plannedRun<S>(o: EngineOptions<S>, report: RunReport, completed: 
   // A run that changes nothing takes no lock; a resumed run always does, to take over and release its own.
   const lock = changes.length > 0 || o.resuming ? o.lock : undefined
   await lock?.acquire()
+  let failure: unknown
+  let incomplete: Incomplete[] = []
   try {
-    const incomplete = await execute(o, report, completed)
+    incomplete = await execute(o, report, completed)
     if (o.postconditions) report.warnings.push(...o.postconditions(await o.observe(), report))
-    if (incomplete.length === 0) return 'succeeded'
-    // Every step ran, but one did only part of its job: a distinct ending, naming what is left and how to finish it.
-    throw new RunError('partial', incomplete[0].code, incomplete.map((i) => i.message).join(' '), report, {hint: incomplete.map((i) => i.hint).filter(Boolean).join(' ')})
-  } finally {
-    const warning = await lock?.release().catch((e: Error) => `the lock was not released: ${e.message}`)
-    if (warning) report.warnings.push(warning)
+  } catch (e) {
+    failure = e
   }
+  const warning = await lock?.release().catch((e: Error) => `the lock was not released: ${e.message}`)
+  if (warning) report.warnings.push(warning)
+  // A lock lost at any point (a step's write refused, a renewal answered 412, the release finding another's) ends the
+  // run interrupted, whatever else happened: what it did is said, and a resume re-plans from live state.
+  const lost = lock?.lost()
+  if (lost) {
+    const done = report.steps.filter((r) => r.status === 'succeeded').map((r) => `${r.id} (${r.message})`)
+    throw new RunError('interrupted', 'LockLost', `The run lost its lock (${lost}). It had done: ${done.join('; ') || 'nothing'}. 'azfail resume ${o.meta.runId}' continues once no other run holds the lock.`, report, {
+      hint: "'azfail lock status' shows who holds the lock now.",
+      ...(failure ? {cause: failure} : {}),
+    })
+  }
+  if (failure) throw failure
+  if (incomplete.length === 0) return 'succeeded'
+  // Every step ran, but one did only part of its job: a distinct ending, naming what is left and how to finish it.
+  throw new RunError('partial', incomplete[0].code, incomplete.map((i) => i.message).join(' '), report, {hint: incomplete.map((i) => i.hint).filter(Boolean).join(' ')})
 }
 
 type Incomplete = NonNullable<StepOutcome['incomplete']>

@@ -99,6 +99,10 @@ export interface LockRecord {
   host?: string
   pid?: number
   request?: RunRequestRecord
+  /** what the lock governs: hashes of the lower-cased ids of the estate's steering profiles, data tier and CNAME */
+  keys?: string[]
+  /** 'pending' while its run looks for another run's lock over the same resources; absent (older azfail): held */
+  state?: 'pending' | 'held'
   etag?: string
 }
 

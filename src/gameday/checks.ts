@@ -10,7 +10,7 @@ import type {Action, LiveStep} from '../steps/context.ts'
 
 export interface Check {
   id: string
-  category: 'resolution' | 'topology' | 'plan' | 'records' | 'data' | 'steering' | 'invariant' | 'practice' | 'rto' | 'rpo' | 'identity' | 'permissions' | 'locks'
+  category: 'resolution' | 'topology' | 'plan' | 'records' | 'data' | 'steering' | 'invariant' | 'practice' | 'rto' | 'rpo' | 'identity' | 'permissions' | 'locks' | 'clock'
   title: string
   status: 'passed' | 'failed' | 'warning' | 'skipped'
   region?: string

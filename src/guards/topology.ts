@@ -4,7 +4,7 @@ import type {LiveState} from '../estate/state.ts'
 import type {Estate} from '../runbook/schema.ts'
 
 export interface Finding {
-  rule: 'steering-ttl' | 'cname-ttl' | 'cross-region-dependency' | 'expected-ip-elsewhere' | 'no-local-endpoint' | 'forwarders-one-region' | 'verify-full-through-cname'
+  rule: 'steering-ttl' | 'cname-ttl' | 'cross-region-dependency' | 'expected-ip-elsewhere' | 'no-local-endpoint' | 'forwarders-one-region' | 'verify-full-through-cname' | 'estate-lock'
   severity: 'error' | 'warning'
   region?: string
   observed: string
@@ -28,6 +28,15 @@ export function staticFindings(estate: Estate): Finding[] {
       observed: `all ${forwarders.length} on-premises forwarders (${forwarders.map((f) => f.site).join(', ')}) target ${only}'s resolver`,
       expected: 'each site forwards to its nearest region, so losing one region does not take resolution with it',
       remedy: `Point each site's conditional forwarders at its nearest region's inbound endpoint, and plan the change to ${Object.keys(estate.regions).filter((r) => r !== only).join(', ')} as a manualAction in the drain runbook.`,
+    })
+  }
+  if (!(estate.stateZone ?? estate.cname)) {
+    findings.push({
+      rule: 'estate-lock',
+      severity: 'error',
+      observed: 'the runbook names no private DNS zone (estate.stateZone, or the CNAME\'s) for the run lock and the drain times',
+      expected: "a zone where every run over this estate keeps its lock, so runs of any runbook over it contend for one lock and see each other's drains",
+      remedy: 'Add estate.stateZone: {resourceGroup, zone} naming a private DNS zone the operators can write TXT records in.',
     })
   }
   const check = estate.data.postgres?.writeCheck

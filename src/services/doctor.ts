@@ -2,6 +2,8 @@
 // principal do what each command the runbook supports will do, at each scope; would a management lock block a change;
 // does each region's resolver answer. Game days run the same checks.
 import type {Clients} from '../azure/clients.ts'
+import {azureClock} from '../azure/clock.ts'
+import {estateSubscriptions, listSubscriptions} from '../azure/estate-lock.ts'
 import {observeEstate} from '../azure/observe.ts'
 import {groupLocks, judgePermissions, locksOver, type ManagementLock} from '../azure/permissions.ts'
 import {type TokenIdentity, tokenIdentity} from '../azure/principal.ts'
@@ -129,6 +131,7 @@ export async function doctor(runbook: LoadedRunbook, target: AzureTarget, client
   }
 
   checks.push(...(await lockChecks(needs, clients)))
+  checks.push(clockCheck(target), await estateLockCheck(estate, target, clients))
   // a game day checks resolution name by name instead
   if (options.resolution !== false) for (const region of Object.keys(estate.regions)) checks.push(await resolverCheck(region, estate, target, state))
   return finish(runbook, target, principal, checks)
@@ -176,6 +179,53 @@ async function lockChecks(needs: Array<NeededPermission & {command: string}>, cl
     })
   }
   return checks
+}
+
+/** Beyond this, the local clock's distance from Azure's is worth a warning (azfail itself keeps Azure's time). */
+export const SKEW_WARNING_MS = 5_000
+
+/** This machine's clock against Azure's (the Date header of the answers just read). */
+function clockCheck(target: AzureTarget): Check {
+  const base = {id: 'clock/skew', category: 'clock' as const, title: "this machine's clock agrees with Azure's", expected: `within ${SKEW_WARNING_MS / 1000}s of Azure's (the Date header of its answers)`}
+  const skew = azureClock(target).skew()
+  if (skew === undefined) return {...base, status: 'skipped', observed: 'no answer from Azure Resource Manager carried a Date header'}
+  const seconds = Math.abs(skew / 1000).toFixed(1)
+  const observed = `this machine's clock is ${seconds}s ${skew >= 0 ? 'ahead of' : 'behind'} Azure's (±1s: the header counts whole seconds)`
+  if (Math.abs(skew) <= SKEW_WARNING_MS) return {...base, status: 'passed', observed}
+  return {...base, status: 'warning', observed: `${observed}; azfail writes and judges drain times and leases on Azure's clock, so its verdicts hold, but local logs and journals are off by as much`, remedy: 'Sync the clock (chrony, systemd-timesyncd, w32time).'}
+}
+
+/**
+ * The estate's lock: a run looks for other runs' locks over the same resources in every private DNS zone of every
+ * subscription the principal can list. Where it cannot list the subscriptions involved or their zones, another
+ * runbook over the same estate could hold a lock this one never sees: the runbook is refused here.
+ */
+async function estateLockCheck(estate: Estate, target: AzureTarget, clients: Clients): Promise<Check> {
+  const base = {id: 'lock/estate', category: 'locks' as const, title: "a run sees every other run's lock over this estate", expected: "the subscriptions involved listed (GET /subscriptions), and each one's private DNS zones readable"}
+  const remedy = 'Grant Microsoft.Network/privateDnsZones/read (and TXT read) at each subscription involved, for example Reader there; until then two runbooks over this estate could run at once.'
+  const involved = estateSubscriptions(estate, target.subscriptionId)
+  let listed: string[]
+  try {
+    listed = await listSubscriptions(clients, target.endpoint)
+  } catch (error) {
+    return {...base, status: 'failed', observed: `the subscriptions cannot be listed: ${String((error as Error).message).split('\n')[0]}`, remedy}
+  }
+  const unseen = involved.filter((s) => !listed.includes(s))
+  const unreadable: string[] = []
+  await Promise.all(
+    involved.map(async (sub) => {
+      try {
+        await (await clients.for(sub).privateDns()).privateZones.list().byPage().next()
+      } catch (error) {
+        unreadable.push(`${sub} (${String((error as Error).message).split('\n')[0]})`)
+      }
+    }),
+  )
+  if (unseen.length === 0 && unreadable.length === 0) {
+    return {...base, status: 'passed', observed: `the private DNS zones of ${listed.length} subscriptions are searched for other runs' locks, the ${involved.length} this runbook involves among them`}
+  }
+  const observed = [...(unseen.length > 0 ? [`not listed: ${unseen.join(', ')}`] : []), ...(unreadable.length > 0 ? [`zones not readable in ${unreadable.join('; ')}`] : [])].join('; ')
+  return {...base, status: 'failed', observed: `azfail cannot guarantee that runs over this estate contend for one lock: ${observed}`, remedy}
 }
 
 /** A region's resolver answers DNS (any answer, even NXDOMAIN, proves it is reachable). */

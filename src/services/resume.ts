@@ -1,6 +1,7 @@
 // Resume: what an interrupted run asked for, read back from its journal (or, from another machine, from beside its
 // lock in Azure), typed and checked, so the run can be rebuilt. Only an interrupted run resumes.
 import type {Clients} from '../azure/clients.ts'
+import {azureClock} from '../azure/clock.ts'
 import {LockHeldError, readStateRecords} from '../azure/state-records.ts'
 import type {AzureTarget} from '../azure/target.ts'
 import {Journal} from '../engine/journal.ts'
@@ -101,7 +102,7 @@ export async function remoteResume(runbook: LoadedRunbook, target: AzureTarget, 
   if (!lock || lock.runId !== runId) {
     throw new InputError('UnknownRun', `No run '${runId}' in this machine's journal (${runsDir}), and the lock in Azure ${lock ? `belongs to run ${lock.runId}` : 'is free'}.`, "'azfail runs list' shows the runs recorded here; 'azfail lock status' shows the run holding the lock.")
   }
-  if (holderAlive(lock)) throw new LockHeldError(lock, true)
+  if (holderAlive(lock, azureClock(target).now())) throw new LockHeldError(lock, true)
   if (!lock.request) throw new InputError('NotResumable', `Run ${runId}'s lock records no request to rebuild it from.`, "Run the command again; 'azfail lock release --reason \"...\"' frees the stale lock first.")
   const request = lock.request
   const at = new Date().toISOString()

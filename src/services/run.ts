@@ -2,6 +2,7 @@
 // Azure, and hand the plan to the engine. The CLI, game days and practice runs all prepare a run here.
 import {hostname} from 'node:os'
 import type {Clients} from '../azure/clients.ts'
+import {azureClock} from '../azure/clock.ts'
 import {observeEstate, regionResolvers} from '../azure/observe.ts'
 import {judgePermissions} from '../azure/permissions.ts'
 import {LockHeldError} from '../azure/state-records.ts'
@@ -25,7 +26,7 @@ import type {Action, DataService, LiveStep, StepContext, StepParams} from '../st
 import {neededPermissions, stepKindsOf} from '../steps/permissions.ts'
 import {failOnDrift} from '../steps/drift.ts'
 import {buildSteps, RUNBOOK_KEY} from '../steps/registry.ts'
-import {holderAlive, RunLock} from './lock.ts'
+import {holderAlive, leaseSeconds, RunLock, thisHost} from './lock.ts'
 
 export interface ActionOptions extends StepParams {
   teardown?: boolean
@@ -105,6 +106,12 @@ export function defaultPromotionTarget(action: Action, estate: Estate, state: Pi
   return undefined
 }
 
+/** The step context's clock: Azure's, the earliest it can be now for comparisons, the latest for times written. */
+function clockOf(target: AzureTarget): Pick<StepContext, 'now' | 'stamp'> {
+  const clock = azureClock(target)
+  return {now: () => clock.now(), stamp: () => clock.latest()}
+}
+
 const promotes = (action: Action) => action.startsWith('promote') || action === 'repoint'
 
 /** The services a region's failover promotes, where the runbook configures them, and the regions each has a partner in. */
@@ -149,7 +156,7 @@ function commandLine(runbook: LoadedRunbook, target: AzureTarget): (args: string
 export async function prepareRun(req: Pick<RunRequest, 'action' | 'options' | 'runbook' | 'target' | 'clients' | 'acknowledge'> & {overrides?: string[]; reason?: string; state?: Pick<LiveState, 'data'>}): Promise<PreparedRun> {
   const {estate} = req.runbook.runbook
   validateRequest(estate, req)
-  const ctx: StepContext = {estate, clients: req.clients, resolvers: regionResolvers(estate, req.target), now: () => Date.now(), acknowledge: req.acknowledge, target: req.target, command: commandLine(req.runbook, req.target)}
+  const ctx: StepContext = {estate, clients: req.clients, resolvers: regionResolvers(estate, req.target), ...clockOf(req.target), acknowledge: req.acknowledge, target: req.target, command: commandLine(req.runbook, req.target)}
   const options = {...req.options}
   let observed: LiveState | undefined
   // --ungraceful: the operator says the region is down; nothing is read from it (its ARM and its resolver are not asked).
@@ -176,6 +183,7 @@ export async function runAction(req: RunRequest, planning: {completed?: Set<stri
   const {estate} = req.runbook.runbook
   // Who is acting, first: a token that cannot be had ends the command here, before anything is read or written.
   const principal = await req.target.principal()
+  const lease = leaseSeconds() // bad input before anything is read
   const checked = !req.overrides.includes('permissions')
   // Azure refusing a read before the plan is made is the permissions guard's refusal: ask it what the principal may
   // do, and name what is missing.
@@ -209,14 +217,14 @@ export async function runAction(req: RunRequest, planning: {completed?: Set<stri
   // The runbook's webhooks follow the run like any observer; what they could not deliver becomes the run's warnings.
   const notifications = new Notifications(req.runbook.runbook, {dryRun: req.dryRun})
   const events = new EventBus([journal.observer(meta.attempts), ...req.observers, notifications])
-  const lock = new RunLock(estate, req.clients, {
+  const lock = new RunLock(estate, req.target, req.clients, {
     holder: `${principal} pid ${process.pid} on ${hostname()}`,
     runId: meta.runId,
     action: `${req.action}${options.region ? ` ${options.region}` : ''}`,
-    host: hostname(),
+    host: thisHost(),
     pid: process.pid,
     request: {action: req.action, region: options.region, to: options.to, forced: options.forced, ...(options.standalone ? {standalone: true} : {}), teardown: options.teardown, overrides: meta.overrides.map(({guard, by, reason}) => ({guard, by, reason}))},
-  })
+  }, lease)
   let report: RunReport | undefined
   try {
     report = await runEngine<LiveState>({
@@ -258,7 +266,7 @@ export async function runAction(req: RunRequest, planning: {completed?: Set<stri
       },
       // The lock is checked before any guard: a plan made beside another run would judge its half-finished state.
       admit: (state) => {
-        if (state.lock && holderAlive(state.lock) && (state.lock.runId !== meta.runId || state.lock.pid !== process.pid)) throw new LockHeldError(state.lock, state.lock.runId === meta.runId)
+        if (state.lock && holderAlive(state.lock, azureClock(req.target).now()) && (state.lock.runId !== meta.runId || state.lock.pid !== process.pid)) throw new LockHeldError(state.lock, state.lock.runId === meta.runId)
       },
       postconditions: (state, done) => {
         done.residue = residue(state)

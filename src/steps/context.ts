@@ -13,7 +13,10 @@ export interface StepContext {
   clients: Clients
   /** region -> resolver address, for steps that ask DNS themselves */
   resolvers: Record<string, string>
+  /** Azure's time in ms, the earliest it can be now: for comparisons with times written to Azure (never Date.now()) */
   now(): number
+  /** Azure's time in ms, the latest it can be now: for times written to Azure that others wait from */
+  stamp(): number
   /** a person's confirmation that a manual action is done (--yes never gives it) */
   acknowledge(step: {id: string; instruction: string}): Promise<Acknowledgement>
   /** where the estate lives, and how to reach what a check must connect to */

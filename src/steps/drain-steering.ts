@@ -57,7 +57,7 @@ export const drainSteering: StepKind<DrainData> = {
       project(state) {
         const s = copyState(state)
         projectSteering(s, region, 'Disabled', skip)
-        s.regions[region].drain = {drainedAt: new Date(ctx.now()).toISOString(), layers: drainedLayers(s, region)}
+        s.regions[region].drain = {drainedAt: new Date(ctx.now()).toISOString(), layers: drainedLayers(s, region)} // a plan's estimate; apply records Azure's latest
         return s
       },
       async apply(plan, rt): Promise<StepOutcome> {
@@ -65,7 +65,7 @@ export const drainSteering: StepKind<DrainData> = {
         const layers = [...new Set([...plan.data.drained, ...done])]
         if (layers.length === 0) throw new StepError('SteeringRefused', `No steering layer of ${region} could be drained: ${refused.map((x) => x.error).join('; ')}`, {hint: `Nothing was drained; run '${ctx.command(`drain ${region}`)}' again once the steering layer accepts changes.`})
         // The window runs from the last layer drained; a record that only gains layers already drained keeps its time.
-        const drainedAt = done.length > 0 || !plan.data.drainedAt ? new Date(ctx.now()).toISOString() : plan.data.drainedAt
+        const drainedAt = done.length > 0 || !plan.data.drainedAt ? new Date(ctx.stamp()).toISOString() : plan.data.drainedAt
         await writeDrainRecord(ctx.estate, ctx.clients, region, {drainedAt, runId: rt.runId, layers})
         const message = `${describeSteering(ctx.estate, region, done, 'Disabled') || 'steering already disabled'}; drained at ${drainedAt} (layers: ${layers.join(', ')})`
         if (refused.length === 0) return {message}

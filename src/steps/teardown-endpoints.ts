@@ -57,7 +57,7 @@ export const teardownEndpoints: StepKind<TeardownData> = {
         const now = described.filter((d) => d !== undefined)
         const key = (e: {resourceGroup: string; name: string}) => `${e.resourceGroup}/${e.name}`.toLowerCase()
         const earlier = ((await readTeardownRecord(ctx.estate, ctx.clients, region))?.endpoints ?? []).filter((e) => !now.some((d) => key(d) === key(e)))
-        await writeTeardownRecord(ctx.estate, ctx.clients, region, {at: new Date(ctx.now()).toISOString(), runId: rt.runId, endpoints: [...earlier, ...now]})
+        await writeTeardownRecord(ctx.estate, ctx.clients, region, {at: new Date(ctx.stamp()).toISOString(), runId: rt.runId, endpoints: [...earlier, ...now]})
         rt.progress(`recorded ${now.length} private endpoints in _azfail-teardown-${region}`)
         const queue = [...plan.data.endpoints]
         let deleted = 0

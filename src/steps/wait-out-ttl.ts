@@ -115,7 +115,8 @@ export const waitOutTtl: StepKind<WaitData> = {
             if (until - ctx.now() <= 0) break // the window has passed and the last look found the region still drained
           }
           const left = until - ctx.now()
-          rt.progress(`${Math.ceil(left / 1000)}s left of ${total}s`)
+          // Azure's clock is known to the second: the wait may run a second past the window, never shown as more than it.
+          rt.progress(`${Math.min(total, Math.ceil(left / 1000))}s left of ${total}s`)
           try {
             await sleep(Math.max(100, Math.min(1000, left, WATCH_MS - (ctx.now() - watchedAt))), undefined, {signal: rt.signal})
           } catch {

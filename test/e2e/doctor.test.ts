@@ -16,7 +16,7 @@ describe('doctor', () => {
     assert.equal(code, 0)
     assert.equal(out.result.status, 'ready')
     const ids = out.result.checks.map((c: {id: string}) => c.id)
-    for (const id of ['identity/token', 'permissions/status', 'permissions/gameday', 'permissions/drain', 'permissions/teardown', 'permissions/restore', 'permissions/promote-replica', 'permissions/repoint', 'permissions/promote-failover-group', 'permissions/promote-cosmos', 'locks', 'resolver/eus2', 'resolver/wus2']) {
+    for (const id of ['identity/token', 'permissions/status', 'permissions/gameday', 'permissions/drain', 'permissions/teardown', 'permissions/restore', 'permissions/promote-replica', 'permissions/repoint', 'permissions/promote-failover-group', 'permissions/promote-cosmos', 'locks', 'clock/skew', 'lock/estate', 'resolver/eus2', 'resolver/wus2']) {
       assert.ok(ids.includes(id), `${id} in ${ids}`)
     }
     assert.match(out.result.principal.name, /\(sandbox\)$/)

@@ -180,6 +180,11 @@ describe('the production path in a loopback-only network namespace', {concurrenc
     const drainCheck = json(narrow).result.checks.find((c: {id: string}) => c.id === 'permissions/drain')
     assert.equal(drainCheck?.status, 'failed', JSON.stringify(drainCheck))
     assert.match(drainCheck.observed, /Microsoft\.Cdn\/locations\/operationStatuses\/read at \/subscriptions\/[^/ ]+\/resourceGroups\/rg-global(?![/\w-])/)
+    // Its role reaches no subscription-wide list of private DNS zones: another runbook's lock over this estate could
+    // sit in a zone it cannot see, so doctor refuses the runbook for it and says why.
+    const estateLock = json(narrow).result.checks.find((c: {id: string}) => c.id === 'lock/estate')
+    assert.equal(estateLock?.status, 'failed', JSON.stringify(estateLock))
+    assert.match(estateLock.observed, /cannot guarantee that runs over this estate contend for one lock: zones not readable in [0-9a-f-]+ \(/)
   })
 
   it('a token that expires during the wait is refreshed, and the run completes', async () => {

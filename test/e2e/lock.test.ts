@@ -2,20 +2,23 @@
 // resumed beside itself, a long-running operation in flight is followed, and a dead run is taken over from elsewhere.
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
-import {runCli, tempDir} from '../helpers.ts'
+import {eventually, runCli, tempDir} from '../helpers.ts'
 import {spawnAzfail, SHORT_LEASE, lockRecord, txtField, longDrain, runIdIn, startedStep} from './support.ts'
 
 describe('the run lock is a lease', () => {
   it('is renewed through a wait longer than the lease, refuses a second operator (exit 6, naming the holder), and is released', async () => {
-    const t = await longDrain()
+    const t = await longDrain(12)
     try {
       const run = spawnAzfail(t, ['drain', 'eus2', '--yes', '--json'], {env: SHORT_LEASE})
       const runId = await runIdIn(t.work)
       await startedStep(t.work, runId, 'waitOutTtl')
       const first = txtField(await lockRecord(t), 'expires')
-      await new Promise((r) => setTimeout(r, 2500))
-      const later = txtField(await lockRecord(t), 'expires')
-      assert.ok(Date.parse(later) > Date.parse(first) && Date.parse(later) > Date.now(), `the lease moves on while the run waits (${first} -> ${later})`)
+      // Past the first lease's end the run still waits (a 13 s window): the lease has moved on.
+      const later = (await eventually(async () => {
+        const now = txtField(await lockRecord(t), 'expires')
+        return Date.parse(now) > Date.parse(first) + 6000 && now
+      }, 30_000)) as string
+      assert.ok(Date.parse(later) > Date.now(), `the lease runs on while the run waits (${first} -> ${later})`)
       const other = tempDir('azfail-other-')
       const second = await runCli(['promote', '--replica', '--yes', '--json', '--sandbox', '--state-dir', t.sb.dir, '--runbook', t.runbook], {cwd: other, env: {CI: 'true'}})
       assert.equal(second.code, 6, second.stdout)
@@ -28,7 +31,7 @@ describe('the run lock is a lease', () => {
   })
 
   it('a run whose lock is released by force stops before its next step (exit 5, LockLost); the release is recorded with who and why', async () => {
-    const t = await longDrain()
+    const t = await longDrain(12)
     try {
       const run = spawnAzfail(t, ['drain', 'eus2', '--yes', '--json'], {env: SHORT_LEASE})
       const runId = await runIdIn(t.work)

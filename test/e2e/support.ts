@@ -73,8 +73,11 @@ export function journalEvents(work: string, runId: string): Array<{event: string
 
 /** The state zone of the demo estate, where the drain records and the lock live. */
 export const STATE_ZONE = ['rg-connectivity-dns', 'private.postgres.database.azure.com'] as const
-/** A 2 s lease, renewed every 0.7 s: waits in the tests outlast it. */
-export const SHORT_LEASE = {AZFAIL_LOCK_LEASE_SECONDS: '2'}
+/**
+ * A 6 s lease, renewed every 2 s: the lock tests' waits (a 13 s window) outlast it, and a run's process would have to
+ * get no CPU for 4 s on a loaded machine before another operator could see its lease lapse.
+ */
+export const SHORT_LEASE = {AZFAIL_LOCK_LEASE_SECONDS: '6'}
 
 /** The lock's TXT record set as it stands, or undefined when no run holds it. */
 export async function lockRecord(t: E2E) {

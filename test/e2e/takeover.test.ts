@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import {spawnSync} from 'node:child_process'
 import {existsSync, readFileSync, writeFileSync} from 'node:fs'
-import {hostname} from 'node:os'
+import {thisHost} from '../../src/services/lock.ts'
 import {join} from 'node:path'
 import {describe, it} from 'node:test'
 import {eventually, runCli, tempDir} from '../helpers.ts'
@@ -13,7 +13,8 @@ describe('resuming and taking over a run', () => {
   it("refuses a resume beside the still-living original (exit 6), which then finishes alone", async () => {
     const t = await longDrain()
     try {
-      const run = spawnAzfail(t, ['drain', 'eus2', '--yes'], {env: SHORT_LEASE})
+      // The default lease: the original's liveness must not hang on its renewals firing on time on a loaded machine.
+      const run = spawnAzfail(t, ['drain', 'eus2', '--yes'])
       const runId = await runIdIn(t.work)
       await startedStep(t.work, runId, 'waitOutTtl')
       const {code, out} = await t.json(['resume', runId, '--yes'])
@@ -44,7 +45,7 @@ describe('resuming and taking over a run', () => {
       const dead = spawnSync(process.execPath, ['-e', '0']).pid
       const dns = await t.sb.clients.privateDns()
       const expires = new Date(Date.now() + 600_000).toISOString()
-      await dns.recordSets.createOrUpdate(...STATE_ZONE, 'TXT', '_azfail-lock', {ttl: 10, txtRecords: [{value: [`holder=killed pid ${dead}`, `run=${runId}`, 'action=promote-failover-group', `since=${meta.startedAt}`, `expires=${expires}`, `host=${hostname()}`, `pid=${dead}`]}]})
+      await dns.recordSets.createOrUpdate(...STATE_ZONE, 'TXT', '_azfail-lock', {ttl: 10, txtRecords: [{value: [`holder=killed pid ${dead}`, `run=${runId}`, 'action=promote-failover-group', `since=${meta.startedAt}`, `expires=${expires}`, `host=${thisHost()}`, `pid=${dead}`]}]})
       t.sb.mark()
       const {code, out} = await t.json(['resume', runId, '--yes'])
       assert.equal(code, 0, JSON.stringify(out.error))
@@ -86,17 +87,21 @@ describe('resuming and taking over a run', () => {
       await startedStep(t.work, runId, 'waitOutTtl')
       run.child.kill('SIGKILL')
       await run.closed
-      // As if it ran on a laptop that is gone: another host, its lease still running for 2 s.
+      // As if it ran on a laptop that is gone: another host, its lease still running (for a minute: no resume on a
+      // loaded machine takes that long to start), then, as if that minute had passed, lapsed.
       const dns = await t.sb.clients.privateDns()
-      const rs = (await lockRecord(t))!
-      const values = rs.txtRecords![0].value!.map((v: string) => (v.startsWith('host=') ? 'host=laptop-that-died' : v.startsWith('expires=') ? `expires=${new Date(Date.now() + 2000).toISOString()}` : v))
-      await dns.recordSets.createOrUpdate(...STATE_ZONE, 'TXT', '_azfail-lock', {ttl: 10, txtRecords: [{value: values}]}, {ifMatch: rs.etag})
+      const leaseEnds = async (at: number) => {
+        const rs = (await lockRecord(t))!
+        const values = rs.txtRecords![0].value!.map((v: string) => (v.startsWith('host=') ? 'host=laptop-that-died' : v.startsWith('expires=') ? `expires=${new Date(at).toISOString()}` : v))
+        await dns.recordSets.createOrUpdate(...STATE_ZONE, 'TXT', '_azfail-lock', {ttl: 10, txtRecords: [{value: values}]}, {ifMatch: rs.etag})
+      }
+      await leaseEnds(Date.now() + 60_000)
       const elsewhere = tempDir('azfail-elsewhere-')
       const resume = () => runCli(['resume', runId, '--yes', '--json', '--sandbox', '--state-dir', t.sb.dir, '--runbook', t.runbook], {cwd: elsewhere, env: {CI: 'true', ...SHORT_LEASE}})
       const early = await resume()
       assert.equal(early.code, 6, early.stdout)
       assert.match(JSON.parse(early.stdout).error.message, /still alive/)
-      await new Promise((r) => setTimeout(r, 2500))
+      await leaseEnds(Date.now() - 1000)
       const late = await resume()
       assert.equal(late.code, 0, late.stdout)
       const out = JSON.parse(late.stdout)

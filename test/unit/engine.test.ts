@@ -120,7 +120,7 @@ describe('engine: execution', () => {
     const lock: string[] = []
     const r = await run([add('a', 1, {applied}), add('b', 1, {applied})], {
       completed: new Set(['a']),
-      lock: {acquire: async () => void lock.push('acquire'), check: () => {}, release: async () => void lock.push('release')},
+      lock: {acquire: async () => void lock.push('acquire'), check: () => {}, release: async () => void lock.push('release'), lost: () => undefined},
       resuming: true,
     })
     assert.deepEqual(applied, ['b'])
@@ -138,7 +138,8 @@ describe('engine: every ending closes the run in its journal', () => {
     ['a plan not confirmed', () => run([add('a', 1)], {confirm: async () => false}), 'refused', 3],
     ['consent refused for want of a terminal', () => run([add('a', 1)], {confirm: async () => Promise.reject(new InputError('ConsentRequired', 'no terminal'))}), 'refused', 2],
     ['a failed first read', () => run([add('a', 1)], {observe: async () => Promise.reject(new Error('ECONNREFUSED'))}), 'failed', 1],
-    ['a held lock', () => run([add('a', 1)], {lock: {acquire: async () => Promise.reject(new AzfailError('locked', 'LockHeld', 'held by someone')), check: () => {}, release: async () => undefined}}), 'locked', 6],
+    ['a held lock', () => run([add('a', 1)], {lock: {acquire: async () => Promise.reject(new AzfailError('locked', 'LockHeld', 'held by someone')), check: () => {}, release: async () => undefined, lost: () => undefined}}), 'locked', 6],
+    ['a lock lost during a run whose steps all succeeded', () => run([add('a', 1)], {lock: {acquire: async () => undefined, check: () => {}, release: async () => undefined, lost: () => 'another operator took it over or released it'}}), 'interrupted', 5],
     ['a failed step', () => run([add('a', 1, {fail: new Error('boom')})]), 'failed', 1],
     ['an interrupted step', () => run([add('a', 1, {fail: new Interrupted()})]), 'interrupted', 5],
   ]
@@ -153,6 +154,14 @@ describe('engine: every ending closes the run in its journal', () => {
     })
   }
 
+  it('a lock lost while a step failed ends interrupted, saying what the run had done', async () => {
+    const r = await run([add('a', 1), add('b', 1, {fail: new Error('Front Door refused')})], {lock: {acquire: async () => undefined, check: () => {}, release: async () => undefined, lost: () => 'renewal answered 412'}})
+    assert.equal(r.error?.exitCode, 5)
+    assert.equal(r.error?.code, 'LockLost')
+    assert.match(r.error!.message, /lost its lock \(renewal answered 412\)\. It had done: a \(added 1 to 0\)/)
+    assert.equal(r.journal.meta().status, 'interrupted')
+  })
+
   it('a failed step leaves the steps after it unrun and unapplied', async () => {
     const applied: string[] = []
     const r = await run([add('a', 1, {applied}), add('b', 1, {fail: new Error('boom')}), add('c', 1, {applied})])
@@ -165,7 +174,7 @@ describe('engine: every ending closes the run in its journal', () => {
 
 describe('engine: run-wide guards (the permissions guard) before any change', () => {
   const denied: GuardVerdict = {guard: 'permissions', ok: false, observed: 'lacks A/write at /s/1', remedy: 'grant it'}
-  const lockFor = (calls: string[]) => ({acquire: async () => void calls.push('acquire'), check: () => {}, release: async () => (calls.push('release'), undefined)})
+  const lockFor = (calls: string[]) => ({acquire: async () => void calls.push('acquire'), check: () => {}, release: async () => (calls.push('release'), undefined), lost: () => undefined})
 
   it('a refusal turns the run away before the lock and any step: nothing applied, exit 3 with the guard', async () => {
     const applied: string[] = []

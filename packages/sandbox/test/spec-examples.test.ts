@@ -183,6 +183,20 @@ describe('spec examples: ARM error codes', () => {
   })
 })
 
+describe('spec examples: the subscriptions a principal can list', () => {
+  it("GET /subscriptions lists the sandbox's subscriptions, as Microsoft.Resources answers it (SubscriptionListResult)", async () => {
+    const sb = await startTestSandbox()
+    try {
+      const r = await sb.raw('GET', '/subscriptions?api-version=2022-12-01')
+      assert.equal(r.status, 200)
+      assert.deepEqual(r.body.value.map((s: any) => [s.id, s.subscriptionId, s.state]), [[SUB_PATH(sb), sb.connection.subscriptionId, 'Enabled']])
+      assert.equal(r.body.count.value, 1)
+    } finally {
+      await sb.stop()
+    }
+  })
+})
+
 describe('spec examples: long-running operations answer with the requested state', () => {
   let sb: TestSandbox
   before(async () => (sb = await startTestSandbox()))

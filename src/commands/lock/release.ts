@@ -19,7 +19,7 @@ export default class LockRelease extends AzfailCommand {
     const runbook = this.runbookFrom(flags)
     const {target, clients} = await this.connect(flags, runbook)
     const {releaseHeldLock} = await import('../../services/lock.ts')
-    const release = await releaseHeldLock(runbook.runbook.estate, clients, {by: await target.principal(), reason: flags.reason, force: flags.force, subscriptionId: target.subscriptionId})
+    const release = await releaseHeldLock(runbook.runbook.estate, target, clients, {by: await target.principal(), reason: flags.reason, force: flags.force, subscriptionId: target.subscriptionId})
     if (!this.jsonEnabled()) this.logToStderr(`released the lock of run ${release.runId} (held by ${release.holder}); recorded: ${release.by}: ${release.reason}`)
     return release
   }

@@ -13,7 +13,7 @@ export default class LockStatusCommand extends AzfailCommand {
     const runbook = this.runbookFrom(flags)
     const {target, clients} = await this.connect(flags, runbook)
     const {lockStatus} = await import('../../services/lock.ts')
-    const status = await lockStatus(runbook.runbook.estate, clients)
+    const status = await lockStatus(runbook.runbook.estate, target, clients)
     if (!this.jsonEnabled()) {
       const l = status.lock
       this.log(

@@ -4,6 +4,7 @@
 // specification/resources/resource-manager/Microsoft.Resources/stable/2022-12-01/examples/GetSubscriptions.json
 // (2020-01-01 and older versions send the same fields; clients ignore the `count` they do not model).
 import {type Route, page, route} from '../http.ts'
+import {covers} from '../rbac.ts'
 import {subscriptionsOf} from '../world.ts'
 import type {ArmContext} from './common.ts'
 
@@ -12,8 +13,12 @@ const API_VERSIONS = ['2022-12-01', '2021-01-01', '2020-01-01', '2019-11-01', '2
 export function subscriptionRoutes(ctx: ArmContext): Route[] {
   return [
     route('GET', '/subscriptions', API_VERSIONS, (req) => {
-      const scopes = (ctx.principal?.scopes ?? []).map((s) => s.toLowerCase())
-      const visible = subscriptionsOf(ctx.world).filter((sub) => scopes.some((s) => s === `/subscriptions/${sub.toLowerCase()}` || s.startsWith(`/subscriptions/${sub.toLowerCase()}/`)))
+      const scopes = ctx.principal?.scopes ?? []
+      // a role at the subscription or above it (covers), or anywhere inside it, makes the subscription visible
+      const visible = subscriptionsOf(ctx.world).filter((sub) => {
+        const at = `/subscriptions/${sub}`
+        return scopes.some((s) => covers(s, at) || s.toLowerCase().startsWith(`${at.toLowerCase()}/`))
+      })
       const items = visible.map((sub) => ({
         id: `/subscriptions/${sub}`,
         authorizationSource: 'RoleBased',
