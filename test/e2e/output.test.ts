@@ -50,9 +50,17 @@ describe('output', () => {
     const run = spawnAzfail(t, ['drain', 'eus2', '--yes', '--events', file])
     let exited = false
     void run.closed.then(() => (exited = true))
-    const waiting = await eventually(() => readEvents(file).find((e) => e.type === 'step-progress' && e.step.id === 'waitOutTtl'), 20_000)
-    assert.equal(exited, false, 'the wait was read from the stream while the run was in it')
-    assert.match(waiting.text, /^\d+s left of 6s$/)
+    // Read until the wait shows in the file or the process is gone, however long a loaded machine takes to get there.
+    // Live means the wait is in the file while the run has not ended: noted before the read, and no run-ended in it.
+    const waiting = await eventually(() => {
+      const running = !exited
+      const events = readEvents(file)
+      const progress = events.find((e) => e.type === 'step-progress' && e.step.id === 'waitOutTtl')
+      if (progress) return {progress, live: running && !events.some((e) => e.type === 'run-ended')}
+      return running ? undefined : {progress: undefined, live: false}
+    }, 180_000)
+    assert.ok(waiting?.progress && waiting.live, `the wait was read from the stream while the run was in it\n${run.stderr()}`)
+    assert.match(waiting.progress.text, /^\d+s left of 6s$/)
     assert.equal(await run.closed, 0, run.stderr())
     const events = readEvents(file)
     const runId = events[0].runId
