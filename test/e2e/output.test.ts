@@ -8,7 +8,7 @@ import {after, before, describe, it} from 'node:test'
 import {promisify} from 'node:util'
 import {STREAMED_EVENTS} from '../../src/cli/event-stream.ts'
 import {BIN, ROOT, eventually, runCli, tempDir} from '../helpers.ts'
-import {type E2E, e2e, spawnAzfail} from './support.ts'
+import {type E2E, HANG_MS, e2e, spawnAzfail} from './support.ts'
 
 const hasScript = spawnSync('script', ['--version']).status === 0
 const WIDTH = 120
@@ -30,7 +30,7 @@ describe('under a pseudo-terminal of 0 columns', {skip: hasScript ? false : 'scr
     const env = {...process.env}
     delete env.CI // the terminal path, as a person (or `script` in a job) would meet it
     const command = `stty cols 0 rows 24; exec ${process.execPath} ${BIN} drain eus2 --sandbox --yes --state-dir ${dir}`
-    const {stdout} = await promisify(execFile)('script', ['-qec', command, '/dev/null'], {cwd, env, timeout: 60_000})
+    const {stdout} = await promisify(execFile)('script', ['-qec', command, '/dev/null'], {cwd, env, timeout: HANG_MS})
     const lines = stdout.split(/\r?\n/)
     assert.ok(lines.filter((l) => l.trim().length === 1).length < 3, `one character per line:\n${stdout.slice(0, 600)}`)
     assert.match(stdout, /drainSteering started: Drain eus2 at the steering layer/)
@@ -58,7 +58,7 @@ describe('output', () => {
       const progress = events.find((e) => e.type === 'step-progress' && e.step.id === 'waitOutTtl')
       if (progress) return {progress, live: running && !events.some((e) => e.type === 'run-ended')}
       return running ? undefined : {progress: undefined, live: false}
-    }, 180_000)
+    }, HANG_MS)
     assert.ok(waiting?.progress && waiting.live, `the wait was read from the stream while the run was in it\n${run.stderr()}`)
     assert.match(waiting.progress.text, /^\d+s left of 6s$/)
     assert.equal(await run.closed, 0, run.stderr())
