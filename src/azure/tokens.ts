@@ -50,6 +50,7 @@ export async function withFreshTokens<C extends {pipeline: Pipeline}>(client: C,
       challengeCallbacks: {
         async authorizeRequestOnChallenge({request, response, scopes}) {
           if (!refusedAsExpired(response)) return false
+          // past its expiry, the refused token is out of the credential's cache: it hands out another
           const token = await early.getToken(scopes, {abortSignal: request.abortSignal, enableCae: true})
           if (!token) return false
           request.headers.set('Authorization', `Bearer ${token.token}`)
