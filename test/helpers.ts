@@ -77,6 +77,13 @@ export async function startTestSandbox(dir = tempDir(), options: {publish?: bool
 
 export const SUB_PATH = (t: TestSandbox) => `/subscriptions/${t.target.subscriptionId}`
 
+/**
+ * How long a CLI may take, or take to reach a point a test waits for, before it counts as hung: not a speed check. A
+ * start, a plan and a drain take ~20 s on a 2-core machine loaded 8 deep, a forced promotion with real PostgreSQL
+ * over 60 s; this is ~3 times the slowest.
+ */
+export const HANG_MS = 180_000
+
 export interface CliResult {
   code: number | null
   stdout: string
@@ -95,7 +102,7 @@ export function runCli(args: string[], options: {cwd?: string; env?: Record<stri
     let stderr = ''
     child.stdout.on('data', (d) => (stdout += d))
     child.stderr.on('data', (d) => (stderr += d))
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000)
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? HANG_MS)
     child.on('error', reject)
     child.on('close', (code) => {
       clearTimeout(timer)
@@ -104,7 +111,8 @@ export function runCli(args: string[], options: {cwd?: string; env?: Record<stri
   })
 }
 
-export async function eventually<T>(fn: () => T | Promise<T>, timeoutMs = 10_000): Promise<T> {
+/** Waits for `fn` to hold; the bound is a hang guard, not a speed check. */
+export async function eventually<T>(fn: () => T | Promise<T>, timeoutMs = HANG_MS): Promise<T> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     try {

@@ -9,12 +9,13 @@ import type {PostgreSQLManagementFlexibleServerClient} from '@azure/arm-postgres
 import type {PrivateDnsManagementClient} from '@azure/arm-privatedns'
 import type {SqlManagementClient} from '@azure/arm-sql'
 import type {TrafficManagerManagementClient} from '@azure/arm-trafficmanager'
-import type {PipelinePolicy} from '@azure/core-rest-pipeline'
+import type {Pipeline, PipelinePolicy} from '@azure/core-rest-pipeline'
 import pLimit, {type LimitFunction} from 'p-limit'
 import type {Estate} from '../runbook/estate.ts'
 import {RequestBounds, regionOfPath, requestTimeouts} from './bounded.ts'
 import {azfailPolicies} from './policies.ts'
 import type {AzureTarget} from './target.ts'
+import {withFreshTokens} from './tokens.ts'
 
 const USER_AGENT = 'azfail/0.1'
 
@@ -105,8 +106,8 @@ export function createClients(target: AzureTarget, options: {estate?: Estate; en
   const bySubscription = new Map<string, SubscriptionClients>()
   const of = (subscriptionId: string): SubscriptionClients => {
     const cache = new Map<string, Promise<unknown>>()
-    const once = <T>(name: string, make: () => Promise<T>): Promise<T> => {
-      if (!cache.has(name)) cache.set(name, make())
+    const once = <T extends {pipeline: Pipeline}>(name: string, make: () => Promise<T>): Promise<T> => {
+      if (!cache.has(name)) cache.set(name, make().then((client) => withFreshTokens(client, target.credential, `${target.endpoint}/.default`)))
       return cache.get(name) as Promise<T>
     }
     const args = () => [target.credential, subscriptionId, clientOptions(target, bounds)] as const

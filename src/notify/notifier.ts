@@ -9,6 +9,17 @@ import {type Notice, type NotifyKind, type RunInfo, noticeOf, payloadFor, runInf
 /** How long one notification may take, retries included, and how long a run's end waits for those still queued. */
 export const POST_TIMEOUT_MS = 5000
 
+/** Where a person sets the post timeout, in seconds: a receiver that answers slowly, or a busy machine's own stalls. */
+export const POST_TIMEOUT_ENV = 'AZFAIL_NOTIFY_TIMEOUT'
+
+/** The post timeout AZFAIL_NOTIFY_TIMEOUT asks for (seconds, above 0, at most 600), or why it cannot be one. */
+export function postTimeoutOf(raw: string | undefined): number | string {
+  if (raw === undefined || raw.trim() === '') return POST_TIMEOUT_MS
+  const seconds = Number(raw)
+  if (Number.isFinite(seconds) && seconds > 0 && seconds <= 600) return seconds * 1000
+  return `notify: $${POST_TIMEOUT_ENV} is '${raw}', not a number of seconds above 0 and at most 600: posts get the default ${POST_TIMEOUT_MS / 1000} s`
+}
+
 interface Target {
   kind: NotifyKind
   urlEnv: string
@@ -53,7 +64,9 @@ export class Notifications implements RunObserver {
 
   constructor(runbook: Pick<Runbook, 'notify' | 'estate'>, options: NotifyOptions) {
     const env = options.env ?? process.env
-    this.timeoutMs = options.timeoutMs ?? POST_TIMEOUT_MS
+    const timeout = options.timeoutMs ?? postTimeoutOf(env[POST_TIMEOUT_ENV])
+    this.timeoutMs = typeof timeout === 'number' ? timeout : POST_TIMEOUT_MS
+    if (typeof timeout === 'string' && runbook.notify?.length) this.problems.push(timeout)
     // What the runbook keeps in the environment (webhook URLs, the write check's password) is never posted, whatever
     // a message quotes.
     const names = [...(runbook.notify ?? []).map((t) => t.urlEnv), runbook.estate.data.postgres?.writeCheck?.passwordEnv]

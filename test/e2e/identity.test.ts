@@ -200,7 +200,13 @@ describe('the production path in a loopback-only network namespace', {concurrenc
     assert.ok(tokens.some((t) => t > first + lifetime * 1000), `a token was issued after the first expired (${tokens.length} issued)`)
     const release = s.requests.find((r) => r.method === 'DELETE' && r.path.endsWith('/TXT/_azfail-lock'))
     assert.ok(release && release.status < 300 && Date.parse(release.time) > Date.parse(wait.endedAt), 'the lock was released after the wait, with a fresh token')
-    assert.ok(!s.requests.some((r) => r.status === 401), 'no request went out with an expired token')
+    // Tokens are dropped at half their life (1.5 s here); a request that still reaches ARM after its token expired (a
+    // loaded machine can stall longer than that) is sent again once with a fresh one: no request fails for it.
+    const refused = s.requests.flatMap((r, i) => (r.status === 401 ? [i] : []))
+    for (const i of refused) {
+      const again = s.requests.slice(i + 1).find((r) => r.method === s.requests[i].method && r.path === s.requests[i].path)
+      assert.ok(again && again.status < 400, `${s.requests[i].method} ${s.requests[i].path} refused with 401, then ${again?.status ?? 'not sent again'}`)
+    }
   })
 })
 

@@ -24,6 +24,9 @@ describe('notifications from runs', () => {
       AZFAIL_TEST_SLACK: `${r.url}/slack/services/T000/B000/slack-SECRET-token`,
       AZFAIL_TEST_HOOK: `${r.url}/generic?token=generic-SECRET-token`,
       AZFAIL_TEST_PG_PASSWORD: PASSWORD,
+      // These receivers answer at once, but share this process with the sandbox while the machine is loaded: a post
+      // timed out by a busy machine would be a lost notification these tests do not test (the unit tests time out).
+      AZFAIL_NOTIFY_TIMEOUT: '300',
     }
   })
   after(async () => {
@@ -97,15 +100,14 @@ describe('notifications from runs', () => {
 
   it('a dead receiver only warns: the run succeeds, exits 0, and the warning names the variable, not the URL', async () => {
     const dead = `${await deadUrl()}/dead-SECRET-path`
-    const started = Date.now()
     const {code, out} = await run(['restore', 'eus2', '--yes'], {env: {AZFAIL_TEST_HOOK: dead}})
     assert.equal(code, 0, JSON.stringify(out.error))
     assert.equal(out.status, 'succeeded')
     const warnings = out.warnings.filter((w: string) => w.startsWith('notify:'))
     assert.equal(warnings.length, 1, out.warnings.join('\n'))
     const [, lost, total, more] = /^notify: (\d+) of (\d+) generic notifications to 127\.0\.0\.1:\d+ \(\$AZFAIL_TEST_HOOK\) not delivered: cannot connect \(ECONNREFUSED\) \((\d+) not tried after that\)$/.exec(warnings[0]) ?? []
+    // The first refused post makes the receiver dead: every later one is counted, not tried.
     assert.deepEqual([Number(lost), Number(more)], [Number(total), Number(total) - 1], warnings[0])
-    assert.ok(Date.now() - started < 30_000)
     // Without --json the warning is on stderr and the exit code is still 0.
     const plain = await t.azfail(['drain', 'eus2', '--yes'], {env: {...env, AZFAIL_TEST_TEAMS: dead, AZFAIL_TEST_SLACK: dead, AZFAIL_TEST_HOOK: dead}})
     assert.equal(plain.code, 0, plain.stderr)

@@ -8,7 +8,7 @@ import {after, before, describe, it} from 'node:test'
 import {promisify} from 'node:util'
 import {STREAMED_EVENTS} from '../../src/cli/event-stream.ts'
 import {BIN, ROOT, eventually, runCli, tempDir} from '../helpers.ts'
-import {type E2E, e2e, spawnAzfail} from './support.ts'
+import {type E2E, HANG_MS, e2e, spawnAzfail} from './support.ts'
 
 const hasScript = spawnSync('script', ['--version']).status === 0
 const WIDTH = 120
@@ -30,7 +30,7 @@ describe('under a pseudo-terminal of 0 columns', {skip: hasScript ? false : 'scr
     const env = {...process.env}
     delete env.CI // the terminal path, as a person (or `script` in a job) would meet it
     const command = `stty cols 0 rows 24; exec ${process.execPath} ${BIN} drain eus2 --sandbox --yes --state-dir ${dir}`
-    const {stdout} = await promisify(execFile)('script', ['-qec', command, '/dev/null'], {cwd, env, timeout: 60_000})
+    const {stdout} = await promisify(execFile)('script', ['-qec', command, '/dev/null'], {cwd, env, timeout: HANG_MS})
     const lines = stdout.split(/\r?\n/)
     assert.ok(lines.filter((l) => l.trim().length === 1).length < 3, `one character per line:\n${stdout.slice(0, 600)}`)
     assert.match(stdout, /drainSteering started: Drain eus2 at the steering layer/)
@@ -50,9 +50,17 @@ describe('output', () => {
     const run = spawnAzfail(t, ['drain', 'eus2', '--yes', '--events', file])
     let exited = false
     void run.closed.then(() => (exited = true))
-    const waiting = await eventually(() => readEvents(file).find((e) => e.type === 'step-progress' && e.step.id === 'waitOutTtl'), 20_000)
-    assert.equal(exited, false, 'the wait was read from the stream while the run was in it')
-    assert.match(waiting.text, /^\d+s left of 6s$/)
+    // Read until the wait shows in the file or the process is gone, however long a loaded machine takes to get there.
+    // Live means the wait is in the file while the run has not ended: noted before the read, and no run-ended in it.
+    const waiting = await eventually(() => {
+      const running = !exited
+      const events = readEvents(file)
+      const progress = events.find((e) => e.type === 'step-progress' && e.step.id === 'waitOutTtl')
+      if (progress) return {progress, live: running && !events.some((e) => e.type === 'run-ended')}
+      return running ? undefined : {progress: undefined, live: false}
+    }, HANG_MS)
+    assert.ok(waiting?.progress && waiting.live, `the wait was read from the stream while the run was in it\n${run.stderr()}`)
+    assert.match(waiting.progress.text, /^\d+s left of 6s$/)
     assert.equal(await run.closed, 0, run.stderr())
     const events = readEvents(file)
     const runId = events[0].runId

@@ -4,7 +4,9 @@ import {spawn} from 'node:child_process'
 import {existsSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {DEMO_RUNBOOK} from '../../src/runbook/load.ts'
-import {BIN, type CliResult, type TestSandbox, eventually, runCli, startTestSandbox, tempDir} from '../helpers.ts'
+import {BIN, type CliResult, HANG_MS, type TestSandbox, eventually, runCli, startTestSandbox, tempDir} from '../helpers.ts'
+
+export {HANG_MS} from '../helpers.ts'
 
 export interface E2E {
   sb: TestSandbox
@@ -99,8 +101,8 @@ export const longDrain = (drain = 6) => e2e((text) => text.replace('connectionDr
 /** The id of the first run journaled in a work directory, once there is one. */
 export async function runIdIn(work: string): Promise<string> {
   const dir = join(work, '.azfail', 'runs')
-  return (await eventually(() => existsSync(dir) && readdirSync(dir)[0], 15_000)) as string
+  return (await eventually(() => existsSync(dir) && readdirSync(dir)[0], HANG_MS)) as string
 }
 
 /** Resolves once the run has journaled the start of a step. */
-export const startedStep = (work: string, runId: string, step: string) => eventually(() => journalEvents(work, runId).some((e) => e.event === 'started' && e.step?.id === step), 30_000)
+export const startedStep = (work: string, runId: string, step: string) => eventually(() => journalEvents(work, runId).some((e) => e.event === 'started' && e.step?.id === step), HANG_MS)
