@@ -143,7 +143,11 @@ describe('resume on hub-spoke', () => {
       t.sb.mark()
       const {code, out} = await t.json(['resume', runId, '--yes'])
       assert.equal(code, 0, JSON.stringify(out))
-      assert.deepEqual(out.result.steps.map((s: any) => [s.id, s.status]), [['drainSteering', 'skipped'], ['waitOutTtl', 'succeeded'], ['verifySurvivorResolution', 'succeeded']], 'steering was drained before the interruption')
+      assert.deepEqual(out.result.steps.map((s: any) => [s.id, s.status]), [['drainSteering', 'skipped'], ['waitOutTtl', out.result.steps[1].status], ['verifySurvivorResolution', 'succeeded']], 'steering was drained before the interruption')
+      // The resume waits out what is left of the 6 s window, or finds it passed when a loaded machine took longer
+      // than that to start it: either is right; the wait is timed from the drain record, not from the resume.
+      const wait = out.result.steps[1]
+      assert.ok(wait.status === 'succeeded' || (wait.status === 'skipped' && /^already done: \d+s have passed since the drain at /.test(wait.message)), JSON.stringify(wait))
       const lockWrites = t.writes().filter((q) => /TXT\/_azfail-lock$/i.test(q.path))
       assert.ok(lockWrites.length >= 2, 'the resumed run took and released the lock')
       assert.deepEqual([...new Set(lockWrites.map((q) => subscriptionOf(q.path)))], [HUB.connectivity])

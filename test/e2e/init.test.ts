@@ -41,7 +41,7 @@ const regionsOf = (runbook: any) =>
   )
 
 /** The runbook init writes for the sandbox, checked by lint (no finding, no warning) and a readiness game day. */
-async function initLintGameday(sb: Sandbox, cwd: string): Promise<{file: string; runbook: any; stderr: string}> {
+async function initLintGameday(sb: Sandbox, cwd: string, env: Record<string, string> = {}): Promise<{file: string; runbook: any; stderr: string}> {
   const file = join(cwd, 'discovered.yaml')
   const before = sb.requests().length
   const init = await azfail(sb, cwd, ['init', '--output', file], SLOW)
@@ -49,11 +49,11 @@ async function initLintGameday(sb: Sandbox, cwd: string): Promise<{file: string;
   assert.equal(init.stdout, '', 'the runbook went to the file, nothing to stdout')
   const requests = sb.requests().slice(before)
   assert.ok(requests.length > 0 && requests.every((r) => r.method === 'GET'), 'discovery reads, and only reads')
-  const lint = await azfail(sb, cwd, ['lint', file, '--json'], SLOW)
+  const lint = await azfail(sb, cwd, ['lint', file, '--json'], {...SLOW, env: {CI: 'true', ...env}})
   assert.equal(lint.code, 0, lint.stdout)
   const linted = JSON.parse(lint.stdout)
   assert.deepEqual([linted.result.live, linted.result.findings, linted.warnings], [true, [], []], 'lints clean against live state')
-  const gameday = await azfail(sb, cwd, ['gameday', '--runbook', file, '--json'], SLOW)
+  const gameday = await azfail(sb, cwd, ['gameday', '--runbook', file, '--json'], {...SLOW, env: {CI: 'true', ...env}})
   const report = JSON.parse(gameday.stdout)
   const failed = (report.result?.checks ?? []).filter((c: any) => c.status !== 'passed').map((c: any) => `${c.id}: ${c.observed}`.slice(0, 300))
   assert.equal(gameday.code, 0, failed.slice(0, 5).join('\n') || gameday.stdout.slice(0, 2000))
@@ -218,11 +218,13 @@ describe('init on an estate without a steering layer', () => {
 })
 
 describe('init on generated estates', () => {
-  // The sandbox's resolvers answer from an index of the world's names, so the game day's 1,000 names in 20 regions
-  // are answered well within azfail's DNS timeout even on a loaded machine.
+  // The game day asks 20 resolvers for 1,000 names, 32 at a time each, and the resolvers answer from the same process
+  // (the sandbox runs inside the command): on a 2-core machine loaded 20 deep some answers took longer than the 1.5 s
+  // a try gets. What is checked is each name's answer, not how fast it came: the timeout only tells silence from
+  // slowness, so it is set far above what a busy machine takes.
   it('20 x 50: lints clean, passes a game day, and expects the generated runbook\'s 1,000 names and IPs, endpoints, steering and state zone', async () => {
     const {world, runbook} = generatedEstate(20, 50)
-    const {runbook: rb} = await initLintGameday(stateDirWith(world), tempDir('azfail-init-'))
+    const {runbook: rb} = await initLintGameday(stateDirWith(world), tempDir('azfail-init-'), {AZFAIL_DNS_TIMEOUT: '20'})
     const generated = parse(runbook)
     assert.deepEqual(regionsOf(rb), regionsOf(generated))
     assert.equal(Object.values(rb.estate.regions).reduce((n: number, r: any) => n + Object.keys(r.expect).length, 0), 1000)

@@ -1,0 +1,33 @@
+// AZFAIL_DNS_TIMEOUT: how long one try of a DNS query waits, for resolvers that answer slowly or a machine too busy to
+// read them in time; silence is still told from an answer.
+import assert from 'node:assert/strict'
+import {createSocket} from 'node:dgram'
+import {after, before, describe, it} from 'node:test'
+import {DNS_TIMEOUT_MS, dnsTimeoutMs, resolveName, resolverFor} from '../../src/azure/resolve.ts'
+
+describe('AZFAIL_DNS_TIMEOUT', () => {
+  const silent = createSocket('udp4') // reads every query, answers none
+  let server = ''
+  before(async () => {
+    await new Promise<void>((resolve) => silent.bind({address: '127.0.0.1', port: 0}, resolve))
+    server = `127.0.0.1:${silent.address().port}`
+  })
+  after(() => silent.close())
+
+  it('is 1.5 s per try unless set; a value that is not seconds above 0 and at most 60 is bad input (exit 2)', () => {
+    assert.equal(dnsTimeoutMs({}), DNS_TIMEOUT_MS)
+    assert.equal(dnsTimeoutMs({AZFAIL_DNS_TIMEOUT: '20'}), 20_000)
+    assert.equal(dnsTimeoutMs({AZFAIL_DNS_TIMEOUT: '0.25'}), 250)
+    for (const bad of ['0', '-1', 'soon', '61']) {
+      assert.throws(() => dnsTimeoutMs({AZFAIL_DNS_TIMEOUT: bad}), (e: any) => e.code === 'BadDnsTimeout' && e.exitCode === 2 && e.message.includes(`'${bad}'`), bad)
+    }
+  })
+
+  it('a resolver that never answers is UNREACHABLE once the tries have waited at least that long', async () => {
+    const timeoutMs = 300
+    const started = performance.now()
+    const answer = await resolveName(resolverFor(server, dnsTimeoutMs({AZFAIL_DNS_TIMEOUT: String(timeoutMs / 1000)})), 'kv-app-eus2.vault.azure.net')
+    assert.deepEqual([answer.outcome, answer.detail], ['UNREACHABLE', 'no reply before the timeout'])
+    assert.ok(performance.now() - started >= timeoutMs, 'it waited at least one try')
+  })
+})
