@@ -51,6 +51,38 @@ describe('status with eus2 down', () => {
   }
 })
 
+describe("status with eus2's resolver silent", () => {
+  let t: E2E
+  let silent: Socket
+  beforeEach(async () => {
+    t = await e2e()
+    silent = await silenceResolver(t, 'eus2')
+  })
+  afterEach(async () => {
+    silent.close()
+    await t.stop()
+  })
+
+  for (const [kind, fault] of [
+    ['alone', undefined],
+    ["and eus2's ARM hanging too", {kind: 'latency', latencyMs: STATUS_BOUND_MS + 15_000, path: EUS2_ARM}],
+  ] as const) {
+    it(`${kind}: status answers within 30 s and says eus2's resolver gave no answer`, async () => {
+      if (fault) await t.sb.control('POST', 'faults', fault)
+      const started = Date.now()
+      const {code, out} = await t.json(['status'], {timeoutMs: STATUS_BOUND_MS + 30_000})
+      const took = Date.now() - started
+      assert.equal(code, 0, JSON.stringify(out))
+      assert.ok(took < STATUS_BOUND_MS, `status took ${took} ms`)
+      const resolver = out.result.unobserved.find((u: any) => u.part === 'resolver')
+      assert.equal(resolver.region, 'eus2')
+      assert.ok(out.result.regions.wus2.names.every((n: any) => n.ok), 'wus2 still answers')
+      assert.ok(out.result.regions.eus2.names.every((n: any) => n.outcome === 'UNREACHABLE'))
+      if (fault) assert.ok(out.result.unobserved.some((u: any) => u.part === 'postgres' && u.region === 'eus2'), JSON.stringify(out.result.unobserved))
+    })
+  }
+})
+
 describe('drain eus2 with eus2 down', () => {
   let t: E2E
   beforeEach(async () => (t = await e2e()))
