@@ -5,7 +5,7 @@ import {Resolver} from 'node:dns/promises'
 import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {generatedEstate} from '@azfail/sandbox'
+import {controlOk, generatedEstate, sandboxAccess} from '@azfail/sandbox'
 
 const ROOT = join(import.meta.dirname, '..')
 const BIN = join(ROOT, 'bin', 'run.js')
@@ -137,6 +137,27 @@ try {
   const {rssKb: drainRss} = azfail(['drain', 'eus2', '--yes', '--json', '--sandbox', '--state-dir', demo, '--runs-dir', join(work, 'runs')], work, join(work, 'rss.txt'))
   rows.push({name: 'demo drain overhead (wall - wait)', target: '<= 1000 ms', medianMs: median(overhead), minMs: Math.min(...overhead), maxMs: Math.max(...overhead), peakRssMb: drainRss / 1024, note: `${DRAIN_RUNS} runs`})
   rows.push({name: '  of which azfail itself (- LRO polls)', target: '', medianMs: median(own), minMs: Math.min(...own), maxMs: Math.max(...own), peakRssMb: drainRss / 1024, note: 'Retry-After time excluded'})
+
+  // A region's failover while it is down (issue 15): eus2's ARM hanging, `failover eus2 --ungraceful`, against the
+  // bound "TTL window + the promotions' long-running operations + 3 s". Reported, never asserted.
+  {
+    reset(work, demo)
+    const sandbox = await startPublished(demo)
+    try {
+      await controlOk(sandboxAccess(JSON.parse(readFileSync(join(demo, 'connection.json'), 'utf8'))), 'POST', 'outage', {region: 'eus2', arm: 'hang'})
+      const started = process.hrtime.bigint()
+      const r = spawnSync(BIN, ['failover', 'eus2', '--ungraceful', '--yes', '--json', '--sandbox', '--state-dir', demo, '--runs-dir', join(work, 'runs')], {cwd: work, encoding: 'utf8', env, maxBuffer: 64 << 20})
+      const ms = Number(process.hrtime.bigint() - started) / 1e6
+      const out = JSON.parse(r.stdout || '{}')
+      const steps: Array<{id: string; durationMs?: number; plan?: {data?: {total?: number}}}> = out.result?.steps ?? []
+      const window = (steps.find((x) => x.id === 'waitOutTtl')?.plan?.data?.total ?? 0) * 1000
+      const lro = steps.filter((x) => ['promoteReplica', 'flipFailoverGroup', 'failoverCosmos'].includes(x.id)).reduce((sum, x) => sum + (x.durationMs ?? 0), 0)
+      const bound = window + lro + 3000
+      rows.push({name: 'failover eus2 --ungraceful, eus2 ARM hanging', target: `<= ${bound.toFixed(0)} ms`, medianMs: ms, minMs: ms, maxMs: ms, peakRssMb: 0, note: `1 run, exit ${r.status}; bound = TTL window ${window} ms + promotions ${lro.toFixed(0)} ms + 3000 ms; ${ms <= bound ? 'within' : 'OVER'} the bound`})
+    } finally {
+      await stopPublished(sandbox)
+    }
+  }
 
   // Generated estates against a separately running sandbox: azfail's own time, memory and ARM requests.
   for (const [regions, endpoints] of [[5, 10], [10, 25], [20, 50]] as const) {

@@ -3,6 +3,7 @@
 export const EXIT_CODES = [
   {code: 0, status: 'succeeded', meaning: 'succeeded (or a dry run / game day whose checks all pass)'},
   {code: 1, status: 'failed', meaning: 'a step failed at run time (Azure error, timeout, verification failed)'},
+  {code: 1, status: 'partial', meaning: "partial: a steering layer refused its change; the others are drained, the message names the layer still sending traffic and the command that finishes it"},
   {code: 2, status: 'invalid', meaning: 'bad input: unknown flag or region, invalid runbook file'},
   {code: 3, status: 'refused', meaning: 'a guard refused: nothing was changed'},
   {code: 4, status: 'not-ready', meaning: 'dry run / game day found the estate not ready'},

@@ -3,7 +3,7 @@ import {spawn} from 'node:child_process'
 import {mkdtempSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {type RequestLogEntry, type SandboxHandle, WorldStore, control, demoWorld, readRequestLog, sandboxAccess, sandboxRequest, startSandbox, staticTokenCredential} from '@azfail/sandbox'
+import {type RequestLogEntry, type SandboxHandle, WorldStore, control, controlOk, demoWorld, readRequestLog, sandboxAccess, sandboxRequest, startSandbox, staticTokenCredential} from '@azfail/sandbox'
 import {createClients} from '../src/azure/clients.ts'
 import {type AzureTarget, sandboxTargetOf} from '../src/azure/target.ts'
 
@@ -24,7 +24,28 @@ export interface TestSandbox {
   mark(): void
   control(method: string, path: string, body?: unknown): Promise<{status: number; body: any}>
   raw(method: string, path: string, options?: {body?: string; token?: string | null; headers?: Record<string, string>}): Promise<{status: number; body: any; headers: Record<string, any>}>
+  /** takes a region down (`{region, arm?, status?, resolver?}`) and/or refuses Front Door's changes (`{frontDoor: 'refuse'}`); returns the outage in force */
+  outage(spec: OutageSpec): Promise<OutageState>
+  /** ends every outage */
+  clearOutage(): Promise<void>
+  /** injects a fault (`{kind, path, ...}`); returns it with its id */
+  fault(spec: Record<string, unknown>): Promise<{id: string}>
   stop(): Promise<void>
+}
+
+/** What `POST /_sandbox/outage` takes (packages/sandbox/src/outage.ts). */
+export interface OutageSpec {
+  region?: string
+  arm?: 'error' | 'hang' | 'drop' | 'none'
+  status?: number
+  resolver?: 'silent' | 'refuse' | 'none'
+  frontDoor?: 'refuse' | 'none'
+}
+
+/** The outage in force: each down region's parts, and Front Door's control plane. */
+export interface OutageState {
+  regions: Record<string, {arm?: 'error' | 'hang' | 'drop'; status?: number; resolver?: 'silent' | 'refuse'}>
+  frontDoor: 'refuse' | 'none'
 }
 
 export async function startTestSandbox(dir = tempDir(), options: {publish?: boolean; ttl?: number; postgres?: boolean} = {}): Promise<TestSandbox> {
@@ -47,6 +68,9 @@ export async function startTestSandbox(dir = tempDir(), options: {publish?: bool
       return {status: r.status, body: r.body}
     },
     raw: (method, path, options) => sandboxRequest(access, method, path, options),
+    outage: (spec) => controlOk(access, 'POST', 'outage', spec),
+    clearOutage: async () => void (await controlOk(access, 'DELETE', 'outage')),
+    fault: (spec) => controlOk(access, 'POST', 'faults', spec),
     stop: () => handle.stop(),
   }
 }

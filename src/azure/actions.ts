@@ -114,6 +114,19 @@ export async function changeCosmosWriteRegion(clients: Clients, account: Located
   })
 }
 
+/**
+ * Takes the account's write region offline: Cosmos DB's forced ("ungraceful") failover, which moves writes to the
+ * region of the next failover priority without asking the region that is down (POST …/offlineRegion, long-running).
+ * Nothing is done when `location` no longer writes (an earlier attempt's offline already moved the writes).
+ */
+export async function offlineCosmosRegion(clients: Clients, account: Located & {account: string}, location: string, signal?: AbortSignal): Promise<void> {
+  const client = await clients.for(account.subscription).cosmos()
+  const what = `Cosmos DB account ${account.resourceGroup}/${account.account}`
+  const now = await client.databaseAccounts.get(account.resourceGroup, account.account, {abortSignal: signal})
+  if ((now.writeLocations?.[0]?.locationName ?? '').toLowerCase() !== location.toLowerCase()) return
+  await write(what, () => client.databaseAccounts.beginOfflineRegionAndWait(account.resourceGroup, account.account, {region: location}, {abortSignal: signal}))
+}
+
 /** Points the CNAME at `target`, only if it is still the record set the plan read (If-Match on its etag). */
 export async function repointCname(estate: Estate, clients: Clients, target: string, ttl: number, etag: string | undefined): Promise<void> {
   const spec = estate.cname!

@@ -96,6 +96,8 @@ export class RequestBounds {
   readonly timeouts: RequestTimeouts
   private readonly regionOf: (path: string) => string | undefined
   private readonly down = new Map<string, Down>()
+  /** regions the operator said are down (failover --ungraceful): nothing is sent there at all */
+  private readonly declared = new Map<string, string>()
   private readonly attempts = new WeakMap<PipelineRequest, number>()
   private interrupter = new AbortController()
 
@@ -113,6 +115,16 @@ export class RequestBounds {
   /** Aborted by the next interrupt: for what is not an ARM request (DNS queries, waits). */
   signal(): AbortSignal {
     return this.interrupter.signal
+  }
+
+  /** The operator's word that a region is down: no request about it is sent from now on (each fails at once, unread). */
+  declareDown(region: string, why: string): void {
+    this.declared.set(region, why)
+  }
+
+  /** The regions declared down, and why. */
+  declaredDown(): Record<string, string> {
+    return Object.fromEntries(this.declared)
   }
 
   /** The regions whose ARM this process has found down, and why. */
@@ -139,6 +151,8 @@ export class RequestBounds {
       sendRequest: async (request, next) => {
         const path = new URL(request.url).pathname
         const region = this.regionOf(decodeURIComponent(path))
+        const declared = region ? this.declared.get(region) : undefined
+        if (declared) throw new RequestGivenUp('RegionDown', `${region} is down (${declared}); ${request.method} ${path} was not sent`, region)
         const known = region ? this.knownDown(region) : undefined
         const attempt = (this.attempts.get(request) ?? 0) + 1
         this.attempts.set(request, attempt)

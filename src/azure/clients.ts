@@ -84,6 +84,10 @@ export interface Clients extends SubscriptionClients {
   signal(): AbortSignal
   /** the regions whose ARM was found down (timed out, answered 5xx, dropped) by these clients, and why */
   regionsDown(): Record<string, string>
+  /** the operator's word that a region is down (failover --ungraceful): nothing is asked of it, ARM or its resolver */
+  declareDown(region: string, why: string): void
+  /** the regions declared down, and why */
+  declaredDown(): Record<string, string>
 }
 
 /**
@@ -118,5 +122,5 @@ export function createClients(target: AzureTarget, options: {estate?: Estate; en
     if (!bySubscription.has(id)) bySubscription.set(id, of(subscriptionId ?? target.subscriptionId))
     return bySubscription.get(id)!
   }
-  return {...forSubscription(undefined), for: forSubscription, interrupt: () => bounds.interrupt(), signal: () => bounds.signal(), regionsDown: () => bounds.regionsDown()}
+  return {...forSubscription(undefined), for: forSubscription, interrupt: () => bounds.interrupt(), signal: () => bounds.signal(), regionsDown: () => bounds.regionsDown(), declareDown: (region, why) => bounds.declareDown(region, why), declaredDown: () => bounds.declaredDown()}
 }

@@ -38,6 +38,8 @@ export async function observeEstate(estate: Estate, target: AzureTarget, clients
   const zonesOf = options.zonesOf ?? []
   const withCname = options.cname ?? (withData || endpointsOf.length > 0 || zonesOf.length > 0)
   const unobserved: Unobserved[] = []
+  // A region the operator declared down (failover --ungraceful) is not asked: its names are unanswered, said as such.
+  const declared = clients.declaredDown()
   // Each part is read on its own: one that fails or times out is an entry of `unobserved`, never the whole read's failure.
   const part = <T>(what: Omit<Unobserved, 'why'>, read: () => Promise<T>): Promise<T | undefined> =>
     read().catch((error: unknown) => {
@@ -48,7 +50,7 @@ export async function observeEstate(estate: Estate, target: AzureTarget, clients
   const [tm, fd, names, data, cname, endpoints, records, served] = await Promise.all([
     estate.steering.trafficManager ? part({what: `Traffic Manager profile ${estate.steering.trafficManager.profile}`, part: 'trafficManager'}, () => observeTrafficManager(estate, clients)) : undefined,
     estate.steering.frontDoor ? part({what: `Front Door origin group ${estate.steering.frontDoor.profile}/${estate.steering.frontDoor.originGroup}`, part: 'frontDoor'}, () => observeFrontDoor(estate, clients)) : undefined,
-    options.resolution === false ? regions.map(() => []) : Promise.all(regions.map((r) => checkNames(resolvers[r], estate.regions[r].expect, {signal: clients.signal()}))),
+    options.resolution === false ? regions.map(() => []) : Promise.all(regions.map((r) => (declared[r] ? notAsked(estate.regions[r].expect, declared[r]) : checkNames(resolvers[r], estate.regions[r].expect, {signal: clients.signal()})))),
     withData ? observeData(estate, clients, part) : ({} as LiveState['data']),
     withCname && estate.cname ? part({what: `the CNAME ${estate.cname.name}.${estate.cname.zone}`, part: 'cname'}, () => observeCname(estate, clients)) : undefined,
     observeEndpointsOf(estate, clients, endpointsOf, part),
@@ -154,6 +156,10 @@ export async function checkNames(resolver: string, expect: Record<string, string
   if (options.signal?.aborted) throw Object.assign(new Error('The resolution was interrupted.'), {name: 'AbortError'})
   return out
 }
+
+/** The names of a region declared down, not asked: UNREACHABLE, never an answer. */
+const notAsked = (expect: Record<string, string>, why: string): NameCheck[] =>
+  Object.entries(expect).map(([name, expected]) => ({name, addresses: [], outcome: UNREACHABLE, detail: `not asked: the region is down (${why})`, expected, ok: false}))
 
 const unanswered = (name: string, deadlineMs: number) => ({name, addresses: [], outcome: UNREACHABLE, detail: `no answer within ${deadlineMs / 1000}s`})
 

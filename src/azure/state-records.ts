@@ -1,7 +1,7 @@
 // State other operators must see, kept in Azure itself as TXT record sets in a private DNS zone: when each region
 // was drained, what a teardown deleted (so a restore can create it again), and the run lock. The lock is created with If-None-Match: * so two laptops cannot both hold it.
 import {AzfailError, InputError} from '../errors.ts'
-import type {DrainRecord, LockRecord, LockReleaseRecord, RunRequestRecord, TeardownRecord} from '../estate/state.ts'
+import {type DrainRecord, type LockRecord, type LockReleaseRecord, type RunRequestRecord, STEERING_LAYERS, type SteeringLayer, type TeardownRecord} from '../estate/state.ts'
 import type {Estate} from '../runbook/estate.ts'
 import type {Clients} from './clients.ts'
 
@@ -49,7 +49,7 @@ export async function readStateRecords(estate: Estate, clients: Clients): Promis
     const fields = decode(rs.txtRecords)
     if (rs.name === LOCK_NAME) lock = {...decodeLock(fields), etag: rs.etag}
     for (const region of Object.keys(estate.regions)) {
-      if (rs.name === drainRecordName(region) && fields.drainedAt) drains[region] = {drainedAt: fields.drainedAt, ...(fields.run ? {runId: fields.run} : {})}
+      if (rs.name === drainRecordName(region) && fields.drainedAt) drains[region] = decodeDrain(fields)
       if (rs.name === teardownRecordName(region)) {
         const record = decodeTeardown(fields)
         if (record) teardowns[region] = record
@@ -62,7 +62,15 @@ export async function readStateRecords(estate: Estate, clients: Clients): Promis
 export async function writeDrainRecord(estate: Estate, clients: Clients, region: string, record: DrainRecord): Promise<void> {
   const zone = requireStateZone(estate)
   const dns = await clients.for(zone.subscription).privateDns()
-  await dns.recordSets.createOrUpdate(zone.resourceGroup, zone.zone, 'TXT', drainRecordName(region), {ttl: TTL, txtRecords: encode({drainedAt: record.drainedAt, run: record.runId})})
+  await dns.recordSets.createOrUpdate(zone.resourceGroup, zone.zone, 'TXT', drainRecordName(region), {
+    ttl: TTL,
+    txtRecords: encode({drainedAt: record.drainedAt, run: record.runId, layers: record.layers?.join(',')}),
+  })
+}
+
+function decodeDrain(fields: Record<string, string>): DrainRecord {
+  const layers = fields.layers === undefined ? undefined : fields.layers.split(',').filter((l): l is SteeringLayer => (STEERING_LAYERS as readonly string[]).includes(l))
+  return {drainedAt: fields.drainedAt, ...(fields.run ? {runId: fields.run} : {}), ...(layers ? {layers} : {})}
 }
 
 export async function clearDrainRecord(estate: Estate, clients: Clients, region: string): Promise<void> {

@@ -15,11 +15,12 @@ export async function askYesNo(question: string): Promise<boolean> {
 
 export const hasTerminal = () => Boolean(process.stdin.isTTY && process.stderr.isTTY)
 
-export async function confirmChanges(changes: string[], options: {yes: boolean; what: string}): Promise<boolean> {
+export async function confirmChanges(changes: string[], options: {yes: boolean; what: string; where?: string; waits?: string[]}): Promise<boolean> {
   if (options.yes) return true
   if (!hasTerminal()) {
     throw new InputError('ConsentRequired', `${options.what} changes things and there is no terminal to ask for consent; nothing was changed.`, 'Re-run with --yes to proceed, or --dry-run to see the plan.')
   }
-  process.stderr.write(`${options.what} will change:\n${changes.map((c) => `  - ${c}`).join('\n')}\n`)
+  const waits = options.waits?.length ? `and will wait:\n${options.waits.map((w) => `  - ${w}`).join('\n')}\n` : ''
+  process.stderr.write(`${options.what}${options.where ? ` on ${options.where}` : ''} will change:\n${changes.map((c) => `  - ${c}`).join('\n')}\n${waits}`)
   return askYesNo('Proceed? [y/N] ')
 }

@@ -2,6 +2,7 @@
 import {Flags} from '@oclif/core'
 import {DEFAULT_RUNS_DIR} from '../engine/journal.ts'
 import type {RunReport} from '../engine/types.ts'
+import type {SteeringLayer} from '../estate/state.ts'
 import {GUARD_IDS} from '../guards/guards.ts'
 import type {ActionOptions, RunRequest} from '../services/run.ts'
 import type {Acknowledgement, Action} from '../steps/context.ts'
@@ -20,6 +21,20 @@ export const runFlags = {
   ack: Flags.string({summary: 'Confirm that a person has carried out this manual action (its step id, e.g. manualAction1; repeatable). --yes never does.', multiple: true, multipleNonGreedy: true, default: []}),
   events: Flags.string({summary: "Stream the run's events as they happen, one JSON object a line (NDJSON), to this file; '-' streams them on stderr instead of the progress display.", helpValue: 'FILE|-'}),
 }
+
+/** Commands that drain steering: a layer the operator chooses to leave as it is, audited like --override. */
+export const skipLayerFlag = {
+  'skip-layer': Flags.string({
+    summary: 'Leave this steering layer as it is (trafficManager or frontDoor; repeatable); needs --reason. Journaled with who and why; the run warns that the layer still sends traffic.',
+    options: ['trafficManager', 'frontDoor'],
+    multiple: true,
+    multipleNonGreedy: true,
+    default: [],
+  }),
+}
+
+/** --skip-layer's values as the run's options take them. */
+export const skipped = (layers: string[]): {skipLayers?: SteeringLayer[]} => (layers.length > 0 ? {skipLayers: layers as SteeringLayer[]} : {})
 
 export interface RunFlags {
   'dry-run': boolean
@@ -57,7 +72,7 @@ export abstract class RunCommand extends AzfailCommand {
     const full: RunRequest = {
       ...request,
       observers: stream ? [display, stream] : [display],
-      confirm: (changes) => confirmChanges(changes, {yes: flags.yes, what}),
+      confirm: (changes, also) => confirmChanges(changes, {yes: flags.yes, what, where: describeTarget(request.target.record), waits: also?.waits ?? []}),
       acknowledge: (step) => this.acknowledge(step, flags.ack, request.target, (q) => display.ask(q) ?? askYesNo(q)),
     }
     // A dry run of a resume plans what is left as a run of its own; the interrupted run's journal stays untouched.
@@ -88,6 +103,11 @@ export abstract class RunCommand extends AzfailCommand {
   }
 }
 
+/** Where a run acts, for its consent: "subscription 5a4d… (AzurePublicCloud)", "the sandbox in .azfail/sandbox, subscription 5a4d…". */
+function describeTarget(t: RunRequest['target']['record']): string {
+  return t.kind === 'sandbox' ? `the sandbox in ${t.stateDir ?? '?'}, subscription ${t.subscription ?? '?'}` : `subscription ${t.subscription ?? '?'}${t.cloud ? ` (${t.cloud})` : ''}`
+}
+
 export function renderReport(r: RunReport): string {
   const lines = [`run ${r.runId}: ${r.action}${r.region ? ` ${r.region}` : ''}${r.dryRun ? ' (dry run)' : ''}: ${r.status}`]
   for (const v of r.guards ?? []) lines.push(`guard ${v.guard}: ${v.ok ? 'ok' : v.overridden ? 'OVERRIDDEN' : 'REFUSES'}: ${v.observed}`)
@@ -107,5 +127,6 @@ export function renderReport(r: RunReport): string {
     )
   }
   for (const o of r.overrides) lines.push(`override ${o.guard} by ${o.by}: ${o.reason}`)
+  for (const x of r.residue ?? []) lines.push(`still in ${x.region}: ${x.what}`)
   return lines.join('\n')
 }

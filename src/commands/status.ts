@@ -1,6 +1,7 @@
 import {AzfailCommand} from '../cli/base.ts'
 import {table} from '../cli/table.ts'
 import {describeUnobserved, servingState} from '../estate/predicates.ts'
+import {type Residue, residue} from '../estate/residue.ts'
 import type {LiveState} from '../estate/state.ts'
 
 export default class Status extends AzfailCommand {
@@ -14,7 +15,7 @@ export default class Status extends AzfailCommand {
     '<%= config.bin %> status --sandbox --json | jq .result.regions',
   ]
 
-  async run(): Promise<LiveState & {runbook: string}> {
+  async run(): Promise<LiveState & {runbook: string; residue: Residue[]}> {
     const {flags} = await this.parse(Status)
     const runbook = this.runbookFrom(flags)
     const {target, clients} = await this.connect(flags, runbook)
@@ -23,9 +24,15 @@ export default class Status extends AzfailCommand {
     const {describeViolation, violations} = await import('../estate/invariants.ts')
     for (const v of violations(state)) this.note(describeViolation(v))
     for (const u of state.unobserved ?? []) this.note(`not read: ${describeUnobserved(u)}; shown as unknown`)
-    if (!this.jsonEnabled()) this.log(render(state))
-    return {runbook: runbook.file, ...state}
+    const left = residue(state)
+    if (!this.jsonEnabled()) this.log([render(state), ...renderResidue(left)].join('\n'))
+    return {runbook: runbook.file, ...state, residue: left}
   }
+}
+
+/** What still lives in a region that does not serve: a drain is not a failover until this is empty. */
+function renderResidue(left: Residue[]): string[] {
+  return left.length === 0 ? [] : ['', 'Still in regions that do not serve', ...left.map((r) => `  ${r.region}: ${r.what}`)]
 }
 
 function render(s: LiveState): string {

@@ -4,7 +4,7 @@
 // run ends with a run-ended event, whatever the ending, so its observers can close it.
 import {AzfailError} from '../errors.ts'
 import type {EventBus, StepInfo} from './events.ts'
-import type {ActionablePlan, GuardVerdict, RunMeta, RunReport, RunStatus, Step, StepPlan, StepRecord} from './types.ts'
+import type {ActionablePlan, GuardVerdict, RunMeta, RunReport, RunStatus, Step, StepOutcome, StepPlan, StepRecord} from './types.ts'
 
 export interface EngineOptions<S> {
   meta: RunMeta
@@ -19,7 +19,8 @@ export interface EngineOptions<S> {
   completed?: Set<string>
   /** the last checkpoint each step recorded in a previous attempt */
   checkpoints?: Map<string, unknown>
-  confirm(changes: string[]): Promise<boolean>
+  /** consent to the plan's changes; `waits` are the waits it will make, named in the same consent */
+  confirm(changes: string[], also?: {waits: string[]}): Promise<boolean>
   /** checks the first observed state before anything is planned; throws to turn the run away (another run holds the lock) */
   admit?(state: S): void
   /**
@@ -27,8 +28,8 @@ export interface EngineOptions<S> {
    * (the permissions guard): a refusal turns the run away as a step's would.
    */
   preflight?(state: S, acting: string[]): Promise<GuardVerdict[]>
-  /** what must hold after a run that succeeded, judged on fresh state: each violation becomes a warning */
-  postconditions?(state: S): string[]
+  /** what must hold after a run that went to its end (succeeded or partial), judged on fresh state: each violation becomes a warning */
+  postconditions?(state: S, report: RunReport): string[]
   /** a resumed run: it takes (over) its lock even with nothing left to change, and releases it */
   resuming?: boolean
   lock?: RunLockHandle
@@ -44,7 +45,7 @@ export interface RunLockHandle {
   release(): Promise<string | undefined>
 }
 
-type Ending = 'failed' | 'refused' | 'not-ready' | 'interrupted'
+type Ending = 'failed' | 'partial' | 'refused' | 'not-ready' | 'interrupted'
 
 export class RunError extends AzfailError {
   readonly report: RunReport
@@ -168,7 +169,8 @@ async function plannedRun<S>(o: EngineOptions<S>, report: RunReport, completed: 
   const changes = planned.filter((r) => r.status === 'planned' && r.plan).flatMap((r) => r.plan!.changes.map((c) => `${c.what}: ${c.from} -> ${c.to}`))
   if (changes.length > 0) {
     o.events.emit({type: 'prompt', prompt: 'consent', text: changes.join('\n')})
-    if (!(await o.confirm(changes))) {
+    const waits = planned.filter((r) => r.status === 'planned' && r.plan?.waitSeconds).map((r) => `${r.id}: ${r.plan!.summary}`)
+    if (!(await o.confirm(changes, {waits}))) {
       report.steps = planned.map((r) => ({...r, status: r.status === 'planned' ? 'skipped' : r.status, message: r.status === 'planned' ? 'not confirmed' : r.message}))
       throw new RunError('refused', 'NotConfirmed', 'The plan was not confirmed; nothing was changed.', report)
     }
@@ -178,19 +180,25 @@ async function plannedRun<S>(o: EngineOptions<S>, report: RunReport, completed: 
   const lock = changes.length > 0 || o.resuming ? o.lock : undefined
   await lock?.acquire()
   try {
-    await execute(o, report, completed)
-    if (o.postconditions) report.warnings.push(...o.postconditions(await o.observe()))
-    return 'succeeded'
+    const incomplete = await execute(o, report, completed)
+    if (o.postconditions) report.warnings.push(...o.postconditions(await o.observe(), report))
+    if (incomplete.length === 0) return 'succeeded'
+    // Every step ran, but one did only part of its job: a distinct ending, naming what is left and how to finish it.
+    throw new RunError('partial', incomplete[0].code, incomplete.map((i) => i.message).join(' '), report, {hint: incomplete.map((i) => i.hint).filter(Boolean).join(' ')})
   } finally {
     const warning = await lock?.release().catch((e: Error) => `the lock was not released: ${e.message}`)
     if (warning) report.warnings.push(warning)
   }
 }
 
-async function execute<S>(o: EngineOptions<S>, report: RunReport, completed: Set<string>): Promise<void> {
+type Incomplete = NonNullable<StepOutcome['incomplete']>
+
+/** Runs every step in order; returns what steps left undone while letting the run go on. */
+async function execute<S>(o: EngineOptions<S>, report: RunReport, completed: Set<string>): Promise<Incomplete[]> {
   o.events.emit({type: 'execution-started', steps: o.steps.map(info)})
+  const incomplete: Incomplete[] = []
   for (const [index, step] of o.steps.entries()) {
-    const failure = await executeStep(o, report, step, completed)
+    const failure = await executeStep(o, report, step, completed, incomplete)
     if (!failure) continue
     const at = now()
     for (const rest of o.steps.slice(index + 1)) {
@@ -198,10 +206,11 @@ async function execute<S>(o: EngineOptions<S>, report: RunReport, completed: Set
     }
     throw failure
   }
+  return incomplete
 }
 
 /** Runs one step against fresh live state; returns the error that ends the run, if it does. */
-async function executeStep<S>(o: EngineOptions<S>, report: RunReport, step: Step<S, any>, completed: Set<string>): Promise<RunError | undefined> {
+async function executeStep<S>(o: EngineOptions<S>, report: RunReport, step: Step<S, any>, completed: Set<string>, incomplete: Incomplete[]): Promise<RunError | undefined> {
   const record: StepRecord = {id: step.id, kind: step.kind, status: 'failed', startedAt: now(), message: ''}
   const started = Date.now()
   let failure: RunError | undefined
@@ -252,9 +261,14 @@ async function executeStep<S>(o: EngineOptions<S>, report: RunReport, step: Step
       checkpoint: (data) => o.events.emit({type: 'step-checkpoint', step: info(step), data}),
       resumed: o.checkpoints?.get(step.id),
     })
-    const {message, rpo, notVerified} = typeof outcome === 'string' ? {message: outcome, rpo: undefined, notVerified: undefined} : outcome
+    const {message, rpo, notVerified, incomplete: left} = typeof outcome === 'string' ? {message: outcome, rpo: undefined, notVerified: undefined, incomplete: undefined} : outcome
     for (const what of notVerified ?? []) report.warnings.push(`${step.id}: NOT VERIFIED: ${what}`)
     Object.assign(record, {status: 'succeeded', message: bypassed.length > 0 ? `${message} (overridden: ${bypassed.map((v) => v.guard).join(', ')})` : message, ...(rpo ? {rpo} : {})})
+    if (left) {
+      // It did part of its job: not a success, but the steps after it still run.
+      Object.assign(record, {status: 'failed', error: {code: left.code, message: left.message}})
+      incomplete.push(left)
+    }
     return undefined
   } catch (error: any) {
     const interrupted = error instanceof Interrupted || o.signal.aborted

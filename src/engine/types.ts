@@ -66,6 +66,11 @@ export interface Step<S, D = unknown> {
 export interface StepOutcome {
   message: string
   rpo?: RpoMeasure
+  /**
+   * The step did part of its job and the run goes on (one steering layer refused while the others were drained): the
+   * run ends `partial` with this error once every later step has run.
+   */
+  incomplete?: {code: string; message: string; hint?: string}
   /** what a check could not observe (a dead region's silent resolver): each becomes a run warning, never a pass */
   notVerified?: string[]
 }
@@ -98,7 +103,8 @@ export interface StepRecord {
   error?: {code: string; message: string}
 }
 
-export type RunStatus = 'succeeded' | 'failed' | 'refused' | 'not-ready' | 'interrupted' | 'locked' | 'planned' | 'running'
+/** partial: every step ran, but one did only part of its job (a steering layer refused); exit 1 */
+export type RunStatus = 'succeeded' | 'partial' | 'failed' | 'refused' | 'not-ready' | 'interrupted' | 'locked' | 'planned' | 'running'
 
 export interface RunTarget {
   kind: 'azure' | 'sandbox'
@@ -139,4 +145,6 @@ export interface RunReport {
   guards?: GuardVerdict[]
   /** what a person should know although the run went on: an overridden guard's observation, a lock not released */
   warnings: string[]
+  /** what still lives in a region that does not serve (a primary, a write region, the CNAME's target), after the run */
+  residue?: Array<{region: string; what: string}>
 }

@@ -65,9 +65,16 @@ export interface TeardownRecord {
   endpoints: EndpointDefinition[]
 }
 
+/** The steering layers azfail drains a region at. */
+export const STEERING_LAYERS = ['trafficManager', 'frontDoor'] as const
+export type SteeringLayer = (typeof STEERING_LAYERS)[number]
+
 export interface DrainRecord {
+  /** when the last of its layers was drained: the TTL window runs from here */
   drainedAt: string
   runId?: string
+  /** the layers the region is drained at (absent in records written before layers were recorded: every layer) */
+  layers?: SteeringLayer[]
 }
 
 /** What a run asked for, kept beside its lock in Azure so any operator can take the run over. */

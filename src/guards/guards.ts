@@ -153,6 +153,24 @@ export function replicaHealthy(state: LiveState, replicaRegion: string, maxLagSe
   }
 }
 
+/**
+ * A planned (graceful) promotion asks the side it leaves to hand over: it needs that region read. What could not be
+ * read there is unknown, so the planned path refuses and names it; a forced one (--forced, failover --ungraceful) does
+ * without it.
+ */
+export function leavingRegionObserved(state: LiveState, what: string, leaving: string[]): Verdict {
+  const unknown = (state.unobserved ?? []).filter((u) => u.region !== undefined && leaving.includes(u.region))
+  return {
+    guard: 'region-healthy',
+    ok: unknown.length === 0,
+    observed:
+      unknown.length === 0
+        ? `${leaving.join(', ') || 'the region it leaves'} read in full`
+        : `a planned ${what} needs ${leaving.join(', ')}, and azfail could not read there: ${unknown.map(describeUnobserved).join('; ')}`,
+    remedy: `If ${leaving.join(', ')} is down, promote without it, accepting the data it had not sent: --forced (or 'azfail failover ${leaving[0]} --ungraceful' for the whole region).`,
+  }
+}
+
 export function regionHealthy(state: LiveState, region: string): Verdict {
   const r = state.regions[region]
   const silent = noAnswer(r)

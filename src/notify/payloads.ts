@@ -50,7 +50,7 @@ const stepOf = (r: StepRecord): NonNullable<Notice['step']> => ({
   ...(r.error ? {error: {code: r.error.code, message: clip(r.error.message)}} : {}),
 })
 
-const SEVERITY: Record<string, Notice['severity']> = {succeeded: 'good', planned: 'info', skipped: 'info', overridden: 'warning', interrupted: 'warning', failed: 'bad', refused: 'bad', 'not-ready': 'bad', locked: 'bad'}
+const SEVERITY: Record<string, Notice['severity']> = {succeeded: 'good', partial: 'bad', planned: 'info', skipped: 'info', overridden: 'warning', interrupted: 'warning', failed: 'bad', refused: 'bad', 'not-ready': 'bad', locked: 'bad'}
 
 /** A manual action no person confirmed stops the run with this code: the run waits for a person, it did not fail. */
 const WAITING = 'ManualActionPending'

@@ -9,7 +9,7 @@ import {InputError} from '../errors.ts'
 import {type LoadedRunbook, loadRunbook} from '../runbook/load.ts'
 import {type Action, ACTIONS} from '../steps/context.ts'
 import {holderAlive} from './lock.ts'
-import type {ActionOptions} from './run.ts'
+import {type ActionOptions, journaledOverrides} from './run.ts'
 
 export interface ResumeSource {
   journal: Journal
@@ -60,13 +60,14 @@ export function localResume(runsDir: string, runId: string): ResumeSource | unde
   const meta = journal.meta()
   checkResumable(journal, meta)
   const o = meta.options
+  const {overrides, skipLayers} = journaledOverrides(meta.overrides)
   return {
     journal,
     meta,
     runbook: loadRunbook(meta.runbook),
     action: actionOf(runId, meta.action),
-    options: {region: str(o.region), to: str(o.to), forced: o.forced === true, teardown: o.teardown === true, ...(o.standalone === true ? {standalone: true} : {})},
-    overrides: meta.overrides.map((x) => x.guard),
+    options: {region: str(o.region), to: str(o.to), forced: o.forced === true, teardown: o.teardown === true, ...(o.standalone === true ? {standalone: true} : {}), ...(skipLayers ? {skipLayers} : {})},
+    overrides,
     reason: meta.overrides.map((x) => x.reason).join('; ') || undefined,
   }
 }
@@ -101,13 +102,14 @@ export async function remoteResume(runbook: LoadedRunbook, target: AzureTarget, 
   }
   const journal = Journal.create(runsDir, meta)
   journal.append({event: 'note', attempt: 1, note: `taken over by ${principal} from ${lock.holder}, whose lease lapsed at ${lock.expires}`})
+  const {overrides, skipLayers} = journaledOverrides(request.overrides)
   return {
     journal,
     meta,
     runbook,
     action: actionOf(runId, request.action),
-    options: {region: request.region, to: request.to, forced: request.forced, ...(request.standalone ? {standalone: true} : {}), teardown: request.teardown},
-    overrides: request.overrides.map((o) => o.guard),
+    options: {region: request.region, to: request.to, forced: request.forced, ...(request.standalone ? {standalone: true} : {}), teardown: request.teardown, ...(skipLayers ? {skipLayers} : {})},
+    overrides,
     reason: request.overrides.map((o) => o.reason).join('; ') || undefined,
   }
 }

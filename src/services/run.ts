@@ -12,14 +12,15 @@ import {runEngine} from '../engine/run.ts'
 import type {GuardVerdict, RunMeta, RunReport} from '../engine/types.ts'
 import {describeViolation, violations} from '../estate/invariants.ts'
 import {isReplica} from '../estate/predicates.ts'
-import type {LiveState, Reads} from '../estate/state.ts'
+import {residue} from '../estate/residue.ts'
+import {type LiveState, type Reads, STEERING_LAYERS, type SteeringLayer} from '../estate/state.ts'
 import {AzfailError, InputError} from '../errors.ts'
 import {GUARD_IDS} from '../guards/guards.ts'
 import {permissionsVerdict} from '../guards/permissions.ts'
 import {Notifications} from '../notify/notifier.ts'
 import type {LoadedRunbook} from '../runbook/load.ts'
 import type {Estate} from '../runbook/estate.ts'
-import type {Action, LiveStep, StepContext, StepParams} from '../steps/context.ts'
+import type {Action, DataService, LiveStep, StepContext, StepParams} from '../steps/context.ts'
 import {neededPermissions, stepKindsOf} from '../steps/permissions.ts'
 import {buildSteps, RUNBOOK_KEY} from '../steps/registry.ts'
 import {holderAlive, RunLock} from './lock.ts'
@@ -40,7 +41,7 @@ export interface RunRequest {
   runsDir: string
   /** the display and anything else that follows the run (notifiers, an event stream) */
   observers: RunObserver[]
-  confirm(changes: string[]): Promise<boolean>
+  confirm(changes: string[], also?: {waits: string[]}): Promise<boolean>
   acknowledge: StepContext['acknowledge']
   /** continue this run instead of starting one */
   resume?: Journal
@@ -61,14 +62,30 @@ export function validateRequest(estate: Estate, r: {action?: Action; options: Ac
   checkRegion(estate, r.options.to, '--to')
   const unknown = (r.overrides ?? []).filter((g) => !(GUARD_IDS as readonly string[]).includes(g))
   if (unknown.length > 0) throw new InputError('UnknownGuard', `Unknown guard '${unknown[0]}' in --override; guards: ${GUARD_IDS.join(', ')}.`)
-  if (r.action === 'promote-cosmos' && r.options.forced) {
-    throw new InputError(
-      'ForcedNotSupported',
-      '--forced has no meaning for Cosmos DB here: azfail moves the write region by changing failover priorities, which Cosmos DB does without data loss while the write region is reachable.',
-      "If the write region is down, let service-managed failover move it (enable it on the account), or mark that region offline in the portal ('Offline region'); then 'azfail status' shows where it writes.",
-    )
-  }
+  if ((r.action === 'failover' || r.action === 'failback') && !r.options.region) throw new InputError('StepNeedsRegion', `${r.action} needs the region it is about, e.g. 'azfail ${r.action} eus2'.`)
   if ((r.overrides ?? []).length > 0 && !r.reason) throw new InputError('OverrideNeedsReason', '--override needs --reason "<why>": the journal records who bypassed a guard and why.')
+  checkSkipLayers(estate, r)
+}
+
+/** --skip-layer names a steering layer the runbook configures, on a command that drains, with a reason to journal. */
+function checkSkipLayers(estate: Estate, r: {action?: Action; options: ActionOptions; reason?: string}): void {
+  const skip = r.options.skipLayers ?? []
+  if (skip.length === 0) return
+  const unknown = skip.find((l) => !(STEERING_LAYERS as readonly string[]).includes(l))
+  if (unknown) throw new InputError('UnknownLayer', `Unknown steering layer '${unknown}' in --skip-layer; layers: ${STEERING_LAYERS.join(', ')}.`)
+  const absent = skip.find((l) => !estate.steering[l])
+  if (absent) throw new InputError('UnknownLayer', `--skip-layer ${absent}: the runbook configures no ${absent} (estate.steering.${absent}).`)
+  if (r.action && r.action !== 'drain' && r.action !== 'failover') throw new InputError('SkipLayerNotApplicable', `--skip-layer applies to drain and failover, not ${r.action}.`)
+  if (!r.reason) throw new InputError('OverrideNeedsReason', '--skip-layer needs --reason "<why>": the journal records who left a steering layer sending traffic and why.')
+}
+
+/** The journal's override entry for a steering layer the operator skipped; resume tells it from a guard by its prefix. */
+export const SKIP_LAYER = 'skip-layer:'
+
+/** A journaled run's overrides as a request takes them again: the guards bypassed, and the steering layers skipped. */
+export function journaledOverrides(records: Array<{guard: string}>): {overrides: string[]; skipLayers?: SteeringLayer[]} {
+  const skipLayers = records.filter((o) => o.guard.startsWith(SKIP_LAYER)).map((o) => o.guard.slice(SKIP_LAYER.length) as SteeringLayer)
+  return {overrides: records.filter((o) => !o.guard.startsWith(SKIP_LAYER)).map((o) => o.guard), ...(skipLayers.length > 0 ? {skipLayers} : {})}
 }
 
 export function checkRegion(estate: Estate, region: string | undefined, flag: string): void {
@@ -88,13 +105,57 @@ export function defaultPromotionTarget(action: Action, estate: Estate, state: Pi
 
 const promotes = (action: Action) => action.startsWith('promote') || action === 'repoint'
 
+/** The services a region's failover promotes, where the runbook configures them, and the regions each has a partner in. */
+function partnersOf(estate: Estate): Array<{service: DataService; action: Action; regions: string[]}> {
+  const {postgres, sqlFailoverGroup, cosmos} = estate.data
+  return [
+    ...(postgres ? [{service: 'postgres' as const, action: 'promote-replica' as const, regions: Object.keys(postgres.servers)}] : []),
+    ...(sqlFailoverGroup ? [{service: 'sql' as const, action: 'promote-failover-group' as const, regions: Object.keys(sqlFailoverGroup.servers)}] : []),
+    ...(cosmos ? [{service: 'cosmos' as const, action: 'promote-cosmos' as const, regions: Object.keys(estate.regions)}] : []),
+  ]
+}
+
+/**
+ * Where each data service goes when `region` fails: its one partner region as the runbook names it (nothing read, so a
+ * dead region costs nothing), or, with several, the replica / secondary / next write region live state shows.
+ */
+async function failoverTargets(estate: Estate, region: string, read: () => Promise<Pick<LiveState, 'data'>>): Promise<NonNullable<StepParams['promoteTo']>> {
+  const out: NonNullable<StepParams['promoteTo']> = {}
+  let state: Pick<LiveState, 'data'> | undefined
+  for (const {service, action, regions} of partnersOf(estate)) {
+    const others = regions.filter((r) => r !== region)
+    if (others.length === 1) out[service] = others[0]
+    else if (others.length > 1) {
+      state ??= await read()
+      const live = defaultPromotionTarget(action, {...estate, regions: Object.fromEntries(Object.entries(estate.regions).filter(([r]) => r !== region))}, state)
+      if (!live || live === region) throw new InputError('NoPromotionTarget', `Cannot tell from live state where ${service} goes when ${region} fails; fail it over on its own with 'azfail promote … --to <region>'.`)
+      out[service] = live
+    }
+  }
+  return out
+}
+
+/** How an operator types an azfail command against this estate: the same runbook and target as this run. */
+function commandLine(runbook: LoadedRunbook, target: AzureTarget): (args: string) => string {
+  const quote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`)
+  const t = target.record
+  const where = t.kind === 'sandbox' ? ['--sandbox', ...(t.stateDir ? ['--state-dir', quote(t.stateDir)] : [])] : t.subscription ? ['--subscription', t.subscription] : []
+  return (args) => ['azfail', args, '--runbook', quote(runbook.file), ...where].join(' ')
+}
+
 /** Everything a run needs before it starts: the context, the target region from live state if not given, the steps. */
 export async function prepareRun(req: Pick<RunRequest, 'action' | 'options' | 'runbook' | 'target' | 'clients' | 'acknowledge'> & {overrides?: string[]; reason?: string; state?: Pick<LiveState, 'data'>}): Promise<PreparedRun> {
   const {estate} = req.runbook.runbook
   validateRequest(estate, req)
-  const ctx: StepContext = {estate, clients: req.clients, resolvers: regionResolvers(estate, req.target), now: () => Date.now(), acknowledge: req.acknowledge, target: req.target}
+  const ctx: StepContext = {estate, clients: req.clients, resolvers: regionResolvers(estate, req.target), now: () => Date.now(), acknowledge: req.acknowledge, target: req.target, command: commandLine(req.runbook, req.target)}
   const options = {...req.options}
   let observed: LiveState | undefined
+  // --ungraceful: the operator says the region is down; nothing is read from it (its ARM and its resolver are not asked).
+  if (req.action === 'failover' && options.forced) req.clients.declareDown(options.region!, 'failover --ungraceful')
+  if (req.action === 'failover' && !options.promoteTo) {
+    options.promoteTo = await failoverTargets(estate, options.region!, async () => req.state ?? (observed = await observeEstate(estate, req.target, req.clients, {resolution: false})))
+  }
+  if (req.action === 'failback') options.to ??= options.region
   if (promotes(req.action) && !options.to) {
     const state = req.state ?? (observed = await observeEstate(estate, req.target, req.clients, {resolution: false}))
     options.to = defaultPromotionTarget(req.action, estate, state)
@@ -159,12 +220,14 @@ export async function runAction(req: RunRequest, planning: {completed?: Set<stri
     report = await runEngine<LiveState>({
       meta,
       steps,
-      observe: async () => {
+      observe: async (step) => {
         const reuse = fresh
         fresh = undefined
         const first = firstRead
         firstRead = false
-        const read = reuse ? Promise.resolve(reuse) : observeEstate(estate, req.target, req.clients, {endpointsOf: reads.endpoints && options.region ? [options.region] : [], zonesOf: reads.zones && options.region ? [options.region] : [], resolution: reads.resolution, data: reads.data})
+        // The read after the last step (no step, not the first) also reads the data tier: the result says what still lives in a drained region.
+        const closing = !first && !step
+        const read = reuse ? Promise.resolve(reuse) : observeEstate(estate, req.target, req.clients, {endpointsOf: reads.endpoints && options.region ? [options.region] : [], zonesOf: reads.zones && options.region ? [options.region] : [], resolution: reads.resolution, data: reads.data || closing})
         if (!first || !checked) return read
         return read.catch(async (e: unknown) => Promise.reject(await readRefused(e, judgeFor(steps.map((s) => s.kind), options), req.dryRun)))
       },
@@ -183,7 +246,10 @@ export async function runAction(req: RunRequest, planning: {completed?: Set<stri
       admit: (state) => {
         if (state.lock && holderAlive(state.lock) && (state.lock.runId !== meta.runId || state.lock.pid !== process.pid)) throw new LockHeldError(state.lock, state.lock.runId === meta.runId)
       },
-      postconditions: (state) => violations(state).map((v) => `after the run: ${describeViolation(v)}`),
+      postconditions: (state, done) => {
+        done.residue = residue(state)
+        return [...violations(state).map((v) => `after the run: ${describeViolation(v)}`), ...skippedLayers(state, options, meta)]
+      },
       resuming: Boolean(req.resume),
       lock,
       events,
@@ -252,5 +318,20 @@ function continueJournal(journal: Journal, req: RunRequest, principal: string): 
 
 function overrideRecords(req: RunRequest, principal: string): RunMeta['overrides'] {
   const at = new Date().toISOString()
-  return req.overrides.map((guard) => ({guard, by: principal, reason: req.reason ?? '', at}))
+  const skipped = (req.options.skipLayers ?? []).map((layer) => `${SKIP_LAYER}${layer}`)
+  return [...req.overrides, ...skipped].map((guard) => ({guard, by: principal, reason: req.reason ?? '', at}))
+}
+
+/** A warning for each layer the operator skipped that still sends traffic to the region, with who skipped it and why. */
+function skippedLayers(state: LiveState, options: ActionOptions, meta: RunMeta): string[] {
+  const r = options.region ? state.regions[options.region] : undefined
+  if (!r) return []
+  const enabled: Record<SteeringLayer, string | undefined> = {
+    trafficManager: r.trafficManager?.status === 'Enabled' ? `Traffic Manager endpoint ${r.trafficManager.name}` : undefined,
+    frontDoor: r.frontDoor?.enabledState === 'Enabled' ? `Front Door origin ${r.frontDoor.name}` : undefined,
+  }
+  return (options.skipLayers ?? []).flatMap((layer) => {
+    const o = meta.overrides.find((x) => x.guard === `${SKIP_LAYER}${layer}`)
+    return enabled[layer] ? [`${enabled[layer]} still sends traffic to ${r.region}: skipped with --skip-layer ${layer} by ${o?.by ?? 'the operator'} (${o?.reason ?? ''}).`] : []
+  })
 }

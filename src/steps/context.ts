@@ -4,7 +4,7 @@ import type {z} from 'zod'
 import type {Clients} from '../azure/clients.ts'
 import type {AzureTarget} from '../azure/target.ts'
 import type {Step, StepRuntime} from '../engine/types.ts'
-import type {LiveState, Reads} from '../estate/state.ts'
+import type {LiveState, Reads, SteeringLayer, UnobservedPart} from '../estate/state.ts'
 import {InputError} from '../errors.ts'
 import type {Estate} from '../runbook/estate.ts'
 
@@ -18,6 +18,8 @@ export interface StepContext {
   acknowledge(step: {id: string; instruction: string}): Promise<Acknowledgement>
   /** where the estate lives, and how to reach what a check must connect to */
   target: AzureTarget
+  /** the command line an operator types for `args` against this estate (the runbook, the target): "azfail drain eus2 --runbook …" */
+  command(args: string): string
 }
 
 /** Who confirmed a manual action, or why no one could. */
@@ -26,7 +28,7 @@ export type Acknowledgement = {confirmed: true; by: string} | {confirmed: false;
 export type LiveStep<D = unknown> = Step<LiveState, D>
 
 /** The actions a command runs; each has a safe default order of steps. */
-export const ACTIONS = ['drain', 'teardown', 'promote-replica', 'promote-failover-group', 'promote-cosmos', 'restore', 'repoint'] as const
+export const ACTIONS = ['drain', 'teardown', 'promote-replica', 'promote-failover-group', 'promote-cosmos', 'restore', 'repoint', 'failover', 'failback'] as const
 export type Action = (typeof ACTIONS)[number]
 
 export interface StepParams {
@@ -37,7 +39,34 @@ export interface StepParams {
   forced?: boolean
   /** promote the replica to a standalone server (replication stops; the old primary stays a primary) */
   standalone?: boolean
+  /** steering layers the operator chose not to change (--skip-layer, journaled with who and why) */
+  skipLayers?: SteeringLayer[]
+  /** failover / failback: the region each data service's promotion goes to, where it is not `to` */
+  promoteTo?: Partial<Record<DataService, string>>
 }
+
+/** The data services a region's failover promotes. */
+export type DataService = 'postgres' | 'sql' | 'cosmos'
+
+/** The actions that run a whole region's failover in one plan: their data-tier steps run only where the runbook configures the service. */
+export const WHOLE_REGION: readonly Action[] = ['failover', 'failback']
+
+/** A data-tier step applies to a single promotion always (a missing service is its problem), to a region's failover only where configured. */
+export const configured = (service: DataService | 'cname') => (estate: Estate, action: Action): boolean => {
+  if (!WHOLE_REGION.includes(action)) return true
+  const {postgres, sqlFailoverGroup, cosmos} = estate.data
+  return Boolean({postgres, sql: sqlFailoverGroup, cosmos, cname: postgres && estate.cname}[service])
+}
+
+/** What an observation could not read of a data service in these regions, in words: what a forced promotion went ahead without seeing. */
+export const notSeenIn = (state: Pick<LiveState, 'unobserved'>, part: UnobservedPart, regions: Array<string | undefined>): string[] =>
+  (state.unobserved ?? []).filter((u) => u.part === part && (u.region === undefined || regions.includes(u.region))).map((u) => `${u.what} (${u.why})`)
+
+/** "; not seen: PostgreSQL server pg-app-eus2 (HTTP 503)": appended to what a forced step did. */
+export const describeNotSeen = (unseen: string[] | undefined): string => (unseen?.length ? `; not seen (unknown, the promotion went ahead without it): ${unseen.join('; ')}` : '')
+
+/** The region a step that promotes `service` goes to: the failover's choice for it, or --to. */
+export const promotionRegion = (params: StepParams, service: DataService): string | undefined => params.promoteTo?.[service] ?? params.to
 
 /** An Azure RBAC action a step needs, and when (a flag that adds it). */
 export interface Permission {
@@ -54,8 +83,8 @@ export interface StepKind<D = any> {
   spec?: z.ZodType
   /** its position in each action's default order */
   defaults?: Partial<Record<Action, number>>
-  /** whether the step belongs in a run of this estate at all (e.g. only where a write check is configured) */
-  applies?(estate: Estate): boolean
+  /** whether the step belongs in this action's run of this estate at all (e.g. only where a write check is configured) */
+  applies?(estate: Estate, action: Action): boolean
   /** the live state its plan reads */
   reads: Reads
   /** the Azure RBAC actions its apply() needs */

@@ -5,12 +5,13 @@ import type {StepPlan} from '../engine/types.ts'
 import {copyState} from '../estate/state.ts'
 import {regionHealthy} from '../guards/guards.ts'
 import {type StepKind, need} from './context.ts'
+import {StepError} from '../errors.ts'
 import {type SteeringData, applySteering, planSteering, projectSteering, STEERING_PERMISSIONS} from './steering.ts'
 
 export const enableSteering: StepKind<SteeringData & {record: boolean}> = {
   kind: 'enableSteering',
   summary: 'after checking the region is healthy (region-healthy), re-enable it at every steering layer and clear its drain record',
-  defaults: {restore: 1},
+  defaults: {restore: 1, failback: 1},
   reads: {endpoints: true, resolution: true},
   permissions: STEERING_PERMISSIONS,
   create(ctx, params) {
@@ -41,7 +42,9 @@ export const enableSteering: StepKind<SteeringData & {record: boolean}> = {
         return s
       },
       async apply(plan, rt) {
-        await applySteering(ctx, region, 'Enabled', plan.data, rt)
+        const {refused} = await applySteering(ctx, region, 'Enabled', plan.data, rt)
+        // The drain record stays while any layer is still disabled: it is what a later teardown judges.
+        if (refused.length > 0) throw new StepError('SteeringRefused', refused.map((r) => r.error).join('; '), {hint: `Re-run the command once the steering layer accepts changes; what is already enabled stays.`})
         if (plan.data.record) await clearDrainRecord(ctx.estate, ctx.clients, region)
         return `${region} is serving again`
       },

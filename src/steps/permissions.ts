@@ -5,7 +5,7 @@ import {stateZoneOf} from '../azure/state-records.ts'
 import type {LiveState} from '../estate/state.ts'
 import {type NeededPermission, groupOf} from '../guards/permissions.ts'
 import type {Estate, ResourceRef} from '../runbook/estate.ts'
-import type {Action, Permission, StepParams} from './context.ts'
+import {type Action, type Permission, type StepParams, promotionRegion} from './context.ts'
 import type {Reads} from '../estate/state.ts'
 import {pollingActions} from './role.ts'
 import {defaultSteps, LOCK_PERMISSIONS, READ_PERMISSIONS, STEP_KINDS, SURVEY_PERMISSIONS} from './registry.ts'
@@ -73,12 +73,12 @@ function scopesOf(action: string, kind: string, ctx: PermissionContext): string[
   if (a.startsWith('microsoft.network/privateendpoints/')) return endpointsOf(region).map((pe) => resourceScope(ctx, pe, 'Microsoft.Network/privateEndpoints', pe.name))
   const servers = (refs: Record<string, ResourceRef> | undefined, only?: string) => Object.entries(refs ?? {}).filter(([r]) => !only || r === only).map(([, ref]) => ref)
   if (a.startsWith('microsoft.dbforpostgresql/flexibleservers/')) {
-    const only = a.endsWith('/read') ? undefined : params.to
+    const only = a.endsWith('/read') ? undefined : promotionRegion(params, 'postgres')
     return servers(estate.data.postgres?.servers, only).map((s) => resourceScope(ctx, s, 'Microsoft.DBforPostgreSQL/flexibleServers', s.name))
   }
   if (a.startsWith('microsoft.sql/servers/failovergroups/')) {
     const fog = estate.data.sqlFailoverGroup
-    const only = a.endsWith('/read') ? undefined : params.to
+    const only = a.endsWith('/read') ? undefined : promotionRegion(params, 'sql')
     return fog ? servers(fog.servers, only).map((s) => `${resourceScope(ctx, s, 'Microsoft.Sql/servers', s.name)}/failoverGroups/${fog.name}`) : []
   }
   if (a.startsWith('microsoft.documentdb/databaseaccounts/')) {
@@ -93,7 +93,7 @@ const unique = (xs: string[]) => [...new Set(xs)]
 /** A declared permission as this request needs it: the Traffic Manager endpoint type's own action; --forced's alternative. */
 function applicable(p: Permission, kind: string, ctx: PermissionContext): string | undefined {
   const forcedOnly = p.when?.includes('--forced') ?? false
-  if (forcedOnly !== Boolean(ctx.params.forced) && (forcedOnly || kind === 'flipFailoverGroup')) return undefined
+  if (forcedOnly !== Boolean(ctx.params.forced) && (forcedOnly || kind === 'flipFailoverGroup' || kind === 'failoverCosmos')) return undefined
   const type = ctx.estate.steering.trafficManager?.endpointType ?? 'AzureEndpoints'
   return p.action.replace('trafficManagerProfiles/azureEndpoints/', `trafficManagerProfiles/${type[0].toLowerCase()}${type.slice(1)}/`)
 }
@@ -138,7 +138,7 @@ export function neededPermissions(kinds: string[], ctx: PermissionContext, optio
     ...READ_PERMISSIONS.always,
     ...(declared.some((k) => k.reads.endpoints) ? READ_PERMISSIONS.endpoints : []),
     ...(declared.some((k) => k.reads.zones) ? READ_PERMISSIONS.zones : []),
-    ...(declared.some((k) => k.reads.data) || ctx.params.to ? READ_PERMISSIONS.data : []),
+    ...(declared.some((k) => k.reads.data) || ctx.params.to || ctx.params.promoteTo ? READ_PERMISSIONS.data : []),
   ]
   const writes = declared.map((k) => ({k, needs: need(k.permissions, k.kind, k.kind, ctx)}))
   const needs = [

@@ -6,11 +6,11 @@
 import {promotePostgresReplica} from '../azure/actions.ts'
 import {countCommitted, markCommitted} from '../azure/writecheck.ts'
 import type {RpoMeasure, StepPlan, StepRuntime} from '../engine/types.ts'
-import {isReplica} from '../estate/predicates.ts'
+import {isReplica, UNKNOWN} from '../estate/predicates.ts'
 import {copyState} from '../estate/state.ts'
-import {replicaHealthy} from '../guards/guards.ts'
+import {leavingRegionObserved, replicaHealthy} from '../guards/guards.ts'
 import {maxLagSeconds} from '../runbook/estate.ts'
-import {type StepContext, type StepKind, need} from './context.ts'
+import {type StepContext, type StepKind, configured, describeNotSeen, need, notSeenIn, promotionRegion} from './context.ts'
 import {cnameFqdn, writeTargetFor} from './write-target.ts'
 
 interface PromoteData {
@@ -21,16 +21,19 @@ interface PromoteData {
   mode: 'Switchover' | 'Standalone'
   /** the promoted server's own name, where the RPO count reads it */
   fqdn?: string
+  /** what a forced promotion could not read of the side it leaves */
+  unseen?: string[]
 }
 
 export const promoteReplica: StepKind<PromoteData> = {
   kind: 'promoteReplica',
   summary: 'promote the PostgreSQL flexible read replica: a switchover, or --standalone (planned: replica-healthy and its lag limit; --forced accepts data loss); measures the RPO where a write check is configured',
-  defaults: {'promote-replica': 1},
+  defaults: {'promote-replica': 1, failover: 4, failback: 3},
+  applies: configured('postgres'),
   reads: {data: true},
   permissions: [{action: 'Microsoft.DBforPostgreSQL/flexibleServers/write', when: 'on the replica'}],
   create(ctx, params) {
-    const toRegion = need(params.to, {kind: 'promoteReplica', action: params.action}, 'a target region')
+    const toRegion = need(promotionRegion(params, 'postgres'), {kind: 'promoteReplica', action: params.action}, 'a target region')
     const forced = Boolean(params.forced)
     const mode = params.standalone ? 'Standalone' : 'Switchover'
     const option = forced ? 'Forced' : 'Planned'
@@ -43,16 +46,19 @@ export const promoteReplica: StepKind<PromoteData> = {
         const servers = state.data.postgres?.servers ?? []
         const target = servers.find((s) => s.region === toRegion)
         if (!target) return {summary: 'no server', changes: [], verdicts: [], problems: [`The runbook names no PostgreSQL server in ${toRegion} (estate.data.postgres.servers).`]}
+        if (target.role === UNKNOWN) return {summary: `${target.name} not read`, changes: [], verdicts: [], problems: [`${target.name} could not be read (${notSeenIn(state, 'postgres', [toRegion]).join('; ') || 'unknown'}), so azfail cannot tell whether it is a replica to promote.`]}
         if (!isReplica(target.role)) return {summary: `${target.name} is ${target.role}`, changes: [], verdicts: [], done: `${target.name} is already ${target.role}`}
         const primary = servers.find((s) => s.role === 'Primary')
+        const leaving = servers.filter((s) => s.region !== toRegion).map((s) => s.region)
+        const unseen = notSeenIn(state, 'postgres', leaving)
         return {
-          summary: mode === 'Standalone' ? `promote ${target.name} to a standalone server (${option})` : `switch over to ${target.name} (${option})`,
+          summary: `${mode === 'Standalone' ? `promote ${target.name} to a standalone server (${option})` : `switch over to ${target.name} (${option})`}${unseen.length > 0 ? `; not read: ${unseen.join('; ')}` : ''}`,
           changes: [
             {what: `PostgreSQL ${target.name}`, from: target.role, to: mode === 'Standalone' ? 'None (standalone)' : 'Primary'},
             ...(primary && mode === 'Switchover' ? [{what: `PostgreSQL ${primary.name}`, from: 'Primary', to: target.role}] : []),
           ],
-          verdicts: forced ? [] : [replicaHealthy(state, toRegion, maxLagSeconds(ctx.estate.data.postgres?.maxReplicationLag))],
-          data: {...(target.subscription ? {subscription: target.subscription} : {}), resourceGroup: target.resourceGroup, name: target.name, option, mode, ...(target.fqdn ? {fqdn: target.fqdn} : {})},
+          verdicts: forced ? [] : [leavingRegionObserved(state, `switchover to ${target.name}`, leaving), replicaHealthy(state, toRegion, maxLagSeconds(ctx.estate.data.postgres?.maxReplicationLag))],
+          data: {...(target.subscription ? {subscription: target.subscription} : {}), resourceGroup: target.resourceGroup, name: target.name, option, mode, ...(target.fqdn ? {fqdn: target.fqdn} : {}), ...(forced && unseen.length > 0 ? {unseen} : {})},
         }
       },
       project(state) {
@@ -73,7 +79,7 @@ export const promoteReplica: StepKind<PromoteData> = {
         await promotePostgresReplica(ctx.clients, d, {mode: d.mode, option: d.option})
         const done = `${d.name} is ${d.mode === 'Standalone' ? 'a standalone primary' : 'primary'} (${d.option.toLowerCase()} ${d.mode === 'Standalone' ? 'promotion' : 'switchover'})`
         const rpo = await rpoAfter(ctx, toRegion, d, mark, rt)
-        return {message: `${done}; ${describeRpo(rpo)}`, rpo}
+        return {message: `${done}; ${describeRpo(rpo)}${describeNotSeen(d.unseen)}`, rpo}
       },
     }
   },

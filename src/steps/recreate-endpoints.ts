@@ -20,7 +20,7 @@ const key = (e: {resourceGroup: string; name: string}) => `${e.resourceGroup}/${
 export const recreateEndpoints: StepKind<RecreateData> = {
   kind: 'recreateEndpoints',
   summary: "re-create the private endpoints and zone groups a teardown recorded in Azure, so the region's records reappear, and clear the teardown record",
-  defaults: {restore: 0},
+  defaults: {restore: 0, failback: 0},
   reads: {endpoints: true, resolution: true},
   permissions: [
     {action: 'Microsoft.Network/privateEndpoints/write'},

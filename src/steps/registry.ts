@@ -94,7 +94,7 @@ export function buildSteps(action: Action, ctx: StepContext, params: StepParams 
   const key = RUNBOOK_KEY[action]
   const specs: StepSpec[] = [...((key && runbookActions[key]) ?? defaultSteps(action))]
   if (action === 'drain' && params.teardown && !specs.includes('teardownEndpoints')) specs.push('teardownEndpoints')
-  const kinds = specs.map((spec) => ({spec, kind: kindOf(spec)})).filter(({kind}) => kind.applies?.(ctx.estate) ?? true)
+  const kinds = specs.map((spec) => ({spec, kind: kindOf(spec)})).filter(({kind}) => kind.applies?.(ctx.estate, action) ?? true)
   const ordinals = new Map<string, number>()
   const steps = kinds.map(({spec, kind}) => {
     const ordinal = (ordinals.get(kind.kind) ?? 0) + 1

@@ -6,7 +6,7 @@ import {isReplica, privateFqdn, sameName} from '../estate/predicates.ts'
 import {copyState} from '../estate/state.ts'
 import {StepError, describeUnreachable, unreachableEndpoint} from '../errors.ts'
 import {promoteBeforeRepoint} from '../guards/guards.ts'
-import {type StepKind, need} from './context.ts'
+import {type StepKind, configured, need, promotionRegion} from './context.ts'
 
 interface RepointData {
   target: string
@@ -28,11 +28,12 @@ function stillLeadsTo(fqdn: string, from: RepointData['from']): string {
 export const repointCname: StepKind<RepointData> = {
   kind: 'repointCname',
   summary: 'point the private-DNS CNAME the applications use at the new primary, with If-Match on the etag read (promote-before-repoint)',
-  defaults: {'promote-replica': 2, repoint: 1},
+  defaults: {'promote-replica': 2, repoint: 1, failover: 5, failback: 4},
+  applies: configured('cname'),
   reads: {data: true},
   permissions: [{action: 'Microsoft.Network/privateDnsZones/CNAME/write'}],
   create(ctx, params) {
-    const toRegion = need(params.to, {kind: 'repointCname', action: params.action}, 'a target region')
+    const toRegion = need(promotionRegion(params, 'postgres'), {kind: 'repointCname', action: params.action}, 'a target region')
     return {
       id: 'repointCname',
       kind: 'repointCname',

@@ -1,7 +1,8 @@
 // What it takes to bring a region's steering layers to one state, shared by drainSteering and enableSteering.
 import {setFrontDoorOrigin, setTrafficManagerEndpoint} from '../azure/actions.ts'
 import type {Change} from '../engine/types.ts'
-import type {LiveState} from '../estate/state.ts'
+import type {LiveState, SteeringLayer} from '../estate/state.ts'
+import type {Estate} from '../runbook/estate.ts'
 import type {Permission, StepContext, StepRuntime} from './context.ts'
 
 /** Which steering layers a plan changes: what apply() needs. */
@@ -22,15 +23,38 @@ export interface SteeringPlan extends SteeringData {
   problems: string[]
 }
 
-export function planSteering(state: LiveState, region: string, to: 'Enabled' | 'Disabled'): SteeringPlan {
+/** The steering layers the runbook names for the region, in the order azfail changes them. */
+export function layersOf(state: LiveState, region: string): SteeringLayer[] {
+  const r = state.regions[region]
+  return [...(r.trafficManager ? (['trafficManager'] as const) : []), ...(r.frontDoor ? (['frontDoor'] as const) : [])]
+}
+
+/** Whether a layer of the region is in the state `to` as observed. */
+export function layerIs(state: LiveState, region: string, layer: SteeringLayer, to: 'Enabled' | 'Disabled'): boolean {
+  const r = state.regions[region]
+  return layer === 'trafficManager' ? r.trafficManager?.status === to : r.frontDoor?.enabledState === to
+}
+
+export const LAYER_NAMES: Record<SteeringLayer, string> = {trafficManager: 'Traffic Manager', frontDoor: 'Front Door'}
+
+/** The layer's resource as a person names it: "Front Door origin origin-eus2". */
+export function layerResource(estate: Estate, region: string, layer: SteeringLayer): string {
+  return layer === 'trafficManager' ? `Traffic Manager endpoint ${estate.steering.trafficManager?.endpoints[region]}` : `Front Door origin ${estate.steering.frontDoor?.origins[region]}`
+}
+
+export function planSteering(state: LiveState, region: string, to: 'Enabled' | 'Disabled', skip: readonly SteeringLayer[] = []): SteeringPlan {
   const r = state.regions[region]
   const out: SteeringPlan = {changes: [], problems: [], trafficManager: false, frontDoor: false}
-  if (r.trafficManager?.status === 'Missing') out.problems.push(`Traffic Manager endpoint ${r.trafficManager.name} does not exist in profile ${state.steering.trafficManager?.profile}.`)
+  if (skip.includes('trafficManager')) {
+    // skipped by the operator (--skip-layer): neither changed nor judged
+  } else if (r.trafficManager?.status === 'Missing') out.problems.push(`Traffic Manager endpoint ${r.trafficManager.name} does not exist in profile ${state.steering.trafficManager?.profile}.`)
   else if (r.trafficManager && r.trafficManager.status !== to) {
     out.changes.push({what: `Traffic Manager endpoint ${r.trafficManager.name}`, from: r.trafficManager.status, to})
     out.trafficManager = true
   }
-  if (r.frontDoor?.enabledState === 'Missing') out.problems.push(`Front Door origin ${r.frontDoor.name} does not exist in origin group ${state.steering.frontDoor?.originGroup}.`)
+  if (skip.includes('frontDoor')) {
+    // skipped by the operator (--skip-layer)
+  } else if (r.frontDoor?.enabledState === 'Missing') out.problems.push(`Front Door origin ${r.frontDoor.name} does not exist in origin group ${state.steering.frontDoor?.originGroup}.`)
   else if (r.frontDoor && r.frontDoor.enabledState !== to) {
     out.changes.push({what: `Front Door origin ${r.frontDoor.name}`, from: r.frontDoor.enabledState, to})
     out.frontDoor = true
@@ -38,26 +62,46 @@ export function planSteering(state: LiveState, region: string, to: 'Enabled' | '
   return out
 }
 
-/** Projects the steering layers of a region into `to`, in a copy the caller owns. */
-export function projectSteering(state: LiveState, region: string, to: 'Enabled' | 'Disabled'): void {
+/** Projects the steering layers of a region into `to` (all but the skipped ones), in a copy the caller owns. */
+export function projectSteering(state: LiveState, region: string, to: 'Enabled' | 'Disabled', skip: readonly SteeringLayer[] = []): void {
   const r = state.regions[region]
-  if (r.trafficManager) Object.assign(r.trafficManager, {status: to, monitorStatus: to === 'Enabled' ? 'Online' : 'Disabled'})
-  if (r.frontDoor) r.frontDoor.enabledState = to
-  r.serving = to === 'Enabled'
+  if (r.trafficManager && !skip.includes('trafficManager')) Object.assign(r.trafficManager, {status: to, monitorStatus: to === 'Enabled' ? 'Online' : 'Disabled'})
+  if (r.frontDoor && !skip.includes('frontDoor')) r.frontDoor.enabledState = to
+  r.serving = to === 'Enabled' || layersOf(state, region).some((l) => layerIs(state, region, l, 'Enabled'))
 }
 
-export async function applySteering(ctx: StepContext, region: string, to: 'Enabled' | 'Disabled', which: SteeringData, rt: StepRuntime): Promise<string[]> {
-  const done: string[] = []
-  const verb = to === 'Enabled' ? 'enabl' : 'disabl'
-  if (which.trafficManager) {
-    rt.progress(`${verb}ing Traffic Manager endpoint ${ctx.estate.steering.trafficManager!.endpoints[region]}`)
-    await setTrafficManagerEndpoint(ctx.estate, ctx.clients, region, to)
-    done.push(`Traffic Manager endpoint ${verb}ed`)
+/** What became of each layer a plan changes: done, or refused by Azure with its error. */
+export interface SteeringResult {
+  done: SteeringLayer[]
+  refused: Array<{layer: SteeringLayer; error: string}>
+}
+
+/**
+ * Brings each layer the plan changes to `to`, each independently of the others: one layer's control plane refusing
+ * (Front Door's, 29 Oct 2025) leaves the others changed, and says which it refused. An abort still stops at once.
+ */
+export async function applySteering(ctx: StepContext, region: string, to: 'Enabled' | 'Disabled', which: SteeringData, rt: StepRuntime): Promise<SteeringResult> {
+  const out: SteeringResult = {done: [], refused: []}
+  const verb = to === 'Enabled' ? 'enabling' : 'disabling'
+  const write: Record<SteeringLayer, () => Promise<void>> = {
+    trafficManager: () => setTrafficManagerEndpoint(ctx.estate, ctx.clients, region, to),
+    frontDoor: () => setFrontDoorOrigin(ctx.estate, ctx.clients, region, to),
   }
-  if (which.frontDoor) {
-    rt.progress(`${verb}ing Front Door origin ${ctx.estate.steering.frontDoor!.origins[region]} (long-running)`)
-    await setFrontDoorOrigin(ctx.estate, ctx.clients, region, to)
-    done.push(`Front Door origin ${verb}ed`)
+  for (const layer of ['trafficManager', 'frontDoor'] as const) {
+    if (!which[layer]) continue
+    rt.progress(`${verb} ${layerResource(ctx.estate, region, layer)}${layer === 'frontDoor' ? ' (long-running)' : ''}`)
+    try {
+      await write[layer]()
+      out.done.push(layer)
+    } catch (error: any) {
+      if (rt.signal.aborted || error?.name === 'AbortError') throw error
+      out.refused.push({layer, error: String(error?.message ?? error).split('\n')[0]})
+    }
   }
-  return done
+  return out
+}
+
+/** "Traffic Manager endpoint ep-eus2 disabled, Front Door origin origin-eus2 disabled" */
+export function describeSteering(estate: Estate, region: string, done: SteeringLayer[], to: 'Enabled' | 'Disabled'): string {
+  return done.map((l) => `${layerResource(estate, region, l)} ${to.toLowerCase()}`).join(', ')
 }

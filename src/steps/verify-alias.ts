@@ -12,7 +12,7 @@ import {isUnreachable} from '../estate/predicates.ts'
 import {REACH_RESOLVER} from '../guards/guards.ts'
 import type {LiveState, NameAnswer} from '../estate/state.ts'
 import {StepError} from '../errors.ts'
-import type {LiveStep, StepContext, StepKind} from './context.ts'
+import {type LiveStep, type StepContext, type StepKind, configured} from './context.ts'
 
 interface AliasSpec {
   id: string
@@ -91,7 +91,8 @@ const answerOrSilence = (a: NameAnswer): string => (isUnreachable(a) ? `no answe
 export const verifyCname: StepKind<AliasData> = {
   kind: 'verifyCname',
   summary: 'check over DNS that every region resolves the CNAME to the new primary, waiting out its TTL',
-  defaults: {'promote-replica': 3, repoint: 2},
+  defaults: {'promote-replica': 3, repoint: 2, failover: 6, failback: 5},
+  applies: configured('cname'),
   reads: {data: true},
   permissions: [],
   create(ctx) {
@@ -109,7 +110,8 @@ export const verifyCname: StepKind<AliasData> = {
 export const verifyListener: StepKind<AliasData> = {
   kind: 'verifyListener',
   summary: "check over DNS that every region resolves the failover group's listener to the new primary, then open a TCP connection to port 1433 through it from every region",
-  defaults: {'promote-failover-group': 2},
+  defaults: {'promote-failover-group': 2, failover: 9, failback: 8},
+  applies: configured('sql'),
   reads: {data: true},
   permissions: [],
   create(ctx) {

@@ -2,7 +2,7 @@
 // resolves the account's names to its OWN private IPs (seed 001: one privatelink zone per region).
 import type {StepPlan} from '../engine/types.ts'
 import {describeUnobserved, isUnreachable, unobservedOf} from '../estate/predicates.ts'
-import {type StepKind, need} from './context.ts'
+import {type StepKind, configured, need, promotionRegion} from './context.ts'
 
 const isCosmosName = (name: string) => /\.documents\.azure\.(com|us|cn)$/i.test(name)
 
@@ -15,11 +15,12 @@ interface CosmosData {
 export const verifyCosmos: StepKind<CosmosData> = {
   kind: 'verifyCosmos',
   summary: "check that Cosmos DB writes in the region asked for and that every region resolves the account's names to its own private IPs",
-  defaults: {'promote-cosmos': 2},
+  defaults: {'promote-cosmos': 2, failover: 11, failback: 10},
+  applies: configured('cosmos'),
   reads: {data: true, resolution: true},
   permissions: [],
   create(_ctx, params) {
-    const toRegion = need(params.to, {kind: 'verifyCosmos', action: params.action}, 'a target region')
+    const toRegion = need(promotionRegion(params, 'cosmos'), {kind: 'verifyCosmos', action: params.action}, 'a target region')
     return {
       id: 'verifyCosmos',
       kind: 'verifyCosmos',

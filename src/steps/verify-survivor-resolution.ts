@@ -12,7 +12,7 @@ interface SurvivorData {
 export const verifySurvivorResolution: StepKind<SurvivorData> = {
   kind: 'verifySurvivorResolution',
   summary: "check over DNS that every surviving region resolves each expected name to its OWN private IP (survivor-resolves-local)",
-  defaults: {drain: 3},
+  defaults: {drain: 3, failover: 3},
   reads: {resolution: true},
   permissions: [],
   create(_ctx, params) {

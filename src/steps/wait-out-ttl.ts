@@ -19,7 +19,7 @@ interface WaitData {
 export const waitOutTtl: StepKind<WaitData> = {
   kind: 'waitOutTtl',
   summary: 'wait until max(steering TTL, record TTLs as served, CNAME TTL) + connection drain has passed since the drain, from live TTLs, with a countdown',
-  defaults: {drain: 2},
+  defaults: {drain: 2, failover: 2},
   // the record TTLs come from the zones (global): a drain reads nothing of the drained region's own providers
   reads: {zones: true, resolution: true},
   permissions: [],

@@ -1,5 +1,5 @@
 // Cosmos DB failover is verified: the account writes where it was asked to and each region still resolves its own
-// per-region record (seed 001); --forced is refused with a reason rather than silently ignored.
+// per-region record (seed 001); --forced is the forced failover Azure calls "offline region".
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 import {e2e} from './support.ts'
@@ -34,14 +34,21 @@ describe('promote --cosmos', () => {
     }
   })
 
-  it('refuses --forced with the reason and what to do, changing nothing (exit 2)', async () => {
+  it('--forced takes the write region offline (POST offlineRegion, long-running, no priority change), and writes move to the next priority', async () => {
     const t = await e2e()
     try {
       t.sb.mark()
       const {code, out} = await t.json(['promote', '--cosmos', '--forced', '--yes'])
-      assert.deepEqual([code, out.error.code], [2, 'ForcedNotSupported'])
-      assert.match(out.error.hint, /service-managed failover/)
-      assert.deepEqual(t.writes(), [])
+      assert.equal(code, 0, JSON.stringify(out))
+      assert.deepEqual(out.result.steps.map((s: any) => [s.id, s.status]), [['failoverCosmos', 'succeeded'], ['verifyCosmos', 'succeeded']])
+      assert.match(out.result.steps[0].message, /East US 2 is offline; write region is wus2/)
+      const writes = t.writes().map((w) => `${w.method} ${w.path.split('/').slice(-2).join('/')}`)
+      assert.ok(writes.includes('POST cosmos-app/offlineRegion'), writes.join('\n'))
+      assert.ok(!writes.some((w) => /failoverPriorityChange/.test(w)), 'no failover priority change: the write region is not asked')
+      const polled = t.sb.requests().filter((r) => r.method === 'GET' && /Microsoft\.DocumentDB\/locations\/.+\/operation(Statuses|Results)\//.test(r.path))
+      assert.ok(polled.length > 0, 'the SDK polls the long-running operation as Azure answers it')
+      const cosmos = await t.sb.clients.cosmos()
+      assert.equal((await cosmos.databaseAccounts.get('rg-data-eus2', 'cosmos-app')).writeLocations?.[0]?.locationName?.replace(/\s/g, '').toLowerCase(), 'westus2')
     } finally {
       await t.stop()
     }

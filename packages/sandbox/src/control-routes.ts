@@ -5,6 +5,7 @@ import {CONTROL_PATH, connectionFile, readConnection, readRequestLog, requestLog
 import type {EntraDirectory} from './entra.ts'
 import {ESTATE_NAMES, bundledWorld, isEstateName} from './estates.ts'
 import {validateFault} from './faults.ts'
+import {applyOutage, outageOf, validateOutage} from './outage.ts'
 import {parseLatencyProfile} from './latency.ts'
 import {type ArmRequest, type ArmResponse, ArmError} from './http.ts'
 import {type LiveSandbox, isReplica, postgresServers} from './live.ts'
@@ -29,6 +30,18 @@ export function controlRoutes(live: LiveSandbox, directory: EntraDirectory): (re
         const w = current()
         const id = sub.split('/')[1]
         w.faults = id ? w.faults.filter((f) => f.id !== id) : []
+        store.save()
+        return {status: 204}
+      }
+      if (req.method === 'GET' && sub === 'outage') return {status: 200, body: outageOf(current())}
+      if (req.method === 'POST' && sub === 'outage') {
+        const w = current()
+        applyOutage(w, validateOutage(body(), w))
+        store.save()
+        return {status: 200, body: outageOf(w)}
+      }
+      if (req.method === 'DELETE' && sub === 'outage') {
+        delete current().outage
         store.save()
         return {status: 204}
       }
@@ -79,7 +92,7 @@ export function controlRoutes(live: LiveSandbox, directory: EntraDirectory): (re
       if (req.method === 'GET' && sub === 'identities') return {status: 200, body: directory.published()}
       const identity = /^identities\/([^/]+)$/.exec(sub)
       if (req.method === 'PUT' && identity) return {status: 200, body: await directory.define(identity[1], body())}
-      throw new ArmError(404, 'NotFound', `Unknown control route ${req.method} ${CONTROL_PATH}/${sub}. Routes: GET health|requests|faults|state|identities, POST faults|reset|mutate|postgres/{server}/replication, PUT identities/{name}, DELETE faults[/id], PATCH|PUT settings.`)
+      throw new ArmError(404, 'NotFound', `Unknown control route ${req.method} ${CONTROL_PATH}/${sub}. Routes: GET health|requests|faults|outage|state|identities, POST faults|outage|reset|mutate|postgres/{server}/replication, PUT identities/{name}, DELETE faults[/id]|outage, PATCH|PUT settings.`)
     } catch (error) {
       if (error instanceof ArmError) return error.toResponse()
       if (error instanceof SyntaxError) return new ArmError(400, 'InvalidRequestContent', `The control request body is not valid JSON: ${error.message}`).toResponse()

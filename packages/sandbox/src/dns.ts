@@ -4,6 +4,7 @@
 import dgram from 'node:dgram'
 import net from 'node:net'
 import * as dnsPacket from 'dns-packet'
+import {resolverOutage} from './outage.ts'
 import {type ArmResource, type World, getResource, key} from './world.ts'
 
 export type RecordType = 'A' | 'CNAME' | 'TXT'
@@ -13,7 +14,7 @@ export interface Resolution {
   answers: Array<{name: string; type: RecordType; ttl: number; data: string | string[]}>
 }
 
-const RCODE = {NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4} as const
+const RCODE = {NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5} as const
 const MAX_CHAIN = 16
 
 const trimDot = (s: string) => s.toLowerCase().replace(/\.$/, '')
@@ -172,8 +173,14 @@ export function resolveInRegion(index: NameIndex, region: string, qname: string,
   return {rcode: 'SERVFAIL', answers}
 }
 
-/** The answer to a query, and the UDP payload size its sender accepts; nothing for bytes too short to carry an id. */
+/**
+ * The answer to a query, and the UDP payload size its sender accepts; nothing for bytes too short to carry an id, and
+ * nothing while the region's resolver is down and silent (a refusing one answers REFUSED).
+ */
 function respond(query: Buffer, names: () => NameIndex, region: string): {answer: dnsPacket.Packet; udpPayloadSize: number} | undefined {
+  const index = names()
+  const outage = resolverOutage(index.world, region)
+  if (outage === 'silent') return undefined
   let request: dnsPacket.Packet
   try {
     request = dnsPacket.decode(query)
@@ -187,14 +194,15 @@ function respond(query: Buffer, names: () => NameIndex, region: string): {answer
   const base = {type: 'response' as const, id: request.id ?? 0, questions: request.questions ?? []}
   const rd = (request.flags ?? 0) & dnsPacket.RECURSION_DESIRED
   const flags = rd | dnsPacket.RECURSION_AVAILABLE
+  if (outage === 'refuse') return {answer: {...base, flags: flags | RCODE.REFUSED}, udpPayloadSize}
   if (!question) return {answer: {...base, flags: flags | RCODE.FORMERR}, udpPayloadSize}
   if (!['A', 'CNAME', 'TXT'].includes(question.type)) {
     // Other types: answer the CNAME chain with no data, as a resolver would for a name with no such record.
-    const r = resolveInRegion(names(), region, question.name, 'A')
+    const r = resolveInRegion(index, region, question.name, 'A')
     const chain = r.answers.filter((a) => a.type === 'CNAME')
     return {answer: {...base, flags: flags | RCODE[r.rcode], answers: chain.map(toAnswer)}, udpPayloadSize}
   }
-  const r = resolveInRegion(names(), region, question.name, question.type as RecordType)
+  const r = resolveInRegion(index, region, question.name, question.type as RecordType)
   return {answer: {...base, flags: flags | RCODE[r.rcode], answers: r.answers.map(toAnswer)}, udpPayloadSize}
 }
 

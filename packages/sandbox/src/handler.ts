@@ -13,9 +13,12 @@ import {faultResponse} from './faults.ts'
 import {injectLatency} from './latency.ts'
 import {type ArmRequest, type ArmResponse, type Route, ArmError, checkApiVersion, matchRoute, requestId} from './http.ts'
 import type {LiveSandbox} from './live.ts'
+import {HANG_CAP_MS, gatewayTimeout, outageEffect} from './outage.ts'
 import type {Principal} from './rbac.ts'
 
 const MAX_BODY = 4 * 1024 * 1024
+/** How often a held request looks whether its outage has ended (another process may end it, through the state file). */
+const HANG_POLL_MS = 200
 
 /** How an ARM request ended: answered (perhaps by an injected fault), or its connection dropped by one. */
 type Served = {response: ArmResponse; fault?: string} | {droppedBy: string}
@@ -60,7 +63,10 @@ export function requestHandler(live: LiveSandbox, token: string, directory: Entr
     }
     if (!('refusal' in who)) caller = who.principal.clientId
     injectedDelayMs = await injectLatency(live, armReq)
-    const served: Served = 'refusal' in who ? {response: who.refusal} : await serve(armReq, who.principal)
+    // A client that gives up on a held request (an outage's hang) frees it.
+    const gone = new AbortController()
+    res.on('close', () => gone.abort())
+    const served: Served = 'refusal' in who ? {response: who.refusal} : await serve(armReq, who.principal, gone.signal)
     if ('droppedBy' in served) {
       log(0, served.droppedBy)
       req.socket.destroy()
@@ -71,12 +77,18 @@ export function requestHandler(live: LiveSandbox, token: string, directory: Entr
   }
 
   /** An authenticated ARM request: its authorization, its route and api-version, the faults that match it, then its handler. */
-  async function serve(req: ArmRequest, principal: Principal): Promise<Served> {
+  async function serve(req: ArmRequest, principal: Principal, gone: AbortSignal): Promise<Served> {
     let fault: string | undefined
     try {
       const refused = authorize(req, live.current(), principal)
       if (refused) return {response: refused}
       const matched = routeFor(routes, req)
+      const outage = await meetOutage(req, gone)
+      if (outage && 'droppedBy' in outage) return outage
+      if (outage) {
+        fault = outage.label
+        throw outage.error
+      }
       const hits = live.faults.match(req.method, req.path, req.method !== 'GET')
       if (hits.length > 0) live.store.save()
       let failLro: ArmContext['failLro']
@@ -101,6 +113,26 @@ export function requestHandler(live: LiveSandbox, token: string, directory: Entr
       if (!(error instanceof ArmError)) throw error
       return {response: error.toResponse(), fault}
     }
+  }
+
+  /**
+   * The outage this request meets: an error to answer, or a connection to drop. A hang holds the request until the
+   * outage changes (then it is served as the world now says), its client leaves, or ARM's patience runs out.
+   */
+  async function meetOutage(req: ArmRequest, gone: AbortSignal): Promise<{label: string; error: ArmError} | {droppedBy: string} | undefined> {
+    const heldUntil = Date.now() + HANG_CAP_MS
+    const now = () => {
+      live.store.refresh()
+      return outageEffect(live.store.world, req)
+    }
+    for (let effect = now(); effect; effect = now()) {
+      if (effect.kind === 'error') return {label: effect.label, error: effect.error}
+      if (effect.kind === 'drop') return {droppedBy: effect.label}
+      if (gone.aborted) return {droppedBy: `${effect.label} (client closed the held request)`}
+      if (Date.now() >= heldUntil) return {label: effect.label, error: gatewayTimeout(req)}
+      await delay(HANG_POLL_MS, undefined, {signal: gone}).catch(() => {})
+    }
+    return undefined
   }
 
   return (req, res) => {

@@ -12,8 +12,8 @@ export interface StartOptions {
   location: string
   resourceId: string
   effect: Effect
-  /** what the Location URL returns once done */
-  result: 'resource' | 'empty'
+  /** what the Location URL returns once done: the resource, 204, or 200 with no body (an action whose spec has no 204) */
+  result: 'resource' | 'empty' | 'done'
   status: 200 | 201 | 202
   body?: unknown
   failWith?: {code: string; message: string}
@@ -106,6 +106,7 @@ export function operationResult(world: World, req: ArmRequest, id: string, prese
   }
   if (op.status === 'Failed') throw new ArmError(400, op.error!.code, op.error!.message)
   if (op.result === 'empty') return {status: 204}
+  if (op.result === 'done') return {status: 200}
   return {status: 200, body: present(op.resourceId)}
 }
 

@@ -44,8 +44,8 @@ export interface AsyncOperation {
   /** set when a fault made this operation fail at completion */
   failWith?: {code: string; message: string}
   error?: {code: string; message: string}
-  /** what the Location URL returns once done: the resource body, or 204 */
-  result: 'resource' | 'empty'
+  /** what the Location URL returns once done: the resource body, 204, or 200 with no body */
+  result: 'resource' | 'empty' | 'done'
 }
 
 export interface FaultSpec {
@@ -67,6 +67,20 @@ export interface FaultSpec {
 export interface Fault extends FaultSpec {
   id: string
   hits: number
+}
+
+/** One region's outage: its resource providers' ARM answers and its resolver; a part absent is up. */
+export interface RegionOutage {
+  arm?: 'error' | 'hang' | 'drop'
+  /** the status of `arm: 'error'` answers */
+  status?: number
+  resolver?: 'silent' | 'refuse'
+}
+
+/** The outage in force (outage.ts): regions down by key, and Front Door's control plane refusing changes. */
+export interface Outage {
+  regions: Record<string, RegionOutage>
+  frontDoor?: 'refuse'
 }
 
 export interface PublicRecord {
@@ -118,6 +132,8 @@ export interface World {
   operations: Record<string, AsyncOperation>
   publicDns: Record<string, PublicRecord>
   faults: Fault[]
+  /** a regional outage (and/or Front Door's control plane refusing) the control endpoint set; absent: all up */
+  outage?: Outage
   /** management locks (Microsoft.Authorization/locks) by lower-case id */
   locks?: Record<string, ArmResource>
 }

@@ -43,13 +43,13 @@ export interface SdkClients {
  * The SDK clients against a sandbox, with the options any program passes: its endpoint and that endpoint's scope,
  * its CA, and a retry policy that rides out throttling and transient 5xx (what the fault tests rely on).
  */
-export function sdkClients(conn: SandboxConnection, access: SandboxAccess, credential: TokenCredential = staticTokenCredential(conn.token)): SdkClients {
+export function sdkClients(conn: SandboxConnection, access: SandboxAccess, credential: TokenCredential = staticTokenCredential(conn.token), maxRetries = 6): SdkClients {
   const scope = `${conn.armEndpoint}/.default`
   const options = {
     endpoint: conn.armEndpoint,
     credentialScopes: [scope],
     credentials: {scopes: [scope]},
-    retryOptions: {maxRetries: 6, retryDelayInMs: 250, maxRetryDelayInMs: 8000},
+    retryOptions: {maxRetries, retryDelayInMs: 250, maxRetryDelayInMs: 8000},
     tlsOptions: {ca: access.ca},
   }
   const args = [credential, conn.subscriptionId, options] as const
@@ -74,8 +74,8 @@ export interface TestSandbox {
   dir: string
   connection: SandboxConnection
   clients: SdkClients
-  /** the same clients, authenticating with another credential */
-  clientsWith(credential: TokenCredential): SdkClients
+  /** the same clients, authenticating with another credential, and retrying a failed request `maxRetries` times (default 6) */
+  clientsWith(credential: TokenCredential, maxRetries?: number): SdkClients
   /** ARM requests logged since the sandbox started (or since `mark()`) */
   requests(): RequestLogEntry[]
   mark(): void
@@ -94,7 +94,7 @@ export async function startTestSandbox(dir = tempDir()): Promise<TestSandbox> {
     dir,
     connection: conn,
     clients: sdkClients(conn, access),
-    clientsWith: (credential) => sdkClients(conn, access, credential),
+    clientsWith: (credential, maxRetries) => sdkClients(conn, access, credential, maxRetries),
     requests: () => readRequestLog(dir).slice(offset),
     mark: () => (offset = readRequestLog(dir).length),
     control: (method, path, body) => control(access, method, path, body),

@@ -1,5 +1,6 @@
-// Cosmos DB: database accounts, and the failover priority change that moves the write region.
-import {type Route, badRequest, jsonBody, route} from '../http.ts'
+// Cosmos DB: database accounts, the failover priority change that moves the write region, and the forced failover
+// Azure calls "offline region": the region taken offline stops writing, and the next failover priority writes.
+import {type ArmRequest, type Route, badRequest, jsonBody, route} from '../http.ts'
 import {startOperation} from '../lro.ts'
 import {locationKey} from '../world.ts'
 import {API_VERSIONS, type ArmContext, RG, SUB, idOf, ok, present, provider} from './common.ts'
@@ -27,13 +28,31 @@ export function cosmosRoutes(ctx: ArmContext): Route[] {
       if (!priorities.every((x: number, i: number) => x === i)) {
         throw badRequest(`Failover priorities must be unique and run from 0 to ${names.length - 1}; 0 is the write region.`)
       }
-      busy(account)
-      account.properties.provisioningState = 'Updating'
-      changed()
-      return startOperation(w(), req, {
-        namespace: 'Microsoft.DocumentDB', location: account.location ?? 'global', resourceId: account.id,
-        effect: {kind: 'cosmosFailoverPriority', id: account.id, policies}, result: 'empty', status: 202, failWith: ctx.failLro,
-      })
+      return reprioritise(account, policies, req, 'empty')
+    }),
+    route('POST', `${COSMOS}/{account}/offlineRegion`, API_VERSIONS.cosmos, (req) => {
+      const account = get(idOf(req).replace(/\/offlineRegion$/i, ''), cosmosType)
+      const region = jsonBody(req).region
+      if (typeof region !== 'string' || !region) throw badRequest("The request must contain 'region'.")
+      const locations = [...(account.properties.locations as any[])].sort((a, b) => a.failoverPriority - b.failoverPriority)
+      const offline = locations.find((l) => locationKey(l.locationName) === locationKey(region))
+      if (!offline) throw badRequest(`Region '${region}' is not one of the account's regions: ${locations.map((l) => l.locationName).join(', ')}.`)
+      if (locations.length < 2) throw badRequest(`Region '${region}' is the account's only region and cannot be taken offline.`)
+      // Writes move to the next failover priority; the region taken offline goes last.
+      const order = [...locations.filter((l) => l !== offline), offline]
+      // Its spec answers 200 or 202, never 204: the finished operation's result is a 200 with no body.
+      return reprioritise(account, order.map((l, failoverPriority) => ({locationName: l.locationName, failoverPriority})), req, 'done')
     }),
   ]
+
+  /** Starts the long-running change of the account's failover priorities (Azure answers 202 and an operation to poll). */
+  function reprioritise(account: any, policies: Array<{locationName: string; failoverPriority: number}>, req: ArmRequest, result: 'empty' | 'done') {
+    busy(account)
+    account.properties.provisioningState = 'Updating'
+    changed()
+    return startOperation(w(), req, {
+      namespace: 'Microsoft.DocumentDB', location: account.location ?? 'global', resourceId: account.id,
+      effect: {kind: 'cosmosFailoverPriority', id: account.id, policies}, result, status: 202, failWith: ctx.failLro,
+    })
+  }
 }
