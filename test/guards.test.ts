@@ -3,7 +3,8 @@ import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 import {ttlWindowSeconds} from '../src/estate/predicates.ts'
 import type {LiveState, RegionState} from '../src/estate/state.ts'
-import {drainedBeforeTeardown, lastRegion, noSurvivorDependency, promoteBeforeRepoint, replicaHealthy, survivorResolvesLocal} from '../src/guards/guards.ts'
+import {drainedBeforeTeardown, lastRegion, noSurvivorDependency, promoteBeforeRepoint, regionHealthy, replicaHealthy, survivorResolvesLocal} from '../src/guards/guards.ts'
+import {isDrained, isServing, servingState} from '../src/estate/predicates.ts'
 
 function region(name: string, o: Partial<RegionState> = {}): RegionState {
   return {
@@ -100,5 +101,33 @@ describe('guards', () => {
     delete s.data.postgres!.servers[1].replicationLagSeconds
     assert.match(replicaHealthy(s, 'b', 30).observed, /its lag is not reported, so the limit of 30s \(maxReplicationLag\) cannot be checked/)
     assert.equal(replicaHealthy(s, 'b', 30).ok, false)
+  })
+
+  describe('unknown is a value', () => {
+    const unknownSteering = region('b', {serving: false, trafficManager: {name: 'ep-b', status: 'Unknown'}, frontDoor: {name: 'origin-b', enabledState: 'Unknown'}})
+    const unread = {unobserved: [{what: 'Traffic Manager profile tm', part: 'trafficManager' as const, why: 'no answer within 10s'}]}
+
+    it('a region whose steering is unknown is neither serving nor drained', () => {
+      assert.deepEqual([isServing(unknownSteering), isDrained(unknownSteering), servingState(unknownSteering)], [false, false, 'unknown'])
+    })
+
+    it('last-region does not count a region of unknown steering as serving, and says why', () => {
+      const v = lastRegion(state([region('a'), unknownSteering], unread), 'a')
+      assert.equal(v.ok, false)
+      assert.match(v.observed, /whether b serves is unknown: Traffic Manager profile tm \(no answer within 10s\)/)
+    })
+
+    it("no-survivor-dependency and region-healthy do not pass on a region's unread endpoints", () => {
+      const s = state([region('a'), region('b')], {unobserved: [{what: "a's private endpoints", region: 'a', part: 'endpoints', why: 'HTTP 503 ServiceUnavailable'}]})
+      assert.equal(noSurvivorDependency(s, 'a').ok, false)
+      assert.match(noSurvivorDependency(s, 'a').observed, /a's private endpoints are unknown/)
+      assert.equal(regionHealthy(s, 'a').ok, false)
+      assert.equal(regionHealthy(s, 'b').ok, true, "b's endpoints were read")
+    })
+
+    it('drained-before-teardown says the drain records could not be read, not that there is none', () => {
+      const s = state([drained('a'), region('b')], {unobserved: [{what: 'the drain, teardown and lock records in the state zone', part: 'stateRecords', why: 'HTTP 503'}]})
+      assert.match(drainedBeforeTeardown(s, 'a', 10, Date.now()).observed, /when it was drained is unknown/)
+    })
   })
 })

@@ -13,12 +13,17 @@ export function resolverFor(server: string, timeoutMs = 1500): Resolver {
   return resolver
 }
 
-export async function resolveName(resolver: Resolver, name: string): Promise<NameAnswer> {
+/** One name from one resolver; the signal (the run's interrupt) cancels the query in flight. */
+export async function resolveName(resolver: Resolver, name: string, signal?: AbortSignal): Promise<NameAnswer> {
+  const cancel = () => resolver.cancel()
+  signal?.addEventListener('abort', cancel)
   try {
     const records = await resolver.resolve4(name, {ttl: true})
     return {name, addresses: records.map((r) => r.address), ttl: Math.min(...records.map((r) => r.ttl)), outcome: 'NOERROR'}
   } catch (error: any) {
     if (NO_ANSWER[error.code]) return {name, addresses: [], outcome: UNREACHABLE, detail: NO_ANSWER[error.code]}
     return {name, addresses: [], outcome: OUTCOMES[error.code] ?? error.code ?? 'ERROR'}
+  } finally {
+    signal?.removeEventListener('abort', cancel)
   }
 }

@@ -7,8 +7,17 @@ export default class AzfailHelp extends Help {
     return this.section('EXIT CODES', EXIT_CODES.map((e) => [String(e.code), e.meaning]))
   }
 
+  /** How a run ends on a signal, and the bound of every request: the same for every command. */
+  private interrupts(): string {
+    return this.section('SIGNALS AND TIMEOUTS', [
+      ['Ctrl-C, SIGTERM', "abort the requests in flight within 2 s; a run ends interrupted (exit 5) and prints 'azfail resume <id>'"],
+      ['a second Ctrl-C', 'exits at once (130) without waiting for the run to wind down; the journal is still closed as interrupted'],
+      ['AZFAIL_REQUEST_TIMEOUT', 'seconds one ARM read may take (default 10; writes get 3x); a region that timed out or answered 5xx is not retried'],
+    ])
+  }
+
   override formatRoot(): string {
-    return `${super.formatRoot()}\n\n${this.exitCodes()}`
+    return `${super.formatRoot()}\n\n${this.exitCodes()}\n\n${this.interrupts()}`
   }
 
   /** Root help lists every command, topics' commands included, so one screen shows the whole tool. */
@@ -20,6 +29,6 @@ export default class AzfailHelp extends Help {
   }
 
   protected override formatCommand(command: Command.Loadable): string {
-    return `${super.formatCommand(command)}\n\n${this.exitCodes()}\n`
+    return `${super.formatCommand(command)}\n\n${this.exitCodes()}\n\n${this.interrupts()}\n`
   }
 }

@@ -1,6 +1,6 @@
 // Readiness checks for a game day: read-only, over live state. Every check says what it observed, what it expected,
 // and what to do; a failed check means the estate is not safe to fail over today.
-import type {LiveState, ZoneARecord} from '../estate/state.ts'
+import type {LiveState, UnobservedPart, ZoneARecord} from '../estate/state.ts'
 import {planAll} from '../engine/run.ts'
 import {invariants} from '../estate/invariants.ts'
 import {isReplica, isUnreachable, unreachableResolver} from '../estate/predicates.ts'
@@ -37,7 +37,30 @@ export function readinessChecks(estate: Estate, state: LiveState, plans: Planned
     ...staleRecordChecks(state, zoneRecords),
     ...dataChecks(state),
     ...invariantChecks(state),
+    ...unobservedChecks(state),
   ]
+}
+
+const CATEGORY_OF: Record<UnobservedPart, Check['category'] | undefined> = {
+  trafficManager: 'steering',
+  frontDoor: 'steering',
+  resolver: undefined, // each unanswered name already fails its resolution check, said as no answer
+  endpoints: 'records',
+  zoneRecords: 'records',
+  postgres: 'data',
+  sqlFailoverGroup: 'data',
+  cosmos: 'data',
+  cname: 'data',
+  stateRecords: 'locks',
+}
+
+/** What could not be read is not ready: a check that fails, naming it, never one that passes for want of an answer. */
+function unobservedChecks(state: LiveState): Check[] {
+  return (state.unobserved ?? []).flatMap((u) => {
+    const category = u.part ? CATEGORY_OF[u.part] : 'data'
+    if (!category) return []
+    return [{id: `unread/${u.part ?? 'part'}/${u.region ?? 'global'}/${u.what}`, category, title: `${u.what} can be read`, status: 'failed' as const, ...(u.region ? {region: u.region} : {}), observed: `not read: ${u.why}`, expected: 'an answer from Azure', remedy: 'Find out why Azure does not answer for it (an outage, the network path, a timeout: AZFAIL_REQUEST_TIMEOUT), then run the game day again.'}]
+  })
 }
 
 function resolutionChecks(state: LiveState, regions: string[]): Check[] {
@@ -144,6 +167,10 @@ function planChecks(state: LiveState, plans: PlannedAction[]): Check[] {
 
 /** A record in a zone-group zone that no zone group wrote is never reaped with its endpoint: a stale answer waiting to happen. */
 function staleRecordChecks(state: LiveState, zoneRecords: ZoneARecord[]): Check[] {
+  // Without every endpoint's zone groups, a record nobody was seen writing may be one an unread endpoint wrote.
+  if ((state.unobserved ?? []).some((u) => u.part === 'endpoints' || u.part === 'zoneRecords')) {
+    return [{id: 'records/zone-group-owned', category: 'records', title: "every record in the endpoints' zones was written by a zone group", status: 'skipped', observed: 'not checked: some endpoints or zones could not be read', expected: 'no hand-written A records'}]
+  }
   const written = new Set<string>()
   for (const r of Object.values(state.regions)) {
     for (const e of r.endpoints ?? []) for (const rec of e.records) for (const ip of rec.ips) written.add(`${rec.zoneId.toLowerCase()}|${rec.recordSetName.toLowerCase()}|${ip}`)

@@ -1,8 +1,8 @@
 // One predicate per guard: pure functions of (projected) live state. A runbook cannot switch them off; only
 // --override <guard-id> on the command line bypasses one, and the journal records who and why.
 import type {GuardVerdict} from '../engine/types.ts'
-import {answerOf, describeTtlWindow, describeUnobserved, isDrained, isServing, isUnreachable, ttlWindowSeconds, unreachableResolver} from '../estate/predicates.ts'
-import type {LiveState, RegionState} from '../estate/state.ts'
+import {answerOf, describeTtlWindow, describeUnobserved, isDrained, isServing, isUnreachable, servingState, ttlWindowSeconds, unobservedOf, unreachableResolver} from '../estate/predicates.ts'
+import type {LiveState, RegionState, UnobservedPart} from '../estate/state.ts'
 
 export const GUARD_IDS = [
   'drained-before-teardown',
@@ -19,11 +19,16 @@ export type GuardId = (typeof GUARD_IDS)[number]
 export type Verdict = GuardVerdict<GuardId>
 
 export function lastRegion(state: LiveState, region: string): Verdict {
+  // Only a region seen serving counts: one whose steering is unknown may be down, so draining toward it is not safe.
   const others = Object.values(state.regions).filter((r) => r.region !== region && isServing(r)).map((r) => r.region)
+  const unknown = Object.values(state.regions).filter((r) => r.region !== region && servingState(r) === 'unknown').map((r) => r.region)
   return {
     guard: 'last-region',
     ok: others.length > 0,
-    observed: others.length > 0 ? `still serving besides ${region}: ${others.join(', ')}` : `no region other than ${region} is serving (${describeServing(state)})`,
+    observed:
+      others.length > 0
+        ? `still serving besides ${region}: ${others.join(', ')}`
+        : `no region other than ${region} is seen serving (${describeServing(state)})${unknown.length > 0 ? `; whether ${unknown.join(', ')} serve${unknown.length === 1 ? 's' : ''} is unknown: ${describeUnread(state, ['trafficManager', 'frontDoor'])}` : ''}`,
     remedy: `Restore another region first ('azfail restore <region>'), or fix its health, before draining ${region}.`,
   }
 }
@@ -41,6 +46,9 @@ export function drainedBeforeTeardown(state: LiveState, region: string, connecti
   if (!r || !isDrained(r)) {
     return {...base, ok: false, observed: `${region} is not disabled at every steering layer: TM ${r?.trafficManager?.status ?? '-'}, FD ${r?.frontDoor?.enabledState ?? '-'}`}
   }
+  // Unreadable drain records are not "no drain": the window cannot be proven either way, and the message says why.
+  const records = unobservedOf(state, 'stateRecords')
+  if (!r.drain && records.length > 0) return {...base, ok: false, observed: `${region} is disabled, but when it was drained is unknown: ${describeUnread(state, ['stateRecords'])}`, remedy: 'Run it again once the state zone can be read.'}
   if (!r.drain) return {...base, ok: false, observed: `${region} is disabled but azfail has no record of when it was drained, so the TTL window cannot be proven`, remedy: `Run 'azfail drain ${region}' (it records the drain time and waits out the TTL), then tear down.`}
   const elapsed = (now - Date.parse(r.drain.drainedAt)) / 1000
   const ok = elapsed >= window.total
@@ -51,6 +59,10 @@ export function drainedBeforeTeardown(state: LiveState, region: string, connecti
     ...(ok ? {} : {remedy: `Wait ${Math.ceil(window.total - elapsed)}s more, then tear down.`}),
   }
 }
+
+/** What of these parts could not be read, in words. */
+const describeUnread = (state: LiveState, parts: UnobservedPart[], region?: string): string =>
+  parts.flatMap((p) => unobservedOf(state, p, region)).map(describeUnobserved).join('; ') || 'not read'
 
 /** A region whose resolver gave no answer: which names went unanswered, said as that and never as an answer. */
 function noAnswer(r: RegionState): string | undefined {
@@ -81,6 +93,11 @@ export function survivorResolvesLocal(state: LiveState, drained: string[]): Verd
 }
 
 export function noSurvivorDependency(state: LiveState, region: string): Verdict {
+  // Without the region's endpoints, which addresses are its own is unknown: no dependency can be ruled out.
+  const unread = unobservedOf(state, 'endpoints', region)
+  if (unread.length > 0) {
+    return {guard: 'no-survivor-dependency', ok: false, observed: `${region}'s private endpoints are unknown (${describeUnread(state, ['endpoints'], region)}), so whether a survivor resolves one of them is unknown`, remedy: `Run it again once ${region}'s private endpoints can be read.`}
+  }
   const ips = new Map<string, string>()
   for (const e of state.regions[region]?.endpoints ?? []) for (const rec of e.records) for (const ip of rec.ips) ips.set(ip, `${e.name} (${rec.fqdn})`)
   const deps: string[] = []
@@ -157,8 +174,11 @@ export function leavingRegionObserved(state: LiveState, what: string, leaving: s
 export function regionHealthy(state: LiveState, region: string): Verdict {
   const r = state.regions[region]
   const silent = noAnswer(r)
+  // Endpoints that could not be read are not healthy ones.
+  const unread = unobservedOf(state, 'endpoints', region).map(describeUnobserved)
   const bad = [
     ...(silent ? [silent] : []),
+    ...unread.map((u) => `not read: ${u}`),
     ...r.names.filter((n) => !n.ok && !isUnreachable(n)).map((n) => `${n.name} answers ${answerOf(n)}, expected ${n.expected}`),
     ...(r.endpoints ?? []).filter((e) => !e.exists || (e.provisioningState && e.provisioningState !== 'Succeeded')).map((e) => `private endpoint ${e.name} is ${e.exists ? e.provisioningState : 'missing'}`),
   ]

@@ -20,7 +20,7 @@ import type {Action} from '../steps/context.ts'
 import {describeRpo} from '../steps/promote-replica.ts'
 import {type ActionOptions, runAction} from './run.ts'
 
-export const SCENARIOS = ['throttling', 'flaky-arm', 'failed-promotion', 'stale-record'] as const
+export const SCENARIOS = ['throttling', 'flaky-arm', 'failed-promotion', 'stale-record', 'region-outage'] as const
 export type Scenario = (typeof SCENARIOS)[number]
 
 /** failover: drain and the promotions; failback: restore and the promotions back */
@@ -38,6 +38,8 @@ export interface PracticePhase {
   startedAt: string
   endedAt?: string
   durationMs: number
+  /** what the run warned about (a webhook not delivered, a post-condition violated, a manual action acknowledged for no one) */
+  warnings?: string[]
 }
 
 /** A stage as measured: from its first step's start to its last step's end (the RTO a game day checks is failover's). */
@@ -82,7 +84,12 @@ const EXPECTATIONS: Record<Scenario | 'none', string> = {
   'flaky-arm': 'under 20 % 5xx and dropped connections every phase still completes',
   'failed-promotion': 'the promotion fails, the run stops, and the CNAME is untouched',
   'stale-record': "the drain is refused by survivor-resolves-local before anything changes",
+  'region-outage':
+    "with the region down (its resource providers answering 503, its resolver silent) 'failover --ungraceful' completes, moves steering and every data service to the survivor and names what it could not verify in the region; once the region is back, 'failback' restores the original roles",
 }
+
+/** The outage the region-outage scenario puts on the region: the sandbox's full regional outage. */
+const REGION_OUTAGE = {arm: 'error', status: 503, resolver: 'silent'} as const
 
 /** Where a scenario expects the run to stop, and how: a step refused or failed there is the outcome it asks for. */
 const EXPECTED_STOP: Partial<Record<Scenario, {phase: string; action: Action; status: 'refused' | 'failed'}>> = {
@@ -116,13 +123,16 @@ export async function practice(req: PracticeRequest): Promise<PracticeResult> {
   const dir = mkdtempSync(join(tmpdir(), 'azfail-practice-'))
   for (const f of ['state.json', 'token', 'tls']) if (existsSync(join(req.source.stateDir, f))) cpSync(join(req.source.stateDir, f), join(dir, f), {recursive: true})
   const target = await sandboxTarget(dir)
-  const clients = createClients(target, {estate})
+  let clients = createClients(target, {estate})
   try {
+    // The copy starts whole: no fault and no outage the source sandbox may have been left with.
     await sandboxControl(target, 'DELETE', 'faults')
+    await sandboxControl(target, 'DELETE', 'outage')
     if (req.latency) await sandboxControl(target, 'PATCH', 'settings', {latency: req.latency})
     const before = await observeEstate(estate, target, clients, {resolution: false, endpointsOf: Object.keys(estate.regions)})
     const region = req.region ?? before.data.postgres?.primaryRegion ?? Object.keys(estate.regions)[0]
     const survivor = Object.keys(estate.regions).find((r) => r !== region)!
+    const cnameBefore = (await observeEstate(estate, target, clients, {resolution: false})).cname
     await injectScenario(req.scenario, target, clients, before, region, survivor)
 
     const data = estate.data
@@ -131,42 +141,62 @@ export async function practice(req: PracticeRequest): Promise<PracticeResult> {
       ...(data.sqlFailoverGroup ? [['promote-failover-group', {to}] as [Action, ActionOptions]] : []),
       ...(data.cosmos ? [['promote-cosmos', {to}] as [Action, ActionOptions]] : []),
     ]
-    const plan: Array<[string, Stage, Action, ActionOptions]> = [
-      ['drain', 'failover', 'drain', {region}],
-      ...promote(survivor).map(([a, o]) => ['promote', 'failover', a, o] as [string, Stage, Action, ActionOptions]),
-      ['restore', 'failback', 'restore', {region}],
-      ...promote(region).map(([a, o]) => ['failback', 'failback', a, o] as [string, Stage, Action, ActionOptions]),
-    ]
+    // A region that is down is failed over as a whole, ungracefully; the single commands practise the planned path.
+    const plan: Array<[string, Stage, Action, ActionOptions]> =
+      req.scenario === 'region-outage'
+        ? [
+            ['failover', 'failover', 'failover', {region, forced: true}],
+            ['failback', 'failback', 'failback', {region}],
+          ]
+        : [
+            ['drain', 'failover', 'drain', {region}],
+            ...promote(survivor).map(([a, o]) => ['promote', 'failover', a, o] as [string, Stage, Action, ActionOptions]),
+            ['restore', 'failback', 'restore', {region}],
+            ...promote(region).map(([a, o]) => ['failback', 'failback', a, o] as [string, Stage, Action, ActionOptions]),
+          ]
     const started = Date.now()
     const phases: PracticePhase[] = []
-    const cnameBefore = (await observeEstate(estate, target, clients, {resolution: false})).cname
+    let duringOutage: LiveState | undefined
     for (const [phase, stage, action, options] of plan) {
+      if (stage === 'failback' && req.scenario === 'region-outage' && !duringOutage) {
+        // The failover is over while the region is still down: see where everything lives, as another operator's
+        // 'azfail status' would (clients that have not written the region off), then bring the region back.
+        duringOutage = await observeEstate(estate, target, createClients(target, {estate}), {resolution: false})
+        await sandboxControl(target, 'DELETE', 'outage')
+        // The failback is a later azfail process: its clients know nothing of the failover's declaring the region down.
+        clients = createClients(target, {estate})
+      }
       const t0 = Date.now()
       const record: PracticePhase = {phase, stage, action, options, status: 'running', steps: [], startedAt: new Date(t0).toISOString(), durationMs: 0}
+      // The run's warnings become the game day's warning checks: counted and listed wherever the checks are.
+      const warned: string[] = []
       phases.push(record)
       try {
         const report = await runAction({
           action, options, dryRun: false, overrides: [], runbook: req.runbook, target, clients, runsDir: req.runsDir, observers: req.observers(),
           confirm: async () => true,
           acknowledge: async ({instruction}) => {
-            req.note(`practice: manual action acknowledged automatically: ${instruction}`)
+            warned.push(`manual action acknowledged automatically: ${instruction}`)
             return {confirmed: true, by: 'the practice run, in the sandbox'}
           },
         })
         Object.assign(record, {status: report.status, runId: report.runId, steps: report.steps})
-        for (const w of report.warnings) req.note(`practice ${phase}: ${w}`)
+        warned.push(...report.warnings)
       } catch (error: any) {
-        for (const w of error.report?.warnings ?? []) req.note(`practice ${phase}: ${w}`)
+        warned.push(...(error.report?.warnings ?? []))
         Object.assign(record, {status: error.status ?? 'failed', runId: error.report?.runId, steps: error.report?.steps ?? [], error: {code: error.code ?? 'Error', message: error.message, ...(error.guard ? {guard: error.guard} : {}), ...(error.hint ? {hint: error.hint} : {})}})
       } finally {
         const t1 = Date.now()
-        Object.assign(record, {endedAt: new Date(t1).toISOString(), durationMs: t1 - t0})
+        Object.assign(record, {endedAt: new Date(t1).toISOString(), durationMs: t1 - t0, ...(warned.length > 0 ? {warnings: warned} : {})})
       }
       if (record.status !== 'succeeded') break
     }
     const faultHits = ((await sandboxControl(target, 'GET', 'faults'))?.value ?? []).map((f: {kind: string; hits: number}) => ({kind: f.kind, hits: f.hits}))
-    const delayed: Array<{injectedDelayMs?: number}> = req.latency === 'azure' ? ((await sandboxControl(target, 'GET', 'requests'))?.value ?? []) : []
+    const logged: Array<{injectedDelayMs?: number; fault?: string}> = req.latency === 'azure' || req.scenario === 'region-outage' ? ((await sandboxControl(target, 'GET', 'requests'))?.value ?? []) : []
+    const delayed = req.latency === 'azure' ? logged : []
+    if (req.scenario === 'region-outage') faultHits.push({kind: `outage of ${region} (ARM ${REGION_OUTAGE.status}, resolver ${REGION_OUTAGE.resolver})`, hits: logged.filter((r) => r.fault?.startsWith(`outage:${region}`)).length})
     await sandboxControl(target, 'DELETE', 'faults')
+    await sandboxControl(target, 'DELETE', 'outage')
     const after = await observeEstate(estate, target, clients, {resolution: false})
     return {
       runbook: req.runbook.file,
@@ -178,7 +208,7 @@ export async function practice(req: PracticeRequest): Promise<PracticeResult> {
       totalMs: Date.now() - started,
       phases,
       stages: measureStages(phases),
-      expectation: judge(req.scenario, phases, cnameBefore, after.cname),
+      expectation: req.scenario === 'region-outage' ? judgeRegionOutage(phases, region, survivor, before, duringOutage, after) : judge(req.scenario, phases, cnameBefore, after.cname),
       faultHits,
       rpo: rpoOf(phases),
       ...(req.latency === 'azure' ? {latency: {profile: 'azure' as const, requests: delayed.length, injectedMs: delayed.reduce((sum, r) => sum + (r.injectedDelayMs ?? 0), 0)}} : {}),
@@ -210,6 +240,7 @@ async function injectScenario(scenario: Scenario | undefined, target: AzureTarge
     await sandboxControl(target, 'POST', 'faults', {kind: 'drop', path: '.', rate: 0.05, seed: 47})
   }
   if (scenario === 'failed-promotion') await sandboxControl(target, 'POST', 'faults', {kind: 'fail-lro', method: 'PATCH', path: 'flexibleServers/[^/]+$'})
+  if (scenario === 'region-outage') await sandboxControl(target, 'POST', 'outage', {region, ...REGION_OUTAGE})
   if (scenario === 'stale-record') {
     // A hand-written record: the survivor's first endpoint record now answers the drained region's address.
     const record = state.regions[survivor]?.endpoints?.flatMap((e) => e.records)[0]
@@ -234,6 +265,47 @@ function judge(scenario: Scenario | undefined, phases: PracticePhase[], cnameBef
   }
   const done = phases.every((p) => p.status === 'succeeded')
   return {text, held: done, observed: done ? `all ${phases.length} phases succeeded` : where}
+}
+
+/** Where each role of the estate lives, as observed: steering of the region, each data service's primary, the CNAME. */
+function rolesOf(state: LiveState, region: string): Array<{role: string; region?: string}> {
+  const r = state.regions[region]
+  const {postgres, sqlFailoverGroup: fog, cosmos} = state.data
+  const steering = (on: boolean | undefined) => (on === undefined ? undefined : on ? region : 'none')
+  return [
+    ...(r?.trafficManager ? [{role: `Traffic Manager sends ${region} traffic`, region: steering(r.trafficManager.status === 'Enabled')}] : []),
+    ...(r?.frontDoor ? [{role: `Front Door sends ${region} traffic`, region: steering(r.frontDoor.enabledState === 'Enabled')}] : []),
+    ...(postgres ? [{role: 'PostgreSQL primary', region: postgres.primaryRegion}] : []),
+    ...(fog ? [{role: `SQL failover group ${fog.name} primary`, region: fog.primaryRegion}] : []),
+    ...(cosmos ? [{role: `Cosmos DB ${cosmos.account} write region`, region: cosmos.writeRegion}] : []),
+    ...(state.cname ? [{role: `CNAME ${state.cname.fqdn} target`, region: state.cname.targetRegion}] : []),
+  ]
+}
+
+/**
+ * The region-outage scenario holds when the ungraceful failover succeeded with every role (steering included) away
+ * from the region, saying what it could not verify there, and the failback restored every role the estate began with.
+ */
+export function judgeRegionOutage(phases: PracticePhase[], region: string, survivor: string, before: LiveState, during: LiveState | undefined, after: LiveState): PracticeResult['expectation'] {
+  const text = EXPECTATIONS['region-outage']
+  const failover = phases.find((p) => p.phase === 'failover')
+  const failback = phases.find((p) => p.phase === 'failback')
+  const said = (p: PracticePhase | undefined) => (p ? `${p.phase} ${p.status}${p.error ? `: ${p.error.message}` : ''}` : 'not run')
+  // During the outage: steering off the region, every data service in the survivor (an unknown is not moved).
+  const isSteering = (role: string) => role.startsWith('Traffic Manager') || role.startsWith('Front Door')
+  const moved = during ? rolesOf(during, region).filter((r) => r.region !== (isSteering(r.role) ? 'none' : survivor)) : []
+  const notVerified = [...(failover?.warnings ?? []), ...(failover?.steps ?? []).map((s) => s.message)].filter((m) => /not verified/i.test(m))
+  // After the failback: every role where it began.
+  const start = new Map(rolesOf(before, region).map((r) => [r.role, r.region]))
+  const restored = rolesOf(after, region).filter((r) => start.get(r.role) !== r.region)
+  const held = failover?.status === 'succeeded' && failback?.status === 'succeeded' && !!during && moved.length === 0 && notVerified.length > 0 && restored.length === 0
+  const where = (list: Array<{role: string; region?: string}>) => list.map((r) => `${r.role}: ${r.region ?? 'unknown'}`).join(', ')
+  const observed = [
+    `${said(failover)}${moved.length > 0 ? `; not moved off ${region}: ${where(moved)}` : during ? `; every role off ${region}` : ''}`,
+    notVerified.length > 0 ? `${notVerified.length} item(s) in ${region} named as not verified` : `nothing in ${region} named as not verified`,
+    `${said(failback)}${failback?.status === 'succeeded' ? (restored.length > 0 ? `; not restored: ${where(restored)}` : '; original roles restored') : ''}`,
+  ]
+  return {text, held, observed: observed.join('; ')}
 }
 
 export function practiceChecks(p: PracticeResult): Check[] {

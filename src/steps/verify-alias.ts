@@ -23,7 +23,7 @@ interface AliasSpec {
   /** seconds an old answer may be cached */
   ttl(state: LiveState): number
   /** a further check once every answering region resolves the alias right (the listener's TCP reachability), from those regions */
-  then?(canonical: string, regions: string[], rt: {progress(message: string): void}): Promise<StepOutcome>
+  then?(canonical: string, regions: string[], rt: {progress(message: string): void; signal: AbortSignal}): Promise<StepOutcome>
 }
 
 interface AliasData {
@@ -58,7 +58,8 @@ function verifyAlias(ctx: StepContext, spec: AliasSpec): LiveStep<AliasData> {
         for (const [region, server] of Object.entries(ctx.resolvers)) {
           if (silent.has(region)) continue
           const r = resolverFor(server)
-          const [alias, target] = await Promise.all([resolveName(r, spec.alias), resolveName(r, canonical)])
+          const [alias, target] = await Promise.all([resolveName(r, spec.alias, rt.signal), resolveName(r, canonical, rt.signal)])
+          if (rt.signal.aborted) throw new Interrupted()
           if (isUnreachable(alias) && isUnreachable(target)) {
             silent.set(region, `${region}'s resolver ${server} gave no answer (${alias.detail ?? 'no reply'}), so whether ${region} resolves ${spec.alias} to ${canonical}'s address is unknown`)
             continue
@@ -134,14 +135,15 @@ export const verifyListener: StepKind<AliasData> = {
 const SQL_PORT = 1433
 
 /** From every region given, resolve the listener and open a TCP connection to port 1433 where it leads. */
-async function listenerReachable(ctx: StepContext, listener: string, server: string, regions: string[], rt: {progress(message: string): void}): Promise<StepOutcome> {
+async function listenerReachable(ctx: StepContext, listener: string, server: string, regions: string[], rt: {progress(message: string): void; signal: AbortSignal}): Promise<StepOutcome> {
   const tcp = ctx.target.tcp
   if (tcp.unavailable) return {message: `TCP not checked: ${tcp.unavailable}`, notVerified: [`TCP port ${SQL_PORT} through ${listener}: ${tcp.unavailable}`]}
   const done: string[] = []
   const silent: string[] = []
   for (const region of regions) {
     const resolver = ctx.resolvers[region]
-    const answer = await resolveName(resolverFor(resolver), listener)
+    const answer = await resolveName(resolverFor(resolver), listener, rt.signal)
+    if (rt.signal.aborted) throw new Interrupted()
     if (isUnreachable(answer)) {
       silent.push(`${region}'s resolver ${resolver} gave no answer for ${listener} (${answer.detail ?? 'no reply'}), so TCP port ${SQL_PORT} was not tried from ${region}`)
       continue

@@ -51,6 +51,69 @@ describe('status with eus2 down', () => {
   }
 })
 
+describe("status under the sandbox's regional outage (POST /_sandbox/outage)", () => {
+  let t: E2E
+  beforeEach(async () => (t = await e2e()))
+  afterEach(async () => {
+    await t.sb.clearOutage()
+    await t.stop()
+  })
+
+  for (const spec of [
+    {region: 'eus2', arm: 'error', status: 503},
+    {region: 'eus2', arm: 'hang'},
+    {region: 'eus2', resolver: 'silent'},
+    {region: 'eus2', arm: 'hang', resolver: 'silent', frontDoor: 'refuse'},
+  ] as const) {
+    it(`${JSON.stringify(spec)}: status answers within 30 s, shows wus2 and marks what of eus2 it could not read`, async () => {
+      await t.sb.outage(spec)
+      const started = Date.now()
+      const {code, out} = await t.json(['status'], {timeoutMs: STATUS_BOUND_MS + 30_000})
+      const took = Date.now() - started
+      assert.equal(code, 0, JSON.stringify(out))
+      assert.ok(took < STATUS_BOUND_MS, `status took ${took} ms`)
+      const unread = out.result.unobserved.map((u: any) => `${u.part}/${u.region ?? 'global'}`)
+      if ('arm' in spec) assert.ok(unread.includes('postgres/eus2'), JSON.stringify(out.result.unobserved))
+      if ('resolver' in spec) assert.ok(unread.includes('resolver/eus2'), JSON.stringify(out.result.unobserved))
+      assert.ok(!unread.some((u: string) => u.endsWith('/wus2')), JSON.stringify(out.result.unobserved))
+      assert.equal(out.result.regions.wus2.trafficManager.status, 'Enabled', 'the global steering layer is read')
+      assert.ok(out.result.regions.wus2.names.every((n: any) => n.ok), 'wus2 answers')
+    })
+  }
+})
+
+describe("status with eus2's resolver silent", () => {
+  let t: E2E
+  let silent: Socket
+  beforeEach(async () => {
+    t = await e2e()
+    silent = await silenceResolver(t, 'eus2')
+  })
+  afterEach(async () => {
+    silent.close()
+    await t.stop()
+  })
+
+  for (const [kind, fault] of [
+    ['alone', undefined],
+    ["and eus2's ARM hanging too", {kind: 'latency', latencyMs: STATUS_BOUND_MS + 15_000, path: EUS2_ARM}],
+  ] as const) {
+    it(`${kind}: status answers within 30 s and says eus2's resolver gave no answer`, async () => {
+      if (fault) await t.sb.control('POST', 'faults', fault)
+      const started = Date.now()
+      const {code, out} = await t.json(['status'], {timeoutMs: STATUS_BOUND_MS + 30_000})
+      const took = Date.now() - started
+      assert.equal(code, 0, JSON.stringify(out))
+      assert.ok(took < STATUS_BOUND_MS, `status took ${took} ms`)
+      const resolver = out.result.unobserved.find((u: any) => u.part === 'resolver')
+      assert.equal(resolver.region, 'eus2')
+      assert.ok(out.result.regions.wus2.names.every((n: any) => n.ok), 'wus2 still answers')
+      assert.ok(out.result.regions.eus2.names.every((n: any) => n.outcome === 'UNREACHABLE'))
+      if (fault) assert.ok(out.result.unobserved.some((u: any) => u.part === 'postgres' && u.region === 'eus2'), JSON.stringify(out.result.unobserved))
+    })
+  }
+})
+
 describe('drain eus2 with eus2 down', () => {
   let t: E2E
   beforeEach(async () => (t = await e2e()))

@@ -1,9 +1,11 @@
 // The sandbox's lifecycle as the CLI sees it: run in the foreground, reset to the demo estate, report status.
 import {existsSync, rmSync, writeFileSync} from 'node:fs'
 import {resolve} from 'node:path'
-import {type SandboxConnection, connectionFile, controlOk, redactedConnection, readRequestLog, requestLogFile, sandboxAccess} from './client.ts'
+import {ArmError} from './http.ts'
+import {CONTROL_PATH, type SandboxConnection, SandboxControlError, connectionFile, controlOk, redactedConnection, readRequestLog, requestLogFile, sandboxAccess} from './client.ts'
 import {demoWorld} from './estate.ts'
 import {type EstateOptions, bundledWorld} from './estates.ts'
+import {type OutageSpec, type OutageState, applyOutage, outageOf, validateOutage} from './outage.ts'
 import {type SandboxOptions, startSandbox} from './server.ts'
 import {type World, WorldStore} from './world.ts'
 
@@ -14,6 +16,8 @@ export interface SandboxStatus {
   resources: number
   operationsInFlight: number
   faults: number
+  /** the outage in force (`azfail sandbox outage`) */
+  outage: OutageState
   requestsLogged: number
   regions: Record<string, {location: string}>
 }
@@ -51,6 +55,37 @@ export async function resetSandbox(stateDir: string, running: SandboxConnection 
   writeFileSync(requestLogFile(dir), '')
 }
 
+/**
+ * Sets (a spec), clears (`'clear'`) or only reads (nothing) the outage, in the running sandbox or in the state dir a
+ * sandbox will start from; returns the outage in force. A spec the sandbox refuses throws a SandboxControlError (400).
+ */
+export async function sandboxOutage(stateDir: string, running: SandboxConnection | undefined, change?: OutageSpec | 'clear'): Promise<OutageState> {
+  if (running) {
+    const access = sandboxAccess(running)
+    if (change === 'clear') await controlOk(access, 'DELETE', 'outage')
+    else if (change) return controlOk(access, 'POST', 'outage', change)
+    return controlOk(access, 'GET', 'outage')
+  }
+  const store = new WorldStore(resolve(stateDir), demoWorld)
+  if (change === 'clear') delete store.world.outage
+  else if (change) {
+    try {
+      applyOutage(store.world, validateOutage(change, store.world))
+    } catch (error) {
+      throw asControlError(error, 'POST', 'outage')
+    }
+  }
+  if (change) store.save()
+  return outageOf(store.world)
+}
+
+/** An ArmError raised in this process, as the control endpoint would have answered it. */
+function asControlError(error: unknown, method: string, path: string): unknown {
+  if (!(error instanceof ArmError)) return error
+  const r = error.toResponse()
+  return new SandboxControlError(method, `${CONTROL_PATH}/${path}`, r.status, r.body)
+}
+
 export function sandboxStatus(stateDir: string, running: SandboxConnection | undefined): SandboxStatus {
   const dir = resolve(stateDir)
   const exists = existsSync(resolve(dir, 'state.json'))
@@ -62,6 +97,7 @@ export function sandboxStatus(stateDir: string, running: SandboxConnection | und
     resources: world ? Object.keys(world.resources).length : 0,
     operationsInFlight: world ? Object.values(world.operations).filter((o) => o.status === 'InProgress').length : 0,
     faults: world?.faults.length ?? 0,
+    outage: world ? outageOf(world) : {regions: {}, frontDoor: 'none'},
     requestsLogged: readRequestLog(dir).length,
     regions: Object.fromEntries(Object.entries(world?.regions ?? demoWorld().regions).map(([k, v]) => [k, {location: v.location}])),
   }

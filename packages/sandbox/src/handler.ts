@@ -11,9 +11,9 @@ import {controlRoutes} from './control-routes.ts'
 import type {EntraDirectory} from './entra.ts'
 import {faultResponse} from './faults.ts'
 import {injectLatency} from './latency.ts'
-import {HANG_CAP_MS, gatewayTimeout, outageEffect} from './outage.ts'
 import {type ArmRequest, type ArmResponse, type Route, ArmError, checkApiVersion, matchRoute, requestId} from './http.ts'
 import type {LiveSandbox} from './live.ts'
+import {HANG_CAP_MS, gatewayTimeout, outageEffect} from './outage.ts'
 import type {Principal} from './rbac.ts'
 
 const MAX_BODY = 4 * 1024 * 1024

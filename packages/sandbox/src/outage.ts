@@ -85,8 +85,24 @@ export function applyOutage(world: World, spec: OutageSpec): Outage {
 }
 
 /** The outage in force, as `GET /_sandbox/outage` shows it: the regions that are down and Front Door's control plane. */
-export function outageOf(world: World): {regions: Outage['regions']; frontDoor: 'refuse' | 'none'} {
+export interface OutageState {
+  regions: Outage['regions']
+  frontDoor: 'refuse' | 'none'
+}
+
+export function outageOf(world: World): OutageState {
   return {regions: structuredClone(world.outage?.regions ?? {}), frontDoor: world.outage?.frontDoor ?? 'none'}
+}
+
+/** The outage for people: one line per region that is down, and Front Door's control plane. */
+export function outageLines(outage: OutageState): string[] {
+  const lines = Object.entries(outage.regions).map(([region, o]) => {
+    const arm = o.arm === 'error' ? `ARM answers ${o.status}` : o.arm === 'hang' ? 'ARM hangs' : o.arm === 'drop' ? 'ARM drops connections' : 'ARM answers'
+    const resolver = o.resolver === 'silent' ? 'resolver silent' : o.resolver === 'refuse' ? 'resolver refuses' : 'resolver answers'
+    return `${region}: ${arm}, ${resolver}`
+  })
+  if (outage.frontDoor === 'refuse') lines.push('Front Door: control plane refuses changes (reads answered)')
+  return lines.length > 0 ? lines : ['none: every region and Front Door answer']
 }
 
 /** How the region's resolver behaves now: answering, silent, or refusing. */
@@ -127,9 +143,9 @@ function providerUnavailable(status: number, provider: string, location: string,
 interface Target {
   subscription: string
   resourceGroup?: string
-  /** lower case, e.g. microsoft.sql */
+  /** the provider that serves the request, lower case, e.g. microsoft.sql (microsoft.authorization for a lock on a server) */
   namespace: string
-  /** as written in the path, e.g. Microsoft.Sql */
+  /** the provider of the resource the path names, as written, e.g. Microsoft.Sql */
   providerName: string
   /** the path's segments after the namespace */
   rest: string[]
@@ -140,7 +156,9 @@ const PROVIDER_PATH = /^\/subscriptions\/([^/]+)(?:\/resourceGroups\/([^/]+))?\/
 function targetOf(req: ArmRequest): Target | undefined {
   const m = PROVIDER_PATH.exec(req.path)
   if (!m) return undefined
-  return {subscription: m[1], resourceGroup: m[2], namespace: m[3].toLowerCase(), providerName: m[3], rest: m[4].split('/').filter(Boolean)}
+  // An extension resource (a lock, the permissions at a server's scope) is served by the last provider the path names.
+  const served = [...req.path.matchAll(/\/providers\/([^/]+)/gi)].at(-1)![1]
+  return {subscription: m[1], resourceGroup: m[2], namespace: served.toLowerCase(), providerName: m[3], rest: m[4].split('/').filter(Boolean)}
 }
 
 /**
@@ -156,7 +174,7 @@ function regionOfTarget(world: World, req: ArmRequest, t: Target, down: string[]
   // Long-running operations are polled at the region that runs them: `…/locations/{location}/operationStatuses/{id}`.
   if (t.rest[0]?.toLowerCase() === 'locations') return GLOBAL_NAMESPACES.has(t.namespace) ? undefined : within(t.rest[1])
   if (t.namespace === 'microsoft.documentdb') return cosmosWriteRegion(world, req, t, down)
-  const type = `${t.namespace}/${t.rest[0]?.toLowerCase() ?? ''}`
+  const type = `${t.providerName.toLowerCase()}/${t.rest[0]?.toLowerCase() ?? ''}`
   if (GLOBAL_NAMESPACES.has(t.namespace) || GLOBAL_TYPES.has(type) || t.rest.length === 0) return undefined
   if (t.rest.length >= 2) {
     const top = `/subscriptions/${t.subscription}${t.resourceGroup ? `/resourceGroups/${t.resourceGroup}` : ''}/providers/${t.providerName}/${t.rest[0]}/${t.rest[1]}`

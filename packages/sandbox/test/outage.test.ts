@@ -121,6 +121,28 @@ describe('sandbox: a regional outage', () => {
     )
   })
 
+  it("answers Microsoft.Authorization at a down region's resource: permissions and locks are ARM's own, global", async () => {
+    await sb.control('POST', 'outage', {region: 'eus2', arm: 'error'})
+    const server = `${SUB_PATH(sb)}/resourceGroups/rg-data-eus2/providers/Microsoft.DBforPostgreSQL/flexibleServers/pg-app-eus2`
+    const permissions = await sb.raw('GET', `${server}/providers/Microsoft.Authorization/permissions?api-version=${API_VERSIONS.permissions[0]}`)
+    assert.equal(permissions.status, 200, JSON.stringify(permissions.body))
+    const locks = await sb.raw('GET', `${server}/providers/Microsoft.Authorization/locks?api-version=${API_VERSIONS.locks[0]}`)
+    assert.equal(locks.status, 200, JSON.stringify(locks.body))
+    assert.equal((await sb.raw('GET', `${server}?api-version=${API_VERSIONS.postgres[0]}`)).status, 503, 'the server itself is down')
+  })
+
+  it('sends a new resource to the region its PUT names', async () => {
+    await sb.control('POST', 'outage', {region: 'eus2', arm: 'error'})
+    const network = await c.network()
+    const endpoint = (location: string) => ({
+      location,
+      subnet: {id: `${SUB_PATH(sb)}/resourceGroups/rg-spoke-wus2/providers/Microsoft.Network/virtualNetworks/vnet-spoke-wus2/subnets/snet-pe`},
+      privateLinkServiceConnections: [{name: 'kv', privateLinkServiceId: `${SUB_PATH(sb)}/resourceGroups/rg-data-wus2/providers/Microsoft.KeyVault/vaults/kv-app-wus2`, groupIds: ['vault']}],
+    })
+    assert.equal(await outcome(network.privateEndpoints.beginCreateOrUpdateAndWait('rg-spoke-wus2', 'pe-new-eus2', endpoint('eastus2'))), 503)
+    assert.equal((await network.privateEndpoints.beginCreateOrUpdateAndWait('rg-spoke-wus2', 'pe-new-wus2', endpoint('westus2'))).name, 'pe-new-wus2')
+  })
+
   it("fails the region's long-running operation status URLs, not another region's", async () => {
     await sb.control('POST', 'outage', {region: 'eastus2', arm: 'error', status: 500})
     const v = API_VERSIONS.network[0]

@@ -29,7 +29,7 @@ export default class SandboxReset extends AzfailCommand {
   async run(): Promise<{stateDir: string; estate?: string; reset: boolean; dryRun: boolean}> {
     const {flags} = await this.parse(SandboxReset)
     const tokenLifetime = tokenLifetimeSeconds(flags['token-lifetime'])
-    const changes = [`every resource in the sandbox at ${flags['state-dir']} returns to the ${flags.estate} estate`, 'the request log is emptied', 'injected faults are removed']
+    const changes = [`every resource in the sandbox at ${flags['state-dir']} returns to the ${flags.estate} estate`, 'the request log is emptied', 'injected faults are removed', 'any outage ends']
     if (flags['dry-run']) {
       if (!this.jsonEnabled()) this.log(changes.map((c) => `would: ${c}`).join('\n'))
       return {stateDir: flags['state-dir'], reset: false, dryRun: true}

@@ -9,7 +9,7 @@ export default class SandboxStatus extends AzfailCommand {
   async run(): Promise<Status> {
     const {flags} = await this.parse(SandboxStatus)
     const running = await runningSandbox(flags['state-dir'])
-    const {sandboxStatus} = await import('@azfail/sandbox')
+    const {outageLines, sandboxStatus} = await import('@azfail/sandbox')
     const status = sandboxStatus(flags['state-dir'], running)
     if (!this.jsonEnabled()) {
       this.log(`state dir      ${status.stateDir}`)
@@ -18,6 +18,7 @@ export default class SandboxStatus extends AzfailCommand {
       this.log(`resources      ${status.resources}`)
       this.log(`operations     ${status.operationsInFlight} in flight`)
       this.log(`faults         ${status.faults}`)
+      for (const [i, line] of outageLines(status.outage).entries()) this.log(`${i === 0 ? 'outage' : ''}`.padEnd(15) + line)
       this.log(`requests       ${status.requestsLogged} logged`)
     }
     return status
