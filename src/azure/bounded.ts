@@ -64,12 +64,8 @@ export function regionOfPath(estate: Estate | undefined): (path: string) => stri
   }
 }
 
-/** A region's ARM is taken as down after this many failed attempts in a row (a timeout counts as all of them). */
-const FAILURES_TO_TRIP = 3
-
-/** Why a region's ARM is taken as down: its failed attempts in a row, and the last one's reason. */
+/** Why a region's ARM is taken as down. */
 interface Down {
-  failures: number
   why: string
 }
 
@@ -129,17 +125,30 @@ export class RequestBounds {
 
   /** The regions whose ARM this process has found down, and why. */
   regionsDown(): Record<string, string> {
-    return Object.fromEntries([...this.down].filter(([region]) => this.knownDown(region)).map(([region, d]) => [region, d.why]))
+    return Object.fromEntries([...this.down].map(([region, d]) => [region, d.why]))
   }
 
-  /** Per call, before the SDK's retries: ties the request (its retries and their back-off) to the interrupt. */
+  /**
+   * Per call, around the SDK's retries: ties the request (its retries and their back-off) to the interrupt, and takes
+   * the region as down when a request to it failed for good (5xx or a dropped connection after every retry). A single
+   * transient 5xx is ridden out by the retries and trips nothing.
+   */
   interruptPolicy(): PipelinePolicy {
     return {
       name: 'azfailInterrupt',
-      sendRequest: (request, next) => {
+      sendRequest: async (request, next) => {
         const signals = [this.interrupter.signal, ...(request.abortSignal ? [request.abortSignal as AbortSignal] : [])]
         request.abortSignal = AbortSignal.any(signals)
-        return next(request)
+        const region = this.regionOf(decodeURIComponent(new URL(request.url).pathname))
+        try {
+          const response = await next(request)
+          if (region && response.status >= 500) this.trip(region, `it answered ${response.status}`)
+          return response
+        } catch (error: any) {
+          if (region && error?.statusCode >= 500) this.trip(region, `it answered ${error.statusCode}`)
+          else if (region && DROPPED.has(error?.code) && error?.statusCode === undefined) this.trip(region, `its connection was dropped (${error.code})`)
+          throw error
+        }
       },
     }
   }
@@ -165,16 +174,14 @@ export class RequestBounds {
         request.abortSignal = outer ? AbortSignal.any([outer as AbortSignal, timer.signal]) : timer.signal
         try {
           const response = await next(request)
-          if (region && response.status >= 500) this.failed(region, `it answered ${response.status}`)
-          else if (region) this.down.delete(region)
+          if (region && response.status < 500) this.down.delete(region)
           return response
         } catch (error: any) {
           if (timer.signal.aborted && !outer?.aborted) {
             const why = `no answer within ${ms / 1000}s`
-            if (region) this.failed(region, why, FAILURES_TO_TRIP)
+            if (region) this.trip(region, why) // a hang is not transient: the region is down at once
             throw new RequestGivenUp('RequestTimeout', `${request.method} ${path}: ${why}`, region)
           }
-          if (region && DROPPED.has(error?.code) && error?.statusCode === undefined) this.failed(region, `its connection was dropped (${error.code})`)
           throw error
         } finally {
           clearTimeout(timeout)
@@ -185,12 +192,10 @@ export class RequestBounds {
   }
 
   private knownDown(region: string): Down | undefined {
-    const d = this.down.get(region)
-    return d && d.failures >= FAILURES_TO_TRIP ? d : undefined
+    return this.down.get(region)
   }
 
-  /** One more failed attempt in a row: a transient 5xx is ridden out by the SDK's retries, a hang trips at once. */
-  private failed(region: string, why: string, count = 1): void {
-    this.down.set(region, {failures: (this.down.get(region)?.failures ?? 0) + count, why})
+  private trip(region: string, why: string): void {
+    this.down.set(region, {why})
   }
 }

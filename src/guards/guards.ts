@@ -28,7 +28,7 @@ export function lastRegion(state: LiveState, region: string): Verdict {
     observed:
       others.length > 0
         ? `still serving besides ${region}: ${others.join(', ')}`
-        : `no region other than ${region} is seen serving (${describeServing(state)})${unknown.length > 0 ? `; whether ${unknown.join(', ')} serve${unknown.length === 1 ? 's' : ''} is unknown: ${describeUnread(state, ['trafficManager', 'frontDoor'])}` : ''}`,
+        : `no region other than ${region} is serving (${describeServing(state)})${unknown.length > 0 ? `; whether ${unknown.join(', ')} serve${unknown.length === 1 ? 's' : ''} is unknown: ${describeUnread(state, ['trafficManager', 'frontDoor'])}` : ''}`,
     remedy: `Restore another region first ('azfail restore <region>'), or fix its health, before draining ${region}.`,
   }
 }

@@ -84,12 +84,14 @@ describe('gameday readiness', () => {
     }
   })
 
-  it('exits 1 when the game day itself cannot run', async () => {
+  it('a steering layer Azure does not answer for is a failed check naming it (not ready, exit 4), not a crash', async () => {
     await t.sb.control('POST', 'faults', {kind: 'error', status: 500, path: 'trafficmanagerprofiles'})
     try {
       const {code, out} = await t.json(['gameday'])
-      assert.equal(code, 1)
-      assert.equal(out.error.code, 'GamedayFailed')
+      assert.equal(code, 4, JSON.stringify(out.error))
+      const unread = out.result.checks.find((c: any) => c.id.startsWith('unread/trafficManager/'))
+      assert.equal(unread?.status, 'failed', JSON.stringify(out.result.checks.map((c: any) => c.id)))
+      assert.match(unread.observed, /^not read: HTTP 500/)
     } finally {
       await t.sb.control('DELETE', 'faults')
     }

@@ -54,7 +54,8 @@ describe('hub-spoke estate', () => {
     assert.deepEqual(wrote(/azureEndpoints\/ep-eus2$/i), [HUB.sharedServices], 'Traffic Manager, in shared services')
     assert.deepEqual([...new Set(wrote(/origins\/origin-eus2$/i))], [HUB.sharedServices], 'Front Door, in shared services')
     assert.deepEqual([...new Set(wrote(/TXT\/_azfail-(drain-eus2|lock)$/i))], [HUB.connectivity], 'the drain record and the lock, in connectivity')
-    assert.ok(requests.some((q) => subscriptionOf(q.path) === HUB.eus2 && /privateEndpoints\/pe-\w+-eus2/i.test(q.path)), "eus2's private endpoints read in its workload subscription")
+    assert.ok(!requests.some((q) => /privateEndpoints/i.test(q.path)), "a drain reads none of eus2's private endpoints: its record TTLs come from the zones")
+    assert.ok(requests.some((q) => subscriptionOf(q.path) === HUB.connectivity && /privateDnsZones\/privatelink\.vaultcore\.azure\.net\/A$/i.test(q.path)), 'the zones read in the connectivity subscription')
   })
 
   it('promote --replica, --failover-group and --cosmos act in the subscription of each resource; restore eus2 re-enables it', async () => {
