@@ -24,6 +24,8 @@ export interface ObserveOptions {
   data?: boolean
   /** read the CNAME (default: with the data tier, or with endpoints, whose TTL window includes the CNAME's TTL) */
   cname?: boolean
+  /** regions whose data-tier servers are not asked (region -> why): their roles are unknown, the partners' read */
+  notRead?: Record<string, string>
 }
 
 /** The resolver to ask for each region, as the target provides it (the runbook's address, or the sandbox's own). */
@@ -55,7 +57,7 @@ export async function observeEstate(estate: Estate, target: AzureTarget, clients
     estate.steering.trafficManager ? part({what: `Traffic Manager profile ${estate.steering.trafficManager.profile}`, part: 'trafficManager'}, () => observeTrafficManager(estate, clients)) : undefined,
     estate.steering.frontDoor ? part({what: `Front Door origin group ${estate.steering.frontDoor.profile}/${estate.steering.frontDoor.originGroup}`, part: 'frontDoor'}, () => observeFrontDoor(estate, clients)) : undefined,
     options.resolution === false ? regions.map(() => []) : Promise.all(regions.map((r) => (declared[r] ? notAsked(estate.regions[r].expect, declared[r]) : checkNames(resolvers[r], estate.regions[r].expect, {signal: clients.signal()})))),
-    withData ? observeData(estate, clients, part) : ({} as LiveState['data']),
+    withData ? observeData(estate, clients, part, options.notRead ?? {}) : ({} as LiveState['data']),
     withCname && estate.cname ? part({what: `the CNAME ${estate.cname.name}.${estate.cname.zone}`, part: 'cname'}, () => observeCname(estate, clients)) : undefined,
     observeEndpointsOf(estate, clients, endpointsOf, part),
     recordsRead,
@@ -307,7 +309,7 @@ async function zoneGroupRecords(network: NetworkManagementClient, ref: {resource
   return records
 }
 
-async function observeData(estate: Estate, clients: Clients, part: Part): Promise<LiveState['data']> {
+async function observeData(estate: Estate, clients: Clients, part: Part, notRead: Record<string, string>): Promise<LiveState['data']> {
   const {postgres, sqlFailoverGroup, cosmos} = estate.data
   const [pg, sql, cdb] = await Promise.all([
     postgres
@@ -316,14 +318,15 @@ async function observeData(estate: Estate, clients: Clients, part: Part): Promis
           const servers = await Promise.all(
             Object.entries(postgres.servers).map(async ([region, ref]): Promise<PostgresServerState> => {
               const base = {region, name: ref.name, ...(ref.subscription ? {subscription: ref.subscription} : {}), resourceGroup: ref.resourceGroup}
-              const read = await part({what: `PostgreSQL server ${ref.name}`, region, part: 'postgres'}, () => observePostgresServer(clients, ref))
+              const skip = notRead[region]
+              const read = await part({what: `PostgreSQL server ${ref.name}`, region, part: 'postgres'}, () => (skip ? Promise.reject(new Error(`not asked: ${skip}`)) : observePostgresServer(clients, ref)))
               return read ? {...base, ...read} : {...base, role: UNKNOWN}
             }),
           )
           return {primaryRegion: servers.find((s) => s.role === 'Primary')?.region ?? servers.find((s) => s.role === 'None')?.region, servers}
         })()
       : undefined,
-    sqlFailoverGroup ? observeFailoverGroup(sqlFailoverGroup, clients, part) : undefined,
+    sqlFailoverGroup ? observeFailoverGroup(sqlFailoverGroup, clients, part, notRead) : undefined,
     cosmos
       ? part({what: `Cosmos DB account ${cosmos.account}`, part: 'cosmos'}, async () => {
           const client = await clients.for(cosmos.subscription).cosmos()
@@ -358,11 +361,11 @@ type FailoverGroupSpec = NonNullable<Estate['data']['sqlFailoverGroup']>
  * The failover group through whichever partner server answers: each server's copy names its own role and its
  * partners'. Only when no server answers is every role unknown.
  */
-async function observeFailoverGroup(spec: FailoverGroupSpec, clients: Clients, part: Part): Promise<NonNullable<LiveState['data']['sqlFailoverGroup']>> {
-  // Regions already found down are asked last: their answer is the least likely.
+async function observeFailoverGroup(spec: FailoverGroupSpec, clients: Clients, part: Part, notRead: Record<string, string>): Promise<NonNullable<LiveState['data']['sqlFailoverGroup']>> {
+  // Regions already found down are asked last: their answer is the least likely. Regions not to be read are not asked.
   const down = clients.regionsDown()
   const partners = Object.entries(spec.servers)
-  const order = [...partners].sort(([a], [b]) => Number(a in down) - Number(b in down))
+  const order = partners.filter(([region]) => !notRead[region]).sort(([a], [b]) => Number(a in down) - Number(b in down))
   const whys: string[] = []
   for (const [via, ref] of order) {
     let fog: FailoverGroup | undefined

@@ -1,6 +1,6 @@
 // What still lives in a region that no longer serves: a primary, a write region, the CNAME's target, a steering layer
 // still sending it traffic. Every run's result and `azfail status` say it, so a drain is never mistaken for a failover.
-import {isServing} from './predicates.ts'
+import {isReplica, isServing} from './predicates.ts'
 import type {LiveState} from './state.ts'
 
 export interface Residue {
@@ -19,7 +19,10 @@ export function residueIn(state: LiveState, region: string): Residue[] {
   if (r?.frontDoor?.enabledState === 'Enabled') out.push(`Front Door origin ${r.frontDoor.name} still enabled`)
   const {postgres, sqlFailoverGroup: fog, cosmos} = state.data
   const pgHere = postgres?.servers.find((s) => s.region === region)
+  const others = postgres?.servers.filter((s) => s !== pgHere) ?? []
   if (pgHere && postgres?.primaryRegion === region) out.push(`PostgreSQL primary ${pgHere.name}`)
+  // Not read, but every other server is its replica: the primary is here, as its replicas say.
+  else if (pgHere && postgres?.primaryRegion === undefined && others.length > 0 && others.every((s) => isReplica(s.role))) out.push(`PostgreSQL primary ${pgHere.name} (by its replicas; not read)`)
   else if (pgHere && postgres?.primaryRegion === undefined) out.push(unknown(`PostgreSQL primary (${pgHere.name}'s role)`))
   const sqlHere = fog?.servers.find((s) => s.region === region)
   if (sqlHere && fog?.primaryRegion === region) out.push(`SQL failover group ${fog.name} primary ${sqlHere.name}`)

@@ -167,12 +167,12 @@ export function replicaHealthy(state: LiveState, replicaRegion: string, maxLagSe
 }
 
 /**
- * A planned (graceful) promotion asks the side it leaves to hand over: it needs that region read. What could not be
- * read there is unknown, so the planned path refuses and names it; a forced one (--forced, failover --ungraceful) does
- * without it.
+ * A planned (graceful) promotion asks the side it leaves to hand over: it needs that region's resource providers. What
+ * azfail could not read from them is unknown, so the planned path refuses and names it; a forced one (--forced,
+ * failover --ungraceful) does without it. A silent resolver alone says nothing of the providers.
  */
 export function leavingRegionObserved(state: LiveState, what: string, leaving: string[]): Verdict {
-  const unknown = (state.unobserved ?? []).filter((u) => u.region !== undefined && leaving.includes(u.region))
+  const unknown = (state.unobserved ?? []).filter((u) => u.region !== undefined && leaving.includes(u.region) && u.part !== 'resolver')
   return {
     guard: 'region-healthy',
     ok: unknown.length === 0,

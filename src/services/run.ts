@@ -236,8 +236,10 @@ export async function runAction(req: RunRequest, planning: {completed?: Set<stri
         const first = firstRead
         firstRead = false
         // The read after the last step (no step, not the first) also reads the data tier: the result says what still lives in a drained region.
+        // A run that read no data tier (a drain) still asks nothing of the drained region's servers: their partners say.
         const closing = !first && !step
-        const read = reuse ? Promise.resolve(reuse) : observeEstate(estate, req.target, req.clients, {endpointsOf: reads.endpoints && options.region ? [options.region] : [], zonesOf: reads.zones && options.region ? [options.region] : [], resolution: reads.resolution, data: reads.data || closing})
+        const notRead = closing && !reads.data && options.region ? {notRead: {[options.region]: `${req.action} reads nothing of ${options.region}'s servers`}} : {}
+        const read = reuse ? Promise.resolve(reuse) : observeEstate(estate, req.target, req.clients, {endpointsOf: reads.endpoints && options.region ? [options.region] : [], zonesOf: reads.zones && options.region ? [options.region] : [], resolution: reads.resolution, data: reads.data || closing, ...notRead})
         const state = await (!first || !checked ? read : read.catch(async (e: unknown) => Promise.reject(await readRefused(e, judgeFor(steps.map((s) => s.kind), options), req.dryRun))))
         // Every step after this run's drain watches the steering layer: the region serving again fails the run.
         const drained = options.region ? state.regions[options.region] : undefined

@@ -68,8 +68,16 @@ describe('residue', () => {
     })
     assert.deepEqual(residueIn(s, 'a').map((r) => r.what), [
       'Front Door origin origin-a still enabled',
-      "PostgreSQL primary (pg-a's role): unknown (not observed)",
+      'PostgreSQL primary pg-a (by its replicas; not read)',
       'Cosmos DB cdb write region: unknown (not observed)',
     ])
+  })
+
+  it('a server not read whose partners say nothing either is unknown', () => {
+    const s = state(drained('a'), {
+      data: {postgres: {servers: [{region: 'a', name: 'pg-a', resourceGroup: 'rg', role: 'Unknown'}, {region: 'b', name: 'pg-b', resourceGroup: 'rg', role: 'Unknown'}]}},
+      cname: undefined,
+    })
+    assert.deepEqual(residueIn(s, 'a').map((r) => r.what), ["PostgreSQL primary (pg-a's role): unknown (not observed)"])
   })
 })
