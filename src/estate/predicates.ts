@@ -68,13 +68,6 @@ export function effectiveDrainAt(r: Pick<RegionState, 'drain' | 'steeringWrites'
 /** "ep-eus2 .../write by alice at T": a steering write, for messages. */
 export const describeWrite = (w: SteeringWrite): string => `${w.operation} on ${w.resourceId.split('/').slice(-1)[0]} by ${w.caller || 'an unnamed caller'} at ${w.at}`
 
-/** What still sends traffic to a region that should be drained: "Traffic Manager endpoint ep-eus2 is Enabled", ... */
-export function servingLayers(r: Pick<RegionState, 'trafficManager' | 'frontDoor'>): string[] {
-  return [
-    ...(r.trafficManager && r.trafficManager.status !== 'Disabled' ? [`Traffic Manager endpoint ${r.trafficManager.name} is ${r.trafficManager.status}`] : []),
-    ...(r.frontDoor && r.frontDoor.enabledState !== 'Disabled' ? [`Front Door origin ${r.frontDoor.name} is ${r.frontDoor.enabledState}`] : []),
-  ]
-}
 
 /** A PostgreSQL flexible server's replication role that makes it a read-only replica. */
 export const isReplica = (role: string | undefined): boolean => role === 'AsyncReplica' || role === 'GeoAsyncReplica'

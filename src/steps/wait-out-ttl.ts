@@ -97,7 +97,7 @@ export const waitOutTtl: StepKind<WaitData> = {
             return undefined
           })
           if (!seen) return
-          await failOnDrift(ctx.estate, ctx.clients, {region, ...seen})
+          await failOnDrift(ctx.estate, ctx.clients, {region, ...seen, drain})
           if (!seen.steeringWrites) unwatched.push(seen.unobserved?.[0]?.why ?? 'the Activity Log was not read')
           const effective = effectiveDrainAt({drain, steeringWrites: seen.steeringWrites})!
           if (Date.parse(effective) > Date.parse(since)) {

@@ -57,6 +57,10 @@ describe('drift of the steering layer', () => {
     const run = spawnAzfail(t, ['drain', 'eus2', '--yes', '--teardown', '--json'], {cwd: work})
     const runId = await runIdIn(work)
     await startedStep(work, runId, 'waitOutTtl')
+    // The drain time is written as Azure's latest possible time (up to a second ahead); a flip inside that second
+    // carries an earlier timestamp and the window already runs from the later drain time. Flip after it.
+    const drainedAt = Date.parse(String((await drainRecord())?.txtRecords?.flatMap((r) => r.value ?? []).find((v) => v.startsWith('drainedAt='))?.slice(10)))
+    while (Date.now() <= drainedAt + 50) await new Promise((r) => setTimeout(r, 50))
     await setEus2('Enabled')
     await setEus2('Disabled') // back before the wait looks again (it looks every 2 s)
     const flippedAt = Date.parse(lastOutsideWrite())
