@@ -55,7 +55,7 @@ describe('guards', () => {
     assert.match(v.observed, /written since \(.*write on ep-a by bob@contoso.com at 2026-01-01T00:00:50Z\), so the window starts there, 10s ago/)
     assert.equal(drainedBeforeTeardown(state([rewritten, region('b')]), 'a', 10, now + 30_000).ok, true)
     const {steeringWrites: _, ...unread} = drained('a', '2026-01-01T00:00:00Z')
-    const unknown = drainedBeforeTeardown({...state([unread, region('b')]), unobserved: [{what: "the Activity Log of a's steering", region: 'a', why: '503 ServiceUnavailable'}]}, 'a', 10, now)
+    const unknown = drainedBeforeTeardown({...state([unread, region('b')]), unobserved: [{what: "the Activity Log of a's steering", region: 'a', part: 'activityLog', why: '503 ServiceUnavailable'}]}, 'a', 10, now)
     assert.equal(unknown.ok, false)
     assert.match(unknown.observed, /unknown: the Activity Log could not be read \(503 ServiceUnavailable\)/)
   })

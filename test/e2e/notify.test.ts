@@ -59,7 +59,7 @@ describe('notifications from runs', () => {
       ['run-ended', 'succeeded'],
     ])
     assert.ok(generic.every((g) => g.source === 'azfail' && g.run.id === runId && g.run.action === 'drain' && g.run.region === 'eus2' && g.run.target === 'sandbox'))
-    assert.match(generic[1].step.message, /Traffic Manager endpoint disabled/)
+    assert.match(generic[1].step.message, /Traffic Manager endpoint ep-eus2 disabled/)
     const teams = posts.filter((p) => p.path.startsWith('/teams')).map((p) => p.body)
     assert.equal(teams.length, 5)
     assert.ok(teams.every((m) => m.type === 'message' && m.attachments[0].contentType === 'application/vnd.microsoft.card.adaptive' && m.attachments[0].content.type === 'AdaptiveCard'))

@@ -29,7 +29,7 @@ describe('runs show --html / --md', () => {
     assert.match(md, new RegExp(`^## azfail run ${run.runId}: drain eus2: ✅ succeeded\\n`))
     assert.match(md, /Requested by .*\(sandbox\); .* 1 attempt; target sandbox, subscription [-\w]+; runbook `.*azfail\.yaml` \(rto 300s as the file reads now\)/)
     assert.match(md, /\*\*drain eus2\*\*: measured RTO \d+\.\ds \(first step start to last step end\), within the RTO of 300s\./)
-    assert.match(md, /\| step \| status \| duration \| start \| end \| message \|\n\|---\|---\|---\|---\|---\|---\|\n\| drainSteering \| succeeded \| \d+\.\ds \| \+\d+\.\ds \| \+\d+\.\ds \| Traffic Manager endpoint disabled/)
+    assert.match(md, /\| step \| status \| duration \| start \| end \| message \|\n\|---\|---\|---\|---\|---\|---\|\n\| drainSteering \| succeeded \| \d+\.\ds \| \+\d+\.\ds \| \+\d+\.\ds \| Traffic Manager endpoint ep-eus2 disabled/)
     assert.match(md, /\| waitOutTtl \| succeeded \| \d+\.\ds \| \+\d+\.\ds \| \+\d+\.\ds \| waited out \d+s since the drain, eus2 drained at every look \|/)
     assert.match(md, /\| verifySurvivorResolution \| overridden \| .* \| not verified \(overridden: survivor-resolves-local\)/)
     assert.match(md, /### Overrides\n\n\| guard \| by \| reason \| at \|\n\|---\|---\|---\|---\|\n\| survivor-resolves-local \| .*\(sandbox\) \| incident 4711: wus2 must take traffic \|/)
