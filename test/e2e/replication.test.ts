@@ -109,7 +109,7 @@ describe('a forced promotion with replication paused', {skip}, () => {
     for (let i = 0; i < 25; i++) await write()
 
     const refused = await t.json(['promote', '--replica', '--yes'])
-    assert.equal(refused.code, 3)
+    assert.equal(refused.code, 3, JSON.stringify(refused.out))
     assert.match(refused.out.error.message, /pg-app-wus2 replication state is Broken/)
 
     const {code, out} = await t.json(['promote', '--replica', '--forced', '--yes'])

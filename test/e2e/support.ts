@@ -24,8 +24,12 @@ export async function e2e(runbookEdit: (text: string) => string = (t) => t, opti
   const work = tempDir('azfail-work-')
   const runbook = join(work, 'azfail.yaml')
   writeFileSync(runbook, runbookEdit(readFileSync(DEMO_RUNBOOK, 'utf8').replace('connectionDrainSeconds: 3', 'connectionDrainSeconds: 1')))
+  // The sandbox runs its PostgreSQL work (psql, pg_promote, base backups) inside the ARM requests it answers, so a
+  // loaded machine can stretch a flexible server's read past the 10 s request timeout: these runs give ARM a minute.
+  // The timeout itself is tested with a hung sandbox (interrupt.test.ts, outage.test.ts), not here.
+  const slowArm: Record<string, string> = options.postgres ? {AZFAIL_REQUEST_TIMEOUT: '60'} : {}
   const azfail: E2E['azfail'] = (args, options = {}) =>
-    runCli([...args, '--sandbox', '--state-dir', sb.dir, ...(options.runbook === null ? [] : ['--runbook', options.runbook ?? runbook])], {cwd: work, env: {CI: 'true', ...options.env}, ...(options.timeoutMs ? {timeoutMs: options.timeoutMs} : {})})
+    runCli([...args, '--sandbox', '--state-dir', sb.dir, ...(options.runbook === null ? [] : ['--runbook', options.runbook ?? runbook])], {cwd: work, env: {CI: 'true', ...slowArm, ...options.env}, ...(options.timeoutMs ? {timeoutMs: options.timeoutMs} : {})})
   return {
     sb,
     work,
