@@ -1,22 +1,10 @@
 // The guards are pure functions of live state: each one refuses exactly when the contract says.
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
-import {ttlWindowSeconds} from '../src/estate/predicates.ts'
 import type {LiveState, RegionState} from '../src/estate/state.ts'
 import {drainedBeforeTeardown, lastRegion, noSurvivorDependency, promoteBeforeRepoint, regionHealthy, replicaHealthy, survivorResolvesLocal} from '../src/guards/guards.ts'
-import {isDrained, isServing, servingState} from '../src/estate/predicates.ts'
-
-function region(name: string, o: Partial<RegionState> = {}): RegionState {
-  return {
-    region: name,
-    resolver: '127.0.0.1:53',
-    serving: true,
-    trafficManager: {name: `ep-${name}`, status: 'Enabled', monitorStatus: 'Online'},
-    frontDoor: {name: `origin-${name}`, enabledState: 'Enabled'},
-    names: [],
-    ...o,
-  }
-}
+import {isDrained, isServing, servingState, ttlWindowSeconds} from '../src/estate/predicates.ts'
+import {region} from './live-state.ts'
 
 function state(regions: RegionState[], o: Partial<LiveState> = {}): LiveState {
   return {observedAt: '', target: 'sandbox', steering: {trafficManager: {profile: 'tm', ttl: 30}}, regions: Object.fromEntries(regions.map((r) => [r.region, r])), data: {}, ...o}

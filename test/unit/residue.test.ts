@@ -4,16 +4,7 @@ import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 import {residue, residueIn} from '../../src/estate/residue.ts'
 import type {LiveState, RegionState} from '../../src/estate/state.ts'
-
-const region = (name: string, o: Partial<RegionState> = {}): RegionState => ({
-  region: name,
-  resolver: '127.0.0.1:53',
-  serving: true,
-  trafficManager: {name: `ep-${name}`, status: 'Enabled', monitorStatus: 'Online'},
-  frontDoor: {name: `origin-${name}`, enabledState: 'Enabled'},
-  names: [],
-  ...o,
-})
+import {region} from '../live-state.ts'
 
 const drained = (name: string, o: Partial<RegionState> = {}) =>
   region(name, {serving: false, trafficManager: {name: `ep-${name}`, status: 'Disabled', monitorStatus: 'Disabled'}, frontDoor: {name: `origin-${name}`, enabledState: 'Disabled'}, drain: {drainedAt: '2026-01-01T00:00:00Z'}, ...o})
