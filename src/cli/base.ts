@@ -1,8 +1,10 @@
 // The base of every azfail command: shared flags, the one --json envelope, the error -> exit-code mapping.
+import {format} from 'node:util'
 import {Command, Flags, type Interfaces} from '@oclif/core'
 import {createClients, type Clients} from '../azure/clients.ts'
 import {type AzureTarget, type CloudName, CLOUDS, DEFAULT_STATE_DIR, azureTarget, sandboxTarget} from '../azure/target.ts'
 import {AuthenticationError, AzfailError, AzureError, type ErrorStatus, InputError, InternalError, type Unreachable, UnreachableError, describeUnreachable, exitCodeOf, unreachableEndpoint} from '../errors.ts'
+import {terminalField, terminalText} from '../report/escape.ts'
 import {type LoadedRunbook, loadRunbook, locateRunbook} from '../runbook/load.ts'
 import {checkWritableDir} from './paths.ts'
 
@@ -28,10 +30,19 @@ export abstract class AzfailCommand extends Command {
   protected warnings: string[] = []
   private closers: Array<() => Promise<void>> = []
 
+  // What a command prints for people carries text from Azure and from files: its control characters leave as escapes.
+  override log(message: unknown = '', ...args: unknown[]): void {
+    super.log(terminalText(format(message, ...args)))
+  }
+
+  override logToStderr(message: unknown = '', ...args: unknown[]): void {
+    super.logToStderr(terminalText(format(message, ...args)))
+  }
+
   /** A warning goes to stderr now and into the JSON envelope's `warnings`. */
   protected note(message: string): void {
     this.warnings.push(message)
-    if (!this.jsonEnabled()) this.logToStderr(`warning: ${message}`)
+    if (!this.jsonEnabled()) this.logToStderr(`warning: ${terminalField(message)}`)
   }
 
   protected runbookFrom(flags: {runbook?: string; sandbox: boolean}): LoadedRunbook {
@@ -78,8 +89,8 @@ export abstract class AzfailCommand extends Command {
       this.logJson(this.toErrorJson(err))
       return
     }
-    this.logToStderr(`azfail: ${e.message}`)
-    if (e.hint) this.logToStderr(`  next: ${e.hint}`)
+    this.logToStderr(`azfail: ${terminalField(e.message)}`)
+    if (e.hint) this.logToStderr(`  next: ${terminalField(e.hint)}`)
     if (e instanceof InternalError && err.stack) this.logToStderr(err.stack)
   }
 }

@@ -2,12 +2,13 @@
 // is a refusal, never a hang.
 import {createInterface} from 'node:readline/promises'
 import {InputError} from '../errors.ts'
+import {terminalField, terminalText} from '../report/escape.ts'
 
 /** Asks a y/N question on the terminal; anything but y or yes is no. */
 export async function askYesNo(question: string): Promise<boolean> {
   const rl = createInterface({input: process.stdin, output: process.stderr})
   try {
-    return /^y(es)?$/i.test((await rl.question(question)).trim())
+    return /^y(es)?$/i.test((await rl.question(terminalText(question))).trim())
   } finally {
     rl.close()
   }
@@ -20,7 +21,7 @@ export async function confirmChanges(changes: string[], options: {yes: boolean; 
   if (!hasTerminal()) {
     throw new InputError('ConsentRequired', `${options.what} changes things and there is no terminal to ask for consent; nothing was changed.`, 'Re-run with --yes to proceed, or --dry-run to see the plan.')
   }
-  const waits = options.waits?.length ? `and will wait:\n${options.waits.map((w) => `  - ${w}`).join('\n')}\n` : ''
-  process.stderr.write(`${options.what}${options.where ? ` on ${options.where}` : ''} will change:\n${changes.map((c) => `  - ${c}`).join('\n')}\n${waits}`)
+  const waits = options.waits?.length ? `and will wait:\n${options.waits.map((w) => `  - ${terminalField(w)}`).join('\n')}\n` : ''
+  process.stderr.write(terminalText(`${options.what}${options.where ? ` on ${options.where}` : ''} will change:\n${changes.map((c) => `  - ${terminalField(c)}`).join('\n')}\n${waits}`))
   return askYesNo('Proceed? [y/N] ')
 }

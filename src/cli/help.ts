@@ -1,6 +1,7 @@
 // oclif help with the contract's exit-code table appended to the root help and to every command's help.
 import {type Command, Help} from '@oclif/core'
 import {EXIT_CODES} from '../errors.ts'
+import {terminalText} from '../report/escape.ts'
 
 export default class AzfailHelp extends Help {
   private exitCodes(): string {
@@ -14,6 +15,11 @@ export default class AzfailHelp extends Help {
       ['a second Ctrl-C', 'exits at once (130) without waiting for the run to wind down; the journal is still closed as interrupted'],
       ['AZFAIL_REQUEST_TIMEOUT', 'seconds one ARM read may take (default 10; writes get 3x); a region that timed out or answered 5xx is not retried'],
     ])
+  }
+
+  /** `azfail help <words>`: a command that does not exist is named in the error with its control characters escaped. */
+  override async showHelp(argv: string[]): Promise<void> {
+    return super.showHelp(argv.map((a) => terminalText(a)))
   }
 
   override formatRoot(): string {

@@ -3,6 +3,7 @@
 // failover tool an Enter pressed at 3 a.m. must not turn a typo into a drain.
 import {type Hook, toConfiguredId} from '@oclif/core'
 import levenshtein from 'fast-levenshtein'
+import {terminalText} from '../report/escape.ts'
 
 const shellWord = (w: string) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replaceAll("'", `'\\''`)}'`)
 
@@ -17,7 +18,7 @@ const hook: Hook.CommandNotFound = async function (opts) {
     .sort((a, b) => a.distance - b.distance)
   const {bin} = opts.config
   const meant = best && [bin, toConfiguredId(best.id, opts.config), ...[...words.slice(best.typed.split(':').length), ...(opts.argv ?? [])].map(shellWord)].join(' ')
-  process.stderr.write(`${bin}: no command '${toConfiguredId(best?.typed ?? opts.id, opts.config)}'.${meant ? ` Did you mean: ${meant}` : ''}\n  next: '${bin} help' lists every command.\n`)
+  process.stderr.write(terminalText(`${bin}: no command '${toConfiguredId(best?.typed ?? opts.id, opts.config)}'.${meant ? ` Did you mean: ${meant}` : ''}\n  next: '${bin} help' lists every command.\n`))
   this.exit(2)
 }
 

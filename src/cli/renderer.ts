@@ -6,6 +6,7 @@ import {Writable} from 'node:stream'
 import {Listr, ListrLogger, ListrPromptAdapter, ProcessOutput} from 'listr2'
 import type {RunEvent, RunObserver, StepInfo} from '../engine/events.ts'
 import type {StepRecord} from '../engine/types.ts'
+import {terminalField, terminalText} from '../report/escape.ts'
 
 export type RendererName = 'live' | 'lines' | 'silent'
 
@@ -40,7 +41,7 @@ export function runDisplay(renderer: RendererName, out: {write(text: string): un
 }
 
 const seconds = (ms: number | undefined) => `${((ms ?? 0) / 1000).toFixed(1)}s`
-const oneLine = (text: string) => text.replace(/\s*\n\s*/g, ' ').trim()
+const oneLine = (text: string) => terminalText(text.replace(/\s*\n\s*/g, ' ').trim())
 
 /**
  * One line per event, each stamped with the UTC time of day, for CI logs and anything that is not a terminal. A step's
@@ -62,7 +63,7 @@ function lineRenderer(out: {write(text: string): unknown}, clock: () => Date): R
     if (!p || now - p.shownAt >= PROGRESS_EVERY_MS) {
       clearTimeout(p?.timer)
       progress.set(step.id, {shownAt: now})
-      return line(`${step.id}: ${text}`)
+      return line(`${step.id}: ${terminalField(text)}`)
     }
     p.pending = text
     // A step that goes quiet (a long-running update) still shows its latest progress when its 30 s come round.
@@ -73,15 +74,16 @@ function lineRenderer(out: {write(text: string): unknown}, clock: () => Date): R
   }
   const ended = (r: StepRecord) => {
     const took = ` after ${seconds(r.durationMs)}`
+    const message = terminalField(r.message)
     switch (r.status) {
       case 'succeeded':
-        return `${r.id} succeeded in ${seconds(r.durationMs)}: ${r.message}`
+        return `${r.id} succeeded in ${seconds(r.durationMs)}: ${message}`
       case 'skipped':
-        return `${r.id} skipped: ${r.message}`
+        return `${r.id} skipped: ${message}`
       case 'overridden':
-        return `${r.id} OVERRIDDEN${took}: ${r.message}`
+        return `${r.id} OVERRIDDEN${took}: ${message}`
       default:
-        return `${r.id} ${r.status.toUpperCase()}${took}: ${r.message || r.error?.message || ''}`
+        return `${r.id} ${r.status.toUpperCase()}${took}: ${message || terminalField(r.error?.message)}`
     }
   }
   return {
@@ -89,12 +91,12 @@ function lineRenderer(out: {write(text: string): unknown}, clock: () => Date): R
       switch (e.type) {
         case 'run-started':
           startedAt = clock().getTime()
-          return line(`run ${e.meta.runId}: ${e.meta.action}${e.meta.region ? ` ${e.meta.region}` : ''}${e.meta.dryRun ? ' (dry run)' : ''} by ${e.meta.principal}: ${e.steps.map((s) => s.id).join(', ')}`)
+          return line(`run ${e.meta.runId}: ${e.meta.action}${e.meta.region ? ` ${e.meta.region}` : ''}${e.meta.dryRun ? ' (dry run)' : ''} by ${terminalField(e.meta.principal)}: ${e.steps.map((s) => s.id).join(', ')}`)
         case 'execution-started':
           executing = true
           return
         case 'step-started':
-          return line(`${e.step.id} started: ${e.step.title}`)
+          return line(`${e.step.id} started: ${terminalField(e.step.title)}`)
         case 'step-progress':
           return showProgress(e.step, e.text)
         case 'step-ended':
@@ -103,11 +105,11 @@ function lineRenderer(out: {write(text: string): unknown}, clock: () => Date): R
           if (executing) line(ended(e.record))
           return
         case 'prompt':
-          if (e.prompt === 'manual-action') line(`waiting for a person: ${e.text}`)
+          if (e.prompt === 'manual-action') line(`waiting for a person: ${terminalField(e.text)}`)
           return
         case 'run-ended':
           for (const id of [...progress.keys()]) stopProgress(id)
-          return line(`run ${e.report.runId} ${e.report.status} after ${seconds(clock().getTime() - startedAt)}${e.error ? `: ${e.error.message}` : ''}`)
+          return line(`run ${e.report.runId} ${e.report.status} after ${seconds(clock().getTime() - startedAt)}${e.error ? `: ${terminalField(e.error.message)}` : ''}`)
       }
     },
     ask: () => undefined,
@@ -171,17 +173,18 @@ function listrRenderer(): RunDisplay {
     for (const s of infos) steps.set(s.id, pending())
     const list = new Listr<unknown, 'default', 'default'>(
       infos.map((s) => ({
-        title: s.title,
+        title: terminalField(s.title),
         task: async (_ctx, task) => {
           const p = steps.get(s.id)!
           askInTask = (question) => task.prompt(YesNoPrompt).run<boolean>(question)
-          p.show = (text) => (task.output = text)
+          p.show = (text) => (task.output = terminalField(text))
           if (p.output) p.show(p.output)
           const record = await p.ended
-          if (record.status === 'skipped') return task.skip(`${s.title}: ${record.message}`)
-          if (record.status === 'overridden') return void (task.title = `${s.title}: OVERRIDDEN: ${record.message}`)
-          if (record.status !== 'succeeded') throw new Error(record.message || record.status)
-          task.title = `${s.title}: ${record.message}`
+          const [title, message] = [terminalField(s.title), terminalField(record.message)]
+          if (record.status === 'skipped') return task.skip(`${title}: ${message}`)
+          if (record.status === 'overridden') return void (task.title = `${title}: OVERRIDDEN: ${message}`)
+          if (record.status !== 'succeeded') throw new Error(message || record.status)
+          task.title = `${title}: ${message}`
         },
       })),
       {
@@ -216,7 +219,7 @@ function listrRenderer(): RunDisplay {
       await running
     },
     ask(question) {
-      return askInTask ? askInTask(question.replace(/\n/g, ' ')) : undefined
+      return askInTask ? askInTask(terminalText(question.replace(/\n/g, ' '))) : undefined
     },
   }
 }

@@ -4,6 +4,7 @@ import {DEFAULT_RUNS_DIR} from '../engine/journal.ts'
 import type {RunReport} from '../engine/types.ts'
 import type {SteeringLayer} from '../estate/state.ts'
 import {GUARD_IDS} from '../guards/guards.ts'
+import {terminalField} from '../report/escape.ts'
 import type {ActionOptions, RunRequest} from '../services/run.ts'
 import type {Acknowledgement, Action} from '../steps/context.ts'
 import {AzfailCommand} from './base.ts'
@@ -85,7 +86,7 @@ export abstract class RunCommand extends AzfailCommand {
   protected async acknowledge(step: {id: string; instruction: string}, acks: string[], target: RunRequest['target'], ask: (question: string) => Promise<boolean>): Promise<Acknowledgement> {
     if (acks.includes(step.id)) return {confirmed: true, by: `${await target.principal()} with --ack ${step.id}`}
     if (!hasTerminal()) return {confirmed: false, why: 'there is no terminal to ask a person (--yes confirms the plan, never a manual action)'}
-    const done = await ask(`Manual action ${step.id}: ${step.instruction}\nDone? [y/N] `)
+    const done = await ask(`Manual action ${step.id}: ${terminalField(step.instruction)}\nDone? [y/N] `)
     return done ? {confirmed: true, by: `${await target.principal()} at the prompt`} : {confirmed: false, why: 'the person at the prompt answered no'}
   }
 
@@ -109,14 +110,15 @@ function describeTarget(t: RunRequest['target']['record']): string {
 }
 
 export function renderReport(r: RunReport): string {
+  const f = terminalField
   const lines = [`run ${r.runId}: ${r.action}${r.region ? ` ${r.region}` : ''}${r.dryRun ? ' (dry run)' : ''}: ${r.status}`]
-  for (const v of r.guards ?? []) lines.push(`guard ${v.guard}: ${v.ok ? 'ok' : v.overridden ? 'OVERRIDDEN' : 'REFUSES'}: ${v.observed}`)
+  for (const v of r.guards ?? []) lines.push(`guard ${v.guard}: ${v.ok ? 'ok' : v.overridden ? 'OVERRIDDEN' : 'REFUSES'}: ${f(v.observed)}`)
   if (r.dryRun) {
     for (const s of r.steps) {
-      lines.push(`${s.status === 'refused' ? '✗' : s.status === 'skipped' ? '-' : '•'} ${s.id} [${s.status}] ${s.message}`)
-      for (const c of s.plan?.changes ?? []) lines.push(`    ${c.what}: ${c.from} -> ${c.to}`)
-      for (const v of s.plan?.verdicts ?? []) lines.push(`    guard ${v.guard}: ${v.ok ? 'ok' : v.overridden ? 'OVERRIDDEN' : 'REFUSES'}: ${v.observed}`)
-      for (const p of s.plan?.problems ?? []) lines.push(`    problem: ${p}`)
+      lines.push(`${s.status === 'refused' ? '✗' : s.status === 'skipped' ? '-' : '•'} ${s.id} [${s.status}] ${f(s.message)}`)
+      for (const c of s.plan?.changes ?? []) lines.push(`    ${f(c.what)}: ${f(c.from)} -> ${f(c.to)}`)
+      for (const v of s.plan?.verdicts ?? []) lines.push(`    guard ${v.guard}: ${v.ok ? 'ok' : v.overridden ? 'OVERRIDDEN' : 'REFUSES'}: ${f(v.observed)}`)
+      for (const p of s.plan?.problems ?? []) lines.push(`    problem: ${f(p)}`)
     }
   } else {
     lines.push(
@@ -126,7 +128,7 @@ export function renderReport(r: RunReport): string {
       ),
     )
   }
-  for (const o of r.overrides) lines.push(`override ${o.guard} by ${o.by}: ${o.reason}`)
-  for (const x of r.residue ?? []) lines.push(`still in ${x.region}: ${x.what}`)
+  for (const o of r.overrides) lines.push(`override ${o.guard} by ${f(o.by)}: ${f(o.reason)}`)
+  for (const x of r.residue ?? []) lines.push(`still in ${x.region}: ${f(x.what)}`)
   return lines.join('\n')
 }

@@ -4,6 +4,7 @@
 import Table from 'cli-table3'
 import stringWidth from 'string-width'
 import wrapAnsi from 'wrap-ansi'
+import {terminalField} from '../report/escape.ts'
 
 /** Tables never get wider than this, nor than a terminal narrower than it. */
 export const TABLE_WIDTH = 120
@@ -26,7 +27,7 @@ const TRAILING_COMMAND = /^(.*?):\s+((?:az|azfail)\s.+)$/s
  */
 export function remedies(items: Array<{name: string; remedy?: string}>, width = tableWidth()): string[] {
   const byRemedy = new Map<string, string[]>()
-  for (const i of items) if (i.remedy) byRemedy.set(i.remedy, [...(byRemedy.get(i.remedy) ?? []), i.name])
+  for (const i of items) if (i.remedy) byRemedy.set(terminalField(i.remedy), [...(byRemedy.get(terminalField(i.remedy)) ?? []), terminalField(i.name)])
   const indent = (text: string, by: string) => text.replace(/^/gm, by)
   return [...byRemedy].flatMap(([remedy, names]) => {
     const [, prose, command] = TRAILING_COMMAND.exec(remedy) ?? [remedy, remedy]
@@ -39,7 +40,8 @@ export function remedies(items: Array<{name: string; remedy?: string}>, width = 
 }
 
 export function table(headers: string[], rows: string[][], width = tableWidth()): string {
-  const cells = rows.map((r) => headers.map((_, i) => r[i] ?? ''))
+  // Each cell is one field: bounded, its control characters shown as escapes (wrap-ansi would keep them whole).
+  const cells = rows.map((r) => headers.map((_, i) => terminalField(r[i] ?? '')))
   const natural = headers.map((h, i) => Math.max(stringWidth(h), ...cells.map((r) => Math.max(0, ...r[i].split('\n').map((l) => stringWidth(l))))))
   const widths = fairWidths(natural, width - GAP.length * (headers.length - 1))
   const t = new Table({

@@ -6,6 +6,7 @@ import {AzfailError, InputError, InternalError} from '../errors.ts'
 import type {GamedayResult} from '../services/gameday.ts'
 import {SCENARIOS, type Scenario} from '../services/practice.ts'
 import {latencyFlag} from '../cli/sandbox-flags.ts'
+import {bounded, terminalField} from '../report/escape.ts'
 
 export default class Gameday extends AzfailCommand {
   static override summary = 'Game day: check the estate is safe to fail over (read-only), or practise a full failover in the sandbox.'
@@ -74,7 +75,7 @@ export default class Gameday extends AzfailCommand {
     if (result.status === 'not-ready') {
       const failed = result.checks.filter((c) => c.status === 'failed')
       throw Object.assign(
-        new AzfailError('not-ready', 'NotReady', `The estate is not ready to fail over: ${failed.length} check(s) failed: ${failed.slice(0, 3).map((c) => `${c.title}: ${c.observed}`).join('; ')}${failed.length > 3 ? '; …' : ''}.`, {hint: failed[0]?.remedy}),
+        new AzfailError('not-ready', 'NotReady', `The estate is not ready to fail over: ${failed.length} check(s) failed: ${failed.slice(0, 3).map((c) => `${c.title}: ${bounded(c.observed)}`).join('; ')}${failed.length > 3 ? '; …' : ''}.`, {hint: failed[0]?.remedy && bounded(failed[0].remedy)}),
         {report: out},
       )
     }
@@ -89,7 +90,7 @@ function render(r: GamedayResult, reports?: Record<string, string>): string {
     lines.push(table(['status', 'check', 'observed', 'expected'], failed.map((c) => [c.status, c.title, c.observed, c.expected])))
     if (failed.some((c) => c.remedy)) lines.push('', 'To fix:', ...remedies(failed.map((c) => ({name: c.title, remedy: c.remedy}))))
   }
-  if (r.practice) lines.push(`practice ${r.practice.region} -> ${r.practice.survivor} and back${r.practice.scenario ? ` under ${r.practice.scenario}` : ''}: ${(r.practice.totalMs / 1000).toFixed(1)}s; expectation ${r.practice.expectation.held ? 'held' : 'did NOT hold'}: ${r.practice.expectation.observed}`)
+  if (r.practice) lines.push(`practice ${r.practice.region} -> ${r.practice.survivor} and back${r.practice.scenario ? ` under ${r.practice.scenario}` : ''}: ${(r.practice.totalMs / 1000).toFixed(1)}s; expectation ${r.practice.expectation.held ? 'held' : 'did NOT hold'}: ${terminalField(r.practice.expectation.observed)}`)
   if (r.practice?.latency) lines.push(`  with Azure-like ARM timing: ${r.practice.latency.requests} ARM requests delayed ${(r.practice.latency.injectedMs / 1000).toFixed(1)}s in all`)
   if (reports) lines.push(...Object.values(reports).map((p) => `report: ${p}`))
   return lines.join('\n')

@@ -2,9 +2,10 @@
 // Markdown summary for a pull request or issue comment, and a self-contained HTML page (no network needed to view).
 import {mkdirSync, writeFileSync} from 'node:fs'
 import {join, resolve} from 'node:path'
-import junitModule, {type Builder} from 'junit-report-builder'
+import xmlbuilder from 'xmlbuilder'
 import {esc, page} from '../report/page.ts'
-import {type Timeline, mdCell, secondsText, timelineHtml, timelineMarkdown} from '../report/timeline.ts'
+import {mdCode, mdText, xmlText} from '../report/escape.ts'
+import {type Timeline, secondsText, timelineHtml, timelineMarkdown} from '../report/timeline.ts'
 import type {Check} from './checks.ts'
 import type {GamedayResult} from '../services/gameday.ts'
 import type {PracticeResult} from '../services/practice.ts'
@@ -29,31 +30,58 @@ export function writeReports(dir: string, result: GamedayResult): ReportPaths {
 
 const verdict = (r: GamedayResult) => (r.status === 'ready' ? 'READY' : 'NOT READY')
 
+interface JunitCase {
+  classname: string
+  name: string
+  seconds?: number
+  failure?: {message: string; type: string}
+  skipped?: boolean
+  output?: string
+}
+
+/**
+ * JUnit XML for CI dashboards, written with xmlbuilder: every text is entity-escaped element content or attribute (no
+ * CDATA section a `]]>` could end), whole, with the control characters XML 1.0 forbids shown as escapes (`\x00`, `\x1b`).
+ */
 export function junitXml(r: GamedayResult): string {
-  // A CommonJS package: under Node's ESM loader its default export may sit one level down.
-  const junit = ((junitModule as unknown as {default?: Builder}).default ?? (junitModule as unknown as Builder))
-  const builder = junit.newBuilder()
-  const suites = new Map<string, ReturnType<typeof builder.testSuite>>()
-  const suite = (name: string) => {
-    if (!suites.has(name)) suites.set(name, builder.testSuite().name(`azfail gameday: ${name}`).timestamp(r.startedAt))
-    return suites.get(name)!
-  }
+  const suites = new Map<string, JunitCase[]>()
+  const add = (suite: string, c: JunitCase) => suites.set(suite, [...(suites.get(suite) ?? []), c])
   for (const c of r.checks) {
-    const tc = suite(c.category === 'practice' || c.category === 'rto' || c.category === 'rpo' ? 'practice' : 'readiness').testCase().className(`azfail.${c.category}`).name(c.title)
     const body = `observed: ${c.observed}\nexpected: ${c.expected}${c.remedy ? `\nremedy: ${c.remedy}` : ''}`
-    if (c.status === 'failed') tc.failure(`${c.observed} (expected ${c.expected})${c.remedy ? `. Remedy: ${c.remedy}` : ''}`, c.category).standardOutput(body)
-    else if (c.status === 'skipped') tc.skipped().standardOutput(body)
-    else tc.standardOutput(c.status === 'warning' ? `WARNING\n${body}` : body)
+    add(c.category === 'practice' || c.category === 'rto' || c.category === 'rpo' ? 'practice' : 'readiness', {
+      classname: `azfail.${c.category}`,
+      name: c.title,
+      ...(c.status === 'failed' ? {failure: {message: `${c.observed} (expected ${c.expected})${c.remedy ? `. Remedy: ${c.remedy}` : ''}`, type: c.category}} : {}),
+      skipped: c.status === 'skipped',
+      output: c.status === 'warning' ? `WARNING\n${body}` : body,
+    })
   }
   for (const phase of r.practice?.phases ?? []) {
     for (const s of phase.steps) {
-      const tc = suite('practice steps').testCase().className(`azfail.practice.${phase.phase}`).name(`${phase.action} ${s.id}`).time((s.durationMs ?? 0) / 1000)
-      if (s.status === 'failed' || s.status === 'refused') tc.failure(s.message, s.status)
-      else if (s.status === 'skipped') tc.skipped().standardOutput(s.message)
-      else tc.standardOutput(s.message)
+      const failed = s.status === 'failed' || s.status === 'refused'
+      add('practice steps', {
+        classname: `azfail.practice.${phase.phase}`,
+        name: `${phase.action} ${s.id}`,
+        seconds: (s.durationMs ?? 0) / 1000,
+        ...(failed ? {failure: {message: s.message, type: s.status}} : {output: s.message}),
+        skipped: s.status === 'skipped',
+      })
     }
   }
-  return builder.build()
+  const all = [...suites.values()].flat()
+  const counts = (cases: JunitCase[]) => ({tests: cases.length, failures: cases.filter((c) => c.failure).length, errors: 0, skipped: cases.filter((c) => c.skipped).length})
+  // Anything the escapes above missed becomes U+FFFD rather than an invalid file.
+  const root = xmlbuilder.create('testsuites', {encoding: 'UTF-8', invalidCharReplacement: '\ufffd'}).att(counts(all))
+  for (const [name, cases] of suites) {
+    const suite = root.ele('testsuite', {name: xmlText(`azfail gameday: ${name}`), timestamp: xmlText(r.startedAt), ...counts(cases)})
+    for (const c of cases) {
+      const tc = suite.ele('testcase', {classname: xmlText(c.classname), name: xmlText(c.name), ...(c.seconds !== undefined ? {time: c.seconds} : {})})
+      if (c.failure) tc.ele('failure', {message: xmlText(c.failure.message), type: xmlText(c.failure.type)})
+      if (c.skipped) tc.ele('skipped')
+      if (c.output) tc.ele('system-out').txt(xmlText(c.output))
+    }
+  }
+  return root.end({pretty: true})
 }
 
 /** The practice as a timeline: failover (drain, promotions) then failback (restore, promotions back), each measured. */
@@ -92,25 +120,25 @@ export function markdown(r: GamedayResult): string {
   const lines = [
     `## azfail game day: ${r.status === 'ready' ? '✅' : '❌'} ${verdict(r)}`,
     '',
-    `${r.runbooks.map((b) => `\`${b.name}\``).join(', ')} on ${r.target}, ${r.startedAt}, ${secondsText(r.durationMs)}: **${r.summary.passed} passed, ${r.summary.failed} failed, ${r.summary.warnings} warnings, ${r.summary.skipped} skipped**.`,
+    `${r.runbooks.map((b) => mdCode(b.name)).join(', ')} on ${mdText(r.target)}, ${mdText(r.startedAt)}, ${secondsText(r.durationMs)}: **${r.summary.passed} passed, ${r.summary.failed} failed, ${r.summary.warnings} warnings, ${r.summary.skipped} skipped**.`,
     '',
   ]
   if (failed.length > 0) {
     lines.push('### Failed checks', '', '| check | observed | expected | remedy |', '|---|---|---|---|')
-    for (const c of failed) lines.push(`| ${mdCell(c.title)} | ${mdCell(c.observed)} | ${mdCell(c.expected)} | ${mdCell(c.remedy ?? '')} |`)
+    for (const c of failed) lines.push(`| ${mdText(c.title)} | ${mdText(c.observed)} | ${mdText(c.expected)} | ${mdText(c.remedy ?? '')} |`)
     lines.push('')
   }
   if (warnings.length > 0) {
     lines.push('### Warnings', '')
-    for (const c of warnings) lines.push(`- **${mdCell(c.title)}**: ${mdCell(c.observed)}. ${mdCell(c.remedy ?? '')}`)
+    for (const c of warnings) lines.push(`- **${mdText(c.title)}**: ${mdText(c.observed)}. ${mdText(c.remedy ?? '')}`)
     lines.push('')
   }
   const p = r.practice
   if (p) {
-    lines.push(`### Practice: ${p.region} → ${p.survivor} and back${p.scenario ? ` under \`${p.scenario}\`` : ''}`, '')
-    lines.push(`Expected: ${p.expectation.text}. Observed: ${mdCell(p.expectation.observed)}. **${p.expectation.held ? 'Held' : 'Did not hold'}.**`, '')
-    lines.push(`${stageText(p) ? `Measured: ${stageText(p)}; total` : 'Total'} ${secondsText(p.totalMs)}${p.rtoSeconds !== undefined ? `, against an RTO of ${p.rtoSeconds}s for each` : ''}.${p.faultHits.length > 0 ? ` Injected: ${p.faultHits.map((f) => `${f.kind} x${f.hits}`).join(', ')}.` : ''}`, '')
-    if (rpoText(p)) lines.push(`Data: ${mdCell(rpoText(p))}.`, '')
+    lines.push(`### Practice: ${mdText(p.region)} → ${mdText(p.survivor)} and back${p.scenario ? ` under ${mdCode(p.scenario)}` : ''}`, '')
+    lines.push(`Expected: ${mdText(p.expectation.text)}. Observed: ${mdText(p.expectation.observed)}. **${p.expectation.held ? 'Held' : 'Did not hold'}.**`, '')
+    lines.push(`${stageText(p) ? `Measured: ${stageText(p)}; total` : 'Total'} ${secondsText(p.totalMs)}${p.rtoSeconds !== undefined ? `, against an RTO of ${p.rtoSeconds}s for each` : ''}.${p.faultHits.length > 0 ? ` Injected: ${mdText(p.faultHits.map((f) => `${f.kind} x${f.hits}`).join(', '))}.` : ''}`, '')
+    if (rpoText(p)) lines.push(`Data: ${mdText(rpoText(p))}.`, '')
     lines.push(timelineMarkdown(practiceTimeline(p)))
   }
   lines.push('Full details: `report.html`, `junit.xml`, `gameday.json`.', '')

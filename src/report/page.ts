@@ -1,8 +1,10 @@
 // The frame of azfail's HTML reports: one self-contained page (inline style, no script, nothing fetched), a coloured
 // banner with the verdict, and the style the timeline and the check cards share.
 import escapeHtml from 'escape-html'
+import {visibleControls} from './escape.ts'
 
-export const esc = (s: unknown) => escapeHtml(String(s ?? ''))
+/** Text for HTML content and quoted attributes; control characters shown as escapes, as everywhere (escape.ts). */
+export const esc = (s: unknown) => escapeHtml(visibleControls(String(s ?? '')))
 
 const STYLE = `
 :root{--ok:#1a7f37;--bad:#cf222e;--warn:#9a6700;--muted:#57606a;--line:#d0d7de;--bg:#f6f8fa;--label:300px;--dur:60px;--gap:8px}

@@ -6,7 +6,8 @@ import type {RunMeta, StepRecord} from '../engine/types.ts'
 import {loadRunbook} from '../runbook/load.ts'
 import {rtoSeconds} from '../runbook/schema.ts'
 import {esc, page} from './page.ts'
-import {type Timeline, mdCell, measure, secondsText, timelineHtml, timelineMarkdown} from './timeline.ts'
+import {mdCode, mdText} from './escape.ts'
+import {type Timeline, measure, secondsText, timelineHtml, timelineMarkdown} from './timeline.ts'
 
 export type RunReportFormat = 'html' | 'md'
 
@@ -97,15 +98,15 @@ ${r.warnings.length === 0 ? '<p class="note">None recorded in the journal.</p>' 
 function markdown(r: RunRecord): string {
   const m = r.meta
   const lines = [
-    `## azfail run ${m.runId}: ${what(m)}: ${m.status === 'succeeded' ? '✅' : m.status === 'planned' ? '📝' : '❌'} ${m.status}`,
+    `## azfail run ${mdText(m.runId)}: ${mdText(what(m))}: ${m.status === 'succeeded' ? '✅' : m.status === 'planned' ? '📝' : '❌'} ${mdText(m.status)}`,
     '',
-    `Requested by ${m.principal}; ${m.startedAt} to ${m.endedAt ?? '?'} (${took(m)}); ${m.attempts} attempt${m.attempts === 1 ? '' : 's'}; target ${target(m)}; runbook \`${m.runbook}\`${r.timeline.rtoSeconds !== undefined ? ` (rto ${r.timeline.rtoSeconds}s as the file reads now)` : ''}. Times are seconds from the run's start.`,
+    `Requested by ${mdText(m.principal)}; ${mdText(m.startedAt)} to ${mdText(m.endedAt ?? '?')} (${took(m)}); ${m.attempts} attempt${m.attempts === 1 ? '' : 's'}; target ${mdText(target(m))}; runbook ${mdCode(m.runbook)}${r.timeline.rtoSeconds !== undefined ? ` (rto ${r.timeline.rtoSeconds}s as the file reads now)` : ''}. Times are seconds from the run's start.`,
     '',
     timelineMarkdown(r.timeline),
   ]
   if (m.overrides.length > 0) {
-    lines.push('### Overrides', '', '| guard | by | reason | at |', '|---|---|---|---|', ...m.overrides.map((o) => `| ${[o.guard, o.by, o.reason, o.at].map(mdCell).join(' | ')} |`), '')
+    lines.push('### Overrides', '', '| guard | by | reason | at |', '|---|---|---|---|', ...m.overrides.map((o) => `| ${[o.guard, o.by, o.reason, o.at].map(mdText).join(' | ')} |`), '')
   }
-  if (r.warnings.length > 0) lines.push('### Warnings', '', ...r.warnings.map((w) => `- ${mdCell(w)}`), '')
+  if (r.warnings.length > 0) lines.push('### Warnings', '', ...r.warnings.map((w) => `- ${mdText(w)}`), '')
   return lines.join('\n')
 }

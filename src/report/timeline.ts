@@ -2,6 +2,7 @@
 // its measured RTO (first step's start to last step's end) against the runbook's rto, drawn as a line. The game-day report
 // and the run report (`runs show --html/--md`) both draw it here, in HTML and in Markdown.
 import type {StepRecord} from '../engine/types.ts'
+import {mdText} from './escape.ts'
 import {esc} from './page.ts'
 
 export interface TimelineRow {
@@ -130,9 +131,6 @@ ${groups.map(section).join('\n')}
 </div>`
 }
 
-/** Text made safe for one Markdown table cell. */
-export const mdCell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ')
-
 export function timelineMarkdown(t: Timeline): string {
   const t0 = Date.parse(t.origin)
   const offset = (iso: string | undefined) => (iso ? `+${((Date.parse(iso) - t0) / 1000).toFixed(1)}s` : '')
@@ -141,11 +139,11 @@ export function timelineMarkdown(t: Timeline): string {
     .map((g) => {
       const v = verdictOf(g, t.rtoSeconds)
       return [
-        `**${mdCell(g.title)}**${g.detail ? ` (${mdCell(g.detail)})` : ''}: ${mdCell(v.text)}.`,
+        `**${mdText(g.title)}**${g.detail ? ` (${mdText(g.detail)})` : ''}: ${mdText(v.text)}.`,
         '',
         `| ${headers.join(' | ')} |`,
         `|${headers.map(() => '---|').join('')}`,
-        ...g.rows.map((r) => `| ${[...(r.columns ?? []), r.step.id, statusOf(r.step), ran(r.step) ? secondsText(r.step.durationMs) : '', offset(r.step.startedAt), offset(r.step.endedAt), r.step.message].map(mdCell).join(' | ')} |`),
+        ...g.rows.map((r) => `| ${[...(r.columns ?? []), r.step.id, statusOf(r.step), ran(r.step) ? secondsText(r.step.durationMs) : '', offset(r.step.startedAt), offset(r.step.endedAt), r.step.message].map(mdText).join(' | ')} |`),
         '',
       ].join('\n')
     })
