@@ -18,7 +18,9 @@ details.check.failed{border-left-color:var(--bad)}details.check.warning{border-l
 details.check summary{cursor:pointer}details.check dl{display:grid;grid-template-columns:90px 1fr;gap:2px 12px;margin:6px 0 2px}.check dt{color:var(--muted)}.check dd{margin:0}
 details.fold>summary{cursor:pointer;margin:10px 0;font-weight:600}
 .badge{display:inline-block;min-width:58px;font-size:12px;font-weight:600}
-table{border-collapse:collapse;width:100%;margin:8px 0}th,td{text-align:left;padding:4px 8px;border-bottom:1px solid var(--line);vertical-align:top}th{background:var(--bg)}
+table{border-collapse:collapse;width:100%;margin:8px 0}th,td{text-align:left;padding:4px 8px;border-bottom:1px solid var(--line);vertical-align:top}
+/* A value from Azure may be one very long word: it wraps inside its cell instead of widening the page. */
+td,dd{overflow-wrap:anywhere}th{background:var(--bg)}
 .passed,.succeeded,.within{color:var(--ok)}.failed,.refused,.over,.stopped,.unfinished{color:var(--bad);font-weight:600}.warning,.overridden{color:var(--warn)}.skipped,.planned,.unmeasured{color:var(--muted)}
 .timeline{border:1px solid var(--line);border-radius:6px;padding:8px 12px}
 .row{display:grid;grid-template-columns:var(--label) 1fr var(--dur);align-items:center;gap:var(--gap);height:22px}

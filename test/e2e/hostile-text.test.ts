@@ -1,0 +1,158 @@
+// Hostile text, put everywhere text enters azfail (a runbook's name and manual action, --reason, a status Azure serves),
+// leaves every output inert: report.html runs nothing in Chromium, junit.xml parses with the text whole, summary.md and
+// `runs show --md` create nothing but their own structure under a GFM renderer, and the terminal, as a CI log and as a
+// live pseudo-terminal, receives no control sequence it did not send itself.
+import assert from 'node:assert/strict'
+import {spawnSync} from 'node:child_process'
+import {readFileSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {after, before, describe, it} from 'node:test'
+import {micromark} from 'micromark'
+import {gfm, gfmHtml} from 'micromark-extension-gfm'
+import type {Page} from 'playwright-core'
+import {BIN} from '../helpers.ts'
+import {haveChromium, inChromium} from './chromium.ts'
+import {type E2E, e2e} from './support.ts'
+
+/** One value that tries every breakout: HTML, a comment, Markdown links and emphasis, CDATA ends, terminal sequences, NUL. */
+const HOSTILE = [
+  '<script>window.pwned=1</script>',
+  '<img src=x onerror="window.pwned=2">',
+  '[click](javascript:window.pwned=3) ![i](x.png)',
+  '**b** _e_ `c` ~~d~~ $m$ @ghost a@b.example https://evil.example www.evil.example &amp;',
+  'A]]><injected-element/><![CDATA[ x]]>y',
+  'title\u001b]0;pwned\u0007 clear\u001b[2J red\u001b[31m bidi\u202e nul\u0000byte',
+  '<!-- hides the rest',
+].join(' | ')
+/** What every output shows for HOSTILE: its control characters as escapes, nothing else changed. */
+const VISIBLE = HOSTILE.replace('\u001b]0;pwned\u0007', '\\x1b]0;pwned\\x07').replace('\u001b[2J', '\\x1b[2J').replace('\u001b[31m', '\\x1b[31m').replace('\u202e', '\\u202e').replace('\u0000', '\\x00')
+/** A flag cannot carry a NUL (the operating system ends the argument there). */
+const REASON = HOSTILE.replace('\u0000', '')
+const REASON_VISIBLE = VISIBLE.replace('\\x00', '')
+const LONG = 'L'.repeat(30_000)
+/** Traffic Manager's answer for wus2's endpoint health: hostile, then very long. */
+const STATUS = `${HOSTILE} ${LONG}`
+
+const read = (file: string) => readFileSync(file, 'utf8')
+
+/** The terminal got no control character but newline and tab; the hostile text shows as escapes, bounded. */
+function assertInertLog(out: string, what: string) {
+  const bad = [...out.matchAll(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u202e]/g)].map((m) => JSON.stringify(out.slice(Math.max(0, m.index - 30), m.index + 10)))
+  assert.deepEqual(bad, [], `${what}: control characters reached the terminal`)
+  assert.ok(out.includes('\\x1b]0;pwned\\x07'), `${what} shows the escape sequence as text:\n${out.slice(0, 3000)}`)
+  assert.ok(!out.includes(LONG), `${what}: a 30,000-character value is printed whole`)
+}
+
+/** A page (a report, or rendered Markdown) created no element, link, image or comment from the text, and shows it. */
+async function assertInertPage(page: Page, allowed: string[], shows: string[]) {
+  // Runs in the page (a string: this project compiles without the DOM's types).
+  const found: {tags: string[]; comments: string[]; attrs: string[]; pwned: unknown; text: string} = await page.evaluate(`(() => {
+    const tags = [...document.body.querySelectorAll('*')].map((e) => e.tagName.toLowerCase())
+    const walker = document.createTreeWalker(document.documentElement, NodeFilter.SHOW_COMMENT)
+    const comments = []
+    while (walker.nextNode()) comments.push(walker.currentNode.nodeValue)
+    const attrs = [...document.querySelectorAll('*')].flatMap((e) => [...e.attributes].map((a) => a.name)).filter((n) => n.startsWith('on') || n === 'href' || n === 'src')
+    return {tags: [...new Set(tags)], comments, attrs, pwned: window.pwned ?? null, text: document.body.innerText}
+  })()`)
+  assert.equal(found.pwned, null, 'no script ran')
+  assert.deepEqual(found.tags.filter((t) => !allowed.includes(t)), [], 'no element from the text')
+  assert.deepEqual(found.comments, [], 'no comment')
+  assert.deepEqual(found.attrs, [], 'no link, source or handler')
+  for (const s of shows) assert.ok(found.text.includes(s), `shows ${JSON.stringify(s.slice(0, 80))}`)
+}
+
+/** GitHub's flavour of Markdown, raw HTML allowed as GitHub allows it before sanitizing: what a PR comment would make. */
+const gfmHtmlOf = (markdown: string) => micromark(markdown, {allowDangerousHtml: true, extensions: [gfm()], htmlExtensions: [gfmHtml()]})
+
+const MARKDOWN_TAGS = ['h2', 'h3', 'p', 'strong', 'code', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'ul', 'li']
+
+describe('hostile text in every place text enters', () => {
+  let t: E2E
+  const dir = () => join(t.work, 'reports')
+  const outputs: Record<string, string> = {}
+  let runId = ''
+
+  before(async () => {
+    const yaml = JSON.stringify(HOSTILE)
+    t = await e2e((text) => `${text.replace(/^name: demo$/m, `name: ${yaml}`)}actions:\n  drain:\n    - drainSteering\n    - waitOutTtl\n    - verifySurvivorResolution\n    - manualAction: ${yaml}\n`)
+    const endpoint = `/subscriptions/${t.sb.target.subscriptionId}/resourceGroups/rg-global/providers/Microsoft.Network/trafficManagerProfiles/tm-app/azureEndpoints/ep-wus2`
+    const set = await t.sb.control('POST', 'mutate', {id: endpoint, properties: {endpointMonitorStatus: STATUS}, sandbox: {health: STATUS}})
+    assert.equal(set.status, 200)
+
+    const gameday = await t.azfail(['gameday', '--report-dir', dir()])
+    assert.equal(gameday.code, 4, gameday.stdout + gameday.stderr)
+    outputs.gameday = gameday.stdout + gameday.stderr
+
+    const drain = await t.azfail(['drain', 'eus2', '--yes', '--override', 'last-region', '--reason', REASON])
+    assert.equal(drain.code, 5, drain.stdout + drain.stderr)
+    outputs.drain = drain.stdout + drain.stderr
+    runId = /run (\d{8}-\d{6}-[0-9a-f]+)/.exec(drain.stdout + drain.stderr)![1]
+
+    const md = await t.azfail(['runs', 'show', runId, '--md'], {runbook: null})
+    assert.equal(md.code, 0, md.stderr)
+    outputs.runMd = md.stdout
+    const html = await t.azfail(['runs', 'show', runId, '--html', '--output', join(dir(), 'run.html')], {runbook: null})
+    assert.equal(html.code, 0, html.stderr)
+  })
+  after(() => t.stop())
+
+  it('junit.xml parses as XML 1.0 with the text whole, its control characters as escapes, and no injected element', async (ctx) => {
+    if (!haveChromium(ctx)) return
+    const xml = read(join(dir(), 'junit.xml'))
+    await inChromium(join(dir(), 'report.html'), 'hostile-report.png', async (page) => {
+      const parsed: {error: string | null; injected: number; message: string; out: string} = await page.evaluate(`(() => {
+        const doc = new DOMParser().parseFromString(${JSON.stringify(xml)}, 'application/xml')
+        const failure = [...doc.querySelectorAll('testcase')].find((c) => c.getAttribute('name') === 'Traffic Manager endpoint ep-wus2 is enabled and Online')
+        return {
+          error: doc.querySelector('parsererror')?.textContent ?? null,
+          injected: doc.getElementsByTagName('injected-element').length,
+          message: failure?.querySelector('failure')?.getAttribute('message') ?? '',
+          out: failure?.querySelector('system-out')?.textContent ?? '',
+        }
+      })()`)
+      assert.equal(parsed.error, null, 'junit.xml is well-formed')
+      assert.equal(parsed.injected, 0)
+      assert.ok(parsed.message.includes(`${VISIBLE} ${LONG}`), `the failure message keeps the whole status: ${parsed.message.slice(0, 300)}`)
+      assert.ok(parsed.out.includes(`${VISIBLE} ${LONG}`), 'so does its output')
+    })
+  })
+
+  it('report.html and the run page run nothing and show the text', async (ctx) => {
+    if (!haveChromium(ctx)) return
+    const allowed = ['header', 'h1', 'p', 'ul', 'li', 'main', 'section', 'h2', 'h3', 'div', 'details', 'summary', 'span', 'b', 'dl', 'dt', 'dd', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'footer', 'code', 'time']
+    await inChromium(join(dir(), 'report.html'), 'hostile-gameday.png', (page) => assertInertPage(page, allowed, [VISIBLE]))
+    await inChromium(join(dir(), 'run.html'), 'hostile-run.png', (page) => assertInertPage(page, allowed, [VISIBLE]))
+  })
+
+  it('summary.md and runs show --md render under GFM as the text itself: no element, link, image or comment', async (ctx) => {
+    if (!haveChromium(ctx)) return
+    const summary = read(join(dir(), 'summary.md'))
+    for (const [name, markdown] of [['summary.md', summary], ['runs show --md', outputs.runMd]]) {
+      assert.ok(!markdown.includes(LONG), `${name}: a long value is bounded`)
+      const file = join(t.work, `${name.replace(/\W+/g, '-')}.html`)
+      writeFileSync(file, `<!doctype html><meta charset="utf-8"><title>${name}</title><body>${gfmHtmlOf(markdown)}</body>`)
+      await inChromium(file, `hostile-${name.replace(/\W+/g, '-')}.png`, (page) => assertInertPage(page, MARKDOWN_TAGS, [VISIBLE]))
+    }
+    assert.match(summary, /… \(\d{5} characters\)/, 'the long status ends with its length')
+  })
+
+  it('the terminal of a CI run shows the text as escapes, bounded', () => {
+    assertInertLog(outputs.gameday, 'gameday')
+    assertInertLog(outputs.drain, 'drain')
+    assert.match(outputs.gameday, /… \(\d{5} characters\)/)
+  })
+
+  it("the live task list at a pseudo-terminal sends only its own sequences (resume, with the manual action's text)", () => {
+    const cmd = `stty cols 160 rows 40; cd ${t.work}; env -u CI ${process.execPath} ${BIN} resume ${runId} --yes --ack manualAction1 --sandbox --state-dir ${t.sb.dir}`
+    const log = join(t.work, 'pty.log')
+    const resumed = spawnSync('script', ['-q', '-e', '-c', cmd, log], {stdio: 'ignore'})
+    const raw = read(log)
+    assert.equal(resumed.status, 0, raw)
+    assert.match(raw, /confirmed by .* with --ack manualAction1/)
+    const sequences = raw.match(/\x1b(\[[0-9;?]*[ -/]*[@-~]|.)/g) ?? []
+    assert.ok(sequences.length > 0, 'the live renderer drew')
+    assert.deepEqual(sequences.filter((s) => s === '\x1b[2J' || !/^\x1b\[[0-9;?]*[A-HJKSTfhlmsu]$/.test(s)), [], 'only the renderer\'s own CSI sequences')
+    assert.ok(!/[\x00\x07]/.test(raw.replace(/^Script (started|done).*$/gm, '')), 'no BEL, no NUL')
+    assert.ok(raw.includes('\\x1b]0;pwned\\x07'), 'the sequence shows as text')
+  })
+})
