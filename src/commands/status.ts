@@ -3,6 +3,7 @@ import {table} from '../cli/table.ts'
 import {describeUnobserved, servingState} from '../estate/predicates.ts'
 import {type Residue, residue} from '../estate/residue.ts'
 import type {LiveState} from '../estate/state.ts'
+import {terminalField} from '../report/escape.ts'
 
 export default class Status extends AzfailCommand {
   static override summary = 'Show the live state of every region and of the data tier. Read-only.'
@@ -32,13 +33,13 @@ export default class Status extends AzfailCommand {
 
 /** What still lives in a region that does not serve: a drain is not a failover until this is empty. */
 function renderResidue(left: Residue[]): string[] {
-  return left.length === 0 ? [] : ['', 'Still in regions that do not serve', ...left.map((r) => `  ${r.region}: ${r.what}`)]
+  return left.length === 0 ? [] : ['', 'Still in regions that do not serve', ...left.map((r) => `  ${r.region}: ${terminalField(r.what)}`)]
 }
 
 function render(s: LiveState): string {
   const out: string[] = []
   const tm = s.steering.trafficManager
-  out.push(`Steering${tm ? `: Traffic Manager ${tm.profile} TTL ${tm.ttl}s (monitor ${tm.monitorStatus ?? '?'})` : ''}${s.steering.frontDoor ? `; Front Door ${s.steering.frontDoor.profile}/${s.steering.frontDoor.originGroup}` : ''}`)
+  out.push(`Steering${tm ? `: Traffic Manager ${tm.profile} TTL ${tm.ttl}s (monitor ${terminalField(tm.monitorStatus ?? '?')})` : ''}${s.steering.frontDoor ? `; Front Door ${s.steering.frontDoor.profile}/${s.steering.frontDoor.originGroup}` : ''}`)
   out.push(
     table(
       ['region', 'serving', 'traffic manager', 'front door', 'resolver'],
@@ -68,7 +69,7 @@ function render(s: LiveState): string {
   if (d.cosmos) for (const l of d.cosmos.locations) rows.push(['cosmos ' + d.cosmos.account, l.name, '', l.failoverPriority === 0 ? 'Write' : `Read (priority ${l.failoverPriority})`, ''])
   out.push(table(['service', 'region', 'server', 'role', 'replication'], rows))
   const cnameUnread = (s.unobserved ?? []).some((u) => u.part === 'cname')
-  if (s.cname) out.push('', `CNAME ${s.cname.fqdn} -> ${s.cname.target ?? '(missing)'} TTL ${s.cname.ttl ?? '-'}s${s.cname.targetRegion ? ` (${s.cname.targetRegion})` : ''}`)
+  if (s.cname) out.push('', `CNAME ${s.cname.fqdn} -> ${terminalField(s.cname.target ?? '(missing)')} TTL ${s.cname.ttl ?? '-'}s${s.cname.targetRegion ? ` (${s.cname.targetRegion})` : ''}`)
   else if (cnameUnread) out.push('', 'CNAME: UNREACHABLE (not read)')
   if (s.unobserved?.length) {
     out.push('', 'Unreachable (not read; everything it decides is unknown, not healthy)')
