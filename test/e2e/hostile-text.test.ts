@@ -3,7 +3,8 @@
 // `runs show --md` create nothing but their own structure under a GFM renderer, and the terminal, as a CI log and as a
 // live pseudo-terminal, receives no control sequence it did not send itself.
 import assert from 'node:assert/strict'
-import {spawnSync} from 'node:child_process'
+import {spawn} from 'node:child_process'
+import {once} from 'node:events'
 import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
@@ -153,12 +154,14 @@ describe('hostile text in every place text enters', () => {
     assert.match(outputs.gameday, /… \(\d{5} characters\)/)
   })
 
-  it("the live task list at a pseudo-terminal sends only its own sequences (resume, with the manual action's text)", () => {
+  it("the live task list at a pseudo-terminal sends only its own sequences (resume, with the manual action's text)", async () => {
     const cmd = `stty cols 160 rows 40; cd ${t.work}; env -u CI ${process.execPath} ${BIN} resume ${runId} --yes --ack manualAction1 --sandbox --state-dir ${t.sb.dir}`
     const log = join(t.work, 'pty.log')
-    const resumed = spawnSync('script', ['-q', '-e', '-c', cmd, log], {stdio: 'ignore'})
+    // Not spawnSync: the sandbox answering the resume lives in this process.
+    const script = spawn('script', ['-q', '-e', '-c', cmd, log], {stdio: 'ignore'})
+    const [code] = await once(script, 'close')
     const raw = read(log)
-    assert.equal(resumed.status, 0, raw)
+    assert.equal(code, 0, raw)
     assert.match(raw, /confirmed by .* with --ack manualAction1/)
     const sequences = raw.match(/\x1b(\[[0-9;?]*[ -/]*[@-~]|.)/g) ?? []
     assert.ok(sequences.length > 0, 'the live renderer drew')
