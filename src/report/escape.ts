@@ -11,8 +11,8 @@ const CONTROLS = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u
 
 const hex = (c: string, digits: number) => c.charCodeAt(0).toString(16).padStart(digits, '0')
 
-/** Every control character as a visible escape: `\x1b`, `\x00`, `\u202e`; tab and newline stay. */
-export const visibleControls = (s: string): string => s.replace(CONTROLS, (c) => (c.charCodeAt(0) < 0x100 ? `\\x${hex(c, 2)}` : `\\u${hex(c, 4)}`))
+/** Every control character as a visible escape: `\x1b`, `\x00`, `\u202e`; tab and newline stay, CRLF becomes a newline. */
+export const visibleControls = (s: string): string => s.replace(/\r\n/g, '\n').replace(CONTROLS, (c) => (c.charCodeAt(0) < 0x100 ? `\\x${hex(c, 2)}` : `\\u${hex(c, 4)}`))
 
 /** A value cut to `max` characters, with an ellipsis and how long it was: "ab… (100000 characters)". */
 export function bounded(s: string, max = FIELD_MAX): string {

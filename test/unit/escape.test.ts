@@ -56,6 +56,7 @@ describe('terminal', () => {
   it('shows control sequences as escapes, keeps newline and tab, never splits a surrogate pair', () => {
     assert.equal(visibleControls('a\u001b]0;t\u0007b\u001b[2J\r\u009b\u202e\n\tz'), 'a\\x1b]0;t\\x07b\\x1b[2J\\x0d\\x9b\\u202e\n\tz')
     assert.equal(bounded(`${'a'.repeat(FIELD_MAX - 1)}😀tail`), `${'a'.repeat(FIELD_MAX - 1)}… (${FIELD_MAX + 4} characters)`)
+    assert.equal(visibleControls('line\r\nnext\rover'), 'line\nnext\\x0dover', 'a Windows line end is a line end; a lone CR would overwrite the line')
     assert.equal(terminalField('ok'), 'ok')
   })
 
