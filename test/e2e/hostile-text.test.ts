@@ -5,14 +5,14 @@
 import assert from 'node:assert/strict'
 import {spawn} from 'node:child_process'
 import {once} from 'node:events'
-import {readFileSync, writeFileSync} from 'node:fs'
+import {existsSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {micromark} from 'micromark'
 import {gfm, gfmHtml} from 'micromark-extension-gfm'
 import type {Page} from 'playwright-core'
 import {FIELD_MAX} from '../../src/report/escape.ts'
-import {BIN, runCli} from '../helpers.ts'
+import {BIN, HANG_MS, eventually, runCli} from '../helpers.ts'
 import {haveChromium, inChromium} from './chromium.ts'
 import {type E2E, e2e} from './support.ts'
 
@@ -154,15 +154,22 @@ describe('hostile text in every place text enters', () => {
     assert.match(outputs.gameday, /… \(\d{5} characters\)/)
   })
 
-  it("the live task list at a pseudo-terminal sends only its own sequences (resume, with the manual action's text)", async () => {
-    const cmd = `stty cols 160 rows 40; cd ${t.work}; env -u CI ${process.execPath} ${BIN} resume ${runId} --yes --ack manualAction1 --sandbox --state-dir ${t.sb.dir}`
+  it("the live task list and the manual action's question at a pseudo-terminal send only the renderer's own sequences", async () => {
+    const cmd = `stty cols 160 rows 40; cd ${t.work}; env -u CI ${process.execPath} ${BIN} resume ${runId} --yes --sandbox --state-dir ${t.sb.dir}`
     const log = join(t.work, 'pty.log')
-    // Not spawnSync: the sandbox answering the resume lives in this process.
-    const script = spawn('script', ['-q', '-e', '-c', cmd, log], {stdio: 'ignore'})
-    const [code] = await once(script, 'close')
+    // Not spawnSync: the sandbox answering the resume lives in this process. script(1) gives it a terminal, logs what
+    // it draws (-f: as it draws it) and passes what we type to it.
+    const script = spawn('script', ['-q', '-f', '-e', '-c', cmd, log], {stdio: ['pipe', 'ignore', 'ignore']})
+    const closed = once(script, 'close')
+    const logged = () => (existsSync(log) ? read(log) : '')
+    await eventually(() => logged().includes('Done? [y/N]') || script.exitCode !== null, HANG_MS)
+    script.stdin.write('y\r')
+    const [code] = await closed
     const raw = read(log)
     assert.equal(code, 0, raw)
-    assert.match(raw, /confirmed by .* with --ack manualAction1/)
+    // The question wraps at the terminal's width.
+    assert.match(raw, /Manual action manualAction1: <script>[\s\S]*\\x1b\]0;pwned\\x07[\s\S]*<!-- hides the rest Done\? \[y\/N\]/, 'the question shows the text as escapes')
+    assert.match(raw, /confirmed by .* at the prompt/)
     const sequences = raw.match(/\x1b(\[[0-9;?]*[ -/]*[@-~]|.)/g) ?? []
     assert.ok(sequences.length > 0, 'the live renderer drew')
     assert.deepEqual(sequences.filter((s) => s === '\x1b[2J' || !/^\x1b\[[0-9;?]*[A-HJKSTfhlmsu]$/.test(s)), [], 'only the renderer\'s own CSI sequences')
