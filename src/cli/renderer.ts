@@ -1,6 +1,8 @@
 // The only module that knows listr2. The display of a run is an observer of the engine's events, chosen in exactly one
 // function: --json (or an event stream on stderr) is silent; no terminal, CI, or a terminal with no usable width gets
 // one timestamped line per event; a terminal gets listr2's live task list. Both draw on stderr: stdout is data.
+// A step's title, progress, message and question are fields from the runbook and Azure: both renderers show them bounded,
+// their control characters as escapes (report/escape.ts); listr2's own colours are the only sequences sent.
 import {createInterface} from 'node:readline/promises'
 import {Writable} from 'node:stream'
 import {Listr, ListrLogger, ListrPromptAdapter, ProcessOutput} from 'listr2'
