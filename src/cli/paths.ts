@@ -1,10 +1,12 @@
-// Directories named on the command line are checked before anything is read or written: a file, a path under a
-// file, or a read-only place is bad input (exit 2) with a clear message, never an internal error halfway through.
-import {accessSync, constants, statSync} from 'node:fs'
-import {dirname, resolve} from 'node:path'
-import {InputError} from '../errors.ts'
+// Paths named on the command line are checked before anything is read or written: a file where a directory belongs, a
+// directory where a file belongs, a read-only place, a full disk or a FIFO nobody reads is bad input (exit 2) with a
+// clear message, never an internal error after the work that was to fill them.
+import {accessSync, closeSync, constants, openSync, statSync, statfsSync, writeSync} from 'node:fs'
+import {dirname, join, resolve} from 'node:path'
+import {InputError, machineCondition} from '../errors.ts'
 
-/** Throws an input error unless `dir` is (or can be created as) a directory azfail may write in. */
+
+/** Throws an input error unless `dir` is (or can be created as) a directory azfail may write in, on a disk with room. */
 export function checkWritableDir(dir: string, flag: string): void {
   const full = resolve(dir)
   for (let at = full; ; at = dirname(at)) {
@@ -13,7 +15,7 @@ export function checkWritableDir(dir: string, flag: string): void {
       st = statSync(at)
     } catch (error: any) {
       if ((error.code === 'ENOENT' || error.code === 'ENOTDIR') && dirname(at) !== at) continue
-      throw new InputError('BadDirectory', `${flag} ${dir}: cannot use ${at} (${error.code ?? error.message}).`, `Pass a directory azfail can create and write, e.g. ${flag} ./.azfail`)
+      throw refusal('BadDirectory', flag, dir, at, error)
     }
     if (!st.isDirectory()) {
       const what = at === full ? 'is a file, not a directory' : `is under ${at}, which is a file`
@@ -22,8 +24,56 @@ export function checkWritableDir(dir: string, flag: string): void {
     try {
       accessSync(at, constants.W_OK)
     } catch (error: any) {
-      throw new InputError('BadDirectory', `${flag} ${dir}: ${at} is not writable (${error.code}).`, `Pass a directory azfail may write in.`)
+      throw refusal('BadDirectory', flag, dir, at, error)
     }
+    // statfs's count of blocks free to this user: none means the first write fails with ENOSPC.
+    const fs = statfsSync(at)
+    if (fs.bavail === 0) throw refusal('BadDirectory', flag, dir, at, {code: 'ENOSPC'})
     return
   }
+}
+
+/**
+ * Throws an input error unless `file` can be created or overwritten as a file: not a directory, in a directory that
+ * passes checkWritableDir. A FIFO needs a reader now (else opening it would wait forever); a device must take a write.
+ */
+export function checkWritableFile(file: string, flag: string): void {
+  const full = resolve(file)
+  let st
+  try {
+    st = statSync(full)
+  } catch {
+    // absent: its directory decides
+  }
+  if (st?.isDirectory()) throw new InputError('BadPath', `${flag} ${file} is a directory, not a file.`, `Name a file, e.g. ${flag} ${join(file, 'out')}`)
+  if (st && !st.isFile()) return checkDevice(full, file, flag)
+  checkWritableDir(dirname(full), flag)
+  if (st) {
+    try {
+      accessSync(full, constants.W_OK)
+    } catch (error: any) {
+      throw refusal('BadPath', flag, file, full, error)
+    }
+  }
+}
+
+/** A FIFO, a socket or a device: opened without waiting and given an empty write, which a full device (/dev/full) refuses. */
+function checkDevice(full: string, file: string, flag: string): void {
+  let fd: number | undefined
+  try {
+    fd = openSync(full, constants.O_WRONLY | constants.O_NONBLOCK | constants.O_NOCTTY)
+    writeSync(fd, Buffer.alloc(0))
+  } catch (error: any) {
+    throw refusal('BadPath', flag, file, full, error)
+  } finally {
+    if (fd !== undefined) closeSync(fd)
+  }
+}
+
+function refusal(code: 'BadDirectory' | 'BadPath', flag: string, given: string, at: string, error: {code?: string; message?: string}): InputError {
+  const condition = machineCondition(error.code)
+  const where = at === resolve(given) ? '' : ` (${at})`
+  return condition
+    ? new InputError(code, `${flag} ${given}${where} is not writable: ${condition.what}.`, `${condition.todo}.`)
+    : new InputError(code, `${flag} ${given}${where} cannot be used (${error.code ?? error.message}).`, 'Pass a path azfail can create and write.')
 }

@@ -6,6 +6,7 @@ import {AzfailError, InputError, InternalError} from '../errors.ts'
 import type {GamedayResult} from '../services/gameday.ts'
 import {SCENARIOS, type Scenario} from '../services/practice.ts'
 import {latencyFlag} from '../cli/sandbox-flags.ts'
+import {checkWritableDir} from '../cli/paths.ts'
 
 export default class Gameday extends AzfailCommand {
   static override summary = 'Game day: check the estate is safe to fail over (read-only), or practise a full failover in the sandbox.'
@@ -42,6 +43,9 @@ export default class Gameday extends AzfailCommand {
       // Refused before any credential is created: practice changes things, so it never talks to Azure.
       throw new InputError('PracticeNeedsSandbox', 'Practice runs change things, so they run against the sandbox only.', "Add --sandbox (use 'azfail sandbox import' to rehearse a copy of your own estate).")
     }
+    // Where the reports and the practice journals go is checked now, not found unwritable after the whole game day ran.
+    if (flags['report-dir'] !== undefined) checkWritableDir(flags['report-dir'], '--report-dir')
+    if (practising) checkWritableDir(flags['runs-dir'], '--runs-dir')
     const {target, clients} = await this.connect(flags, runbooks[0])
     const {runGameday} = await import('../services/gameday.ts')
     const {chooseRenderer, runDisplay} = await import('../cli/renderer.ts')

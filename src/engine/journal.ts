@@ -69,10 +69,15 @@ export class Journal {
 
   /** Appends one event and syncs it: the journal must hold what happened even if the process is killed next. */
   append(event: {event: 'started' | 'finished' | 'checkpoint' | 'note'; step?: StepRecord; attempt: number; note?: string; data?: unknown}): void {
-    const fd = openSync(join(this.dir, 'journal.jsonl'), 'a')
+    const file = join(this.dir, 'journal.jsonl')
+    const fd = openSync(file, 'a')
     try {
       writeSync(fd, JSON.stringify({time: new Date().toISOString(), ...event}) + '\n')
       fsyncSync(fd)
+    } catch (error: any) {
+      // a write's error names no file: the message for a full disk must
+      error.path ??= file
+      throw error
     } finally {
       closeSync(fd)
     }
