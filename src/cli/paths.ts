@@ -7,7 +7,7 @@ import {InputError, machineCondition} from '../errors.ts'
 
 
 /** Throws an input error unless `dir` is (or can be created as) a directory azfail may write in, on a disk with room. */
-export function checkWritableDir(dir: string, flag: string): void {
+export function checkWritableDir(dir: string, flag: string, given = dir): void {
   const full = resolve(dir)
   for (let at = full; ; at = dirname(at)) {
     let st
@@ -15,20 +15,20 @@ export function checkWritableDir(dir: string, flag: string): void {
       st = statSync(at)
     } catch (error: any) {
       if ((error.code === 'ENOENT' || error.code === 'ENOTDIR') && dirname(at) !== at) continue
-      throw refusal('BadDirectory', flag, dir, at, error)
+      throw refusal('BadDirectory', flag, given, at, error)
     }
     if (!st.isDirectory()) {
-      const what = at === full ? 'is a file, not a directory' : `is under ${at}, which is a file`
-      throw new InputError('BadDirectory', `${flag} ${dir} ${what}.`, `Pass a directory, e.g. ${flag} ./.azfail`)
+      const what = at === full && given === dir ? 'is a file, not a directory' : `is under ${at}, which is a file`
+      throw new InputError('BadDirectory', `${flag} ${given} ${what}.`, `Pass a directory, e.g. ${flag} ./.azfail`)
     }
     try {
       accessSync(at, constants.W_OK)
     } catch (error: any) {
-      throw refusal('BadDirectory', flag, dir, at, error)
+      throw refusal('BadDirectory', flag, given, at, error)
     }
     // statfs's count of blocks free to this user: none means the first write fails with ENOSPC.
     const fs = statfsSync(at)
-    if (fs.bavail === 0) throw refusal('BadDirectory', flag, dir, at, {code: 'ENOSPC'})
+    if (fs.bavail === 0) throw refusal('BadDirectory', flag, given, at, {code: 'ENOSPC'})
     return
   }
 }
@@ -47,7 +47,7 @@ export function checkWritableFile(file: string, flag: string): void {
   }
   if (st?.isDirectory()) throw new InputError('BadPath', `${flag} ${file} is a directory, not a file.`, `Name a file, e.g. ${flag} ${join(file, 'out')}`)
   if (st && !st.isFile()) return checkDevice(full, file, flag)
-  checkWritableDir(dirname(full), flag)
+  checkWritableDir(dirname(full), flag, file)
   if (st) {
     try {
       accessSync(full, constants.W_OK)

@@ -43,7 +43,8 @@ export class Journal {
 
   /** Keeps the runbook the operator consented to (its parsed content), so a resume can say what changed since. */
   keepRunbook(content: unknown): void {
-    writeFileAtomic.sync(join(this.dir, 'runbook.json'), JSON.stringify(content, null, 2) + '\n')
+    const file = join(this.dir, 'runbook.json')
+    naming(file, () => writeFileAtomic.sync(file, JSON.stringify(content, null, 2) + '\n'))
   }
 
   /** The runbook this run was consented on, where it was kept. */
@@ -58,7 +59,8 @@ export class Journal {
 
   /** Replaces run.json atomically (temporary file, fsync, rename): a kill leaves the old or the new, never half. */
   writeMeta(meta: RunMeta): void {
-    writeFileAtomic.sync(join(this.dir, 'run.json'), JSON.stringify(meta, null, 2) + '\n')
+    const file = join(this.dir, 'run.json')
+    naming(file, () => writeFileAtomic.sync(file, JSON.stringify(meta, null, 2) + '\n'))
   }
 
   updateMeta(patch: Partial<RunMeta>): RunMeta {
@@ -72,12 +74,10 @@ export class Journal {
     const file = join(this.dir, 'journal.jsonl')
     const fd = openSync(file, 'a')
     try {
-      writeSync(fd, JSON.stringify({time: new Date().toISOString(), ...event}) + '\n')
-      fsyncSync(fd)
-    } catch (error: any) {
-      // a write's error names no file: the message for a full disk must
-      error.path ??= file
-      throw error
+      naming(file, () => {
+        writeSync(fd, JSON.stringify({time: new Date().toISOString(), ...event}) + '\n')
+        fsyncSync(fd)
+      })
     } finally {
       closeSync(fd)
     }
@@ -147,4 +147,14 @@ export function listRuns(runsDir: string): RunMeta[] {
     .filter((d) => existsSync(join(dir, d, 'run.json')))
     .map((d) => JSON.parse(readFileSync(join(dir, d, 'run.json'), 'utf8')) as RunMeta)
     .sort((a, b) => b.startedAt.localeCompare(a.startedAt))
+}
+
+/** A write's error names no file (write(2) takes a descriptor): give it the journal file, so a full disk's message can. */
+function naming(file: string, write: () => void): void {
+  try {
+    write()
+  } catch (error: any) {
+    if (error && typeof error === 'object') error.path ??= file
+    throw error
+  }
 }
