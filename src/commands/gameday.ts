@@ -65,7 +65,7 @@ export default class Gameday extends AzfailCommand {
       })
     } catch (error) {
       const e = toAzfailError(error)
-      if (e.status === 'invalid') throw e
+      if (e.status === 'invalid' || e.status === 'interrupted') throw e
       const known = !(e instanceof InternalError)
       throw new AzfailError('failed', 'GamedayFailed', `The game day could not run: ${known ? e.message : (error as Error).message}`, {
         cause: error,
