@@ -119,14 +119,15 @@ export async function practice(req: PracticeRequest): Promise<PracticeResult> {
   const {estate} = req.runbook.runbook
   // The copy holds the sandbox's token, TLS key and identities: it goes however the practice ends. A signal between two
   // runs stops the practice after the step in hand (a run's own handler ends a run interrupted); an exit removes it too.
-  const copy = await sandboxCopy(req.source.stateDir)
   let interrupted = false
   const onSignal = () => void (interrupted = true)
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
-  process.on('exit', copy.remove)
+  let copy: {dir: string; remove(): void} | undefined
   let target: AzureTarget | undefined
   try {
+    copy = await sandboxCopy(req.source.stateDir)
+    process.on('exit', copy.remove)
     target = await sandboxTarget(copy.dir)
     let clients = createClients(target, {estate})
     // The copy starts whole: no fault and no outage the source sandbox may have been left with.
@@ -223,8 +224,10 @@ export async function practice(req: PracticeRequest): Promise<PracticeResult> {
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)
     await target?.close()
-    process.off('exit', copy.remove)
-    copy.remove()
+    if (copy) {
+      process.off('exit', copy.remove)
+      copy.remove()
+    }
   }
 }
 
