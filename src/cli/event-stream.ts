@@ -1,11 +1,11 @@
 // --events: the engine's events as NDJSON, one object a line, written the moment they happen, so a pipeline or a
 // dashboard can follow a run live. An observer like the renderers; each field is picked, so no token or checkpoint
 // state (a long-running operation's URLs) ever reaches the stream.
-import {closeSync, openSync, writeSync} from 'node:fs'
+import {closeSync, writeSync} from 'node:fs'
 import type {RunEvent, RunObserver, StepInfo} from '../engine/events.ts'
 import type {StepRecord} from '../engine/types.ts'
-import {InputError, machineCondition} from '../errors.ts'
-import {checkWritableFile} from './paths.ts'
+import {machineCondition} from '../errors.ts'
+import {openForWriting} from './paths.ts'
 
 /** The event types a stream carries, in the order a run emits them (README, "Event stream"). */
 export const STREAMED_EVENTS = ['run-started', 'step-planned', 'prompt', 'execution-started', 'step-started', 'step-progress', 'step-ended', 'run-ended'] as const
@@ -63,12 +63,7 @@ export function eventStream(target: string, clock: () => Date = () => new Date()
   let fd: number | undefined
   if (target !== '-') {
     // A directory, a full device, a FIFO nobody reads (opening it would wait forever): refused before the run.
-    checkWritableFile(target, '--events')
-    try {
-      fd = openSync(target, 'w')
-    } catch (error: any) {
-      throw new InputError('BadEventsFile', `--events ${target}: cannot write it (${error.code ?? error.message}).`, "Pass a file azfail may create or overwrite, or '-' for stderr.")
-    }
+    fd = openForWriting(target, '--events')
   }
   let runId = ''
   let lost: string | undefined

@@ -38,6 +38,12 @@ export function checkWritableDir(dir: string, flag: string, given = dir): void {
  * passes checkWritableDir. A FIFO needs a reader now (else opening it would wait forever); a device must take a write.
  */
 export function checkWritableFile(file: string, flag: string): void {
+  const probe = inspectFile(file, flag)
+  if (probe !== undefined) closeSync(probe)
+}
+
+/** checkWritableFile's check; for a FIFO, a socket or a device, the descriptor it opened, which the caller closes. */
+function inspectFile(file: string, flag: string): number | undefined {
   const full = resolve(file)
   let st
   try {
@@ -55,18 +61,34 @@ export function checkWritableFile(file: string, flag: string): void {
       throw refusal('BadPath', flag, file, full, error)
     }
   }
+  return undefined
+}
+
+/**
+ * Checks `file` as checkWritableFile does and opens it for writing (created or truncated). A FIFO is opened while the
+ * check's descriptor still holds it, so its reader never sees the check's close as the end of the stream.
+ */
+export function openForWriting(file: string, flag: string): number {
+  const probe = inspectFile(file, flag)
+  try {
+    return openSync(file, 'w')
+  } catch (error: any) {
+    throw refusal('BadPath', flag, file, resolve(file), error)
+  } finally {
+    if (probe !== undefined) closeSync(probe)
+  }
 }
 
 /** A FIFO, a socket or a device: opened without waiting and given an empty write, which a full device (/dev/full) refuses. */
-function checkDevice(full: string, file: string, flag: string): void {
+function checkDevice(full: string, file: string, flag: string): number {
   let fd: number | undefined
   try {
     fd = openSync(full, constants.O_WRONLY | constants.O_NONBLOCK | constants.O_NOCTTY)
     writeSync(fd, Buffer.alloc(0))
+    return fd
   } catch (error: any) {
-    throw refusal('BadPath', flag, file, full, error)
-  } finally {
     if (fd !== undefined) closeSync(fd)
+    throw refusal('BadPath', flag, file, full, error)
   }
 }
 

@@ -3,12 +3,12 @@
 // before the work, exit 1 when met during it), never "This is a bug in azfail", and an output path is checked before
 // the work that fills it (no ARM request is made).
 import assert from 'node:assert/strict'
-import {spawnSync} from 'node:child_process'
-import {chmodSync, mkdirSync, writeFileSync} from 'node:fs'
+import {spawn, spawnSync} from 'node:child_process'
+import {chmodSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {createServer} from 'node:net'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
-import {BIN, HANG_MS, runCli, tempDir} from '../helpers.ts'
+import {BIN, HANG_MS, eventually, runCli, tempDir} from '../helpers.ts'
 import {type E2E, e2e} from './support.ts'
 
 /** A tmpfs of `size` mounted at `dir` (root only); undefined when this machine cannot mount one. */
@@ -72,6 +72,17 @@ describe('machine conditions', () => {
     }
   })
 
+  it('sandbox start, reset and outage with --state-dir on a read-only mount: exit 2 naming EROFS, not a bug', async (c) => {
+    if (!canMount) return c.skip('tmpfs cannot be mounted here (not root?)')
+    const state = join(mount('ro-state', 'ro,size=64k'), 'sandbox')
+    for (const args of [['sandbox', 'start'], ['sandbox', 'reset', '--yes'], ['sandbox', 'outage', 'eus2']]) {
+      const r = await runCli([...args, '--state-dir', state], {cwd: t.work, timeoutMs: 120_000})
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`)
+      assert.match(r.stderr, /--state-dir .*sandbox \(.*ro-state\) is not writable: it is on a read-only file system \(EROFS\)/)
+      NOT_A_BUG(r)
+    }
+  })
+
   it('runs show --output at a directory or on a full disk: exit 2 with the path', async () => {
     const drained = await t.json(['drain', 'eus2', '--dry-run'])
     const runId = drained.out.result.runId
@@ -101,6 +112,26 @@ describe('machine conditions', () => {
       assert.match(r.stderr, message)
       NOT_A_BUG(r)
       assert.deepEqual(t.writes(), [])
+    }
+  })
+
+  it('--events at a FIFO with a reader: the reader gets every event up to run-ended', async () => {
+    const fifo = join(t.work, 'read.fifo')
+    spawnSync('mkfifo', [fifo])
+    // a plain reader, waiting in open() for a writer: the check must not look like a writer that came and went
+    const reader = spawn('cat', [fifo], {stdio: ['ignore', 'pipe', 'inherit']})
+    let got = ''
+    reader.stdout.on('data', (d) => (got += d))
+    const closed = new Promise((r) => reader.once('close', r))
+    try {
+      await eventually(() => readFileSync(`/proc/${reader.pid}/wchan`, 'utf8') === 'wait_for_partner')
+      const r = await t.azfail(['drain', 'eus2', '--dry-run', '--events', fifo])
+      assert.equal(r.code, 0, r.stderr)
+      await closed
+      const types = got.trim().split('\n').map((l) => JSON.parse(l).type)
+      assert.deepEqual([types[0], types.at(-1)], ['run-started', 'run-ended'], got)
+    } finally {
+      reader.kill()
     }
   })
 
