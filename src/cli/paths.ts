@@ -26,9 +26,10 @@ export function checkWritableDir(dir: string, flag: string, given = dir): void {
     } catch (error: any) {
       throw refusal('BadDirectory', flag, given, at, error)
     }
-    // statfs's count of blocks free to this user: none means the first write fails with ENOSPC.
+    // statfs's count of blocks free to this user: none means the first write fails with ENOSPC (a file system that
+    // reports no blocks at all, as some FUSE ones do, tells nothing)
     const fs = statfsSync(at)
-    if (fs.bavail === 0) throw refusal('BadDirectory', flag, given, at, {code: 'ENOSPC'})
+    if (fs.blocks > 0 && fs.bavail === 0) throw refusal('BadDirectory', flag, given, at, {code: 'ENOSPC'})
     return
   }
 }
