@@ -122,7 +122,6 @@ export function sandboxTargetOf(conn: SandboxConnection, credential: TokenCreden
   }
 }
 
-/** Uses the sandbox running for `stateDir`, or starts one in this process for the command's duration. */
 /**
  * A private copy of a sandbox's state (its world, token and TLS identity) in a new directory with an unpredictable
  * name, 0700; `remove` (synchronous, so an exit handler can call it) deletes it with any PostgreSQL data it grew.
@@ -140,6 +139,7 @@ export async function sandboxCopy(source: string): Promise<{dir: string; remove(
   return {dir, remove}
 }
 
+/** Uses the sandbox running for `stateDir`, or starts one in this process for the command's duration. */
 export async function sandboxTarget(stateDir = DEFAULT_STATE_DIR): Promise<AzureTarget> {
   const dir = resolve(stateDir)
   const {runningSandbox, startSandbox, staticTokenCredential} = await sandboxPackage()
