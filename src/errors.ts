@@ -114,6 +114,9 @@ const CONDITIONS: Record<string, {what: string; todo: string}> = {
   EADDRNOTAVAIL: {what: 'that address is not on this machine', todo: 'Use a loopback address (127.0.0.0/8) this machine has'},
 }
 
+/** What a system call was doing, in words: "Cannot create the directory /x". */
+const SYSCALL_VERBS: Record<string, string> = {open: 'open', write: 'write to', fsync: 'write to', mkdir: 'create the directory', mkdtemp: 'create a directory in', rename: 'write', copyfile: 'copy to', cp: 'copy to', unlink: 'remove', rmdir: 'remove', rm: 'remove', chmod: 'change the mode of', chown: 'change the owner of', symlink: 'link', scandir: 'list'}
+
 /** The phrase for an errno, "no space is left on its file system (ENOSPC)", and what to do; undefined for a code not in the table. */
 export function machineCondition(code: string | undefined): {what: string; todo: string} | undefined {
   const c = code ? CONDITIONS[code] : undefined
@@ -140,8 +143,8 @@ export function fromMachineCondition(err: unknown): MachineError | undefined {
       })
     }
     const path = e.dest ?? e.path
-    const where = path ? `${e.syscall === 'open' || e.syscall === 'write' ? 'write' : e.syscall} ${path}` : e.syscall
-    return new MachineError(e.code, `Cannot ${where}: ${condition.what}.`, {cause: err, hint: `${condition.todo}, then run the command again.`})
+    const verb = SYSCALL_VERBS[e.syscall] ?? e.syscall
+    return new MachineError(e.code, `Cannot ${path ? `${verb} ${path}` : e.syscall}: ${condition.what}.`, {cause: err, hint: `${condition.todo}, then run the command again.`})
   }
   return undefined
 }
