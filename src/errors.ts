@@ -142,8 +142,10 @@ export function fromMachineCondition(err: unknown): MachineError | undefined {
         hint: privileged ? 'Choose a port of 1024 or above, or leave --port out for a free one.' : `${condition.todo}.`,
       })
     }
+    // a file operation only: a refused connect() is a network matter (unreachableEndpoint), not a place to write
+    const verb = SYSCALL_VERBS[e.syscall]
+    if (!verb) continue
     const path = e.dest ?? e.path
-    const verb = SYSCALL_VERBS[e.syscall] ?? e.syscall
     return new MachineError(e.code, `Cannot ${path ? `${verb} ${path}` : e.syscall}: ${condition.what}.`, {cause: err, hint: `${condition.todo}, then run the command again.`})
   }
   return undefined

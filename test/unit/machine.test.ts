@@ -53,5 +53,7 @@ describe('machine conditions met at run time', () => {
   it('a missing file or an error that is no system call stays what it was', () => {
     assert.ok(toAzfailError(raised(() => mkdirSync(join(tempDir(), 'a', 'b')))) instanceof InternalError)
     assert.ok(toAzfailError(new Error('plain')) instanceof InternalError)
+    // a connect() the network refused is no place to write
+    assert.ok(!(toAzfailError(Object.assign(new Error('connect EACCES 127.0.0.1:1'), {code: 'EACCES', syscall: 'connect'})) instanceof MachineError))
   })
 })
