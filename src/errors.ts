@@ -87,6 +87,70 @@ export class UnreachableError extends AzfailError {
   }
 }
 
+/** A condition of this machine (a disk full, a read-only place, a permission, a port in use), met at run time. Exit 1. */
+export class MachineError extends AzfailError {
+  constructor(code: string, message: string, options: {hint: string; cause?: unknown}) {
+    super('failed', code, message, options)
+  }
+}
+
+/** What each errno of a file or a port means, in words, and what the operator can do about it: the one table of them. */
+const CONDITIONS: Record<string, {what: string; todo: string}> = {
+  ENOSPC: {what: 'no space is left on its file system', todo: 'Free space there, or give azfail another place to write'},
+  EDQUOT: {what: 'the disk quota is used up', todo: 'Free space within the quota, or give azfail another place to write'},
+  EROFS: {what: 'it is on a read-only file system', todo: 'Give azfail a place on a writable file system'},
+  EACCES: {what: 'permission denied', todo: 'Give azfail a place this user may write, or change the permissions'},
+  EPERM: {what: 'the operation is not permitted', todo: 'Give azfail a place this user may write, or change the owner or permissions'},
+  EISDIR: {what: 'it is a directory', todo: 'Name a file, not a directory'},
+  ENOTDIR: {what: 'a part of the path is a file, not a directory', todo: 'Name a path whose parents are directories'},
+  EEXIST: {what: 'something else already exists there', todo: 'Remove it or name another path'},
+  ENAMETOOLONG: {what: 'the name is too long', todo: 'Name a shorter path'},
+  ELOOP: {what: 'it goes through too many symbolic links', todo: 'Name a path without a symbolic-link loop'},
+  EMFILE: {what: 'too many files are open in this process', todo: "Raise the limit ('ulimit -n')"},
+  ENFILE: {what: 'too many files are open on this machine', todo: 'Close other programs, or raise the system limit'},
+  EIO: {what: 'the device reported an input/output error', todo: 'Check the disk (dmesg), or give azfail another place to write'},
+  ENXIO: {what: 'no program reads it (a FIFO without a reader) or the device is absent', todo: 'Start the reader first, or name a regular file'},
+  EADDRINUSE: {what: 'another program already listens there', todo: "Stop that program (ss -ltnp shows it), or choose another port (leave --port out for a free one)"},
+  EADDRNOTAVAIL: {what: 'that address is not on this machine', todo: 'Use a loopback address (127.0.0.0/8) this machine has'},
+}
+
+/** What a system call was doing, in words: "Cannot create the directory /x". */
+const SYSCALL_VERBS: Record<string, string> = {open: 'open', write: 'write to', fsync: 'write to', mkdir: 'create the directory', mkdtemp: 'create a directory in', rename: 'write', copyfile: 'copy to', cp: 'copy to', unlink: 'remove', rmdir: 'remove', rm: 'remove', chmod: 'change the mode of', chown: 'change the owner of', symlink: 'link', scandir: 'list'}
+
+/** The phrase for an errno, "no space is left on its file system (ENOSPC)", and what to do; undefined for a code not in the table. */
+export function machineCondition(code: string | undefined): {what: string; todo: string} | undefined {
+  const c = code ? CONDITIONS[code] : undefined
+  return c && {what: `${c.what} (${code})`, todo: c.todo}
+}
+
+/**
+ * A file or port error (a Node system error with a syscall), or one some error wraps, as a sentence naming the path or
+ * the address and what to do; undefined when the error is something else.
+ */
+export function fromMachineCondition(err: unknown): MachineError | undefined {
+  for (let e: any = err, depth = 0; e && depth < 6; e = e.cause, depth++) {
+    if (e instanceof MachineError) return e
+    if (typeof e.syscall !== 'string') continue
+    const condition = machineCondition(e.code)
+    if (!condition) continue
+    if (e.syscall === 'listen' || e.syscall === 'bind') {
+      const where = `${e.address ?? '127.0.0.1'}:${e.port ?? '?'}`
+      // Binding a port below 1024 needs privileges a normal user lacks: that is what EACCES means for a port.
+      const privileged = e.code === 'EACCES' || e.code === 'EPERM'
+      return new MachineError(e.code, `Cannot listen on ${where}: ${privileged ? `ports below 1024 need privileges this user lacks (${e.code})` : condition.what}.`, {
+        cause: err,
+        hint: privileged ? 'Choose a port of 1024 or above, or leave --port out for a free one.' : `${condition.todo}.`,
+      })
+    }
+    // a file operation only: a refused connect() is a network matter (unreachableEndpoint), not a place to write
+    const verb = SYSCALL_VERBS[e.syscall]
+    if (!verb) continue
+    const path = e.dest ?? e.path
+    return new MachineError(e.code, `Cannot ${path ? `${verb} ${path}` : e.syscall}: ${condition.what}.`, {cause: err, hint: `${condition.todo}, then run the command again.`})
+  }
+  return undefined
+}
+
 /** Codes of a request that got no HTTP answer at all. */
 const TRANSPORT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ESOCKETTIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED', 'EPIPE', 'REQUEST_SEND_ERROR'])
 

@@ -1,16 +1,36 @@
 // Shared test fixtures: a sandbox in a fresh state dir driven through the real SDK clients, and the CLI as a process.
 import {spawn} from 'node:child_process'
-import {mkdtempSync} from 'node:fs'
+import {chmodSync, mkdtempSync, readdirSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
-import {join} from 'node:path'
-import {type RequestLogEntry, type SandboxHandle, WorldStore, control, controlOk, demoWorld, readRequestLog, sandboxAccess, sandboxRequest, startSandbox, staticTokenCredential} from '@azfail/sandbox'
+import {basename, dirname, join} from 'node:path'
+import {type RequestLogEntry, type SandboxHandle, WorldStore, control, controlOk, demoWorld, readRequestLog, removeSandboxState, sandboxAccess, sandboxRequest, startSandbox, staticTokenCredential} from '@azfail/sandbox'
 import {createClients} from '../src/azure/clients.ts'
 import {type AzureTarget, sandboxTargetOf} from '../src/azure/target.ts'
 
 export const ROOT = join(import.meta.dirname, '..')
 export const BIN = join(ROOT, 'bin', 'run.js')
 
-export const tempDir = (prefix = 'azfail-test-') => mkdtempSync(join(tmpdir(), prefix))
+let runRoot: string | undefined
+
+/**
+ * A new private directory (mkdtemp, 0700) under this test process's one root in TMPDIR, which goes when the process's
+ * tests end, with the PostgreSQL data its sandboxes kept elsewhere: a run of the suite leaves nothing in TMPDIR.
+ */
+export function tempDir(prefix = 'azfail-test-'): string {
+  if (!runRoot) {
+    runRoot = mkdtempSync(join(tmpdir(), 'azfail-test-run-'))
+    // others may pass through (not list) it: tests run azfail as an unprivileged user, and postgres reads its data
+    chmodSync(runRoot, 0o711)
+    const root = runRoot
+    // on exit, not node:test's after(): created inside a test, after() would belong to that test, not to the file
+    process.once('exit', () => {
+      // a sandbox run as root keeps its PostgreSQL data outside its state dir, which records where
+      for (const f of readdirSync(root, {recursive: true, encoding: 'utf8'})) if (basename(f) === 'postgres-root') removeSandboxState(dirname(join(root, f)))
+      rmSync(root, {recursive: true, force: true})
+    })
+  }
+  return mkdtempSync(join(runRoot, prefix))
+}
 
 export interface TestSandbox {
   handle: SandboxHandle

@@ -1,7 +1,8 @@
 // Where azfail talks to: Azure (DefaultAzureCredential, a cloud's ARM endpoint) or the sandbox (its endpoint, its
 // token, its CA). Everything downstream uses the same SDK clients either way.
-import {readFileSync} from 'node:fs'
-import {resolve} from 'node:path'
+import {cpSync, existsSync, mkdtempSync, readFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join, resolve} from 'node:path'
 import type {TokenCredential} from '@azure/core-auth'
 import type {SandboxConnection} from '@azfail/sandbox'
 import type {RunTarget} from '../engine/types.ts'
@@ -119,6 +120,23 @@ export function sandboxTargetOf(conn: SandboxConnection, credential: TokenCreden
     stateDir: conn.stateDir,
     close,
   }
+}
+
+/**
+ * A private copy of a sandbox's state (its world, token and TLS identity) in a new directory with an unpredictable
+ * name, 0700; `remove` (synchronous, so an exit handler can call it) deletes it with any PostgreSQL data it grew.
+ */
+export async function sandboxCopy(source: string): Promise<{dir: string; remove(): void}> {
+  const {removeSandboxState} = await sandboxPackage()
+  const dir = mkdtempSync(join(tmpdir(), 'azfail-practice-'))
+  const remove = () => removeSandboxState(dir)
+  try {
+    for (const f of ['state.json', 'token', 'tls']) if (existsSync(join(source, f))) cpSync(join(source, f), join(dir, f), {recursive: true})
+  } catch (error) {
+    remove()
+    throw error
+  }
+  return {dir, remove}
 }
 
 /** Uses the sandbox running for `stateDir`, or starts one in this process for the command's duration. */

@@ -3,7 +3,7 @@ import {format} from 'node:util'
 import {Command, Flags, type Interfaces} from '@oclif/core'
 import {createClients, type Clients} from '../azure/clients.ts'
 import {type AzureTarget, type CloudName, CLOUDS, DEFAULT_STATE_DIR, azureTarget, sandboxTarget} from '../azure/target.ts'
-import {AuthenticationError, AzfailError, AzureError, type ErrorStatus, InputError, InternalError, type Unreachable, UnreachableError, describeUnreachable, exitCodeOf, unreachableEndpoint} from '../errors.ts'
+import {AuthenticationError, AzfailError, AzureError, type ErrorStatus, InputError, InternalError, type Unreachable, UnreachableError, describeUnreachable, exitCodeOf, fromMachineCondition, unreachableEndpoint} from '../errors.ts'
 import {terminalField, terminalText} from '../report/escape.ts'
 import {type LoadedRunbook, loadRunbook, locateRunbook} from '../runbook/load.ts'
 import {checkWritableDir} from './paths.ts'
@@ -99,6 +99,10 @@ export abstract class AzfailCommand extends Command {
 export function toAzfailError(err: any): AzfailError {
   const unreachable = unreachableEndpoint(err)
   if (unreachable && (!(err instanceof AzfailError) || err.status === 'failed')) return fromUnreachable(err, unreachable)
+  if (err instanceof AzfailError && !(err instanceof InternalError)) return err
+  // A disk full, a read-only place, a port in use: a sentence naming the path or port, never "a bug".
+  const machine = fromMachineCondition(err)
+  if (machine) return machine
   if (err instanceof AzfailError) return err
   if (err?.oclif?.exit === 2 || /Parse|Flag|Arg/.test(err?.constructor?.name ?? '')) {
     // oclif's note about flags that take several values is wrong here: those flags are not greedy.

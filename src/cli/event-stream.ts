@@ -1,10 +1,11 @@
 // --events: the engine's events as NDJSON, one object a line, written the moment they happen, so a pipeline or a
 // dashboard can follow a run live. An observer like the renderers; each field is picked, so no token or checkpoint
 // state (a long-running operation's URLs) ever reaches the stream.
-import {closeSync, openSync, writeSync} from 'node:fs'
+import {closeSync, writeSync} from 'node:fs'
 import type {RunEvent, RunObserver, StepInfo} from '../engine/events.ts'
 import type {StepRecord} from '../engine/types.ts'
-import {InputError} from '../errors.ts'
+import {machineCondition} from '../errors.ts'
+import {openForWriting} from './paths.ts'
 
 /** The event types a stream carries, in the order a run emits them (README, "Event stream"). */
 export const STREAMED_EVENTS = ['run-started', 'step-planned', 'prompt', 'execution-started', 'step-started', 'step-progress', 'step-ended', 'run-ended'] as const
@@ -61,19 +62,25 @@ export function streamedEvent(e: RunEvent, runId: string, time: Date): StreamedE
 export function eventStream(target: string, clock: () => Date = () => new Date()): RunObserver {
   let fd: number | undefined
   if (target !== '-') {
-    try {
-      fd = openSync(target, 'w')
-    } catch (error: any) {
-      throw new InputError('BadEventsFile', `--events ${target}: cannot write it (${error.code ?? error.message}).`, "Pass a file azfail may create or overwrite, or '-' for stderr.")
-    }
+    // A directory, a full device, a FIFO nobody reads (opening it would wait forever): refused before the run.
+    fd = openForWriting(target, '--events')
   }
   let runId = ''
+  let lost: string | undefined
   const write = (text: string) => (fd === undefined ? process.stderr.write(text) : writeSync(fd, text))
   return {
     on(e) {
       if (e.type === 'run-started') runId = e.meta.runId
       const line = streamedEvent(e, runId, clock())
-      if (line) write(`${JSON.stringify(line)}\n`)
+      if (!line || lost) return
+      try {
+        write(`${JSON.stringify(line)}\n`)
+      } catch (error: any) {
+        // The run goes on (a failover must not stop for its log), but the operator hears the stream broke, once.
+        const condition = machineCondition(error.code)
+        lost = `--events ${target}: writing failed at ${line.type}: ${condition?.what ?? error.message}; the events after it are not in the stream. ${condition?.todo ?? 'Check the file'}.`
+        process.stderr.write(`warning: ${lost}\n`)
+      }
     },
     async close() {
       if (fd !== undefined) closeSync(fd)

@@ -7,6 +7,7 @@ import type {GamedayResult} from '../services/gameday.ts'
 import {SCENARIOS, type Scenario} from '../services/practice.ts'
 import {latencyFlag} from '../cli/sandbox-flags.ts'
 import {bounded, terminalField} from '../report/escape.ts'
+import {checkWritableDir} from '../cli/paths.ts'
 
 export default class Gameday extends AzfailCommand {
   static override summary = 'Game day: check the estate is safe to fail over (read-only), or practise a full failover in the sandbox.'
@@ -43,6 +44,9 @@ export default class Gameday extends AzfailCommand {
       // Refused before any credential is created: practice changes things, so it never talks to Azure.
       throw new InputError('PracticeNeedsSandbox', 'Practice runs change things, so they run against the sandbox only.', "Add --sandbox (use 'azfail sandbox import' to rehearse a copy of your own estate).")
     }
+    // Where the reports and the practice journals go is checked now, not found unwritable after the whole game day ran.
+    if (flags['report-dir'] !== undefined) checkWritableDir(flags['report-dir'], '--report-dir')
+    if (practising) checkWritableDir(flags['runs-dir'], '--runs-dir')
     const {target, clients} = await this.connect(flags, runbooks[0])
     const {runGameday} = await import('../services/gameday.ts')
     const {chooseRenderer, runDisplay} = await import('../cli/renderer.ts')
@@ -62,7 +66,7 @@ export default class Gameday extends AzfailCommand {
       })
     } catch (error) {
       const e = toAzfailError(error)
-      if (e.status === 'invalid') throw e
+      if (e.status === 'invalid' || e.status === 'interrupted') throw e
       const known = !(e instanceof InternalError)
       throw new AzfailError('failed', 'GamedayFailed', `The game day could not run: ${known ? e.message : (error as Error).message}`, {
         cause: error,

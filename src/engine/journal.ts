@@ -43,7 +43,8 @@ export class Journal {
 
   /** Keeps the runbook the operator consented to (its parsed content), so a resume can say what changed since. */
   keepRunbook(content: unknown): void {
-    writeFileAtomic.sync(join(this.dir, 'runbook.json'), JSON.stringify(content, null, 2) + '\n')
+    const file = join(this.dir, 'runbook.json')
+    naming(file, () => writeFileAtomic.sync(file, JSON.stringify(content, null, 2) + '\n'))
   }
 
   /** The runbook this run was consented on, where it was kept. */
@@ -58,7 +59,8 @@ export class Journal {
 
   /** Replaces run.json atomically (temporary file, fsync, rename): a kill leaves the old or the new, never half. */
   writeMeta(meta: RunMeta): void {
-    writeFileAtomic.sync(join(this.dir, 'run.json'), JSON.stringify(meta, null, 2) + '\n')
+    const file = join(this.dir, 'run.json')
+    naming(file, () => writeFileAtomic.sync(file, JSON.stringify(meta, null, 2) + '\n'))
   }
 
   updateMeta(patch: Partial<RunMeta>): RunMeta {
@@ -69,10 +71,13 @@ export class Journal {
 
   /** Appends one event and syncs it: the journal must hold what happened even if the process is killed next. */
   append(event: {event: 'started' | 'finished' | 'checkpoint' | 'note'; step?: StepRecord; attempt: number; note?: string; data?: unknown}): void {
-    const fd = openSync(join(this.dir, 'journal.jsonl'), 'a')
+    const file = join(this.dir, 'journal.jsonl')
+    const fd = openSync(file, 'a')
     try {
-      writeSync(fd, JSON.stringify({time: new Date().toISOString(), ...event}) + '\n')
-      fsyncSync(fd)
+      naming(file, () => {
+        writeSync(fd, JSON.stringify({time: new Date().toISOString(), ...event}) + '\n')
+        fsyncSync(fd)
+      })
     } finally {
       closeSync(fd)
     }
@@ -142,4 +147,14 @@ export function listRuns(runsDir: string): RunMeta[] {
     .filter((d) => existsSync(join(dir, d, 'run.json')))
     .map((d) => JSON.parse(readFileSync(join(dir, d, 'run.json'), 'utf8')) as RunMeta)
     .sort((a, b) => b.startedAt.localeCompare(a.startedAt))
+}
+
+/** A write's error names no file (write(2) takes a descriptor): give it the journal file, so a full disk's message can. */
+function naming(file: string, write: () => void): void {
+  try {
+    write()
+  } catch (error: any) {
+    if (error && typeof error === 'object') error.path ??= file
+    throw error
+  }
 }

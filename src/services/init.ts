@@ -5,7 +5,7 @@ import writeFileAtomic from 'write-file-atomic'
 import type {Clients} from '../azure/clients.ts'
 import {NothingToDiscover, discoverEstate} from '../azure/discover.ts'
 import type {AzureTarget} from '../azure/target.ts'
-import {checkWritableDir} from '../cli/paths.ts'
+import {checkWritableFile} from '../cli/paths.ts'
 import {AzfailError, InputError} from '../errors.ts'
 import {RunbookError, parseRunbook} from '../runbook/load.ts'
 import {runbookText} from '../runbook/write.ts'
@@ -27,7 +27,7 @@ export function outputFile(output: string | undefined, force: boolean): string |
   if (existsSync(file) && !force) {
     throw new InputError('OutputExists', `${output} already exists; azfail init does not overwrite it.`, 'Pass --force to replace it, or name another --output.')
   }
-  checkWritableDir(dirname(file), '--output')
+  checkWritableFile(file, '--output')
   return file
 }
 

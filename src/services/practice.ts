@@ -1,17 +1,14 @@
 // Practice mode: drain -> promote -> restore -> failback, end to end, against a copy of the sandbox, optionally under
 // a fault scenario, each scenario with the outcome it must have. Runs through the same runner as the CLI.
-import {cpSync, existsSync, mkdtempSync, rmSync} from 'node:fs'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
 import {type Clients, createClients} from '../azure/clients.ts'
 import {setARecord} from '../azure/actions.ts'
 import {observeEstate} from '../azure/observe.ts'
-import {type AzureTarget, sandboxControl, sandboxTarget} from '../azure/target.ts'
+import {type AzureTarget, sandboxControl, sandboxCopy, sandboxTarget} from '../azure/target.ts'
 import type {RunObserver} from '../engine/events.ts'
 import type {RpoMeasure, StepRecord} from '../engine/types.ts'
 import {parseZoneId} from '../estate/predicates.ts'
 import type {LiveState} from '../estate/state.ts'
-import {InputError} from '../errors.ts'
+import {AzfailError, InputError} from '../errors.ts'
 import type {Check} from '../gameday/checks.ts'
 import {measure} from '../report/timeline.ts'
 import type {LoadedRunbook} from '../runbook/load.ts'
@@ -120,11 +117,19 @@ export async function practice(req: PracticeRequest): Promise<PracticeResult> {
     throw new InputError('PracticeNeedsSandbox', 'Practice runs change things, so they run against the sandbox only.', "Add --sandbox (use 'azfail sandbox import' to rehearse a copy of your own estate).")
   }
   const {estate} = req.runbook.runbook
-  const dir = mkdtempSync(join(tmpdir(), 'azfail-practice-'))
-  for (const f of ['state.json', 'token', 'tls']) if (existsSync(join(req.source.stateDir, f))) cpSync(join(req.source.stateDir, f), join(dir, f), {recursive: true})
-  const target = await sandboxTarget(dir)
-  let clients = createClients(target, {estate})
+  // The copy holds the sandbox's token, TLS key and identities: it goes however the practice ends. A signal between two
+  // runs stops the practice after the step in hand (a run's own handler ends a run interrupted); an exit removes it too.
+  let interrupted = false
+  const onSignal = () => void (interrupted = true)
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  let copy: {dir: string; remove(): void} | undefined
+  let target: AzureTarget | undefined
   try {
+    copy = await sandboxCopy(req.source.stateDir)
+    process.on('exit', copy.remove)
+    target = await sandboxTarget(copy.dir)
+    let clients = createClients(target, {estate})
     // The copy starts whole: no fault and no outage the source sandbox may have been left with.
     await sandboxControl(target, 'DELETE', 'faults')
     await sandboxControl(target, 'DELETE', 'outage')
@@ -158,6 +163,7 @@ export async function practice(req: PracticeRequest): Promise<PracticeResult> {
     const phases: PracticePhase[] = []
     let duringOutage: LiveState | undefined
     for (const [phase, stage, action, options] of plan) {
+      if (interrupted) break
       if (stage === 'failback' && req.scenario === 'region-outage' && !duringOutage) {
         // The failover is over while the region is still down: see where everything lives, as another operator's
         // 'azfail status' would (clients that have not written the region off), then bring the region back.
@@ -191,6 +197,7 @@ export async function practice(req: PracticeRequest): Promise<PracticeResult> {
       }
       if (record.status !== 'succeeded') break
     }
+    if (interrupted) throw new AzfailError('interrupted', 'PracticeInterrupted', `The practice was interrupted after ${phases.length} phase(s); its sandbox copy is removed and the sandbox in ${req.source.stateDir} is as it was.`, {hint: 'Run the game day again to practise the whole failover.'})
     const faultHits = ((await sandboxControl(target, 'GET', 'faults'))?.value ?? []).map((f: {kind: string; hits: number}) => ({kind: f.kind, hits: f.hits}))
     const logged: Array<{injectedDelayMs?: number; fault?: string}> = req.latency === 'azure' || req.scenario === 'region-outage' ? ((await sandboxControl(target, 'GET', 'requests'))?.value ?? []) : []
     const delayed = req.latency === 'azure' ? logged : []
@@ -214,8 +221,13 @@ export async function practice(req: PracticeRequest): Promise<PracticeResult> {
       ...(req.latency === 'azure' ? {latency: {profile: 'azure' as const, requests: delayed.length, injectedMs: delayed.reduce((sum, r) => sum + (r.injectedDelayMs ?? 0), 0)}} : {}),
     }
   } finally {
-    await target.close()
-    rmSync(dir, {recursive: true, force: true})
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+    await target?.close()
+    if (copy) {
+      process.off('exit', copy.remove)
+      copy.remove()
+    }
   }
 }
 

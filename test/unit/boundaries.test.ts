@@ -1,8 +1,8 @@
 // The import-boundary check that `npm test` runs (.dependency-cruiser.cjs) fails on a cycle and on a layer crossing.
 import assert from 'node:assert/strict'
 import {execFile} from 'node:child_process'
-import {mkdirSync, mkdtempSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {mkdirSync, writeFileSync} from 'node:fs'
+import {tempDir} from '../helpers.ts'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
 import {describe, it} from 'node:test'
@@ -11,7 +11,7 @@ const ROOT = join(import.meta.dirname, '..', '..')
 const run = promisify(execFile)
 
 async function cruise(files: Record<string, string>): Promise<{code: number; out: string}> {
-  const dir = mkdtempSync(join(tmpdir(), 'azfail-bounds-'))
+  const dir = tempDir('azfail-bounds-')
   for (const [path, text] of Object.entries(files)) {
     mkdirSync(join(dir, path, '..'), {recursive: true})
     writeFileSync(join(dir, path), text)

@@ -1,9 +1,7 @@
 // The engine on its own, over a toy state: projection across steps, overrides, resume's completed set, and a run that
 // always ends closed in its journal, whatever the ending. No Azure, no sandbox, no subprocess.
 import assert from 'node:assert/strict'
-import {mkdtempSync} from 'node:fs'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
+import {tempDir} from '../helpers.ts'
 import {describe, it} from 'node:test'
 import {toAzfailError} from '../../src/cli/base.ts'
 import {EventBus, type RunEvent} from '../../src/engine/events.ts'
@@ -36,7 +34,7 @@ function add(id: string, by: number, o: {refuseAt?: number; fail?: Error; change
   }
 }
 
-const runsDir = () => mkdtempSync(join(tmpdir(), 'azfail-engine-'))
+const runsDir = () => tempDir('azfail-engine-')
 
 function meta(over: Partial<RunMeta> = {}): RunMeta {
   return {runId: `r-${Math.random().toString(16).slice(2, 8)}`, action: 'toy', options: {}, runbook: 'toy.yaml', target: {kind: 'sandbox'}, principal: 'tester', startedAt: new Date().toISOString(), dryRun: false, overrides: [], status: 'running', attempts: 1, ...over}

@@ -1,9 +1,9 @@
 // The journal: every event is synced to disk before the run goes on, run.json is replaced atomically, a line torn by
 // a kill is skipped, and the completed set holds only steps that finished.
 import assert from 'node:assert/strict'
-import fs, {appendFileSync, existsSync, mkdtempSync, readdirSync} from 'node:fs'
+import fs, {appendFileSync, existsSync, readdirSync} from 'node:fs'
 import {syncBuiltinESMExports} from 'node:module'
-import {tmpdir} from 'node:os'
+import {tempDir} from '../helpers.ts'
 import {join} from 'node:path'
 import {describe, it, mock} from 'node:test'
 import {Journal, listRuns} from '../../src/engine/journal.ts'
@@ -14,7 +14,7 @@ const step = (id: string, status: StepRecord['status']): StepRecord => ({id, kin
 
 describe('journal', () => {
   it('syncs each event and each run.json write to disk before returning', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'azfail-journal-'))
+    const dir = tempDir('azfail-journal-')
     const synced = mock.method(fs, 'fsyncSync')
     syncBuiltinESMExports()
     try {
@@ -31,7 +31,7 @@ describe('journal', () => {
   })
 
   it('replaces run.json atomically, keeps the cloud, and leaves no temporary file', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'azfail-journal-'))
+    const dir = tempDir('azfail-journal-')
     const j = Journal.create(dir, meta('r2'))
     j.updateMeta({status: 'failed', endedAt: 'now'})
     assert.deepEqual(readdirSync(j.dir).sort(), ['run.json'])
@@ -40,7 +40,7 @@ describe('journal', () => {
   })
 
   it('skips a line torn by a kill and counts as completed only steps that finished', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'azfail-journal-'))
+    const dir = tempDir('azfail-journal-')
     const j = Journal.create(dir, meta('r3'))
     j.append({event: 'started', step: step('a', 'failed'), attempt: 1})
     j.append({event: 'finished', step: step('a', 'succeeded'), attempt: 1})
@@ -52,7 +52,7 @@ describe('journal', () => {
   })
 
   it('refuses a run id that is not one, without touching the file system', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'azfail-journal-'))
+    const dir = tempDir('azfail-journal-')
     assert.throws(() => Journal.open(dir, '../etc'), {code: 'UnknownRun'})
     assert.equal(existsSync(join(dir, '..', 'etc', 'run.json')), false)
   })

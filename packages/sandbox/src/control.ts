@@ -6,6 +6,7 @@ import {CONTROL_PATH, type SandboxConnection, SandboxControlError, connectionFil
 import {demoWorld} from './estate.ts'
 import {type EstateOptions, bundledWorld} from './estates.ts'
 import {type OutageSpec, type OutageState, applyOutage, outageOf, validateOutage} from './outage.ts'
+import {removePostgresData} from './postgres.ts'
 import {type SandboxOptions, startSandbox} from './server.ts'
 import {type World, WorldStore} from './world.ts'
 
@@ -108,4 +109,10 @@ export function writeImportedState(stateDir: string, world: World): void {
   const dir = resolve(stateDir)
   new WorldStore(dir, () => world).replace(world)
   writeFileSync(requestLogFile(dir), '')
+}
+
+/** Removes a state dir and the PostgreSQL data its servers kept outside it (as root); its sandbox must be stopped. */
+export function removeSandboxState(stateDir: string): void {
+  removePostgresData(stateDir)
+  rmSync(stateDir, {recursive: true, force: true})
 }

@@ -23,7 +23,7 @@ export {
   sandboxRequest,
   staticTokenCredential,
 } from './client.ts'
-export {type ResetOptions, type SandboxStatus, resetSandbox, runSandboxForeground, sandboxOutage, sandboxStatus, writeImportedState} from './control.ts'
+export {type ResetOptions, type SandboxStatus, removeSandboxState, resetSandbox, runSandboxForeground, sandboxOutage, sandboxStatus, writeImportedState} from './control.ts'
 export {ARM_OUTAGES, FRONT_DOOR_OUTAGES, type OutageSpec, type OutageState, RESOLVER_OUTAGES, outageLines} from './outage.ts'
 export {type DemoOptions, demoWorld} from './estate.ts'
 export {ESTATE_NAMES, type EstateName, type EstateOptions, bundledWorld, isEstateName} from './estates.ts'

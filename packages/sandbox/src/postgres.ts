@@ -7,11 +7,10 @@
 // Everything here is synchronous (the tools run as child processes): the sandbox calls it while it settles a
 // long-running operation, before it answers the request that observes the result.
 import {execFileSync} from 'node:child_process'
-import {createHash} from 'node:crypto'
-import {chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import net from 'node:net'
 import {tmpdir} from 'node:os'
-import {join, resolve} from 'node:path'
+import {dirname, join, resolve} from 'node:path'
 
 export const PG_DOMAIN = 'postgres.database.azure.com'
 
@@ -100,12 +99,60 @@ export function sql(instance: Pick<PgInstance, 'address' | 'port'>, query: strin
 
 const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
 
-/** Where a state dir's servers keep their data. As root, under the system temp dir, which the postgres user can reach. */
+/**
+ * Where a state dir's servers keep their data. As a normal user, in the state dir. As root the servers run as the
+ * postgres user, who may not reach the state dir (or a private TMPDIR): a directory with an unpredictable name, 0700
+ * and owned by postgres, in the first temporary directory that user can traverse; the state dir records it, so a
+ * restart finds it again, and a recorded place that is not exactly that (another owner, a symlink) is never used.
+ */
 function pgRoot(stateDir: string): string {
   if (!asRoot()) return join(stateDir, 'postgres')
-  const dir = join(tmpdir(), `azfail-pg-${createHash('sha256').update(resolve(stateDir)).digest('hex').slice(0, 12)}`)
-  mkdirSync(dir, {recursive: true, mode: 0o755})
+  const known = recordedPgRoot(stateDir)
+  if (known) return known
+  const dir = mkdtempSync(join(traversableTempDir(), 'azfail-pg-'))
+  ownByPostgres(dir)
+  writeFileSync(pgRootRecord(stateDir), `${dir}\n`, {mode: 0o600})
   return dir
+}
+
+const pgRootRecord = (stateDir: string) => join(stateDir, 'postgres-root')
+
+/** The data directory the state dir records, when it is still a private directory of the postgres user. */
+function recordedPgRoot(stateDir: string): string | undefined {
+  const record = pgRootRecord(stateDir)
+  if (!existsSync(record)) return undefined
+  const dir = readFileSync(record, 'utf8').trim()
+  try {
+    const st = lstatSync(dir)
+    ownByPostgres()
+    return st.isDirectory() && st.uid === postgresUser!.uid && (st.mode & 0o077) === 0 ? dir : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** The first of TMPDIR, /tmp and /var/tmp whose every ancestor others may traverse (the postgres user must reach its data). */
+function traversableTempDir(): string {
+  const reachable = (dir: string): boolean => {
+    for (let at = resolve(dir); ; at = dirname(at)) {
+      try {
+        if ((statSync(at).mode & 0o001) === 0) return false
+      } catch {
+        return false
+      }
+      if (dirname(at) === at) return true
+    }
+  }
+  const found = [tmpdir(), '/tmp', '/var/tmp'].find(reachable)
+  if (!found) throw new Error(`no temporary directory the postgres user can reach (${tmpdir()}, /tmp and /var/tmp are closed to others); the PostgreSQL servers cannot keep their data`)
+  return found
+}
+
+/** Removes the PostgreSQL data a state dir's servers kept outside it (as root); the servers must be stopped. */
+export function removePostgresData(stateDir: string): void {
+  const dir = recordedPgRoot(stateDir)
+  if (dir) rmSync(dir, {recursive: true, force: true})
+  rmSync(pgRootRecord(stateDir), {force: true})
 }
 
 async function freePort(address: string): Promise<number> {

@@ -1,9 +1,9 @@
 // Test fixtures of the sandbox package: a sandbox in a fresh state dir, the official SDK clients pointed at it as any
 // program would point them, raw requests, the control endpoint, the request log, and a DNS lookup at one resolver.
 import {Resolver} from 'node:dns/promises'
-import {mkdtempSync} from 'node:fs'
+import {mkdtempSync, readdirSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
-import {join} from 'node:path'
+import {basename, dirname, join} from 'node:path'
 import type {CdnManagementClient} from '@azure/arm-cdn'
 import type {CosmosDBManagementClient} from '@azure/arm-cosmosdb'
 import type {MonitorClient} from '@azure/arm-monitor'
@@ -22,13 +22,29 @@ import {
   type SandboxResponse,
   control,
   readRequestLog,
+  removeSandboxState,
   sandboxAccess,
   sandboxRequest,
   startSandbox,
   staticTokenCredential,
 } from '../src/index.ts'
 
-export const tempDir = (prefix = 'azfail-sandbox-test-') => mkdtempSync(join(tmpdir(), prefix))
+let runRoot: string | undefined
+
+/** A new private directory under this test process's one root in TMPDIR; the root (and any PostgreSQL data) goes after the tests. */
+export function tempDir(prefix = 'azfail-sandbox-test-'): string {
+  if (!runRoot) {
+    runRoot = mkdtempSync(join(tmpdir(), 'azfail-sandbox-test-run-'))
+    const root = runRoot
+    // on exit, not node:test's after(): created inside a test, after() would belong to that test, not to the file
+    process.once('exit', () => {
+      // a sandbox run as root keeps its PostgreSQL data outside its state dir, which records where
+      for (const f of readdirSync(root, {recursive: true, encoding: 'utf8'})) if (basename(f) === 'postgres-root') removeSandboxState(dirname(join(root, f)))
+      rmSync(root, {recursive: true, force: true})
+    })
+  }
+  return mkdtempSync(join(runRoot, prefix))
+}
 
 export interface SdkClients {
   trafficManager(): Promise<TrafficManagerManagementClient>

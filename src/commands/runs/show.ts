@@ -2,7 +2,7 @@ import {mkdirSync, writeFileSync} from 'node:fs'
 import {dirname, resolve} from 'node:path'
 import {Args, Flags} from '@oclif/core'
 import {AzfailCommand} from '../../cli/base.ts'
-import {checkWritableDir} from '../../cli/paths.ts'
+import {checkWritableFile} from '../../cli/paths.ts'
 import {renderReport, runFlags} from '../../cli/run-command.ts'
 import {Journal} from '../../engine/journal.ts'
 import type {RunMeta, StepRecord} from '../../engine/types.ts'
@@ -34,17 +34,17 @@ and warnings, so an incident's run becomes its post-incident record.`
     const format = flags.html ? 'html' : flags.md ? 'md' : undefined
     if (flags.output && !format) throw new InputError('OutputNeedsFormat', '--output writes the --html or --md report.', 'Add --html or --md.')
     if (format && this.jsonEnabled() && !flags.output) throw new InputError('ReportNeedsOutput', `--json prints the envelope on stdout, so the --${format} report needs a file.`, `Add --output run.${format === 'html' ? 'html' : 'md'}.`)
+    const file = flags.output === undefined ? undefined : resolve(flags.output)
+    if (file) checkWritableFile(file, '--output')
     const journal = Journal.open(flags['runs-dir'], args.id)
     const meta = journal.meta()
     const steps = journal.steps()
     if (format) {
       const text = (await import('../../report/run.ts')).runReport(journal, format)
-      if (!flags.output) {
+      if (!file) {
         process.stdout.write(text)
         return {...meta, steps}
       }
-      const file = resolve(flags.output)
-      checkWritableDir(dirname(file), '--output')
       mkdirSync(dirname(file), {recursive: true})
       writeFileSync(file, text)
       if (!this.jsonEnabled()) this.log(`report: ${file}`)

@@ -3,6 +3,7 @@ import {AzfailCommand} from '../../cli/base.ts'
 import {confirmChanges} from '../../cli/consent.ts'
 import {runningSandbox, sandboxTarget} from '../../azure/target.ts'
 import {AzfailError} from '../../errors.ts'
+import {checkWritableDir} from '../../cli/paths.ts'
 
 export default class SandboxImport extends AzfailCommand {
   static override summary = "Copy the estate a runbook describes, read-only, into the sandbox, to rehearse failovers of your own topology offline."
@@ -23,6 +24,7 @@ export default class SandboxImport extends AzfailCommand {
   async run(): Promise<{stateDir: string; written: boolean; counts: Record<string, number>; skipped: string[]}> {
     const {flags} = await this.parse(SandboxImport)
     const runbook = this.runbookFrom({...flags, sandbox: flags.sandbox || Boolean(flags['from-sandbox'])})
+    if (!flags['dry-run']) checkWritableDir(flags['state-dir'], '--state-dir')
     const running = await runningSandbox(flags['state-dir'])
     if (running) {
       throw new AzfailError('locked', 'SandboxRunning', `A sandbox is running for ${flags['state-dir']} (pid ${running.pid}); importing would replace its state underneath it.`, {hint: 'Stop it first (Ctrl-C in its terminal), or import into another --state-dir.'})

@@ -3,6 +3,7 @@ import type {OutageSpec, OutageState} from '@azfail/sandbox'
 import {AzfailCommand} from '../../cli/base.ts'
 import {runningSandbox} from '../../azure/target.ts'
 import {InputError} from '../../errors.ts'
+import {checkWritableDir} from '../../cli/paths.ts'
 
 export default class SandboxOutage extends AzfailCommand {
   static override summary = "Take a sandbox region down as a regional outage does (its resource providers' ARM answers and its resolver), refuse Front Door's configuration changes, clear it, or show it."
@@ -32,6 +33,7 @@ export default class SandboxOutage extends AzfailCommand {
     const {args, flags} = await this.parse(SandboxOutage)
     const change = outageChange(args.region, flags)
     const running = await runningSandbox(flags['state-dir'])
+    if (change && !running) checkWritableDir(flags['state-dir'], '--state-dir')
     const {outageLines, sandboxOutage} = await import('@azfail/sandbox')
     const outage = await sandboxOutage(flags['state-dir'], running, change)
     if (!this.jsonEnabled()) this.log(outageLines(outage).join('\n'))

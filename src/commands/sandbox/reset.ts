@@ -4,6 +4,7 @@ import {confirmChanges} from '../../cli/consent.ts'
 import {runningSandbox} from '../../azure/target.ts'
 import {AzfailError} from '../../errors.ts'
 import {ESTATES, TOKEN_LIFETIME_FLAG, latencyFlag, tokenLifetimeSeconds} from '../../cli/sandbox-flags.ts'
+import {checkWritableDir} from '../../cli/paths.ts'
 
 export default class SandboxReset extends AzfailCommand {
   static override summary = 'Restore the sandbox to a bundled estate (the demo unless --estate names another) and clear its request log.'
@@ -34,6 +35,7 @@ export default class SandboxReset extends AzfailCommand {
       if (!this.jsonEnabled()) this.log(changes.map((c) => `would: ${c}`).join('\n'))
       return {stateDir: flags['state-dir'], reset: false, dryRun: true}
     }
+    checkWritableDir(flags['state-dir'], '--state-dir')
     if (!(await confirmChanges(changes, {yes: flags.yes, what: 'azfail sandbox reset'}))) {
       throw new AzfailError('refused', 'NotConfirmed', 'Reset not confirmed; nothing was changed.')
     }

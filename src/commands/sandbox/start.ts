@@ -3,6 +3,7 @@ import {AzfailCommand} from '../../cli/base.ts'
 import {runningSandbox} from '../../azure/target.ts'
 import {AzfailError} from '../../errors.ts'
 import {ESTATES, TOKEN_LIFETIME_FLAG, latencyFlag, tokenLifetimeSeconds} from '../../cli/sandbox-flags.ts'
+import {checkWritableDir} from '../../cli/paths.ts'
 
 export default class SandboxStart extends AzfailCommand {
   static override summary = 'Run the embedded Azure sandbox in the foreground until Ctrl-C.'
@@ -27,6 +28,7 @@ export default class SandboxStart extends AzfailCommand {
   async run(): Promise<void> {
     const {flags} = await this.parse(SandboxStart)
     const tokenLifetime = tokenLifetimeSeconds(flags['token-lifetime'])
+    checkWritableDir(flags['state-dir'], '--state-dir')
     const existing = await runningSandbox(flags['state-dir'])
     if (existing) {
       throw new AzfailError('locked', 'SandboxRunning', `A sandbox is already running for ${flags['state-dir']} (pid ${existing.pid}, ${existing.armEndpoint}).`, {hint: 'Use it as it is, or stop it first (Ctrl-C in its terminal, or kill its pid).'})
