@@ -1,9 +1,11 @@
 // The base of every azfail command: shared flags, the one --json envelope, the error -> exit-code mapping.
+import {readFileSync} from 'node:fs'
 import {Command, Flags, type Interfaces} from '@oclif/core'
 import {createClients, type Clients} from '../azure/clients.ts'
 import {type AzureTarget, type CloudName, CLOUDS, DEFAULT_STATE_DIR, azureTarget, sandboxTarget} from '../azure/target.ts'
 import {AuthenticationError, AzfailError, AzureError, type ErrorStatus, InputError, InternalError, type Unreachable, UnreachableError, describeUnreachable, exitCodeOf, unreachableEndpoint} from '../errors.ts'
 import {type LoadedRunbook, loadRunbook, locateRunbook} from '../runbook/load.ts'
+import {addEnvironmentSecrets, redact, redactDeep} from '../secrets.ts'
 import {checkWritableDir} from './paths.ts'
 
 export interface DescribedError {
@@ -27,6 +29,24 @@ export abstract class AzfailCommand extends Command {
 
   protected warnings: string[] = []
   private closers: Array<() => Promise<void>> = []
+
+  override async init(): Promise<void> {
+    addEnvironmentSecrets(process.env, (file) => readFileSync(file, 'utf8'))
+    await super.init()
+  }
+
+  // Whatever a command prints passes the redactor: no secret azfail holds reaches stdout or stderr, however quoted.
+  override log(message = '', ...args: any[]): void {
+    super.log(typeof message === 'string' ? redact(message) : message, ...args.map((a) => redactDeep(a)))
+  }
+
+  override logToStderr(message = '', ...args: any[]): void {
+    super.logToStderr(typeof message === 'string' ? redact(message) : message, ...args.map((a) => redactDeep(a)))
+  }
+
+  override logJson(json: unknown): void {
+    super.logJson(redactDeep(json))
+  }
 
   /** A warning goes to stderr now and into the JSON envelope's `warnings`. */
   protected note(message: string): void {

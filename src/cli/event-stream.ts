@@ -5,6 +5,7 @@ import {closeSync, openSync, writeSync} from 'node:fs'
 import type {RunEvent, RunObserver, StepInfo} from '../engine/events.ts'
 import type {StepRecord} from '../engine/types.ts'
 import {InputError} from '../errors.ts'
+import {redact} from '../secrets.ts'
 
 /** The event types a stream carries, in the order a run emits them (README, "Event stream"). */
 export const STREAMED_EVENTS = ['run-started', 'step-planned', 'prompt', 'execution-started', 'step-started', 'step-progress', 'step-ended', 'run-ended'] as const
@@ -73,7 +74,7 @@ export function eventStream(target: string, clock: () => Date = () => new Date()
     on(e) {
       if (e.type === 'run-started') runId = e.meta.runId
       const line = streamedEvent(e, runId, clock())
-      if (line) write(`${JSON.stringify(line)}\n`)
+      if (line) write(`${redact(JSON.stringify(line))}\n`)
     },
     async close() {
       if (fd !== undefined) closeSync(fd)

@@ -7,6 +7,7 @@ import {join, resolve} from 'node:path'
 import {InputError} from '../errors.ts'
 import type {RunObserver} from './events.ts'
 import type {RunMeta, StepRecord} from './types.ts'
+import {redact} from '../secrets.ts'
 
 export const DEFAULT_RUNS_DIR = '.azfail/runs'
 
@@ -58,7 +59,7 @@ export class Journal {
 
   /** Replaces run.json atomically (temporary file, fsync, rename): a kill leaves the old or the new, never half. */
   writeMeta(meta: RunMeta): void {
-    writeFileAtomic.sync(join(this.dir, 'run.json'), JSON.stringify(meta, null, 2) + '\n')
+    writeFileAtomic.sync(join(this.dir, 'run.json'), redact(JSON.stringify(meta, null, 2)) + '\n')
   }
 
   updateMeta(patch: Partial<RunMeta>): RunMeta {
@@ -71,7 +72,7 @@ export class Journal {
   append(event: {event: 'started' | 'finished' | 'checkpoint' | 'note'; step?: StepRecord; attempt: number; note?: string; data?: unknown}): void {
     const fd = openSync(join(this.dir, 'journal.jsonl'), 'a')
     try {
-      writeSync(fd, JSON.stringify({time: new Date().toISOString(), ...event}) + '\n')
+      writeSync(fd, redact(JSON.stringify({time: new Date().toISOString(), ...event})) + '\n')
       fsyncSync(fd)
     } finally {
       closeSync(fd)

@@ -5,6 +5,7 @@ import {join, resolve} from 'node:path'
 import junitModule, {type Builder} from 'junit-report-builder'
 import {esc, page} from '../report/page.ts'
 import {type Timeline, mdCell, secondsText, timelineHtml, timelineMarkdown} from '../report/timeline.ts'
+import {redactDeep} from '../secrets.ts'
 import type {Check} from './checks.ts'
 import type {GamedayResult} from '../services/gameday.ts'
 import type {PracticeResult} from '../services/practice.ts'
@@ -17,6 +18,8 @@ export interface ReportPaths {
 }
 
 export function writeReports(dir: string, result: GamedayResult): ReportPaths {
+  // redacted as data, before any format escapes it
+  result = redactDeep(result)
   const out = resolve(dir)
   mkdirSync(out, {recursive: true})
   const paths: ReportPaths = {json: join(out, 'gameday.json'), junit: join(out, 'junit.xml'), markdown: join(out, 'summary.md'), html: join(out, 'report.html')}
