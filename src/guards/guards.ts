@@ -63,6 +63,10 @@ export function drainedBeforeTeardown(state: LiveState, region: string, connecti
   const last = lastSteeringWrite(r)
   const elapsed = (now - Date.parse(since)) / 1000
   const ok = elapsed >= window.total
+  // A plan's projection is no drain: its time is an estimate, and the message says it is planned, not done.
+  if (r.drain.projected) {
+    return {...base, ok, observed: `projected, not observed: the steps before this one are planned to drain ${region} and wait out its ${window.total}s window (${describeTtlWindow(window)}) before teardown; nothing is drained yet`}
+  }
   const changed = last && since !== r.drain.drainedAt ? `drained at ${r.drain.drainedAt}, but its steering was written since (${describeWrite(last)}), so the window starts there, ` : `drained at ${r.drain.drainedAt}, `
   const lag = state.target === 'azure' && !last ? " (the Activity Log lists no steering write since; Azure's log lags by minutes)" : ''
   return {

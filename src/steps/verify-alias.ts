@@ -110,7 +110,7 @@ export const verifyCname: StepKind<AliasData> = {
 
 export const verifyListener: StepKind<AliasData> = {
   kind: 'verifyListener',
-  summary: "check over DNS that every region resolves the failover group's listener to the new primary, then open a TCP connection to port 1433 through it from every region",
+  summary: "check over DNS that every region resolves the failover group's listener to the new primary, then, from this machine, open a TCP connection to port 1433 at the address each region resolves it to",
   defaults: {'promote-failover-group': 2, failover: 9, failback: 8},
   applies: configured('sql'),
   reads: {data: true},
@@ -134,11 +134,20 @@ export const verifyListener: StepKind<AliasData> = {
 
 const SQL_PORT = 1433
 
-/** From every region given, resolve the listener and open a TCP connection to port 1433 where it leads. */
+/** Where a connection went: the address a region resolved, and the place this machine connected to for it when that differs (a tunnel, a mapped loopback listener). */
+const connectedTo = (address: string, endpoint: {host: string; port: number}): string =>
+  endpoint.host === address && endpoint.port === SQL_PORT ? `${address}:${SQL_PORT}` : `${address}:${SQL_PORT} via ${endpoint.host}:${endpoint.port} (where this machine reaches it)`
+
+/**
+ * With every region's resolver, resolve the listener; from this machine (not from the region: azfail runs here), open
+ * a TCP connection to port 1433 where each answer leads. The message says so: it proves the answer and the server's
+ * listener, not the region's own network path.
+ */
 async function listenerReachable(ctx: StepContext, listener: string, server: string, regions: string[], rt: {progress(message: string): void; signal: AbortSignal}): Promise<StepOutcome> {
   const tcp = ctx.target.tcp
   if (tcp.unavailable) return {message: `TCP not checked: ${tcp.unavailable}`, notVerified: [`TCP port ${SQL_PORT} through ${listener}: ${tcp.unavailable}`]}
   const done: string[] = []
+  const reached = new Set<string>()
   const silent: string[] = []
   for (const region of regions) {
     const resolver = ctx.resolvers[region]
@@ -152,12 +161,14 @@ async function listenerReachable(ctx: StepContext, listener: string, server: str
     if (!address) throw new StepError('ListenerUnreachable', `${region} cannot resolve ${listener} (${answer.outcome}).`)
     const endpoint = tcp.endpoint(address, SQL_PORT, server)
     if ('refused' in endpoint) throw new StepError('ListenerUnreachable', `${region}: ${endpoint.refused}.`)
-    rt.progress(`${region}: connecting to ${listener} -> ${address}:${SQL_PORT}`)
+    rt.progress(`${region}: ${listener} resolves to ${address}; connecting from this machine to ${connectedTo(address, endpoint)}`)
     const outcome = await tcpReachable(endpoint.host, endpoint.port)
     if (!outcome.ok) {
       throw new StepError('ListenerUnreachable', `${region}: ${listener} resolves to ${address} (${server}), but a TCP connection to port ${SQL_PORT} failed: ${outcome.detail}.`, {hint: `The new primary ${server} does not accept connections on its private endpoint: check the endpoint, its network security group and the server's firewall.`})
     }
     done.push(region)
+    reached.add(connectedTo(address, endpoint))
   }
-  return {message: `TCP port ${SQL_PORT} reachable through ${listener} from ${done.join(', ') || 'no region'}`, notVerified: silent}
+  if (done.length === 0) return {message: `TCP port ${SQL_PORT} not tried: no region's resolver answered for ${listener}`, notVerified: silent}
+  return {message: `TCP port ${SQL_PORT} reachable from this machine (not tried from the regions) at ${[...reached].join(', ')}, where ${listener} leads from ${done.join(', ')}`, notVerified: silent}
 }

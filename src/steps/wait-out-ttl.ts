@@ -81,7 +81,7 @@ export const waitOutTtl: StepKind<WaitData> = {
         const s = copyState(state)
         const r = s.regions[region]
         const since = effectiveDrainAt(r)
-        if (r.drain && since) Object.assign(r, {drain: {...r.drain, drainedAt: new Date(Date.parse(since) - (plan.waitSeconds ?? 0) * 1000).toISOString()}, steeringWrites: []})
+        if (r.drain && since) Object.assign(r, {drain: {...r.drain, drainedAt: new Date(Date.parse(since) - (plan.waitSeconds ?? 0) * 1000).toISOString(), ...((plan.waitSeconds ?? 0) > 0 ? {projected: true as const} : {})}, steeringWrites: []})
         return s
       },
       async apply(plan, rt) {
