@@ -16,6 +16,9 @@ export function newRunId(now = new Date()): string {
   return `${stamp}-${randomBytes(3).toString('hex')}`
 }
 
+/** A run id as a directory name: what newRunId makes, give or take; never '.', '..', a separator or a leading dot. */
+export const isRunId = (runId: unknown): runId is string => typeof runId === 'string' && /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(runId) && !runId.includes('..')
+
 export class Journal {
   readonly dir: string
 
@@ -24,6 +27,8 @@ export class Journal {
   }
 
   static create(runsDir: string, meta: RunMeta): Journal {
+    // a run id can come from Azure (a lock record a takeover reads): it names a directory only once it is one
+    if (!isRunId(meta.runId)) throw new InputError('BadRunId', `'${meta.runId}' is not a run id (letters, digits, '.', '_' and '-', at most 128): no journal is written for it.`, "'azfail runs list' shows the runs recorded here; 'azfail lock status' the run holding the lock.")
     const j = new Journal(runsDir, meta.runId)
     mkdirSync(j.dir, {recursive: true})
     j.writeMeta(meta)
@@ -31,12 +36,12 @@ export class Journal {
   }
 
   static exists(runsDir: string, runId: string): boolean {
-    return /^[\w.-]+$/.test(runId) && existsSync(join(resolve(runsDir), runId, 'run.json'))
+    return isRunId(runId) && existsSync(join(resolve(runsDir), runId, 'run.json'))
   }
 
   static open(runsDir: string, runId: string): Journal {
     const j = new Journal(runsDir, runId)
-    if (!/^[\w.-]+$/.test(runId) || !existsSync(join(j.dir, 'run.json'))) {
+    if (!isRunId(runId) || !existsSync(join(j.dir, 'run.json'))) {
       throw new InputError('UnknownRun', `No run '${runId}' in ${resolve(runsDir)}.`, "'azfail runs list' shows the runs recorded here.")
     }
     return j

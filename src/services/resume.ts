@@ -4,9 +4,9 @@ import type {Clients} from '../azure/clients.ts'
 import {azureClock} from '../azure/clock.ts'
 import {LockHeldError, readStateRecords} from '../azure/state-records.ts'
 import type {AzureTarget} from '../azure/target.ts'
-import {Journal} from '../engine/journal.ts'
+import {Journal, isRunId} from '../engine/journal.ts'
 import type {RunMeta} from '../engine/types.ts'
-import {InputError} from '../errors.ts'
+import {AzfailError, InputError} from '../errors.ts'
 import {changedKeys, runbookDigest} from '../runbook/digest.ts'
 import {type LoadedRunbook, loadRunbook} from '../runbook/load.ts'
 import {type Action, ACTIONS} from '../steps/context.ts'
@@ -101,6 +101,9 @@ export async function remoteResume(runbook: LoadedRunbook, target: AzureTarget, 
   const {lock} = await readStateRecords(runbook.runbook.estate, clients)
   if (!lock || lock.runId !== runId) {
     throw new InputError('UnknownRun', `No run '${runId}' in this machine's journal (${runsDir}), and the lock in Azure ${lock ? `belongs to run ${lock.runId}` : 'is free'}.`, "'azfail runs list' shows the runs recorded here; 'azfail lock status' shows the run holding the lock.")
+  }
+  if (!isRunId(lock.runId)) {
+    throw new AzfailError('failed', 'BadLockRecord', `The lock in Azure names run '${lock.runId}', which is not a run id azfail writes (letters, digits, '.', '_' and '-'): nothing was taken over or written here.`, {hint: "Check who wrote the lock record (_azfail-lock in the state zone); 'azfail lock release --reason \"...\" --force' frees it."})
   }
   const holder = holderState(lock, azureClock(target).now())
   if (holder === 'alive') throw new LockHeldError(lock, true)

@@ -12,7 +12,7 @@ import {isUnreachable} from '../estate/predicates.ts'
 import {REACH_RESOLVER} from '../guards/guards.ts'
 import type {LiveState, NameAnswer} from '../estate/state.ts'
 import {StepError} from '../errors.ts'
-import {type LiveStep, type StepContext, type StepKind, configured} from './context.ts'
+import {type LiveStep, type StepContext, type StepKind, type StepParams, configured, waitTooLong} from './context.ts'
 
 interface AliasSpec {
   id: string
@@ -31,7 +31,7 @@ interface AliasData {
   deadlineSeconds: number
 }
 
-function verifyAlias(ctx: StepContext, spec: AliasSpec): LiveStep<AliasData> {
+function verifyAlias(ctx: StepContext, params: StepParams, spec: AliasSpec): LiveStep<AliasData> {
   return {
     id: spec.id,
     kind: spec.id,
@@ -40,6 +40,9 @@ function verifyAlias(ctx: StepContext, spec: AliasSpec): LiveStep<AliasData> {
     plan(state): StepPlan<AliasData> {
       const canonical = spec.canonical(state)
       if (!canonical) return {summary: spec.alias, changes: [], verdicts: [], problems: [`Cannot tell what ${spec.alias} should lead to.`]}
+      // the answers may take a TTL to change everywhere: a TTL far beyond any normal one is no wait to start unasked
+      const tooLong = waitTooLong(spec.ttl(state) + 5, `${spec.alias}'s TTL ${spec.ttl(state)}s + 5s`, params)
+      if (tooLong) return {summary: spec.alias, changes: [], verdicts: [], problems: [tooLong]}
       return {
         summary: `every region resolves ${spec.alias} to the address of ${canonical}`,
         changes: [],
@@ -96,9 +99,9 @@ export const verifyCname: StepKind<AliasData> = {
   applies: configured('cname'),
   reads: {data: true},
   permissions: [],
-  create(ctx) {
+  create(ctx, params) {
     const spec = ctx.estate.cname
-    return verifyAlias(ctx, {
+    return verifyAlias(ctx, params, {
       id: 'verifyCname',
       title: 'Verify every region resolves the CNAME to the new primary',
       alias: spec ? `${spec.name}.${spec.zone}` : '',
@@ -115,10 +118,10 @@ export const verifyListener: StepKind<AliasData> = {
   applies: configured('sql'),
   reads: {data: true},
   permissions: [],
-  create(ctx) {
+  create(ctx, params) {
     const fog = ctx.estate.data.sqlFailoverGroup
     const suffix = dnsSuffixes(ctx.target).sqlServer
-    return verifyAlias(ctx, {
+    return verifyAlias(ctx, params, {
       id: 'verifyListener',
       title: 'Verify every region resolves the failover-group listener to the new primary',
       alias: `${fog?.name}.${suffix}`,

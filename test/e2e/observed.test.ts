@@ -4,7 +4,7 @@
 // lock whose process died is not called lapsed while its lease still runs on Azure's clock.
 import assert from 'node:assert/strict'
 import {after, before, describe, it} from 'node:test'
-import {type E2E, e2e, longDrain, runIdIn, spawnAzfail, startedStep} from './support.ts'
+import {type E2E, e2e, killedMidDrain, longDrain} from './support.ts'
 
 describe('messages say what was observed, and from where', () => {
   let t: E2E
@@ -52,11 +52,7 @@ describe('lock status', () => {
   after(() => t.stop())
 
   it('a run killed on this machine: its process has ended, its lease is not called lapsed before its end', async () => {
-    const run = spawnAzfail(t, ['drain', 'eus2', '--yes'])
-    const runId = await runIdIn(t.work)
-    await startedStep(t.work, runId, 'waitOutTtl')
-    run.child.kill('SIGKILL')
-    await run.closed
+    await killedMidDrain(t)
     const plain = await t.azfail(['lock', 'status'])
     assert.equal(plain.code, 0, plain.stderr)
     assert.match(plain.stdout, /lease {4}until \S+, not lapsed \(Azure's time is \S+\), but its process \(pid \d+ on this machine\) has ended: the run died; 'azfail resume /)
