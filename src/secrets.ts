@@ -8,6 +8,9 @@ const MIN_LENGTH = 6
 
 export const REDACTED = '[redacted]'
 
+/** A webhook URL's path or query this long carries its secret (Slack's /services/T…/B…/…, Teams' signed query) */
+const URL_PART_LENGTH = 16
+
 const secrets = new Set<string>()
 /** every form of every secret, longest first, so a longer form is replaced before a shorter one inside it */
 let forms: string[] = []
@@ -49,12 +52,13 @@ export function addSecret(value: string | undefined): void {
   const v = value?.trim()
   if (!v || v.length < MIN_LENGTH || secrets.has(v)) return
   secrets.add(v)
-  // a URL's secret is its path and query as much as the whole: a message may quote either
+  // a URL's secret is its path and query as much as the whole: a message may quote either (a short path like
+  // /generic is no secret, and redacting it would mangle ordinary words)
   const parts = [v]
   try {
     const url = new URL(v)
-    if (url.pathname.length >= MIN_LENGTH + 1) parts.push(url.pathname)
-    if (url.search.length > MIN_LENGTH) parts.push(url.search.slice(1))
+    if (url.pathname.length >= URL_PART_LENGTH) parts.push(url.pathname)
+    if (url.search.length > URL_PART_LENGTH) parts.push(url.search.slice(1))
   } catch {
     // not a URL
   }

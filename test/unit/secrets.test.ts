@@ -28,9 +28,12 @@ describe('redact', () => {
   })
 
   it("finds a webhook URL's path and query as well as the whole URL", () => {
-    addSecret('https://hooks.example.com/services/T000/B000/XyZ-hook-token?sig=Sg-123456')
+    addSecret('https://hooks.example.com/services/T000/B000/XyZ-hook-token?sig=Sg-1234567890abcdef')
+    addSecret('https://hooks.example.com/generic?k=1')
     assert.equal(redact('posted to /services/T000/B000/XyZ-hook-token'), `posted to ${REDACTED}`)
-    assert.equal(redact('sig=Sg-123456 refused'), `${REDACTED} refused`)
+    assert.equal(redact('sig=Sg-1234567890abcdef refused'), `${REDACTED} refused`)
+    // a short path is no secret of its own: only the whole URL is
+    assert.equal(redact('the /generic receiver'), 'the /generic receiver')
   })
 
   it('leaves short values and ordinary text alone, and redacts a copy of a value', () => {
