@@ -2,6 +2,7 @@
 // is a refusal, never a hang.
 import {createInterface} from 'node:readline/promises'
 import {InputError} from '../errors.ts'
+import {redact} from '../secrets.ts'
 
 /** Asks a y/N question on the terminal; anything but y or yes is no. */
 export async function askYesNo(question: string): Promise<boolean> {
@@ -21,6 +22,6 @@ export async function confirmChanges(changes: string[], options: {yes: boolean; 
     throw new InputError('ConsentRequired', `${options.what} changes things and there is no terminal to ask for consent; nothing was changed.`, 'Re-run with --yes to proceed, or --dry-run to see the plan.')
   }
   const waits = options.waits?.length ? `and will wait:\n${options.waits.map((w) => `  - ${w}`).join('\n')}\n` : ''
-  process.stderr.write(`${options.what}${options.where ? ` on ${options.where}` : ''} will change:\n${changes.map((c) => `  - ${c}`).join('\n')}\n${waits}`)
+  process.stderr.write(redact(`${options.what}${options.where ? ` on ${options.where}` : ''} will change:\n${changes.map((c) => `  - ${c}`).join('\n')}\n${waits}`))
   return askYesNo('Proceed? [y/N] ')
 }
