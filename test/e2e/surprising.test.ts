@@ -54,6 +54,17 @@ describe('surprising answers from Azure', () => {
     }
   })
 
+  it('a Retry-After of an hour on a long-running operation is polled again within a minute, not waited out', async () => {
+    await t.sb.control('PATCH', 'settings', {lroMs: 1500, lroRetryAfterSeconds: 3600})
+    try {
+      const {code, out} = await t.json(['promote', '--failover-group', '--yes'], {timeoutMs: 150_000})
+      assert.equal(code, 0, JSON.stringify(out.error))
+      assert.equal(out.result.steps[0].message, 'sql-app-wus2 is primary of app-fog')
+    } finally {
+      await t.sb.control('PATCH', 'settings', {lroMs: 400, lroRetryAfterSeconds: 1})
+    }
+  })
+
   it("a lock record naming run '../../escape' is refused before anything is written locally", async () => {
     const t = slow
     await killedMidDrain(t)
