@@ -53,8 +53,41 @@ function fencePolicy(target: AzureTarget): PipelinePolicy {
   }
 }
 
+/** The longest Azure may ask a client to wait before it asks again (a throttled request, a long-running operation's poll). */
+export const MAX_RETRY_AFTER_SECONDS = 60
+
+/** Seconds an answer's Retry-After asks for (seconds or an HTTP date), or undefined when it asks for none. */
+function retryAfterSeconds(value: string | undefined, now = Date.now()): number | undefined {
+  if (!value) return undefined
+  const seconds = Number(value)
+  if (Number.isFinite(seconds)) return seconds
+  const at = Date.parse(value)
+  return Number.isFinite(at) ? (at - now) / 1000 : undefined
+}
+
+/**
+ * Every wait is bounded: a Retry-After past a minute (Azure's answer may say 2147483647 s) is read as a minute, so a
+ * throttled request or a long-running operation's poll asks again then, instead of waiting out whatever was asked.
+ */
+function retryAfterPolicy(): PipelinePolicy {
+  return {
+    name: 'azfailBoundedRetryAfter',
+    async sendRequest(request, next) {
+      const response = await next(request)
+      const asked = retryAfterSeconds(response.headers.get('retry-after'))
+      if (asked !== undefined && asked > MAX_RETRY_AFTER_SECONDS) response.headers.set('retry-after', String(MAX_RETRY_AFTER_SECONDS))
+      for (const name of ['retry-after-ms', 'x-ms-retry-after-ms']) {
+        const ms = Number(response.headers.get(name))
+        if (Number.isFinite(ms) && ms > MAX_RETRY_AFTER_SECONDS * 1000) response.headers.set(name, String(MAX_RETRY_AFTER_SECONDS * 1000))
+      }
+      return response
+    },
+  }
+}
+
 /** Per attempt, closest to the wire: the fence is asked right before each attempt is sent, retries included. */
 export const azfailPolicies = (target: AzureTarget) => [
   {policy: fencePolicy(target), position: 'perRetry' as const},
   {policy: clockPolicy(target), position: 'perRetry' as const},
+  {policy: retryAfterPolicy(), position: 'perRetry' as const},
 ]

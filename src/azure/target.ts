@@ -9,6 +9,7 @@ import type {RunTarget} from '../engine/types.ts'
 import {InputError, TargetError} from '../errors.ts'
 import {type CloudName, type DnsSuffixes, CLOUDS, cloudEndpoints, isCloudName, productionCredential} from './credential.ts'
 import {localPrincipal, principalFromToken} from './principal.ts'
+import {addSecret} from '../secrets.ts'
 
 export {CLOUDS, type CloudName, type DnsSuffixes, isCloudName} from './credential.ts'
 
@@ -144,8 +145,11 @@ export async function sandboxTarget(stateDir = DEFAULT_STATE_DIR): Promise<Azure
   const dir = resolve(stateDir)
   const {runningSandbox, startSandbox, staticTokenCredential} = await sandboxPackage()
   const published = await runningSandbox(dir)
+  // the sandbox's static token opens its control endpoint: a secret like any Azure token
+  addSecret(published?.token)
   if (published) return sandboxTargetOf(published, staticTokenCredential(published.token), async () => {})
   const handle = await startSandbox({stateDir: dir})
+  addSecret(handle.connection.token)
   return sandboxTargetOf(handle.connection, staticTokenCredential(handle.connection.token), () => handle.stop())
 }
 

@@ -4,6 +4,7 @@
 // expiry, and sends a request ARM refused for an expired token once more, with a fresh one.
 import type {AccessToken, TokenCredential} from '@azure/core-auth'
 import type {Pipeline, PipelineResponse} from '@azure/core-rest-pipeline'
+import {addSecret} from '../secrets.ts'
 
 /** The most of a token's life left unused: what Entra ID's own clients (MSAL) keep before a token's expiry. */
 export const TOKEN_MARGIN_MAX_MS = 5 * 60_000
@@ -19,6 +20,7 @@ export function refreshedEarly(credential: TokenCredential, now: () => number = 
   return {
     async getToken(scopes, options) {
       const token = await credential.getToken(scopes, options)
+      addSecret(token?.token)
       return token && {...token, expiresOnTimestamp: usableUntil(token, token.expiresOnTimestamp - now())}
     },
   }

@@ -1,11 +1,13 @@
 // The base of every azfail command: shared flags, the one --json envelope, the error -> exit-code mapping.
 import {format} from 'node:util'
+import {readFileSync} from 'node:fs'
 import {Command, Flags, type Interfaces} from '@oclif/core'
 import {createClients, type Clients} from '../azure/clients.ts'
 import {type AzureTarget, type CloudName, CLOUDS, DEFAULT_STATE_DIR, azureTarget, sandboxTarget} from '../azure/target.ts'
 import {AuthenticationError, AzfailError, AzureError, type ErrorStatus, InputError, InternalError, type Unreachable, UnreachableError, describeUnreachable, exitCodeOf, fromMachineCondition, unreachableEndpoint} from '../errors.ts'
 import {terminalField, terminalText} from '../report/escape.ts'
 import {type LoadedRunbook, loadRunbook, locateRunbook} from '../runbook/load.ts'
+import {addEnvironmentSecrets, redact, redactDeep} from '../secrets.ts'
 import {checkWritableDir} from './paths.ts'
 
 export interface DescribedError {
@@ -30,13 +32,23 @@ export abstract class AzfailCommand extends Command {
   protected warnings: string[] = []
   private closers: Array<() => Promise<void>> = []
 
-  // What a command prints for people carries text from Azure and from files: its control characters leave as escapes.
+  override async init(): Promise<void> {
+    addEnvironmentSecrets(process.env, (file) => readFileSync(file, 'utf8'))
+    await super.init()
+  }
+
+  // What a command prints for people passes the redactor (no secret azfail holds, however quoted), then leaves its
+  // control characters as escapes (text from Azure and from files).
   override log(message: unknown = '', ...args: unknown[]): void {
-    super.log(terminalText(format(message, ...args)))
+    super.log(terminalText(redact(format(message, ...args))))
   }
 
   override logToStderr(message: unknown = '', ...args: unknown[]): void {
-    super.logToStderr(terminalText(format(message, ...args)))
+    super.logToStderr(terminalText(redact(format(message, ...args))))
+  }
+
+  override logJson(json: unknown): void {
+    super.logJson(redactDeep(json))
   }
 
   /** A warning goes to stderr now and into the JSON envelope's `warnings`. */

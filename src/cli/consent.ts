@@ -3,6 +3,7 @@
 import {createInterface} from 'node:readline/promises'
 import {InputError} from '../errors.ts'
 import {terminalField, terminalText} from '../report/escape.ts'
+import {redact} from '../secrets.ts'
 
 /** Asks a y/N question on the terminal; anything but y or yes is no. */
 export async function askYesNo(question: string): Promise<boolean> {
@@ -21,7 +22,7 @@ export async function confirmChanges(changes: string[], options: {yes: boolean; 
   if (!hasTerminal()) {
     throw new InputError('ConsentRequired', `${options.what} changes things and there is no terminal to ask for consent; nothing was changed.`, 'Re-run with --yes to proceed, or --dry-run to see the plan.')
   }
-  const waits = options.waits?.length ? `and will wait:\n${options.waits.map((w) => `  - ${terminalField(w)}`).join('\n')}\n` : ''
-  process.stderr.write(terminalText(`${options.what}${options.where ? ` on ${options.where}` : ''} will change:\n${changes.map((c) => `  - ${terminalField(c)}`).join('\n')}\n${waits}`))
+  const waits = options.waits?.length ? `and will wait:\n${options.waits.map((w) => `  - ${terminalField(redact(w))}`).join('\n')}\n` : ''
+  process.stderr.write(terminalText(redact(`${options.what}${options.where ? ` on ${options.where}` : ''} will change:\n${changes.map((c) => `  - ${terminalField(redact(c))}`).join('\n')}\n${waits}`)))
   return askYesNo('Proceed? [y/N] ')
 }

@@ -6,6 +6,7 @@ import type {RunEvent, RunObserver, StepInfo} from '../engine/events.ts'
 import type {StepRecord} from '../engine/types.ts'
 import {machineCondition} from '../errors.ts'
 import {openForWriting} from './paths.ts'
+import {redact} from '../secrets.ts'
 
 /** The event types a stream carries, in the order a run emits them (README, "Event stream"). */
 export const STREAMED_EVENTS = ['run-started', 'step-planned', 'prompt', 'execution-started', 'step-started', 'step-progress', 'step-ended', 'run-ended'] as const
@@ -74,7 +75,7 @@ export function eventStream(target: string, clock: () => Date = () => new Date()
       const line = streamedEvent(e, runId, clock())
       if (!line || lost) return
       try {
-        write(`${JSON.stringify(line)}\n`)
+        write(`${redact(JSON.stringify(line))}\n`)
       } catch (error: any) {
         // The run goes on (a failover must not stop for its log), but the operator hears the stream broke, once.
         const condition = machineCondition(error.code)

@@ -6,7 +6,7 @@ import type {SteeringLayer} from '../estate/state.ts'
 import {GUARD_IDS} from '../guards/guards.ts'
 import {terminalField} from '../report/escape.ts'
 import type {ActionOptions, RunRequest} from '../services/run.ts'
-import type {Acknowledgement, Action} from '../steps/context.ts'
+import {type Acknowledgement, type Action, MAX_WAIT_SECONDS} from '../steps/context.ts'
 import {AzfailCommand} from './base.ts'
 import {askYesNo, confirmChanges, hasTerminal} from './consent.ts'
 import {checkWritableDir} from './paths.ts'
@@ -21,6 +21,7 @@ export const runFlags = {
   'runs-dir': Flags.string({summary: 'Where the journal of runs is kept.', default: DEFAULT_RUNS_DIR}),
   ack: Flags.string({summary: 'Confirm that a person has carried out this manual action (its step id, e.g. manualAction1; repeatable). --yes never does.', multiple: true, multipleNonGreedy: true, default: []}),
   events: Flags.string({summary: "Stream the run's events as they happen, one JSON object a line (NDJSON), to this file; '-' streams them on stderr instead of the progress display.", helpValue: 'FILE|-'}),
+  'max-wait': Flags.integer({min: 1, max: 10 ** 10, summary: `The longest wait the run may take from the TTLs Azure serves, in seconds (default ${MAX_WAIT_SECONDS}); a longer one stops the run before any change and names this flag.`, helpValue: 'SECONDS'}),
 }
 
 /** Commands that drain steering: a layer the operator chooses to leave as it is, audited like --override. */
@@ -42,6 +43,7 @@ export interface RunFlags {
   yes: boolean
   ack: string[]
   events?: string
+  'max-wait'?: number
   override: string[]
   reason?: string
   'runs-dir': string
@@ -59,6 +61,7 @@ export abstract class RunCommand extends AzfailCommand {
     validateRequest(runbook.runbook.estate, {action, options, overrides: flags.override, reason: flags.reason})
     checkWritableDir(flags['runs-dir'], '--runs-dir')
     const {target, clients} = await this.connect(flags, runbook)
+    if (flags['max-wait'] !== undefined) options = {...options, maxWaitSeconds: flags['max-wait']}
     return this.execute({action, options, dryRun: flags['dry-run'], overrides: flags.override, reason: flags.reason, runbook, target, clients, runsDir: flags['runs-dir']}, flags)
   }
 

@@ -2,6 +2,9 @@ import {Args, Flags} from '@oclif/core'
 import {RunCommand, runFlags} from '../cli/run-command.ts'
 import type {RunReport} from '../engine/types.ts'
 
+/** A resume keeps the wait the run accepted, unless --max-wait says another. */
+const withMaxWait = <O extends object>(options: O, max: number | undefined): O => (max === undefined ? options : {...options, maxWaitSeconds: max})
+
 export default class Resume extends RunCommand {
   static override summary = 'Continue an interrupted run where it stopped; completed writes are never repeated.'
   static override description = [
@@ -23,6 +26,7 @@ export default class Resume extends RunCommand {
     'runs-dir': runFlags['runs-dir'],
     ack: runFlags.ack,
     events: runFlags.events,
+    'max-wait': runFlags['max-wait'],
     replan: Flags.boolean({summary: 'Resume on a runbook that changed since the run was consented to: plan the rest on it, show the plan, and ask consent (or --yes) before any change.'}),
   }
 
@@ -39,11 +43,11 @@ export default class Resume extends RunCommand {
         {sandbox: recorded.kind === 'sandbox', 'state-dir': recorded.stateDir ?? flags['state-dir'], subscription: recorded.subscription, cloud: isCloudName(recorded.cloud) ? recorded.cloud : flags.cloud},
         local.runbook,
       )
-      return this.execute({action: local.action, options: local.options, dryRun: flags['dry-run'], overrides: local.overrides, reason: local.reason, runbook: local.runbook, target, clients, runsDir: flags['runs-dir'], resume: local.journal}, flags)
+      return this.execute({action: local.action, options: withMaxWait(local.options, flags['max-wait']), dryRun: flags['dry-run'], overrides: local.overrides, reason: local.reason, runbook: local.runbook, target, clients, runsDir: flags['runs-dir'], resume: local.journal}, flags)
     }
     const runbook = this.runbookFrom(flags)
     const {target, clients} = await this.connect(flags, runbook)
     const taken = await remoteResume(runbook, target, clients, flags['runs-dir'], args.id, await target.principal())
-    return this.execute({action: taken.action, options: taken.options, dryRun: flags['dry-run'], overrides: taken.overrides, reason: taken.reason, runbook, target, clients, runsDir: flags['runs-dir'], resume: taken.journal}, flags)
+    return this.execute({action: taken.action, options: withMaxWait(taken.options, flags['max-wait']), dryRun: flags['dry-run'], overrides: taken.overrides, reason: taken.reason, runbook, target, clients, runsDir: flags['runs-dir'], resume: taken.journal}, flags)
   }
 }

@@ -1,5 +1,6 @@
 // What the engine tells the world while it runs. Observers (the journal, the renderers, later notifiers) listen; the
 // engine knows none of them.
+import {redactDeep} from '../secrets.ts'
 import type {RunMeta, RunReport, StepRecord} from './types.ts'
 
 export interface StepInfo {
@@ -38,10 +39,12 @@ export class EventBus {
     this.observers = observers
   }
 
+  /** Every observer sees the event with the process's secrets redacted: none reaches a journal, a display or a webhook. */
   emit(event: RunEvent): void {
+    const safe = redactDeep(event)
     for (const o of this.observers) {
       try {
-        o.on(event)
+        o.on(safe)
       } catch (error) {
         if (o.critical) throw error
         // a display or a notifier that throws loses its event, not the run

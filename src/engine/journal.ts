@@ -7,6 +7,7 @@ import {join, resolve} from 'node:path'
 import {InputError} from '../errors.ts'
 import type {RunObserver} from './events.ts'
 import type {RunMeta, StepRecord} from './types.ts'
+import {redact} from '../secrets.ts'
 
 export const DEFAULT_RUNS_DIR = '.azfail/runs'
 
@@ -14,6 +15,9 @@ export function newRunId(now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-')
   return `${stamp}-${randomBytes(3).toString('hex')}`
 }
+
+/** A run id as a directory name: what newRunId makes, give or take; never '.', '..', a separator or a leading dot. */
+export const isRunId = (runId: unknown): runId is string => typeof runId === 'string' && /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(runId) && !runId.includes('..')
 
 export class Journal {
   readonly dir: string
@@ -23,6 +27,8 @@ export class Journal {
   }
 
   static create(runsDir: string, meta: RunMeta): Journal {
+    // a run id can come from Azure (a lock record a takeover reads): it names a directory only once it is one
+    if (!isRunId(meta.runId)) throw new InputError('BadRunId', `'${meta.runId}' is not a run id (letters, digits, '.', '_' and '-', at most 128): no journal is written for it.`, "'azfail runs list' shows the runs recorded here; 'azfail lock status' the run holding the lock.")
     const j = new Journal(runsDir, meta.runId)
     mkdirSync(j.dir, {recursive: true})
     j.writeMeta(meta)
@@ -30,12 +36,12 @@ export class Journal {
   }
 
   static exists(runsDir: string, runId: string): boolean {
-    return /^[\w.-]+$/.test(runId) && existsSync(join(resolve(runsDir), runId, 'run.json'))
+    return isRunId(runId) && existsSync(join(resolve(runsDir), runId, 'run.json'))
   }
 
   static open(runsDir: string, runId: string): Journal {
     const j = new Journal(runsDir, runId)
-    if (!/^[\w.-]+$/.test(runId) || !existsSync(join(j.dir, 'run.json'))) {
+    if (!isRunId(runId) || !existsSync(join(j.dir, 'run.json'))) {
       throw new InputError('UnknownRun', `No run '${runId}' in ${resolve(runsDir)}.`, "'azfail runs list' shows the runs recorded here.")
     }
     return j
@@ -60,7 +66,7 @@ export class Journal {
   /** Replaces run.json atomically (temporary file, fsync, rename): a kill leaves the old or the new, never half. */
   writeMeta(meta: RunMeta): void {
     const file = join(this.dir, 'run.json')
-    naming(file, () => writeFileAtomic.sync(file, JSON.stringify(meta, null, 2) + '\n'))
+    naming(file, () => writeFileAtomic.sync(file, redact(JSON.stringify(meta, null, 2)) + '\n'))
   }
 
   updateMeta(patch: Partial<RunMeta>): RunMeta {
@@ -75,7 +81,7 @@ export class Journal {
     const fd = openSync(file, 'a')
     try {
       naming(file, () => {
-        writeSync(fd, JSON.stringify({time: new Date().toISOString(), ...event}) + '\n')
+        writeSync(fd, redact(JSON.stringify({time: new Date().toISOString(), ...event})) + '\n')
         fsyncSync(fd)
       })
     } finally {

@@ -74,7 +74,9 @@ function applyOverrides(verdicts: GuardVerdict[], overrides: Set<string>): Guard
 
 const refusals = (verdicts: GuardVerdict[]) => verdicts.filter((v) => !v.ok && !v.overridden)
 const refusalMessage = (refused: GuardVerdict[]) => refused.map((v) => `${v.guard} refused: ${v.observed}`).join('; ')
-const describePlan = (plan: StepPlan): string => (plan.done ? `already done: ${plan.done}` : plan.summary)
+/** Why a step is skipped: already done, or another reason the plan gives (not checked, not configured); undefined when it runs. */
+const skipped = (plan: StepPlan): string | undefined => (plan.done ? `already done: ${plan.done}` : plan.skip)
+const describePlan = (plan: StepPlan): string => skipped(plan) ?? plan.summary
 
 /** Plans every step against live state, projecting each step's effect for the steps after it. */
 export function planAll<S>(steps: Step<S, any>[], state: S, overrides: Set<string>, completed: Set<string>): StepRecord[] {
@@ -90,10 +92,10 @@ export function planAll<S>(steps: Step<S, any>[], state: S, overrides: Set<strin
     const plan = step.plan(s)
     plan.verdicts = applyOverrides(plan.verdicts, overrides)
     const refused = refusals(plan.verdicts)
-    const status = refused.length > 0 ? 'refused' : plan.done ? 'skipped' : 'planned'
+    const status = refused.length > 0 ? 'refused' : skipped(plan) ? 'skipped' : 'planned'
     const message = refused.length > 0 ? refusalMessage(refused) : describePlan(plan)
     records.push({id: step.id, kind: step.kind, status, ...timing, message, plan})
-    if (!plan.done && step.project) s = step.project(s, plan)
+    if (!skipped(plan) && step.project) s = step.project(s, plan)
   }
   return records
 }
@@ -259,8 +261,9 @@ async function executeStep<S>(o: EngineOptions<S>, report: RunReport, step: Step
       failure = new RunError('failed', 'VerificationFailed', `${step.id} failed: ${plan.problems.join(' ')}`, report)
       return failure
     }
-    if (plan.done) {
-      Object.assign(record, {status: 'skipped', message: `already done: ${plan.done}`})
+    const skip = skipped(plan)
+    if (skip) {
+      Object.assign(record, {status: 'skipped', message: skip})
       return undefined
     }
     // An overridden guard still reports what it saw: the run's warnings name it, and a check it bypassed did not pass.

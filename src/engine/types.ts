@@ -28,6 +28,8 @@ export interface StepPlan<D = unknown> {
   verdicts: GuardVerdict[]
   /** nothing to do: already in the desired state */
   done?: string
+  /** nothing to do for another reason (the step does not apply, or cannot check here): said as it is, never as "already done" */
+  skip?: string
   /** preconditions that do not hold now (a dry run reports them; the run would fail) */
   problems?: string[]
   /** how long the step will wait, for waits */

@@ -1,11 +1,34 @@
 // Pure helpers over live state and names: what "serving", "drained", "a replica" and "the same name" mean, once.
 import type {LiveState, NameAnswer, RegionState, SteeringWrite, Unobserved, UnobservedPart} from './state.ts'
 
-const UNHEALTHY = ['Degraded', 'Stopped', 'Inactive', 'Disabled']
+// Allow-lists of the values Azure documents: a value azfail has never seen is neither healthy nor unhealthy, it is
+// unknown (never a false green).
+/** Traffic Manager endpoint monitor statuses under which the endpoint takes traffic */
+const MONITOR_SERVING = ['Online', 'CheckingEndpoint', 'Unmonitored']
+/** ... and under which it does not */
+const MONITOR_NOT_SERVING = ['Degraded', 'Stopped', 'Inactive', 'Disabled']
+const ENABLED_STATES = ['Enabled', 'Disabled']
+export const MONITOR_STATUSES = [...MONITOR_SERVING, ...MONITOR_NOT_SERVING]
+/** a PostgreSQL flexible server replica's replication states (only Active is healthy) */
+export const REPLICATION_STATES = ['Active', 'Catchup', 'Provisioning', 'Updating', 'Broken', 'Reconfiguring']
 
-/** Enabled at every steering layer the runbook names, and not reported unhealthy by Traffic Manager. */
+/** A value Azure gave that is none of those azfail knows for the field: said as "unknown value 'X'". */
+export const unknownValue = (value: string | undefined, known: readonly string[]): value is string => value !== undefined && value !== UNKNOWN && !known.includes(value)
+export const describeValue = (value: string | undefined, known: readonly string[]): string => (unknownValue(value, known) ? `unknown value '${value}'` : (value ?? '?'))
+
+/** The values of a region's steering azfail has never seen, in words ("TM monitor status: unknown value 'X'"); empty when all are known. */
+export function unknownSteeringValues(r: Pick<RegionState, 'trafficManager' | 'frontDoor'>): string[] {
+  return [
+    ...(unknownValue(r.trafficManager?.status, ENABLED_STATES) ? [`Traffic Manager endpoint status: unknown value '${r.trafficManager!.status}'`] : []),
+    ...(unknownValue(r.trafficManager?.monitorStatus, MONITOR_STATUSES) ? [`Traffic Manager monitor status: unknown value '${r.trafficManager!.monitorStatus}'`] : []),
+    ...(unknownValue(r.frontDoor?.enabledState, ENABLED_STATES) ? [`Front Door origin state: unknown value '${r.frontDoor!.enabledState}'`] : []),
+  ]
+}
+
+/** Enabled at every steering layer the runbook names, and reported healthy (or not probed) by Traffic Manager. */
 export function isServing(r: RegionState): boolean {
-  const tmOk = !r.trafficManager || (r.trafficManager.status === 'Enabled' && !UNHEALTHY.includes(r.trafficManager.monitorStatus ?? ''))
+  const monitor = r.trafficManager?.monitorStatus
+  const tmOk = !r.trafficManager || (r.trafficManager.status === 'Enabled' && (monitor === undefined || MONITOR_SERVING.includes(monitor)))
   const fdOk = !r.frontDoor || r.frontDoor.enabledState === 'Enabled'
   return Boolean(r.trafficManager || r.frontDoor) && tmOk && fdOk
 }
@@ -25,7 +48,7 @@ export const UNKNOWN = 'Unknown'
  * (isServing and isDrained are both false for an unknown region.)
  */
 export function servingState(r: RegionState): 'serving' | 'not serving' | 'unknown' {
-  if (r.trafficManager?.status === UNKNOWN || r.frontDoor?.enabledState === UNKNOWN) return 'unknown'
+  if (r.trafficManager?.status === UNKNOWN || r.frontDoor?.enabledState === UNKNOWN || unknownSteeringValues(r).length > 0) return 'unknown'
   return isServing(r) ? 'serving' : 'not serving'
 }
 

@@ -75,6 +75,8 @@ export interface DrainRecord {
   runId?: string
   /** the layers the region is drained at (absent in records written before layers were recorded: every layer) */
   layers?: SteeringLayer[]
+  /** not observed: a plan's projection of what the steps before it will do (a dry run's drain and wait, not yet done) */
+  projected?: true
 }
 
 /** What a run asked for, kept beside its lock in Azure so any operator can take the run over. */

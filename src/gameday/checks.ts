@@ -3,7 +3,7 @@
 import type {LiveState, NameCheck, UnobservedPart, ZoneARecord} from '../estate/state.ts'
 import {planAll} from '../engine/run.ts'
 import {invariants} from '../estate/invariants.ts'
-import {addressOwners, isReplica, isUnreachable, unreachableResolver, zoneGroupAddresses} from '../estate/predicates.ts'
+import {MONITOR_STATUSES, REPLICATION_STATES, addressOwners, describeValue, isReplica, isUnreachable, unreachableResolver, zoneGroupAddresses} from '../estate/predicates.ts'
 import {type Finding, liveFindings, staticFindings, MAX_TTL} from '../guards/topology.ts'
 import type {Estate} from '../runbook/estate.ts'
 import type {Action, LiveStep} from '../steps/context.ts'
@@ -112,7 +112,7 @@ function steeringChecks(state: LiveState, regions: string[]): Check[] {
         title: `Traffic Manager endpoint ${name} is enabled and Online`,
         region,
         status: healthy ? 'passed' : status === 'Disabled' ? 'warning' : 'failed',
-        observed: `${status} / monitor ${monitorStatus ?? 'unknown'}`,
+        observed: `${status} / monitor ${monitorStatus === undefined ? 'unknown' : describeValue(monitorStatus, MONITOR_STATUSES)}`,
         expected: 'Enabled / monitor Online',
         ...(healthy ? {} : {remedy: status === 'Disabled' ? `${region} is drained; 'azfail restore ${region}' when it should serve again.` : `Investigate the endpoint's health probe (${monitorStatus}).`}),
       })
@@ -220,7 +220,7 @@ function dataChecks(state: LiveState): Check[] {
       title: `PostgreSQL replica ${s.name} replicates`,
       region: s.region,
       status: healthy ? 'passed' : 'failed',
-      observed: `replication state ${s.replicationState ?? 'unknown'}`,
+      observed: `replication state ${s.replicationState === undefined ? 'unknown' : describeValue(s.replicationState, REPLICATION_STATES)}`,
       expected: 'Active',
       ...(healthy ? {} : {remedy: 'Repair replication (or recreate the replica); until then only a forced promotion, with data loss, is possible.'}),
     })

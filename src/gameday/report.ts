@@ -6,6 +6,7 @@ import xmlbuilder from 'xmlbuilder'
 import {esc, page} from '../report/page.ts'
 import {mdCode, mdText, xmlText} from '../report/escape.ts'
 import {type Timeline, secondsText, timelineHtml, timelineMarkdown} from '../report/timeline.ts'
+import {redactDeep} from '../secrets.ts'
 import type {Check} from './checks.ts'
 import type {GamedayResult} from '../services/gameday.ts'
 import type {PracticeResult} from '../services/practice.ts'
@@ -18,6 +19,8 @@ export interface ReportPaths {
 }
 
 export function writeReports(dir: string, result: GamedayResult): ReportPaths {
+  // redacted as data, before any format escapes it
+  result = redactDeep(result)
   const out = resolve(dir)
   mkdirSync(out, {recursive: true})
   const paths: ReportPaths = {json: join(out, 'gameday.json'), junit: join(out, 'junit.xml'), markdown: join(out, 'summary.md'), html: join(out, 'report.html')}

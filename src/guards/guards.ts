@@ -1,7 +1,7 @@
 // One predicate per guard: pure functions of (projected) live state. A runbook cannot switch them off; only
 // --override <guard-id> on the command line bypasses one, and the journal records who and why.
 import type {GuardVerdict} from '../engine/types.ts'
-import {answerOf, describeTtlWindow, describeUnobserved, describeWrite, effectiveDrainAt, isDrained, isServing, isUnreachable, lastSteeringWrite, servingState, ttlWindowSeconds, unobservedOf, unreachableResolver} from '../estate/predicates.ts'
+import {answerOf, describeTtlWindow, describeUnobserved, describeWrite, effectiveDrainAt, isDrained, isServing, isUnreachable, lastSteeringWrite, servingState, ttlWindowSeconds, unknownSteeringValues, describeValue, REPLICATION_STATES, unobservedOf, unreachableResolver} from '../estate/predicates.ts'
 import type {LiveState, RegionState, UnobservedPart} from '../estate/state.ts'
 
 export const GUARD_IDS = [
@@ -28,14 +28,21 @@ export function lastRegion(state: LiveState, region: string): Verdict {
     observed:
       others.length > 0
         ? `still serving besides ${region}: ${others.join(', ')}`
-        : `no region other than ${region} is serving (${describeServing(state)})${unknown.length > 0 ? `; whether ${unknown.join(', ')} serve${unknown.length === 1 ? 's' : ''} is unknown: ${describeUnread(state, ['trafficManager', 'frontDoor'])}` : ''}`,
+        : `no region other than ${region} is serving (${describeServing(state)})${unknown.length > 0 ? `; whether ${unknown.join(', ')} serve${unknown.length === 1 ? 's' : ''} is unknown: ${steeringUnknownWhy(state, unknown)}` : ''}`,
     remedy: `Restore another region first ('azfail restore <region>'), or fix its health, before draining ${region}.`,
   }
 }
 
+/** Why regions' serving is unknown: what could not be read, and the values Azure gave that azfail has never seen. */
+function steeringUnknownWhy(state: LiveState, regions: string[]): string {
+  const unread = (['trafficManager', 'frontDoor'] as const).flatMap((p) => unobservedOf(state, p)).map(describeUnobserved)
+  const values = regions.flatMap((region) => unknownSteeringValues(state.regions[region]).map((v) => `${region}'s ${v}`))
+  return [...unread, ...values].join('; ') || 'not read'
+}
+
 function describeServing(state: LiveState): string {
   return Object.values(state.regions)
-    .map((r) => `${r.region}: TM ${r.trafficManager ? `${r.trafficManager.status}/${r.trafficManager.monitorStatus ?? '?'}` : '-'}, FD ${r.frontDoor?.enabledState ?? '-'}`)
+    .map((r) => `${r.region}: TM ${r.trafficManager ? `${r.trafficManager.status}/${r.trafficManager.monitorStatus ?? '?'}` : '-'}, FD ${r.frontDoor?.enabledState ?? '-'}${unknownSteeringValues(r).length > 0 ? ` (${unknownSteeringValues(r).join('; ')})` : ''}`)
     .join('; ')
 }
 
@@ -63,6 +70,10 @@ export function drainedBeforeTeardown(state: LiveState, region: string, connecti
   const last = lastSteeringWrite(r)
   const elapsed = (now - Date.parse(since)) / 1000
   const ok = elapsed >= window.total
+  // A plan's projection is no drain: its time is an estimate, and the message says it is planned, not done.
+  if (r.drain.projected) {
+    return {...base, ok, observed: `projected, not observed: the steps before this one are planned to drain ${region} and wait out its ${window.total}s window (${describeTtlWindow(window)}) before teardown; nothing is drained yet`}
+  }
   const changed = last && since !== r.drain.drainedAt ? `drained at ${r.drain.drainedAt}, but its steering was written since (${describeWrite(last)}), so the window starts there, ` : `drained at ${r.drain.drainedAt}, `
   const lag = state.target === 'azure' && !last ? " (the Activity Log lists no steering write since; Azure's log lags by minutes)" : ''
   return {
@@ -159,7 +170,7 @@ export function replicaHealthy(state: LiveState, replicaRegion: string, maxLagSe
   return {
     guard: 'replica-healthy',
     ok: active && !lagProblem,
-    observed: `${name} replication state is ${server?.replicationState ?? 'unknown'}${lagProblem ? `; ${lagProblem}` : lag !== undefined ? `, lag ${lag}s` : ''}`,
+    observed: `${name} replication state is ${server?.replicationState === undefined ? 'unknown' : describeValue(server.replicationState, REPLICATION_STATES)}${lagProblem ? `; ${lagProblem}` : lag !== undefined ? `, lag ${lag}s` : ''}`,
     remedy: lagProblem
       ? 'Wait for the replica to catch up and run it again, or accept the data it lacks with --forced.'
       : "A planned switchover needs replication 'Active'. Fix replication, or accept data loss with --forced.",

@@ -4,6 +4,7 @@
 import pRetry from 'p-retry'
 import type {RunEvent, RunObserver} from '../engine/events.ts'
 import {NOTIFY_EVENTS, type NotifyEvent, type Runbook} from '../runbook/schema.ts'
+import {addSecret, redact, redactDeep} from '../secrets.ts'
 import {type Notice, type NotifyKind, type RunInfo, noticeOf, payloadFor, runInfo} from './payloads.ts'
 
 /** How long one notification may take, retries included, and how long a run's end waits for those still queued. */
@@ -56,7 +57,6 @@ class NotAccepted extends Error {
 export class Notifications implements RunObserver {
   private readonly targets: Target[] = []
   private readonly problems: string[] = []
-  private readonly secrets: string[]
   private readonly timeoutMs: number
   /** aborted when the run's end has waited long enough for the posts still queued */
   private readonly abandon = new AbortController()
@@ -69,8 +69,7 @@ export class Notifications implements RunObserver {
     if (typeof timeout === 'string' && runbook.notify?.length) this.problems.push(timeout)
     // What the runbook keeps in the environment (webhook URLs, the write check's password) is never posted, whatever
     // a message quotes.
-    const names = [...(runbook.notify ?? []).map((t) => t.urlEnv), runbook.estate.data.postgres?.writeCheck?.passwordEnv]
-    this.secrets = names.flatMap((name) => (name && (env[name]?.length ?? 0) >= 6 ? [env[name]!] : []))
+    for (const name of [...(runbook.notify ?? []).map((t) => t.urlEnv), runbook.estate.data.postgres?.writeCheck?.passwordEnv]) if (name) addSecret(env[name])
     for (const spec of runbook.notify ?? []) {
       const off = `notify: ${spec.kind} notifications ($${spec.urlEnv}) are off for this run`
       const value = env[spec.urlEnv]
@@ -125,7 +124,9 @@ export class Notifications implements RunObserver {
       t.dropped++
       return
     }
-    const body = this.redact(JSON.stringify(payloadFor(t.kind, notice)))
+    // Redacted on the raw text, before a payload escapes it (Slack's &lt;), and once more as posted: an escaped form
+    // the raw pass could not see is still found.
+    const body = redact(JSON.stringify(payloadFor(t.kind, redactDeep(notice))))
     const signal = AbortSignal.any([AbortSignal.timeout(this.timeoutMs), this.abandon.signal])
     try {
       // Teams throttles bursts (HTTP 429) and any receiver may blip: retried within the post's timeout.
@@ -152,10 +153,6 @@ export class Notifications implements RunObserver {
     if (e?.name === 'TimeoutError') return `no answer within ${this.timeoutMs / 1000} s`
     if (error === this.abandon.signal.reason) return `still queued ${this.timeoutMs / 1000} s after the run ended`
     return e?.cause?.code ? `cannot connect (${e.cause.code})` : 'cannot connect'
-  }
-
-  private redact(body: string): string {
-    return this.secrets.reduce((text, secret) => text.replaceAll(JSON.stringify(secret).slice(1, -1), '[redacted]'), body)
   }
 }
 

@@ -8,6 +8,7 @@ import {Composer, type Document, LineCounter, Lexer, type Node, Parser, YAMLPars
 import type {z} from 'zod'
 import {InputError} from '../errors.ts'
 import {Runbook} from './schema.ts'
+import {addSecret} from '../secrets.ts'
 
 export interface LoadedRunbook {
   file: string
@@ -65,7 +66,10 @@ export function locateRunbook(flag: string | undefined, sandbox: boolean): strin
 }
 
 export function loadRunbook(file: string): LoadedRunbook {
-  return parseRunbook(decodeRunbook(readRunbookBytes(file), file), file)
+  const loaded = parseRunbook(decodeRunbook(readRunbookBytes(file), file), file)
+  // What the runbook keeps in the environment (webhook URLs, the write check's password) is never shown, whatever quotes it.
+  for (const name of [...(loaded.runbook.notify ?? []).map((t) => t.urlEnv), loaded.runbook.estate.data.postgres?.writeCheck?.passwordEnv]) if (name) addSecret(process.env[name])
+  return loaded
 }
 
 /**

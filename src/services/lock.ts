@@ -64,16 +64,21 @@ export function thisHost(): string {
   return boot && pidns ? `${hostname()}/${boot}/${pidns}` : hostname()
 }
 
+/** A lock's holder: alive, its lease lapsed (on Azure's clock), or its lease still running but its process gone. */
+export type HolderState = 'alive' | 'lapsed' | 'gone'
+
 /**
  * A lock's holder is alive while its lease runs on Azure's clock (`now`: the earliest Azure's time can be), unless it
  * ran in this very boot and pid namespace and its process is gone. A bare host name is never trusted for a pid check.
  */
-export function holderAlive(lock: LockRecord, now: number): boolean {
-  if (!(Date.parse(lock.expires) > now)) return false
+export function holderState(lock: LockRecord, now: number): HolderState {
+  if (!(Date.parse(lock.expires) > now)) return 'lapsed'
   const here = thisHost()
-  if (here.includes('/') && lock.host === here && lock.pid !== undefined && lock.pid !== process.pid && !pidAlive(lock.pid)) return false
-  return true
+  if (here.includes('/') && lock.host === here && lock.pid !== undefined && lock.pid !== process.pid && !pidAlive(lock.pid)) return 'gone'
+  return 'alive'
 }
+
+export const holderAlive = (lock: LockRecord, now: number): boolean => holderState(lock, now) === 'alive'
 
 /** A run that cannot look for other runs' locks over its estate changes nothing. */
 const estateLockUnseen = (error: Error) =>
@@ -231,13 +236,16 @@ export class RunLock implements WriteFence {
 }
 
 export interface LockStatus {
-  lock?: LockRecord & {alive: boolean}
+  /** `holder`: alive, lapsed, or gone (its lease still runs, but its process on this machine has ended); `azureNow`: the time it was judged at */
+  lock?: LockRecord & {alive: boolean; holderState: HolderState; azureNow: string}
   lastRelease?: LockReleaseRecord
 }
 
 export async function lockStatus(estate: Estate, target: AzureTarget, clients: Clients): Promise<LockStatus> {
   const [{lock}, lastRelease] = await Promise.all([readStateRecords(estate, clients), readLockRelease(estate, clients)])
-  return {...(lock ? {lock: {...lock, alive: holderAlive(lock, azureClock(target).now())}} : {}), ...(lastRelease ? {lastRelease} : {})}
+  const now = azureClock(target).now()
+  const state = lock && holderState(lock, now)
+  return {...(lock && state ? {lock: {...lock, alive: state === 'alive', holderState: state, azureNow: iso(now)}} : {}), ...(lastRelease ? {lastRelease} : {})}
 }
 
 /** Releases the lock by hand, recorded with who and why; refused while a live holder renews it, unless forced. */

@@ -4,13 +4,13 @@ import type {Clients} from '../azure/clients.ts'
 import {azureClock} from '../azure/clock.ts'
 import {LockHeldError, readStateRecords} from '../azure/state-records.ts'
 import type {AzureTarget} from '../azure/target.ts'
-import {Journal} from '../engine/journal.ts'
+import {Journal, isRunId} from '../engine/journal.ts'
 import type {RunMeta} from '../engine/types.ts'
-import {InputError} from '../errors.ts'
+import {AzfailError, InputError} from '../errors.ts'
 import {changedKeys, runbookDigest} from '../runbook/digest.ts'
 import {type LoadedRunbook, loadRunbook} from '../runbook/load.ts'
 import {type Action, ACTIONS} from '../steps/context.ts'
-import {holderAlive} from './lock.ts'
+import {holderState} from './lock.ts'
 import {type ActionOptions, journaledOverrides} from './run.ts'
 
 export interface ResumeSource {
@@ -102,7 +102,11 @@ export async function remoteResume(runbook: LoadedRunbook, target: AzureTarget, 
   if (!lock || lock.runId !== runId) {
     throw new InputError('UnknownRun', `No run '${runId}' in this machine's journal (${runsDir}), and the lock in Azure ${lock ? `belongs to run ${lock.runId}` : 'is free'}.`, "'azfail runs list' shows the runs recorded here; 'azfail lock status' shows the run holding the lock.")
   }
-  if (holderAlive(lock, azureClock(target).now())) throw new LockHeldError(lock, true)
+  if (!isRunId(lock.runId)) {
+    throw new AzfailError('failed', 'BadLockRecord', `The lock in Azure names run '${lock.runId}', which is not a run id azfail writes (letters, digits, '.', '_' and '-'): nothing was taken over or written here.`, {hint: "Check who wrote the lock record (_azfail-lock in the state zone); 'azfail lock release --reason \"...\" --force' frees it."})
+  }
+  const holder = holderState(lock, azureClock(target).now())
+  if (holder === 'alive') throw new LockHeldError(lock, true)
   if (!lock.request) throw new InputError('NotResumable', `Run ${runId}'s lock records no request to rebuild it from.`, "Run the command again; 'azfail lock release --reason \"...\"' frees the stale lock first.")
   const request = lock.request
   const at = new Date().toISOString()
@@ -121,7 +125,7 @@ export async function remoteResume(runbook: LoadedRunbook, target: AzureTarget, 
     attempts: 1,
   }
   const journal = Journal.create(runsDir, meta)
-  journal.append({event: 'note', attempt: 1, note: `taken over by ${principal} from ${lock.holder}, whose lease lapsed at ${lock.expires}`})
+  journal.append({event: 'note', attempt: 1, note: `taken over by ${principal} from ${lock.holder}, ${holder === 'lapsed' ? `whose lease lapsed at ${lock.expires}` : `whose process (pid ${lock.pid} on this machine) had ended, its lease running until ${lock.expires}`}`})
   const {overrides, skipLayers} = journaledOverrides(request.overrides)
   return {
     journal,

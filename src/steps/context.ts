@@ -46,6 +46,18 @@ export interface StepParams {
   skipLayers?: SteeringLayer[]
   /** failover / failback: the region each data service's promotion goes to, where it is not `to` */
   promoteTo?: Partial<Record<DataService, string>>
+  /** the longest wait the run may take from Azure's numbers (TTLs) without being told more (--max-wait); default MAX_WAIT_SECONDS */
+  maxWaitSeconds?: number
+}
+
+/** An hour: a wait from a TTL Azure serves past this is far beyond any normal one (2147483647 s is 68 years), so the run asks for --max-wait instead. */
+export const MAX_WAIT_SECONDS = 3600
+
+/** Why a wait of `seconds` (from `what`) is too long to take without --max-wait, or undefined when it is not. */
+export function waitTooLong(seconds: number, what: string, params: StepParams): string | undefined {
+  const max = params.maxWaitSeconds ?? MAX_WAIT_SECONDS
+  if (seconds <= max) return undefined
+  return `The wait would be ${seconds}s (${what}), more than the ${max}s azfail waits without being told: check the TTLs Azure serves, or pass --max-wait ${seconds} to accept this wait.`
 }
 
 /** The data services a region's failover promotes. */

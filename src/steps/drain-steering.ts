@@ -57,7 +57,7 @@ export const drainSteering: StepKind<DrainData> = {
       project(state) {
         const s = copyState(state)
         projectSteering(s, region, 'Disabled', skip)
-        s.regions[region].drain = {drainedAt: new Date(ctx.now()).toISOString(), layers: drainedLayers(s, region)} // a plan's estimate; apply records Azure's latest
+        s.regions[region].drain = {drainedAt: new Date(ctx.now()).toISOString(), layers: drainedLayers(s, region), projected: true} // a plan's estimate; apply records Azure's latest
         return s
       },
       async apply(plan, rt): Promise<StepOutcome> {

@@ -12,7 +12,7 @@ import {isUnreachable} from '../estate/predicates.ts'
 import {REACH_RESOLVER} from '../guards/guards.ts'
 import type {LiveState, NameAnswer} from '../estate/state.ts'
 import {StepError} from '../errors.ts'
-import {type LiveStep, type StepContext, type StepKind, configured} from './context.ts'
+import {type LiveStep, type StepContext, type StepKind, type StepParams, configured, waitTooLong} from './context.ts'
 
 interface AliasSpec {
   id: string
@@ -31,7 +31,7 @@ interface AliasData {
   deadlineSeconds: number
 }
 
-function verifyAlias(ctx: StepContext, spec: AliasSpec): LiveStep<AliasData> {
+function verifyAlias(ctx: StepContext, params: StepParams, spec: AliasSpec): LiveStep<AliasData> {
   return {
     id: spec.id,
     kind: spec.id,
@@ -40,6 +40,9 @@ function verifyAlias(ctx: StepContext, spec: AliasSpec): LiveStep<AliasData> {
     plan(state): StepPlan<AliasData> {
       const canonical = spec.canonical(state)
       if (!canonical) return {summary: spec.alias, changes: [], verdicts: [], problems: [`Cannot tell what ${spec.alias} should lead to.`]}
+      // the answers may take a TTL to change everywhere: a TTL far beyond any normal one is no wait to start unasked
+      const tooLong = waitTooLong(spec.ttl(state) + 5, `${spec.alias}'s TTL ${spec.ttl(state)}s + 5s`, params)
+      if (tooLong) return {summary: spec.alias, changes: [], verdicts: [], problems: [tooLong]}
       return {
         summary: `every region resolves ${spec.alias} to the address of ${canonical}`,
         changes: [],
@@ -96,9 +99,9 @@ export const verifyCname: StepKind<AliasData> = {
   applies: configured('cname'),
   reads: {data: true},
   permissions: [],
-  create(ctx) {
+  create(ctx, params) {
     const spec = ctx.estate.cname
-    return verifyAlias(ctx, {
+    return verifyAlias(ctx, params, {
       id: 'verifyCname',
       title: 'Verify every region resolves the CNAME to the new primary',
       alias: spec ? `${spec.name}.${spec.zone}` : '',
@@ -110,15 +113,15 @@ export const verifyCname: StepKind<AliasData> = {
 
 export const verifyListener: StepKind<AliasData> = {
   kind: 'verifyListener',
-  summary: "check over DNS that every region resolves the failover group's listener to the new primary, then open a TCP connection to port 1433 through it from every region",
+  summary: "check over DNS that every region resolves the failover group's listener to the new primary, then, from this machine, open a TCP connection to port 1433 at the address each region resolves it to",
   defaults: {'promote-failover-group': 2, failover: 9, failback: 8},
   applies: configured('sql'),
   reads: {data: true},
   permissions: [],
-  create(ctx) {
+  create(ctx, params) {
     const fog = ctx.estate.data.sqlFailoverGroup
     const suffix = dnsSuffixes(ctx.target).sqlServer
-    return verifyAlias(ctx, {
+    return verifyAlias(ctx, params, {
       id: 'verifyListener',
       title: 'Verify every region resolves the failover-group listener to the new primary',
       alias: `${fog?.name}.${suffix}`,
@@ -134,11 +137,20 @@ export const verifyListener: StepKind<AliasData> = {
 
 const SQL_PORT = 1433
 
-/** From every region given, resolve the listener and open a TCP connection to port 1433 where it leads. */
+/** Where a connection went: the address a region resolved, and the place this machine connected to for it when that differs (a tunnel, a mapped loopback listener). */
+const connectedTo = (address: string, endpoint: {host: string; port: number}): string =>
+  endpoint.host === address && endpoint.port === SQL_PORT ? `${address}:${SQL_PORT}` : `${address}:${SQL_PORT} via ${endpoint.host}:${endpoint.port} (where this machine reaches it)`
+
+/**
+ * With every region's resolver, resolve the listener; from this machine (not from the region: azfail runs here), open
+ * a TCP connection to port 1433 where each answer leads. The message says so: it proves the answer and the server's
+ * listener, not the region's own network path.
+ */
 async function listenerReachable(ctx: StepContext, listener: string, server: string, regions: string[], rt: {progress(message: string): void; signal: AbortSignal}): Promise<StepOutcome> {
   const tcp = ctx.target.tcp
   if (tcp.unavailable) return {message: `TCP not checked: ${tcp.unavailable}`, notVerified: [`TCP port ${SQL_PORT} through ${listener}: ${tcp.unavailable}`]}
   const done: string[] = []
+  const reached = new Set<string>()
   const silent: string[] = []
   for (const region of regions) {
     const resolver = ctx.resolvers[region]
@@ -152,12 +164,14 @@ async function listenerReachable(ctx: StepContext, listener: string, server: str
     if (!address) throw new StepError('ListenerUnreachable', `${region} cannot resolve ${listener} (${answer.outcome}).`)
     const endpoint = tcp.endpoint(address, SQL_PORT, server)
     if ('refused' in endpoint) throw new StepError('ListenerUnreachable', `${region}: ${endpoint.refused}.`)
-    rt.progress(`${region}: connecting to ${listener} -> ${address}:${SQL_PORT}`)
+    rt.progress(`${region}: ${listener} resolves to ${address}; connecting from this machine to ${connectedTo(address, endpoint)}`)
     const outcome = await tcpReachable(endpoint.host, endpoint.port)
     if (!outcome.ok) {
       throw new StepError('ListenerUnreachable', `${region}: ${listener} resolves to ${address} (${server}), but a TCP connection to port ${SQL_PORT} failed: ${outcome.detail}.`, {hint: `The new primary ${server} does not accept connections on its private endpoint: check the endpoint, its network security group and the server's firewall.`})
     }
     done.push(region)
+    reached.add(connectedTo(address, endpoint))
   }
-  return {message: `TCP port ${SQL_PORT} reachable through ${listener} from ${done.join(', ') || 'no region'}`, notVerified: silent}
+  if (done.length === 0) return {message: `TCP port ${SQL_PORT} not tried: no region's resolver answered for ${listener}`, notVerified: silent}
+  return {message: `TCP port ${SQL_PORT} reachable from this machine (not tried from the regions) at ${[...reached].join(', ')}, where ${listener} leads from ${done.join(', ')}`, notVerified: silent}
 }

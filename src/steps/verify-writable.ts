@@ -24,8 +24,8 @@ export const verifyWritable: StepKind<void> = {
       plan(state): StepPlan<void> {
         const check = ctx.estate.data.postgres?.writeCheck
         const cname = ctx.estate.cname
-        if (!check || !cname) return {summary: 'no write check configured', changes: [], verdicts: [], done: 'the runbook configures no estate.data.postgres.writeCheck'}
-        if (database.unavailable) return {summary: 'not checked', changes: [], verdicts: [], done: `not checked: ${database.unavailable}`}
+        if (!check || !cname) return {summary: 'no write check configured', changes: [], verdicts: [], skip: 'not configured: the runbook has no estate.data.postgres.writeCheck'}
+        if (database.unavailable) return {summary: 'not checked', changes: [], verdicts: [], skip: `not checked: ${database.unavailable}`}
         return {summary: `every region writes a row through ${cname.name}.${cname.zone} (now ${state.cname?.target ?? 'unknown'})`, changes: [], verdicts: []}
       },
       async apply(_plan, rt) {

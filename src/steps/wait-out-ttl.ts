@@ -9,7 +9,7 @@ import {Interrupted} from '../engine/run.ts'
 import type {StepPlan} from '../engine/types.ts'
 import {describeTtlWindow, describeUnobserved, describeWrite, effectiveDrainAt, lastSteeringWrite, ttlWindowSeconds, unobservedOf} from '../estate/predicates.ts'
 import {copyState, type DrainRecord, type UnobservedPart} from '../estate/state.ts'
-import {type StepKind, need} from './context.ts'
+import {type StepKind, need, waitTooLong} from './context.ts'
 import {failOnDrift} from './drift.ts'
 
 /** The global parts the TTL window's figures come from. */
@@ -66,6 +66,9 @@ export const waitOutTtl: StepKind<WaitData> = {
         const written = since !== r.drain.drainedAt ? ` (from ${describeWrite(lastSteeringWrite(r)!)}, after the drain)` : ''
         const until = Date.parse(since) + w.total * 1000
         const left = Math.max(0, Math.ceil((until - ctx.now()) / 1000))
+        // A TTL far beyond any normal one (Azure accepts up to 2147483647 s) is no wait to start unasked.
+        const tooLong = waitTooLong(left, why, params)
+        if (tooLong) return {summary: `wait ${left}s: ${why}`, changes: [], verdicts: [], waitSeconds: left, problems: [`${region}: ${tooLong}`]}
         return {
           summary: `wait ${left}s: ${why}${written}`,
           changes: [],
@@ -81,7 +84,7 @@ export const waitOutTtl: StepKind<WaitData> = {
         const s = copyState(state)
         const r = s.regions[region]
         const since = effectiveDrainAt(r)
-        if (r.drain && since) Object.assign(r, {drain: {...r.drain, drainedAt: new Date(Date.parse(since) - (plan.waitSeconds ?? 0) * 1000).toISOString()}, steeringWrites: []})
+        if (r.drain && since) Object.assign(r, {drain: {...r.drain, drainedAt: new Date(Date.parse(since) - (plan.waitSeconds ?? 0) * 1000).toISOString(), ...((plan.waitSeconds ?? 0) > 0 ? {projected: true as const} : {})}, steeringWrites: []})
         return s
       },
       async apply(plan, rt) {

@@ -3,6 +3,7 @@
 import {resolveName, resolverFor} from '../azure/resolve.ts'
 import type {WriteTarget} from '../azure/writecheck.ts'
 import {isUnreachable} from '../estate/predicates.ts'
+import {addSecret} from '../secrets.ts'
 import type {StepContext} from './context.ts'
 
 /** Where to write through `fqdn` from a region, or why not; `unanswered` when its resolver gave no answer at all (unknown). */
@@ -18,6 +19,7 @@ export async function writeTargetFor(ctx: StepContext, region: string, fqdn: str
   const endpoint = database.endpoint(address, check.port)
   if ('refused' in endpoint) return {refused: endpoint.refused}
   const password = check.passwordEnv ? process.env[check.passwordEnv] : undefined
+  addSecret(password)
   return {
     address,
     target: {

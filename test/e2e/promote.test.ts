@@ -98,7 +98,7 @@ describe('promote', () => {
     const sql = await t.sb.clients.sql()
     assert.equal((await sql.failoverGroups.get('rg-data-wus2', 'sql-app-wus2', 'app-fog')).replicationRole, 'Primary')
     assert.deepEqual((await resolveName(resolverFor(t.sb.resolvers.eus2), 'app-fog.database.windows.net')).addresses, ['10.30.2.4'])
-    assert.match(out.result.steps[1].message, /TCP port 1433 reachable through app-fog\.database\.windows\.net from eus2, wus2/)
+    assert.match(out.result.steps[1].message, /TCP port 1433 reachable from this machine \(not tried from the regions\) at 10\.30\.2\.4:1433 .*, where app-fog\.database\.windows\.net leads from eus2, wus2/)
   })
 
   it("fails the run when the new primary's listener refuses TCP connections on 1433", async () => {

@@ -110,3 +110,13 @@ export async function runIdIn(work: string): Promise<string> {
 
 /** Resolves once the run has journaled the start of a step. */
 export const startedStep = (work: string, runId: string, step: string) => eventually(() => journalEvents(work, runId).some((e) => e.event === 'started' && e.step?.id === step), HANG_MS)
+
+/** A drain of eus2 killed (SIGKILL) while it waits out the TTL: its lock is left behind, the lease still running. */
+export async function killedMidDrain(t: E2E): Promise<string> {
+  const run = spawnAzfail(t, ['drain', 'eus2', '--yes'])
+  const runId = await runIdIn(t.work)
+  await startedStep(t.work, runId, 'waitOutTtl')
+  run.child.kill('SIGKILL')
+  await run.closed
+  return runId
+}

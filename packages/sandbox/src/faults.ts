@@ -23,9 +23,10 @@ export function validateFault(input: unknown): FaultSpec {
   if (f.status !== undefined && !(Number.isInteger(f.status) && f.status >= 400 && f.status <= 599)) problems.push("'status' must be an HTTP error status")
   if (f.latencyMs !== undefined && !(Number.isInteger(f.latencyMs) && f.latencyMs >= 0 && f.latencyMs <= 600_000)) problems.push("'latencyMs' must be 0..600000")
   if (f.retryAfterSeconds !== undefined && !(Number.isInteger(f.retryAfterSeconds) && f.retryAfterSeconds >= 0)) problems.push("'retryAfterSeconds' must be a non-negative integer")
+  if (f.message !== undefined && !(typeof f.message === 'string' && f.message.length <= 4000)) problems.push("'message' must be a string of at most 4000 characters")
   if (problems.length > 0) throw new ArmError(400, 'InvalidFault', `Invalid fault: ${problems.join('; ')}.`)
-  const {kind, path, method, rate, count, status, retryAfterSeconds, latencyMs, seed} = f as FaultSpec
-  return {kind, path, ...(method ? {method: method.toUpperCase()} : {}), rate, count, status, retryAfterSeconds, latencyMs, seed}
+  const {kind, path, method, rate, count, status, retryAfterSeconds, latencyMs, seed, message} = f as FaultSpec
+  return {kind, path, ...(method ? {method: method.toUpperCase()} : {}), rate, count, status, retryAfterSeconds, latencyMs, seed, ...(message === undefined ? {} : {message})}
 }
 
 /** A seeded generator (mulberry32) so a fault at rate 0.2 hits the same requests on every run. */
@@ -81,5 +82,5 @@ export function faultResponse(f: Fault): ArmError {
   }
   const status = f.status ?? 500
   const code = status === 503 ? 'ServiceUnavailable' : status === 502 ? 'BadGateway' : 'InternalServerError'
-  return new ArmError(status, code, `The server encountered an internal error (injected by azfail sandbox fault ${f.id}).`, f.retryAfterSeconds !== undefined ? {'Retry-After': String(f.retryAfterSeconds)} : {})
+  return new ArmError(status, code, f.message ?? `The server encountered an internal error (injected by azfail sandbox fault ${f.id}).`, f.retryAfterSeconds !== undefined ? {'Retry-After': String(f.retryAfterSeconds)} : {})
 }

@@ -62,6 +62,8 @@ export interface FaultSpec {
   retryAfterSeconds?: number
   latencyMs?: number
   seed?: number
+  /** an `error` fault's message instead of the default: what Azure quotes back (a value sent, a name), as a test needs it */
+  message?: string
 }
 
 export interface Fault extends FaultSpec {

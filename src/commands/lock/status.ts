@@ -1,6 +1,14 @@
 import {AzfailCommand} from '../../cli/base.ts'
 import type {LockStatus} from '../../services/lock.ts'
 
+/** The lease as observed: judged on Azure's clock, and a dead process said as that, not as a lapsed lease. */
+function lease(l: NonNullable<LockStatus['lock']>): string {
+  const resume = `'azfail resume ${l.runId}' takes it over`
+  if (l.holderState === 'lapsed') return `lapsed at ${l.expires} (Azure's time is ${l.azureNow}): the run stopped renewing it; ${resume}`
+  if (l.holderState === 'gone') return `until ${l.expires}, not lapsed (Azure's time is ${l.azureNow}), but its process (pid ${l.pid} on this machine) has ended: the run died; ${resume}`
+  return `until ${l.expires}, not lapsed (Azure's time is ${l.azureNow}): the run renews it while it lives`
+}
+
 export default class LockStatusCommand extends AzfailCommand {
   static override summary = 'Show the run lock kept in Azure: who holds it, for which run, and until when its lease runs.'
   static override description =
@@ -18,7 +26,7 @@ export default class LockStatusCommand extends AzfailCommand {
       const l = status.lock
       this.log(
         l
-          ? `held by ${l.holder}\n  run      ${l.runId} (${l.action})\n  since    ${l.since}\n  lease    until ${l.expires} (${l.alive ? 'renewed: the run is alive' : "lapsed: the run died; 'azfail resume " + l.runId + "' takes it over"})`
+          ? `held by ${l.holder}\n  run      ${l.runId} (${l.action})\n  since    ${l.since}\n  lease    ${lease(l)}`
           : `free (${target.kind === 'sandbox' ? 'sandbox' : 'Azure'})`,
       )
       const r = status.lastRelease

@@ -7,6 +7,7 @@ import {renderReport, runFlags} from '../../cli/run-command.ts'
 import {Journal} from '../../engine/journal.ts'
 import type {RunMeta, StepRecord} from '../../engine/types.ts'
 import {InputError} from '../../errors.ts'
+import {redact} from '../../secrets.ts'
 
 export default class RunsShow extends AzfailCommand {
   static override summary = 'Show one run: what was asked, by whom, each step with its plan, status and timing.'
@@ -40,7 +41,7 @@ and warnings, so an incident's run becomes its post-incident record.`
     const meta = journal.meta()
     const steps = journal.steps()
     if (format) {
-      const text = (await import('../../report/run.ts')).runReport(journal, format)
+      const text = redact((await import('../../report/run.ts')).runReport(journal, format))
       if (!file) {
         process.stdout.write(text)
         return {...meta, steps}
