@@ -35,7 +35,7 @@ export default class SandboxReset extends AzfailCommand {
       return {stateDir: flags['state-dir'], reset: false, dryRun: true}
     }
     if (!(await confirmChanges(changes, {yes: flags.yes, what: 'azfail sandbox reset'}))) {
-      throw new AzfailError('refused', 'NotConfirmed', 'Reset not confirmed; nothing was changed.')
+      throw new AzfailError('declined', 'NotConfirmed', 'Reset not confirmed; nothing was changed.')
     }
     const running = await runningSandbox(flags['state-dir'])
     const {resetSandbox} = await import('@azfail/sandbox')
