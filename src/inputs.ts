@@ -146,7 +146,7 @@ export function listSetting<N extends keyof typeof LISTS>(name: N, value: string
 /** A webhook URL in a variable the runbook names (urlEnv): https, or http on loopback; a message never shows it. */
 export function webhookUrl(name: string, value: string): URL {
   const parsed = httpsUrl(true).safeParse(value)
-  if (!parsed.success) throw badValue(name, {code: 'BadWebhook', accepts: 'an https URL (plain http only on loopback), so the webhook\'s secret is not sent in the clear', secret: true}, value)
+  if (!parsed.success) throw badValue(name, {code: 'BadWebhook', accepts: 'an https URL (plain http only on loopback: the URL is a secret, never sent in the clear)', secret: true}, value)
   return parsed.data
 }
 

@@ -163,8 +163,8 @@ describe('notify: posting', () => {
     await n.close()
     assert.deepEqual(n.warnings(), [
       'notify: teams notifications ($UNSET) are off for this run: $UNSET is not set',
-      'notify: slack notifications ($PLAIN) are off for this run: PLAIN is set, which is not an https URL (plain http only on loopback), so the webhook\'s secret is not sent in the clear.',
-      'notify: generic notifications ($NOTURL) are off for this run: NOTURL is set, which is not an https URL (plain http only on loopback), so the webhook\'s secret is not sent in the clear.',
+      'notify: slack notifications ($PLAIN) are off for this run: PLAIN is set, which is not an https URL (plain http only on loopback: the URL is a secret, never sent in the clear).',
+      'notify: generic notifications ($NOTURL) are off for this run: NOTURL is set, which is not an https URL (plain http only on loopback: the URL is a secret, never sent in the clear).',
     ])
     assert.equal(r.received.length, 4)
     const dry = new Notifications(rb, {dryRun: true, env: {G: `${r.url}/dry`}})
