@@ -1,6 +1,7 @@
 // Every value azfail takes from its environment and its command line, each with one rule that says what it accepts.
 // The base command checks them all before anything is read from Azure or written anywhere; the modules that use a
 // value read it through the same rule. A value that breaks its rule is bad input (exit 2), named with what it accepts.
+import {accessSync, constants, statSync} from 'node:fs'
 import {z} from 'zod'
 import {InputError} from './errors.ts'
 import {regionKey, resolverAddress, SUBSCRIPTION_ID} from './runbook/estate.ts'
@@ -90,6 +91,15 @@ const LISTS = {
   } satisfies ListRule<string, {host: string; port: number}>,
 }
 
+const readableFile = (path: string): boolean => {
+  try {
+    accessSync(path, constants.R_OK)
+    return statSync(path).isFile()
+  } catch {
+    return false
+  }
+}
+
 const TOKEN_CREDENTIALS = ['dev', 'prod', 'EnvironmentCredential', 'WorkloadIdentityCredential', 'ManagedIdentityCredential', 'VisualStudioCodeCredential', 'AzureCliCredential', 'AzurePowerShellCredential', 'AzureDeveloperCliCredential']
 const GUID = z.string().trim().regex(SUBSCRIPTION_ID)
 
@@ -107,6 +117,7 @@ export const ENVIRONMENT = {
   AZURE_SUBSCRIPTION_ID: rule('BadSubscription', 'a subscription id (a GUID such as 5a4dbf5e-0c1d-4a8e-9e51-7d0c2a3f9b11)', GUID),
   AZURE_TENANT_ID: rule('BadTenant', 'a tenant id (a GUID) or one of its domains, such as contoso.onmicrosoft.com', z.string().trim().regex(HOST_NAME)),
   AZURE_CLIENT_ID: rule('BadClientId', 'an application (client) id: a GUID', GUID),
+  AZURE_FEDERATED_TOKEN_FILE: rule('BadTokenFile', 'the path of a readable file holding the federated token', z.string().refine(readableFile)),
   AZURE_TOKEN_CREDENTIALS: rule('BadTokenCredentials', `one of ${TOKEN_CREDENTIALS.join(', ')}`, z.string().trim().refine((v) => TOKEN_CREDENTIALS.some((c) => c.toLowerCase() === v.toLowerCase()))),
 }
 export type Variable = keyof typeof ENVIRONMENT
@@ -184,6 +195,8 @@ const FLAGS: Record<string, Rule<unknown>> = {
 const ARGS: Record<string, Rule<unknown>> = {
   id: rule('BadRunId', "a run id such as 20261121-221549-52c430 ('azfail runs list' shows them)", z.string().regex(/^\d{8}-\d{6}-[0-9a-f]{6}$/)),
   region: FLAGS.region,
+  file: FLAGS.runbook,
+  runbooks: FLAGS.runbook,
 }
 
 function checkNamed(rules: Record<string, Rule<unknown>>, values: Record<string, unknown>, label: (name: string) => string): void {
@@ -194,6 +207,11 @@ function checkNamed(rules: Record<string, Rule<unknown>>, values: Record<string,
       if (typeof one === 'string' && !r.schema.safeParse(one).success) throw new InputError(r.code, `${label(name)} is '${shown(one)}', which is not ${r.accepts}.`, `Give ${label(name)} ${r.accepts}.`)
     }
   }
+}
+
+/** One positional argument by its rule: for arguments oclif leaves in argv (a command that takes several). */
+export function checkArgument(name: string, value: string): void {
+  checkNamed(ARGS, {[name]: value}, (n) => `the ${n} argument`)
 }
 
 /** A command's flags and arguments, as oclif parsed them, and the environment: the first bad value is bad input. */

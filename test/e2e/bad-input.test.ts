@@ -54,6 +54,7 @@ const ENVIRONMENT: Case[] = [
   ...variables('AZURE_TENANT_ID', ['status'], ['../evil', 'two words']),
   ...variables('AZURE_CLIENT_ID', ['status'], ['not-a-guid']),
   ...variables('AZURE_TOKEN_CREDENTIALS', ['status'], ['NoSuchCredential']),
+  ...variables('AZURE_FEDERATED_TOKEN_FILE', ['status'], ['/nonexistent/token', '/']),
   ...variables('AZFAIL_ARM_ENDPOINT', ['status'], ['http://127.0.0.1:1', 'not a url']),
   ...variables('AZURE_AUTHORITY_HOST', ['status'], ['ftp://127.0.0.1']),
   // A webhook variable the runbook names: bad input, and its value (a secret) never shown.
@@ -88,6 +89,8 @@ const FLAGS: Case[] = [
   flag('--runs-dir empty', [...DRAIN, '--runs-dir', ''], /--runs-dir/),
   flag('--runs-dir with a newline', [...DRAIN, '--runs-dir', 'runs\nx'], /--runs-dir/),
   flag('--runbook empty', ['drain', 'eus2', '--yes', '--sandbox', '--runbook', ''], /--runbook/, 'none'),
+  flag('lint with an empty file argument', ['lint', ''], /file argument/, 'none'),
+  flag('gameday with an empty runbook argument', ['gameday', '--sandbox', '--state-dir', 'SBX', 'RUNBOOK', ''], /runbooks argument/, 'none'),
   flag('--state-dir empty', ['status', '--sandbox', '--state-dir', ''], /--state-dir/, 'none'),
   flag('runs show with a path for a run id', ['runs', 'show', '../../etc'], /run id/, 'none'),
   flag('runs show with an empty run id', ['runs', 'show', ''], /run id/, 'none'),
@@ -129,7 +132,8 @@ describe('bad flags and variables: exit 2 naming them, before anything is read f
       const runbook = c.runbook === 'notify' ? notifyRunbook : t.runbook
       const via = c.via ?? 'sandbox'
       // A sandbox state dir a case names (SBX) is one that does not exist yet, inside the case's directory.
-      const args = [...c.args.map((a) => (a === 'SBX' ? join(cwd, 'sbx') : a)), ...(via === 'none' ? [] : ['--runbook', runbook]), ...(via === 'sandbox' ? ['--sandbox', '--state-dir', t.sb.dir] : [])]
+      const named: Record<string, string> = {SBX: join(cwd, 'sbx'), RUNBOOK: runbook}
+      const args = [...c.args.map((a) => named[a] ?? a), ...(via === 'none' ? [] : ['--runbook', runbook]), ...(via === 'sandbox' ? ['--sandbox', '--state-dir', t.sb.dir] : [])]
       const env = {CI: 'true', ...(via === 'azure' ? exports : {}), ...c.env}
       const from = new Date().toISOString()
       const r = await runCli(args, {cwd, env, timeoutMs: 120_000})
