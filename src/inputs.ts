@@ -184,7 +184,7 @@ const FLAGS: Record<string, Rule<unknown>> = {
   reason: rule('BadReason', `a sentence of 1-${REASON_MAX} characters saying why (not blank)`, z.string().trim().min(1).max(REASON_MAX)),
   to: rule('BadRegion', 'a region key of the runbook, such as eus2', regionKey),
   region: rule('BadRegion', 'a region key of the runbook, such as eus2', regionKey),
-  ack: rule('BadStepId', 'a manual action\'s step id, such as manualAction1', z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/)),
+  ack: rule('BadStepId', "a manual action's step id: manualAction1, manualAction2, … (the plan names them)", z.string().regex(/^manualAction[1-9]\d{0,3}$/)),
   runbook: rule('BadPath', 'a file path (not empty, no control characters)', PATH),
   'runs-dir': rule('BadPath', 'a directory path (not empty, no control characters)', PATH),
   'state-dir': rule('BadPath', 'a directory path (not empty, no control characters)', PATH),

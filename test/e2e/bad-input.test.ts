@@ -86,6 +86,7 @@ const FLAGS: Case[] = [
   flag('--skip-layer naming no layer', [...DRAIN, '--skip-layer', 'bogus', '--reason', 'why'], /--skip-layer/),
   flag('--cloud naming no cloud', ['status', '--cloud', 'Mars'], /--cloud/, 'azure'),
   flag('--ack that is no step id', [...DRAIN, '--ack', 'bad id!'], /--ack/),
+  flag('--ack in the wrong case', [...DRAIN, '--ack', 'manualaction1'], /--ack/),
   flag('--runs-dir empty', [...DRAIN, '--runs-dir', ''], /--runs-dir/),
   flag('--runs-dir with a newline', [...DRAIN, '--runs-dir', 'runs\nx'], /--runs-dir/),
   flag('--runbook empty', ['drain', 'eus2', '--yes', '--sandbox', '--runbook', ''], /--runbook/, 'none'),
