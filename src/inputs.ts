@@ -102,6 +102,7 @@ const readableFile = (path: string): boolean => {
 
 const TOKEN_CREDENTIALS = ['dev', 'prod', 'EnvironmentCredential', 'WorkloadIdentityCredential', 'ManagedIdentityCredential', 'VisualStudioCodeCredential', 'AzureCliCredential', 'AzurePowerShellCredential', 'AzureDeveloperCliCredential']
 const GUID = z.string().trim().regex(SUBSCRIPTION_ID)
+const SUBSCRIPTION = rule('BadSubscription', 'a subscription id (a GUID such as 5a4dbf5e-0c1d-4a8e-9e51-7d0c2a3f9b11)', GUID)
 
 /** The lease's bounds: long enough for a renewal's round trip, short enough that a dead holder's lock frees itself. */
 export const LEASE_RANGE = {min: 2, max: 3600} as const
@@ -114,7 +115,7 @@ export const ENVIRONMENT = {
   AZFAIL_NOTIFY_TIMEOUT: rule('BadNotifyTimeout', 'a number of seconds from 0.1 to 600', seconds(0.1, 600, false), {unset: 'for the default of 5 s'}),
   AZFAIL_ARM_ENDPOINT: rule('BadEndpoint', "an https URL, such as https://management.azure.com", httpsUrl(false), {unset: "for the --cloud's endpoint"}),
   AZURE_AUTHORITY_HOST: rule('BadEndpoint', 'an https URL, such as https://login.microsoftonline.com', httpsUrl(false), {unset: "for the --cloud's authority"}),
-  AZURE_SUBSCRIPTION_ID: rule('BadSubscription', 'a subscription id (a GUID such as 5a4dbf5e-0c1d-4a8e-9e51-7d0c2a3f9b11)', GUID),
+  AZURE_SUBSCRIPTION_ID: SUBSCRIPTION,
   AZURE_TENANT_ID: rule('BadTenant', 'a tenant id (a GUID) or one of its domains, such as contoso.onmicrosoft.com', z.string().trim().regex(HOST_NAME)),
   AZURE_CLIENT_ID: rule('BadClientId', 'an application (client) id: a GUID', GUID),
   AZURE_FEDERATED_TOKEN_FILE: rule('BadTokenFile', 'the path of a readable file holding the federated token', z.string().refine(readableFile)),
@@ -176,11 +177,12 @@ export function checkEnvironmentFor(runbook: {file: string; regions: string[]; w
   for (const name of runbook.webhookVariables) if (!unsetOr(env[name])) webhookUrl(name, env[name]!)
 }
 
-/** Flags checked by name on every command that has them; a flag a command lacks is not checked. */
 const REASON_MAX = 200
 const PATH = z.string().regex(/^[^\u0000-\u001f\u007f]{1,4096}$/).refine((p) => p.trim() !== '')
+
+/** Flags checked by name on every command that has them; a flag a command lacks is not checked. */
 const FLAGS: Record<string, Rule<unknown>> = {
-  subscription: rule('BadSubscription', 'a subscription id (a GUID such as 5a4dbf5e-0c1d-4a8e-9e51-7d0c2a3f9b11)', GUID),
+  subscription: SUBSCRIPTION,
   reason: rule('BadReason', `a sentence of 1-${REASON_MAX} characters saying why (not blank)`, z.string().trim().min(1).max(REASON_MAX)),
   to: rule('BadRegion', 'a region key of the runbook, such as eus2', regionKey),
   region: rule('BadRegion', 'a region key of the runbook, such as eus2', regionKey),
