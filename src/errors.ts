@@ -8,6 +8,7 @@ export const EXIT_CODES = [
   {code: 3, status: 'refused', meaning: 'a guard refused: nothing was changed'},
   {code: 4, status: 'not-ready', meaning: 'dry run / game day found the estate not ready'},
   {code: 5, status: 'interrupted', meaning: "interrupted, or stopped before a manual action no person confirmed; 'azfail resume <id>' continues"},
+  {code: 5, status: 'declined', meaning: 'declined: the person at the prompt answered no to the plan; nothing was changed (run the command again to be asked again)'},
   {code: 6, status: 'locked', meaning: 'another run holds the lock'},
 ] as const
 

@@ -15,6 +15,7 @@ describe('cli', () => {
     for (const cmd of commands) assert.match(r.stdout, new RegExp(`^  ${cmd} `, 'm'), `--help lists ${cmd}`)
     assert.match(r.stdout, /EXIT CODES/)
     for (const code of ['0', '1', '2', '3', '4', '5', '6']) assert.match(r.stdout, new RegExp(`^  ${code}  \\S`, 'm'))
+    assert.match(r.stdout, /^ {2}5 {2}declined: the person at the prompt answered no to the plan; nothing was\s+changed/m, 'declining the prompt is exit 5, not a guard\'s 3')
     const cmdHelp = await runCli(['status', '--help'])
     assert.match(cmdHelp.stdout, /EXAMPLES/)
     assert.match(cmdHelp.stdout, /EXIT CODES/)

@@ -3,7 +3,7 @@
 // SDK client by clients.ts.
 import type {PipelinePolicy, PipelineRequest} from '@azure/core-rest-pipeline'
 import {normalizeLocation} from '../estate/predicates.ts'
-import {InputError} from '../errors.ts'
+import {setting} from '../inputs.ts'
 import type {Estate} from '../runbook/estate.ts'
 
 /** AZFAIL_REQUEST_TIMEOUT's default: seconds one ARM read may take before azfail stops waiting for it. */
@@ -18,13 +18,9 @@ export interface RequestTimeouts {
   writeMs: number
 }
 
-/** AZFAIL_REQUEST_TIMEOUT (seconds, > 0): the read timeout; writes get three times it. A bad value is bad input. */
+/** AZFAIL_REQUEST_TIMEOUT (seconds): the read timeout; writes get three times it. A bad value is bad input. */
 export function requestTimeouts(env: NodeJS.ProcessEnv = process.env): RequestTimeouts {
-  const raw = env.AZFAIL_REQUEST_TIMEOUT
-  const seconds = raw === undefined || raw.trim() === '' ? DEFAULT_READ_TIMEOUT_SECONDS : Number(raw)
-  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600) {
-    throw new InputError('BadRequestTimeout', `AZFAIL_REQUEST_TIMEOUT is '${raw}', which is not a number of seconds from 0 to 3600.`, `Set AZFAIL_REQUEST_TIMEOUT to the seconds one ARM read may take (default ${DEFAULT_READ_TIMEOUT_SECONDS}), or unset it.`)
-  }
+  const seconds = setting('AZFAIL_REQUEST_TIMEOUT', env) ?? DEFAULT_READ_TIMEOUT_SECONDS
   return {readMs: seconds * 1000, writeMs: seconds * 1000 * WRITE_TIMEOUT_FACTOR}
 }
 

@@ -5,6 +5,7 @@
 import type {TokenCredential} from '@azure/core-auth'
 import type {DefaultAzureCredentialOptions} from '@azure/identity'
 import {InputError} from '../errors.ts'
+import {setting} from '../inputs.ts'
 
 /** The public DNS suffixes of a cloud's PaaS names, which differ in the sovereign clouds (Microsoft's endpoint mapping per cloud). */
 export interface DnsSuffixes {
@@ -48,25 +49,15 @@ export interface CloudEndpoints {
   disableInstanceDiscovery: boolean
 }
 
-const origin = (url: string, variable: string): string => {
-  try {
-    const u = new URL(url)
-    if (u.protocol !== 'https:') throw new Error('not https')
-    return u.origin
-  } catch {
-    throw new InputError('BadEndpoint', `${variable}='${url}' is not an https URL.`, `Set ${variable} to the cloud's endpoint, such as https://management.azure.com.`)
-  }
-}
-
 const KNOWN_AUTHORITIES = new Set<string>(Object.values(CLOUDS).map((c) => c.authority))
 
 export function cloudEndpoints(cloud: CloudName, env: NodeJS.ProcessEnv = process.env): CloudEndpoints {
   const known = CLOUDS[cloud]
-  const arm = env.AZFAIL_ARM_ENDPOINT ? origin(env.AZFAIL_ARM_ENDPOINT, 'AZFAIL_ARM_ENDPOINT') : known.arm
+  const arm = setting('AZFAIL_ARM_ENDPOINT', env)?.origin ?? known.arm
   if (env.AZFAIL_ARM_ENDPOINT && !env.AZURE_AUTHORITY_HOST) {
     throw new InputError('NoAuthorityHost', 'AZFAIL_ARM_ENDPOINT names a custom cloud, but AZURE_AUTHORITY_HOST (where its tokens come from) is not set.', "Set AZURE_AUTHORITY_HOST to the cloud's Entra ID authority, such as https://login.microsoftonline.com.")
   }
-  const authority = env.AZURE_AUTHORITY_HOST ? origin(env.AZURE_AUTHORITY_HOST, 'AZURE_AUTHORITY_HOST') : known.authority
+  const authority = setting('AZURE_AUTHORITY_HOST', env)?.origin ?? known.authority
   return {name: env.AZFAIL_ARM_ENDPOINT ? 'custom' : cloud, arm, authority, disableInstanceDiscovery: !KNOWN_AUTHORITIES.has(authority)}
 }
 

@@ -1,7 +1,7 @@
 // Asks a region's resolver, over DNS, what a name resolves to: Node's c-ares resolver pointed at that one server.
 import {Resolver} from 'node:dns/promises'
 import {UNREACHABLE} from '../estate/predicates.ts'
-import {InputError} from '../errors.ts'
+import {setting} from '../inputs.ts'
 import type {NameAnswer} from '../estate/state.ts'
 
 const OUTCOMES: Record<string, string> = {ENOTFOUND: 'NXDOMAIN', ENODATA: 'NODATA', ESERVFAIL: 'SERVFAIL', EREFUSED: 'REFUSED'}
@@ -11,15 +11,10 @@ const NO_ANSWER: Record<string, string> = {ECONNREFUSED: 'connection refused', E
 /** How long one try of a DNS query waits for an answer (a query gets two tries) unless AZFAIL_DNS_TIMEOUT says. */
 export const DNS_TIMEOUT_MS = 1500
 
-/** AZFAIL_DNS_TIMEOUT (seconds per try, above 0, at most 60): for resolvers that answer slowly, or a machine too busy to read them. */
+/** AZFAIL_DNS_TIMEOUT (seconds per try): for resolvers that answer slowly, or a machine too busy to read them. */
 export function dnsTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.AZFAIL_DNS_TIMEOUT
-  if (raw === undefined || raw.trim() === '') return DNS_TIMEOUT_MS
-  const seconds = Number(raw)
-  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 60) {
-    throw new InputError('BadDnsTimeout', `AZFAIL_DNS_TIMEOUT is '${raw}', which is not a number of seconds above 0 and at most 60.`, `Set AZFAIL_DNS_TIMEOUT to the seconds one try of a DNS query may take (default ${DNS_TIMEOUT_MS / 1000}), or unset it.`)
-  }
-  return seconds * 1000
+  const seconds = setting('AZFAIL_DNS_TIMEOUT', env)
+  return seconds === undefined ? DNS_TIMEOUT_MS : seconds * 1000
 }
 
 export function resolverFor(server: string, timeoutMs = dnsTimeoutMs()): Resolver {

@@ -7,6 +7,7 @@ import type {TokenCredential} from '@azure/core-auth'
 import type {SandboxConnection} from '@azfail/sandbox'
 import type {RunTarget} from '../engine/types.ts'
 import {InputError, TargetError} from '../errors.ts'
+import {listSetting} from '../inputs.ts'
 import {type CloudName, type DnsSuffixes, CLOUDS, cloudEndpoints, isCloudName, productionCredential} from './credential.ts'
 import {localPrincipal, principalFromToken} from './principal.ts'
 import {addSecret} from '../secrets.ts'
@@ -158,13 +159,7 @@ export async function sandboxTarget(stateDir = DEFAULT_STATE_DIR): Promise<Azure
  * region's DNS Private Resolver), overriding the runbook's address for the regions it names.
  */
 export function resolverOverrides(value: string | undefined): Record<string, string> {
-  const out: Record<string, string> = {}
-  for (const entry of (value ?? '').split(',').map((e) => e.trim()).filter(Boolean)) {
-    const m = /^([a-z][a-z0-9-]*)=(\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?)$/.exec(entry)
-    if (!m) throw new InputError('BadResolvers', `AZFAIL_RESOLVERS has '${entry}', which is not region=ip[:port].`, 'Write it as eus2=127.0.0.1:5301,wus2=127.0.0.2:5301.')
-    out[m[1]] = m[2]
-  }
-  return out
+  return Object.fromEntries(listSetting('AZFAIL_RESOLVERS', value))
 }
 
 /** An IPv4 address written as four octets, each 0-255; undefined when it is not one. */
@@ -172,9 +167,6 @@ const ipv4 = (text: string): string | undefined => {
   const octets = text.split('.')
   return octets.length === 4 && octets.every((o) => /^\d{1,3}$/.test(o) && Number(o) <= 255) ? text : undefined
 }
-
-/** A TCP port, 1-65535. */
-const tcpPort = (text: string): number | undefined => (/^\d{1,5}$/.test(text) && Number(text) >= 1 && Number(text) <= 65_535 ? Number(text) : undefined)
 
 /** Whether a host is on this machine's loopback (127.0.0.0/8, ::1, localhost): where a rehearsal may connect. */
 export const isLoopback = (host: string): boolean => /^127\./.test(ipv4(host) ?? '') || host === '::1' || host === '[::1]' || host.toLowerCase() === 'localhost'
@@ -185,16 +177,7 @@ export const isLoopback = (host: string): boolean => /^127\./.test(ipv4(host) ??
  * endpoint. Unmapped addresses are connected to directly, except in a rehearsal (see `rehearsalOf`).
  */
 export function connectOverrides(value: string | undefined): Map<string, {host: string; port: number}> {
-  const out = new Map<string, {host: string; port: number}>()
-  for (const entry of (value ?? '').split(',').map((e) => e.trim()).filter(Boolean)) {
-    const m = /^([\d.]+):(\d+)=([\w.-]+):(\d+)$/.exec(entry)
-    const [address, port, host, hostPort] = m ? [ipv4(m[1]), tcpPort(m[2]), /^[\d.]+$/.test(m[3]) ? ipv4(m[3]) : m[3], tcpPort(m[4])] : []
-    if (!address || !port || !host || !hostPort) {
-      throw new InputError('BadConnect', `AZFAIL_CONNECT has '${entry}', which is not ip:port=host:port (an IPv4 address of four octets 0-255, ports 1-65535).`, 'Write it as 10.20.2.4:1433=127.0.0.1:11433 (a private endpoint address and port = where a tunnel listens).')
-    }
-    out.set(`${address}:${port}`, {host, port: hostPort})
-  }
-  return out
+  return listSetting('AZFAIL_CONNECT', value)
 }
 
 /**

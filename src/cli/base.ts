@@ -6,6 +6,7 @@ import {createClients, type Clients} from '../azure/clients.ts'
 import {type AzureTarget, type CloudName, CLOUDS, DEFAULT_STATE_DIR, azureTarget, sandboxTarget} from '../azure/target.ts'
 import {AuthenticationError, AzfailError, AzureError, type ErrorStatus, InputError, InternalError, type Unreachable, UnreachableError, describeUnreachable, exitCodeOf, fromMachineCondition, unreachableEndpoint} from '../errors.ts'
 import {terminalField, terminalText} from '../report/escape.ts'
+import {checkEnvironmentFor, checkInputs} from '../inputs.ts'
 import {type LoadedRunbook, loadRunbook, locateRunbook} from '../runbook/load.ts'
 import {addEnvironmentSecrets, redact, redactDeep} from '../secrets.ts'
 import {checkWritableDir} from './paths.ts'
@@ -57,6 +58,16 @@ export abstract class AzfailCommand extends Command {
     if (!this.jsonEnabled()) this.logToStderr(`warning: ${terminalField(message)}`)
   }
 
+  /** oclif's parse, then every flag, argument and variable checked (inputs.ts): bad input ends here, before Azure. */
+  protected override async parse<F extends Record<string, any>, B extends Record<string, any>, A extends Record<string, any>>(
+    options?: Interfaces.Input<F, B, A>,
+    argv?: string[],
+  ): Promise<Interfaces.ParserOutput<F, B, A>> {
+    const parsed = await super.parse(options, argv)
+    checkInputs(parsed)
+    return parsed
+  }
+
   protected runbookFrom(flags: {runbook?: string; sandbox: boolean}): LoadedRunbook {
     return loadRunbook(locateRunbook(flags.runbook, flags.sandbox))
   }
@@ -66,6 +77,10 @@ export abstract class AzfailCommand extends Command {
     flags: {sandbox: boolean; 'state-dir': string; subscription?: string; cloud: CloudName},
     runbook?: LoadedRunbook,
   ): Promise<{target: AzureTarget; clients: Clients}> {
+    if (runbook) {
+      const {runbook: rb, file} = runbook
+      checkEnvironmentFor({file, regions: Object.keys(rb.estate.regions), webhookVariables: (rb.notify ?? []).map((n) => n.urlEnv)})
+    }
     if (flags.sandbox) checkWritableDir(flags['state-dir'], '--state-dir')
     const target = flags.sandbox
       ? await sandboxTarget(flags['state-dir'])

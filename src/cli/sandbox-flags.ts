@@ -14,10 +14,13 @@ export const latencyFlag = (summary: string, rest: string) => Flags.option({opti
 
 export const TOKEN_LIFETIME_FLAG = Flags.string({summary: "Lifetime of the access tokens the sandbox's Entra ID issues, e.g. 30s or 5m (default 1h): short ones prove a long run refreshes its token."})
 
+/** Entra ID issues access tokens for at most a day. */
+const DAY_MS = 86_400_000
+
 /** `--token-lifetime 30s` in whole seconds, or a clear refusal. */
 export function tokenLifetimeSeconds(value: string | undefined): number | undefined {
   if (value === undefined) return undefined
   const ms = parseDuration(value)
-  if (ms === null || ms === undefined || !Number.isFinite(ms) || ms < 1000) throw new InputError('InvalidTokenLifetime', `--token-lifetime '${value}' is not a duration of at least 1s (e.g. 30s, 5m, 1h).`)
+  if (ms === null || ms === undefined || !Number.isFinite(ms) || ms < 1000 || ms > DAY_MS) throw new InputError('InvalidTokenLifetime', `--token-lifetime '${value}' is not a duration from 1s to 24h (e.g. 30s, 5m, 1h).`)
   return Math.round(ms / 1000)
 }

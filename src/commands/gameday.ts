@@ -3,6 +3,7 @@ import {AzfailCommand, toAzfailError} from '../cli/base.ts'
 import {remedies, table} from '../cli/table.ts'
 import {DEFAULT_RUNS_DIR} from '../engine/journal.ts'
 import {AzfailError, InputError, InternalError} from '../errors.ts'
+import {checkArgument} from '../inputs.ts'
 import type {GamedayResult} from '../services/gameday.ts'
 import {SCENARIOS, type Scenario} from '../services/practice.ts'
 import {latencyFlag} from '../cli/sandbox-flags.ts'
@@ -37,6 +38,7 @@ export default class Gameday extends AzfailCommand {
 
   async run(): Promise<GamedayResult & {reports?: Record<string, string>}> {
     const {argv, flags} = await this.parse(Gameday)
+    for (const file of argv as string[]) checkArgument('runbooks', file)
     const files = (argv as string[]).length > 0 ? (argv as string[]) : [undefined]
     const runbooks = files.map((f) => this.runbookFrom({...flags, runbook: f ?? flags.runbook}))
     const practising = flags.practice || Boolean(flags.faults) || Boolean(flags.latency)

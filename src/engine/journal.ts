@@ -121,7 +121,7 @@ export class Journal {
         else if (e.type === 'step-checkpoint') this.append({event: 'checkpoint', step: {id: e.step.id, kind: e.step.kind, status: 'planned', message: 'checkpoint'}, attempt, data: e.data})
         // A resumed attempt turned away before it changed anything (no consent, a guard, the lock) leaves the run as it
         // was, interrupted and resumable: what the earlier attempts did is still half done.
-        else if (e.type === 'run-ended') this.updateMeta({status: attempt > 1 && (e.report.status === 'refused' || e.report.status === 'locked') ? 'interrupted' : e.report.status, endedAt: new Date().toISOString(), warnings: e.report.warnings})
+        else if (e.type === 'run-ended') this.updateMeta({status: attempt > 1 && (e.report.status === 'refused' || e.report.status === 'declined' || e.report.status === 'locked') ? 'interrupted' : e.report.status, endedAt: new Date().toISOString(), warnings: e.report.warnings})
       },
     }
   }

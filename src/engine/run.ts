@@ -47,7 +47,7 @@ export interface RunLockHandle {
   lost(): string | undefined
 }
 
-type Ending = 'failed' | 'partial' | 'refused' | 'not-ready' | 'interrupted'
+type Ending = 'failed' | 'partial' | 'refused' | 'not-ready' | 'interrupted' | 'declined'
 
 export class RunError extends AzfailError {
   readonly report: RunReport
@@ -176,7 +176,7 @@ async function plannedRun<S>(o: EngineOptions<S>, report: RunReport, completed: 
     const waits = planned.filter((r) => r.status === 'planned' && r.plan?.waitSeconds).map((r) => `${r.id}: ${r.plan!.summary}`)
     if (!(await o.confirm(changes, {waits}))) {
       report.steps = planned.map((r) => ({...r, status: r.status === 'planned' ? 'skipped' : r.status, message: r.status === 'planned' ? 'not confirmed' : r.message}))
-      throw new RunError('refused', 'NotConfirmed', 'The plan was not confirmed; nothing was changed.', report)
+      throw new RunError('declined', 'NotConfirmed', 'The plan was not confirmed at the prompt; nothing was changed.', report, {hint: 'Run the command again to be asked again, or --dry-run to read the plan without a prompt.'})
     }
   }
 

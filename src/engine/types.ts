@@ -136,7 +136,7 @@ export interface StepRecord {
 }
 
 /** partial: every step ran, but one did only part of its job (a steering layer refused); exit 1 */
-export type RunStatus = 'succeeded' | 'partial' | 'failed' | 'refused' | 'not-ready' | 'interrupted' | 'locked' | 'planned' | 'running'
+export type RunStatus = 'succeeded' | 'partial' | 'failed' | 'refused' | 'not-ready' | 'interrupted' | 'declined' | 'locked' | 'planned' | 'running'
 
 export interface RunTarget {
   kind: 'azure' | 'sandbox'

@@ -3,6 +3,7 @@
 // at most one post timeout. A post that fails is a warning on the run, never its failure.
 import pRetry from 'p-retry'
 import type {RunEvent, RunObserver} from '../engine/events.ts'
+import {ENVIRONMENT, setting, webhookUrl} from '../inputs.ts'
 import {NOTIFY_EVENTS, type NotifyEvent, type Runbook} from '../runbook/schema.ts'
 import {addSecret, redact, redactDeep} from '../secrets.ts'
 import {type Notice, type NotifyKind, type RunInfo, noticeOf, payloadFor, runInfo} from './payloads.ts'
@@ -13,12 +14,14 @@ export const POST_TIMEOUT_MS = 5000
 /** Where a person sets the post timeout, in seconds: a receiver that answers slowly, or a busy machine's own stalls. */
 export const POST_TIMEOUT_ENV = 'AZFAIL_NOTIFY_TIMEOUT'
 
-/** The post timeout AZFAIL_NOTIFY_TIMEOUT asks for (seconds, above 0, at most 600), or why it cannot be one. */
+/** The post timeout AZFAIL_NOTIFY_TIMEOUT asks for (its rule in inputs.ts), or why it cannot be one. */
 export function postTimeoutOf(raw: string | undefined): number | string {
-  if (raw === undefined || raw.trim() === '') return POST_TIMEOUT_MS
-  const seconds = Number(raw)
-  if (Number.isFinite(seconds) && seconds > 0 && seconds <= 600) return seconds * 1000
-  return `notify: $${POST_TIMEOUT_ENV} is '${raw}', not a number of seconds above 0 and at most 600: posts get the default ${POST_TIMEOUT_MS / 1000} s`
+  try {
+    const seconds = setting(POST_TIMEOUT_ENV, {[POST_TIMEOUT_ENV]: raw})
+    return seconds === undefined ? POST_TIMEOUT_MS : seconds * 1000
+  } catch {
+    return `notify: $${POST_TIMEOUT_ENV} is '${raw}', not ${ENVIRONMENT[POST_TIMEOUT_ENV].accepts}: posts get the default ${POST_TIMEOUT_MS / 1000} s`
+  }
 }
 
 interface Target {
@@ -77,9 +80,11 @@ export class Notifications implements RunObserver {
         this.problems.push(`${off}: $${spec.urlEnv} is not set`)
         continue
       }
-      const url = webhookUrl(value)
-      if (typeof url === 'string') {
-        this.problems.push(`${off}: $${spec.urlEnv} ${url}`)
+      let url: URL
+      try {
+        url = webhookUrl(spec.urlEnv, value)
+      } catch (error) {
+        this.problems.push(`${off}: ${(error as Error).message}`)
         continue
       }
       if (options.dryRun) continue
@@ -154,17 +159,4 @@ export class Notifications implements RunObserver {
     if (error === this.abandon.signal.reason) return `still queued ${this.timeoutMs / 1000} s after the run ended`
     return e?.cause?.code ? `cannot connect (${e.cause.code})` : 'cannot connect'
   }
-}
-
-/** The webhook URL an environment variable holds, or why it cannot be one. Plain http only on loopback (tests). */
-function webhookUrl(value: string): URL | string {
-  let url: URL
-  try {
-    url = new URL(value.trim())
-  } catch {
-    return 'does not hold a URL'
-  }
-  const loopback = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/.test(url.hostname)
-  if (url.protocol === 'https:' || (url.protocol === 'http:' && loopback)) return url
-  return `holds a ${url.protocol} URL: a webhook takes https (plain http only on loopback), so the URL's secret is not sent in the clear`
 }

@@ -5,11 +5,11 @@ import {z} from 'zod'
 
 const name = z.string().min(1)
 const ipv4 = z.ipv4({message: 'must be an IPv4 address'})
-const regionKey = z.string().regex(/^[a-z][a-z0-9-]{1,30}$/, 'region keys are short lowercase names such as eus2')
+export const regionKey = z.string().regex(/^[a-z][a-z0-9-]{1,30}$/, 'region keys are short lowercase names such as eus2')
 
 const OCTET = '(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)'
 const PORT = '([1-9]\\d{0,3}|[1-5]\\d{4}|6[0-4]\\d{3}|65[0-4]\\d{2}|655[0-2]\\d|6553[0-5])'
-const resolverAddress = z.string().regex(new RegExp(`^${OCTET}(\\.${OCTET}){3}(:${PORT})?$`), 'must be an IPv4 address with an optional port 1-65535, such as 10.20.0.4 or 10.20.0.4:53')
+export const resolverAddress = z.string().regex(new RegExp(`^${OCTET}(\\.${OCTET}){3}(:${PORT})?$`), 'must be an IPv4 address with an optional port 1-65535, such as 10.20.0.4 or 10.20.0.4:53')
 
 /** A name Azure accepts for one resource type: the pattern holds Azure's length and character rules, `rule` says them. */
 const azureName = (what: string, pattern: RegExp, rule: string) =>
@@ -56,7 +56,7 @@ const privateDnsZoneName = azureName('private DNS zone', /^(?=.{1,253}$)[\w-]{1,
 const recordName = azureName('DNS record', /^(@|(?=.{1,253}$)[\w-]{1,63}(\.[\w-]{1,63})*)$/, `'@' or ${DNS_LABELS}`)
 const dnsName = z.string().regex(/^(?=.{1,253}$)[\w-]{1,63}(\.[\w-]{1,63})*$/, `not a DNS name: ${DNS_LABELS}`)
 
-const SUBSCRIPTION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+export const SUBSCRIPTION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const subscriptionId = z
   .string()
   .regex(SUBSCRIPTION_ID, 'not a subscription id: a GUID such as 5a4dbf5e-0c1d-4a8e-9e51-7d0c2a3f9b11')

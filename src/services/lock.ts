@@ -16,20 +16,12 @@ import {lockReleasePermissions} from '../steps/permissions.ts'
 import {acquireLock, LockHeldError, readLockRelease, readStateRecords, releaseLock, releaseLockByHand, renewLock} from '../azure/state-records.ts'
 import type {LockRecord, LockReleaseRecord} from '../estate/state.ts'
 import {AzfailError, InputError} from '../errors.ts'
+import {setting} from '../inputs.ts'
 import type {Estate} from '../runbook/estate.ts'
-
-/** The lease's bounds: long enough for a renewal's round trip, short enough that a dead holder's lock frees itself. */
-export const LEASE_RANGE = {min: 2, max: 3600} as const
 
 /** The lease; AZFAIL_LOCK_LEASE_SECONDS shortens it (tests) or lengthens it (a slow link to ARM). Bad input otherwise. */
 export function leaseSeconds(env = process.env): number {
-  const raw = env.AZFAIL_LOCK_LEASE_SECONDS
-  if (raw === undefined || raw.trim() === '') return 120
-  const n = Number(raw)
-  if (!Number.isFinite(n) || n < LEASE_RANGE.min || n > LEASE_RANGE.max) {
-    throw new InputError('BadLeaseSeconds', `AZFAIL_LOCK_LEASE_SECONDS='${raw}' is not a lease azfail can keep: give seconds from ${LEASE_RANGE.min} to ${LEASE_RANGE.max}.`, 'Unset it for the default of 120 s.')
-  }
-  return n
+  return setting('AZFAIL_LOCK_LEASE_SECONDS', env) ?? 120
 }
 
 function pidAlive(pid: number): boolean {

@@ -47,6 +47,7 @@ function checkResumable(journal: Journal, meta: RunMeta): void {
   const why: Record<string, string> = {
     succeeded: 'it finished',
     refused: 'it was refused before it changed anything',
+    declined: 'the person at the prompt declined its plan, so nothing was changed',
     failed: 'it failed at planning, before it changed anything',
     locked: 'it never started: another run held the lock',
     'not-ready': 'it was a dry run',

@@ -9,18 +9,11 @@ import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {postgresAvailable} from '@azfail/sandbox'
-import {BIN, runCli} from '../helpers.ts'
-import {type E2E, e2e} from './support.ts'
+import {BIN} from '../helpers.ts'
+import {type E2E, e2e, exportsOf} from './support.ts'
 
 const strace = spawnSync('strace', ['-f', '-qq', '-e', 'trace=connect', 'true']).status === 0
 const noPostgres = !postgresAvailable() && !process.env.CI ? "no PostgreSQL server binaries here ('pg_config' is missing)" : false
-
-/** The exports `azfail sandbox env --identity operator` gives, as the environment an eval would leave. */
-async function exportsOf(t: E2E): Promise<Record<string, string>> {
-  const r = await runCli(['sandbox', 'env', '--identity', 'operator', '--state-dir', t.sb.dir, '--json'])
-  assert.equal(r.code, 0, r.stderr)
-  return JSON.parse(r.stdout).result.environment
-}
 
 interface Traced {
   code: number | null

@@ -64,6 +64,13 @@ export function spawnAzfail(t: E2E, args: string[], options: {cwd?: string; env?
   return {child, closed, stdout: () => stdout, stderr: () => stderr}
 }
 
+/** The exports `azfail sandbox env --identity operator` gives, as the environment an eval would leave: the production path, at the sandbox. */
+export async function exportsOf(t: E2E): Promise<Record<string, string>> {
+  const r = await runCli(['sandbox', 'env', '--identity', 'operator', '--state-dir', t.sb.dir, '--json'])
+  if (r.code !== 0) throw new Error(`azfail sandbox env failed (exit ${r.code}): ${r.stderr}`)
+  return JSON.parse(r.stdout).result.environment
+}
+
 /** The journal events of a run in a work directory. */
 export function journalEvents(work: string, runId: string): Array<{event: string; step?: {id: string; status: string; message?: string}; attempt: number}> {
   const file = join(work, '.azfail', 'runs', runId, 'journal.jsonl')

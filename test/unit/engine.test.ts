@@ -133,7 +133,7 @@ describe('engine: every ending closes the run in its journal', () => {
     ['a dry run', () => run([add('a', 1)], {dryRun: true}), 'planned', 0],
     ['a dry run that would refuse', () => run([add('a', 1, {refuseAt: 0})], {dryRun: true}), 'not-ready', 4],
     ['a guard refusal', () => run([add('a', 1, {refuseAt: 0})]), 'refused', 3],
-    ['a plan not confirmed', () => run([add('a', 1)], {confirm: async () => false}), 'refused', 3],
+    ['a plan declined at the prompt (not a guard: exit 5, not 3)', () => run([add('a', 1)], {confirm: async () => false}), 'declined', 5],
     ['consent refused for want of a terminal', () => run([add('a', 1)], {confirm: async () => Promise.reject(new InputError('ConsentRequired', 'no terminal'))}), 'refused', 2],
     ['a failed first read', () => run([add('a', 1)], {observe: async () => Promise.reject(new Error('ECONNREFUSED'))}), 'failed', 1],
     ['a held lock', () => run([add('a', 1)], {lock: {acquire: async () => Promise.reject(new AzfailError('locked', 'LockHeld', 'held by someone')), check: () => {}, release: async () => undefined, lost: () => undefined}}), 'locked', 6],

@@ -132,7 +132,7 @@ describe('notify: posting', () => {
       const n = new Notifications(withNotify('  - {kind: generic, urlEnv: G}\n'), {dryRun: false, env: {G: `${r.url}/g`, AZFAIL_NOTIFY_TIMEOUT: bad}})
       drain(n)
       await n.close()
-      assert.deepEqual(n.warnings(), [`notify: $AZFAIL_NOTIFY_TIMEOUT is '${bad}', not a number of seconds above 0 and at most 600: posts get the default 5 s`])
+      assert.deepEqual(n.warnings(), [`notify: $AZFAIL_NOTIFY_TIMEOUT is '${bad}', not a number of seconds from 0.1 to 600: posts get the default 5 s`])
     }
     assert.equal(r.received.length, 16, 'every post delivered')
   })
@@ -163,8 +163,8 @@ describe('notify: posting', () => {
     await n.close()
     assert.deepEqual(n.warnings(), [
       'notify: teams notifications ($UNSET) are off for this run: $UNSET is not set',
-      'notify: slack notifications ($PLAIN) are off for this run: $PLAIN holds a http: URL: a webhook takes https (plain http only on loopback), so the URL\'s secret is not sent in the clear',
-      'notify: generic notifications ($NOTURL) are off for this run: $NOTURL does not hold a URL',
+      'notify: slack notifications ($PLAIN) are off for this run: PLAIN is set, which is not an https URL (plain http only on loopback: the URL is a secret, never sent in the clear).',
+      'notify: generic notifications ($NOTURL) are off for this run: NOTURL is set, which is not an https URL (plain http only on loopback: the URL is a secret, never sent in the clear).',
     ])
     assert.equal(r.received.length, 4)
     const dry = new Notifications(rb, {dryRun: true, env: {G: `${r.url}/dry`}})

@@ -130,7 +130,7 @@ describe('the production credential', () => {
     const custom = cloudEndpoints('AzurePublicCloud', {AZFAIL_ARM_ENDPOINT: 'https://127.0.0.1:8443/', AZURE_AUTHORITY_HOST: 'https://127.0.0.1:8443'})
     assert.deepEqual(custom, {name: 'custom', arm: 'https://127.0.0.1:8443', authority: 'https://127.0.0.1:8443', disableInstanceDiscovery: true})
     assert.throws(() => cloudEndpoints('AzurePublicCloud', {AZFAIL_ARM_ENDPOINT: 'https://127.0.0.1:8443'}), /AZURE_AUTHORITY_HOST/)
-    assert.throws(() => cloudEndpoints('AzurePublicCloud', {AZFAIL_ARM_ENDPOINT: 'http://127.0.0.1:8443', AZURE_AUTHORITY_HOST: 'https://x'}), /AZFAIL_ARM_ENDPOINT='http:\/\/127.0.0.1:8443' is not an https URL/)
+    assert.throws(() => cloudEndpoints('AzurePublicCloud', {AZFAIL_ARM_ENDPOINT: 'http://127.0.0.1:8443', AZURE_AUTHORITY_HOST: 'https://x'}), /AZFAIL_ARM_ENDPOINT is 'http:\/\/127.0.0.1:8443', which is not an https URL/)
   })
 
   it('AZFAIL_RESOLVERS maps regions to resolvers, and says which entry is wrong', () => {

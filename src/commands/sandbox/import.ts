@@ -41,7 +41,7 @@ export default class SandboxImport extends AzfailCommand {
       if (!this.jsonEnabled()) this.logToStderr(`read ${total} resources: ${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')}`)
       if (flags['dry-run']) return {stateDir: flags['state-dir'], written: false, counts, skipped}
       if (!(await confirmChanges([`the sandbox state in ${flags['state-dir']} is replaced by the ${total} resources read`], {yes: flags.yes, what: 'azfail sandbox import'}))) {
-        throw new AzfailError('refused', 'NotConfirmed', 'Import not confirmed; nothing was written.')
+        throw new AzfailError('declined', 'NotConfirmed', 'Import not confirmed; nothing was written.')
       }
       const {writeImportedState} = await import('@azfail/sandbox')
       writeImportedState(flags['state-dir'], world)

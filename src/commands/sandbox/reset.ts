@@ -21,7 +21,7 @@ export default class SandboxReset extends AzfailCommand {
     yes: Flags.boolean({char: 'y', summary: 'Do not ask for confirmation.'}),
     'dry-run': Flags.boolean({summary: 'Show what would be reset; change nothing.'}),
     estate: Flags.option({summary: 'Which bundled estate: demo (one subscription, runbooks/demo.yaml) or hub-spoke (connectivity, shared-services and one workload subscription per region, runbooks/hub-spoke.yaml).', options: ESTATES, default: 'demo' as const})(),
-    ttl: Flags.integer({summary: 'Build the estate with this TTL (seconds) for steering and every private record, instead of 10.', min: 0}),
+    ttl: Flags.integer({summary: 'Build the estate with this TTL (seconds, 0-2147483647 as Azure allows) for steering and every private record, instead of 10.', min: 0, max: 2_147_483_647}),
     'token-lifetime': TOKEN_LIFETIME_FLAG,
     postgres: Flags.boolean({default: false, summary: 'Also run a real PostgreSQL server (on loopback, with TLS) for each flexible server, the replica a streaming hot standby of its primary, so promote can verify a write through the CNAME and measure what a promotion loses.'}),
     latency: latencyFlag('Timing of ARM answers', 'default: none'),
@@ -37,7 +37,7 @@ export default class SandboxReset extends AzfailCommand {
     }
     checkWritableDir(flags['state-dir'], '--state-dir')
     if (!(await confirmChanges(changes, {yes: flags.yes, what: 'azfail sandbox reset'}))) {
-      throw new AzfailError('refused', 'NotConfirmed', 'Reset not confirmed; nothing was changed.')
+      throw new AzfailError('declined', 'NotConfirmed', 'Reset not confirmed; nothing was changed.')
     }
     const running = await runningSandbox(flags['state-dir'])
     const {resetSandbox} = await import('@azfail/sandbox')
