@@ -10,6 +10,7 @@ import type {PrivateDnsManagementClient} from '@azure/arm-privatedns'
 import type {SqlManagementClient} from '@azure/arm-sql'
 import type {TrafficManagerManagementClient} from '@azure/arm-trafficmanager'
 import type {Pipeline, PipelinePolicy} from '@azure/core-rest-pipeline'
+import {performance} from 'node:perf_hooks'
 import pLimit, {type LimitFunction} from 'p-limit'
 import type {Estate} from '../runbook/estate.ts'
 import {RequestBounds, regionOfPath, requestTimeouts} from './bounded.ts'
@@ -95,6 +96,12 @@ export interface Clients extends SubscriptionClients {
   declareDown(region: string, why: string): void
   /** the regions declared down, and why */
   declaredDown(): Record<string, string>
+  /**
+   * A read that changes far more slowly than a run lasts (which private DNS zones a subscription has, what the
+   * principal may do at a scope), shared by everyone who asks for `key` within `maxAgeMs` of its start, in flight
+   * included. A read that fails is not kept: the next asker reads again.
+   */
+  recent<T>(key: string, maxAgeMs: number, read: () => Promise<T>): Promise<T>
 }
 
 /**
@@ -130,5 +137,15 @@ export function createClients(target: AzureTarget, options: {estate?: Estate; en
     if (!bySubscription.has(id)) bySubscription.set(id, of(subscriptionId ?? target.subscriptionId))
     return bySubscription.get(id)!
   }
-  return {...forSubscription(undefined), for: forSubscription, interrupt: () => bounds.interrupt(), signal: () => bounds.signal(), regionsDown: () => bounds.regionsDown(), declareDown: (region, why) => bounds.declareDown(region, why), declaredDown: () => bounds.declaredDown()}
+  const recent = new Map<string, {at: number; value: Promise<unknown>}>()
+  const recentRead = <T>(key: string, maxAgeMs: number, read: () => Promise<T>): Promise<T> => {
+    const kept = recent.get(key)
+    if (kept && performance.now() - kept.at < maxAgeMs) return kept.value as Promise<T>
+    const value = read()
+    const entry = {at: performance.now(), value}
+    recent.set(key, entry)
+    value.catch(() => recent.get(key) === entry && recent.delete(key))
+    return value
+  }
+  return {...forSubscription(undefined), for: forSubscription, recent: recentRead, interrupt: () => bounds.interrupt(), signal: () => bounds.signal(), regionsDown: () => bounds.regionsDown(), declareDown: (region, why) => bounds.declareDown(region, why), declaredDown: () => bounds.declaredDown()}
 }

@@ -8,6 +8,9 @@ import type {Estate, Located} from '../runbook/estate.ts'
 import type {Clients} from './clients.ts'
 import {LOCK_NAME} from './policies.ts'
 import {decode, decodeLock, stateZoneOf} from './state-records.ts'
+import {privateZonesOf, type ZoneRef} from './zones.ts'
+
+export type {ZoneRef} from './zones.ts'
 
 const SUBSCRIPTIONS_API = '2022-12-01'
 
@@ -43,8 +46,15 @@ export function estateSubscriptions(estate: Estate, defaultSubscription: string)
   return [...subs]
 }
 
+/** How long the principal's subscription list is reused within one process: it changes with role assignments, not runs. */
+const SUBSCRIPTION_LIST_MAX_AGE_MS = 60_000
+
 /** The subscriptions the principal can list (GET /subscriptions, Microsoft.Resources), through the SDK's pipeline. */
-export async function listSubscriptions(clients: Clients, endpoint: string): Promise<string[]> {
+export function listSubscriptions(clients: Clients, endpoint: string): Promise<string[]> {
+  return clients.recent(`subscriptions ${endpoint}`, SUBSCRIPTION_LIST_MAX_AGE_MS, () => readSubscriptions(clients, endpoint))
+}
+
+async function readSubscriptions(clients: Clients, endpoint: string): Promise<string[]> {
   const client = await clients.locks() // any classic ServiceClient: its pipeline signs, retries and fences like every other
   const subs: string[] = []
   let url: string | undefined = `${endpoint}/subscriptions?api-version=${SUBSCRIPTIONS_API}`
@@ -66,29 +76,12 @@ export interface ForeignLock extends LockRecord {
   zoneId: string
 }
 
-/** A private DNS zone where another runbook may keep its lock. */
-export interface ZoneRef {
-  sub: string
-  id: string
-  resourceGroup: string
-  zone: string
-}
-
 /** Every private DNS zone of these subscriptions but this estate's own state zone: one list per subscription, at once. */
 export async function lockZones(estate: Estate, clients: Clients, subscriptions: string[]): Promise<ZoneRef[]> {
   const own = stateZoneOf(estate)
   const ownSub = (own?.subscription ?? clients.subscriptionId).toLowerCase()
   const isOwn = (z: ZoneRef) => Boolean(own && z.sub === ownSub && z.resourceGroup.toLowerCase() === own.resourceGroup.toLowerCase() && z.zone.toLowerCase() === own.zone.toLowerCase())
-  const bySub = await Promise.all(
-    subscriptions.map(async (sub) => {
-      const found: ZoneRef[] = []
-      for await (const z of (await clients.for(sub).privateDns()).privateZones.list()) {
-        const resourceGroup = /\/resourceGroups\/([^/]+)\//i.exec(z.id ?? '')?.[1]
-        if (resourceGroup && z.name) found.push({sub, id: z.id!, resourceGroup, zone: z.name})
-      }
-      return found
-    }),
-  )
+  const bySub = await Promise.all(subscriptions.map((sub) => privateZonesOf(clients, sub)))
   return bySub.flat().filter((z) => !isOwn(z))
 }
 

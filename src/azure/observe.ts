@@ -12,6 +12,7 @@ import type {Clients} from './clients.ts'
 import {resolveName, resolverFor} from './resolve.ts'
 import {readStateRecords} from './state-records.ts'
 import type {AzureTarget} from './target.ts'
+import {privateZonesOf} from './zones.ts'
 
 export interface ObserveOptions {
   /** regions whose private endpoints and zone-group records to read (default none) */
@@ -410,9 +411,7 @@ async function recordsServing(estate: Estate, clients: Clients, regions: string[
   const out: ZoneARecord[] = []
   await Promise.all(
     subscriptionsNamed(estate).map(async (subscription) => {
-      const dns = await clients.for(subscription).privateDns()
-      const zones: string[] = []
-      for await (const z of dns.privateZones.list()) if (z.id) zones.push(z.id)
+      const zones = (await privateZonesOf(clients, subscription)).map((z) => z.id)
       for (const records of await Promise.all(zones.map((id) => listZoneARecords(clients, id)))) {
         for (const rec of records) {
           const region = rec.ips.map((ip) => regionOf.get(ip)).find(Boolean)

@@ -17,16 +17,19 @@ function resourceParts(scope: string): {subscription: string; resourceGroup: str
 const granted = (list: Array<{actions?: string[]; notActions?: string[]}>): GrantedPermission[] => list.map((p) => ({actions: p.actions ?? [], notActions: p.notActions ?? []}))
 
 /**
+ * How long what the principal may do at a scope is reused within one process: the preflight, the lock's release and a
+ * run started beside them ask the same scopes within seconds, and role assignments change on a scale of minutes (Azure
+ * itself takes minutes to apply one). Azure still refuses what it does not allow; this only judges a plan early.
+ */
+const PERMISSIONS_MAX_AGE_MS = 30_000
+
+/**
  * Judges each need against the principal's permissions. Read once per resource group (an assignment on the group or
  * above shows there); a need not granted there is read again at its own resource, where a narrower assignment may
  * grant it.
  */
 export async function judgePermissions<N extends NeededPermission>(needs: N[], clients: Clients): Promise<Array<N & JudgedNeed>> {
-  const cache = new Map<string, Promise<GrantedPermission[]>>()
-  const readOnce = (key: string, read: () => Promise<GrantedPermission[]>) => {
-    if (!cache.has(key)) cache.set(key, read())
-    return cache.get(key)!
-  }
+  const readOnce = (key: string, read: () => Promise<GrantedPermission[]>) => clients.recent(`permissions ${key}`, PERMISSIONS_MAX_AGE_MS, read)
   const atGroup = (subscription: string, group: string) =>
     readOnce(`/subscriptions/${subscription}/resourceGroups/${group}`.toLowerCase(), async () => {
       const client = await clients.for(subscription).authorization()

@@ -185,14 +185,22 @@ async function plannedRun<S>(o: EngineOptions<S>, report: RunReport, completed: 
   await lock?.acquire()
   let failure: unknown
   let incomplete: Incomplete[] = []
+  let closing: Promise<S> | undefined
   try {
     incomplete = await execute(o, report, completed)
-    if (o.postconditions) report.warnings.push(...o.postconditions(await o.observe(), report))
+    // The closing read changes nothing: the lock is released while it runs.
+    closing = o.postconditions ? o.observe() : undefined
+    closing?.catch(() => undefined)
   } catch (e) {
     failure = e
   }
   const warning = await lock?.release().catch((e: Error) => `the lock was not released: ${e.message}`)
   if (warning) report.warnings.push(warning)
+  try {
+    if (closing) report.warnings.push(...o.postconditions!(await closing, report))
+  } catch (e) {
+    failure = e
+  }
   // A lock lost at any point (a step's write refused, a renewal answered 412, the release finding another's) ends the
   // run interrupted, whatever else happened: what it did is said, and a resume re-plans from live state.
   const lost = lock?.lost()

@@ -151,6 +151,14 @@ export class RunLock implements WriteFence {
     }
   }
 
+  /**
+   * Starts the reads acquire() will make that do not depend on this run's record (the subscriptions, their zones), so
+   * they run beside the plan's own reads instead of after the consent.
+   */
+  prepare(): void {
+    this.zonesToScan().catch(() => undefined)
+  }
+
   /** The zones other runs over this estate may keep their locks in: every one of each subscription the principal can list and the runbook names. */
   private async zonesToScan(): Promise<ZoneRef[]> {
     const listed = await listSubscriptions(this.clients, this.target.endpoint).catch(() => [] as string[])
@@ -169,8 +177,11 @@ export class RunLock implements WriteFence {
       this.check()
       await sleep(250)
     }
+    // No live rival stands in the way, and any run whose record comes later sees this one, pending or held, and backs
+    // off: the lock is this run's. The record says so with its next write, sent now without waiting for it (the lease
+    // already runs; a refusal of that write loses the lock, and the fence stops the next change).
     this.holding = 'held'
-    while (this.held?.state !== 'held' && !this.lostWhy) await this.renew()
+    void this.renew()
     this.check()
   }
 

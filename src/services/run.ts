@@ -25,7 +25,7 @@ import type {Estate} from '../runbook/estate.ts'
 import type {Action, DataService, LiveStep, StepContext, StepParams} from '../steps/context.ts'
 import {neededPermissions, stepKindsOf} from '../steps/permissions.ts'
 import {failOnDrift} from '../steps/drift.ts'
-import {buildSteps, RUNBOOK_KEY} from '../steps/registry.ts'
+import {buildSteps, readsOfKind, RUNBOOK_KEY} from '../steps/registry.ts'
 import {holderAlive, leaseSeconds, RunLock, thisHost} from './lock.ts'
 
 export interface ActionOptions extends StepParams {
@@ -189,6 +189,10 @@ export async function runAction(req: RunRequest, planning: {completed?: Set<stri
   // do, and name what is missing.
   const judgeFor = (kinds: string[], params: StepParams) => async () =>
     permissionsVerdict(await judgePermissions(neededPermissions(kinds, {estate, subscriptionId: req.target.subscriptionId, params}), req.clients), principal)
+  // The preflight's reads of what the principal may do, started beside the plan's reads (a run that changes Azure),
+  // once the request is known to be good.
+  validateRequest(estate, req)
+  if (checked && !req.dryRun) void judgeFor(stepKindsOf(req.action, RUNBOOK_KEY[req.action] ? req.runbook.runbook.actions[RUNBOOK_KEY[req.action]!] : undefined), req.options)().catch(() => undefined)
   const {options, steps, reads, observed} = await prepareRun(req).catch(async (e: unknown) => {
     const key = RUNBOOK_KEY[req.action]
     throw checked ? await readRefused(e, judgeFor(stepKindsOf(req.action, key ? req.runbook.runbook.actions[key] : undefined), req.options), req.dryRun) : e
@@ -225,6 +229,7 @@ export async function runAction(req: RunRequest, planning: {completed?: Set<stri
     pid: process.pid,
     request: {action: req.action, region: options.region, to: options.to, forced: options.forced, ...(options.standalone ? {standalone: true} : {}), teardown: options.teardown, overrides: meta.overrides.map(({guard, by, reason}) => ({guard, by, reason}))},
   }, lease)
+  if (!req.dryRun) lock.prepare()
   let report: RunReport | undefined
   try {
     report = await runEngine<LiveState>({
@@ -239,7 +244,9 @@ export async function runAction(req: RunRequest, planning: {completed?: Set<stri
         // A run that read no data tier (a drain) still asks nothing of the drained region's servers: their partners say.
         const closing = !first && !step
         const notRead = closing && !reads.data && options.region ? {notRead: {[options.region]: `${req.action} reads nothing of ${options.region}'s servers`}} : {}
-        const read = reuse ? Promise.resolve(reuse) : observeEstate(estate, req.target, req.clients, {endpointsOf: reads.endpoints && options.region ? [options.region] : [], zonesOf: reads.zones && options.region ? [options.region] : [], resolution: reads.resolution, data: reads.data || closing, ...notRead})
+        // Before a step, what that step's kind reads; for the plan and after the last step, what every step reads.
+        const want = step ? readsOfKind(step.kind) : reads
+        const read = reuse ? Promise.resolve(reuse) : observeEstate(estate, req.target, req.clients, {endpointsOf: want.endpoints && options.region ? [options.region] : [], zonesOf: want.zones && options.region ? [options.region] : [], resolution: want.resolution, data: want.data || closing, ...notRead})
         const state = await (!first || !checked ? read : read.catch(async (e: unknown) => Promise.reject(await readRefused(e, judgeFor(steps.map((s) => s.kind), options), req.dryRun))))
         // Every step after this run's drain watches the steering layer: the region serving again fails the run.
         const drained = options.region ? state.regions[options.region] : undefined

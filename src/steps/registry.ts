@@ -84,6 +84,12 @@ export function readsOf(kinds: StepKind[]): Reads {
   }
 }
 
+/** What one step of this kind reads before it is planned and run: its kind's declared reads (an unknown kind reads everything). */
+export function readsOfKind(kind: string): Reads {
+  const k = STEP_KINDS.find((x) => x.kind === kind)
+  return k ? readsOf([k]) : {endpoints: true, zones: true, resolution: true, data: true}
+}
+
 export interface BuiltSteps {
   steps: LiveStep[]
   reads: Reads

@@ -77,27 +77,25 @@ export interface SteeringResult {
 }
 
 /**
- * Brings each layer the plan changes to `to`, each independently of the others: one layer's control plane refusing
- * (Front Door's, 29 Oct 2025) leaves the others changed, and says which it refused. An abort still stops at once.
+ * Brings each layer the plan changes to `to`, all at once and each independently of the others: one layer's control
+ * plane refusing (Front Door's, 29 Oct 2025) leaves the others changed, and says which it refused. An abort still
+ * ends it at once. Done and refused are listed in layer order.
  */
 export async function applySteering(ctx: StepContext, region: string, to: 'Enabled' | 'Disabled', which: SteeringData, rt: StepRuntime): Promise<SteeringResult> {
-  const out: SteeringResult = {done: [], refused: []}
   const verb = to === 'Enabled' ? 'enabling' : 'disabling'
   const write: Record<SteeringLayer, () => Promise<void>> = {
     trafficManager: () => setTrafficManagerEndpoint(ctx.estate, ctx.clients, region, to),
     frontDoor: () => setFrontDoorOrigin(ctx.estate, ctx.clients, region, to),
   }
-  for (const layer of ['trafficManager', 'frontDoor'] as const) {
-    if (!which[layer]) continue
-    rt.progress(`${verb} ${layerResource(ctx.estate, region, layer)}${layer === 'frontDoor' ? ' (long-running)' : ''}`)
-    try {
-      await write[layer]()
-      out.done.push(layer)
-    } catch (error: any) {
-      if (rt.signal.aborted || error?.name === 'AbortError') throw error
-      out.refused.push({layer, error: String(error?.message ?? error).split('\n')[0]})
-    }
-  }
+  const layers = (['trafficManager', 'frontDoor'] as const).filter((layer) => which[layer])
+  if (layers.length > 0) rt.progress(`${verb} ${layers.map((layer) => `${layerResource(ctx.estate, region, layer)}${layer === 'frontDoor' ? ' (long-running)' : ''}`).join(' and ')}`)
+  const settled = await Promise.allSettled(layers.map((layer) => write[layer]()))
+  const out: SteeringResult = {done: [], refused: []}
+  settled.forEach((result, i) => {
+    if (result.status === 'fulfilled') out.done.push(layers[i])
+    else if (rt.signal.aborted || result.reason?.name === 'AbortError') throw result.reason
+    else out.refused.push({layer: layers[i], error: String(result.reason?.message ?? result.reason).split('\n')[0]})
+  })
   return out
 }
 
