@@ -17,7 +17,7 @@ import {haveChromium, inChromium} from './chromium.ts'
 import {type E2E, e2e} from './support.ts'
 
 /** One value that tries every breakout: HTML, a comment, Markdown links and emphasis, CDATA ends, terminal sequences, NUL. */
-const HOSTILE = [
+const HOSTILE_PARTS = [
   '<script>window.pwned=1</script>',
   '<img src=x onerror="window.pwned=2">',
   '[click](javascript:window.pwned=3) ![i](x.png)',
@@ -25,12 +25,16 @@ const HOSTILE = [
   'A]]><injected-element/><![CDATA[ x]]>y',
   'title\u001b]0;pwned\u0007 clear\u001b[2J red\u001b[31m bidi\u202e nul\u0000byte',
   '<!-- hides the rest',
-].join(' | ')
+]
+const HOSTILE = HOSTILE_PARTS.join(' | ')
 /** What every output shows for HOSTILE: its control characters as escapes, nothing else changed. */
 const VISIBLE = HOSTILE.replace('\u001b]0;pwned\u0007', '\\x1b]0;pwned\\x07').replace('\u001b[2J', '\\x1b[2J').replace('\u001b[31m', '\\x1b[31m').replace('\u202e', '\\u202e').replace('\u0000', '\\x00')
-/** A flag cannot carry a NUL (the operating system ends the argument there). */
-const REASON = HOSTILE.replace('\u0000', '')
-const REASON_VISIBLE = VISIBLE.replace('\\x00', '')
+/**
+ * A reason is at most 200 characters (inputs.ts), so it carries the corpus's HTML, link, terminal and comment parts,
+ * without the NUL a flag cannot carry (the operating system ends the argument there).
+ */
+const REASON = [HOSTILE_PARTS[0], HOSTILE_PARTS[2], HOSTILE_PARTS[5].replace('\u0000', ''), HOSTILE_PARTS[6]].join(' | ')
+assert.ok(REASON.length <= 200, `the reason fits --reason's 200 characters (${REASON.length})`)
 const LONG = 'L'.repeat(30_000)
 /** Traffic Manager's answer for wus2's endpoint health: hostile, then very long. */
 const STATUS = `${HOSTILE} ${LONG}`

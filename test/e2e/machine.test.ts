@@ -153,7 +153,7 @@ describe('machine conditions', () => {
     const locked = join(base, 'locked')
     mkdirSync(locked, {mode: 0o500})
     chmodSync(locked, 0o500)
-    const r = azfailAsNobody(['runs', 'show', 'x', '--md', '--output', join(locked, 'r.md')], base)
+    const r = azfailAsNobody(['runs', 'show', '20261121-221549-52c430', '--md', '--output', join(locked, 'r.md')], base)
     assert.equal(r.status, 2, r.stderr)
     assert.match(r.stderr, /--output .*locked.* is not writable: permission denied \(EACCES\)/)
     NOT_A_BUG(r)
