@@ -137,6 +137,14 @@ export function toAzfailError(err: any): AzfailError {
     return new InputError('BadInput', message, 'See --help for the flags and arguments.')
   }
   if (err?.name === 'RestError') return fromRestError(err)
+  // A request azfail gave up on (no answer within AZFAIL_REQUEST_TIMEOUT, or its region already found down): an
+  // observation, said as such, not a bug.
+  if (err?.name === 'RequestGivenUp') {
+    return new AzureError(err.code ?? 'RequestTimeout', `${firstLine(err.message)}.`, {
+      cause: err,
+      hint: "Azure did not answer in time: check the region's health (Azure Status, Service Health) and the network path from here, then run it again; AZFAIL_REQUEST_TIMEOUT gives each request longer on a slow link.",
+    })
+  }
   if (err?.name === 'SandboxControlError') return fromSandboxControl(err)
   if (['CredentialUnavailableError', 'AuthenticationError', 'AggregateAuthenticationError'].includes(err?.name)) {
     return new AuthenticationError(`Could not get an Azure token: ${firstLine(err.message)}`, {cause: err})

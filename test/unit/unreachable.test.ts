@@ -38,6 +38,25 @@ describe('unreachable endpoints', () => {
     assert.match(e.hint!, new RegExp(`network path from here to 127\\.0\\.0\\.1:${port}`))
   })
 
+  it('an ARM read that got no answer within the request timeout is said as such (exit 1), never "a bug"', async () => {
+    // A server that takes the connection and never answers: the TLS handshake hangs, as a hung region's ARM does.
+    const silent = createServer(() => undefined)
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+    try {
+      const {port} = silent.address() as {port: number}
+      const target = {kind: 'azure', subscriptionId: '00000000-0000-0000-0000-000000000000', endpoint: `https://127.0.0.1:${port}`, credential: {getToken: async () => ({token: 't', expiresOnTimestamp: Date.now() + 3600_000})}} as unknown as AzureTarget
+      const tm = await createClients(target, {env: {AZFAIL_REQUEST_TIMEOUT: '0.2'}}).trafficManager()
+      const error = await tm.profiles.get('rg-global', 'tm-app').then(() => assert.fail('the server never answers'), (e) => e)
+      const e = toAzfailError(error)
+      assert.equal(e.status, 'failed')
+      assert.doesNotMatch(`${e.message} ${e.hint}`, /bug/i)
+      assert.match(e.message, /GET \/subscriptions\/.*\/trafficmanagerprofiles\/tm-app.*no answer within 0\.2s/i)
+      assert.match(e.hint!, /AZFAIL_REQUEST_TIMEOUT/)
+    } finally {
+      silent.close()
+    }
+  })
+
   it('a sandbox control endpoint that is gone is unreachable, not a bug', async () => {
     const port = await closedTcpPort()
     const error = await controlOk({armEndpoint: `https://127.0.0.1:${port}`, token: 't', ca: ''}, 'GET', 'faults').then(() => assert.fail('no server listens'), (e) => e)
