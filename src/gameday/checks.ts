@@ -3,7 +3,7 @@
 import type {LiveState, NameCheck, UnobservedPart, ZoneARecord} from '../estate/state.ts'
 import {planAll} from '../engine/run.ts'
 import {invariants} from '../estate/invariants.ts'
-import {MONITOR_STATUSES, REPLICATION_STATES, addressOwners, describeValue, isReplica, isUnreachable, unreachableResolver, zoneGroupAddresses} from '../estate/predicates.ts'
+import {MONITOR_STATUSES, REPLICATION_STATES, UNKNOWN, addressOwners, describeValue, isReplica, isUnreachable, unreachableResolver, zoneGroupAddresses} from '../estate/predicates.ts'
 import {type Finding, liveFindings, staticFindings, MAX_TTL} from '../guards/topology.ts'
 import type {Estate} from '../runbook/estate.ts'
 import type {Action, LiveStep} from '../steps/context.ts'
@@ -99,6 +99,14 @@ function resolutionChecks(state: LiveState, regions: string[]): Check[] {
   )
 }
 
+/** What to do about a Traffic Manager endpoint that is not Enabled and Online, from what was (and was not) observed. */
+function trafficManagerRemedy(region: string, status: string, monitorStatus: string | undefined): string {
+  if (status === 'Disabled') return `${region} is drained; 'azfail restore ${region}' when it should serve again.`
+  if (status === UNKNOWN) return `The endpoint could not be read; check that Traffic Manager answers and the principal may read the profile, then run the game day again.`
+  if (monitorStatus === undefined) return `Azure reported no monitor status for the endpoint; check the profile's health probe (protocol, port, path).`
+  return `Investigate the endpoint's health probe (monitor ${describeValue(monitorStatus, MONITOR_STATUSES)}).`
+}
+
 function steeringChecks(state: LiveState, regions: string[]): Check[] {
   const out: Check[] = []
   for (const region of regions) {
@@ -114,7 +122,7 @@ function steeringChecks(state: LiveState, regions: string[]): Check[] {
         status: healthy ? 'passed' : status === 'Disabled' ? 'warning' : 'failed',
         observed: `${status} / monitor ${monitorStatus === undefined ? 'unknown' : describeValue(monitorStatus, MONITOR_STATUSES)}`,
         expected: 'Enabled / monitor Online',
-        ...(healthy ? {} : {remedy: status === 'Disabled' ? `${region} is drained; 'azfail restore ${region}' when it should serve again.` : `Investigate the endpoint's health probe (${monitorStatus}).`}),
+        ...(healthy ? {} : {remedy: trafficManagerRemedy(region, status, monitorStatus)}),
       })
     }
     if (r.frontDoor) {

@@ -25,4 +25,15 @@ describe('game day checks of what was not read', () => {
     assert.equal(pg?.observed, 'not read: no answer within 10s')
     assert.deepEqual(checks.filter((c) => c.id.startsWith('records/')).map((c) => [c.id, c.status]), [['records/zone-group-owned', 'skipped']])
   })
+
+  it("a Traffic Manager endpoint with no monitor status, or an unread one, gets a remedy that says so, never '(undefined)'", () => {
+    const region = (tm: NonNullable<LiveState['regions'][string]['trafficManager']>) => ({region: 'eus2', resolver: '', serving: false, names: [], trafficManager: tm})
+    for (const tm of [{name: 'ep-eus2', status: 'Enabled'}, {name: 'ep-eus2', status: 'Unknown'}]) {
+      const checks = readinessChecks(estate, state({regions: {eus2: region(tm)}}), [], [], ['eus2'])
+      const check = checks.find((c) => c.id === 'steering/eus2/traffic-manager')!
+      assert.equal(check.status, 'failed')
+      assert.doesNotMatch(check.remedy ?? '', /undefined/)
+      assert.match(check.remedy ?? '', /monitor status|could not be read/)
+    }
+  })
 })
