@@ -23,7 +23,10 @@ describe('a drain in a CI log', () => {
       assert.ok(stamped.some((l) => new RegExp(`${step} succeeded in \\d+\\.\\ds`).test(l)), `${step} ended with its duration`)
     }
     const countdown = stamped.filter((l) => /waitOutTtl: \d+s left of 63s/.test(l))
-    assert.match(countdown[0] ?? '', /63s left of 63s/, 'the first progress line shows at once')
+    // At once: before the first 30 s interval would have written one (how much of the window is left by then depends
+    // on how soon after the drain record the wait is planned, which a loaded machine stretches).
+    const firstLeft = Number(/(\d+)s left of 63s/.exec(countdown[0] ?? '')?.[1])
+    assert.ok(firstLeft > 63 - 30, `the first progress line shows at once: ${countdown[0]}`)
     const at = countdown.map((l) => {
       const [, h, m, s] = STAMP.exec(l)!.map(Number)
       return h * 3600 + m * 60 + s

@@ -10,7 +10,9 @@ describe('README: azfail drain eus2 --sandbox --yes', () => {
     assert.equal(r.code, 0, r.stderr)
     const started = [...r.stderr.matchAll(/^\d\d:\d\d:\d\dZ \w+ started: (.*)$/gm)].map((m) => m[1])
     assert.deepEqual(started, ['Drain eus2 at the steering layer', 'Wait out the DNS TTL and the connection drain', 'Verify every survivor resolves its own private IPs'])
-    assert.match(r.stderr, /^\d\d:\d\d:\d\dZ waitOutTtl: 13s left of 13s$/m, 'a visible countdown of max(10 s TTLs) + 3 s drain')
+    // The window is what the README promises; how much of it is left at the first line depends on how soon after the
+    // drain record the wait is planned, which a loaded machine stretches.
+    assert.match(r.stderr, /^\d\d:\d\d:\d\dZ waitOutTtl: \d+s left of 13s$/m, 'a visible countdown of max(10 s TTLs) + 3 s drain')
     assert.match(r.stdout, /drain eus2: succeeded/)
     const status = await runCli(['status', '--sandbox', '--json'], {cwd})
     const s = JSON.parse(status.stdout).result
