@@ -189,13 +189,15 @@ export async function runAction(req: RunRequest, planning: {completed?: Set<stri
   // do, and name what is missing.
   const judgeFor = (kinds: string[], params: StepParams) => async () =>
     permissionsVerdict(await judgePermissions(neededPermissions(kinds, {estate, subscriptionId: req.target.subscriptionId, params}), req.clients), principal)
+  // The kinds of step the request plans, as the runbook lists them: what the permissions guard judges before the plan.
+  const key = RUNBOOK_KEY[req.action]
+  const judgeRequest = judgeFor(stepKindsOf(req.action, key ? req.runbook.runbook.actions[key] : undefined), req.options)
   // The preflight's reads of what the principal may do, started beside the plan's reads (a run that changes Azure),
   // once the request is known to be good.
   validateRequest(estate, req)
-  if (checked && !req.dryRun) void judgeFor(stepKindsOf(req.action, RUNBOOK_KEY[req.action] ? req.runbook.runbook.actions[RUNBOOK_KEY[req.action]!] : undefined), req.options)().catch(() => undefined)
+  if (checked && !req.dryRun) void judgeRequest().catch(() => undefined)
   const {options, steps, reads, observed} = await prepareRun(req).catch(async (e: unknown) => {
-    const key = RUNBOOK_KEY[req.action]
-    throw checked ? await readRefused(e, judgeFor(stepKindsOf(req.action, key ? req.runbook.runbook.actions[key] : undefined), req.options), req.dryRun) : e
+    throw checked ? await readRefused(e, judgeRequest, req.dryRun) : e
   })
   // The state just read to choose the target is what the plan would read again: plan on it instead.
   let fresh = !reads.resolution && !reads.endpoints && !reads.zones ? observed : undefined
