@@ -287,6 +287,7 @@ async function executeStep<S>(o: EngineOptions<S>, report: RunReport, step: Step
       progress: (text) => o.events.emit({type: 'step-progress', step: info(step), text}),
       checkpoint: (data) => o.events.emit({type: 'step-checkpoint', step: info(step), data}),
       resumed: o.checkpoints?.get(step.id),
+      holdsLock: () => o.lock?.check(),
     })
     const {message, rpo, notVerified, incomplete: left} = typeof outcome === 'string' ? {message: outcome, rpo: undefined, notVerified: undefined, incomplete: undefined} : outcome
     for (const what of notVerified ?? []) report.warnings.push(`${step.id}: NOT VERIFIED: ${what}`)

@@ -50,6 +50,8 @@ export interface StepRuntime {
   checkpoint(data: unknown): void
   /** the last checkpoint an earlier attempt of this step recorded */
   resumed?: unknown
+  /** throws (LockLost) once the run's lock is no longer its own: a step that waits asks it while it waits */
+  holdsLock(): void
 }
 
 export interface Step<S, D = unknown> {

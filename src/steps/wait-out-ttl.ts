@@ -111,6 +111,8 @@ export const waitOutTtl: StepKind<WaitData> = {
         }
         let watchedAt = -Infinity
         for (;;) {
+          // A lock lost while waiting (released by force, taken over after a freeze) ends the wait now, not at its end.
+          rt.holdsLock()
           const due = until - ctx.now() <= 0
           if (due || ctx.now() - watchedAt >= WATCH_MS) {
             await watch(due)
