@@ -57,7 +57,7 @@ function reset(cwd: string, stateDir: string) {
 
 async function startPublished(stateDir: string, latency: 'none' | 'azure' = 'none'): Promise<ChildProcess> {
   const child = spawn(BIN, ['sandbox', 'start', '--state-dir', stateDir, '--latency', latency], {env, stdio: 'ignore'})
-  for (let i = 0; i < 200 && !existsSync(join(stateDir, 'connection.json')); i++) await new Promise((r) => setTimeout(r, 50))
+  for (let i = 0; i < 1200 && !existsSync(join(stateDir, 'connection.json')); i++) await new Promise((r) => setTimeout(r, 50))
   if (!existsSync(join(stateDir, 'connection.json'))) throw new Error('the sandbox did not start')
   return child
 }
@@ -115,6 +115,61 @@ async function dnsMsPerQuery(stateDir: string, names: Record<string, string[]>, 
 const requestCount = (stateDir: string) => (existsSync(join(stateDir, 'requests.jsonl')) ? readFileSync(join(stateDir, 'requests.jsonl'), 'utf8').split('\n').filter(Boolean).length : 0)
 
 const work = mkdtempSync(join(tmpdir(), 'azfail-bench-'))
+/** A region down (issue 15): the failover's bound, and status in every outage case. One run each; reported, never asserted. */
+async function outageRows(demo: string): Promise<Row[]> {
+  const out: Row[] = []
+  // The failover: eus2's ARM hanging, `failover eus2 --ungraceful`, against the bound "TTL window + the promotions'
+  // long-running operations + 3 s".
+  {
+    reset(work, demo)
+    const sandbox = await startPublished(demo)
+    try {
+      await controlOk(sandboxAccess(JSON.parse(readFileSync(join(demo, 'connection.json'), 'utf8'))), 'POST', 'outage', {region: 'eus2', arm: 'hang'})
+      const started = process.hrtime.bigint()
+      const r = spawnSync(BIN, ['failover', 'eus2', '--ungraceful', '--yes', '--json', '--sandbox', '--state-dir', demo, '--runs-dir', join(work, 'runs')], {cwd: work, encoding: 'utf8', env, maxBuffer: 64 << 20})
+      const ms = Number(process.hrtime.bigint() - started) / 1e6
+      const parsed = JSON.parse(r.stdout || '{}')
+      const steps: Array<{id: string; durationMs?: number; plan?: {data?: {total?: number}}}> = parsed.result?.steps ?? []
+      const window = (steps.find((x) => x.id === 'waitOutTtl')?.plan?.data?.total ?? 0) * 1000
+      const lro = steps.filter((x) => ['promoteReplica', 'flipFailoverGroup', 'failoverCosmos'].includes(x.id)).reduce((sum, x) => sum + (x.durationMs ?? 0), 0)
+      const bound = window + lro + 3000
+      out.push({name: 'failover eus2 --ungraceful (ARM hang)', target: `<= ${bound.toFixed(0)} ms`, medianMs: ms, minMs: ms, maxMs: ms, peakRssMb: 0, note: `1 run, exit ${r.status}; bound = TTL window ${window} ms + promotions ${lro.toFixed(0)} ms + 3000 ms; ${ms <= bound ? 'within' : 'OVER'} the bound`})
+    } finally {
+      await stopPublished(sandbox)
+    }
+  }
+
+  // status with eus2 down: at most 30 s in every case.
+  for (const [name, spec] of [
+    ["eus2's ARM 503", {region: 'eus2', arm: 'error', status: 503}],
+    ["eus2's ARM hanging", {region: 'eus2', arm: 'hang'}],
+    ["eus2's resolver silent", {region: 'eus2', resolver: 'silent'}],
+    ['all three, Front Door refusing', {region: 'eus2', arm: 'hang', resolver: 'silent', frontDoor: 'refuse'}],
+  ] as const) {
+    reset(work, demo)
+    const sandbox = await startPublished(demo)
+    try {
+      await controlOk(sandboxAccess(JSON.parse(readFileSync(join(demo, 'connection.json'), 'utf8'))), 'POST', 'outage', spec)
+      const started = process.hrtime.bigint()
+      const r = spawnSync(BIN, ['status', '--json', '--sandbox', '--state-dir', demo], {cwd: work, encoding: 'utf8', env, maxBuffer: 64 << 20})
+      const ms = Number(process.hrtime.bigint() - started) / 1e6
+      out.push({name: `status, ${name}`, target: '<= 30000 ms', medianMs: ms, minMs: ms, maxMs: ms, peakRssMb: 0, note: `1 run, exit ${r.status}; ${ms <= 30_000 ? 'within' : 'OVER'} the bound`})
+    } finally {
+      await stopPublished(sandbox)
+    }
+  }
+  return out
+}
+
+// BENCH_ONLY=outage measures the region-down rows alone.
+if (process.env.BENCH_ONLY === 'outage') {
+  try {
+    for (const r of await outageRows(join(work, 'demo'))) console.log(`${r.name.padEnd(40)} ${r.medianMs.toFixed(0)} ms  ${r.target} (${r.note})`)
+  } finally {
+    rmSync(work, {recursive: true, force: true})
+  }
+  process.exit(0)
+}
 // BENCH_ONLY=manual-az runs the side-by-side comparison with the az procedure alone.
 if (process.env.BENCH_ONLY === 'manual-az') {
   try {
@@ -148,26 +203,7 @@ try {
   rows.push({name: 'demo drain overhead (wall - wait)', target: '<= 1000 ms', medianMs: median(overhead), minMs: Math.min(...overhead), maxMs: Math.max(...overhead), peakRssMb: drainRss / 1024, note: `${DRAIN_RUNS} runs`})
   rows.push({name: '  of which azfail itself (- LRO polls)', target: '', medianMs: median(own), minMs: Math.min(...own), maxMs: Math.max(...own), peakRssMb: drainRss / 1024, note: 'Retry-After time excluded'})
 
-  // A region's failover while it is down (issue 15): eus2's ARM hanging, `failover eus2 --ungraceful`, against the
-  // bound "TTL window + the promotions' long-running operations + 3 s". Reported, never asserted.
-  {
-    reset(work, demo)
-    const sandbox = await startPublished(demo)
-    try {
-      await controlOk(sandboxAccess(JSON.parse(readFileSync(join(demo, 'connection.json'), 'utf8'))), 'POST', 'outage', {region: 'eus2', arm: 'hang'})
-      const started = process.hrtime.bigint()
-      const r = spawnSync(BIN, ['failover', 'eus2', '--ungraceful', '--yes', '--json', '--sandbox', '--state-dir', demo, '--runs-dir', join(work, 'runs')], {cwd: work, encoding: 'utf8', env, maxBuffer: 64 << 20})
-      const ms = Number(process.hrtime.bigint() - started) / 1e6
-      const out = JSON.parse(r.stdout || '{}')
-      const steps: Array<{id: string; durationMs?: number; plan?: {data?: {total?: number}}}> = out.result?.steps ?? []
-      const window = (steps.find((x) => x.id === 'waitOutTtl')?.plan?.data?.total ?? 0) * 1000
-      const lro = steps.filter((x) => ['promoteReplica', 'flipFailoverGroup', 'failoverCosmos'].includes(x.id)).reduce((sum, x) => sum + (x.durationMs ?? 0), 0)
-      const bound = window + lro + 3000
-      rows.push({name: 'failover eus2 --ungraceful (ARM hang)', target: `<= ${bound.toFixed(0)} ms`, medianMs: ms, minMs: ms, maxMs: ms, peakRssMb: 0, note: `1 run, exit ${r.status}; bound = TTL window ${window} ms + promotions ${lro.toFixed(0)} ms + 3000 ms; ${ms <= bound ? 'within' : 'OVER'} the bound`})
-    } finally {
-      await stopPublished(sandbox)
-    }
-  }
+  rows.push(...(await outageRows(demo)))
 
   // Generated estates against a separately running sandbox: azfail's own time, memory and ARM requests.
   for (const [regions, endpoints] of [[5, 10], [10, 25], [20, 50]] as const) {

@@ -9,7 +9,7 @@ import {describeUnreachable, unreachableEndpoint} from '../errors.ts'
 import {RequestGivenUp} from './bounded.ts'
 import {steeringWritesSince} from './activity.ts'
 import type {Clients} from './clients.ts'
-import {resolveName, resolverFor} from './resolve.ts'
+import {dnsTimeoutMs, resolveName, resolverFor} from './resolve.ts'
 import {readStateRecords} from './state-records.ts'
 import type {AzureTarget} from './target.ts'
 import {privateZonesOf} from './zones.ts'
@@ -162,6 +162,13 @@ const QUERIES_IN_FLIGHT = 32
 export const RESOLUTION_DEADLINE_MS = 8000
 
 /**
+ * That deadline, never shorter than one query's two tries take (c-ares doubles the second: three times the per-try
+ * timeout) with a try's worth to spare: AZFAIL_DNS_TIMEOUT raised for a slow resolver or a busy machine must not be
+ * cut short by it (it was: at 5 s a try, every name was UNREACHABLE at 8 s, before its second try had its turn).
+ */
+export const resolutionDeadlineMs = (env: NodeJS.ProcessEnv = process.env): number => Math.max(RESOLUTION_DEADLINE_MS, 4 * dnsTimeoutMs(env))
+
+/**
  * Asks one region's resolver for every expected name, a bounded number at a time, for at most `deadlineMs` in all;
  * the signal cancels what is in flight. A name without an answer by then is UNREACHABLE, never an answer.
  */
@@ -169,7 +176,7 @@ export async function checkNames(resolver: string, expect: Record<string, string
   const r = resolverFor(resolver)
   const entries = Object.entries(expect)
   const out: NameCheck[] = new Array(entries.length)
-  const deadlineMs = options.deadlineMs ?? RESOLUTION_DEADLINE_MS
+  const deadlineMs = options.deadlineMs ?? resolutionDeadlineMs()
   const stop = AbortSignal.any([AbortSignal.timeout(deadlineMs), ...(options.signal ? [options.signal] : [])])
   const cancel = () => r.cancel()
   stop.addEventListener('abort', cancel)

@@ -10,7 +10,7 @@ import {after, before, describe, it} from 'node:test'
 import {postgresAvailable} from '@azfail/sandbox'
 import {resolveName, resolverFor} from '../../src/azure/resolve.ts'
 import {tryWrite} from '../../src/azure/writecheck.ts'
-import {eventually} from '../helpers.ts'
+import {eventually, HANG_MS} from '../helpers.ts'
 import {type E2E, e2e} from './support.ts'
 
 const skip = !postgresAvailable() && !process.env.CI ? "no PostgreSQL server binaries here ('pg_config' is missing)" : false
@@ -161,7 +161,10 @@ describe('a forced promotion reports the WAL it lost, from the servers themselve
   it('with the old primary down, says the RPO could not be measured from it and gives the replica\'s position, never a 0', async () => {
     // Now pg-app-eus2 streams from pg-app-wus2, which stops taking azfail's connections (TLS, as the write check
     // connects): pg_hba.conf rejects them, as an unreachable server would fail them. The sandbox's own go on.
-    await eventually(() => psql(t, 'pg-app-eus2', 'SELECT pg_last_wal_replay_lsn() IS NOT NULL') === 't', 30_000)
+    // A commit for it to replay, so its last replayed transaction has a time: a standby that replayed none since it
+    // started has none to give (a loaded run got there before any, and the message rightly said no time).
+    psql(t, 'pg-app-wus2', 'SELECT txid_current()')
+    await eventually(() => psql(t, 'pg-app-eus2', 'SELECT pg_last_xact_replay_timestamp() IS NOT NULL') === 't', HANG_MS)
     const hba = psql(t, 'pg-app-wus2', 'SHOW hba_file')
     writeFileSync(hba, `hostssl all all 127.0.0.0/8 reject\n${readFileSync(hba, 'utf8')}`)
     psql(t, 'pg-app-wus2', 'SELECT pg_reload_conf()')

@@ -19,6 +19,14 @@ export interface E2E {
 }
 
 /** A sandbox with 1 s TTLs and a runbook with a 1 s connection drain: the drain window is 2 s. */
+/**
+ * DNS tries of 3 s (1.5 s by default): on a loaded 2-core machine a region's answers, all of them, once took past the
+ * 8 s a region's names get by default, and a healthy region was judged unreachable. Twice the default bounds a silent
+ * resolver's judgement at about 8 s of c-ares tries (12 s at most), so the outage tests' bounds still hold; the
+ * default itself is tested with silent and slow resolvers in unit/dns-timeout.test.ts and unit/unreachable.test.ts.
+ */
+export const PATIENT_DNS = {AZFAIL_DNS_TIMEOUT: '3'}
+
 export async function e2e(runbookEdit: (text: string) => string = (t) => t, options: {postgres?: boolean} = {}): Promise<E2E> {
   const sb = await startTestSandbox(tempDir(), {publish: true, ttl: 1, ...options})
   const work = tempDir('azfail-work-')
@@ -27,7 +35,7 @@ export async function e2e(runbookEdit: (text: string) => string = (t) => t, opti
   // The sandbox runs its PostgreSQL work (psql, pg_promote, base backups) inside the ARM requests it answers, so a
   // loaded machine can stretch a flexible server's read past the 10 s request timeout: these runs give ARM a minute.
   // The timeout itself is tested with a hung sandbox (interrupt.test.ts, outage.test.ts), not here.
-  const slowArm: Record<string, string> = options.postgres ? {AZFAIL_REQUEST_TIMEOUT: '60'} : {}
+  const slowArm: Record<string, string> = {...PATIENT_DNS, ...(options.postgres ? {AZFAIL_REQUEST_TIMEOUT: '60'} : {})}
   const azfail: E2E['azfail'] = (args, options = {}) =>
     runCli([...args, '--sandbox', '--state-dir', sb.dir, ...(options.runbook === null ? [] : ['--runbook', options.runbook ?? runbook])], {cwd: work, env: {CI: 'true', ...slowArm, ...options.env}, ...(options.timeoutMs ? {timeoutMs: options.timeoutMs} : {})})
   return {
@@ -55,7 +63,7 @@ export const FD_ORIGIN = (region: string) => new RegExp(`origins/origin-${region
 
 /** Starts azfail in the background against this sandbox, as a second shell would; `closed` resolves to its exit code. */
 export function spawnAzfail(t: E2E, args: string[], options: {cwd?: string; env?: Record<string, string>} = {}) {
-  const child = spawn(process.execPath, [BIN, ...args, '--sandbox', '--state-dir', t.sb.dir, '--runbook', t.runbook], {cwd: options.cwd ?? t.work, env: {...process.env, CI: 'true', ...options.env}, stdio: ['ignore', 'pipe', 'pipe']})
+  const child = spawn(process.execPath, [BIN, ...args, '--sandbox', '--state-dir', t.sb.dir, '--runbook', t.runbook], {cwd: options.cwd ?? t.work, env: {...process.env, CI: 'true', ...PATIENT_DNS, ...options.env}, stdio: ['ignore', 'pipe', 'pipe']})
   let stdout = ''
   let stderr = ''
   child.stdout!.on('data', (d) => (stdout += d))

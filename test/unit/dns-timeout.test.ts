@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict'
 import {createSocket} from 'node:dgram'
 import {after, before, describe, it} from 'node:test'
+import {checkNames, RESOLUTION_DEADLINE_MS, resolutionDeadlineMs} from '../../src/azure/observe.ts'
 import {DNS_TIMEOUT_MS, dnsTimeoutMs, resolveName, resolverFor} from '../../src/azure/resolve.ts'
 
 describe('AZFAIL_DNS_TIMEOUT', () => {
@@ -29,5 +30,30 @@ describe('AZFAIL_DNS_TIMEOUT', () => {
     const answer = await resolveName(resolverFor(server, dnsTimeoutMs({AZFAIL_DNS_TIMEOUT: String(timeoutMs / 1000)})), 'kv-app-eus2.vault.azure.net')
     assert.deepEqual([answer.outcome, answer.detail], ['UNREACHABLE', 'no reply before the timeout'])
     assert.ok(performance.now() - started >= timeoutMs, 'it waited at least one try')
+  })
+})
+
+describe('AZFAIL_DNS_TIMEOUT and the deadline for a region\'s names', () => {
+  const silent = createSocket('udp4')
+  let server = ''
+  before(async () => {
+    await new Promise<void>((resolve) => silent.bind({address: '127.0.0.1', port: 0}, resolve))
+    server = `127.0.0.1:${silent.address().port}`
+  })
+  after(() => silent.close())
+
+  it('is never shorter than a query\'s tries: raised, each query gets its own tries before the region\'s names are given up', async () => {
+    // Five seconds a try: c-ares's two tries then take longer than the default 8 s for all of a region's names.
+    const slow = {AZFAIL_DNS_TIMEOUT: '5'}
+    assert.equal(resolutionDeadlineMs({}), RESOLUTION_DEADLINE_MS, 'unchanged by default')
+    assert.ok(resolutionDeadlineMs(slow) >= 3 * dnsTimeoutMs(slow), 'the deadline covers both tries')
+    process.env.AZFAIL_DNS_TIMEOUT = slow.AZFAIL_DNS_TIMEOUT
+    try {
+      const [answer] = await checkNames(server, {'kv-app-wus2.vault.azure.net': '10.30.3.7'})
+      // The query's own tries ended it ("no reply"), not the region's deadline cutting them short ("no answer within 8s").
+      assert.deepEqual([answer.outcome, answer.detail], ['UNREACHABLE', 'no reply before the timeout'])
+    } finally {
+      delete process.env.AZFAIL_DNS_TIMEOUT
+    }
   })
 })

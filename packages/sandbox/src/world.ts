@@ -304,9 +304,14 @@ export class WorldStore {
     this.save()
   }
 
-  /** Writes to a temporary file, fsyncs, then renames: a crash leaves the old or the new state, never half. */
+  /**
+   * Writes to a temporary file, then renames: a process killed at any moment leaves the old or the new state, never
+   * half. No fsync: this runs inside the request it answers, on the event loop that also answers DNS, and on a busy
+   * disk an fsync can take long and nothing else is answered meanwhile; the sandbox's state need not outlive a crash
+   * of the machine.
+   */
   save(): void {
-    writeFileAtomic.sync(this.file, JSON.stringify(this.world))
+    writeFileAtomic.sync(this.file, JSON.stringify(this.world), {fsync: false})
     this.stamp = this.currentStamp()
     this.revision++
   }
