@@ -146,7 +146,9 @@ export function sandboxRequest(access: SandboxAccess, method: string, path: stri
   if (options.token !== null) headers.authorization = `Bearer ${options.token ?? access.token}`
   if (options.body !== undefined) headers['content-type'] = 'application/json'
   return new Promise((resolve, reject) => {
-    const req = https.request(access.armEndpoint + path, {method, ca: access.ca, headers, timeout: options.timeoutMs}, (res) => {
+    // No timeout given is none: Node's keep-alive agent would cut the request at its 5 s idle timeout, and a control
+    // request that waits for the PostgreSQL servers (a reset, a paused replica) may take longer; the sandbox bounds those.
+    const req = https.request(access.armEndpoint + path, {method, ca: access.ca, headers, timeout: options.timeoutMs ?? 0}, (res) => {
       let text = ''
       res.setEncoding('utf8')
       res.on('data', (d) => (text += d))

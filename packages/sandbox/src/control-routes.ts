@@ -12,36 +12,37 @@ import {type LiveSandbox, isReplica, postgresServers} from './live.ts'
 import {getResource, subscriptionsOf} from './world.ts'
 
 export function controlRoutes(live: LiveSandbox, directory: EntraDirectory): (req: ArmRequest) => Promise<ArmResponse> {
-  const {stateDir, store, faults, current} = live
+  const {stateDir, store, faults, settled, current} = live
+  // Steering (faults, outages, settings) is answered while the real servers work; the world's resources wait for them.
   return async (req) => {
     const sub = req.path.slice(CONTROL_PATH.length).replace(/^\//, '')
     const body = () => (req.rawBody ? JSON.parse(req.rawBody) : {})
     try {
       if (req.method === 'GET' && sub === 'health') return {status: 200, body: {ok: true, pid: process.pid, stateDir}}
       if (req.method === 'GET' && sub === 'requests') return {status: 200, body: {value: readRequestLog(stateDir)}}
-      if (req.method === 'GET' && sub === 'faults') return {status: 200, body: {value: current().faults}}
+      if (req.method === 'GET' && sub === 'faults') return {status: 200, body: {value: settled().faults}}
       if (req.method === 'POST' && sub === 'faults') {
-        current()
+        settled()
         const fault = faults.add(validateFault(body()))
         store.save()
         return {status: 201, body: fault}
       }
       if (req.method === 'DELETE' && sub.startsWith('faults')) {
-        const w = current()
+        const w = settled()
         const id = sub.split('/')[1]
         w.faults = id ? w.faults.filter((f) => f.id !== id) : []
         store.save()
         return {status: 204}
       }
-      if (req.method === 'GET' && sub === 'outage') return {status: 200, body: outageOf(current())}
+      if (req.method === 'GET' && sub === 'outage') return {status: 200, body: outageOf(settled())}
       if (req.method === 'POST' && sub === 'outage') {
-        const w = current()
+        const w = settled()
         applyOutage(w, validateOutage(body(), w))
         store.save()
         return {status: 200, body: outageOf(w)}
       }
       if (req.method === 'DELETE' && sub === 'outage') {
-        delete current().outage
+        delete settled().outage
         store.save()
         return {status: 204}
       }
@@ -56,6 +57,8 @@ export function controlRoutes(live: LiveSandbox, directory: EntraDirectory): (re
         // a reset keeps the token lifetime unless it names one
         store.replace(bundledWorld({ttl, postgres: withPostgres, estate, ...timing, tokenLifetimeSeconds: tokenLifetimeOf(lifetime) ?? store.world.settings.tokenLifetimeSeconds}))
         writeFileSync(requestLogFile(stateDir), '')
+        // the reset is done when the real servers have the estate's roles again
+        await current()
         // Another estate serves other subscriptions: what this sandbox published says so.
         const published = readConnection(stateDir)
         if (published?.pid === process.pid) {
@@ -64,10 +67,10 @@ export function controlRoutes(live: LiveSandbox, directory: EntraDirectory): (re
         }
         return {status: 200, body: {ok: true}}
       }
-      if (req.method === 'GET' && sub === 'state') return {status: 200, body: current()}
+      if (req.method === 'GET' && sub === 'state') return {status: 200, body: await current()}
       if (req.method === 'POST' && sub === 'mutate') {
         const {id, properties, sandbox, remove} = body()
-        const w = current()
+        const w = await current()
         const r = getResource(w, String(id ?? ''))
         if (!r) throw new ArmError(404, 'ResourceNotFound', `No resource with id '${id}' in the sandbox.`)
         if (remove) delete w.resources[r.id.toLowerCase()]
@@ -79,7 +82,7 @@ export function controlRoutes(live: LiveSandbox, directory: EntraDirectory): (re
       const replication = /^postgres\/([^/]+)\/replication$/.exec(sub)
       if (req.method === 'POST' && replication) return pauseReplication(live, replication[1], body())
       if ((req.method === 'PATCH' || req.method === 'PUT') && sub === 'settings') {
-        const w = current()
+        const w = settled()
         const s = body()
         if (s.lroMs !== undefined) w.settings.lroMs = Number(s.lroMs)
         if (s.lroRetryAfterSeconds !== undefined) w.settings.lroRetryAfterSeconds = Number(s.lroRetryAfterSeconds)
@@ -105,15 +108,15 @@ export function controlRoutes(live: LiveSandbox, directory: EntraDirectory): (re
  * Stops or restarts a standby's WAL receiver (`{"paused": true|false}`), so a test can commit rows on the primary that
  * never reach the replica, and see exactly what a forced promotion loses.
  */
-function pauseReplication(live: LiveSandbox, server: string, body: {paused?: unknown}): ArmResponse {
+async function pauseReplication(live: LiveSandbox, server: string, body: {paused?: unknown}): Promise<ArmResponse> {
   if (typeof body.paused !== 'boolean') throw new ArmError(400, 'InvalidRequestContent', "'paused' must be true or false.")
-  const w = live.current()
+  const w = await live.current()
   const r = postgresServers(w).find((s) => s.name.toLowerCase() === server.toLowerCase())
   if (!r || !live.postgres) throw new ArmError(404, 'ResourceNotFound', `The sandbox runs no PostgreSQL for '${server}' (reset with --postgres to run real servers).`)
   if (!isReplica(r)) throw new ArmError(409, 'Conflict', `'${r.name}' is not a read replica (its role is ${r.properties.replica?.role}); only a replica's replication can be paused.`)
   r.sandbox = {...r.sandbox, replicationPaused: body.paused}
   live.store.save()
-  const after = postgresServers(live.current()).find((s) => s.name === r.name)!
+  const after = postgresServers(await live.current()).find((s) => s.name === r.name)!
   return {status: 200, body: {server: r.name, paused: body.paused, replicationState: after.properties.replica?.replicationState}}
 }
 

@@ -13,7 +13,7 @@ import {faultResponse} from './faults.ts'
 import {injectLatency} from './latency.ts'
 import {serveMetadata} from './metadata.ts'
 import {type ArmRequest, type ArmResponse, type Route, ArmError, checkApiVersion, matchRoute, requestId} from './http.ts'
-import type {LiveSandbox} from './live.ts'
+import {type LiveSandbox, aboutFlexibleServers} from './live.ts'
 import {HANG_CAP_MS, gatewayTimeout, outageEffect} from './outage.ts'
 import type {Principal} from './rbac.ts'
 
@@ -54,7 +54,7 @@ export function requestHandler(live: LiveSandbox, token: string, directory: Entr
       send(res, metadata)
       return
     }
-    const world = live.current()
+    const world = live.settled()
     const entra = await directory.serve(armReq, world)
     if (entra) {
       send(res, entra.response)
@@ -86,7 +86,7 @@ export function requestHandler(live: LiveSandbox, token: string, directory: Entr
   async function serve(req: ArmRequest, principal: Principal, gone: AbortSignal): Promise<Served> {
     let fault: string | undefined
     try {
-      const refused = authorize(req, live.current(), principal)
+      const refused = authorize(req, live.settled(), principal)
       if (refused) return {response: refused}
       const matched = routeFor(routes, req)
       const outage = await meetOutage(req, gone)
@@ -105,8 +105,10 @@ export function requestHandler(live: LiveSandbox, token: string, directory: Entr
         if (f.kind === 'throttle' || f.kind === 'error') throw faultResponse(f)
         if (f.kind === 'fail-lro') failLro = {code: 'OperationFailed', message: `The long-running operation failed (injected by azfail sandbox fault ${f.id}).`}
       }
+      // A request about flexible servers waits for the real servers; any other is answered while they work.
+      const world = aboutFlexibleServers(req.path) ? await live.current() : live.settled()
       // From here to the save, nothing awaits: the shared context belongs to this request alone.
-      ctx.world = live.current()
+      ctx.world = world
       ctx.dirty = false
       ctx.failLro = failLro
       ctx.principal = principal

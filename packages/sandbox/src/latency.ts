@@ -67,8 +67,8 @@ function unitHash(text: string): number {
 }
 
 /** Waits as long as the sandbox's latency profile says this ARM request takes; returns the delay, for the request log. */
-export async function injectLatency(live: {latency: LatencyBook; current(): World}, req: ArmRequest): Promise<number> {
-  const ms = live.latency.delayFor(live.current().settings, req.method, req.path)
+export async function injectLatency(live: {latency: LatencyBook; settled(): World}, req: ArmRequest): Promise<number> {
+  const ms = live.latency.delayFor(live.settled().settings, req.method, req.path)
   if (ms > 0) await delay(ms)
   return ms
 }

@@ -4,13 +4,15 @@
 // (pg_rewind, or a fresh base backup when it cannot rewind), as Azure's switchover does. Each server has TLS with a
 // certificate the sandbox CA signs for `<server>.postgres.database.azure.com`. Opt-in: `azfail sandbox reset --postgres`.
 //
-// Everything here is synchronous (the tools run as child processes): the sandbox calls it while it settles a
-// long-running operation, before it answers the request that observes the result.
-import {execFileSync} from 'node:child_process'
+// The tools run as child processes the sandbox awaits, so its resolvers and ARM keep answering while a server starts
+// or a promotion replays WAL; the fleet runs one operation at a time, as the servers' roles must not change mid-read.
+import {execFile, execFileSync} from 'node:child_process'
 import {chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import net from 'node:net'
 import {tmpdir} from 'node:os'
 import {dirname, join, resolve} from 'node:path'
+import {setTimeout as sleep} from 'node:timers/promises'
+import {promisify} from 'node:util'
 
 export const PG_DOMAIN = 'postgres.database.azure.com'
 
@@ -77,27 +79,36 @@ function ownByPostgres(...paths: string[]): void {
   for (const p of paths) chownSync(p, postgresUser.uid, postgresUser.gid)
 }
 
+const run = promisify(execFile)
+
 /** Runs a PostgreSQL tool (as the postgres user when running as root); its stderr becomes the error's message. */
-function runPg(tool: string, args: string[]): string {
+async function runPg(tool: string, args: string[]): Promise<string> {
   try {
-    return asRoot()
-      ? execFileSync('runuser', ['-u', 'postgres', '--', pgBin(tool), ...args], {encoding: 'utf8', stdio: 'pipe'})
-      : execFileSync(pgBin(tool), args, {encoding: 'utf8', stdio: 'pipe'})
+    // The postgres user may not enter this process's working directory (a private test directory): it starts from /.
+    const {stdout} = asRoot()
+      ? await run('runuser', ['-u', 'postgres', '--', pgBin(tool), ...args], {encoding: 'utf8', cwd: '/'})
+      : await run(pgBin(tool), args, {encoding: 'utf8'})
+    return stdout
   } catch (error: any) {
     throw new Error(`${tool} failed: ${String(error.stderr ?? error.message).trim()}`)
   }
 }
 
 /** One SQL statement as user azfail over TCP, its rows as tab-separated lines. */
-export function sql(instance: Pick<PgInstance, 'address' | 'port'>, query: string): string {
+export async function sql(instance: Pick<PgInstance, 'address' | 'port'>, query: string): Promise<string> {
   try {
-    return execFileSync('psql', ['-h', instance.address, '-p', String(instance.port), '-U', 'azfail', '-d', 'postgres', '-qAtX', '-F', '\t', '-v', 'ON_ERROR_STOP=1', '-c', query], {encoding: 'utf8', stdio: 'pipe', env: {...process.env, PGSSLMODE: 'disable', PGCONNECT_TIMEOUT: '5'}}).trim()
+    const {stdout} = await run('psql', ['-h', instance.address, '-p', String(instance.port), '-U', 'azfail', '-d', 'postgres', '-qAtX', '-F', '\t', '-v', 'ON_ERROR_STOP=1', '-c', query], {encoding: 'utf8', env: {...process.env, PGSSLMODE: 'disable', PGCONNECT_TIMEOUT: '5'}})
+    return stdout.trim()
   } catch (error: any) {
     throw new Error(`psql at ${instance.address}:${instance.port} failed: ${String(error.stderr ?? error.message).trim()}`)
   }
 }
 
-const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
+/**
+ * How long pg_ctl waits for a server to accept connections: a standby replays its WAL first, and on a loaded machine
+ * the minute it used to wait may not be enough; the wait holds up nothing else, so it is generous.
+ */
+const START_WAIT_SECONDS = 180
 
 /**
  * Where a state dir's servers keep their data. As a normal user, in the state dir. As root the servers run as the
@@ -195,12 +206,17 @@ async function ensureServerCertificate(base: string, server: string, ca: {cert: 
 
 /**
  * The real servers of one sandbox. `start` brings up what the world describes; `reconcile` makes the running servers
- * follow the world's replication roles after an operation changed them.
+ * follow the world's replication roles after an operation changed them; `observe` reads how a standby stands. They run
+ * one at a time: a read of replication state halfway through a switchover, or two re-pointings at once, would see or
+ * leave servers in no role the world describes.
  */
 export class PgFleet {
   instances: PgInstance[] = []
   private readonly root: string
   private readonly ca: {cert: string; key: string}
+  /** the operation running now, or the last one; the next starts when it ends */
+  private tail: Promise<unknown> = Promise.resolve()
+  private stopped = false
 
   constructor(stateDir: string, ca: {cert: string; key: string}) {
     this.root = pgRoot(stateDir)
@@ -221,17 +237,19 @@ export class PgFleet {
       if (!address.startsWith('127.')) throw new Error(`refusing to run PostgreSQL on ${address}: the sandbox listens on 127.0.0.0/8 only`)
     }
     const ordered = [...specs.filter((s) => !s.source), ...specs.filter((s) => s.source)]
-    try {
-      for (const s of ordered) {
-        const instance = await this.prepare(s.server, s.address)
-        if (s.source) this.follow(instance, this.mustFind(s.source), {paused: s.paused})
-        else this.bringUpPrimary(instance)
+    return this.serially(async () => {
+      try {
+        for (const s of ordered) {
+          const instance = await this.prepare(s.server, s.address)
+          if (s.source) await this.follow(instance, this.mustFind(s.source), {paused: s.paused})
+          else await this.bringUpPrimary(instance)
+        }
+        for (const [server, address] of Object.entries(retired)) await this.prepare(server, address)
+      } catch (error) {
+        await this.stopAll()
+        throw error
       }
-      for (const [server, address] of Object.entries(retired)) await this.prepare(server, address)
-    } catch (error) {
-      this.stop()
-      throw error
-    }
+    })
   }
 
   /** A server's place: its directory, its certificate, a free port on its address. */
@@ -245,67 +263,87 @@ export class PgFleet {
     return instance
   }
 
-  /** Makes the running servers what the world says: promotes standbys that are now primaries, then re-points the rest. */
-  reconcile(specs: PgServerSpec[], planned: (server: string) => boolean): void {
+  /** Whether the running servers are what the world says: none runs that it has deleted, each has its role. */
+  inStep(specs: PgServerSpec[]): boolean {
     const wanted = new Map(specs.map((s) => [s.server.toLowerCase(), s]))
-    for (const instance of this.instances) {
-      const spec = wanted.get(instance.server.toLowerCase())
-      if (!spec || spec.source) continue
-      if (instance.upstream) {
-        // A switchover when the world makes its old primary its standby; else a standalone promotion.
-        const switchover = wanted.get(instance.upstream.toLowerCase())?.source?.toLowerCase() === instance.server.toLowerCase()
-        this.promote(instance, {planned: planned(instance.server), switchover})
-      } else if (!this.running(instance)) {
-        this.bringUpPrimary(instance)
+    return this.instances.every((i) => {
+      const s = wanted.get(i.server.toLowerCase())
+      if (!s) return !this.running(i)
+      return (s.source?.toLowerCase() ?? '') === (i.upstream?.toLowerCase() ?? '') && this.running(i) && (!s.source || Boolean(s.paused) === Boolean(i.paused))
+    })
+  }
+
+  /**
+   * Makes the running servers what the world says: stops the deleted, promotes standbys that are now primaries, then
+   * re-points the rest. True when it had anything to do.
+   */
+  reconcile(specs: PgServerSpec[], planned: (server: string) => boolean): Promise<boolean> {
+    return this.serially(async () => {
+      if (this.stopped || this.inStep(specs)) return false
+      const wanted = new Map(specs.map((s) => [s.server.toLowerCase(), s]))
+      for (const instance of this.instances) {
+        if (!wanted.has(instance.server.toLowerCase()) && this.running(instance)) await this.retire(instance)
       }
-    }
-    for (const instance of this.instances) {
-      const spec = wanted.get(instance.server.toLowerCase())
-      if (!spec?.source) continue
-      if (instance.upstream?.toLowerCase() !== spec.source.toLowerCase() || !this.running(instance)) {
-        this.follow(instance, this.mustFind(spec.source), {paused: spec.paused})
-      } else if (Boolean(spec.paused) !== Boolean(instance.paused)) {
-        this.pause(instance, Boolean(spec.paused))
+      for (const instance of this.instances) {
+        const spec = wanted.get(instance.server.toLowerCase())
+        if (!spec || spec.source) continue
+        if (instance.upstream) {
+          // A switchover when the world makes its old primary its standby; else a standalone promotion.
+          const switchover = wanted.get(instance.upstream.toLowerCase())?.source?.toLowerCase() === instance.server.toLowerCase()
+          await this.promote(instance, {planned: planned(instance.server), switchover})
+        } else if (!this.running(instance)) {
+          await this.bringUpPrimary(instance)
+        }
       }
-    }
+      for (const instance of this.instances) {
+        const spec = wanted.get(instance.server.toLowerCase())
+        if (!spec?.source) continue
+        if (instance.upstream?.toLowerCase() !== spec.source.toLowerCase() || !this.running(instance)) {
+          await this.follow(instance, this.mustFind(spec.source), {paused: spec.paused})
+        } else if (Boolean(spec.paused) !== Boolean(instance.paused)) {
+          await this.pause(instance, Boolean(spec.paused))
+        }
+      }
+      return true
+    })
   }
 
   /**
    * Promotes a standby with pg_promote(). Planned, it first replays all its primary wrote: in a switchover the primary
    * stops first (so nothing more is written there); standalone, it stays up and the standby catches up to where it is.
    */
-  promote(instance: PgInstance, how: {planned: boolean; switchover: boolean}): void {
+  private async promote(instance: PgInstance, how: {planned: boolean; switchover: boolean}): Promise<void> {
     const primary = instance.upstream ? this.find(instance.upstream) : undefined
     if (how.planned && primary && this.running(primary) && !instance.paused) {
       let upTo: string | undefined
       if (how.switchover) {
-        this.stopOne(primary)
-        upTo = /Latest checkpoint location:\s+(\S+)/.exec(runPg('pg_controldata', ['-D', primary.dataDir]))?.[1]
+        await this.stopOne(primary)
+        upTo = /Latest checkpoint location:\s+(\S+)/.exec(await runPg('pg_controldata', ['-D', primary.dataDir]))?.[1]
       } else {
-        upTo = sql(primary, 'SELECT pg_current_wal_lsn()')
+        upTo = await sql(primary, 'SELECT pg_current_wal_lsn()')
       }
-      if (upTo) this.waitFor(instance, `SELECT pg_last_wal_replay_lsn() >= '${upTo}'::pg_lsn`, `${instance.server} to replay ${primary.server}'s WAL up to ${upTo}`)
+      if (upTo) await this.waitFor(instance, `SELECT pg_last_wal_replay_lsn() >= '${upTo}'::pg_lsn`, `${instance.server} to replay ${primary.server}'s WAL up to ${upTo}`)
     }
-    sql(instance, 'SELECT pg_promote(true, 60)')
+    await sql(instance, 'SELECT pg_promote(true, 60)')
     instance.upstream = undefined
     instance.paused = false
-    if (primary && this.running(primary)) this.dropSlot(primary, instance.server)
+    if (primary && this.running(primary)) await this.dropSlot(primary, instance.server)
   }
 
   /** Makes `instance` a streaming standby of `source`: rewound when it has data (pg_rewind), else a fresh base backup. */
-  follow(instance: PgInstance, source: PgInstance, options: {paused?: boolean} = {}): void {
-    sql(source, `SELECT pg_create_physical_replication_slot('${slotOf(instance.server)}') WHERE NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = '${slotOf(instance.server)}')`)
+  private async follow(instance: PgInstance, source: PgInstance, options: {paused?: boolean} = {}): Promise<void> {
+    await sql(source, `SELECT pg_create_physical_replication_slot('${slotOf(instance.server)}') WHERE NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = '${slotOf(instance.server)}')`)
     const isStandby = existsSync(join(instance.dataDir, 'standby.signal'))
     const hasData = existsSync(join(instance.dataDir, 'PG_VERSION'))
-    if (this.running(instance)) this.stopOne(instance)
+    if (this.running(instance)) await this.stopOne(instance)
     let rebuilt = !hasData
     // pg_rewind reads the source's timeline from its control file, which a just-promoted server updates only at its
     // next checkpoint: without one it finds "the same timeline" and rewinds nothing.
-    sql(source, 'CHECKPOINT')
+    await sql(source, 'CHECKPOINT')
     // A standby of this very source (after a restart) needs no rewind, only its new port in primary_conninfo.
     if (!rebuilt && !(isStandby && this.upstreamOnDisk(instance) === source.server)) {
       try {
-        runPg('pg_rewind', ['-D', instance.dataDir, `--source-server=${conninfo(source)} dbname=postgres`])
+        await runPg('pg_rewind', ['-D', instance.dataDir, `--source-server=${conninfo(source)} dbname=postgres`])
       } catch {
         rebuilt = true
       }
@@ -314,67 +352,84 @@ export class PgFleet {
       rmSync(instance.dataDir, {recursive: true, force: true})
       mkdirSync(instance.dataDir, {mode: 0o700})
       ownByPostgres(instance.dataDir)
-      runPg('pg_basebackup', ['-h', source.address, '-p', String(source.port), '-U', 'azfail', '-D', instance.dataDir, '-X', 'stream', '--no-sync', '-S', slotOf(instance.server)])
+      await runPg('pg_basebackup', ['-h', source.address, '-p', String(source.port), '-U', 'azfail', '-D', instance.dataDir, '-X', 'stream', '--no-sync', '-S', slotOf(instance.server)])
     }
     writeStandbyConfig(instance, source, Boolean(options.paused))
-    this.startOne(instance)
+    await this.startOne(instance)
     instance.upstream = source.server
     instance.paused = Boolean(options.paused)
-    if (!options.paused) this.waitStreaming(instance, source)
+    if (!options.paused) await this.waitStreaming(instance, source)
   }
 
   /** Stops (or restarts) the standby's WAL receiver: rows committed on its primary stop reaching it. */
-  pause(instance: PgInstance, paused: boolean): void {
+  private async pause(instance: PgInstance, paused: boolean): Promise<void> {
     const source = instance.upstream ? this.find(instance.upstream) : undefined
     if (!source) throw new Error(`${instance.server} is not a standby`)
-    sql(instance, `ALTER SYSTEM SET primary_conninfo = '${paused ? '' : conninfo(source, instance.server)}'`)
-    sql(instance, 'SELECT pg_reload_conf()')
+    await sql(instance, `ALTER SYSTEM SET primary_conninfo = '${paused ? '' : conninfo(source, instance.server)}'`)
+    await sql(instance, 'SELECT pg_reload_conf()')
     instance.paused = paused
-    if (paused) this.waitFor(instance, 'SELECT count(*) = 0 FROM pg_stat_wal_receiver', `${instance.server}'s WAL receiver to stop`)
-    else this.waitStreaming(instance, source)
+    if (paused) await this.waitFor(instance, 'SELECT count(*) = 0 FROM pg_stat_wal_receiver', `${instance.server}'s WAL receiver to stop`)
+    else await this.waitStreaming(instance, source)
   }
 
   /** Replication state and lag of a standby, from pg_stat_replication on its primary and the standby's replay position. */
-  observe(instance: PgInstance): ReplicationObservation | undefined {
-    const source = instance.upstream ? this.find(instance.upstream) : undefined
-    if (!source) return undefined
-    try {
-      const [current, walState, sentReplayed] = sql(source, `SELECT pg_current_wal_lsn(), coalesce(state, ''), coalesce(replay_lsn, '0/0') FROM (SELECT 1) one LEFT JOIN pg_stat_replication ON application_name = '${instance.server}' LIMIT 1`).split('\t')
-      // The common case costs one query: streaming and replayed up to the primary's current position.
-      if (walState === 'streaming' && lsn(sentReplayed) >= lsn(current)) return {state: 'Active', lagSeconds: 0}
-      const [replayed, received, age] = sql(instance, "SELECT coalesce(pg_last_wal_replay_lsn(), '0/0'), coalesce(pg_last_wal_receive_lsn(), '0/0'), coalesce(extract(epoch FROM now() - pg_last_xact_replay_timestamp()), 0)").split('\t')
-      // Streaming and replaying all it received: only WAL in flight, no lag worth a number. Otherwise (replay paused
-      // or slow, or nothing streaming) the lag is the age of its newest replayed transaction, as Azure's replica_lag.
-      const keepingUp = walState === 'streaming' && lsn(replayed) >= lsn(received)
-      return {
-        state: walState === 'streaming' ? 'Active' : walState ? 'Catchup' : 'Broken',
-        lagSeconds: lsn(replayed) >= lsn(current) || keepingUp ? 0 : Math.round(Number(age) * 10) / 10,
+  observe(instance: PgInstance): Promise<ReplicationObservation | undefined> {
+    return this.serially(async () => {
+      const source = instance.upstream ? this.find(instance.upstream) : undefined
+      if (!source || this.stopped) return undefined
+      try {
+        const [current, walState, sentReplayed] = (await sql(source, `SELECT pg_current_wal_lsn(), coalesce(state, ''), coalesce(replay_lsn, '0/0') FROM (SELECT 1) one LEFT JOIN pg_stat_replication ON application_name = '${instance.server}' LIMIT 1`)).split('\t')
+        // The common case costs one query: streaming and replayed up to the primary's current position.
+        if (walState === 'streaming' && lsn(sentReplayed) >= lsn(current)) return {state: 'Active', lagSeconds: 0}
+        const [replayed, received, age] = (await sql(instance, "SELECT coalesce(pg_last_wal_replay_lsn(), '0/0'), coalesce(pg_last_wal_receive_lsn(), '0/0'), coalesce(extract(epoch FROM now() - pg_last_xact_replay_timestamp()), 0)")).split('\t')
+        // Streaming and replaying all it received: only WAL in flight, no lag worth a number. Otherwise (replay paused
+        // or slow, or nothing streaming) the lag is the age of its newest replayed transaction, as Azure's replica_lag.
+        const keepingUp = walState === 'streaming' && lsn(replayed) >= lsn(received)
+        return {
+          state: walState === 'streaming' ? 'Active' : walState ? 'Catchup' : 'Broken',
+          lagSeconds: lsn(replayed) >= lsn(current) || keepingUp ? 0 : Math.round(Number(age) * 10) / 10,
+        }
+      } catch {
+        return {state: 'Broken', lagSeconds: 0}
       }
-    } catch {
-      return {state: 'Broken', lagSeconds: 0}
-    }
+    })
   }
 
   /** A server deleted from the world stops; its address and certificate stay, so a replica re-created under its name reuses them. */
-  retire(instance: PgInstance): void {
-    if (this.running(instance)) this.stopOne(instance)
-    for (const other of this.instances) if (other !== instance && this.running(other) && !other.upstream) this.dropSlot(other, instance.server)
+  private async retire(instance: PgInstance): Promise<void> {
+    if (this.running(instance)) await this.stopOne(instance)
+    for (const other of this.instances) if (other !== instance && this.running(other) && !other.upstream) await this.dropSlot(other, instance.server)
     rmSync(instance.dataDir, {recursive: true, force: true})
     instance.upstream = undefined
   }
 
-  stop(): void {
-    for (const i of this.instances) {
-      try {
-        this.stopOne(i)
-      } catch {
-        // already stopped
-      }
-    }
+  /** Stops every server once the operation running now has ended; nothing starts them again. */
+  stop(): Promise<void> {
+    return this.serially(async () => {
+      this.stopped = true
+      await this.stopAll()
+    })
   }
 
   running(instance: PgInstance): boolean {
     return existsSync(join(instance.dataDir, 'postmaster.pid'))
+  }
+
+  /** Runs `work` when the operation before it has ended, whether it succeeded or not. */
+  private serially<T>(work: () => Promise<T>): Promise<T> {
+    const done = this.tail.then(work)
+    this.tail = done.catch(() => {})
+    return done
+  }
+
+  private async stopAll(): Promise<void> {
+    for (const i of this.instances) {
+      try {
+        await this.stopOne(i)
+      } catch {
+        // already stopped
+      }
+    }
   }
 
   private mustFind(server: string): PgInstance {
@@ -388,34 +443,34 @@ export class PgFleet {
     return /^# azfail upstream: (\S+)$/m.exec(conf)?.[1]
   }
 
-  private bringUpPrimary(instance: PgInstance): void {
+  private async bringUpPrimary(instance: PgInstance): Promise<void> {
     if (!existsSync(join(instance.dataDir, 'PG_VERSION'))) {
       mkdirSync(instance.dataDir, {recursive: true, mode: 0o700})
       ownByPostgres(instance.dataDir)
-      runPg('initdb', ['-D', instance.dataDir, '-U', 'azfail', '--auth=trust', '-E', 'UTF8', '--no-sync', '--no-instructions'])
+      await runPg('initdb', ['-D', instance.dataDir, '-U', 'azfail', '--auth=trust', '-E', 'UTF8', '--no-sync', '--no-instructions'])
       // Loopback clients and standbys connect from any 127.x address; initdb trusts 127.0.0.1 only.
       writeFileSync(join(instance.dataDir, 'pg_hba.conf'), 'local all all trust\nlocal replication all trust\nhost all all 127.0.0.0/8 trust\nhost replication all 127.0.0.0/8 trust\n')
     }
-    this.startOne(instance)
+    await this.startOne(instance)
     instance.upstream = undefined
     // A standby on disk that the world says is a primary (a world reset after a switchover) is promoted, so it
     // leaves recovery on a new timeline that the old primary can be rewound to.
-    if (existsSync(join(instance.dataDir, 'standby.signal'))) sql(instance, 'SELECT pg_promote(true, 60)')
+    if (existsSync(join(instance.dataDir, 'standby.signal'))) await sql(instance, 'SELECT pg_promote(true, 60)')
   }
 
-  private startOne(instance: PgInstance): void {
+  private async startOne(instance: PgInstance): Promise<void> {
     const tls = join(instance.base, 'tls')
     const options = [
       `-c listen_addresses=${instance.address}`, `-c port=${instance.port}`, `-c unix_socket_directories=${instance.base}`,
       '-c fsync=off', '-c wal_log_hints=on', '-c hot_standby=on', '-c ssl=on',
       `-c ssl_cert_file=${join(tls, 'server.crt')}`, `-c ssl_key_file=${join(tls, 'server.key')}`,
     ].join(' ')
-    runPg('pg_ctl', ['-D', instance.dataDir, '-l', join(instance.base, 'log'), '-w', '-t', '60', '-o', options, 'start'])
+    await runPg('pg_ctl', ['-D', instance.dataDir, '-l', join(instance.base, 'log'), '-w', '-t', String(START_WAIT_SECONDS), '-o', options, 'start'])
   }
 
-  private stopOne(instance: PgInstance): void {
+  private async stopOne(instance: PgInstance): Promise<void> {
     try {
-      runPg('pg_ctl', ['-D', instance.dataDir, '-m', 'fast', '-w', 'stop'])
+      await runPg('pg_ctl', ['-D', instance.dataDir, '-m', 'fast', '-w', 'stop'])
     } catch (error) {
       // A postmaster.pid left by a server that died is no server to stop.
       if (!/no server running|seems to be gone/.test((error as Error).message)) throw error
@@ -423,32 +478,32 @@ export class PgFleet {
     }
   }
 
-  private dropSlot(on: PgInstance, server: string): void {
+  private async dropSlot(on: PgInstance, server: string): Promise<void> {
     const slot = slotOf(server)
     for (let attempt = 0; attempt < 50; attempt++) {
       try {
-        sql(on, `SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '${slot}'`)
+        await sql(on, `SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '${slot}'`)
         return
       } catch {
-        sleep(100) // the walsender of the promoted standby is still exiting
+        await sleep(100) // the walsender of the promoted standby is still exiting
       }
     }
   }
 
-  private waitStreaming(standby: PgInstance, source: PgInstance): void {
-    this.waitFor(source, `SELECT count(*) > 0 FROM pg_stat_replication WHERE application_name = '${standby.server}' AND state = 'streaming'`, `${standby.server} to stream from ${source.server}`)
+  private waitStreaming(standby: PgInstance, source: PgInstance): Promise<void> {
+    return this.waitFor(source, `SELECT count(*) > 0 FROM pg_stat_replication WHERE application_name = '${standby.server}' AND state = 'streaming'`, `${standby.server} to stream from ${source.server}`)
   }
 
-  private waitFor(instance: PgInstance, predicate: string, what: string): void {
+  private async waitFor(instance: PgInstance, predicate: string, what: string): Promise<void> {
     const deadline = Date.now() + 30_000
     let last = ''
     while (Date.now() < deadline) {
       try {
-        if (sql(instance, predicate) === 't') return
+        if ((await sql(instance, predicate)) === 't') return
       } catch (error) {
         last = ` (${(error as Error).message})`
       }
-      sleep(50)
+      await sleep(50)
     }
     throw new Error(`timed out waiting for ${what}${last}`)
   }

@@ -75,7 +75,7 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
   try {
     sql = await startSqlListeners(resourcesOfType(live.store.world, 'Microsoft.Sql/servers').map((r) => r.name))
   } catch (error) {
-    live.postgres?.stop()
+    await live.postgres?.stop()
     await Promise.all(resolvers.map((r) => r.close()))
     server.close()
     throw error
@@ -108,7 +108,7 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
     connection,
     store: live.store,
     async stop() {
-      live.postgres?.stop()
+      await live.postgres?.stop()
       await Promise.all([...resolvers.map((r) => r.close()), ...sql.map((l) => l.close())])
       await new Promise<void>((resolve) => {
         server.close(() => resolve())

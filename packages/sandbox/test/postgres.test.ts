@@ -7,8 +7,7 @@ import {after, before, describe, it} from 'node:test'
 import {postgresAvailable} from '../src/postgres.ts'
 import {demoWorld} from '../src/estate.ts'
 import {WorldStore} from '../src/world.ts'
-import {type TestSandbox, startTestSandbox, tempDir} from './helpers.ts'
-
+import {type TestSandbox, resolveA, startTestSandbox, tempDir} from './helpers.ts'
 
 /** psql as a DBA would run it: user azfail, no password, from loopback. */
 function psql(sb: TestSandbox, server: string, query: string): string {
@@ -31,13 +30,17 @@ async function eventually(what: string, check: () => boolean): Promise<void> {
 
 const rows = (sb: TestSandbox, server: string) => Number(psql(sb, server, "SELECT count(*) FROM app_rows"))
 
-describe('sandbox: real PostgreSQL replication', {skip: !postgresAvailable() && !process.env.CI ? "no PostgreSQL server binaries here ('pg_config' is missing)" : false}, () => {
+const withPostgres = {skip: !postgresAvailable() && !process.env.CI ? "no PostgreSQL server binaries here ('pg_config' is missing)" : false}
+
+/** A sandbox of the demo estate with real PostgreSQL servers behind its flexible servers. */
+async function startWithPostgres(dir = tempDir()): Promise<TestSandbox> {
+  new WorldStore(dir, () => demoWorld({postgres: true}))
+  return startTestSandbox(dir)
+}
+
+describe('sandbox: real PostgreSQL replication', withPostgres, () => {
   let sb: TestSandbox
-  before(async () => {
-    const dir = tempDir()
-    new WorldStore(dir, () => demoWorld({postgres: true}))
-    sb = await startTestSandbox(dir)
-  })
+  before(async () => (sb = await startWithPostgres()))
   after(() => sb?.stop())
 
   it('runs pg-app-wus2 as a hot standby of pg-app-eus2: rows committed on the primary stream to it', async () => {
@@ -116,13 +119,10 @@ describe('sandbox: real PostgreSQL replication', {skip: !postgresAvailable() && 
   })
 })
 
-describe('sandbox: real PostgreSQL across a restart and a reset', {skip: !postgresAvailable() && !process.env.CI ? "no PostgreSQL server binaries here ('pg_config' is missing)" : false}, () => {
+describe('sandbox: real PostgreSQL across a restart and a reset', withPostgres, () => {
   const dir = tempDir()
   let sb: TestSandbox | undefined
-  before(async () => {
-    new WorldStore(dir, () => demoWorld({postgres: true}))
-    sb = await startTestSandbox(dir)
-  })
+  before(async () => (sb = await startWithPostgres(dir)))
   after(() => sb?.stop())
 
   it('keeps a switched-over pair streaming when the sandbox restarts (new ports), and a reset restores the demo roles on the real servers', async () => {
@@ -145,6 +145,35 @@ describe('sandbox: real PostgreSQL across a restart and a reset', {skip: !postgr
     assert.equal(psql(sb!, 'pg-app-wus2', 'SELECT pg_is_in_recovery()'), 't')
     psql(sb!, 'pg-app-eus2', 'INSERT INTO app_rows VALUES (11)')
     await eventually('a row of the restored primary on its replica', () => rows(sb!, 'pg-app-wus2') === 11)
+  })
+})
+
+describe('sandbox: answering while the real PostgreSQL servers work', withPostgres, () => {
+  let sb: TestSandbox
+  before(async () => (sb = await startWithPostgres()))
+  after(() => sb?.stop())
+
+  it('answers DNS and an ARM read while a switchover runs: both before the old primary restarts as a standby, its last step', async () => {
+    // The switchover is due at once: whichever request comes next sets the servers to work.
+    assert.equal((await sb.control('PATCH', 'settings', {lroMs: 0})).status, 200)
+    const pg = await sb.clients.postgres()
+    const tm = await sb.clients.trafficManager()
+    sb.mark()
+    const switchedOver = pg.servers.beginUpdateAndWait('rg-data-wus2', 'pg-app-wus2', {replica: {promoteMode: 'Switchover', promoteOption: 'Planned'}})
+    await eventually('the switchover accepted (202)', () => sb.requests().some((r) => r.method === 'PATCH' && r.status === 202))
+    const answeredAt = async <T>(answer: Promise<T>) => ({answer: await answer, at: Date.now()})
+    const [dns, arm] = await Promise.all([
+      answeredAt(resolveA(sb.connection.resolvers.wus2, 'pg-app-wus2.postgres.database.azure.com')),
+      answeredAt(tm.profiles.get('rg-global', 'tm-app')),
+    ])
+    await switchedOver
+    assert.deepEqual([dns.answer.outcome, dns.answer.addresses], ['NOERROR', ['127.0.20.2']])
+    assert.equal(arm.answer.name, 'tm-app')
+    assert.equal(psql(sb, 'pg-app-wus2', 'SELECT pg_is_in_recovery()'), 'f')
+    assert.equal(psql(sb, 'pg-app-eus2', 'SELECT pg_is_in_recovery()'), 't')
+    const restartedAt = Number(psql(sb, 'pg-app-eus2', 'SELECT extract(epoch FROM pg_postmaster_start_time()) * 1000'))
+    assert.ok(dns.at < restartedAt, `the resolver answered ${dns.at - restartedAt} ms after the old primary restarted as a standby`)
+    assert.ok(arm.at < restartedAt, `ARM answered ${arm.at - restartedAt} ms after the old primary restarted as a standby`)
   })
 })
 
