@@ -181,3 +181,33 @@ describe('hostile text in every place text enters', () => {
     assert.ok(raw.includes('\\x1b]0;pwned\\x07'), 'the sequence shows as text')
   })
 })
+
+describe('hostile text in the lock records others write', () => {
+  let t: E2E
+  before(async () => {
+    t = await e2e()
+  })
+  after(() => t.stop())
+
+  it('lock status and lock release show holder, run, action and reason as escapes, bounded; --json keeps them whole', async () => {
+    const dns = await t.sb.clients.privateDns()
+    const [group, zone] = ['rg-connectivity-dns', 'private.postgres.database.azure.com']
+    const at = (ms: number) => new Date(Date.now() + ms).toISOString()
+    const field = `${HOSTILE}\n  run      20261121-000000-forged ${LONG}`
+    // lapsed a minute ago, so a release needs no --force
+    await dns.recordSets.createOrUpdate(group, zone, 'TXT', '_azfail-lock', {ttl: 10, txtRecords: [{value: [`holder=${field}`, `run=${field}`, `action=${field}`, `since=${field}`, `expires=${at(-60_000)}`]}]})
+    await dns.recordSets.createOrUpdate(group, zone, 'TXT', '_azfail-lock-released', {ttl: 10, txtRecords: [{value: [`by=${field}`, `reason=${field}`, `at=${field}`, `run=${field}`, `holder=${field}`]}]})
+
+    const status = await t.azfail(['lock', 'status'])
+    assert.equal(status.code, 0, status.stderr)
+    assertInertLog(status.stdout + status.stderr, 'lock status')
+    assert.doesNotMatch(status.stdout, /\n {2}run {6}20261121-000000-forged/, 'a value cannot forge a line of its own')
+    const json = await t.json(['lock', 'status'])
+    assert.equal(json.out.result.lock.holder, field, '--json keeps the value whole')
+    assert.equal(json.out.result.lastRelease.reason, field)
+
+    const release = await t.azfail(['lock', 'release', '--reason', REASON])
+    assert.equal(release.code, 0, release.stderr)
+    assertInertLog(release.stdout + release.stderr, 'lock release')
+  })
+})
