@@ -1,9 +1,9 @@
 // Paths named on the command line are checked before anything is read or written: a file where a directory belongs, a
 // directory where a file belongs, a read-only place, a full disk or a FIFO nobody reads is bad input (exit 2) with a
 // clear message, never an internal error after the work that was to fill them.
-import {accessSync, closeSync, constants, openSync, statSync, statfsSync, writeSync} from 'node:fs'
+import {accessSync, closeSync, constants, mkdirSync, openSync, statSync, statfsSync, writeSync} from 'node:fs'
 import {dirname, join, resolve} from 'node:path'
-import {InputError, machineCondition} from '../errors.ts'
+import {InputError, MachineError, machineCondition} from '../errors.ts'
 
 
 /** Throws an input error unless `dir` is (or can be created as) a directory azfail may write in, on a disk with room. */
@@ -70,13 +70,84 @@ function inspectFile(file: string, flag: string): number | undefined {
  * check's descriptor still holds it, so its reader never sees the check's close as the end of the stream.
  */
 export function openForWriting(file: string, flag: string): number {
-  const probe = inspectFile(file, flag)
+  return openChecked(file, flag, inspectFile(file, flag))
+}
+
+/** Opens a checked `file` for writing, then lets go of the check's descriptor (`probe`, for a FIFO or a device). */
+function openChecked(file: string, flag: string, probe: number | undefined): number {
   try {
     return openSync(file, 'w')
   } catch (error: any) {
     throw refusal('BadPath', flag, file, resolve(file), error)
   } finally {
     if (probe !== undefined) closeSync(probe)
+  }
+}
+
+/** A file checked now and written later, once: see reserveOutput. */
+export interface ReservedOutput {
+  /** Creates the file's directories, writes the whole text and closes it; a failure on the way is exit 1, named. */
+  write(text: string): void
+  /** Lets go of a FIFO or device held since the check, when nothing is to be written after all. */
+  release(): void
+}
+
+/**
+ * Checks `file` as checkWritableFile does, before the work that fills it, and holds a FIFO or a device open from the
+ * check to the write: a check that let go of a FIFO would end its reader's stream, and the write would then wait
+ * forever for a reader. A regular file is not touched until the write.
+ */
+export function reserveOutput(file: string, flag: string): ReservedOutput {
+  let probe = inspectFile(file, flag)
+  const release = () => {
+    if (probe !== undefined) closeSync(probe)
+    probe = undefined
+  }
+  return {
+    release,
+    write(text) {
+      // A FIFO or a device is written through the check's own descriptor: opened again, a FIFO whose reader left in
+      // between would wait forever for another.
+      let fd = probe
+      if (fd === undefined) {
+        mkdirSync(dirname(resolve(file)), {recursive: true})
+        fd = openChecked(file, flag, undefined)
+      }
+      probe = undefined
+      try {
+        writeWhole(fd, Buffer.from(text))
+      } catch (error: any) {
+        // a disk that filled, or a reader that stopped reading, on the way: met at run time (no cause kept: a broken
+        // pipe is no unreachable endpoint)
+        const condition = error.code === 'EPIPE' ? READER_GONE : machineCondition(error.code)
+        throw new MachineError(error.code ?? 'WriteFailed', `Cannot write to ${flag} ${file}: ${condition?.what ?? error.message}; what it holds is incomplete.`, {
+          hint: `${condition?.todo ?? 'Name a regular file on a disk with room'}, then run the command again.`,
+        })
+      } finally {
+        closeSync(fd)
+      }
+    },
+  }
+}
+
+/** EPIPE on a FIFO (errors.ts's table leaves it to the network, where it means a connection was cut). */
+const READER_GONE = {what: 'the program reading it stopped reading (EPIPE)', todo: 'Keep the reader running until azfail ends, or name a regular file'}
+
+/** How long a reader may take nothing before a write gives up on it. */
+const STALLED_MS = 30_000
+
+/** Writes all of `data`, waiting while a non-blocking FIFO or device is full, at most STALLED_MS without progress. */
+function writeWhole(fd: number, data: Buffer): void {
+  const pause = new Int32Array(new SharedArrayBuffer(4))
+  for (let at = 0, since = Date.now(); at < data.length; ) {
+    try {
+      at += writeSync(fd, data, at)
+      since = Date.now()
+    } catch (error: any) {
+      if (error.code !== 'EAGAIN') throw error
+      if (Date.now() - since > STALLED_MS) throw Object.assign(new Error(`the program reading it took nothing for ${STALLED_MS / 1000} s`), {code: 'Stalled'})
+      Atomics.wait(pause, 0, 0, 10)
+    }
   }
 }
 

@@ -4,7 +4,7 @@
 // run ends with a run-ended event, whatever the ending, so its observers can close it.
 import {AzfailError} from '../errors.ts'
 import type {EventBus, StepInfo} from './events.ts'
-import type {ActionablePlan, GuardVerdict, RunMeta, RunReport, RunStatus, Step, StepOutcome, StepPlan, StepRecord} from './types.ts'
+import type {ActionablePlan, Change, GuardVerdict, RunMeta, RunReport, RunStatus, Step, StepOutcome, StepPlan, StepRecord} from './types.ts'
 
 export interface EngineOptions<S> {
   meta: RunMeta
@@ -20,7 +20,7 @@ export interface EngineOptions<S> {
   /** the last checkpoint each step recorded in a previous attempt */
   checkpoints?: Map<string, unknown>
   /** consent to the plan's changes; `waits` are the waits it will make, named in the same consent */
-  confirm(changes: string[], also?: {waits: string[]}): Promise<boolean>
+  confirm(changes: Change[], also?: {waits: string[]}): Promise<boolean>
   /** checks the first observed state before anything is planned; throws to turn the run away (another run holds the lock) */
   admit?(state: S): void
   /**
@@ -170,9 +170,9 @@ async function plannedRun<S>(o: EngineOptions<S>, report: RunReport, completed: 
     throw new RunError('failed', 'PreconditionFailed', `Nothing was changed: ${problems.join(' ')}`, report)
   }
 
-  const changes = planned.filter((r) => r.status === 'planned' && r.plan).flatMap((r) => r.plan!.changes.map((c) => `${c.what}: ${c.from} -> ${c.to}`))
+  const changes = planned.filter((r) => r.status === 'planned' && r.plan).flatMap((r) => r.plan!.changes)
   if (changes.length > 0) {
-    o.events.emit({type: 'prompt', prompt: 'consent', text: changes.join('\n')})
+    o.events.emit({type: 'prompt', prompt: 'consent', text: changes.map((c) => `${c.what}: ${c.from} -> ${c.to}`).join('\n')})
     const waits = planned.filter((r) => r.status === 'planned' && r.plan?.waitSeconds).map((r) => `${r.id}: ${r.plan!.summary}`)
     if (!(await o.confirm(changes, {waits}))) {
       report.steps = planned.map((r) => ({...r, status: r.status === 'planned' ? 'skipped' : r.status, message: r.status === 'planned' ? 'not confirmed' : r.message}))

@@ -107,8 +107,23 @@ const facts = (n: Notice): Array<[string, string]> => [
 
 const TEAMS_COLOR: Record<Notice['severity'], string> = {info: 'Default', good: 'Good', warning: 'Warning', bad: 'Attention'}
 
-/** Slack mrkdwn treats &, < and > as control characters; everything else shows as written. */
-const slackEscape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+/**
+ * Teams reads a TextBlock's and a fact's text as Markdown ([click](https://…) is a link), and documents no escape for
+ * it; a TextRun's text is never Markdown. So every text goes in a RichTextBlock of TextRuns, whatever it quotes.
+ */
+const teamsText = (runs: Array<{text: string} & Record<string, unknown>>, block: Record<string, unknown> = {}) => ({type: 'RichTextBlock', inlines: runs.map((r) => ({type: 'TextRun', ...r})), ...block})
+
+/** Slack's longest section or context text; a longer one makes Slack refuse the whole message (invalid_blocks). */
+const SLACK_TEXT_MAX = 3000
+
+/**
+ * Slack mrkdwn treats &, < and > as control characters (<!channel>, <@U…>, <#C…>, <url|text>): escaped as Slack
+ * documents, everything else shows as written. Bounded after escaping, never inside an entity.
+ */
+function slackEscape(text: string, max = SLACK_TEXT_MAX): string {
+  const escaped = text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+  return escaped.length <= max ? escaped : `${escaped.slice(0, max - 1).replace(/&[a-z]*$/, '')}…`
+}
 
 /** The JSON body posted to a webhook of this kind. */
 export function payloadFor(kind: NotifyKind, n: Notice): unknown {
@@ -124,10 +139,10 @@ export function payloadFor(kind: NotifyKind, n: Notice): unknown {
             type: 'AdaptiveCard',
             version: '1.4',
             body: [
-              {type: 'TextBlock', text: n.title, weight: 'Bolder', size: 'Medium', wrap: true, color: TEAMS_COLOR[n.severity]},
-              ...(n.text ? [{type: 'TextBlock', text: n.text, wrap: true}] : []),
-              ...(n.warnings ?? []).map((w) => ({type: 'TextBlock', text: `⚠ ${w}`, wrap: true, color: 'Warning', spacing: 'Small'})),
-              {type: 'FactSet', facts: facts(n).map(([title, value]) => ({title, value}))},
+              teamsText([{text: n.title, weight: 'Bolder', size: 'Medium', color: TEAMS_COLOR[n.severity]}]),
+              ...(n.text ? [teamsText([{text: n.text}])] : []),
+              ...(n.warnings ?? []).map((w) => teamsText([{text: `⚠ ${w}`, color: 'Warning'}], {spacing: 'Small'})),
+              ...facts(n).map(([title, value]) => teamsText([{text: `${title}: `, weight: 'Bolder'}, {text: value}], {spacing: 'None'})),
             ],
           },
         },

@@ -24,6 +24,9 @@ export function bounded(s: string, max = FIELD_MAX): string {
 /** One field on a terminal: bounded, controls made visible. */
 export const terminalField = (s: unknown): string => visibleControls(bounded(String(s ?? '')))
 
+/** One field on a line of its own making (a record others write): as terminalField, and a line break shows as `\n`. */
+export const terminalLine = (s: unknown): string => terminalField(s).replace(/\n/g, '\\n')
+
 /** Text for a terminal that azfail composed from fields: controls made visible, newlines kept. */
 export const terminalText = (s: unknown): string => visibleControls(String(s ?? ''))
 

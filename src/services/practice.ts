@@ -117,10 +117,20 @@ export async function practice(req: PracticeRequest): Promise<PracticeResult> {
     throw new InputError('PracticeNeedsSandbox', 'Practice runs change things, so they run against the sandbox only.', "Add --sandbox (use 'azfail sandbox import' to rehearse a copy of your own estate).")
   }
   const {estate} = req.runbook.runbook
-  // The copy holds the sandbox's token, TLS key and identities: it goes however the practice ends. A signal between two
-  // runs stops the practice after the step in hand (a run's own handler ends a run interrupted); an exit removes it too.
+  // The copy holds the sandbox's token, TLS key and identities: it goes however the practice ends. A signal during a
+  // run ends that run interrupted (the run's own handler); one anywhere else (the copy's set-up, the reads between two
+  // runs, the outcome's reads after the last) aborts the copy's reads in flight and stops the practice at the next
+  // point it checks: never a result judged from half a practice. An exit removes the copy too.
   let interrupted = false
-  const onSignal = () => void (interrupted = true)
+  let clients: Clients | undefined
+  const onSignal = () => {
+    interrupted = true
+    clients?.interrupt()
+  }
+  const phases: PracticePhase[] = []
+  const stopIfInterrupted = () => {
+    if (interrupted) throw new AzfailError('interrupted', 'PracticeInterrupted', `The practice was interrupted after ${phases.length} phase(s); its sandbox copy is removed and the sandbox in ${req.source.stateDir} is as it was.`, {hint: 'Run the game day again to practise the whole failover.'})
+  }
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
   let copy: {dir: string; remove(): void} | undefined
@@ -128,16 +138,19 @@ export async function practice(req: PracticeRequest): Promise<PracticeResult> {
   try {
     copy = await sandboxCopy(req.source.stateDir)
     process.on('exit', copy.remove)
+    stopIfInterrupted()
     target = await sandboxTarget(copy.dir)
-    let clients = createClients(target, {estate})
+    clients = createClients(target, {estate})
     // The copy starts whole: no fault and no outage the source sandbox may have been left with.
     await sandboxControl(target, 'DELETE', 'faults')
     await sandboxControl(target, 'DELETE', 'outage')
     if (req.latency) await sandboxControl(target, 'PATCH', 'settings', {latency: req.latency})
     const before = await observeEstate(estate, target, clients, {resolution: false, endpointsOf: Object.keys(estate.regions)})
+    stopIfInterrupted()
     const region = req.region ?? before.data.postgres?.primaryRegion ?? Object.keys(estate.regions)[0]
     const survivor = Object.keys(estate.regions).find((r) => r !== region)!
     const cnameBefore = (await observeEstate(estate, target, clients, {resolution: false})).cname
+    stopIfInterrupted()
     await injectScenario(req.scenario, target, clients, before, region, survivor)
 
     const data = estate.data
@@ -160,17 +173,18 @@ export async function practice(req: PracticeRequest): Promise<PracticeResult> {
             ...promote(region).map(([a, o]) => ['failback', 'failback', a, o] as [string, Stage, Action, ActionOptions]),
           ]
     const started = Date.now()
-    const phases: PracticePhase[] = []
     let duringOutage: LiveState | undefined
     for (const [phase, stage, action, options] of plan) {
-      if (interrupted) break
+      stopIfInterrupted()
       if (stage === 'failback' && req.scenario === 'region-outage' && !duringOutage) {
         // The failover is over while the region is still down: see where everything lives, as another operator's
         // 'azfail status' would (clients that have not written the region off), then bring the region back.
-        duringOutage = await observeEstate(estate, target, createClients(target, {estate}), {resolution: false})
+        clients = createClients(target, {estate})
+        duringOutage = await observeEstate(estate, target, clients, {resolution: false})
         await sandboxControl(target, 'DELETE', 'outage')
         // The failback is a later azfail process: its clients know nothing of the failover's declaring the region down.
         clients = createClients(target, {estate})
+        stopIfInterrupted()
       }
       const t0 = Date.now()
       const record: PracticePhase = {phase, stage, action, options, status: 'running', steps: [], startedAt: new Date(t0).toISOString(), durationMs: 0}
@@ -197,7 +211,7 @@ export async function practice(req: PracticeRequest): Promise<PracticeResult> {
       }
       if (record.status !== 'succeeded') break
     }
-    if (interrupted) throw new AzfailError('interrupted', 'PracticeInterrupted', `The practice was interrupted after ${phases.length} phase(s); its sandbox copy is removed and the sandbox in ${req.source.stateDir} is as it was.`, {hint: 'Run the game day again to practise the whole failover.'})
+    stopIfInterrupted()
     const faultHits = ((await sandboxControl(target, 'GET', 'faults'))?.value ?? []).map((f: {kind: string; hits: number}) => ({kind: f.kind, hits: f.hits}))
     const logged: Array<{injectedDelayMs?: number; fault?: string}> = req.latency === 'azure' || req.scenario === 'region-outage' ? ((await sandboxControl(target, 'GET', 'requests'))?.value ?? []) : []
     const delayed = req.latency === 'azure' ? logged : []
@@ -205,6 +219,7 @@ export async function practice(req: PracticeRequest): Promise<PracticeResult> {
     await sandboxControl(target, 'DELETE', 'faults')
     await sandboxControl(target, 'DELETE', 'outage')
     const after = await observeEstate(estate, target, clients, {resolution: false})
+    stopIfInterrupted()
     return {
       runbook: req.runbook.file,
       ...(req.scenario ? {scenario: req.scenario} : {}),
@@ -220,6 +235,10 @@ export async function practice(req: PracticeRequest): Promise<PracticeResult> {
       rpo: rpoOf(phases),
       ...(req.latency === 'azure' ? {latency: {profile: 'azure' as const, requests: delayed.length, injectedMs: delayed.reduce((sum, r) => sum + (r.injectedDelayMs ?? 0), 0)}} : {}),
     }
+  } catch (error) {
+    // a read the signal aborted (set-up, between runs, the outcome) fails as aborted: the practice was interrupted
+    stopIfInterrupted()
+    throw error
   } finally {
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)

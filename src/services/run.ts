@@ -10,7 +10,7 @@ import type {AzureTarget} from '../azure/target.ts'
 import {EventBus, type RunObserver} from '../engine/events.ts'
 import {Journal, newRunId} from '../engine/journal.ts'
 import {runEngine} from '../engine/run.ts'
-import type {GuardVerdict, RunMeta, RunReport} from '../engine/types.ts'
+import type {Change, GuardVerdict, RunMeta, RunReport} from '../engine/types.ts'
 import {describeViolation, violations} from '../estate/invariants.ts'
 import {isReplica} from '../estate/predicates.ts'
 import {residue} from '../estate/residue.ts'
@@ -44,7 +44,7 @@ export interface RunRequest {
   runsDir: string
   /** the display and anything else that follows the run (notifiers, an event stream) */
   observers: RunObserver[]
-  confirm(changes: string[], also?: {waits: string[]}): Promise<boolean>
+  confirm(changes: Change[], also?: {waits: string[]}): Promise<boolean>
   acknowledge: StepContext['acknowledge']
   /** continue this run instead of starting one */
   resume?: Journal
@@ -265,8 +265,8 @@ export async function runAction(req: RunRequest, planning: {completed?: Set<stri
       attempt: meta.attempts,
       completed: req.resume ? journal.completedSteps() : planning.completed,
       ...(req.resume ? {checkpoints: journal.checkpoints()} : {}),
-      confirm: async (changes) => {
-        const given = await req.confirm(changes)
+      confirm: async (changes, also) => {
+        const given = await req.confirm(changes, also)
         // A resume re-planned on another runbook (--replan) runs on it from here: its consent now covers that one.
         const digest = runbookDigest(req.runbook.runbook)
         if (given && req.resume && digest !== meta.runbookDigest) {

@@ -49,6 +49,27 @@ function assertInertLog(out: string, what: string, shows = true) {
   assert.ok(!out.includes('L'.repeat(FIELD_MAX + 1)), `${what}: a value is printed beyond ${FIELD_MAX} characters`)
 }
 
+/**
+ * Runs `cmd` at a pseudo-terminal, types `answer` once `question` shows, and returns its exit code and what reached
+ * the terminal. Not spawnSync: the sandbox answering it lives in this process. script(1) gives it a terminal, logs
+ * what it draws (-f: as it draws it) and passes what we type to it.
+ */
+async function atPseudoTerminal(cmd: string, log: string, question: string, answer: string): Promise<{code: number | null; raw: string}> {
+  const script = spawn('script', ['-q', '-f', '-e', '-c', cmd, log], {stdio: ['pipe', 'ignore', 'ignore']})
+  const closed = once(script, 'close')
+  await eventually(() => (existsSync(log) && read(log).includes(question)) || script.exitCode !== null, HANG_MS)
+  script.stdin.write(`${answer}\r`)
+  const [code] = await closed
+  return {code, raw: read(log)}
+}
+
+/** Only azfail's own CSI sequences (cursor, erase, colour) reached the terminal: no OSC, no clear screen, no BEL or NUL. */
+function assertOwnSequences(raw: string) {
+  const sequences = raw.match(/\x1b(\[[0-9;?]*[ -/]*[@-~]|.)/g) ?? []
+  assert.deepEqual(sequences.filter((s) => s === '\x1b[2J' || !/^\x1b\[[0-9;?]*[A-HJKSTfhlmsu]$/.test(s)), [], "only azfail's own CSI sequences")
+  assert.ok(!/[\x00\x07]/.test(raw.replace(/^Script (started|done).*$/gm, '')), 'no BEL, no NUL')
+}
+
 /** A page (a report, or rendered Markdown) created no element, link, image or comment from the text, and shows it. */
 async function assertInertPage(page: Page, allowed: string[], shows: string[]) {
   // Runs in the page (a string: this project compiles without the DOM's types).
@@ -160,24 +181,72 @@ describe('hostile text in every place text enters', () => {
 
   it("the live task list and the manual action's question at a pseudo-terminal send only the renderer's own sequences", async () => {
     const cmd = `stty cols 160 rows 40; cd ${t.work}; env -u CI ${process.execPath} ${BIN} resume ${runId} --yes --sandbox --state-dir ${t.sb.dir}`
-    const log = join(t.work, 'pty.log')
-    // Not spawnSync: the sandbox answering the resume lives in this process. script(1) gives it a terminal, logs what
-    // it draws (-f: as it draws it) and passes what we type to it.
-    const script = spawn('script', ['-q', '-f', '-e', '-c', cmd, log], {stdio: ['pipe', 'ignore', 'ignore']})
-    const closed = once(script, 'close')
-    const logged = () => (existsSync(log) ? read(log) : '')
-    await eventually(() => logged().includes('Done? [y/N]') || script.exitCode !== null, HANG_MS)
-    script.stdin.write('y\r')
-    const [code] = await closed
-    const raw = read(log)
+    const {code, raw} = await atPseudoTerminal(cmd, join(t.work, 'pty.log'), 'Done? [y/N]', 'y')
     assert.equal(code, 0, raw)
     // The question wraps at the terminal's width.
     assert.match(raw, /Manual action manualAction1: <script>[\s\S]*\\x1b\]0;pwned\\x07[\s\S]*<!-- hides the rest Done\? \[y\/N\]/, 'the question shows the text as escapes')
     assert.match(raw, /confirmed by .* at the prompt/)
-    const sequences = raw.match(/\x1b(\[[0-9;?]*[ -/]*[@-~]|.)/g) ?? []
-    assert.ok(sequences.length > 0, 'the live renderer drew')
-    assert.deepEqual(sequences.filter((s) => s === '\x1b[2J' || !/^\x1b\[[0-9;?]*[A-HJKSTfhlmsu]$/.test(s)), [], 'only the renderer\'s own CSI sequences')
-    assert.ok(!/[\x00\x07]/.test(raw.replace(/^Script (started|done).*$/gm, '')), 'no BEL, no NUL')
+    assert.ok((raw.match(/\x1b/g) ?? []).length > 0, 'the live renderer drew')
+    assertOwnSequences(raw)
     assert.ok(raw.includes('\\x1b]0;pwned\\x07'), 'the sequence shows as text')
+  })
+})
+
+describe('hostile text in the lock records others write', () => {
+  let t: E2E
+  before(async () => {
+    t = await e2e()
+  })
+  after(() => t.stop())
+
+  it('lock status and lock release show holder, run, action and reason as escapes, bounded; --json keeps them whole', async () => {
+    const dns = await t.sb.clients.privateDns()
+    const [group, zone] = ['rg-connectivity-dns', 'private.postgres.database.azure.com']
+    const at = (ms: number) => new Date(Date.now() + ms).toISOString()
+    const field = `${HOSTILE}\n  run      20261121-000000-forged ${LONG}`
+    // lapsed a minute ago, so a release needs no --force
+    await dns.recordSets.createOrUpdate(group, zone, 'TXT', '_azfail-lock', {ttl: 10, txtRecords: [{value: [`holder=${field}`, `run=${field}`, `action=${field}`, `since=${field}`, `expires=${at(-60_000)}`]}]})
+    await dns.recordSets.createOrUpdate(group, zone, 'TXT', '_azfail-lock-released', {ttl: 10, txtRecords: [{value: [`by=${field}`, `reason=${field}`, `at=${field}`, `run=${field}`, `holder=${field}`]}]})
+
+    const status = await t.azfail(['lock', 'status'])
+    assert.equal(status.code, 0, status.stderr)
+    assertInertLog(status.stdout + status.stderr, 'lock status')
+    assert.doesNotMatch(status.stdout, /\n {2}run {6}20261121-000000-forged/, 'a value cannot forge a line of its own')
+    const json = await t.json(['lock', 'status'])
+    assert.equal(json.out.result.lock.holder, field, '--json keeps the value whole')
+    assert.equal(json.out.result.lastRelease.reason, field)
+
+    const release = await t.azfail(['lock', 'release', '--reason', REASON])
+    assert.equal(release.code, 0, release.stderr)
+    assertInertLog(release.stdout + release.stderr, 'lock release')
+  })
+})
+
+describe('hostile text in the consent prompt', () => {
+  let t: E2E
+  before(async () => {
+    t = await e2e()
+  })
+  after(() => t.stop())
+
+  it("lists each change with Azure's values as escapes, each bounded and on its own line, then the waits; a pseudo-terminal gets no sequence of the text's", async () => {
+    // The CNAME's current target is what Azure serves: hostile, a line forging a change of its own, then very long.
+    const cname = `/subscriptions/${t.sb.target.subscriptionId}/resourceGroups/rg-connectivity-dns/providers/Microsoft.Network/privateDnsZones/private.postgres.database.azure.com/CNAME/prod`
+    const forged = `${HOSTILE}\n  - Traffic Manager endpoint ep-wus2: Enabled -> Enabled ${LONG}`
+    const set = await t.sb.control('POST', 'mutate', {id: cname, properties: {cnameRecord: {cname: forged}}})
+    assert.equal(set.status, 200)
+    t.sb.mark()
+    const cmd = `stty cols 160 rows 40; cd ${t.work}; env -u CI ${process.execPath} ${BIN} failover eus2 --sandbox --state-dir ${t.sb.dir} --runbook ${t.runbook}`
+    const {code, raw} = await atPseudoTerminal(cmd, join(t.work, 'consent.log'), 'Proceed? [y/N]', 'n')
+    assert.equal(code, 5, `declined: nothing changed, exit 5\n${raw.slice(0, 3000)}`)
+    assert.deepEqual(t.writes(), [], 'nothing was written')
+    assert.match(raw, /will change:/, raw.slice(0, 3000))
+    assert.ok(raw.includes('\\x1b]0;pwned\\x07'), 'the sequence shows as text')
+    assert.ok(raw.includes('<!-- hides the rest\\n  - Traffic Manager endpoint'), 'the line break shows as \\n')
+    assert.doesNotMatch(raw, /^\s*- Traffic Manager endpoint ep-wus2: Enabled -> Enabled/m, 'a value cannot forge a change of its own')
+    assert.ok(!raw.includes('L'.repeat(FIELD_MAX + 1)), `a value is printed beyond ${FIELD_MAX} characters`)
+    assert.match(raw, /LLL… \(\d{5} characters\) -> pg-app-wus2\.private\.postgres\.database\.azure\.com/, 'the value it changes to shows after the bounded one')
+    assert.match(raw, /and will wait:\r?\n {2}- waitOutTtl: /, 'the waits are named in the same consent')
+    assertOwnSequences(raw)
   })
 })

@@ -98,6 +98,48 @@ describe('machine conditions', () => {
     NOT_A_BUG(r)
   })
 
+  it('runs show --output at a FIFO: a reader gets the whole report, one that stops early or none at all is a sentence, /dev/full too; never a hang', async () => {
+    const runId = (await t.json(['drain', 'eus2', '--dry-run'])).out.result.runId
+    const fifo = join(t.work, 'show.fifo')
+    spawnSync('mkfifo', [fifo])
+    const show = (output: string, format = '--md') => runCli(['runs', 'show', runId, format, '--output', output], {cwd: t.work, timeoutMs: 60_000})
+    // One that stops after 10 bytes, with its pipe at one page first (F_SETPIPE_SZ, 1031): the report cannot all wait
+    // in the pipe's buffer, so the write meets the reader's end.
+    const STOPS_EARLY = 'import fcntl, os, sys\nfd = os.open(sys.argv[1], os.O_RDONLY)\nfcntl.fcntl(fd, 1031, 4096)\nos.read(fd, 10)'
+    /** A reader waiting in open() for a writer, as a shell's `cat fifo` or `<(...)` does; `early`: it stops after 10 bytes. */
+    const reader = async (early = false) => {
+      const child = spawn(early ? 'python3' : 'cat', early ? ['-c', STOPS_EARLY, fifo] : [fifo], {stdio: ['ignore', 'pipe', 'inherit']})
+      let got = ''
+      child.stdout.on('data', (d) => (got += d))
+      const closed = new Promise((r) => child.once('close', r))
+      await eventually(() => readFileSync(`/proc/${child.pid}/wchan`, 'utf8') === 'wait_for_partner')
+      return {got: () => got, closed, child}
+    }
+
+    const whole = await reader()
+    const r = await show(fifo)
+    await whole.closed
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(whole.got(), new RegExp(`${runId}[\\s\\S]*drainSteering`), 'the reader got the report')
+
+    const early = await reader(true)
+    const stopped = await show(fifo, '--html')
+    early.child.kill()
+    assert.equal(stopped.code, 1, stopped.stderr)
+    assert.match(stopped.stderr, /Cannot write to --output .*show\.fifo: the program reading it stopped reading .*\(EPIPE\)/)
+    NOT_A_BUG(stopped)
+
+    for (const [output, message] of [
+      [fifo, /--output .*show\.fifo is not writable: no program reads it .*\(ENXIO\)/],
+      ['/dev/full', /--output \/dev\/full is not writable: no space is left .*\(ENOSPC\)/],
+    ] as const) {
+      const refused = await show(output)
+      assert.equal(refused.code, 2, refused.stderr)
+      assert.match(refused.stderr, message)
+      NOT_A_BUG(refused)
+    }
+  })
+
   it('--events /dev/full and a FIFO with no reader: exit 2 before the run, no hang, nothing written', async () => {
     const fifo = join(t.work, 'events.fifo')
     spawnSync('mkfifo', [fifo])

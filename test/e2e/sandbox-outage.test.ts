@@ -1,6 +1,8 @@
 // `azfail sandbox outage`: takes a region of the running sandbox down (seen by the SDK clients), shows and clears it,
 // refuses bad input with exit 2, and sets the outage a sandbox started later serves when none runs.
 import assert from 'node:assert/strict'
+import {existsSync, mkdirSync, readdirSync} from 'node:fs'
+import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {type TestSandbox, runCli, startTestSandbox, tempDir} from '../helpers.ts'
 
@@ -48,6 +50,23 @@ describe('azfail sandbox outage', () => {
       assert.match(r.stderr, message)
     }
     assert.deepEqual((await json([])).out.result.regions, {})
+  })
+
+  it('with no sandbox running, refuses an unknown region and shows the outage without making the state dir or a file in it', async () => {
+    const base = tempDir()
+    const fresh = join(base, 'new-state')
+    const refused = await outage(['zz'], fresh)
+    assert.equal(refused.code, 2, refused.stderr)
+    assert.match(refused.stderr, /'region' must name one of the sandbox's regions: eus2, wus2/)
+    assert.equal(existsSync(fresh), false, 'bad input made the state dir')
+    const shown = await json([], fresh)
+    assert.deepEqual([shown.code, shown.out.result.regions, shown.out.result.running], [0, {}, false], shown.stderr)
+    assert.equal(existsSync(fresh), false, 'a look made the state dir')
+    // an existing state dir keeps what it had: no state.json appears for a refusal
+    const empty = join(base, 'empty-state')
+    mkdirSync(empty)
+    assert.equal((await outage(['zz'], empty)).code, 2)
+    assert.deepEqual(readdirSync(empty), [])
   })
 
   it('sets the outage in the state dir when no sandbox runs; a sandbox started there serves it', async () => {

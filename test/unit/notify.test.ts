@@ -50,8 +50,8 @@ describe('notify: posting', () => {
     assert.equal(card.type, 'message')
     assert.equal(card.attachments[0].contentType, 'application/vnd.microsoft.card.adaptive')
     assert.equal(card.attachments[0].content.type, 'AdaptiveCard')
-    assert.equal(card.attachments[0].content.body[0].text, 'azfail drain eus2 (sandbox): drainSteering succeeded (1.2 s)')
-    assert.deepEqual(card.attachments[0].content.body.at(-1).facts.find((f: any) => f.title === 'Run'), {title: 'Run', value: 'r-notify1'})
+    assert.equal(card.attachments[0].content.body[0].inlines[0].text, 'azfail drain eus2 (sandbox): drainSteering succeeded (1.2 s)')
+    assert.ok(card.attachments[0].content.body.some((b: any) => b.inlines.map((r: any) => r.text).join('') === 'Run: r-notify1'))
     const slack = r.at('/slack')[1].body
     assert.equal(slack.text, 'azfail drain eus2 (sandbox): drainSteering succeeded (1.2 s): Traffic Manager ep-eus2: Enabled -&gt; Disabled')
     assert.equal(slack.blocks[0].type, 'section')
@@ -61,6 +61,40 @@ describe('notify: posting', () => {
     assert.deepEqual(generic[1].step, {id: 'drainSteering', kind: 'drainSteering', status: 'succeeded', message: 'Traffic Manager ep-eus2: Enabled -> Disabled', durationMs: 1200})
     assert.deepEqual(generic[0].run, {id: 'r-notify1', action: 'drain', region: 'eus2', attempt: 1, target: 'sandbox'})
     assert.equal(generic[3].status, 'succeeded')
+  })
+
+  it("text from Azure and the runbook pings no one and links nowhere: Slack gets &, < and > escaped in every text field, within its 3,000-character texts; Teams gets it in text runs, which are never Markdown", async () => {
+    const r = await receiver()
+    const n = new Notifications(withNotify('  - {kind: teams, urlEnv: T}\n  - {kind: slack, urlEnv: S}\n'), {dryRun: false, env: {T: `${r.url}/teams`, S: `${r.url}/slack`}})
+    const hostile = 'ok <!channel> <!here> <@U123> <#C123> <https://evil.example|click> [click](https://evil.example) &lt;!here&gt; done'
+    // escaped, 1,500 characters of < become 6,000
+    const long = `${hostile} ${'<'.repeat(1500)}`
+    const manual = {id: 'manualAction1', kind: 'manualAction', title: hostile}
+    n.on({type: 'run-started', meta, steps: [manual, {id: 'drainSteering', kind: 'drainSteering', title: hostile}]})
+    n.on({type: 'prompt', prompt: 'manual-action', text: hostile})
+    n.on({type: 'step-ended', step: manual, record: {id: manual.id, kind: manual.kind, status: 'failed', message: hostile, error: {code: 'ManualActionPending', message: hostile}}})
+    n.on(step('drainSteering', 'failed', long, {code: 'Hostile', message: long}))
+    n.on({type: 'run-ended', report: report('failed', [], Array(10).fill(long)), error: {code: 'Hostile', message: long}})
+    await n.close()
+    assert.deepEqual(n.warnings(), [])
+
+    const slack = r.at('/slack').map((p) => p.body)
+    assert.equal(slack.length, 5)
+    const texts = slack.flatMap((m) => [m.text, ...m.blocks.flatMap((b: any) => [b.text?.text, ...(b.elements ?? []).map((e: any) => e.text)])]).filter((t) => t !== undefined)
+    for (const text of texts) {
+      assert.doesNotMatch(text, /[<>]/, 'no Slack control sequence')
+      assert.doesNotMatch(text, /&(?!(amp|lt|gt);)/, 'no entity cut in two')
+      assert.ok(text.length <= 3000, `a text of ${text.length} characters: Slack refuses the message`)
+    }
+    for (const shown of ['&lt;!channel&gt; &lt;!here&gt; &lt;@U123&gt; &lt;#C123&gt; &lt;https://evil.example|click&gt;', '&amp;lt;!here&amp;gt;']) assert.ok(texts.some((t) => t.includes(shown)), shown)
+
+    const teams = r.at('/teams').map((p) => p.body.attachments[0].content.body)
+    assert.equal(teams.length, 5)
+    const elements = teams.flat()
+    assert.deepEqual([...new Set(elements.map((e: any) => e.type))], ['RichTextBlock'], 'no TextBlock or FactSet: Teams reads their text as Markdown')
+    const runs = elements.flatMap((e: any) => e.inlines)
+    assert.deepEqual([...new Set(runs.map((i: any) => i.type))], ['TextRun'])
+    assert.ok(runs.some((i: any) => i.text.includes(hostile)), 'Teams shows the text as written')
   })
 
   it('posts only the events a target asks for; a manual action left undone is "waiting for a person"', async () => {

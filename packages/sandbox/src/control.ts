@@ -67,16 +67,21 @@ export async function sandboxOutage(stateDir: string, running: SandboxConnection
     else if (change) return controlOk(access, 'POST', 'outage', change)
     return controlOk(access, 'GET', 'outage')
   }
-  const store = new WorldStore(resolve(stateDir), demoWorld)
-  if (change === 'clear') delete store.world.outage
-  else if (change) {
-    try {
-      applyOutage(store.world, validateOutage(change, store.world))
-    } catch (error) {
-      throw asControlError(error, 'POST', 'outage')
-    }
+  // Judged against the world as kept (the demo estate where none is kept yet) before anything is made: a look and a
+  // refused outage leave no state dir or file behind.
+  const dir = resolve(stateDir)
+  const kept = existsSync(resolve(dir, 'state.json')) ? new WorldStore(dir, demoWorld).world : demoWorld()
+  let spec: OutageSpec | undefined
+  try {
+    spec = change && change !== 'clear' ? validateOutage(change, kept) : undefined
+  } catch (error) {
+    throw asControlError(error, 'POST', 'outage')
   }
-  if (change) store.save()
+  if (!change) return outageOf(kept)
+  const store = new WorldStore(dir, demoWorld)
+  if (spec) applyOutage(store.world, spec)
+  else delete store.world.outage
+  store.save()
   return outageOf(store.world)
 }
 

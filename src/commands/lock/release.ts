@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 import {AzfailCommand} from '../../cli/base.ts'
 import type {LockReleaseRecord} from '../../estate/state.ts'
+import {terminalLine as f} from '../../report/escape.ts'
 
 export default class LockRelease extends AzfailCommand {
   static override summary = 'Release the run lock by hand, recording who did it and why in Azure.'
@@ -20,7 +21,7 @@ export default class LockRelease extends AzfailCommand {
     const {target, clients} = await this.connect(flags, runbook)
     const {releaseHeldLock} = await import('../../services/lock.ts')
     const release = await releaseHeldLock(runbook.runbook.estate, target, clients, {by: await target.principal(), reason: flags.reason, force: flags.force, subscriptionId: target.subscriptionId})
-    if (!this.jsonEnabled()) this.logToStderr(`released the lock of run ${release.runId} (held by ${release.holder}); recorded: ${release.by}: ${release.reason}`)
+    if (!this.jsonEnabled()) this.logToStderr(`released the lock of run ${f(release.runId)} (held by ${f(release.holder)}); recorded: ${f(release.by)}: ${f(release.reason)}`)
     return release
   }
 }

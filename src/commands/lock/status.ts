@@ -1,12 +1,16 @@
 import {AzfailCommand} from '../../cli/base.ts'
+import {terminalLine as f} from '../../report/escape.ts'
 import type {LockStatus} from '../../services/lock.ts'
 
-/** The lease as observed: judged on Azure's clock, and a dead process said as that, not as a lapsed lease. */
+/**
+ * The lease as observed: judged on Azure's clock, and a dead process said as that, not as a lapsed lease. Every value
+ * comes from a record others write: each is one bounded field, its controls and line breaks shown as escapes.
+ */
 function lease(l: NonNullable<LockStatus['lock']>): string {
-  const resume = `'azfail resume ${l.runId}' takes it over`
-  if (l.holderState === 'lapsed') return `lapsed at ${l.expires} (Azure's time is ${l.azureNow}): the run stopped renewing it; ${resume}`
-  if (l.holderState === 'gone') return `until ${l.expires}, not lapsed (Azure's time is ${l.azureNow}), but its process (pid ${l.pid} on this machine) has ended: the run died; ${resume}`
-  return `until ${l.expires}, not lapsed (Azure's time is ${l.azureNow}): the run renews it while it lives`
+  const resume = `'azfail resume ${f(l.runId)}' takes it over`
+  if (l.holderState === 'lapsed') return `lapsed at ${f(l.expires)} (Azure's time is ${l.azureNow}): the run stopped renewing it; ${resume}`
+  if (l.holderState === 'gone') return `until ${f(l.expires)}, not lapsed (Azure's time is ${l.azureNow}), but its process (pid ${l.pid} on this machine) has ended: the run died; ${resume}`
+  return `until ${f(l.expires)}, not lapsed (Azure's time is ${l.azureNow}): the run renews it while it lives`
 }
 
 export default class LockStatusCommand extends AzfailCommand {
@@ -26,11 +30,11 @@ export default class LockStatusCommand extends AzfailCommand {
       const l = status.lock
       this.log(
         l
-          ? `held by ${l.holder}\n  run      ${l.runId} (${l.action})\n  since    ${l.since}\n  lease    ${lease(l)}`
+          ? `held by ${f(l.holder)}\n  run      ${f(l.runId)} (${f(l.action)})\n  since    ${f(l.since)}\n  lease    ${lease(l)}`
           : `free (${target.kind === 'sandbox' ? 'sandbox' : 'Azure'})`,
       )
       const r = status.lastRelease
-      if (r) this.log(`last released by hand: ${r.by} at ${r.at} (run ${r.runId}): ${r.reason}`)
+      if (r) this.log(`last released by hand: ${f(r.by)} at ${f(r.at)} (run ${f(r.runId)}): ${f(r.reason)}`)
     }
     return status
   }

@@ -1,8 +1,7 @@
-import {mkdirSync, writeFileSync} from 'node:fs'
-import {dirname, resolve} from 'node:path'
+import {resolve} from 'node:path'
 import {Args, Flags} from '@oclif/core'
 import {AzfailCommand} from '../../cli/base.ts'
-import {checkWritableFile} from '../../cli/paths.ts'
+import {type ReservedOutput, reserveOutput} from '../../cli/paths.ts'
 import {renderReport, runFlags} from '../../cli/run-command.ts'
 import {Journal} from '../../engine/journal.ts'
 import type {RunMeta, StepRecord} from '../../engine/types.ts'
@@ -36,18 +35,25 @@ and warnings, so an incident's run becomes its post-incident record.`
     if (flags.output && !format) throw new InputError('OutputNeedsFormat', '--output writes the --html or --md report.', 'Add --html or --md.')
     if (format && this.jsonEnabled() && !flags.output) throw new InputError('ReportNeedsOutput', `--json prints the envelope on stdout, so the --${format} report needs a file.`, `Add --output run.${format === 'html' ? 'html' : 'md'}.`)
     const file = flags.output === undefined ? undefined : resolve(flags.output)
-    if (file) checkWritableFile(file, '--output')
-    const journal = Journal.open(flags['runs-dir'], args.id)
+    const output = file === undefined ? undefined : reserveOutput(file, '--output')
+    try {
+      return await this.show(args.id, flags['runs-dir'], format, file, output)
+    } finally {
+      output?.release()
+    }
+  }
+
+  private async show(id: string, runsDir: string, format: 'html' | 'md' | undefined, file: string | undefined, output: ReservedOutput | undefined): Promise<RunMeta & {steps: StepRecord[]; report?: string}> {
+    const journal = Journal.open(runsDir, id)
     const meta = journal.meta()
     const steps = journal.steps()
     if (format) {
       const text = redact((await import('../../report/run.ts')).runReport(journal, format))
-      if (!file) {
+      if (!output || !file) {
         process.stdout.write(text)
         return {...meta, steps}
       }
-      mkdirSync(dirname(file), {recursive: true})
-      writeFileSync(file, text)
+      output.write(text)
       if (!this.jsonEnabled()) this.log(`report: ${file}`)
       return {...meta, steps, report: file}
     }
