@@ -100,7 +100,12 @@ export function requestHandler(live: LiveSandbox, token: string, directory: Entr
       let failLro: ArmContext['failLro']
       for (const f of hits) {
         fault = f.id
-        if (f.kind === 'latency') await delay(f.latencyMs ?? 1000)
+        if (f.kind === 'latency') {
+          // A client that gives up on a delayed request frees it too: the request never reached ARM, and a stopped
+          // sandbox's process is not kept alive by a timer minutes long.
+          await delay(f.latencyMs ?? 1000, undefined, {signal: gone}).catch(() => {})
+          if (gone.aborted) return {droppedBy: `${f.id} (client closed the delayed request)`}
+        }
         if (f.kind === 'drop') return {droppedBy: f.id}
         if (f.kind === 'throttle' || f.kind === 'error') throw faultResponse(f)
         if (f.kind === 'fail-lro') failLro = {code: 'OperationFailed', message: `The long-running operation failed (injected by azfail sandbox fault ${f.id}).`}

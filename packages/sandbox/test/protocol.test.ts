@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import {spawn} from 'node:child_process'
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
+import {setTimeout as sleep} from 'node:timers/promises'
 import {after, before, describe, it} from 'node:test'
 import {staticTokenCredential} from '../src/index.ts'
 import {SUB_PATH, type TestSandbox, startTestSandbox, tempDir} from './helpers.ts'
@@ -108,6 +109,31 @@ describe('sandbox: faults', () => {
     const started = Date.now()
     await sql.failoverGroups.get('rg-data-eus2', 'sql-app-eus2', 'app-fog')
     assert.ok(Date.now() - started >= 400)
+    await clear()
+  })
+
+  it('lets a delayed request go when its client closes it: logged as dropped, the write never applied', async () => {
+    // Ten minutes of latency, the most a fault takes: the request is given up by its client, not waited out.
+    await sb.control('POST', 'faults', {kind: 'latency', method: 'PATCH', path: 'azureEndpoints/ep-eus2$', latencyMs: 600_000, count: 1})
+    sb.mark()
+    const tm = await sb.clients.trafficManager()
+    const abort = new AbortController()
+    const write = tm.endpoints.update('rg-global', 'tm-app', 'AzureEndpoints', 'ep-eus2', {endpointStatus: 'Disabled'}, {abortSignal: abort.signal})
+    // Once the fault has met the request, the client gives up on it.
+    for (;;) {
+      const faults = (await sb.control('GET', 'faults')).body.value as Array<{hits: number}>
+      if (faults[0]?.hits === 1) break
+      await sleep(50)
+    }
+    abort.abort()
+    await assert.rejects(write)
+    // Logged when it ends: at once when freed, in ten minutes when waited out (a minute is where this stops looking).
+    let dropped: any
+    for (const giveUp = Date.now() + 60_000; !(dropped = sb.requests().find((r) => r.method === 'PATCH')) && Date.now() < giveUp; ) await sleep(50)
+    assert.ok(dropped, 'the delayed request ended when its client closed it')
+    assert.equal(dropped.status, 0)
+    assert.match(String(dropped.fault), /client closed the delayed request/)
+    assert.equal((await tm.endpoints.get('rg-global', 'tm-app', 'AzureEndpoints', 'ep-eus2')).endpointStatus, 'Enabled', 'the write was not applied later')
     await clear()
   })
 
