@@ -169,17 +169,22 @@ export const RESOLUTION_DEADLINE_MS = 8000
 export const resolutionDeadlineMs = (env: NodeJS.ProcessEnv = process.env): number => Math.max(RESOLUTION_DEADLINE_MS, 4 * dnsTimeoutMs(env))
 
 /**
- * Asks one region's resolver for every expected name, a bounded number at a time, for at most `deadlineMs` in all;
- * the signal cancels what is in flight. A name without an answer by then is UNREACHABLE, never an answer.
+ * Asks one region's resolver for every expected name, a bounded number at a time, starting none after `deadlineMs`;
+ * the signal cancels what is in flight. A query in flight at the deadline ends by its own tries (given up after four
+ * times a try's timeout more at most): the deadline's timer would otherwise fire before an answer already waiting in
+ * the socket is read, whenever the process comes back late (a starved process on a loaded machine judged a region
+ * that had answered unreachable). A name without an answer is UNREACHABLE, never an answer.
  */
 export async function checkNames(resolver: string, expect: Record<string, string>, options: {signal?: AbortSignal; deadlineMs?: number} = {}): Promise<NameCheck[]> {
   const r = resolverFor(resolver)
   const entries = Object.entries(expect)
   const out: NameCheck[] = new Array(entries.length)
   const deadlineMs = options.deadlineMs ?? resolutionDeadlineMs()
-  const stop = AbortSignal.any([AbortSignal.timeout(deadlineMs), ...(options.signal ? [options.signal] : [])])
+  const interrupted = options.signal ? [options.signal] : []
+  const stop = AbortSignal.any([AbortSignal.timeout(deadlineMs), ...interrupted])
+  const giveUp = AbortSignal.any([AbortSignal.timeout(deadlineMs + 4 * dnsTimeoutMs()), ...interrupted])
   const cancel = () => r.cancel()
-  stop.addEventListener('abort', cancel)
+  giveUp.addEventListener('abort', cancel)
   let next = 0
   try {
     await Promise.all(
@@ -193,7 +198,7 @@ export async function checkNames(resolver: string, expect: Record<string, string
       }),
     )
   } finally {
-    stop.removeEventListener('abort', cancel)
+    giveUp.removeEventListener('abort', cancel)
   }
   if (options.signal?.aborted) throw Object.assign(new Error('The resolution was interrupted.'), {name: 'AbortError'})
   return out

@@ -2,6 +2,7 @@
 // read them in time; silence is still told from an answer.
 import assert from 'node:assert/strict'
 import {createSocket} from 'node:dgram'
+import dnsPacket from 'dns-packet'
 import {after, before, describe, it} from 'node:test'
 import {checkNames, RESOLUTION_DEADLINE_MS, resolutionDeadlineMs} from '../../src/azure/observe.ts'
 import {DNS_TIMEOUT_MS, dnsTimeoutMs, resolveName, resolverFor} from '../../src/azure/resolve.ts'
@@ -55,5 +56,33 @@ describe('AZFAIL_DNS_TIMEOUT and the deadline for a region\'s names', () => {
     } finally {
       delete process.env.AZFAIL_DNS_TIMEOUT
     }
+  })
+})
+
+describe("a region's names on a machine too busy to read them in time", () => {
+  // Answers at once, with the address asked for.
+  const prompt = createSocket('udp4')
+  let server = ''
+  before(async () => {
+    prompt.on('message', (msg, from) => {
+      const query = dnsPacket.decode(msg)
+      prompt.send(dnsPacket.encode({id: query.id, type: 'response', flags: dnsPacket.RECURSION_DESIRED, questions: query.questions, answers: [{type: 'A', name: query.questions![0].name, ttl: 10, data: '10.30.3.7'}]}), from.port, from.address)
+    })
+    await new Promise<void>((resolve) => prompt.bind({address: '127.0.0.1', port: 0}, resolve))
+    server = `127.0.0.1:${prompt.address().port}`
+  })
+  after(() => prompt.close())
+
+  it('an answer that arrived in time is read, although the event loop first came back after the deadline', async () => {
+    // The deadline is short; the process is then busy past it (as a starved process on a loaded machine is), while the
+    // answer waits in the socket. Coming back, the deadline's timer runs before the socket is read: the answer that
+    // arrived in time must still count, not be cancelled as "no answer".
+    const deadlineMs = 200
+    const checked = checkNames(server, {'kv-app-wus2.vault.azure.net': '10.30.3.7'}, {deadlineMs})
+    await new Promise((resolve) => setImmediate(resolve)) // the query is sent
+    const busyUntil = performance.now() + deadlineMs * 3
+    while (performance.now() < busyUntil); // busy, not waiting: no I/O is read meanwhile
+    const [answer] = await checked
+    assert.deepEqual([answer.outcome, answer.addresses, answer.ok], ['NOERROR', ['10.30.3.7'], true], JSON.stringify(answer))
   })
 })
