@@ -5,12 +5,13 @@
 import assert from 'node:assert/strict'
 import {spawn} from 'node:child_process'
 import {once} from 'node:events'
-import {existsSync, readFileSync, writeFileSync} from 'node:fs'
+import {appendFileSync, existsSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {micromark} from 'micromark'
 import {gfm, gfmHtml} from 'micromark-extension-gfm'
 import type {Page} from 'playwright-core'
+import {requestLogFile} from '@azfail/sandbox'
 import {FIELD_MAX} from '../../src/report/escape.ts'
 import {BIN, HANG_MS, eventually, runCli} from '../helpers.ts'
 import {haveChromium, inChromium} from './chromium.ts'
@@ -38,6 +39,32 @@ assert.ok(REASON.length <= 200, `the reason fits --reason's 200 characters (${RE
 const LONG = 'L'.repeat(30_000)
 /** Traffic Manager's answer for wus2's endpoint health: hostile, then very long. */
 const STATUS = `${HOSTILE} ${LONG}`
+/** Another string Azure serves: its tag (so a test can tell which one it sees), the corpus, then very long. */
+const azureText = (tag: string) => `${tag} ${HOSTILE} ${LONG}`
+/** The same string as azfail shows it whole (junit.xml): its control characters as escapes. */
+const azureVisible = (tag: string) => `${tag} ${VISIBLE} ${LONG}`
+
+/**
+ * The other strings Azure serves that azfail shows, each set in one place (wus2's, which already does not serve, and
+ * the data tier's): `properties` is merged into the resource's, from what it holds. `shownIn` names where it shows:
+ * a CLI output (status's tables, the game day's checks; a field cut at FIELD_MAX drops what follows it there), and
+ * 'report' (report.html and junit.xml, whole) and 'summary' (summary.md).
+ */
+const AZURE_STRINGS = (sub: string): Array<{tag: string; id: string; properties: (p: any) => Record<string, unknown>; shownIn: string[]}> => {
+  const group = (name: string) => `/subscriptions/${sub}/resourceGroups/${name}/providers`
+  const origin = `${group('rg-global')}/Microsoft.Cdn/profiles/fd-app/originGroups/og-app/origins/origin-wus2`
+  return [
+    {tag: 'fdEnabledState', id: origin, properties: () => ({enabledState: azureText('fdEnabledState')}), shownIn: ['status', 'gameday', 'report', 'summary']},
+    // the game day shows it after the enabled state, whose long value its terminal line and summary.md cut
+    {tag: 'fdProvisioningState', id: origin, properties: () => ({provisioningState: azureText('fdProvisioningState')}), shownIn: ['report']},
+    {tag: 'pgReplicationState', id: `${group('rg-data-wus2')}/Microsoft.DBforPostgreSQL/flexibleServers/pg-app-wus2`, properties: (p) => ({replica: {...p.replica, replicationState: azureText('pgReplicationState')}}), shownIn: ['status', 'gameday', 'report', 'summary']},
+    {tag: 'sqlReplicationState', id: `${group('rg-data-eus2')}/Microsoft.Sql/servers/sql-app-eus2/failoverGroups/app-fog`, properties: () => ({replicationState: azureText('sqlReplicationState')}), shownIn: ['status', 'gameday', 'report', 'summary']},
+    {tag: 'cosmosLocation', id: `${group('rg-data-eus2')}/Microsoft.DocumentDB/databaseAccounts/cosmos-app`, properties: (p) => ({failoverPolicies: p.failoverPolicies.map((f: any) => (f.failoverPriority === 0 ? f : {...f, locationName: azureText('cosmosLocation')}))}), shownIn: ['status']},
+    {tag: 'cnameTarget', id: `${group('rg-connectivity-dns')}/Microsoft.Network/privateDnsZones/private.postgres.database.azure.com/CNAME/prod`, properties: () => ({cnameRecord: {cname: azureText('cnameTarget')}}), shownIn: ['status', 'gameday', 'report', 'summary', 'repoint']},
+  ]
+}
+/** Where an Azure string shows. */
+const shownIn = (where: string) => AZURE_STRINGS('').filter((s) => s.shownIn.includes(where)).map((s) => s.tag)
 
 const read = (file: string) => readFileSync(file, 'utf8')
 
@@ -105,6 +132,11 @@ describe('hostile text in every place text enters', () => {
     const endpoint = `/subscriptions/${t.sb.target.subscriptionId}/resourceGroups/rg-global/providers/Microsoft.Network/trafficManagerProfiles/tm-app/azureEndpoints/ep-wus2`
     const set = await t.sb.control('POST', 'mutate', {id: endpoint, properties: {endpointMonitorStatus: STATUS}, sandbox: {health: STATUS}})
     assert.equal(set.status, 200)
+    for (const {tag, id, properties} of AZURE_STRINGS(t.sb.target.subscriptionId)) {
+      const world = await t.sb.control('GET', 'state')
+      const mutated = await t.sb.control('POST', 'mutate', {id, properties: properties(world.body.resources[id.toLowerCase()]?.properties ?? {})})
+      assert.equal(mutated.status, 200, `${tag}: ${JSON.stringify(mutated.body).slice(0, 300)}`)
+    }
 
     const gameday = await t.azfail(['gameday', '--report-dir', dir()])
     assert.equal(gameday.code, 4, gameday.stdout + gameday.stderr)
@@ -131,6 +163,22 @@ describe('hostile text in every place text enters', () => {
     outputs.runMd = md.stdout
     const html = await t.azfail(['runs', 'show', runId, '--html', '--output', join(dir(), 'run.html')], {runbook: null})
     assert.equal(html.code, 0, html.stderr)
+
+    // Two more strings from Azure, each where azfail shows it. The Activity Log's caller: a write on eus2's steering
+    // after its drain, as the sandbox's log (which it serves the Activity Log from) records one; a teardown's plan names
+    // who wrote. An ARM error's message: the CNAME's write refused, as the failed step's reason.
+    const endpointEus2 = `/subscriptions/${t.sb.target.subscriptionId}/resourceGroups/rg-global/providers/Microsoft.Network/trafficManagerProfiles/tm-app/azureEndpoints/ep-eus2`
+    const write = {time: new Date().toISOString(), method: 'PUT', path: endpointEus2, apiVersion: '2022-04-01', status: 200, durationMs: 5, caller: azureText('activityCaller')}
+    appendFileSync(requestLogFile(t.sb.dir), `${JSON.stringify(write)}\n`)
+    const teardown = await t.azfail(['teardown', 'eus2', '--dry-run'])
+    outputs.teardown = teardown.stdout + teardown.stderr
+    await t.sb.fault({kind: 'error', status: 400, path: 'CNAME/prod$', method: 'PUT', count: 1, message: `armMessage ${HOSTILE} ${'L'.repeat(3000)}`})
+    const repoint = await t.azfail(['repoint', '--to', 'eus2', '--yes'])
+    assert.equal(repoint.code, 1, repoint.stdout + repoint.stderr)
+    outputs.repoint = repoint.stdout + repoint.stderr
+    const repointRun = /run (\d{8}-\d{6}-[0-9a-f]+)/.exec(outputs.repoint)![1]
+    const repointPage = await t.azfail(['runs', 'show', repointRun, '--html', '--output', join(dir(), 'repoint.html')], {runbook: null})
+    assert.equal(repointPage.code, 0, repointPage.stderr)
   })
   after(() => t.stop())
 
@@ -138,7 +186,7 @@ describe('hostile text in every place text enters', () => {
     if (!haveChromium(ctx)) return
     const xml = read(join(dir(), 'junit.xml'))
     await inChromium(join(dir(), 'report.html'), 'hostile-report.png', async (page) => {
-      const parsed: {error: string | null; injected: number; message: string; out: string} = await page.evaluate(`(() => {
+      const parsed: {error: string | null; injected: number; message: string; out: string; messages: string[]} = await page.evaluate(`(() => {
         const doc = new DOMParser().parseFromString(${JSON.stringify(xml)}, 'application/xml')
         const failure = [...doc.querySelectorAll('testcase')].find((c) => c.getAttribute('name') === 'Traffic Manager endpoint ep-wus2 is enabled and Online')
         return {
@@ -146,20 +194,26 @@ describe('hostile text in every place text enters', () => {
           injected: doc.getElementsByTagName('injected-element').length,
           message: failure?.querySelector('failure')?.getAttribute('message') ?? '',
           out: failure?.querySelector('system-out')?.textContent ?? '',
+          messages: [...doc.querySelectorAll('failure')].map((f) => f.getAttribute('message')),
         }
       })()`)
       assert.equal(parsed.error, null, 'junit.xml is well-formed')
       assert.equal(parsed.injected, 0)
       assert.ok(parsed.message.includes(`${VISIBLE} ${LONG}`), `the failure message keeps the whole status: ${parsed.message.slice(0, 300)}`)
       assert.ok(parsed.out.includes(`${VISIBLE} ${LONG}`), 'so does its output')
+      for (const tag of shownIn('report')) {
+        assert.ok(parsed.messages.some((m) => m.includes(azureVisible(tag))), `a failure message keeps the whole ${tag}`)
+      }
     })
   })
 
   it('report.html and the run page run nothing and show the text', async (ctx) => {
     if (!haveChromium(ctx)) return
     const allowed = ['header', 'h1', 'p', 'ul', 'li', 'main', 'section', 'h2', 'h3', 'div', 'details', 'summary', 'span', 'b', 'dl', 'dt', 'dd', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'footer', 'code', 'time']
-    await inChromium(join(dir(), 'report.html'), 'hostile-gameday.png', (page) => assertInertPage(page, allowed, [VISIBLE]))
+    await inChromium(join(dir(), 'report.html'), 'hostile-gameday.png', (page) => assertInertPage(page, allowed, [VISIBLE, ...shownIn('report').map((tag) => `${tag} ${VISIBLE}`)]))
     await inChromium(join(dir(), 'run.html'), 'hostile-run.png', (page) => assertInertPage(page, allowed, [VISIBLE]))
+    // The failed repoint's page: the CNAME's long target, then the message ARM refused the write with, both whole.
+    await inChromium(join(dir(), 'repoint.html'), 'hostile-repoint.png', (page) => assertInertPage(page, allowed, [`cnameTarget ${VISIBLE} ${LONG}`, `armMessage ${VISIBLE}`]))
   })
 
   it('summary.md and runs show --md render under GFM as the text itself: no element, link, image or comment', async (ctx) => {
@@ -169,13 +223,15 @@ describe('hostile text in every place text enters', () => {
       assert.ok(!markdown.includes(LONG), `${name}: a long value is bounded`)
       const file = join(t.work, `${name.replace(/\W+/g, '-')}.html`)
       writeFileSync(file, `<!doctype html><meta charset="utf-8"><title>${name}</title><body>${gfmHtmlOf(markdown)}</body>`)
-      await inChromium(file, `hostile-${name.replace(/\W+/g, '-')}.png`, (page) => assertInertPage(page, MARKDOWN_TAGS, [VISIBLE]))
+      await inChromium(file, `hostile-${name.replace(/\W+/g, '-')}.png`, (page) => assertInertPage(page, MARKDOWN_TAGS, [VISIBLE, ...(name === 'summary.md' ? shownIn('summary').map((tag) => `${tag} ${VISIBLE}`) : [])]))
     }
     assert.match(summary, /… \(\d{5} characters\)/, 'the long status ends with its length')
   })
 
   it('the terminal of a CI run shows the text as escapes, bounded', () => {
     for (const [name, out] of Object.entries(outputs)) if (name !== 'runMd') assertInertLog(out, name, name !== 'runsList')
+    for (const {tag, shownIn: where} of AZURE_STRINGS('')) for (const name of where.filter((w) => w in outputs)) assert.ok(outputs[name].includes(tag), `${name} shows ${tag}`)
+    assert.ok(outputs.teardown.includes('by activityCaller <script>'), "a teardown's plan names who wrote the steering since the drain")
     assert.match(outputs.gameday, /… \(\d{5} characters\)/)
   })
 
