@@ -47,18 +47,21 @@ const azureVisible = (tag: string) => `${tag} ${VISIBLE} ${LONG}`
 /**
  * The other strings Azure serves that azfail shows, each set in one place (wus2's, which already does not serve, and
  * the data tier's): `properties` is merged into the resource's, from what it holds. `shownIn` names where it shows:
- * a CLI output (status's tables, the game day's checks; a field cut at FIELD_MAX drops what follows it there), and
- * 'report' (report.html and junit.xml, whole) and 'summary' (summary.md).
+ * a CLI output (status's tables, the game day's checks, the drain's guards, `runs show --md`; a field cut at FIELD_MAX
+ * drops what follows it there), and 'report' (report.html and junit.xml, whole) and 'summary' (summary.md).
  */
 const AZURE_STRINGS = (sub: string): Array<{tag: string; id: string; properties: (p: any) => Record<string, unknown>; shownIn: string[]}> => {
   const group = (name: string) => `/subscriptions/${sub}/resourceGroups/${name}/providers`
   const origin = `${group('rg-global')}/Microsoft.Cdn/profiles/fd-app/originGroups/og-app/origins/origin-wus2`
   return [
+    {tag: 'tmEndpointStatus', id: `${group('rg-global')}/Microsoft.Network/trafficManagerProfiles/tm-app/azureEndpoints/ep-wus2`, properties: () => ({endpointStatus: azureText('tmEndpointStatus')}), shownIn: ['status', 'gameday', 'drain', 'runMd', 'report', 'summary']},
+    {tag: 'tmProfileMonitorStatus', id: `${group('rg-global')}/Microsoft.Network/trafficManagerProfiles/tm-app`, properties: (p) => ({monitorConfig: {...p.monitorConfig, profileMonitorStatus: azureText('tmProfileMonitorStatus')}}), shownIn: ['status']},
     {tag: 'fdEnabledState', id: origin, properties: () => ({enabledState: azureText('fdEnabledState')}), shownIn: ['status', 'gameday', 'report', 'summary']},
     // the game day shows it after the enabled state, whose long value its terminal line and summary.md cut
     {tag: 'fdProvisioningState', id: origin, properties: () => ({provisioningState: azureText('fdProvisioningState')}), shownIn: ['report']},
     {tag: 'pgReplicationState', id: `${group('rg-data-wus2')}/Microsoft.DBforPostgreSQL/flexibleServers/pg-app-wus2`, properties: (p) => ({replica: {...p.replica, replicationState: azureText('pgReplicationState')}}), shownIn: ['status', 'gameday', 'report', 'summary']},
     {tag: 'sqlReplicationState', id: `${group('rg-data-eus2')}/Microsoft.Sql/servers/sql-app-eus2/failoverGroups/app-fog`, properties: () => ({replicationState: azureText('sqlReplicationState')}), shownIn: ['status', 'gameday', 'report', 'summary']},
+    {tag: 'peProvisioningState', id: `${group('rg-spoke-wus2')}/Microsoft.Network/privateEndpoints/pe-kv-app-wus2`, properties: () => ({provisioningState: azureText('peProvisioningState')}), shownIn: ['gameday', 'report', 'summary']},
     {tag: 'cosmosLocation', id: `${group('rg-data-eus2')}/Microsoft.DocumentDB/databaseAccounts/cosmos-app`, properties: (p) => ({failoverPolicies: p.failoverPolicies.map((f: any) => (f.failoverPriority === 0 ? f : {...f, locationName: azureText('cosmosLocation')}))}), shownIn: ['status']},
     {tag: 'cnameTarget', id: `${group('rg-connectivity-dns')}/Microsoft.Network/privateDnsZones/private.postgres.database.azure.com/CNAME/prod`, properties: () => ({cnameRecord: {cname: azureText('cnameTarget')}}), shownIn: ['status', 'gameday', 'report', 'summary', 'repoint']},
   ]
