@@ -15,7 +15,7 @@ import {requestLogFile} from '@azfail/sandbox'
 import {FIELD_MAX} from '../../src/report/escape.ts'
 import {BIN, HANG_MS, eventually, runCli} from '../helpers.ts'
 import {haveChromium, inChromium} from './chromium.ts'
-import {type E2E, e2e} from './support.ts'
+import {type E2E, STATE_ZONE, e2e} from './support.ts'
 
 /** One value that tries every breakout: HTML, a comment, Markdown links and emphasis, CDATA ends, terminal sequences, NUL. */
 const HOSTILE_PARTS = [
@@ -46,24 +46,29 @@ const azureVisible = (tag: string) => `${tag} ${VISIBLE} ${LONG}`
 
 /**
  * The other strings Azure serves that azfail shows, each set in one place (wus2's, which already does not serve, and
- * the data tier's): `properties` is merged into the resource's, from what it holds. `shownIn` names where it shows:
+ * the data tier's): `mutate` merges `properties` into the resource's, from what it holds; the rest are set in `before`
+ * as a note says. `shownIn` names where each shows:
  * a CLI output (status's tables, the game day's checks, the drain's guards, `runs show --md`; a field cut at FIELD_MAX
  * drops what follows it there), and 'report' (report.html and junit.xml, whole) and 'summary' (summary.md).
  */
-const AZURE_STRINGS = (sub: string): Array<{tag: string; id: string; properties: (p: any) => Record<string, unknown>; shownIn: string[]}> => {
+const AZURE_STRINGS = (sub: string): Array<{tag: string; shownIn: string[]; mutate?: {id: string; properties: (p: any) => Record<string, unknown>}}> => {
   const group = (name: string) => `/subscriptions/${sub}/resourceGroups/${name}/providers`
   const origin = `${group('rg-global')}/Microsoft.Cdn/profiles/fd-app/originGroups/og-app/origins/origin-wus2`
   return [
-    {tag: 'tmEndpointStatus', id: `${group('rg-global')}/Microsoft.Network/trafficManagerProfiles/tm-app/azureEndpoints/ep-wus2`, properties: () => ({endpointStatus: azureText('tmEndpointStatus')}), shownIn: ['status', 'gameday', 'drain', 'runMd', 'report', 'summary']},
-    {tag: 'tmProfileMonitorStatus', id: `${group('rg-global')}/Microsoft.Network/trafficManagerProfiles/tm-app`, properties: (p) => ({monitorConfig: {...p.monitorConfig, profileMonitorStatus: azureText('tmProfileMonitorStatus')}}), shownIn: ['status']},
-    {tag: 'fdEnabledState', id: origin, properties: () => ({enabledState: azureText('fdEnabledState')}), shownIn: ['status', 'gameday', 'report', 'summary']},
+    {tag: 'tmEndpointStatus', shownIn: ['status', 'gameday', 'drain', 'runMd', 'report', 'summary'], mutate: {id: `${group('rg-global')}/Microsoft.Network/trafficManagerProfiles/tm-app/azureEndpoints/ep-wus2`, properties: () => ({endpointStatus: azureText('tmEndpointStatus')})}},
+    {tag: 'tmProfileMonitorStatus', shownIn: ['status'], mutate: {id: `${group('rg-global')}/Microsoft.Network/trafficManagerProfiles/tm-app`, properties: (p) => ({monitorConfig: {...p.monitorConfig, profileMonitorStatus: azureText('tmProfileMonitorStatus')}})}},
+    {tag: 'fdEnabledState', shownIn: ['status', 'gameday', 'report', 'summary'], mutate: {id: origin, properties: () => ({enabledState: azureText('fdEnabledState')})}},
     // the game day shows it after the enabled state, whose long value its terminal line and summary.md cut
-    {tag: 'fdProvisioningState', id: origin, properties: () => ({provisioningState: azureText('fdProvisioningState')}), shownIn: ['report']},
-    {tag: 'pgReplicationState', id: `${group('rg-data-wus2')}/Microsoft.DBforPostgreSQL/flexibleServers/pg-app-wus2`, properties: (p) => ({replica: {...p.replica, replicationState: azureText('pgReplicationState')}}), shownIn: ['status', 'gameday', 'report', 'summary']},
-    {tag: 'sqlReplicationState', id: `${group('rg-data-eus2')}/Microsoft.Sql/servers/sql-app-eus2/failoverGroups/app-fog`, properties: () => ({replicationState: azureText('sqlReplicationState')}), shownIn: ['status', 'gameday', 'report', 'summary']},
-    {tag: 'peProvisioningState', id: `${group('rg-spoke-wus2')}/Microsoft.Network/privateEndpoints/pe-kv-app-wus2`, properties: () => ({provisioningState: azureText('peProvisioningState')}), shownIn: ['gameday', 'report', 'summary']},
-    {tag: 'cosmosLocation', id: `${group('rg-data-eus2')}/Microsoft.DocumentDB/databaseAccounts/cosmos-app`, properties: (p) => ({failoverPolicies: p.failoverPolicies.map((f: any) => (f.failoverPriority === 0 ? f : {...f, locationName: azureText('cosmosLocation')}))}), shownIn: ['status']},
-    {tag: 'cnameTarget', id: `${group('rg-connectivity-dns')}/Microsoft.Network/privateDnsZones/private.postgres.database.azure.com/CNAME/prod`, properties: () => ({cnameRecord: {cname: azureText('cnameTarget')}}), shownIn: ['status', 'gameday', 'report', 'summary', 'repoint']},
+    {tag: 'fdProvisioningState', shownIn: ['report'], mutate: {id: origin, properties: () => ({provisioningState: azureText('fdProvisioningState')})}},
+    {tag: 'pgReplicationState', shownIn: ['status', 'gameday', 'report', 'summary'], mutate: {id: `${group('rg-data-wus2')}/Microsoft.DBforPostgreSQL/flexibleServers/pg-app-wus2`, properties: (p) => ({replica: {...p.replica, replicationState: azureText('pgReplicationState')}})}},
+    {tag: 'sqlReplicationState', shownIn: ['status', 'gameday', 'report', 'summary'], mutate: {id: `${group('rg-data-eus2')}/Microsoft.Sql/servers/sql-app-eus2/failoverGroups/app-fog`, properties: () => ({replicationState: azureText('sqlReplicationState')})}},
+    {tag: 'peProvisioningState', shownIn: ['gameday', 'report', 'summary'], mutate: {id: `${group('rg-spoke-wus2')}/Microsoft.Network/privateEndpoints/pe-kv-app-wus2`, properties: () => ({provisioningState: azureText('peProvisioningState')})}},
+    {tag: 'cosmosLocation', shownIn: ['status'], mutate: {id: `${group('rg-data-eus2')}/Microsoft.DocumentDB/databaseAccounts/cosmos-app`, properties: (p) => ({failoverPolicies: p.failoverPolicies.map((f: any) => (f.failoverPriority === 0 ? f : {...f, locationName: azureText('cosmosLocation')}))})}},
+    {tag: 'cnameTarget', shownIn: ['status', 'gameday', 'report', 'summary', 'repoint'], mutate: {id: `${group('rg-connectivity-dns')}/Microsoft.Network/privateDnsZones/private.postgres.database.azure.com/CNAME/prod`, properties: () => ({cnameRecord: {cname: azureText('cnameTarget')}})}},
+    // set in before: a drain record in the state zone; a write in the Activity Log; a fault's error on the CNAME's write
+    {tag: 'drainRecordAt', shownIn: ['status', 'gameday', 'report', 'summary']},
+    {tag: 'activityCaller', shownIn: ['teardown']},
+    {tag: 'armMessage', shownIn: ['repoint page']},
   ]
 }
 /** Where an Azure string shows. */
@@ -135,11 +140,15 @@ describe('hostile text in every place text enters', () => {
     const endpoint = `/subscriptions/${t.sb.target.subscriptionId}/resourceGroups/rg-global/providers/Microsoft.Network/trafficManagerProfiles/tm-app/azureEndpoints/ep-wus2`
     const set = await t.sb.control('POST', 'mutate', {id: endpoint, properties: {endpointMonitorStatus: STATUS}, sandbox: {health: STATUS}})
     assert.equal(set.status, 200)
-    for (const {tag, id, properties} of AZURE_STRINGS(t.sb.target.subscriptionId)) {
+    for (const {tag, mutate} of AZURE_STRINGS(t.sb.target.subscriptionId)) {
+      if (!mutate) continue
       const world = await t.sb.control('GET', 'state')
-      const mutated = await t.sb.control('POST', 'mutate', {id, properties: properties(world.body.resources[id.toLowerCase()]?.properties ?? {})})
+      const mutated = await t.sb.control('POST', 'mutate', {id: mutate.id, properties: mutate.properties(world.body.resources[mutate.id.toLowerCase()]?.properties ?? {})})
       assert.equal(mutated.status, 200, `${tag}: ${JSON.stringify(mutated.body).slice(0, 300)}`)
     }
+    // wus2's drain record, as another azfail (or anyone) could have written it in the state zone
+    const dns = await t.sb.clients.privateDns()
+    await dns.recordSets.createOrUpdate(...STATE_ZONE, 'TXT', '_azfail-drain-wus2', {ttl: 10, txtRecords: [{value: [`drainedAt=${azureText('drainRecordAt')}`, `run=${azureText('drainRecordRun')}`]}]})
 
     const gameday = await t.azfail(['gameday', '--report-dir', dir()])
     assert.equal(gameday.code, 4, gameday.stdout + gameday.stderr)
@@ -189,7 +198,7 @@ describe('hostile text in every place text enters', () => {
     if (!haveChromium(ctx)) return
     const xml = read(join(dir(), 'junit.xml'))
     await inChromium(join(dir(), 'report.html'), 'hostile-report.png', async (page) => {
-      const parsed: {error: string | null; injected: number; message: string; out: string; messages: string[]} = await page.evaluate(`(() => {
+      const parsed: {error: string | null; injected: number; message: string; out: string; texts: string[]} = await page.evaluate(`(() => {
         const doc = new DOMParser().parseFromString(${JSON.stringify(xml)}, 'application/xml')
         const failure = [...doc.querySelectorAll('testcase')].find((c) => c.getAttribute('name') === 'Traffic Manager endpoint ep-wus2 is enabled and Online')
         return {
@@ -197,7 +206,7 @@ describe('hostile text in every place text enters', () => {
           injected: doc.getElementsByTagName('injected-element').length,
           message: failure?.querySelector('failure')?.getAttribute('message') ?? '',
           out: failure?.querySelector('system-out')?.textContent ?? '',
-          messages: [...doc.querySelectorAll('failure')].map((f) => f.getAttribute('message')),
+          texts: [...doc.querySelectorAll('testcase')].flatMap((c) => [c.getAttribute('name'), c.querySelector('failure')?.getAttribute('message') ?? '']),
         }
       })()`)
       assert.equal(parsed.error, null, 'junit.xml is well-formed')
@@ -205,7 +214,7 @@ describe('hostile text in every place text enters', () => {
       assert.ok(parsed.message.includes(`${VISIBLE} ${LONG}`), `the failure message keeps the whole status: ${parsed.message.slice(0, 300)}`)
       assert.ok(parsed.out.includes(`${VISIBLE} ${LONG}`), 'so does its output')
       for (const tag of shownIn('report')) {
-        assert.ok(parsed.messages.some((m) => m.includes(azureVisible(tag))), `a failure message keeps the whole ${tag}`)
+        assert.ok(parsed.texts.some((m) => m.includes(azureVisible(tag))), `a test case's name or failure keeps the whole ${tag}`)
       }
     })
   })
@@ -216,7 +225,7 @@ describe('hostile text in every place text enters', () => {
     await inChromium(join(dir(), 'report.html'), 'hostile-gameday.png', (page) => assertInertPage(page, allowed, [VISIBLE, ...shownIn('report').map((tag) => `${tag} ${VISIBLE}`)]))
     await inChromium(join(dir(), 'run.html'), 'hostile-run.png', (page) => assertInertPage(page, allowed, [VISIBLE]))
     // The failed repoint's page: the CNAME's long target, then the message ARM refused the write with, both whole.
-    await inChromium(join(dir(), 'repoint.html'), 'hostile-repoint.png', (page) => assertInertPage(page, allowed, [`cnameTarget ${VISIBLE} ${LONG}`, `armMessage ${VISIBLE}`]))
+    await inChromium(join(dir(), 'repoint.html'), 'hostile-repoint.png', (page) => assertInertPage(page, allowed, [`cnameTarget ${VISIBLE} ${LONG}`, ...shownIn('repoint page').map((tag) => `${tag} ${VISIBLE}`)]))
   })
 
   it('summary.md and runs show --md render under GFM as the text itself: no element, link, image or comment', async (ctx) => {
