@@ -244,6 +244,8 @@ describe('hostile text in every place text enters', () => {
     for (const [name, out] of Object.entries(outputs)) if (name !== 'runMd') assertInertLog(out, name, name !== 'runsList')
     for (const {tag, shownIn: where} of AZURE_STRINGS('')) for (const name of where.filter((w) => w in outputs)) assert.ok(outputs[name].includes(tag), `${name} shows ${tag}`)
     assert.ok(outputs.teardown.includes('by activityCaller <script>'), "a teardown's plan names who wrote the steering since the drain")
+    assert.match(outputs.status, /not asked: the drain record's time is not a time: 'drainRecordAt <script>/, 'a drain record holding no time is said to be that')
+    assert.doesNotMatch(outputs.status, /Invalid time value/)
     assert.match(outputs.gameday, /… \(\d{5} characters\)/)
   })
 
