@@ -1,4 +1,4 @@
-// Hostile text, put everywhere text enters azfail (a runbook's name and manual action, --reason, a status Azure serves),
+// Hostile text, put everywhere text enters azfail (a runbook's name and manual action, --reason, the strings Azure serves),
 // leaves every output inert: report.html runs nothing in Chromium, junit.xml parses with the text whole, summary.md and
 // `runs show --md` create nothing but their own structure under a GFM renderer, and the terminal, as a CI log and as a
 // live pseudo-terminal, receives no control sequence it did not send itself.
