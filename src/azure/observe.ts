@@ -113,6 +113,8 @@ export async function observeEstate(estate: Estate, target: AzureTarget, clients
 /** The writes on a drained region's steering since its drain (none read without a drain record); a failed read is unknown. */
 async function writesAfterDrain(estate: Estate, clients: Clients, region: string, drain: DrainRecord | undefined, signal?: AbortSignal): Promise<{steeringWrites?: RegionState['steeringWrites']; unobserved?: Unobserved[]}> {
   if (!drain) return {}
+  // A record anyone can write may hold no time: the log is then not asked, and that is what is said (not a read error).
+  if (Number.isNaN(Date.parse(drain.drainedAt))) return {unobserved: [{what: `the Activity Log of ${region}'s steering since its drain`, region, part: 'activityLog', why: `not asked: the drain record's time is not a time: '${drain.drainedAt}'`}]}
   try {
     return {steeringWrites: await steeringWritesSince(estate, clients, region, drain.drainedAt, signal)}
   } catch (error: any) {

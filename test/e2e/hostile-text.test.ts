@@ -1,20 +1,21 @@
-// Hostile text, put everywhere text enters azfail (a runbook's name and manual action, --reason, a status Azure serves),
+// Hostile text, put everywhere text enters azfail (a runbook's name and manual action, --reason, the strings Azure serves),
 // leaves every output inert: report.html runs nothing in Chromium, junit.xml parses with the text whole, summary.md and
 // `runs show --md` create nothing but their own structure under a GFM renderer, and the terminal, as a CI log and as a
 // live pseudo-terminal, receives no control sequence it did not send itself.
 import assert from 'node:assert/strict'
 import {spawn} from 'node:child_process'
 import {once} from 'node:events'
-import {existsSync, readFileSync, writeFileSync} from 'node:fs'
+import {appendFileSync, existsSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {micromark} from 'micromark'
 import {gfm, gfmHtml} from 'micromark-extension-gfm'
 import type {Page} from 'playwright-core'
+import {requestLogFile} from '@azfail/sandbox'
 import {FIELD_MAX} from '../../src/report/escape.ts'
 import {BIN, HANG_MS, eventually, runCli} from '../helpers.ts'
 import {haveChromium, inChromium} from './chromium.ts'
-import {type E2E, e2e} from './support.ts'
+import {type E2E, STATE_ZONE, e2e} from './support.ts'
 
 /** One value that tries every breakout: HTML, a comment, Markdown links and emphasis, CDATA ends, terminal sequences, NUL. */
 const HOSTILE_PARTS = [
@@ -38,6 +39,40 @@ assert.ok(REASON.length <= 200, `the reason fits --reason's 200 characters (${RE
 const LONG = 'L'.repeat(30_000)
 /** Traffic Manager's answer for wus2's endpoint health: hostile, then very long. */
 const STATUS = `${HOSTILE} ${LONG}`
+/** Another string Azure serves: its tag (so a test can tell which one it sees), the corpus, then very long. */
+const azureText = (tag: string) => `${tag} ${HOSTILE} ${LONG}`
+/** The same string as azfail shows it whole (junit.xml): its control characters as escapes. */
+const azureVisible = (tag: string) => `${tag} ${VISIBLE} ${LONG}`
+
+/**
+ * The other strings Azure serves that azfail shows, each set in one place (wus2's, which already does not serve, and
+ * the data tier's): `mutate` merges `properties` into the resource's, from what it holds; the rest are set in `before`
+ * as a note says. `shownIn` names where each shows:
+ * a CLI output (status's tables, the game day's checks, the drain's guards, `runs show --md`; a field cut at FIELD_MAX
+ * drops what follows it there), and 'report' (report.html and junit.xml, whole) and 'summary' (summary.md).
+ */
+const AZURE_STRINGS = (sub: string): Array<{tag: string; shownIn: string[]; mutate?: {id: string; properties: (p: any) => Record<string, unknown>}}> => {
+  const group = (name: string) => `/subscriptions/${sub}/resourceGroups/${name}/providers`
+  const origin = `${group('rg-global')}/Microsoft.Cdn/profiles/fd-app/originGroups/og-app/origins/origin-wus2`
+  return [
+    {tag: 'tmEndpointStatus', shownIn: ['status', 'gameday', 'drain', 'runMd', 'report', 'summary'], mutate: {id: `${group('rg-global')}/Microsoft.Network/trafficManagerProfiles/tm-app/azureEndpoints/ep-wus2`, properties: () => ({endpointStatus: azureText('tmEndpointStatus')})}},
+    {tag: 'tmProfileMonitorStatus', shownIn: ['status'], mutate: {id: `${group('rg-global')}/Microsoft.Network/trafficManagerProfiles/tm-app`, properties: (p) => ({monitorConfig: {...p.monitorConfig, profileMonitorStatus: azureText('tmProfileMonitorStatus')}})}},
+    {tag: 'fdEnabledState', shownIn: ['status', 'gameday', 'report', 'summary'], mutate: {id: origin, properties: () => ({enabledState: azureText('fdEnabledState')})}},
+    // the game day shows it after the enabled state, whose long value its terminal line and summary.md cut
+    {tag: 'fdProvisioningState', shownIn: ['report'], mutate: {id: origin, properties: () => ({provisioningState: azureText('fdProvisioningState')})}},
+    {tag: 'pgReplicationState', shownIn: ['status', 'gameday', 'report', 'summary'], mutate: {id: `${group('rg-data-wus2')}/Microsoft.DBforPostgreSQL/flexibleServers/pg-app-wus2`, properties: (p) => ({replica: {...p.replica, replicationState: azureText('pgReplicationState')}})}},
+    {tag: 'sqlReplicationState', shownIn: ['status', 'gameday', 'report', 'summary'], mutate: {id: `${group('rg-data-eus2')}/Microsoft.Sql/servers/sql-app-eus2/failoverGroups/app-fog`, properties: () => ({replicationState: azureText('sqlReplicationState')})}},
+    {tag: 'peProvisioningState', shownIn: ['gameday', 'report', 'summary'], mutate: {id: `${group('rg-spoke-wus2')}/Microsoft.Network/privateEndpoints/pe-kv-app-wus2`, properties: () => ({provisioningState: azureText('peProvisioningState')})}},
+    {tag: 'cosmosLocation', shownIn: ['status'], mutate: {id: `${group('rg-data-eus2')}/Microsoft.DocumentDB/databaseAccounts/cosmos-app`, properties: (p) => ({failoverPolicies: p.failoverPolicies.map((f: any) => (f.failoverPriority === 0 ? f : {...f, locationName: azureText('cosmosLocation')}))})}},
+    {tag: 'cnameTarget', shownIn: ['status', 'gameday', 'report', 'summary', 'repoint'], mutate: {id: `${group('rg-connectivity-dns')}/Microsoft.Network/privateDnsZones/private.postgres.database.azure.com/CNAME/prod`, properties: () => ({cnameRecord: {cname: azureText('cnameTarget')}})}},
+    // set in before: a drain record in the state zone; a write in the Activity Log; a fault's error on the CNAME's write
+    {tag: 'drainRecordAt', shownIn: ['status', 'gameday', 'report', 'summary']},
+    {tag: 'activityCaller', shownIn: ['teardown']},
+    {tag: 'armMessage', shownIn: ['repoint page']},
+  ]
+}
+/** Where an Azure string shows. */
+const shownIn = (where: string) => AZURE_STRINGS('').filter((s) => s.shownIn.includes(where)).map((s) => s.tag)
 
 const read = (file: string) => readFileSync(file, 'utf8')
 
@@ -105,6 +140,15 @@ describe('hostile text in every place text enters', () => {
     const endpoint = `/subscriptions/${t.sb.target.subscriptionId}/resourceGroups/rg-global/providers/Microsoft.Network/trafficManagerProfiles/tm-app/azureEndpoints/ep-wus2`
     const set = await t.sb.control('POST', 'mutate', {id: endpoint, properties: {endpointMonitorStatus: STATUS}, sandbox: {health: STATUS}})
     assert.equal(set.status, 200)
+    for (const {tag, mutate} of AZURE_STRINGS(t.sb.target.subscriptionId)) {
+      if (!mutate) continue
+      const world = await t.sb.control('GET', 'state')
+      const mutated = await t.sb.control('POST', 'mutate', {id: mutate.id, properties: mutate.properties(world.body.resources[mutate.id.toLowerCase()]?.properties ?? {})})
+      assert.equal(mutated.status, 200, `${tag}: ${JSON.stringify(mutated.body).slice(0, 300)}`)
+    }
+    // wus2's drain record, as another azfail (or anyone) could have written it in the state zone
+    const dns = await t.sb.clients.privateDns()
+    await dns.recordSets.createOrUpdate(...STATE_ZONE, 'TXT', '_azfail-drain-wus2', {ttl: 10, txtRecords: [{value: [`drainedAt=${azureText('drainRecordAt')}`, `run=${azureText('drainRecordRun')}`]}]})
 
     const gameday = await t.azfail(['gameday', '--report-dir', dir()])
     assert.equal(gameday.code, 4, gameday.stdout + gameday.stderr)
@@ -131,6 +175,22 @@ describe('hostile text in every place text enters', () => {
     outputs.runMd = md.stdout
     const html = await t.azfail(['runs', 'show', runId, '--html', '--output', join(dir(), 'run.html')], {runbook: null})
     assert.equal(html.code, 0, html.stderr)
+
+    // Two more strings from Azure, each where azfail shows it. The Activity Log's caller: a write on eus2's steering
+    // after its drain, as the sandbox's log (which it serves the Activity Log from) records one; a teardown's plan names
+    // who wrote. An ARM error's message: the CNAME's write refused, as the failed step's reason.
+    const endpointEus2 = `/subscriptions/${t.sb.target.subscriptionId}/resourceGroups/rg-global/providers/Microsoft.Network/trafficManagerProfiles/tm-app/azureEndpoints/ep-eus2`
+    const write = {time: new Date().toISOString(), method: 'PUT', path: endpointEus2, apiVersion: '2022-04-01', status: 200, durationMs: 5, caller: azureText('activityCaller')}
+    appendFileSync(requestLogFile(t.sb.dir), `${JSON.stringify(write)}\n`)
+    const teardown = await t.azfail(['teardown', 'eus2', '--dry-run'])
+    outputs.teardown = teardown.stdout + teardown.stderr
+    await t.sb.fault({kind: 'error', status: 400, path: 'CNAME/prod$', method: 'PUT', count: 1, message: `armMessage ${HOSTILE} ${'L'.repeat(3000)}`})
+    const repoint = await t.azfail(['repoint', '--to', 'eus2', '--yes'])
+    assert.equal(repoint.code, 1, repoint.stdout + repoint.stderr)
+    outputs.repoint = repoint.stdout + repoint.stderr
+    const repointRun = /run (\d{8}-\d{6}-[0-9a-f]+)/.exec(outputs.repoint)![1]
+    const repointPage = await t.azfail(['runs', 'show', repointRun, '--html', '--output', join(dir(), 'repoint.html')], {runbook: null})
+    assert.equal(repointPage.code, 0, repointPage.stderr)
   })
   after(() => t.stop())
 
@@ -138,7 +198,7 @@ describe('hostile text in every place text enters', () => {
     if (!haveChromium(ctx)) return
     const xml = read(join(dir(), 'junit.xml'))
     await inChromium(join(dir(), 'report.html'), 'hostile-report.png', async (page) => {
-      const parsed: {error: string | null; injected: number; message: string; out: string} = await page.evaluate(`(() => {
+      const parsed: {error: string | null; injected: number; message: string; out: string; texts: string[]} = await page.evaluate(`(() => {
         const doc = new DOMParser().parseFromString(${JSON.stringify(xml)}, 'application/xml')
         const failure = [...doc.querySelectorAll('testcase')].find((c) => c.getAttribute('name') === 'Traffic Manager endpoint ep-wus2 is enabled and Online')
         return {
@@ -146,20 +206,26 @@ describe('hostile text in every place text enters', () => {
           injected: doc.getElementsByTagName('injected-element').length,
           message: failure?.querySelector('failure')?.getAttribute('message') ?? '',
           out: failure?.querySelector('system-out')?.textContent ?? '',
+          texts: [...doc.querySelectorAll('testcase')].flatMap((c) => [c.getAttribute('name'), c.querySelector('failure')?.getAttribute('message') ?? '']),
         }
       })()`)
       assert.equal(parsed.error, null, 'junit.xml is well-formed')
       assert.equal(parsed.injected, 0)
       assert.ok(parsed.message.includes(`${VISIBLE} ${LONG}`), `the failure message keeps the whole status: ${parsed.message.slice(0, 300)}`)
       assert.ok(parsed.out.includes(`${VISIBLE} ${LONG}`), 'so does its output')
+      for (const tag of shownIn('report')) {
+        assert.ok(parsed.texts.some((m) => m.includes(azureVisible(tag))), `a test case's name or failure keeps the whole ${tag}`)
+      }
     })
   })
 
   it('report.html and the run page run nothing and show the text', async (ctx) => {
     if (!haveChromium(ctx)) return
     const allowed = ['header', 'h1', 'p', 'ul', 'li', 'main', 'section', 'h2', 'h3', 'div', 'details', 'summary', 'span', 'b', 'dl', 'dt', 'dd', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'footer', 'code', 'time']
-    await inChromium(join(dir(), 'report.html'), 'hostile-gameday.png', (page) => assertInertPage(page, allowed, [VISIBLE]))
+    await inChromium(join(dir(), 'report.html'), 'hostile-gameday.png', (page) => assertInertPage(page, allowed, [VISIBLE, ...shownIn('report').map((tag) => `${tag} ${VISIBLE}`)]))
     await inChromium(join(dir(), 'run.html'), 'hostile-run.png', (page) => assertInertPage(page, allowed, [VISIBLE]))
+    // The failed repoint's page: the CNAME's long target, then the message ARM refused the write with, both whole.
+    await inChromium(join(dir(), 'repoint.html'), 'hostile-repoint.png', (page) => assertInertPage(page, allowed, [`cnameTarget ${VISIBLE} ${LONG}`, ...shownIn('repoint page').map((tag) => `${tag} ${VISIBLE}`)]))
   })
 
   it('summary.md and runs show --md render under GFM as the text itself: no element, link, image or comment', async (ctx) => {
@@ -169,13 +235,17 @@ describe('hostile text in every place text enters', () => {
       assert.ok(!markdown.includes(LONG), `${name}: a long value is bounded`)
       const file = join(t.work, `${name.replace(/\W+/g, '-')}.html`)
       writeFileSync(file, `<!doctype html><meta charset="utf-8"><title>${name}</title><body>${gfmHtmlOf(markdown)}</body>`)
-      await inChromium(file, `hostile-${name.replace(/\W+/g, '-')}.png`, (page) => assertInertPage(page, MARKDOWN_TAGS, [VISIBLE]))
+      await inChromium(file, `hostile-${name.replace(/\W+/g, '-')}.png`, (page) => assertInertPage(page, MARKDOWN_TAGS, [VISIBLE, ...(name === 'summary.md' ? shownIn('summary').map((tag) => `${tag} ${VISIBLE}`) : [])]))
     }
     assert.match(summary, /… \(\d{5} characters\)/, 'the long status ends with its length')
   })
 
   it('the terminal of a CI run shows the text as escapes, bounded', () => {
     for (const [name, out] of Object.entries(outputs)) if (name !== 'runMd') assertInertLog(out, name, name !== 'runsList')
+    for (const {tag, shownIn: where} of AZURE_STRINGS('')) for (const name of where.filter((w) => w in outputs)) assert.ok(outputs[name].includes(tag), `${name} shows ${tag}`)
+    assert.ok(outputs.teardown.includes('by activityCaller <script>'), "a teardown's plan names who wrote the steering since the drain")
+    assert.match(outputs.status, /not asked: the drain record's time is not a time: 'drainRecordAt <script>/, 'a drain record holding no time is said to be that')
+    assert.doesNotMatch(outputs.status, /Invalid time value/)
     assert.match(outputs.gameday, /… \(\d{5} characters\)/)
   })
 
@@ -192,7 +262,7 @@ describe('hostile text in every place text enters', () => {
   })
 })
 
-describe('hostile text in the lock records others write', () => {
+describe('hostile text in what others write: the lock records, a PostgreSQL server\'s role', () => {
   let t: E2E
   before(async () => {
     t = await e2e()
@@ -219,6 +289,19 @@ describe('hostile text in the lock records others write', () => {
     const release = await t.azfail(['lock', 'release', '--reason', REASON])
     assert.equal(release.code, 0, release.stderr)
     assertInertLog(release.stdout + release.stderr, 'lock release')
+  })
+
+  // Apart from the first corpus: a replica whose role is no replica's is no replica, and the game day and the repoint
+  // there need one. `status` shows the role.
+  it("status shows a PostgreSQL server's role as escapes, bounded", async () => {
+    const id = `/subscriptions/${t.sb.target.subscriptionId}/resourceGroups/rg-data-wus2/providers/Microsoft.DBforPostgreSQL/flexibleServers/pg-app-wus2`
+    const world = await t.sb.control('GET', 'state')
+    const set = await t.sb.control('POST', 'mutate', {id, properties: {replica: {...world.body.resources[id.toLowerCase()].properties.replica, role: azureText('pgRole')}}})
+    assert.equal(set.status, 200)
+    const status = await t.azfail(['status'])
+    assert.equal(status.code, 0, status.stderr)
+    assertInertLog(status.stdout + status.stderr, 'status')
+    assert.match(status.stdout, /pg-app-wus2\s+pgRole <script>/)
   })
 })
 
