@@ -75,6 +75,7 @@ function applyOverrides(verdicts: GuardVerdict[], overrides: Set<string>): Guard
 const refusals = (verdicts: GuardVerdict[]) => verdicts.filter((v) => !v.ok && !v.overridden)
 const refusalMessage = (refused: GuardVerdict[]) => refused.map((v) => `${v.guard} refused: ${v.observed}`).join('; ')
 /** Why a step is skipped: already done, or another reason the plan gives (not checked, not configured); undefined when it runs. */
+const COMPLETED_EARLIER = 'completed in an earlier attempt'
 const skipped = (plan: StepPlan): string | undefined => (plan.done ? `already done: ${plan.done}` : plan.skip)
 const describePlan = (plan: StepPlan): string => skipped(plan) ?? plan.summary
 
@@ -86,7 +87,7 @@ export function planAll<S>(steps: Step<S, any>[], state: S, overrides: Set<strin
   let s = state
   for (const step of steps) {
     if (completed.has(step.id)) {
-      records.push({id: step.id, kind: step.kind, status: 'skipped', ...timing, message: 'completed in an earlier attempt'})
+      records.push({id: step.id, kind: step.kind, status: 'skipped', ...timing, message: COMPLETED_EARLIER})
       continue
     }
     const plan = step.plan(s)
@@ -205,7 +206,9 @@ async function plannedRun<S>(o: EngineOptions<S>, report: RunReport, completed: 
   // run interrupted, whatever else happened: what it did is said, and a resume re-plans from live state.
   const lost = lock?.lost()
   if (lost) {
-    const done = report.steps.filter((r) => r.status === 'succeeded').map((r) => `${r.id} (${r.message})`)
+    // What holds now: the steps it ran, and those it found already done (a window already passed, a step of an
+    // earlier attempt), so the operator is not told a step is missing that is in effect.
+    const done = report.steps.filter((r) => r.status === 'succeeded' || (r.status === 'skipped' && (r.plan?.done || r.message === COMPLETED_EARLIER))).map((r) => `${r.id} (${r.message})`)
     throw new RunError('interrupted', 'LockLost', `The run lost its lock (${lost}). It had done: ${done.join('; ') || 'nothing'}. 'azfail resume ${o.meta.runId}' continues once no other run holds the lock.`, report, {
       hint: "'azfail lock status' shows who holds the lock now.",
       ...(failure ? {cause: failure} : {}),
@@ -242,7 +245,7 @@ async function executeStep<S>(o: EngineOptions<S>, report: RunReport, step: Step
   let failure: RunError | undefined
   try {
     if (completed.has(step.id)) {
-      Object.assign(record, {status: 'skipped', message: 'completed in an earlier attempt'})
+      Object.assign(record, {status: 'skipped', message: COMPLETED_EARLIER})
       return undefined
     }
     o.events.emit({type: 'step-started', step: info(step), record: {...record}})

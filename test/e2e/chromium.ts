@@ -57,6 +57,12 @@ export async function xOf(l: Locator): Promise<{left: number; centre: number; wi
 }
 
 /**
+ * Two seconds the page prints with two decimals (a bar's start, an RTO line) each carry up to 0.005 s of rounding:
+ * 1.005 s prints 1.00 or 1.01 while 301.005 s prints 301.01, so a line 300 s after a start may read 0.01 s off.
+ */
+export const PRINTED_SECONDS = 0.01 + 1e-9
+
+/**
  * The time axis as drawn: ticks at round seconds from 0, each at its share of the track; and each RTO line at its
  * seconds on the same scale. Returns the axis's end and the lines' seconds by phase.
  */

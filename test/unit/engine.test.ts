@@ -160,6 +160,14 @@ describe('engine: every ending closes the run in its journal', () => {
     assert.equal(r.journal.meta().status, 'interrupted')
   })
 
+  it('a lock lost after a step found already done names that step among what the run had done', async () => {
+    // Under load the TTL window can pass before the wait step plans: it is skipped as done, and is in effect.
+    const waited: Step<Toy, {from: number}> = {...add('wait', 0, {changes: false}), plan: () => ({summary: 'wait 0s', changes: [], verdicts: [], done: '5s have passed since the drain'})}
+    const r = await run([add('a', 1), waited, add('b', 1)], {completed: new Set(['a']), resuming: true, lock: {acquire: async () => undefined, check: () => {}, release: async () => undefined, lost: () => 'renewal answered 412'}})
+    assert.equal(r.error?.code, 'LockLost')
+    assert.match(r.error!.message, /It had done: a \(completed in an earlier attempt\); wait \(already done: 5s have passed since the drain\); b \(added 1 to 0\)/)
+  })
+
   it('a failed step leaves the steps after it unrun and unapplied', async () => {
     const applied: string[] = []
     const r = await run([add('a', 1, {applied}), add('b', 1, {fail: new Error('boom')}), add('c', 1, {applied})])
