@@ -74,8 +74,9 @@ function applyOverrides(verdicts: GuardVerdict[], overrides: Set<string>): Guard
 
 const refusals = (verdicts: GuardVerdict[]) => verdicts.filter((v) => !v.ok && !v.overridden)
 const refusalMessage = (refused: GuardVerdict[]) => refused.map((v) => `${v.guard} refused: ${v.observed}`).join('; ')
-/** Why a step is skipped: already done, or another reason the plan gives (not checked, not configured); undefined when it runs. */
+/** What a step of an earlier attempt of the run says when it is not run again. */
 const COMPLETED_EARLIER = 'completed in an earlier attempt'
+/** Why a step is skipped: already done, or another reason the plan gives (not checked, not configured); undefined when it runs. */
 const skipped = (plan: StepPlan): string | undefined => (plan.done ? `already done: ${plan.done}` : plan.skip)
 const describePlan = (plan: StepPlan): string => skipped(plan) ?? plan.summary
 
