@@ -1,6 +1,6 @@
 // The estate's invariants: what must hold whenever no failover is half done. One pure module serves `status`
 // (warnings), game days (failed checks, exit 4) and every run's post-conditions (warnings after the run).
-import {isReplica, isServing} from './predicates.ts'
+import {FAILOVER_GROUP_ROLES, POSTGRES_ROLES, UNKNOWN, describeValue, isServing, isWritable} from './predicates.ts'
 import type {LiveState} from './state.ts'
 
 export interface Invariant {
@@ -18,13 +18,16 @@ function cnameWritable(state: LiveState): Invariant | undefined {
   const servers = state.data.postgres?.servers
   if (!cname || !servers) return undefined
   const server = servers.find((s) => s.region === cname.targetRegion)
-  const ok = Boolean(server) && !isReplica(server!.role)
+  // The server the CNAME names could not be read: not judged (its role is no evidence either way).
+  if (server?.role === UNKNOWN) return undefined
+  // Only a role Azure documents as writable is one: a role azfail has never seen is not taken for a primary.
+  const ok = Boolean(server) && isWritable(server!.role)
   return {
     id: 'cname-writable',
     title: `the CNAME ${cname.fqdn} leads to a writable primary`,
     ok,
-    observed: !cname.target ? `${cname.fqdn} is missing` : server ? `${cname.fqdn} -> ${cname.target} (${server.name} is ${server.role})` : `${cname.fqdn} -> ${cname.target}, which is none of the runbook's servers`,
-    expected: `a server whose role is Primary (now ${servers.find((s) => !isReplica(s.role))?.name ?? 'none'})`,
+    observed: !cname.target ? `${cname.fqdn} is missing` : server ? `${cname.fqdn} -> ${cname.target} (${server.name} is ${describeValue(server.role, POSTGRES_ROLES)})` : `${cname.fqdn} -> ${cname.target}, which is none of the runbook's servers`,
+    expected: `a server whose role is Primary (now ${servers.find((s) => isWritable(s.role))?.name ?? 'none'})`,
     ...(ok ? {} : {remedy: `Point it at the primary ('azfail repoint'), or promote the server it names ('azfail promote --replica').`}),
   }
 }
@@ -39,7 +42,7 @@ function listenerPrimary(state: LiveState): Invariant | undefined {
     id: 'listener-primary',
     title: `the failover group ${fog.name}'s listener leads to its one primary`,
     ok,
-    observed: fog.servers.map((s) => `${s.name} ${s.role}`).join(', '),
+    observed: fog.servers.map((s) => `${s.name} ${describeValue(s.role, FAILOVER_GROUP_ROLES)}`).join(', '),
     expected: 'exactly one Primary',
     ...(ok ? {} : {remedy: "Check the failover group's partners; 'azfail promote --failover-group --to <region>' makes one primary."}),
   }

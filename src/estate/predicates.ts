@@ -94,6 +94,12 @@ export const describeWrite = (w: SteeringWrite): string => `${w.operation} on ${
 
 /** A PostgreSQL flexible server's replication role that makes it a read-only replica. */
 export const isReplica = (role: string | undefined): boolean => role === 'AsyncReplica' || role === 'GeoAsyncReplica'
+/** The PostgreSQL flexible server replication roles Azure documents; any other is unknown, never "not a replica". */
+export const POSTGRES_ROLES = ['None', 'Primary', 'AsyncReplica', 'GeoAsyncReplica']
+/** A PostgreSQL server's role under which it takes writes (a primary, or a server with no replication). */
+export const isWritable = (role: string | undefined): boolean => role === 'Primary' || role === 'None'
+/** The SQL failover group partner roles Azure documents. */
+export const FAILOVER_GROUP_ROLES = ['Primary', 'Secondary']
 
 /** A DNS name compared the way DNS does: case-insensitive, with or without the trailing dot. */
 export const bareName = (name: string | undefined): string => (name ?? '').toLowerCase().replace(/\.$/, '')

@@ -3,7 +3,7 @@
 import type {LiveState, NameCheck, UnobservedPart, ZoneARecord} from '../estate/state.ts'
 import {planAll} from '../engine/run.ts'
 import {invariants} from '../estate/invariants.ts'
-import {MONITOR_STATUSES, REPLICATION_STATES, UNKNOWN, addressOwners, describeValue, isReplica, isUnreachable, unreachableResolver, zoneGroupAddresses} from '../estate/predicates.ts'
+import {FAILOVER_GROUP_ROLES, MONITOR_STATUSES, POSTGRES_ROLES, REPLICATION_STATES, UNKNOWN, addressOwners, describeValue, isReplica, unknownValue, isUnreachable, unreachableResolver, zoneGroupAddresses} from '../estate/predicates.ts'
 import {type Finding, liveFindings, staticFindings, MAX_TTL} from '../guards/topology.ts'
 import type {Estate} from '../runbook/estate.ts'
 import type {Action, LiveStep} from '../steps/context.ts'
@@ -220,6 +220,19 @@ function staleRecordChecks(state: LiveState, zoneRecords: ZoneARecord[]): Check[
 function dataChecks(state: LiveState): Check[] {
   const out: Check[] = []
   for (const s of state.data.postgres?.servers ?? []) {
+    if (unknownValue(s.role, POSTGRES_ROLES)) {
+      out.push({
+        id: `data/postgres/${s.name}`,
+        category: 'data',
+        title: `PostgreSQL server ${s.name} has a replication role azfail knows`,
+        region: s.region,
+        status: 'failed',
+        observed: `role ${describeValue(s.role, POSTGRES_ROLES)}`,
+        expected: POSTGRES_ROLES.join(', '),
+        remedy: `Check ${s.name}'s replication in the portal; azfail neither promotes it nor points the CNAME at it while its role is one it does not know.`,
+      })
+      continue
+    }
     if (!isReplica(s.role)) continue
     const healthy = s.replicationState === 'Active'
     out.push({
@@ -242,7 +255,7 @@ function dataChecks(state: LiveState): Check[] {
       category: 'data',
       title: `SQL failover group ${fog.name} has a replicating partner`,
       status: healthy ? 'passed' : 'failed',
-      observed: `primary ${fog.primaryRegion ?? 'none'}, secondary ${secondary?.region ?? 'none'}, replication ${fog.replicationState ?? 'unknown'}`,
+      observed: `primary ${fog.primaryRegion ?? 'none'}, secondary ${secondary?.region ?? 'none'}, replication ${fog.replicationState ?? 'unknown'}${fog.servers.filter((s) => unknownValue(s.role, FAILOVER_GROUP_ROLES)).map((s) => `; ${s.name} role unknown value '${s.role}'`).join('')}`,
       expected: 'a Primary and a Secondary, replication CATCH_UP',
       ...(healthy ? {} : {remedy: 'Check the partner server and the group\'s replication in the portal.'}),
     })

@@ -1,7 +1,7 @@
 // One predicate per guard: pure functions of (projected) live state. A runbook cannot switch them off; only
 // --override <guard-id> on the command line bypasses one, and the journal records who and why.
 import type {GuardVerdict} from '../engine/types.ts'
-import {answerOf, describeTtlWindow, describeUnobserved, describeWrite, effectiveDrainAt, isDrained, isServing, isUnreachable, lastSteeringWrite, servingState, ttlWindowSeconds, unknownSteeringValues, describeValue, REPLICATION_STATES, unobservedOf, unreachableResolver} from '../estate/predicates.ts'
+import {answerOf, describeTtlWindow, describeUnobserved, describeWrite, effectiveDrainAt, isDrained, isServing, isUnreachable, lastSteeringWrite, servingState, ttlWindowSeconds, unknownSteeringValues, describeValue, REPLICATION_STATES, unobservedOf, unreachableResolver, isReplica, isWritable, POSTGRES_ROLES, UNKNOWN} from '../estate/predicates.ts'
 import type {LiveState, RegionState, UnobservedPart} from '../estate/state.ts'
 
 export const GUARD_IDS = [
@@ -143,12 +143,14 @@ export function noSurvivorDependency(state: LiveState, region: string): Verdict 
 
 export function promoteBeforeRepoint(state: LiveState, targetRegion: string): Verdict {
   const server = state.data.postgres?.servers.find((s) => s.region === targetRegion)
-  const role = server?.role ?? 'unknown'
-  const ok = role === 'Primary' || role === 'None'
+  const role = server?.role ?? UNKNOWN
+  const ok = isWritable(role)
+  // Said as observed: a replica is read-only; a role not read, or one Azure does not document, is not taken for either.
+  const why = ok ? '' : isReplica(role) ? ' (a read-only replica)' : role === UNKNOWN ? ' (not read)' : ', not a role that takes writes'
   return {
     guard: 'promote-before-repoint',
     ok,
-    observed: `${server?.name ?? targetRegion} has replication role ${role}${ok ? '' : ' (a read-only replica)'}`,
+    observed: `${server?.name ?? targetRegion} has replication role ${describeValue(role, POSTGRES_ROLES)}${why}`,
     remedy: `Promote it first: 'azfail promote --replica'.`,
   }
 }

@@ -1,6 +1,7 @@
 // flipFailoverGroup: fail the SQL failover group over to the region's server (planned; forced allows data loss).
 import {failOverSqlGroup} from '../azure/actions.ts'
 import type {StepPlan} from '../engine/types.ts'
+import {FAILOVER_GROUP_ROLES, unknownValue} from '../estate/predicates.ts'
 import {copyState} from '../estate/state.ts'
 import {leavingRegionObserved} from '../guards/guards.ts'
 import {type StepKind, configured, describeNotSeen, need, notSeenIn, promotionRegion} from './context.ts'
@@ -44,6 +45,9 @@ export const flipFailoverGroup: StepKind<FlipData> = {
         const unseen = notSeenIn(state, 'sqlFailoverGroup', [...leaving, ...(server ? [] : [toRegion])])
         // A group not read at all: a forced failover asks the target server to take it over anyway; a planned one cannot.
         if (!server && !forced) return {summary: 'failover group not read', changes: [], verdicts: [], problems: [`The failover group ${spec.name} could not be read through ${ref.name} (${unseen.join('; ') || 'unknown'}); a planned failover needs it. --forced fails over without reading it.`]}
+        // A role azfail has never seen says nothing of which partner is primary: a planned failover stops; --forced goes on.
+        const strange = (fog?.servers ?? []).filter((s) => unknownValue(s.role, FAILOVER_GROUP_ROLES))
+        if (strange.length > 0 && !forced) return {summary: 'unknown roles', changes: [], verdicts: [], problems: [`${spec.name}'s partner roles are unknown: ${strange.map((s) => `${s.name} unknown value '${s.role}'`).join(', ')} (Azure documents ${FAILOVER_GROUP_ROLES.join(', ')}); a planned failover needs to know which is primary. --forced fails over without it.`]}
         const primary = fog?.servers.find((s) => s.role === 'Primary')
         return {
           summary: `${spec.name}: primary ${primary?.name ?? 'unknown'} -> ${ref.name}${unseen.length > 0 ? `; not read: ${unseen.join('; ')}` : ''}`,

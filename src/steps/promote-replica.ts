@@ -5,7 +5,7 @@
 // transactions and tables the servers' replication positions say it lost.
 import {promotePostgresReplica} from '../azure/actions.ts'
 import type {StepPlan} from '../engine/types.ts'
-import {isReplica, UNKNOWN} from '../estate/predicates.ts'
+import {POSTGRES_ROLES, isReplica, UNKNOWN, unknownValue} from '../estate/predicates.ts'
 import {copyState} from '../estate/state.ts'
 import {leavingRegionObserved, replicaHealthy} from '../guards/guards.ts'
 import {maxLagSeconds} from '../runbook/estate.ts'
@@ -46,6 +46,7 @@ export const promoteReplica: StepKind<PromoteData> = {
         const target = servers.find((s) => s.region === toRegion)
         if (!target) return {summary: 'no server', changes: [], verdicts: [], problems: [`The runbook names no PostgreSQL server in ${toRegion} (estate.data.postgres.servers).`]}
         if (target.role === UNKNOWN) return {summary: `${target.name} not read`, changes: [], verdicts: [], problems: [`${target.name} could not be read (${notSeenIn(state, 'postgres', [toRegion]).join('; ') || 'unknown'}), so azfail cannot tell whether it is a replica to promote.`]}
+        if (unknownValue(target.role, POSTGRES_ROLES)) return {summary: `${target.name}'s role is unknown`, changes: [], verdicts: [], problems: [`${target.name}'s replication role is unknown value '${target.role}' (Azure documents ${POSTGRES_ROLES.join(', ')}), so azfail cannot tell whether it is a replica to promote.`]}
         if (!isReplica(target.role)) return {summary: `${target.name} is ${target.role}`, changes: [], verdicts: [], done: `${target.name} is already ${target.role}`}
         const primary = servers.find((s) => s.role === 'Primary')
         const leaving = servers.filter((s) => s.region !== toRegion).map((s) => s.region)

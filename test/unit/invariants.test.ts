@@ -51,4 +51,18 @@ describe('estate invariants', () => {
     const dark = state({regions: {a: region('a', {serving: false, trafficManager: {name: 'ep-a', status: 'Disabled'}}), b: region('b', {serving: false, trafficManager: {name: 'ep-b', status: 'Disabled'}})}})
     assert.deepEqual(violations(dark).map((v) => v.id), ['one-serving'])
   })
+
+  it('a role Azure does not document is not taken for a primary; a server not read is not judged', () => {
+    const strange = state()
+    strange.data.postgres!.servers[0].role = 'Primary\u001b]0;x\u0007'
+    const [v] = violations(strange)
+    assert.equal(v.id, 'cname-writable')
+    assert.match(v.observed, /pg-a is unknown value 'Primary/)
+    const unread = state()
+    unread.data.postgres!.servers[0].role = 'Unknown'
+    assert.deepEqual(invariants(unread).map((i) => i.id).filter((id) => id === 'cname-writable'), [], 'not judged: neither ok nor violated')
+    const group = state()
+    group.data.sqlFailoverGroup!.servers[0].role = 'Primary '
+    assert.match(violations(group)[0].observed, /sql-a unknown value 'Primary '/)
+  })
 })
