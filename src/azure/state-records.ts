@@ -5,6 +5,7 @@ import {type DrainRecord, type LockRecord, type LockReleaseRecord, type RunReque
 import type {Estate} from '../runbook/estate.ts'
 import type {Clients} from './clients.ts'
 import {LOCK_NAME} from './policies.ts'
+import {terminalLine} from '../report/escape.ts'
 
 export {LOCK_NAME} from './policies.ts'
 export const RELEASE_NAME = '_azfail-lock-released'
@@ -165,7 +166,9 @@ export function decodeLock(fields: Record<string, string>): Omit<LockRecord, 'et
 }
 
 export class LockHeldError extends AzfailError {
-  constructor(lock: LockRecord, ownRun = false) {
+  constructor(record: LockRecord, ownRun = false) {
+    // Every field is from a record anyone may write: one bounded line each, so a line break cannot forge a message line.
+    const lock = oneLineFields(record)
     super(
       'locked',
       'LockHeld',
@@ -254,3 +257,12 @@ export async function readLockRelease(estate: Estate, clients: Clients): Promise
     throw error
   }
 }
+
+/** A lock record's fields as messages show them: each one bounded line, controls and line breaks as escapes. */
+export const oneLineFields = (lock: LockRecord): Record<'runId' | 'action' | 'holder' | 'since' | 'expires', string> => ({
+  runId: terminalLine(lock.runId),
+  action: terminalLine(lock.action),
+  holder: terminalLine(lock.holder),
+  since: terminalLine(lock.since),
+  expires: terminalLine(lock.expires),
+})

@@ -13,7 +13,7 @@ import type {AzureTarget} from '../azure/target.ts'
 import {judgePermissions} from '../azure/permissions.ts'
 import {permissionsVerdict} from '../guards/permissions.ts'
 import {lockReleasePermissions} from '../steps/permissions.ts'
-import {acquireLock, LockHeldError, readLockRelease, readStateRecords, releaseLock, releaseLockByHand, renewLock} from '../azure/state-records.ts'
+import {acquireLock, LockHeldError, oneLineFields, readLockRelease, readStateRecords, releaseLock, releaseLockByHand, renewLock} from '../azure/state-records.ts'
 import type {LockRecord, LockReleaseRecord} from '../estate/state.ts'
 import {AzfailError, InputError} from '../errors.ts'
 import {setting} from '../inputs.ts'
@@ -261,7 +261,8 @@ export async function releaseHeldLock(estate: Estate, target: AzureTarget, clien
     const {lock} = await readStateRecords(estate, clients)
     if (!lock) throw new InputError('NoLock', 'No run holds the lock; there is nothing to release.')
     if (holderAlive(lock, azureClock(target).now()) && !o.force) {
-      throw new AzfailError('locked', 'LockHeld', `Run ${lock.runId} (${lock.action}) is alive: ${lock.holder} renews its lease (until ${lock.expires}).`, {
+      const l = oneLineFields(lock)
+      throw new AzfailError('locked', 'LockHeld', `Run ${l.runId} (${l.action}) is alive: ${l.holder} renews its lease (until ${l.expires}).`, {
         hint: "Let it finish or stop it; '--force' releases it anyway, and that run then stops before its next change.",
       })
     }

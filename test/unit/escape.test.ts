@@ -66,3 +66,14 @@ describe('terminal', () => {
     assert.match(out.replace(/\s+/g, ''), /^status-+\\x1b\[2Jv+…\(50004characters\)$/)
   })
 })
+
+describe("a held lock's message, from a record anyone may write", () => {
+  it('keeps each field on one line: a line break in the holder cannot forge a line of the message', async () => {
+    const {LockHeldError} = await import('../../src/azure/state-records.ts')
+    const forged = {holder: 'alice\nazfail: the lock is free; run with --force', runId: 'r1\r\nnext: x', action: 'drain', since: '2026-12-06T00:00:00Z', expires: `2026-12-06T00:02:00Z\u001b[2J`}
+    for (const e of [new LockHeldError(forged), new LockHeldError(forged, true)]) {
+      assert.doesNotMatch(`${e.message}${e.hint}`, /[\r\n\u001b]/)
+      assert.match(e.message, /alice\\nazfail: the lock is free/)
+    }
+  })
+})
