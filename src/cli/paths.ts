@@ -3,6 +3,7 @@
 // clear message, never an internal error after the work that was to fill them.
 import {accessSync, closeSync, constants, mkdirSync, openSync, statSync, statfsSync, writeSync} from 'node:fs'
 import {dirname, join, resolve} from 'node:path'
+import writeFileAtomic from 'write-file-atomic'
 import {InputError, MachineError, machineCondition} from '../errors.ts'
 
 
@@ -66,21 +67,17 @@ function inspectFile(file: string, flag: string): number | undefined {
 }
 
 /**
- * Checks `file` as checkWritableFile does and opens it for writing (created or truncated). A FIFO is opened while the
- * check's descriptor still holds it, so its reader never sees the check's close as the end of the stream.
+ * Checks `file` as checkWritableFile does and opens it for writing (created or truncated). A FIFO or a device is
+ * written through the check's own descriptor, which never waits (`nonBlocking`): opened again, a FIFO whose reader left
+ * in between would wait forever, and a write to a reader that stopped reading would stop azfail with it.
  */
-export function openForWriting(file: string, flag: string): number {
-  return openChecked(file, flag, inspectFile(file, flag))
-}
-
-/** Opens a checked `file` for writing, then lets go of the check's descriptor (`probe`, for a FIFO or a device). */
-function openChecked(file: string, flag: string, probe: number | undefined): number {
+export function openForWriting(file: string, flag: string): {fd: number; nonBlocking: boolean} {
+  const probe = inspectFile(file, flag)
+  if (probe !== undefined) return {fd: probe, nonBlocking: true}
   try {
-    return openSync(file, 'w')
+    return {fd: openSync(file, 'w'), nonBlocking: false}
   } catch (error: any) {
     throw refusal('BadPath', flag, file, resolve(file), error)
-  } finally {
-    if (probe !== undefined) closeSync(probe)
   }
 }
 
@@ -107,15 +104,17 @@ export function reserveOutput(file: string, flag: string): ReservedOutput {
     release,
     write(text) {
       // A FIFO or a device is written through the check's own descriptor: opened again, a FIFO whose reader left in
-      // between would wait forever for another.
-      let fd = probe
-      if (fd === undefined) {
-        mkdirSync(dirname(resolve(file)), {recursive: true})
-        fd = openChecked(file, flag, undefined)
-      }
+      // between would wait forever for another. A regular file is written whole or not at all (a temporary file
+      // renamed over it): a reader never sees half, and a file it replaces (init --force) is kept if the write fails.
+      const fd = probe
       probe = undefined
       try {
-        writeWhole(fd, Buffer.from(text))
+        if (fd === undefined) {
+          mkdirSync(dirname(resolve(file)), {recursive: true})
+          writeFileAtomic.sync(resolve(file), text)
+        } else {
+          writeWhole(fd, Buffer.from(text))
+        }
       } catch (error: any) {
         // a disk that filled, or a reader that stopped reading, on the way: met at run time (no cause kept: a broken
         // pipe is no unreachable endpoint)
@@ -124,14 +123,14 @@ export function reserveOutput(file: string, flag: string): ReservedOutput {
           hint: `${condition?.todo ?? 'Name a regular file on a disk with room'}, then run the command again.`,
         })
       } finally {
-        closeSync(fd)
+        if (fd !== undefined) closeSync(fd)
       }
     },
   }
 }
 
 /** EPIPE on a FIFO (errors.ts's table leaves it to the network, where it means a connection was cut). */
-const READER_GONE = {what: 'the program reading it stopped reading (EPIPE)', todo: 'Keep the reader running until azfail ends, or name a regular file'}
+export const READER_GONE = {what: 'the program reading it stopped reading (EPIPE)', todo: 'Keep the reader running until azfail ends, or name a regular file'}
 
 /** How long a reader may take nothing before a write gives up on it. */
 const STALLED_MS = 30_000

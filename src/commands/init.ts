@@ -1,3 +1,4 @@
+import {resolve} from 'node:path'
 import {Flags} from '@oclif/core'
 import {AzfailCommand} from '../cli/base.ts'
 
@@ -30,17 +31,23 @@ export default class Init extends AzfailCommand {
 
   async run(): Promise<{output: string; written: boolean; regions: Record<string, string>; choices: string[]; runbook?: string}> {
     const {flags} = await this.parse(Init)
-    const {discoverRunbook, outputFile, writeRunbookFile} = await import('../services/init.ts')
-    const file = outputFile(flags.output, flags.force)
-    const [first, ...more] = flags.subscription ?? []
-    const {target, clients} = await this.connect({...flags, subscription: first})
-    const result = await discoverRunbook(target, clients, file, more)
-    if (!this.jsonEnabled()) for (const c of result.choices) this.logToStderr(`init: ${c}`)
-    if (file) {
-      writeRunbookFile(file, result.text)
-      if (!this.jsonEnabled()) this.logToStderr(`wrote ${flags.output}: ${Object.keys(result.regions).length} regions (${Object.keys(result.regions).join(', ')}); 'azfail lint ${flags.output}' checks it`)
-    } else if (!this.jsonEnabled()) {
-      process.stdout.write(result.text)
+    const {discoverRunbook, outputFile} = await import('../services/init.ts')
+    const output = outputFile(flags.output, flags.force)
+    const file = output && flags.output ? resolve(flags.output) : undefined
+    let result
+    try {
+      const [first, ...more] = flags.subscription ?? []
+      const {target, clients} = await this.connect({...flags, subscription: first})
+      result = await discoverRunbook(target, clients, file, more)
+      if (!this.jsonEnabled()) for (const c of result.choices) this.logToStderr(`init: ${c}`)
+      if (output) {
+        output.write(result.text)
+        if (!this.jsonEnabled()) this.logToStderr(`wrote ${flags.output}: ${Object.keys(result.regions).length} regions (${Object.keys(result.regions).join(', ')}); 'azfail lint ${flags.output}' checks it`)
+      } else if (!this.jsonEnabled()) {
+        process.stdout.write(result.text)
+      }
+    } finally {
+      output?.release()
     }
     const {text, ...rest} = result
     return {...rest, written: Boolean(file), ...(file ? {} : {runbook: text})}

@@ -1,11 +1,10 @@
 // azfail init: discover the estate, write it as a commented runbook that the loader accepts, and nothing on error.
-import {existsSync, mkdirSync} from 'node:fs'
-import {dirname, relative, resolve} from 'node:path'
-import writeFileAtomic from 'write-file-atomic'
+import {statSync} from 'node:fs'
+import {relative, resolve} from 'node:path'
 import type {Clients} from '../azure/clients.ts'
 import {NothingToDiscover, discoverEstate} from '../azure/discover.ts'
 import type {AzureTarget} from '../azure/target.ts'
-import {checkWritableFile} from '../cli/paths.ts'
+import {type ReservedOutput, reserveOutput} from '../cli/paths.ts'
 import {AzfailError, InputError} from '../errors.ts'
 import {RunbookError, parseRunbook} from '../runbook/load.ts'
 import {runbookText} from '../runbook/write.ts'
@@ -20,15 +19,17 @@ export interface InitResult {
   text: string
 }
 
-/** The file to write (undefined: stdout), refused before anything is read when it exists and --force is not given. */
-export function outputFile(output: string | undefined, force: boolean): string | undefined {
+/**
+ * The file to write (undefined: stdout), checked before anything is read: an existing file is refused without --force;
+ * a FIFO or a device (nothing to overwrite) is held open from the check to the write, so its reader waits for the text.
+ */
+export function outputFile(output: string | undefined, force: boolean): ReservedOutput | undefined {
   if (output === undefined || output === '-') return undefined
   const file = resolve(output)
-  if (existsSync(file) && !force) {
+  if (!force && statSync(file, {throwIfNoEntry: false})?.isFile()) {
     throw new InputError('OutputExists', `${output} already exists; azfail init does not overwrite it.`, 'Pass --force to replace it, or name another --output.')
   }
-  checkWritableFile(file, '--output')
-  return file
+  return reserveOutput(file, '--output')
 }
 
 /** `subscriptions`: more to read besides the target's own (and, in a sandbox, every one it serves). */
@@ -66,7 +67,3 @@ export async function discoverRunbook(target: AzureTarget, clients: Clients, fil
   return {output: file ?? '-', regions, choices, text}
 }
 
-export function writeRunbookFile(file: string, text: string): void {
-  mkdirSync(dirname(file), {recursive: true})
-  writeFileAtomic.sync(file, text)
-}

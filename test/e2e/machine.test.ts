@@ -4,7 +4,7 @@
 // the work that fills it (no ARM request is made).
 import assert from 'node:assert/strict'
 import {spawn, spawnSync} from 'node:child_process'
-import {chmodSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {chmodSync, mkdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {createServer} from 'node:net'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
@@ -157,24 +157,45 @@ describe('machine conditions', () => {
     }
   })
 
-  it('--events at a FIFO with a reader: the reader gets every event up to run-ended', async () => {
-    const fifo = join(t.work, 'read.fifo')
+  /**
+   * A FIFO at `name` and a plain reader of it, waiting in open() for a writer (so a check must not look like a writer
+   * that came and went); runs `write` once the reader waits, then returns all it read.
+   */
+  async function throughFifo(name: string, write: (fifo: string) => Promise<void>): Promise<string> {
+    const fifo = join(t.work, name)
     spawnSync('mkfifo', [fifo])
-    // a plain reader, waiting in open() for a writer: the check must not look like a writer that came and went
     const reader = spawn('cat', [fifo], {stdio: ['ignore', 'pipe', 'inherit']})
     let got = ''
     reader.stdout.on('data', (d) => (got += d))
     const closed = new Promise((r) => reader.once('close', r))
     try {
       await eventually(() => readFileSync(`/proc/${reader.pid}/wchan`, 'utf8') === 'wait_for_partner')
-      const r = await t.azfail(['drain', 'eus2', '--dry-run', '--events', fifo])
-      assert.equal(r.code, 0, r.stderr)
+      await write(fifo)
       await closed
-      const types = got.trim().split('\n').map((l) => JSON.parse(l).type)
-      assert.deepEqual([types[0], types.at(-1)], ['run-started', 'run-ended'], got)
+      return got
     } finally {
       reader.kill()
     }
+  }
+
+  it('--events at a FIFO with a reader: the reader gets every event up to run-ended', async () => {
+    const got = await throughFifo('read.fifo', async (fifo) => {
+      const r = await t.azfail(['drain', 'eus2', '--dry-run', '--events', fifo])
+      assert.equal(r.code, 0, r.stderr)
+    })
+    const types = got.trim().split('\n').map((l) => JSON.parse(l).type)
+    assert.deepEqual([types[0], types.at(-1)], ['run-started', 'run-ended'], got)
+  })
+
+  it('init --output at a FIFO with a reader: the reader gets the runbook, and the FIFO stays a FIFO', async () => {
+    let fifo = ''
+    const got = await throughFifo('runbook.fifo', async (path) => {
+      fifo = path
+      const r = await t.azfail(['init', '--output', path], {runbook: null})
+      assert.equal(r.code, 0, r.stderr)
+    })
+    assert.match(got, /\n# Discovered by 'azfail init'[^]*\nestate:/, `the reader got the runbook: ${got.slice(0, 300)}`)
+    assert.ok(statSync(fifo).isFIFO(), 'the runbook was written through the FIFO, not over it')
   })
 
   it('a disk that fills under --runs-dir during a run: exit 1 with the journal file named, never a bug', async (c) => {
