@@ -5,6 +5,7 @@ import type {PipelinePolicy, PipelineRequest} from '@azure/core-rest-pipeline'
 import {normalizeLocation} from '../estate/predicates.ts'
 import {setting} from '../inputs.ts'
 import type {Estate} from '../runbook/estate.ts'
+import {runningClock} from './running-time.ts'
 
 /** AZFAIL_REQUEST_TIMEOUT's default: seconds one ARM read may take before azfail stops waiting for it. */
 export const DEFAULT_READ_TIMEOUT_SECONDS = 10
@@ -165,7 +166,10 @@ export class RequestBounds {
         if (known && attempt > 1) throw new RequestGivenUp('RegionDown', `${region}'s ARM is down (${known.why}); ${request.method} ${path} was not retried`, region)
         const ms = known ? KNOWN_DOWN_TIMEOUT_MS : request.method === 'GET' || request.method === 'HEAD' ? this.timeouts.readMs : this.timeouts.writeMs
         const timer = new AbortController()
-        const timeout = setTimeout(() => timer.abort(), ms)
+        // Counted in this process's running time: a process starved or stopped past `ms` reads the answer that came,
+        // instead of judging the region hung (and down) for its own stall.
+        const clock = runningClock()
+        clock.at(ms, () => timer.abort())
         const outer = request.abortSignal
         request.abortSignal = outer ? AbortSignal.any([outer as AbortSignal, timer.signal]) : timer.signal
         try {
@@ -180,7 +184,7 @@ export class RequestBounds {
           }
           throw error
         } finally {
-          clearTimeout(timeout)
+          clock.stop()
           request.abortSignal = outer
         }
       },

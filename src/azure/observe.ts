@@ -3,13 +3,14 @@
 import type {NetworkManagementClient} from '@azure/arm-network'
 import type {FailoverGroup} from '@azure/arm-sql'
 import {isServing, isUnreachable, normalizeLocation, parseZoneId, privateFqdn, sameName, UNKNOWN, UNREACHABLE} from '../estate/predicates.ts'
-import type {DrainRecord, EndpointRecord, EndpointState, LiveState, NameCheck, PostgresServerState, RegionState, SteeringEndpoint, Unobserved, ZoneARecord} from '../estate/state.ts'
+import type {DrainRecord, EndpointRecord, EndpointState, LiveState, NameAnswer, NameCheck, PostgresServerState, RegionState, SteeringEndpoint, Unobserved, ZoneARecord} from '../estate/state.ts'
 import type {Estate} from '../runbook/estate.ts'
 import {describeUnreachable, unreachableEndpoint} from '../errors.ts'
 import {RequestGivenUp} from './bounded.ts'
 import {steeringWritesSince} from './activity.ts'
 import type {Clients} from './clients.ts'
-import {dnsTimeoutMs, resolveName, resolverFor} from './resolve.ts'
+import {dnsTimeoutMs, NO_REPLY, resolveName, resolverFor} from './resolve.ts'
+import {runningClock} from './running-time.ts'
 import {readStateRecords} from './state-records.ts'
 import type {AzureTarget} from './target.ts'
 import {privateZonesOf} from './zones.ts'
@@ -171,36 +172,45 @@ export const RESOLUTION_DEADLINE_MS = 8000
 export const resolutionDeadlineMs = (env: NodeJS.ProcessEnv = process.env): number => Math.max(RESOLUTION_DEADLINE_MS, 4 * dnsTimeoutMs(env))
 
 /**
- * Asks one region's resolver for every expected name, a bounded number at a time, starting none after `deadlineMs`;
- * the signal cancels what is in flight. A query in flight at the deadline ends by its own tries (given up after four
- * times a try's timeout more at most): the deadline's timer would otherwise fire before an answer already waiting in
- * the socket is read, whenever the process comes back late (a starved process on a loaded machine judged a region
- * that had answered unreachable). A name without an answer is UNREACHABLE, never an answer.
+ * Asks one region's resolver for every expected name, a bounded number at a time, for `deadlineMs` of this process's
+ * running time (runningClock): a process starved or stopped past its deadline still reads the answers that arrived, and
+ * a query whose tries timed out during such a stall is asked again while the deadline runs. No query starts after the
+ * deadline; one in flight then ends by its own tries, cancelled four tries' timeouts later at most; the signal cancels
+ * at once. A name without an answer is UNREACHABLE, never an answer.
  */
 export async function checkNames(resolver: string, expect: Record<string, string>, options: {signal?: AbortSignal; deadlineMs?: number} = {}): Promise<NameCheck[]> {
   const r = resolverFor(resolver)
   const entries = Object.entries(expect)
   const out: NameCheck[] = new Array(entries.length)
   const deadlineMs = options.deadlineMs ?? resolutionDeadlineMs()
-  const interrupted = options.signal ? [options.signal] : []
-  const stop = AbortSignal.any([AbortSignal.timeout(deadlineMs), ...interrupted])
-  const giveUp = AbortSignal.any([AbortSignal.timeout(deadlineMs + 4 * dnsTimeoutMs()), ...interrupted])
+  const clock = runningClock()
   const cancel = () => r.cancel()
-  giveUp.addEventListener('abort', cancel)
+  clock.at(deadlineMs + 4 * dnsTimeoutMs(), cancel)
+  options.signal?.addEventListener('abort', cancel)
+  const running = () => clock.elapsed() < deadlineMs && !options.signal?.aborted
   let next = 0
   try {
     await Promise.all(
       Array.from({length: Math.min(QUERIES_IN_FLIGHT, entries.length)}, async () => {
         for (let i = next++; i < entries.length; i = next++) {
           const [name, expected] = entries[i]
-          const answer = stop.aborted ? unanswered(name, deadlineMs) : await resolveName(r, name)
+          let answer: NameAnswer = unanswered(name, deadlineMs)
+          while (running()) {
+            const [wall, ran] = [performance.now(), clock.elapsed()]
+            answer = await resolveName(r, name)
+            // Its tries timed out while this process stood still for a try's length or more: the stall may have timed
+            // them out (c-ares's timer runs before the socket is read), not the resolver, so it is asked again.
+            const stalled = performance.now() - wall - (clock.elapsed() - ran) >= dnsTimeoutMs()
+            if (answer.detail !== NO_REPLY || !stalled) break
+          }
           const bounded = answer.outcome === 'ECANCELLED' ? unanswered(name, deadlineMs) : answer
           out[i] = {...bounded, expected, ok: bounded.addresses.length > 0 && bounded.addresses.every((a) => a === expected)}
         }
       }),
     )
   } finally {
-    giveUp.removeEventListener('abort', cancel)
+    clock.stop()
+    options.signal?.removeEventListener('abort', cancel)
   }
   if (options.signal?.aborted) throw Object.assign(new Error('The resolution was interrupted.'), {name: 'AbortError'})
   return out

@@ -6,7 +6,9 @@ import type {NameAnswer} from '../estate/state.ts'
 
 const OUTCOMES: Record<string, string> = {ENOTFOUND: 'NXDOMAIN', ENODATA: 'NODATA', ESERVFAIL: 'SERVFAIL', EREFUSED: 'REFUSED'}
 /** c-ares codes for a query that got no DNS answer at all: the resolver itself could not be reached. */
-const NO_ANSWER: Record<string, string> = {ECONNREFUSED: 'connection refused', ETIMEOUT: 'no reply before the timeout'}
+/** What a query whose tries all timed out says. */
+export const NO_REPLY = 'no reply before the timeout'
+const NO_ANSWER: Record<string, string> = {ECONNREFUSED: 'connection refused', ETIMEOUT: NO_REPLY}
 
 /** How long one try of a DNS query waits for an answer (a query gets two tries) unless AZFAIL_DNS_TIMEOUT says. */
 export const DNS_TIMEOUT_MS = 1500
