@@ -3,8 +3,8 @@
 // clear message, never an internal error after the work that was to fill them.
 import {accessSync, closeSync, constants, mkdirSync, openSync, statSync, statfsSync, writeSync} from 'node:fs'
 import {dirname, join, resolve} from 'node:path'
-import writeFileAtomic from 'write-file-atomic'
 import {InputError, MachineError, machineCondition} from '../errors.ts'
+import {writeFileWhole} from '../write-whole.ts'
 
 
 /** Throws an input error unless `dir` is (or can be created as) a directory azfail may write in, on a disk with room. */
@@ -111,7 +111,7 @@ export function reserveOutput(file: string, flag: string): ReservedOutput {
       try {
         if (fd === undefined) {
           mkdirSync(dirname(resolve(file)), {recursive: true})
-          writeFileAtomic.sync(resolve(file), text)
+          writeFileWhole(resolve(file), text)
         } else {
           writeWhole(fd, Buffer.from(text))
         }

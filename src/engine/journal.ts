@@ -2,12 +2,12 @@
 // journal.jsonl (one line per step event, appended as it happens, so a killed run leaves its trail).
 import {randomBytes} from 'node:crypto'
 import {closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeSync} from 'node:fs'
-import writeFileAtomic from 'write-file-atomic'
 import {join, resolve} from 'node:path'
 import {InputError} from '../errors.ts'
 import type {RunObserver} from './events.ts'
 import type {RunMeta, StepRecord} from './types.ts'
 import {redact} from '../secrets.ts'
+import {writeFileWhole} from '../write-whole.ts'
 
 export const DEFAULT_RUNS_DIR = '.azfail/runs'
 
@@ -50,7 +50,7 @@ export class Journal {
   /** Keeps the runbook the operator consented to (its parsed content), so a resume can say what changed since. */
   keepRunbook(content: unknown): void {
     const file = join(this.dir, 'runbook.json')
-    naming(file, () => writeFileAtomic.sync(file, JSON.stringify(content, null, 2) + '\n'))
+    naming(file, () => writeFileWhole(file, JSON.stringify(content, null, 2) + '\n', {fsync: true}))
   }
 
   /** The runbook this run was consented on, where it was kept. */
@@ -66,7 +66,7 @@ export class Journal {
   /** Replaces run.json atomically (temporary file, fsync, rename): a kill leaves the old or the new, never half. */
   writeMeta(meta: RunMeta): void {
     const file = join(this.dir, 'run.json')
-    naming(file, () => writeFileAtomic.sync(file, redact(JSON.stringify(meta, null, 2)) + '\n'))
+    naming(file, () => writeFileWhole(file, redact(JSON.stringify(meta, null, 2)) + '\n', {fsync: true}))
   }
 
   updateMeta(patch: Partial<RunMeta>): RunMeta {

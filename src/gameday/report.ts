@@ -1,6 +1,6 @@
 // The reports of a game day: the JSON journal, JUnit XML for CI dashboards (one test case per check and per step), a
 // Markdown summary for a pull request or issue comment, and a self-contained HTML page (no network needed to view).
-import {mkdirSync, writeFileSync} from 'node:fs'
+import {mkdirSync} from 'node:fs'
 import {join, resolve} from 'node:path'
 import xmlbuilder from 'xmlbuilder'
 import {esc, page} from '../report/page.ts'
@@ -10,6 +10,7 @@ import {redactDeep} from '../secrets.ts'
 import type {Check} from './checks.ts'
 import type {GamedayResult} from '../services/gameday.ts'
 import type {PracticeResult} from '../services/practice.ts'
+import {writeFileWhole} from '../write-whole.ts'
 
 export interface ReportPaths {
   json: string
@@ -24,10 +25,23 @@ export function writeReports(dir: string, result: GamedayResult): ReportPaths {
   const out = resolve(dir)
   mkdirSync(out, {recursive: true})
   const paths: ReportPaths = {json: join(out, 'gameday.json'), junit: join(out, 'junit.xml'), markdown: join(out, 'summary.md'), html: join(out, 'report.html')}
-  writeFileSync(paths.json, JSON.stringify(result, null, 2) + '\n')
-  writeFileSync(paths.junit, junitXml(result))
-  writeFileSync(paths.markdown, markdown(result))
-  writeFileSync(paths.html, html(result))
+  // All four rendered before any is written, and each written whole or not at all (a temporary file renamed over
+  // it): a full disk or a kill on the way leaves each report as it was or as it is now, never cut short.
+  const texts: Array<[string, string]> = [
+    [paths.json, JSON.stringify(result, null, 2) + '\n'],
+    [paths.junit, junitXml(result)],
+    [paths.markdown, markdown(result)],
+    [paths.html, html(result)],
+  ]
+  for (const [file, text] of texts) {
+    try {
+      writeFileWhole(file, text)
+    } catch (error: any) {
+      // named as the report, not its temporary file: the message says which report and why (ENOSPC, EROFS)
+      if (error && typeof error === 'object') error.path = file
+      throw error
+    }
+  }
   return paths
 }
 
