@@ -22,8 +22,10 @@ export function writeFileWhole(file: string, text: string, options: {fsync?: boo
       }
     }
     renameSync(tmp, file)
-  } catch (error) {
+  } catch (error: any) {
     rmSync(tmp, {force: true})
+    // named as the file being replaced, not its temporary file: that is the one a message should name
+    if (error && typeof error === 'object' && error.path === tmp) error.path = file
     throw error
   }
 }

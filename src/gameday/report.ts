@@ -33,15 +33,7 @@ export function writeReports(dir: string, result: GamedayResult): ReportPaths {
     [paths.markdown, markdown(result)],
     [paths.html, html(result)],
   ]
-  for (const [file, text] of texts) {
-    try {
-      writeFileWhole(file, text)
-    } catch (error: any) {
-      // named as the report, not its temporary file: the message says which report and why (ENOSPC, EROFS)
-      if (error && typeof error === 'object') error.path = file
-      throw error
-    }
-  }
+  for (const [file, text] of texts) writeFileWhole(file, text)
   return paths
 }
 
