@@ -25,7 +25,7 @@ export function writeFileWhole(file: string, text: string, options: {fsync?: boo
   } catch (error: any) {
     rmSync(tmp, {force: true})
     // named as the file being replaced, not its temporary file: that is the one a message should name
-    if (error && typeof error === 'object' && error.path === tmp) error.path = file
+    if (error && typeof error === 'object' && (error.path === undefined || error.path === tmp)) error.path = file
     throw error
   }
 }
