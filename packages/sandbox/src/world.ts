@@ -1,7 +1,6 @@
 // The sandbox's whole state: ARM resources by id, in-flight long-running operations, public DNS and faults.
 // It is plain JSON so it can be persisted atomically and reloaded after a crash or restart.
-import {mkdirSync, readFileSync, statSync} from 'node:fs'
-import writeFileAtomic from 'write-file-atomic'
+import {mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 export interface ArmResource {
@@ -308,10 +307,18 @@ export class WorldStore {
    * Writes to a temporary file, then renames: a process killed at any moment leaves the old or the new state, never
    * half. No fsync: this runs inside the request it answers, on the event loop that also answers DNS, and on a busy
    * disk an fsync can take long and nothing else is answered meanwhile; the sandbox's state need not outlive a crash
-   * of the machine.
+   * of the machine. fs.writeFileSync writes every byte or throws (write-file-atomic's synchronous path ignored a
+   * short write, so a disk that filled left a cut state file behind a rename, and the sandbox could not start again).
    */
   save(): void {
-    writeFileAtomic.sync(this.file, JSON.stringify(this.world), {fsync: false})
+    const tmp = `${this.file}.${process.pid}.tmp`
+    try {
+      writeFileSync(tmp, JSON.stringify(this.world))
+      renameSync(tmp, this.file)
+    } catch (error) {
+      rmSync(tmp, {force: true})
+      throw error
+    }
     this.stamp = this.currentStamp()
     this.revision++
   }
