@@ -24,10 +24,16 @@ function warnings<T>(fn: () => T): {value: T; said: string} {
   }
 }
 
+/** A new FIFO in a temporary directory. */
+function newFifo(): string {
+  const fifo = join(tempDir('azfail-events-'), 'events.fifo')
+  assert.equal(spawnSync('mkfifo', [fifo]).status, 0)
+  return fifo
+}
+
 describe('--events at a FIFO whose reader stops reading', () => {
   it('never blocks the run: past the bound it gives up once, with a warning', {timeout: 120_000}, async () => {
-    const fifo = join(tempDir('azfail-events-'), 'events.fifo')
-    assert.equal(spawnSync('mkfifo', [fifo]).status, 0)
+    const fifo = newFifo()
     // a reader that opened the FIFO and reads nothing (a stalled dashboard): a pipe holds 64 KiB, the events far more
     const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK)
     try {
@@ -49,8 +55,7 @@ describe('--events at a FIFO whose reader stops reading', () => {
   })
 
   it('a reader that comes back late gets every event the stream kept, in order', {timeout: 120_000}, async () => {
-    const fifo = join(tempDir('azfail-events-'), 'events.fifo')
-    assert.equal(spawnSync('mkfifo', [fifo]).status, 0)
+    const fifo = newFifo()
     const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK)
     try {
       const stream = eventStream(fifo)
