@@ -65,7 +65,12 @@ export const waitOutTtl: StepKind<WaitData> = {
         const since = effectiveDrainAt(r)!
         const written = since !== r.drain.drainedAt ? ` (from ${describeWrite(lastSteeringWrite(r)!)}, after the drain)` : ''
         const until = Date.parse(since) + w.total * 1000
-        const left = Math.max(0, Math.ceil((until - ctx.now()) / 1000))
+        // What is left: from a drain this process stamped, by its monotonic clock since the stamp (exact).
+        const left = Math.max(0, Math.ceil((w.total * 1000 - ctx.passedSince(Date.parse(since))) / 1000))
+        // The wait is skipped as done only for a drain made elsewhere (another machine, an earlier process), once the
+        // window has passed by the earliest Azure's time can be now. After this process's own drain the wait always
+        // runs, however slow the steps between were: it looks at the steering once more at its end.
+        const passed = until - ctx.now() <= 0 && !ctx.stampedHere(Date.parse(since))
         // A TTL far beyond any normal one (Azure accepts up to 2147483647 s) is no wait to start unasked.
         const tooLong = waitTooLong(left, why, params)
         if (tooLong) return {summary: `wait ${left}s: ${why}`, changes: [], verdicts: [], waitSeconds: left, problems: [`${region}: ${tooLong}`]}
@@ -75,7 +80,7 @@ export const waitOutTtl: StepKind<WaitData> = {
           verdicts: [],
           waitSeconds: left,
           // Without the Activity Log a past drain proves nothing; the wait then runs and watches instead of skipping.
-          ...(left === 0 && r.steeringWrites ? {done: `${w.total}s have passed since ${written ? `the last write on ${region}'s steering at ${since}` : `the drain at ${since}`}`} : {}),
+          ...(passed && r.steeringWrites ? {done: `${w.total}s have passed since ${written ? `the last write on ${region}'s steering at ${since}` : `the drain at ${since}`}`} : {}),
           data: {until, total: w.total, drain: r.drain, since},
         }
       },
@@ -89,7 +94,10 @@ export const waitOutTtl: StepKind<WaitData> = {
       },
       async apply(plan, rt) {
         const {total, drain} = plan.data
-        let {until, since} = plan.data
+        let {since} = plan.data
+        // What is left of the window: from a drain this process stamped, by its own monotonic clock (exact); from any
+        // other time, by the earliest Azure's time can be now.
+        const leftMs = () => total * 1000 - ctx.passedSince(Date.parse(since))
         const unwatched: string[] = []
         // Looks at the steering: serving again fails the run; a later write restarts the window from it.
         const watch = async (final: boolean) => {
@@ -105,7 +113,6 @@ export const waitOutTtl: StepKind<WaitData> = {
           const effective = effectiveDrainAt({drain, steeringWrites: seen.steeringWrites})!
           if (Date.parse(effective) > Date.parse(since)) {
             since = effective
-            until = Date.parse(effective) + total * 1000
             rt.progress(`${region}'s steering was written after the drain (${describeWrite(lastSteeringWrite(seen)!)}): the ${total}s window starts again from then`)
           }
         }
@@ -113,13 +120,13 @@ export const waitOutTtl: StepKind<WaitData> = {
         for (;;) {
           // A lock lost while waiting (released by force, taken over after a freeze) ends the wait now, not at its end.
           rt.holdsLock()
-          const due = until - ctx.now() <= 0
+          const due = leftMs() <= 0
           if (due || ctx.now() - watchedAt >= WATCH_MS) {
             await watch(due)
             watchedAt = ctx.now()
-            if (until - ctx.now() <= 0) break // the window has passed and the last look found the region still drained
+            if (leftMs() <= 0) break // the window has passed and the last look found the region still drained
           }
-          const left = until - ctx.now()
+          const left = leftMs()
           // Azure's clock is known to the second: the wait may run a second past the window, never shown as more than it.
           rt.progress(`${Math.min(total, Math.ceil(left / 1000))}s left of ${total}s`)
           try {

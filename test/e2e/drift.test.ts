@@ -3,8 +3,12 @@
 // re-enabled and disabled again restarts the TTL window from that write, for the wait and for the teardown guard.
 import assert from 'node:assert/strict'
 import {after, before, describe, it} from 'node:test'
+import {readFileSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {writeDrainRecord} from '../../src/azure/state-records.ts'
+import {loadRunbook} from '../../src/runbook/load.ts'
 import {tempDir} from '../helpers.ts'
-import {type E2E, STATE_ZONE, longDrain, runIdIn, spawnAzfail, startedStep} from './support.ts'
+import {type E2E, HANG_MS, STATE_ZONE, longDrain, runIdIn, spawnAzfail, startedStep} from './support.ts'
 
 const TM = ['rg-global', 'tm-app', 'AzureEndpoints', 'ep-eus2'] as const
 
@@ -91,12 +95,20 @@ describe('drift of the steering layer', () => {
   })
 
   it('re-enabled and disabled again by hand after the drain: the teardown guard restarts the window from that write', async () => {
-    const drained = await t.json(['drain', 'eus2', '--yes'], {timeoutMs: 120_000})
-    assert.equal(drained.code, 0, JSON.stringify(drained.out))
+    // A drain long past (older than the window), then a write on eus2's steering by hand. The teardown judges on a
+    // runbook whose window (a connection drain of HANG_MS) outlasts any start-up of the CLI on a loaded machine, so it
+    // plans inside the window that runs from the write, while the drain alone would let it through.
+    const windowSeconds = HANG_MS / 1000
+    const longWindow = join(t.work, 'long-window.yaml')
+    writeFileSync(longWindow, readFileSync(t.runbook, 'utf8').replace(/connectionDrainSeconds: \d+/, `connectionDrainSeconds: ${windowSeconds}`))
+    await setEus2('Disabled')
+    await (await t.sb.clients.frontDoor()).afdOrigins.beginUpdateAndWait('rg-global', 'fd-app', 'og-app', 'origin-eus2', {enabledState: 'Disabled'})
+    const drainedAt = new Date(Date.now() - 2 * (windowSeconds + 10) * 1000).toISOString()
+    await writeDrainRecord(loadRunbook(t.runbook).runbook.estate, t.sb.clients, 'eus2', {drainedAt, runId: '20261207-000000-d1d1d1', layers: ['trafficManager', 'frontDoor']})
     await setEus2('Enabled')
     await setEus2('Disabled')
     t.sb.mark()
-    const {code, out} = await t.json(['teardown', 'eus2', '--yes'])
+    const {code, out} = await t.json(['teardown', 'eus2', '--yes'], {runbook: longWindow})
     assert.equal(code, 3, JSON.stringify(out))
     assert.equal(out.error.guard, 'drained-before-teardown')
     assert.match(out.error.message, /its steering was written since \(Microsoft.Network\/trafficManagerProfiles\/azureEndpoints\/write on ep-eus2 by sandbox-admin at /i)

@@ -13,7 +13,7 @@ export interface E2E {
   work: string
   runbook: string
   azfail(args: string[], options?: {env?: Record<string, string>; runbook?: string | null; timeoutMs?: number}): Promise<CliResult>
-  json(args: string[], options?: {timeoutMs?: number}): Promise<{code: number | null; out: any; stderr: string}>
+  json(args: string[], options?: {timeoutMs?: number; runbook?: string}): Promise<{code: number | null; out: any; stderr: string}>
   writes(): Array<{method: string; path: string; status: number}>
   stop(): Promise<void>
 }

@@ -1,0 +1,74 @@
+// The TTL wait after this process's own drain: the window runs from the drain's stamp by this process's monotonic clock.
+// Counted on Azure's earliest possible time instead, the Date header's second of uncertainty was paid twice (once in
+// the stamp, the latest Azure's time could be, once now, the earliest): a failover waited ~1 s past its window (the
+// bench's bound "TTL window + promotions + 3 s" was missed by that second).
+import assert from 'node:assert/strict'
+import {describe, it} from 'node:test'
+import {AzureClock} from '../../src/azure/clock.ts'
+import type {LiveState} from '../../src/estate/state.ts'
+import {DEMO_RUNBOOK, loadRunbook} from '../../src/runbook/load.ts'
+import type {StepContext} from '../../src/steps/context.ts'
+import {waitOutTtl} from '../../src/steps/wait-out-ttl.ts'
+import {region} from '../live-state.ts'
+
+const {estate} = loadRunbook(DEMO_RUNBOOK).runbook
+const WINDOW_S = 10 + estate.connectionDrainSeconds
+
+/** Azure's clock after one answer (a second and a tenth of uncertainty), on a monotonic clock the test moves. */
+function answeredOnce(): {clock: AzureClock; advance(ms: number): void} {
+  let mono = 5_000
+  const clock = new AzureClock(() => mono)
+  clock.observe(new Date(Date.parse('2030-01-01T00:00:00Z')).toUTCString(), 4_900, 5_000)
+  return {clock, advance: (ms) => void (mono += ms)}
+}
+
+function planned(clock: AzureClock, drainedAt: string) {
+  const ctx = {estate, resolvers: {}, now: () => clock.now(), stamp: () => clock.stamp(), passedSince: (t: number) => clock.passedSince(t), stampedHere: (t: number) => clock.stampedHere(t), command: (a: string) => `azfail ${a}`} as unknown as StepContext
+  const state: LiveState = {
+    observedAt: new Date().toISOString(),
+    target: 'sandbox',
+    steering: {trafficManager: {profile: 'tm-app', ttl: 10}},
+    regions: {
+      eus2: region('eus2', {serving: false, drain: {drainedAt, runId: 'r', layers: ['trafficManager', 'frontDoor']}, steeringWrites: []}),
+      wus2: region('wus2'),
+    },
+    data: {},
+  }
+  const step = waitOutTtl.create(ctx, {action: 'drain', region: 'eus2'} as any)
+  return step.plan(state)
+}
+
+describe('the TTL wait after a drain', () => {
+  it('this process stamped the drain 100 ms ago: the wait is the window, not a second more', () => {
+    const {clock, advance} = answeredOnce()
+    const drainedAt = new Date(clock.stamp()).toISOString()
+    advance(100)
+    const plan = planned(clock, drainedAt)
+    assert.equal(plan.data?.total, WINDOW_S)
+    assert.equal(plan.waitSeconds, WINDOW_S)
+    assert.equal(plan.done, undefined)
+  })
+
+  it('this process stamped the drain longer ago than the window (a loaded machine, slow steps between): the wait still runs, for its last look', () => {
+    const {clock, advance} = answeredOnce()
+    const drainedAt = new Date(clock.stamp()).toISOString()
+    advance((WINDOW_S + 5) * 1000)
+    const plan = planned(clock, drainedAt)
+    assert.equal(plan.waitSeconds, 0)
+    assert.equal(plan.done, undefined, 'not skipped as done: the wait looks at the steering once more')
+  })
+
+  it("another process's drain, the window long passed: skipped as done", () => {
+    const {clock, advance} = answeredOnce()
+    const drainedAt = new Date(clock.latest()).toISOString()
+    advance((WINDOW_S + 5) * 1000)
+    assert.match(String(planned(clock, drainedAt).done), /have passed since the drain/)
+  })
+
+  it("another process's drain at the same time: the earliest Azure's time can be now counts, a second more", () => {
+    const {clock, advance} = answeredOnce()
+    const drainedAt = new Date(clock.latest()).toISOString() // written with the same bound, but not stamped here
+    advance(100)
+    assert.equal(planned(clock, drainedAt).waitSeconds, WINDOW_S + 1)
+  })
+})
