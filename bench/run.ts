@@ -5,7 +5,7 @@ import {Resolver} from 'node:dns/promises'
 import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {controlOk, generatedEstate, sandboxAccess} from '@azfail/sandbox'
+import {controlOk, generatedEstate, sandboxAccess} from '#sandbox'
 import {manualAzComparison, printComparison} from './manual-az.ts'
 
 const ROOT = join(import.meta.dirname, '..')
