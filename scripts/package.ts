@@ -16,8 +16,6 @@ export interface Packed {
   tarball: string
   /** bytes of the .tgz */
   size: number
-  /** what npm printed, for a failure's message */
-  log: string
 }
 
 export interface Installed {
@@ -77,10 +75,9 @@ export async function packCheckout(work: string): Promise<Packed> {
   cpSync(ROOT, copy, {recursive: true, filter: (src) => !NOT_SOURCE.has(relative(ROOT, src).replace(/^packages\/sandbox\//, ''))})
   symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'))
   const r = await npm(['pack', '--json', '--pack-destination', work], {cwd: copy}).finally(() => rmSync(copy, {recursive: true, force: true}))
-  const log = `${r.stdout}\n${r.stderr}`
-  if (r.code !== 0) throw new Error(`npm pack: exit ${r.code}\n${log}`)
-  const [{filename, size}] = JSON.parse(r.stdout.slice(r.stdout.indexOf('\n[') + 1)) as Array<{filename: string; size: number}>
-  return {tarball: join(work, filename), size, log}
+  if (r.code !== 0) throw new Error(`npm pack: exit ${r.code}\n${r.stdout}\n${r.stderr}`)
+  const [{filename, size}] = JSON.parse(r.stdout) as Array<{filename: string; size: number}>
+  return {tarball: join(work, filename), size}
 }
 
 /** `npm install -g` of the tarball alone into `prefix` (an empty directory); `args` are more of npm's options. */
