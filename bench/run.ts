@@ -5,7 +5,8 @@ import {Resolver} from 'node:dns/promises'
 import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {controlOk, generatedEstate, sandboxAccess} from '@azfail/sandbox'
+import {controlOk, generatedEstate, sandboxAccess} from '#sandbox'
+import {installTarball, packCheckout} from '../scripts/package.ts'
 import {manualAzComparison, printComparison} from './manual-az.ts'
 
 const ROOT = join(import.meta.dirname, '..')
@@ -161,6 +162,33 @@ async function outageRows(demo: string): Promise<Row[]> {
   return out
 }
 
+const mb = (bytes: number) => `${(bytes / 1e6).toFixed(0)} MB`
+
+/**
+ * Install size (issue 18): the tarball `npm pack` makes, installed alone into an empty prefix as a team would (npm's
+ * cache warm, so the time is npm's work, not the network's). Printed, never a target.
+ */
+async function printInstallSize() {
+  const dir = join(work, 'install')
+  mkdirSync(join(dir, 'prefix'), {recursive: true})
+  const packed = await packCheckout(dir)
+  const started = process.hrtime.bigint()
+  const installed = await installTarball(packed.tarball, join(dir, 'prefix'))
+  const ms = Number(process.hrtime.bigint() - started) / 1e6
+  const largest = Object.entries(installed.bytesByScope).sort(([, a], [, b]) => b - a).slice(0, 3)
+  console.log(`\ninstall size: tarball ${(packed.size / 1e3).toFixed(0)} kB; npm install -g of it alone: ${installed.added} packages, ${mb(installed.bytes)} (apparent size) in ${(ms / 1000).toFixed(0)} s, npm's cache warm`)
+  console.log(`  largest: ${largest.map(([name, bytes]) => `${name} ${mb(bytes)}`).join(', ')}`)
+}
+
+// BENCH_ONLY=install measures the install size alone.
+if (process.env.BENCH_ONLY === 'install') {
+  try {
+    await printInstallSize()
+  } finally {
+    rmSync(work, {recursive: true, force: true})
+  }
+  process.exit(0)
+}
 // BENCH_ONLY=outage measures the region-down rows alone.
 if (process.env.BENCH_ONLY === 'outage') {
   try {
@@ -276,6 +304,7 @@ try {
   console.log('\nARM requests of one drain dry run (one region\'s endpoints are read; every region\'s names are resolved over DNS):')
   console.log(`${pad('estate', 10)} ${pad('names', 8)} ${pad('ARM requests', 14)} per endpoint of the drained region`)
   for (const s of scale) console.log(`${pad(s.estate, 10)} ${pad(String(s.names), 8)} ${pad(String(s.armRequests), 14)} ${s.perEndpoint.toFixed(2)}`)
+  await printInstallSize()
   const manualAz = await manualAzComparison(ROOT, BIN, work, env)
   printComparison(manualAz)
   if (process.env.BENCH_JSON) console.log(JSON.stringify({rows, scale, manualAz}))

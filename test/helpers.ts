@@ -3,7 +3,7 @@ import {spawn} from 'node:child_process'
 import {chmodSync, mkdtempSync, readdirSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {basename, dirname, join} from 'node:path'
-import {type RequestLogEntry, type SandboxHandle, WorldStore, control, controlOk, demoWorld, readRequestLog, removeSandboxState, sandboxAccess, sandboxRequest, startSandbox, staticTokenCredential} from '@azfail/sandbox'
+import {type RequestLogEntry, type SandboxHandle, WorldStore, control, controlOk, demoWorld, readRequestLog, removeSandboxState, sandboxAccess, sandboxRequest, startSandbox, staticTokenCredential} from '#sandbox'
 import {createClients} from '../src/azure/clients.ts'
 import {type AzureTarget, sandboxTargetOf} from '../src/azure/target.ts'
 

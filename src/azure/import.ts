@@ -1,6 +1,6 @@
 // Reads the estate a runbook describes, read-only, through the SDK clients, and turns it into sandbox state, so a team
 // can rehearse failovers of their own topology offline. Only what azfail uses is carried over.
-import type {ArmResource, PublicRecord, RegionInfo, World} from '@azfail/sandbox'
+import type {ArmResource, PublicRecord, RegionInfo, World} from '#sandbox'
 import {bareName, parseZoneId, subscriptionOfId} from '../estate/predicates.ts'
 import type {Estate, Located} from '../runbook/estate.ts'
 import type {Clients} from './clients.ts'

@@ -4,7 +4,7 @@ import {cpSync, existsSync, mkdtempSync, readFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
 import type {TokenCredential} from '@azure/core-auth'
-import type {SandboxConnection} from '@azfail/sandbox'
+import type {SandboxConnection} from '#sandbox'
 import type {RunTarget} from '../engine/types.ts'
 import {InputError, TargetError} from '../errors.ts'
 import {listSetting} from '../inputs.ts'
@@ -68,7 +68,7 @@ export interface AzureTarget {
 export const DEFAULT_STATE_DIR = '.azfail/sandbox'
 
 /** The sandbox package loads only when a command uses a sandbox, so Azure commands start without it. */
-const sandboxPackage = () => import('@azfail/sandbox')
+const sandboxPackage = () => import('#sandbox')
 
 /** The sandbox running for `stateDir`, if one is; a stale connection.json counts as none. */
 export async function runningSandbox(stateDir: string): Promise<SandboxConnection | undefined> {

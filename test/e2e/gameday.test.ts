@@ -256,30 +256,62 @@ describe('scheduling examples', () => {
     }
   }
 
-  it('GitHub Actions: a cron schedule, OIDC sign-in, and the JUnit and HTML reports published', () => {
+  it("GitHub Actions: a cron schedule, OIDC sign-in, azfail's action with inputs it declares, JUnit from its reports", () => {
     const file = join(ROOT, 'examples', 'github-actions-gameday.yml')
     const wf = parse(readFileSync(file, 'utf8'))
     assert.match(wf.on.schedule[0].cron, /^\S+ \S+ \S+ \S+ \S+$/)
     assert.equal(wf.permissions['id-token'], 'write')
     assert.equal(wf.permissions.checks, 'write', 'the JUnit reporter publishes a check run')
     assert.deepEqual(validateWorkflow(readFileSync(file, 'utf8')).errors, [], "valid against GitHub's workflow schema")
-    for (const s of wf.jobs.gameday.steps.filter((x: any) => x.uses)) assert.match(s.uses, /@v\d+$/, `${s.uses} is pinned by major version`)
     const steps = wf.jobs.gameday.steps
+    for (const s of steps.filter((x: any) => x.uses)) assert.match(s.uses, /@v\d+$/, `${s.uses} is pinned by major version`)
     assert.ok(steps.some((s: any) => s.uses?.startsWith('azure/login@') && s.with['client-id'] && !s.with['client-secret']), 'federated sign-in, no secret')
-    checkCommands(file, steps.map((s: any) => s.run).filter(Boolean))
-    const upload = steps.find((s: any) => s.uses?.startsWith('actions/upload-artifact@'))
-    assert.match(upload.with.path, /junit\.xml/)
-    assert.match(upload.with.path, /report\.html/)
+    assert.deepEqual(steps.filter((s: any) => s.run), [], 'the action installs and runs azfail: the workflow runs no script of its own')
+
+    const action = parse(readFileSync(join(ROOT, 'action.yml'), 'utf8'))
+    const azfail = steps.find((s: any) => /^[^/\s]+\/azfail@v\d+$/.test(s.uses ?? ''))
+    assert.ok(azfail, "a step uses azfail's action")
+    for (const input of Object.keys(azfail.with)) assert.ok(input in action.inputs, `action.yml declares the input ${input}`)
+    assert.notEqual(azfail.with['upload-reports'], 'false', 'the action uploads the reports')
+    // the command the action runs: the command input, the flags the action adds for the runbook, subscription and reports
+    const command = azfail.with.command ?? action.inputs.command.default
+    assert.equal(command.split(' ')[0], 'gameday')
+    const flags = [azfail.with.runbook && '--runbook x', azfail.with.subscription && '--subscription x', '--report-dir x'].filter(Boolean)
+    checkCommands(file, [`azfail ${command} ${flags.join(' ')}`])
+    const reportDir = azfail.with['report-dir'] ?? action.inputs['report-dir'].default
+    const junit = steps.find((s: any) => s.uses?.startsWith('mikepenz/action-junit-report@'))
+    assert.equal(junit.with.report_paths, `${reportDir}/junit.xml`)
+    assert.equal(junit.if, 'always()', 'test results also when the game day fails')
   })
 
-  it('Azure DevOps: a cron schedule, a federated service connection, JUnit published and the HTML kept as an artifact', () => {
+  it("Azure DevOps: the action's shape: the package installed, the game day with the same inputs, JUnit, reports and summary published", () => {
     const file = join(ROOT, 'examples', 'azure-pipelines-gameday.yml')
     const p = parse(readFileSync(file, 'utf8'))
     assert.match(p.schedules[0].cron, /^\S+ \S+ \S+ \S+ \S+$/)
+    const scripts = p.steps.filter((s: any) => s.script).map((s: any) => s.script as string)
+    assert.ok(scripts.some((s: string) => /^npm install --global .*\bazfail@\S+/m.test(s)), 'installs azfail from its package')
+    assert.ok(!scripts.some((s: string) => /\bnpm ci\b|\bnpx\b/.test(s)), 'nothing of a clone of azfail')
+    const action = parse(readFileSync(join(ROOT, 'action.yml'), 'utf8'))
+    const parameters = Object.fromEntries(p.parameters.map((x: any) => [x.name, x]))
+    for (const input of ['runbook', 'subscription']) assert.ok(parameters[input], `the action's input ${input} is a parameter`)
+    assert.equal(parameters.subscription.default, action.inputs.subscription.default, 'empty: the signed-in subscription, as the action')
+
     const cli = p.steps.find((s: any) => s.task === 'AzureCLI@2')
     assert.ok(cli.inputs.azureSubscription)
     checkCommands(file, [cli.inputs.inlineScript])
-    assert.match(p.steps.find((s: any) => s.task === 'PublishTestResults@2').inputs.testResultsFiles, /junit\.xml$/)
-    assert.ok(p.steps.some((s: any) => s.task === 'PublishPipelineArtifact@1' && s.inputs.targetPath === cli.inputs.inlineScript.match(/--report-dir (\S+)/)[1]))
+    // the parameters reach azfail through the environment, never pasted into the script
+    assert.doesNotMatch(cli.inputs.inlineScript, /\$\{\{|\$\(/)
+    assert.equal(cli.env.AZFAIL_RUNBOOK, '${{ parameters.runbook }}')
+    assert.match(cli.inputs.inlineScript, /--runbook "\$AZFAIL_RUNBOOK"/)
+    const reports = cli.env[cli.inputs.inlineScript.match(/--report-dir "\$(\w+)"/)[1]]
+    assert.equal(reports, '${{ parameters.reportDir }}')
+    const after = p.steps.slice(p.steps.indexOf(cli) + 1)
+    for (const s of after) assert.equal(s.condition, 'always()', `${s.task ?? s.displayName} also when the game day fails`)
+    assert.equal(after.find((s: any) => s.task === 'PublishTestResults@2').inputs.testResultsFiles, `${reports}/junit.xml`)
+    assert.equal(after.find((s: any) => s.task === 'PublishPipelineArtifact@1').inputs.targetPath, reports)
+    const summary = after.find((s: any) => /##vso\[task\.uploadsummary\]/.test(s.script ?? ''))
+    assert.ok(summary, "summary.md on the run's summary page")
+    assert.match(summary.script, /##vso\[task\.uploadsummary\]\$(\w+)\/summary\.md/)
+    assert.equal(summary.env[summary.script.match(/##vso\[task\.uploadsummary\]\$(\w+)/)[1]], reports)
   })
 })

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
-import {HUB_SPOKE_SUBSCRIPTIONS as HUB, WorldStore, hubSpokeWorld, readConnection} from '@azfail/sandbox'
+import {HUB_SPOKE_SUBSCRIPTIONS as HUB, WorldStore, hubSpokeWorld, readConnection} from '#sandbox'
 import {ROOT, type TestSandbox, runCli, startTestSandbox, tempDir} from '../helpers.ts'
 import {e2e, runIdIn, spawnAzfail, startedStep, txtField} from './support.ts'
 

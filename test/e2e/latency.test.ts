@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
-import {type RequestLogEntry, generatedEstate} from '@azfail/sandbox'
+import {type RequestLogEntry, generatedEstate} from '#sandbox'
 import {ARM_REQUESTS_IN_FLIGHT} from '../../src/azure/clients.ts'
 import {runCli, startTestSandbox, tempDir} from '../helpers.ts'
 import {type E2E, FD_ORIGIN, TM_EP, e2e} from './support.ts'
@@ -100,7 +100,7 @@ describe('reads of a large estate under --latency azure', () => {
     // run of an undrained region is refused by drained-before-teardown (exit 4) after every read is made.
     const r = await runCli(['teardown', 'r01', '--dry-run', '--sandbox', '--state-dir', dir, '--runbook', join(dir, 'runbook.yaml'), '--runs-dir', join(dir, 'runs')], {cwd: dir, env: {CI: 'true'}})
     assert.equal(r.code, 4, r.stderr)
-    const {readRequestLog} = await import('@azfail/sandbox')
+    const {readRequestLog} = await import('#sandbox')
     const log = readRequestLog(dir)
     assert.equal(log.filter((e) => /privateEndpoints\/pe-kv-r01-\d+\/privateDnsZoneGroups$/.test(e.path)).length, 3 * ARM_REQUESTS_IN_FLIGHT, "every endpoint of r01 had its zone groups read")
     const most = mostAtOnce(log)

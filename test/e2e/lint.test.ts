@@ -73,7 +73,7 @@ describe('lint', () => {
 
 describe('scale', () => {
   it("a drain dry run reads none of the drained region's endpoints: its ARM requests do not grow with them (the zones' lists hold their records)", async () => {
-    const {generatedEstate} = await import('@azfail/sandbox')
+    const {generatedEstate} = await import('#sandbox')
     const {startTestSandbox, tempDir, runCli} = await import('../helpers.ts')
     const counts: number[] = []
     for (const endpoints of [4, 8]) {

@@ -5,7 +5,7 @@
 import {spawn} from 'node:child_process'
 import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {WorldStore, control, demoWorld, sandboxAccess, sandboxRequest, startSandbox} from '@azfail/sandbox'
+import {WorldStore, control, demoWorld, sandboxAccess, sandboxRequest, startSandbox} from '#sandbox'
 import {BIN} from '../helpers.ts'
 
 export interface SessionSpec {

@@ -5,7 +5,7 @@
 // requests of a full rehearsal.
 import assert from 'node:assert/strict'
 import {after, before, describe, it} from 'node:test'
-import {OPERATOR_ROLE, actionMatches, armAction} from '@azfail/sandbox'
+import {OPERATOR_ROLE, actionMatches, armAction} from '#sandbox'
 import {type E2E, e2e} from './support.ts'
 
 describe('the operator role covers every request of every command', () => {

@@ -2,7 +2,7 @@
 // region, refused by a replica (SQLSTATE 25006) and taken by a promoted primary.
 import assert from 'node:assert/strict'
 import {after, before, describe, it} from 'node:test'
-import {postgresAvailable} from '@azfail/sandbox'
+import {postgresAvailable} from '#sandbox'
 import {type E2E, e2e} from './support.ts'
 
 describe('promote with a write check against real PostgreSQL', {skip: !postgresAvailable() && !process.env.CI ? "no PostgreSQL server binaries here ('pg_config' is missing)" : false}, () => {

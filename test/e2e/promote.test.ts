@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import {readFileSync, writeFileSync} from 'node:fs'
 import net from 'node:net'
 import {afterEach, beforeEach, describe, it} from 'node:test'
-import {connectionFile} from '@azfail/sandbox'
+import {connectionFile} from '#sandbox'
 import {resolveName, resolverFor} from '../../src/azure/resolve.ts'
 import {type E2E, e2e} from './support.ts'
 

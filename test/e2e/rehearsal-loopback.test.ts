@@ -8,7 +8,7 @@ import {spawn, spawnSync} from 'node:child_process'
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
-import {postgresAvailable} from '@azfail/sandbox'
+import {postgresAvailable} from '#sandbox'
 import {BIN} from '../helpers.ts'
 import {type E2E, e2e, exportsOf} from './support.ts'
 

@@ -6,7 +6,7 @@ import {spawn} from 'node:child_process'
 import {chmodSync, existsSync, mkdirSync, readdirSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, it} from 'node:test'
-import {postgresAvailable} from '@azfail/sandbox'
+import {postgresAvailable} from '#sandbox'
 import {HANG_MS, ROOT, eventually, runCli, tempDir} from '../helpers.ts'
 import {e2e, spawnAzfail} from './support.ts'
 

@@ -32,7 +32,7 @@ export default class SandboxEnv extends AzfailCommand {
     if (!running) {
       throw new InputError('SandboxNotRunning', `No sandbox is running for ${flags['state-dir']}: its variables name a live endpoint, token issuer and resolvers.`, `Start one first: 'azfail sandbox start --state-dir ${flags['state-dir']}' (it runs in the foreground; use another terminal).`)
     }
-    const {runningIdentityEnvironment} = await import('@azfail/sandbox')
+    const {runningIdentityEnvironment} = await import('#sandbox')
     const environment = await runningIdentityEnvironment(running, flags.identity)
     if (!environment) {
       const known = Object.keys(running.identities ?? {})

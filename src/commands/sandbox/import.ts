@@ -43,7 +43,7 @@ export default class SandboxImport extends AzfailCommand {
       if (!(await confirmChanges([`the sandbox state in ${flags['state-dir']} is replaced by the ${total} resources read`], {yes: flags.yes, what: 'azfail sandbox import'}))) {
         throw new AzfailError('declined', 'NotConfirmed', 'Import not confirmed; nothing was written.')
       }
-      const {writeImportedState} = await import('@azfail/sandbox')
+      const {writeImportedState} = await import('#sandbox')
       writeImportedState(flags['state-dir'], world)
       if (!this.jsonEnabled()) this.logToStderr(`wrote ${flags['state-dir']}/state.json; 'azfail status --sandbox --state-dir ${flags['state-dir']} --runbook ${runbook.file}' reads it`)
       return {stateDir: flags['state-dir'], written: true, counts, skipped}

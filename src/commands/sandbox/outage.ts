@@ -1,5 +1,5 @@
 import {Args, Flags} from '@oclif/core'
-import type {OutageSpec, OutageState} from '@azfail/sandbox'
+import type {OutageSpec, OutageState} from '#sandbox'
 import {AzfailCommand} from '../../cli/base.ts'
 import {runningSandbox} from '../../azure/target.ts'
 import {InputError} from '../../errors.ts'
@@ -34,7 +34,7 @@ export default class SandboxOutage extends AzfailCommand {
     const change = outageChange(args.region, flags)
     const running = await runningSandbox(flags['state-dir'])
     if (change && !running) checkWritableDir(flags['state-dir'], '--state-dir')
-    const {outageLines, sandboxOutage} = await import('@azfail/sandbox')
+    const {outageLines, sandboxOutage} = await import('#sandbox')
     const outage = await sandboxOutage(flags['state-dir'], running, change)
     if (!this.jsonEnabled()) this.log(outageLines(outage).join('\n'))
     return {...outage, stateDir: flags['state-dir'], running: Boolean(running)}

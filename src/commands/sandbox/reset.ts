@@ -40,7 +40,7 @@ export default class SandboxReset extends AzfailCommand {
       throw new AzfailError('declined', 'NotConfirmed', 'Reset not confirmed; nothing was changed.')
     }
     const running = await runningSandbox(flags['state-dir'])
-    const {resetSandbox} = await import('@azfail/sandbox')
+    const {resetSandbox} = await import('#sandbox')
     try {
       await resetSandbox(flags['state-dir'], running, {
         estate: flags.estate,

@@ -33,7 +33,7 @@ export default class SandboxStart extends AzfailCommand {
     if (existing) {
       throw new AzfailError('locked', 'SandboxRunning', `A sandbox is already running for ${flags['state-dir']} (pid ${existing.pid}, ${existing.armEndpoint}).`, {hint: 'Use it as it is, or stop it first (Ctrl-C in its terminal, or kill its pid).'})
     }
-    const {redactedConnection, resetSandbox, runSandboxForeground} = await import('@azfail/sandbox')
+    const {redactedConnection, resetSandbox, runSandboxForeground} = await import('#sandbox')
     if (flags.estate) await resetSandbox(flags['state-dir'], undefined, {estate: flags.estate})
     await runSandboxForeground(flags['state-dir'], flags.port, (c) => {
       if (this.jsonEnabled()) {

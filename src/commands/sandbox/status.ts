@@ -1,6 +1,6 @@
 import {AzfailCommand} from '../../cli/base.ts'
 import {runningSandbox} from '../../azure/target.ts'
-import type {SandboxStatus as Status} from '@azfail/sandbox'
+import type {SandboxStatus as Status} from '#sandbox'
 
 export default class SandboxStatus extends AzfailCommand {
   static override summary = 'Show whether the sandbox runs for this state dir, and what it holds.'
@@ -9,7 +9,7 @@ export default class SandboxStatus extends AzfailCommand {
   async run(): Promise<Status> {
     const {flags} = await this.parse(SandboxStatus)
     const running = await runningSandbox(flags['state-dir'])
-    const {outageLines, sandboxStatus} = await import('@azfail/sandbox')
+    const {outageLines, sandboxStatus} = await import('#sandbox')
     const status = sandboxStatus(flags['state-dir'], running)
     if (!this.jsonEnabled()) {
       this.log(`state dir      ${status.stateDir}`)
