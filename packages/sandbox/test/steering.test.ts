@@ -120,7 +120,7 @@ describe('sandbox: a Traffic Manager profile written whole (PUT)', () => {
     const read = await tm.profiles.get('rg-global', 'tm-app')
     const refused = (message: RegExp) => (e: any) => e.statusCode === 400 && message.test(e.message)
     await assert.rejects(tm.profiles.update('rg-global', 'tm-app', {dnsConfig: {ttl: 60}, endpoints: read.endpoints}), refused(/'endpoints' property cannot be specified when updating a profile using PATCH\. Please use PUT/))
-    await assert.rejects(tm.profiles.createOrUpdate('rg-global', 'tm-app', {...read, endpoints: [...read.endpoints!, read.endpoints![0]]}), refused(/duplicates in the list of endpoints\. The following endpoint\(s\) appear more than once: ep-eus2/))
+    await assert.rejects(tm.profiles.createOrUpdate('rg-global', 'tm-app', {...read, endpoints: [...read.endpoints!, read.endpoints!.find((e) => e.name === 'ep-eus2')!]}), refused(/duplicates in the list of endpoints\. The following endpoint\(s\) appear more than once: ep-eus2/))
     const path = `${profileId()}?api-version=2022-04-01`
     const untyped = await sb.raw('PUT', path, {body: JSON.stringify({...read, properties: {...read, endpoints: [{name: 'ep-x', properties: {target: 'x.example'}}]}})})
     assert.equal(untyped.status, 400)
