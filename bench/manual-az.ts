@@ -5,7 +5,8 @@
 // az and dig process of the comparison joins it (`nsenter --net`), so nothing they do can leave 127.0.0.0/8; strace
 // then lists every connect az attempts, once, outside the timed runs. az signs in as a service principal of the
 // sandbox's Entra ID to a custom cloud registered from the sandbox's own metadata (`GET /metadata/endpoints`); its
-// Python loads bench/az-site/sitecustomize.py (MSAL instance discovery off, the setting az 2.45 lacks).
+// Python loads the sitecustomize.py the sandbox writes for `sandbox env --az` (D/az/python: MSAL instance discovery
+// off, the setting az 2.45 lacks).
 //
 // Measured: azfail's own time is its wall time minus its TTL wait (`waitOutTtl` in --json); the procedure's is the sum
 // of its az and dig invocations' wall times (its wait runs, and is left out). ARM requests are counted from the
@@ -171,8 +172,8 @@ async function counted(sb: Sandbox, act: () => Promise<{ms: number; failed?: str
   return {ms, requests: added.length - tokens, tokens, ...(failed ? {failed} : {})}
 }
 
-/** The operator's az, in a config dir of its own: telemetry off, the sandbox's CA, the bench's sitecustomize. */
-function azEnvironment(root: string, work: string, sb: Sandbox): NodeJS.ProcessEnv {
+/** The operator's az, in a config dir of its own: telemetry off, the sandbox's CA, the sandbox's sitecustomize. */
+function azEnvironment(work: string, sb: Sandbox): NodeJS.ProcessEnv {
   return {
     ...process.env,
     AZURE_CONFIG_DIR: join(work, 'az-config'),
@@ -181,7 +182,7 @@ function azEnvironment(root: string, work: string, sb: Sandbox): NodeJS.ProcessE
     AZURE_CORE_NO_COLOR: 'true',
     AZURE_CORE_ONLY_SHOW_ERRORS: 'true',
     AZURE_CORE_DISABLE_CONFIRM_PROMPT: 'true',
-    PYTHONPATH: join(root, 'bench', 'az-site'),
+    PYTHONPATH: join(sb.dir, 'az', 'python'),
   }
 }
 
@@ -260,7 +261,7 @@ export async function manualAzComparison(root: string, bin: string, work: string
   mkdirSync(dir, {recursive: true})
   const sb = await startIsolated(bin, dir, env)
   try {
-    const azEnv = azEnvironment(root, work, sb)
+    const azEnv = azEnvironment(work, sb)
     const az = (args: string[]) => inside(sb, 'az', args, azEnv)
     const azfail = (args: string[]) => inside(sb, bin, [...args, '--sandbox', '--state-dir', dir, '--runs-dir', join(work, 'manual-az-runs')], env)
     const reset = () => {

@@ -3,6 +3,8 @@
 // pinned to workload identity, then calls ARM through the real SDK client at the custom cloud's endpoint.
 import assert from 'node:assert/strict'
 import {spawn, spawnSync} from 'node:child_process'
+import {readFileSync} from 'node:fs'
+import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {BIN, ROOT, type TestSandbox, runCli, startTestSandbox, tempDir} from '../helpers.ts'
 
@@ -165,9 +167,37 @@ describe('azfail sandbox env', () => {
     assert.equal((await sb.control('GET', 'state')).body.settings.tokenLifetimeSeconds, 45)
   })
 
+  it('--az prints exports and az commands that a shell evals: its own config dir, the CA, telemetry and instance discovery off, the shim first on PYTHONPATH, the cloud, the sign-in', async () => {
+    const r = await runCli(['sandbox', 'env', '--az', '--identity', 'operator', '--state-dir', sb.dir])
+    assert.equal(r.code, 0, r.stderr)
+    // az stands in for the CLI here: a shell function that records how it was called (test/e2e/az-cli.test.ts runs the real one)
+    const script = 'az() { printf "%s|" "$@" >> "$LOG"; echo >> "$LOG"; }; eval "$EXPORTS" && env | grep -E "^(AZURE_|REQUESTS_CA_BUNDLE|PYTHONPATH)" | sort'
+    const log = `${tempDir('azfail-az-log-')}/calls`
+    const run = await shell(script, {EXPORTS: r.stdout, LOG: log, PYTHONPATH: '/opt/mine'})
+    assert.equal(run.code, 0, run.stderr)
+    const operator = sb.handle.connection.identities.operator
+    assert.deepEqual(run.stdout.trim().split('\n'), [
+      `AZURE_CONFIG_DIR=${sb.dir}/az/config`,
+      'AZURE_CORE_COLLECT_TELEMETRY=false',
+      'AZURE_CORE_INSTANCE_DISCOVERY=false',
+      `PYTHONPATH=${sb.dir}/az/python:/opt/mine`,
+      `REQUESTS_CA_BUNDLE=${sb.handle.connection.caCertPath}`,
+    ])
+    assert.deepEqual(readFileSync(log, 'utf8').trim().split('\n'), [
+      `cloud|register|-n|azfail-sandbox|--endpoint-resource-manager|${sb.handle.connection.armEndpoint}/|-o|none|`,
+      'cloud|set|-n|azfail-sandbox|--only-show-errors|',
+      `login|--service-principal|-u|${operator.clientId}|-p|${operator.clientSecret}|--tenant|${sb.handle.connection.tenantId}|-o|none|`,
+    ])
+    assert.match(readFileSync(join(sb.dir, 'az', 'python', 'sitecustomize.py'), 'utf8'), /instance_discovery=False/, 'the shim an az before 2.53 loads')
+    const unknown = await runCli(['sandbox', 'env', '--az', '--identity', 'root', '--state-dir', sb.dir])
+    assert.equal(unknown.code, 2)
+    assert.match(unknown.stderr, /no identity 'root'/)
+  })
+
   it('--help shows the eval example', async () => {
     const r = await runCli(['sandbox', 'env', '--help'])
     assert.equal(r.code, 0)
     assert.match(r.stdout, /eval "\$\(azfail sandbox env --identity operator\)"/)
+    assert.match(r.stdout, /eval "\$\(azfail sandbox env --az --identity operator\)"/)
   })
 })

@@ -7,6 +7,7 @@ import https from 'node:https'
 import type {AddressInfo} from 'node:net'
 import {join} from 'node:path'
 import type {Duplex} from 'node:stream'
+import {writeAzSite} from './az-cli.ts'
 import {CONTROL_PATH, type SandboxConnection, connectionFile} from './client.ts'
 import {type ResolverHandle, currentNames, startResolver} from './dns.ts'
 import {EntraDirectory} from './entra.ts'
@@ -98,7 +99,10 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
     stateDir,
   }
   const publish = () => writeFileSync(connectionFile(stateDir), JSON.stringify(connection, null, 2) + '\n', {mode: 0o600})
-  if (options.publish) publish()
+  if (options.publish) {
+    publish()
+    writeAzSite(stateDir)
+  }
   directory.onChange = () => {
     connection.identities = directory.published()
     if (options.publish) publish()

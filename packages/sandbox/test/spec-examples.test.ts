@@ -277,3 +277,70 @@ describe('spec examples: api-versions', () => {
     }
   })
 })
+
+describe('spec examples: the whole-body updates and lists the Azure CLI sends', () => {
+  let sb: TestSandbox
+  before(async () => (sb = await startTestSandbox()))
+  after(() => sb.stop())
+
+  it('creates a Traffic Manager profile with its endpoints, then takes the same PUT again as an update (Profiles_CreateOrUpdate)', async () => {
+    // specification/trafficmanager/resource-manager/Microsoft.Network/stable/2022-04-01/examples/Profile-PUT-WithEndpoints.json,
+    // into rg-global (the example's resource group is not in the world). Its FQDN is under Azure's test zone; the
+    // sandbox's is under trafficmanager.net. Its monitor statuses are Azure's first answer, before any probe
+    // (CheckingEndpoint[s]); the sandbox runs no probes, so a new endpoint is Online at once.
+    const name = 'azuresdkfornetautoresttrafficmanager6192'
+    const parameters = {
+      location: 'global',
+      profileStatus: 'Enabled' as const,
+      trafficRoutingMethod: 'Performance' as const,
+      dnsConfig: {relativeName: name, ttl: 35},
+      monitorConfig: {path: '/testpath.aspx', intervalInSeconds: 10, port: 80, timeoutInSeconds: 5, toleratedNumberOfFailures: 2, protocol: 'HTTP' as const},
+      endpoints: [{name: 'My external endpoint', type: 'Microsoft.network/TrafficManagerProfiles/ExternalEndpoints', endpointLocation: 'North Europe', endpointStatus: 'Enabled' as const, target: 'foobar.contoso.com'}],
+    }
+    const tm = await sb.clients.trafficManager()
+    sb.mark()
+    for (const expected of [201, 200]) {
+      const p = await tm.profiles.createOrUpdate('rg-global', name, parameters)
+      const id = `${SUB_PATH(sb)}/resourceGroups/rg-global/providers/Microsoft.Network/trafficManagerProfiles/${name}`
+      assert.deepEqual([p.id, p.name, p.type, p.location], [id, name, 'Microsoft.Network/trafficManagerProfiles', 'global'])
+      assert.deepEqual([p.profileStatus, p.trafficRoutingMethod, p.dnsConfig], ['Enabled', 'Performance', {relativeName: name, fqdn: `${name}.trafficmanager.net`, ttl: 35}])
+      const {profileMonitorStatus, ...monitor} = p.monitorConfig!
+      assert.deepEqual([monitor, profileMonitorStatus], [parameters.monitorConfig, 'Online'])
+      assert.deepEqual(p.endpoints?.map(({endpointMonitorStatus: _m, ...e}) => e), [{
+        id: `${id}/externalEndpoints/My external endpoint`,
+        name: 'My external endpoint',
+        type: 'Microsoft.Network/trafficManagerProfiles/externalEndpoints',
+        endpointLocation: 'North Europe',
+        endpointStatus: 'Enabled',
+        priority: 1,
+        target: 'foobar.contoso.com',
+        weight: 1,
+      }])
+      assert.equal(sb.requests().at(-1)?.status, expected)
+    }
+    // the endpoint the PUT made is a resource of its own, as Endpoint-GET-External-WithLocation.json reads one
+    assert.equal((await tm.endpoints.get('rg-global', name, 'ExternalEndpoints', 'My external endpoint')).target, 'foobar.contoso.com')
+  })
+
+  it("lists a PostgreSQL server's read replicas (Replicas_ListByServer) through the SDK and at az 2.45's api-version", async () => {
+    // specification/postgresql/resource-manager/Microsoft.DBforPostgreSQL/stable/2022-12-01/examples/ReplicasListByServer.json
+    const pg = await sb.clients.postgres()
+    const replicas = []
+    for await (const r of pg.replicas.listByServer('rg-data-eus2', 'pg-app-eus2')) replicas.push(r)
+    assert.deepEqual(replicas.map((r) => [r.id, r.name, r.type, r.location, r.replicationRole, r.replicaCapacity, r.state]), [
+      [`${SUB_PATH(sb)}${PG_REPLICA}`, 'pg-app-wus2', 'Microsoft.DBforPostgreSQL/flexibleServers', 'West US 2', 'GeoAsyncReplica', 0, 'Ready'],
+    ])
+    const raw = await sb.raw('GET', `${SUB_PATH(sb)}/resourceGroups/rg-data-eus2/providers/Microsoft.DBforPostgreSQL/flexibleServers/pg-app-eus2/replicas?api-version=2022-12-01`)
+    assert.equal(raw.status, 200)
+    const [item] = raw.body.value
+    // every field the example shows for a replica (those of the server, sku, tags, the replication role and capacity)
+    for (const k of ['sku', 'properties', 'location', 'tags', 'id', 'name', 'type']) assert.ok(k in item, k)
+    for (const k of ['fullyQualifiedDomainName', 'version', 'administratorLogin', 'state', 'availabilityZone', 'storage', 'backup', 'network', 'highAvailability', 'replicationRole', 'replicaCapacity']) assert.ok(k in item.properties, k)
+    assert.deepEqual(sb.requests().filter((r) => r.path.endsWith('/replicas')).map((r) => [r.apiVersion, r.status]), [['2025-08-01', 200], ['2022-12-01', 200]])
+
+    const none = []
+    for await (const r of pg.replicas.listByServer('rg-data-wus2', 'pg-app-wus2')) none.push(r)
+    assert.deepEqual(none, [], 'a replica has no replicas of its own')
+    await assert.rejects(pg.replicas.listByServer('rg-data-eus2', 'pg-nope').next(), (e: any) => e.statusCode === 404)
+  })
+})

@@ -1,7 +1,7 @@
 // Traffic Manager and Front Door through @azure/arm-trafficmanager and @azure/arm-cdn against the sandbox.
 import assert from 'node:assert/strict'
 import {after, before, describe, it} from 'node:test'
-import {type TestSandbox, startTestSandbox} from './helpers.ts'
+import {type TestSandbox, SUB_PATH, startTestSandbox} from './helpers.ts'
 
 describe('sandbox: Traffic Manager', () => {
   let sb: TestSandbox
@@ -67,6 +67,67 @@ describe('sandbox: Traffic Manager', () => {
     assert.equal(p.dnsConfig?.ttl, 300)
     assert.equal(p.dnsConfig?.fqdn, 'tm-app.trafficmanager.net')
     await tm.profiles.update('rg-global', 'tm-app', {dnsConfig: {ttl: 10}})
+  })
+})
+
+describe('sandbox: a Traffic Manager profile written whole (PUT)', () => {
+  let sb: TestSandbox
+  before(async () => (sb = await startTestSandbox()))
+  after(() => sb.stop())
+  const profileId = () => `${SUB_PATH(sb)}/resourceGroups/rg-global/providers/Microsoft.Network/trafficManagerProfiles/tm-app`
+
+  it('takes back what a GET gave with the TTL changed (az network traffic-manager profile update --ttl 30): 200, and its endpoints list re-enables a drained endpoint', async () => {
+    const tm = await sb.clients.trafficManager()
+    await tm.endpoints.update('rg-global', 'tm-app', 'AzureEndpoints', 'ep-eus2', {endpointStatus: 'Disabled'})
+    const since = new Date().toISOString()
+    const read = await tm.profiles.get('rg-global', 'tm-app')
+    sb.mark()
+    const endpoints = read.endpoints!.map((e) => ({...e, endpointStatus: 'Enabled' as const}))
+    const written = await tm.profiles.createOrUpdate('rg-global', 'tm-app', {...read, dnsConfig: {...read.dnsConfig, ttl: 30}, endpoints})
+    assert.deepEqual(sb.requests().map((r) => [r.method, r.status, r.apiVersion]), [['PUT', 200, '2022-04-01']])
+    assert.equal(written.dnsConfig?.ttl, 30)
+    assert.equal(written.dnsConfig?.fqdn, 'tm-app.trafficmanager.net')
+    assert.deepEqual(written.endpoints?.map((e) => [e.name, e.endpointStatus, e.endpointMonitorStatus, e.priority, e.target]), [
+      ['ep-eus2', 'Enabled', 'Online', 1, 'app-eus2.azurewebsites.net'],
+      ['ep-wus2', 'Enabled', 'Online', 2, 'app-wus2.azurewebsites.net'],
+    ])
+    assert.equal((await tm.endpoints.get('rg-global', 'tm-app', 'AzureEndpoints', 'ep-eus2')).endpointStatus, 'Enabled', 'the endpoint itself changed')
+    // azfail's drift check asks the Activity Log about the profile as well as the endpoint: the PUT is a profile write
+    const events = []
+    for await (const e of (await sb.clients.monitor()).activityLogs.list(`eventTimestamp ge '${since}' and resourceUri eq '${profileId()}'`)) events.push(e)
+    assert.deepEqual(events.map((e) => [e.operationName?.value?.toLowerCase(), e.status?.value, e.caller]), [['microsoft.network/trafficmanagerprofiles/write', 'Succeeded', 'sandbox-admin']])
+  })
+
+  it('a list that leaves an endpoint out deletes it; a PUT without a list keeps the endpoints; tags and properties not sent are reset', async () => {
+    const tm = await sb.clients.trafficManager()
+    const read = await tm.profiles.get('rg-global', 'tm-app')
+    await tm.profiles.update('rg-global', 'tm-app', {tags: {owner: 'sre'}})
+    const {endpoints, ...withoutList} = read
+    const kept = await tm.profiles.createOrUpdate('rg-global', 'tm-app', {...withoutList, trafficViewEnrollmentStatus: undefined, tags: undefined})
+    assert.deepEqual(kept.endpoints?.map((e) => e.name), ['ep-eus2', 'ep-wus2'])
+    assert.deepEqual(kept.tags, {})
+    assert.equal(kept.trafficViewEnrollmentStatus, undefined)
+    const one = await tm.profiles.createOrUpdate('rg-global', 'tm-app', {...read, endpoints: endpoints!.filter((e) => e.name === 'ep-wus2')})
+    assert.deepEqual(one.endpoints?.map((e) => e.name), ['ep-wus2'])
+    await assert.rejects(tm.endpoints.get('rg-global', 'tm-app', 'AzureEndpoints', 'ep-eus2'), (e: any) => e.statusCode === 404)
+    const back = await tm.profiles.createOrUpdate('rg-global', 'tm-app', read)
+    const byName = back.endpoints!.map((e) => [e.name, e.endpointStatus, e.priority]).sort((a, b) => String(a[0]).localeCompare(String(b[0])))
+    assert.deepEqual(byName, [['ep-eus2', 'Enabled', 1], ['ep-wus2', 'Enabled', 2]])
+  })
+
+  it("refuses what Azure refuses, changing nothing: endpoints in a PATCH, an endpoint twice or without a type, another DNS name", async () => {
+    const tm = await sb.clients.trafficManager()
+    const read = await tm.profiles.get('rg-global', 'tm-app')
+    const refused = (message: RegExp) => (e: any) => e.statusCode === 400 && message.test(e.message)
+    await assert.rejects(tm.profiles.update('rg-global', 'tm-app', {dnsConfig: {ttl: 60}, endpoints: read.endpoints}), refused(/'endpoints' property cannot be specified when updating a profile using PATCH\. Please use PUT/))
+    await assert.rejects(tm.profiles.createOrUpdate('rg-global', 'tm-app', {...read, endpoints: [...read.endpoints!, read.endpoints!.find((e) => e.name === 'ep-eus2')!]}), refused(/duplicates in the list of endpoints\. The following endpoint\(s\) appear more than once: ep-eus2/))
+    const path = `${profileId()}?api-version=2022-04-01`
+    const untyped = await sb.raw('PUT', path, {body: JSON.stringify({...read, properties: {...read, endpoints: [{name: 'ep-x', properties: {target: 'x.example'}}]}})})
+    assert.equal(untyped.status, 400)
+    assert.match(untyped.body.error.message, /The type '<null>' specified for endpoint 'ep-x' is invalid\. Valid endpoint types are: 'Microsoft\.Network\/trafficManagerProfiles\/azureEndpoints'/)
+    await assert.rejects(tm.profiles.createOrUpdate('rg-global', 'tm-app', {...read, dnsConfig: {...read.dnsConfig, relativeName: 'tm-other'}}), refused(/cannot be changed to 'tm-other'/))
+    const after = await tm.profiles.get('rg-global', 'tm-app')
+    assert.deepEqual([after.dnsConfig?.ttl, after.dnsConfig?.relativeName, after.endpoints?.length], [read.dnsConfig?.ttl, 'tm-app', 2])
   })
 })
 

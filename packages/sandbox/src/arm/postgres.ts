@@ -1,5 +1,5 @@
-// PostgreSQL flexible server: get/list, and the PATCH that updates a server or promotes a replica, as an LRO.
-import {type ArmRequest, type Route, ArmError, badRequest, jsonBody, route} from '../http.ts'
+// PostgreSQL flexible server: get/list, a server's read replicas, and the PATCH that updates a server or promotes a replica, as an LRO.
+import {type ArmRequest, type Route, ArmError, badRequest, jsonBody, page, route} from '../http.ts'
 import {startOperation} from '../lro.ts'
 import {type ArmResource, getResource, key, locationKey, putResource, resourcesOfType} from '../world.ts'
 import {PG_DOMAIN} from '../postgres.ts'
@@ -37,11 +37,17 @@ const WRITE_ONLY = ['administratorLoginPassword', 'createMode']
 type Promotion = {mode: 'Switchover' | 'Standalone'; option: 'Planned' | 'Forced'}
 
 export function postgresRoutes(ctx: ArmContext): Route[] {
-  const {w, changed, get, list, busy} = provider(ctx)
+  const {w, changed, get, parent, list, busy} = provider(ctx)
   return [
     route('GET', `${SUB}/providers/Microsoft.DBforPostgreSQL/flexibleServers`, API_VERSIONS.postgres, (req, p) => list(req, p, pgType)),
     route('GET', PG, API_VERSIONS.postgres, (req, p) => list(req, p, pgType)),
     route('GET', `${PG}/{server}`, API_VERSIONS.postgres, (req) => ok(present(w(), get(idOf(req), pgType)))),
+    // Replicas_ListByServer (`az postgres flexible-server replica list`): the servers replicating from this one.
+    route('GET', `${PG}/{server}/replicas`, API_VERSIONS.postgres, (req) => {
+      const source = parent(idOf(req).replace(/\/replicas$/i, ''), pgType)
+      const replicas = resourcesOfType(w(), pgType).filter((r) => key(r.properties.sourceServerResourceId ?? '') === key(source.id) && REPLICA_ROLES.includes(r.properties.replica?.role ?? r.properties.replicationRole))
+      return page(req, replicas.map((r) => present(w(), r)), 100)
+    }),
     route('PUT', `${PG}/{server}`, API_VERSIONS.postgres, (req, p) => createReplica(ctx, req, p.server)),
     route('DELETE', `${PG}/{server}`, API_VERSIONS.postgres, (req) => {
       const server = getResource(w(), idOf(req))
