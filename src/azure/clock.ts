@@ -14,8 +14,8 @@ export class AzureClock {
   private earliestBase = -Infinity
   private latestBase = Infinity
   private readonly mono: () => number
-  /** the times this process stamped (as written: whole ms), and its monotonic clock when it stamped each */
-  private readonly stamped = new Map<number, number>()
+  /** the times this process stamped (as written: whole ms) */
+  private readonly stamped = new Set<number>()
 
   constructor(mono: () => number = () => performance.now()) {
     this.mono = mono
@@ -46,30 +46,16 @@ export class AzureClock {
     return Math.max(this.latestBase, this.earliestBase) + this.mono()
   }
 
-  /**
-   * A time to write to Azure that others wait from: the latest Azure's time can be now. Remembered, so this process
-   * can later tell exactly how long ago it was (`passedSince`).
-   */
+  /** A time to write to Azure that others wait from: the latest Azure's time can be now, remembered as this process's. */
   stamp(): number {
     const at = this.latest()
-    this.stamped.set(Math.floor(at), this.mono())
+    this.stamped.add(Math.floor(at))
     return at
   }
 
-  /**
-   * How much of Azure's time has surely passed since `time` (ms). For a time this process stamped, its monotonic clock
-   * since then: Azure's time at the stamp was at most the stamp, so no more than that can be missing. For any other time
-   * (read from Azure, written by another machine or an earlier process), the earliest Azure's time can be now, minus it.
-   * The first is exact where the second carries the Date header's one-second uncertainty twice (once in the stamp, once now).
-   */
-  /** Whether this process stamped this time (as written: whole ms). */
+  /** Whether this process stamped this time (as written: whole ms), e.g. the drain a run made just now. */
   stampedHere(time: number): boolean {
     return this.stamped.has(time)
-  }
-
-  passedSince(time: number): number {
-    const at = this.stamped.get(time)
-    return at === undefined ? this.now() - time : this.mono() - at
   }
 
   /** This machine's clock minus Azure's, in ms (positive: local is ahead); undefined before any answer. */

@@ -107,9 +107,9 @@ export function defaultPromotionTarget(action: Action, estate: Estate, state: Pi
 }
 
 /** The step context's clock: Azure's, the earliest it can be now for comparisons, the latest for times written. */
-function clockOf(target: AzureTarget): Pick<StepContext, 'now' | 'stamp' | 'passedSince' | 'stampedHere'> {
+function clockOf(target: AzureTarget): Pick<StepContext, 'now' | 'stamp' | 'stampedHere'> {
   const clock = azureClock(target)
-  return {now: () => clock.now(), stamp: () => clock.stamp(), passedSince: (time) => clock.passedSince(time), stampedHere: (time) => clock.stampedHere(time)}
+  return {now: () => clock.now(), stamp: () => clock.stamp(), stampedHere: (time) => clock.stampedHere(time)}
 }
 
 const promotes = (action: Action) => action.startsWith('promote') || action === 'repoint'

@@ -17,8 +17,6 @@ export interface StepContext {
   now(): number
   /** Azure's time in ms, the latest it can be now: for times written to Azure that others wait from */
   stamp(): number
-  /** how much of Azure's time has surely passed since a time (ms): exact for a time this process stamped, else now() - it */
-  passedSince(time: number): number
   /** whether this process stamped that time (a drain this run made just now) */
   stampedHere(time: number): boolean
   /** a person's confirmation that a manual action is done (--yes never gives it) */

@@ -65,11 +65,13 @@ export const waitOutTtl: StepKind<WaitData> = {
         const since = effectiveDrainAt(r)!
         const written = since !== r.drain.drainedAt ? ` (from ${describeWrite(lastSteeringWrite(r)!)}, after the drain)` : ''
         const until = Date.parse(since) + w.total * 1000
-        // What is left: from a drain this process stamped, by its monotonic clock since the stamp (exact).
-        const left = Math.max(0, Math.ceil((w.total * 1000 - ctx.passedSince(Date.parse(since))) / 1000))
+        // Counted on the earliest Azure's time can be now, even after this process's own drain: its monotonic clock
+        // would know the time since its stamp exactly (up to a second less to wait), but a teardown judged by another
+        // process (a resume after a kill) can only use the earliest bound, and refused a window this wait had let pass.
+        const left = Math.max(0, Math.ceil((until - ctx.now()) / 1000))
         // The wait is skipped as done only for a drain made elsewhere (another machine, an earlier process), once the
-        // window has passed by the earliest Azure's time can be now. After this process's own drain the wait always
-        // runs, however slow the steps between were: it looks at the steering once more at its end.
+        // window has passed. After this process's own drain the wait always runs, however slow the steps between were
+        // on a loaded machine: it looks at the steering once more at its end.
         const passed = until - ctx.now() <= 0 && !ctx.stampedHere(Date.parse(since))
         // A TTL far beyond any normal one (Azure accepts up to 2147483647 s) is no wait to start unasked.
         const tooLong = waitTooLong(left, why, params)
@@ -95,9 +97,7 @@ export const waitOutTtl: StepKind<WaitData> = {
       async apply(plan, rt) {
         const {total, drain} = plan.data
         let {since} = plan.data
-        // What is left of the window: from a drain this process stamped, by its own monotonic clock (exact); from any
-        // other time, by the earliest Azure's time can be now.
-        const leftMs = () => total * 1000 - ctx.passedSince(Date.parse(since))
+        const leftMs = () => Date.parse(since) + total * 1000 - ctx.now()
         const unwatched: string[] = []
         // Looks at the steering: serving again fails the run; a later write restarts the window from it.
         const watch = async (final: boolean) => {

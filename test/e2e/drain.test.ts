@@ -51,9 +51,6 @@ describe('drain', () => {
     // that step started (2 ms for the two times' rounding to the millisecond).
     const [drainStep, wait] = result.steps
     assert.ok(Date.parse(wait.endedAt) - Date.parse(drainStep.startedAt) >= wait.plan.data.total * 1000 - 2, 'the wait lasted the window')
-    // Planned after this process stamped the drain, the wait is at most the window, not a second more: the time since
-    // its own stamp is its monotonic clock's, so the Date header's uncertainty is not counted twice.
-    assert.ok(wait.plan.waitSeconds <= wait.plan.data.total, `${wait.plan.waitSeconds}s planned for a ${wait.plan.data.total}s window`)
 
     const writes = t.writes().map((w) => `${w.method} ${w.path.split('/').slice(-2).join('/')}`)
     const tm = writes.findIndex((w) => TM_EP('eus2').test(w))

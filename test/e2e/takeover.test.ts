@@ -17,7 +17,17 @@ describe('resuming and taking over a run', () => {
       const run = spawnAzfail(t, ['drain', 'eus2', '--yes'])
       const runId = await runIdIn(t.work)
       await startedStep(t.work, runId, 'waitOutTtl')
-      const {code, out} = await t.json(['resume', runId, '--yes'])
+      // Held still in its wait (as a paused laptop is: alive, its lease running) while the resume is judged, so it cannot
+      // finish first however long the resume takes to start: on a loaded machine (load ~18) the 7 s window passed
+      // before the resume looked, and the resume found every step done (exit 0).
+      run.child.kill('SIGSTOP')
+      let judged
+      try {
+        judged = await t.json(['resume', runId, '--yes'])
+      } finally {
+        run.child.kill('SIGCONT')
+      }
+      const {code, out} = judged
       assert.equal(code, 6, JSON.stringify(out))
       assert.match(out.error.message, new RegExp(`Run ${runId} is still alive`))
       assert.equal(await run.closed, 0, run.stderr())
