@@ -80,7 +80,10 @@ export async function startTestSandbox(dir = tempDir(), options: {publish?: bool
     resolvers: c.resolvers,
     dir,
     target,
-    clients: createClients(target),
+    // A sandbox running real PostgreSQL does that work inside the ARM requests it answers (a base backup inside a
+    // replica's creation): on a loaded machine the test's own reads get the minute the CLI runs get (support.ts), not
+    // the 10 s default, which a replica's LRO status read once exceeded beside two other test runs.
+    clients: createClients(target, options.postgres ? {env: {AZFAIL_REQUEST_TIMEOUT: '60'}} : {}),
     requests: () => readRequestLog(dir).slice(offset),
     mark: () => (offset = readRequestLog(dir).length),
     control: async (method, path, body) => {
