@@ -112,6 +112,7 @@ export const ENVIRONMENT = {
   AZFAIL_LOCK_LEASE_SECONDS: rule('BadLeaseSeconds', `a whole number of seconds from ${LEASE_RANGE.min} to ${LEASE_RANGE.max}`, seconds(LEASE_RANGE.min, LEASE_RANGE.max, true), {unset: 'for the default of 120 s'}),
   AZFAIL_REQUEST_TIMEOUT: rule('BadRequestTimeout', 'a number of seconds from 0.1 to 3600', seconds(0.1, 3600, false), {unset: 'for the default of 10 s per read'}),
   AZFAIL_DNS_TIMEOUT: rule('BadDnsTimeout', 'a number of seconds from 0.05 to 60', seconds(0.05, 60, false), {unset: 'for the default of 1.5 s per try'}),
+  AZFAIL_VANTAGE_TIMEOUT: rule('BadVantageTimeout', 'a number of seconds from 1 to 3600', seconds(1, 3600, false), {unset: "for the default of 180 s per region's vantage"}),
   AZFAIL_NOTIFY_TIMEOUT: rule('BadNotifyTimeout', 'a number of seconds from 0.1 to 600', seconds(0.1, 600, false), {unset: 'for the default of 5 s'}),
   AZFAIL_ARM_ENDPOINT: rule('BadEndpoint', "an https URL, such as https://management.azure.com", httpsUrl(false), {unset: "for the --cloud's endpoint"}),
   AZURE_AUTHORITY_HOST: rule('BadEndpoint', 'an https URL, such as https://login.microsoftonline.com', httpsUrl(false), {unset: "for the --cloud's authority"}),

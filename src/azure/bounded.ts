@@ -29,7 +29,7 @@ export function requestTimeouts(env: NodeJS.ProcessEnv = process.env): RequestTi
  * The providers of what the runbook assigns to a region: private endpoints, PostgreSQL and SQL servers. Everything
  * else (Traffic Manager, Front Door, Private DNS, authorization, locks) is global: never "a region".
  */
-const REGIONAL_PROVIDERS = /\/providers\/(Microsoft\.Network\/(privateEndpoints|locations)|Microsoft\.DBforPostgreSQL|Microsoft\.Sql)\b/i
+const REGIONAL_PROVIDERS = /\/providers\/(Microsoft\.Network\/(privateEndpoints|locations)|Microsoft\.DBforPostgreSQL|Microsoft\.Sql|Microsoft\.Compute|Microsoft\.ContainerService)\b/i
 
 /**
  * The region an ARM request path belongs to, from the runbook's resource refs: a resource group that holds only one
@@ -48,10 +48,15 @@ export function regionOfPath(estate: Estate | undefined): (path: string) => stri
   for (const [region, spec] of Object.entries(estate.regions)) for (const pe of spec.privateEndpoints) add(region, pe, 'privateEndpoints', pe.name)
   for (const [region, ref] of Object.entries(estate.data.postgres?.servers ?? {})) add(region, ref, 'flexibleServers', ref.name)
   for (const [region, ref] of Object.entries(estate.data.sqlFailoverGroup?.servers ?? {})) add(region, ref, 'servers', ref.name)
+  for (const [region, {vantage}] of Object.entries(estate.regions)) {
+    if (vantage?.vm) add(region, vantage.vm, 'virtualMachines', vantage.vm.name)
+    if (vantage?.vmss) add(region, vantage.vmss, 'virtualMachineScaleSets', vantage.vmss.scaleSet)
+    if (vantage?.aks) add(region, vantage.aks, 'managedClusters', vantage.aks.name)
+  }
   const byLocation = new Map(Object.entries(estate.regions).map(([region, spec]) => [normalizeLocation(spec.location), region]))
   return (path) => {
     if (!REGIONAL_PROVIDERS.test(path)) return undefined
-    const resource = /\/providers\/[^/]+\/(privateEndpoints|flexibleServers|servers)\/([^/?]+)/i.exec(path)
+    const resource = /\/providers\/[^/]+\/(privateEndpoints|flexibleServers|servers|virtualMachines|virtualMachineScaleSets|managedClusters)\/([^/?]+)/i.exec(path)
     if (resource && named.has(`${resource[1]}/${resource[2]}`.toLowerCase())) return named.get(`${resource[1]}/${resource[2]}`.toLowerCase())
     const location = /\/locations\/([^/?]+)\//i.exec(path)
     if (location && byLocation.has(normalizeLocation(location[1]))) return byLocation.get(normalizeLocation(location[1]))

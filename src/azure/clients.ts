@@ -3,6 +3,8 @@ import type {AuthorizationManagementClient} from '@azure/arm-authorization'
 import type {ManagementLockClient} from '@azure/arm-locks'
 import type {MonitorClient} from '@azure/arm-monitor'
 import type {CdnManagementClient} from '@azure/arm-cdn'
+import type {ComputeManagementClient} from '@azure/arm-compute'
+import type {ContainerServiceClient} from '@azure/arm-containerservice'
 import type {CosmosDBManagementClient} from '@azure/arm-cosmosdb'
 import type {NetworkManagementClient} from '@azure/arm-network'
 import type {PostgreSQLManagementFlexibleServerClient} from '@azure/arm-postgresql-flexible'
@@ -77,6 +79,10 @@ export interface SubscriptionClients {
   locks(): Promise<ManagementLockClient>
   /** Azure Monitor: the Activity Log (Microsoft.Insights/eventtypes/management/values) */
   monitor(): Promise<MonitorClient>
+  /** VMs and scale-set instances: their run command, a region's vantage */
+  compute(): Promise<ComputeManagementClient>
+  /** AKS clusters: command invoke, a region's vantage */
+  containerService(): Promise<ContainerServiceClient>
 }
 
 /**
@@ -130,6 +136,8 @@ export function createClients(target: AzureTarget, options: {estate?: Estate; en
       authorization: () => once('authorization', async () => new (await import('@azure/arm-authorization')).AuthorizationManagementClient(...args())),
       locks: () => once('locks', async () => new (await import('@azure/arm-locks')).ManagementLockClient(...args())),
       monitor: () => once('monitor', async () => new (await import('@azure/arm-monitor')).MonitorClient(...args())),
+      compute: () => once('compute', async () => new (await import('@azure/arm-compute')).ComputeManagementClient(...args())),
+      containerService: () => once('aks', async () => new (await import('@azure/arm-containerservice')).ContainerServiceClient(...args())),
     }
   }
   const forSubscription = (subscriptionId: string | undefined): SubscriptionClients => {

@@ -11,6 +11,7 @@ import {steeringWritesSince} from './activity.ts'
 import type {Clients} from './clients.ts'
 import {dnsTimeoutMs, NO_REPLY, resolveName, resolverFor} from './resolve.ts'
 import {runningClock} from './running-time.ts'
+import {checkNamesThrough, describeVantage} from './vantage.ts'
 import {readStateRecords} from './state-records.ts'
 import type {AzureTarget} from './target.ts'
 import {privateZonesOf} from './zones.ts'
@@ -60,7 +61,7 @@ export async function observeEstate(estate: Estate, target: AzureTarget, clients
   const [tm, fd, names, data, cname, endpoints, records, served, drift] = await Promise.all([
     estate.steering.trafficManager ? part({what: `Traffic Manager profile ${estate.steering.trafficManager.profile}`, part: 'trafficManager'}, () => observeTrafficManager(estate, clients)) : undefined,
     estate.steering.frontDoor ? part({what: `Front Door origin group ${estate.steering.frontDoor.profile}/${estate.steering.frontDoor.originGroup}`, part: 'frontDoor'}, () => observeFrontDoor(estate, clients)) : undefined,
-    options.resolution === false ? regions.map(() => []) : Promise.all(regions.map((r) => (declared[r] ? notAsked(estate.regions[r].expect, declared[r]) : checkNames(resolvers[r], estate.regions[r].expect, {signal: clients.signal()})))),
+    options.resolution === false ? regions.map(() => []) : Promise.all(regions.map((r) => resolveRegion(estate, r, resolvers[r], clients))),
     withData ? observeData(estate, clients, part, options.notRead ?? {}) : ({} as LiveState['data']),
     withCname && estate.cname ? part({what: `the CNAME ${estate.cname.name}.${estate.cname.zone}`, part: 'cname'}, () => observeCname(estate, clients)) : undefined,
     observeEndpointsOf(estate, clients, endpointsOf, part),
@@ -71,7 +72,8 @@ export async function observeEstate(estate: Estate, target: AzureTarget, clients
   for (const d of drift) unobserved.push(...(d.unobserved ?? []))
   regions.forEach((region, i) => {
     const silent = names[i].find(isUnreachable)
-    if (silent) unobserved.push({what: `${region}'s resolver ${resolvers[region]}`, region, part: 'resolver', why: silent.detail ?? 'no answer'})
+    const vantage = estate.regions[region].vantage
+    if (silent) unobserved.push({what: vantage ? `${region}'s vantage ${describeVantage(vantage)}` : `${region}'s resolver ${resolvers[region]}`, region, part: 'resolver', why: silent.detail ?? 'no answer'})
   })
   const endpointsByRegion = new Map(endpoints.byRegion)
   const state: LiveState = {
@@ -94,6 +96,7 @@ export async function observeEstate(estate: Estate, target: AzureTarget, clients
     const r: RegionState = {
       region,
       resolver: resolvers[region],
+      ...(estate.regions[region].vantage ? {vantage: describeVantage(estate.regions[region].vantage)} : {}),
       serving: false,
       ...(tmEp ? {trafficManager: tmEp} : {}),
       ...(origin ? {frontDoor: origin} : {}),
@@ -247,6 +250,18 @@ export async function checkNames(resolver: string, expect: Record<string, string
   }
   if (options.signal?.aborted) throw Object.assign(new Error('The resolution was interrupted.'), {name: 'AbortError'})
   return out
+}
+
+/**
+ * A region's expected names as its workloads resolve them: through its vantage where the runbook gives one (ARM only),
+ * otherwise asking its resolver over DNS from here. A region declared down is asked neither.
+ */
+function resolveRegion(estate: Estate, region: string, resolver: string, clients: Clients): Promise<NameCheck[]> {
+  const spec = estate.regions[region]
+  const declared = clients.declaredDown()[region]
+  if (declared) return Promise.resolve(notAsked(spec.expect, declared))
+  if (spec.vantage) return checkNamesThrough(spec.vantage, spec.expect, clients, {signal: clients.signal()})
+  return checkNames(resolver, spec.expect, {signal: clients.signal()})
 }
 
 /** The names of a region declared down, not asked: UNREACHABLE, never an answer. */

@@ -42,13 +42,13 @@ function render(s: LiveState): string {
   out.push(`Steering${tm ? `: Traffic Manager ${tm.profile} TTL ${tm.ttl}s (monitor ${terminalField(tm.monitorStatus ?? '?')})` : ''}${s.steering.frontDoor ? `; Front Door ${s.steering.frontDoor.profile}/${s.steering.frontDoor.originGroup}` : ''}`)
   out.push(
     table(
-      ['region', 'serving', 'traffic manager', 'front door', 'resolver'],
+      ['region', 'serving', 'traffic manager', 'front door', 'resolved by'],
       Object.values(s.regions).map((r) => [
         r.region,
         {serving: 'yes', 'not serving': 'NO', unknown: 'UNKNOWN'}[servingState(r)],
         r.trafficManager ? `${r.trafficManager.name} ${r.trafficManager.status}/${r.trafficManager.monitorStatus ?? '-'}` : '-',
         r.frontDoor ? `${r.frontDoor.name} ${r.frontDoor.enabledState}` : '-',
-        r.resolver,
+        r.vantage ? `${r.vantage} (vantage)` : r.resolver,
       ]),
     ),
   )

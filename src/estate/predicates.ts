@@ -126,10 +126,13 @@ export const UNREACHABLE = 'UNREACHABLE'
 
 export const isUnreachable = (answer: NameAnswer): boolean => answer.outcome === UNREACHABLE
 
+/** "wus2's resolver 127.0.10.2:53" or "wus2's vantage VM vm-probe-wus2": what answered (or was asked for) a region's names. */
+export const answeringFor = (r: Pick<RegionState, 'region' | 'resolver' | 'vantage'>): string => (r.vantage ? `${r.region}'s vantage ${r.vantage}` : `${r.region}'s resolver ${r.resolver}`)
+
 /** "wus2's resolver 127.0.10.2:53 is unreachable (connection refused)", when it gave a name no answer at all. */
-export function unreachableResolver(r: Pick<RegionState, 'region' | 'resolver' | 'names'>): string | undefined {
+export function unreachableResolver(r: Pick<RegionState, 'region' | 'resolver' | 'vantage' | 'names'>): string | undefined {
   const none = r.names.find(isUnreachable)
-  return none ? `${r.region}'s resolver ${r.resolver} is unreachable${none.detail ? ` (${none.detail})` : ''}` : undefined
+  return none ? `${answeringFor(r)} ${r.vantage ? 'did not answer' : 'is unreachable'}${none.detail ? ` (${none.detail})` : ''}` : undefined
 }
 
 /** What a resolver said about a name: its addresses, or the DNS outcome (NXDOMAIN, ...). Never used for no answer. */

@@ -17,6 +17,8 @@ export interface NameAnswer {
   outcome: string
   /** why there is no answer, for UNREACHABLE ('connection refused', 'no reply before the timeout') */
   detail?: string
+  /** the region's vantage that answered (e.g. 'VM vm-probe-eus2'); absent: the region's resolver, asked over DNS from here */
+  via?: string
 }
 
 export interface NameCheck extends NameAnswer {
@@ -120,6 +122,8 @@ export interface LockReleaseRecord {
 export interface RegionState {
   region: string
   resolver: string
+  /** the vantage the region's names were resolved through (e.g. 'VM vm-probe-eus2'), where the runbook gives one */
+  vantage?: string
   /** enabled at every steering layer the runbook names, and not reported unhealthy */
   serving: boolean
   trafficManager?: SteeringEndpoint

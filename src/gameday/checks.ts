@@ -18,6 +18,8 @@ export interface Check {
   expected: string
   remedy?: string
   runbook?: string
+  /** the region's vantage a resolution check was answered through (absent: its resolver, asked over DNS from here) */
+  via?: string
 }
 
 export interface PlannedAction {
@@ -48,7 +50,8 @@ export function readinessChecks(estate: Estate, state: LiveState, plans: Planned
  */
 function resolutionRemedy(state: LiveState, region: string, n: NameCheck, owner = addressOwners(state)): string {
   const r = state.regions[region]
-  if (isUnreachable(n)) return `Make ${region}'s resolver ${r.resolver} reachable from where the game day runs (the runbook's address, the network path), then run it again.`
+  if (isUnreachable(n) && r.vantage) return `Make ${region}'s vantage ${r.vantage} answer (running, its agent healthy, getent on it; the principal allowed its run command): ${n.detail ?? 'no answer'}. Then run it again.`
+  if (isUnreachable(n)) return `Make ${region}'s resolver ${r.resolver} reachable from where the game day runs (the runbook's address, the network path), or give ${region} a vantage (estate.regions.${region}.vantage) to resolve through ARM, then run it again.`
   const wrote = zoneGroupAddresses(r, n.name)
   if (wrote?.includes(n.expected)) return `Fix ${n.name} in the private zone linked to ${region}'s network: it must answer ${n.expected}, the address ${region}'s own endpoint's zone group wrote.`
   const elsewhere = owner.get(n.expected)
@@ -92,7 +95,8 @@ function resolutionChecks(state: LiveState, regions: string[]): Check[] {
       title: `${region} resolves ${n.name} to its own private IP`,
       region,
       status: n.ok ? ('passed' as const) : ('failed' as const),
-      observed: n.addresses.length > 0 ? `${n.addresses.join(', ')} (TTL ${n.ttl}s)` : isUnreachable(n) ? `no answer: ${unreachableResolver(state.regions[region])}` : n.outcome,
+      observed: `${n.addresses.length > 0 ? `${n.addresses.join(', ')}${n.ttl === undefined ? '' : ` (TTL ${n.ttl}s)`}` : isUnreachable(n) ? `no answer: ${unreachableResolver(state.regions[region])}` : n.outcome} ${n.via ? ` (through ${n.via})` : ''}`,
+      ...(n.via ? {via: n.via} : {}),
       expected: n.expected,
       ...(n.ok ? {} : {remedy: resolutionRemedy(state, region, n, owner)}),
     })),

@@ -195,7 +195,7 @@ ${timelineHtml(practiceTimeline(p))}
 <section id="regions"><h2>Regions and what each resolved</h2>
 ${r.regions
   .map(
-    (g) => `<h3>${esc(g.region)} <span class="note">resolver ${esc(g.resolver)}, ${g.serving ? 'serving' : 'not serving'}</span></h3>
+    (g) => `<h3>${esc(g.region)} <span class="note">${g.vantage ? `through its vantage ${esc(g.vantage)}` : `resolver ${esc(g.resolver)}`}, ${g.serving ? 'serving' : 'not serving'}</span></h3>
 <table><thead><tr><th>name</th><th>answer</th><th>TTL</th><th>expected</th><th></th></tr></thead><tbody>
 ${g.names.map((n) => `<tr><td>${esc(n.name)}</td><td>${esc(n.answer)}</td><td>${n.ttl === undefined ? '' : `${n.ttl}s`}</td><td>${esc(n.expected)}</td><td class="${n.ok ? 'passed' : 'failed'}">${n.ok ? 'own IP' : 'WRONG'}</td></tr>`).join('\n')}
 </tbody></table>`,

@@ -157,6 +157,33 @@ const FrontDoor = located('Microsoft.Cdn/profiles', {profile: frontDoorProfileNa
   origins: z.record(regionKey, frontDoorOriginName).describe('region -> origin name'),
 })
 
+const vmName = azureName(
+  'virtual machine',
+  /^(?=.{1,64}$)[A-Za-z0-9][\w.-]*[A-Za-z0-9_]$|^[A-Za-z0-9]$/,
+  "1-64 letters, digits, '_', '-' and '.', starting with a letter or digit, not ending with '-' or '.'",
+)
+const scaleSetName = azureName('virtual machine scale set', /^(?=.{1,64}$)[A-Za-z0-9][\w.-]*[A-Za-z0-9_]$|^[A-Za-z0-9]$/, "1-64 letters, digits, '_', '-' and '.', starting with a letter or digit, not ending with '-' or '.'")
+const instanceId = z.string().regex(/^\d{1,10}$/, 'not a scale-set instance id: its number, such as 0 or 3').describe("the scale-set instance's id (a number, as a string)")
+const aksName = azureName('AKS cluster', /^(?=.{1,63}$)[A-Za-z0-9]([\w-]*[A-Za-z0-9])?$/, "1-63 letters, digits, '_' and '-', starting and ending with a letter or digit")
+
+/**
+ * Where azfail resolves a region's names from when its resolver cannot be reached from where azfail runs (a hosted CI
+ * runner, a laptop without the VPN): an existing VM, scale-set instance or AKS cluster in the region's network, asked
+ * through ARM alone (VM run command, AKS command invoke). Exactly one of vm, vmss and aks.
+ */
+const Vantage = z
+  .strictObject({
+    vm: resourceRef('Microsoft.Compute/virtualMachines', vmName).optional().describe('a Linux VM in the region\'s network: resolved through its run command (RunShellScript)'),
+    vmss: located('Microsoft.Compute/virtualMachineScaleSets/virtualMachines', {scaleSet: scaleSetName, instanceId}, {})
+      .optional()
+      .describe("a Linux scale-set instance in the region's network: resolved through the instance's run command"),
+    aks: resourceRef('Microsoft.ContainerService/managedClusters', aksName).optional().describe("an AKS cluster in the region's network: resolved in a pod (command invoke), through the cluster's DNS as its workloads resolve"),
+  })
+  .refine((v) => [v.vm, v.vmss, v.aks].filter(Boolean).length === 1, 'name exactly one of vm, vmss and aks')
+  .describe("resolve this region's expected names from inside its network, through ARM (run command / command invoke), instead of asking its resolver from where azfail runs")
+
+export type Vantage = z.infer<typeof Vantage>
+
 const Region = z.strictObject({
   location: name.describe('Azure location, e.g. eastus2'),
   resolver: resolverAddress
@@ -171,6 +198,7 @@ const Region = z.strictObject({
     .array(z.strictObject({name: dnsName, servedBy: regionKey, reason: z.string().min(1), costOwner: z.string().optional()}))
     .default([])
     .describe('declared Pattern-B exceptions: names this region reaches through another region\'s private endpoint, with why and who pays the egress'),
+  vantage: Vantage.optional(),
 })
 
 /** A duration: '90s', '15m', '1h30m', '1h 30m', '2 hours'; parse-duration reads it, every part must carry a known unit. */

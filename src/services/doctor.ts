@@ -9,6 +9,7 @@ import {groupLocks, judgePermissions, locksOver, type ManagementLock} from '../a
 import {type TokenIdentity, tokenIdentity} from '../azure/principal.ts'
 import {resolveName, resolverFor} from '../azure/resolve.ts'
 import type {AzureTarget} from '../azure/target.ts'
+import {checkNamesThrough, describeVantage, vantageActions} from '../azure/vantage.ts'
 import {isUnreachable} from '../estate/predicates.ts'
 import type {LiveState} from '../estate/state.ts'
 import type {Check} from '../gameday/checks.ts'
@@ -133,7 +134,7 @@ export async function doctor(runbook: LoadedRunbook, target: AzureTarget, client
   checks.push(...(await lockChecks(needs, clients)))
   checks.push(clockCheck(target), await estateLockCheck(estate, target, clients))
   // a game day checks resolution name by name instead
-  if (options.resolution !== false) for (const region of Object.keys(estate.regions)) checks.push(await resolverCheck(region, estate, target, state))
+  if (options.resolution !== false) for (const region of Object.keys(estate.regions)) checks.push(await (estate.regions[region].vantage ? vantageCheck(region, estate, clients, state) : resolverCheck(region, estate, target, state)))
   return finish(runbook, target, principal, checks)
 }
 
@@ -226,6 +227,27 @@ async function estateLockCheck(estate: Estate, target: AzureTarget, clients: Cli
   }
   const observed = [...(unseen.length > 0 ? [`not listed: ${unseen.join(', ')}`] : []), ...(unreadable.length > 0 ? [`zones not readable in ${unreadable.join('; ')}`] : [])].join('; ')
   return {...base, status: 'failed', observed: `azfail cannot guarantee that runs over this estate contend for one lock: ${observed}`, remedy}
+}
+
+/**
+ * A region's vantage resolves its names through ARM (a whole, well-formed answer for one name proves it: run command
+ * allowed, agent running, getent there). The run's own resolution is used where it was read.
+ */
+async function vantageCheck(region: string, estate: Estate, clients: Clients, state: LiveState | undefined): Promise<Check> {
+  const vantage = estate.regions[region].vantage!
+  const via = describeVantage(vantage)
+  const base = {id: `vantage/${region}`, category: 'resolution' as const, title: `${region}'s vantage ${via} resolves its names`, region, expected: 'a whole answer through the run command'}
+  const [name, expected] = Object.entries(estate.regions[region].expect)[0] ?? ['azfail-doctor.invalid', '0.0.0.0']
+  const names = state?.regions[region]?.names ?? []
+  const answer = names.find((n) => !isUnreachable(n)) ?? names[0] ?? (await checkNamesThrough(vantage, {[name]: expected}, clients, {signal: clients.signal()}))[0]
+  const reached = !isUnreachable(answer)
+  return {
+    ...base,
+    status: reached ? 'passed' : 'failed',
+    observed: reached ? `${via} answered ${answer.name}: ${answer.addresses.join(', ') || answer.outcome}` : `${via} did not answer (${answer.detail ?? answer.outcome})`,
+    ...(reached ? {} : {remedy: `Make sure ${via} is running with its agent healthy (Linux, getent present), and that the principal may ${vantageActions(vantage).join(', ')} on it.`}),
+    via,
+  }
 }
 
 /** A region's resolver answers DNS (any answer, even NXDOMAIN, proves it is reachable). */

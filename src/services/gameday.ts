@@ -31,6 +31,8 @@ export interface RegionView {
   runbook: string
   region: string
   resolver: string
+  /** the vantage the names were resolved through, where the runbook gives the region one */
+  vantage?: string
   serving: boolean
   names: Array<{name: string; answer: string; ttl?: number; expected: string; ok: boolean}>
 }
@@ -78,8 +80,9 @@ export async function runGameday(req: GamedayRequest): Promise<GamedayResult> {
         runbook: rb.file,
         region,
         resolver: r.resolver,
+        ...(r.vantage ? {vantage: r.vantage} : {}),
         serving: r.serving,
-        names: r.names.map((n) => ({name: n.name, answer: n.addresses.join(', ') || (isUnreachable(n) ? `no answer (resolver unreachable${n.detail ? `: ${n.detail}` : ''})` : n.outcome), ...(n.ttl !== undefined ? {ttl: n.ttl} : {}), expected: n.expected, ok: n.ok})),
+        names: r.names.map((n) => ({name: n.name, answer: n.addresses.join(', ') || (isUnreachable(n) ? `no answer (${r.vantage ? `vantage ${r.vantage} did not answer` : 'resolver unreachable'}${n.detail ? `: ${n.detail}` : ''})` : n.outcome), ...(n.ttl !== undefined ? {ttl: n.ttl} : {}), expected: n.expected, ok: n.ok})),
       })
     }
   }

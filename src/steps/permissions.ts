@@ -50,6 +50,12 @@ function scopesOf(action: string, kind: string, ctx: PermissionContext): string[
     const recorded = regions.flatMap((x) => state?.regions[x]?.teardown?.endpoints ?? []).flatMap((e) => e.zoneGroups.flatMap((g) => g.configs.map((c) => c.privateDnsZoneId)))
     return kind === 'recreateEndpoints' ? recorded : observed
   }
+  // A region's vantage (the run command, its result): judged at the VM, scale set or cluster; its polling at its group.
+  const vantages = Object.values(estate.regions).flatMap((r) => (r.vantage ? [r.vantage] : []))
+  if (a.startsWith('microsoft.compute/virtualmachines/')) return vantages.flatMap((v) => (v.vm ? [resourceScope(ctx, v.vm, 'Microsoft.Compute/virtualMachines', v.vm.name)] : []))
+  if (a.startsWith('microsoft.compute/virtualmachinescalesets/')) return vantages.flatMap((v) => (v.vmss ? [`${resourceScope(ctx, v.vmss, 'Microsoft.Compute/virtualMachineScaleSets', v.vmss.scaleSet)}/virtualMachines/${v.vmss.instanceId}`] : []))
+  if (a === 'microsoft.compute/locations/operations/read') return unique(vantages.flatMap((v) => (v.vm ?? v.vmss ? [groupScope(ctx, (v.vm ?? v.vmss)!)] : [])))
+  if (a.startsWith('microsoft.containerservice/managedclusters/')) return vantages.flatMap((v) => (v.aks ? [resourceScope(ctx, v.aks, 'Microsoft.ContainerService/managedClusters', v.aks.name)] : []))
   if (a.startsWith('microsoft.network/trafficmanagerprofiles/')) {
     const tm = estate.steering.trafficManager
     return tm ? [resourceScope(ctx, tm, 'Microsoft.Network/trafficManagerProfiles', tm.profile)] : []

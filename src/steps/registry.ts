@@ -117,6 +117,11 @@ export const READ_PERMISSIONS: Record<'always' | keyof Reads, Permission[]> = {
     {action: 'Microsoft.Cdn/profiles/originGroups/origins/read'},
     {action: 'Microsoft.Network/privateDnsZones/TXT/read', when: 'drain records and the lock, on the state zone'},
     {action: 'Microsoft.Insights/eventtypes/values/read', when: "the Activity Log: writes on a drained region's steering since its drain"},
+    {action: 'Microsoft.Compute/virtualMachines/runCommand/action', when: "a region's vantage VM, which resolves its names"},
+    {action: 'Microsoft.Compute/virtualMachineScaleSets/virtualMachines/runCommand/action', when: "a region's vantage scale-set instance, which resolves its names"},
+    {action: 'Microsoft.Compute/locations/operations/read', when: "polling a vantage's run command"},
+    {action: 'Microsoft.ContainerService/managedClusters/runcommand/action', when: "a region's vantage AKS cluster (command invoke), which resolves its names"},
+    {action: 'Microsoft.ContainerService/managedClusters/commandResults/read', when: "the vantage AKS cluster's command result"},
   ],
   endpoints: [
     {action: 'Microsoft.Network/privateEndpoints/read'},

@@ -33,7 +33,7 @@ export const verifyCosmos: StepKind<CosmosData> = {
         const answered = names.filter((n) => !isUnreachable(n))
         const silent = [...new Set(names.filter(isUnreachable).map((n) => n.region))].map((region) => {
           const n = names.find((x) => x.region === region)!
-          return `${region}'s resolver ${n.resolver} gave no answer (${n.detail ?? 'no reply'}), so whether ${region} resolves Cosmos DB's names to its own private IPs is unknown`
+          return `${n.via ? `${region}'s vantage ${n.via}` : `${region}'s resolver ${n.resolver}`} gave no answer (${n.detail ?? 'no reply'}), so whether ${region} resolves Cosmos DB's names to its own private IPs is unknown`
         })
         const problems = [
           ...(unread.length > 0
