@@ -267,6 +267,8 @@ describe('spec examples: api-versions', () => {
       locks: '/resourceGroups/rg-global/providers/Microsoft.Authorization/locks',
       // specification/monitor/resource-manager/Microsoft.Insights/stable/2015-04-01/examples/GetActivityLogsFiltered.json
       activityLog: `/providers/Microsoft.Insights/eventtypes/management/values?$filter=${encodeURIComponent("eventTimestamp ge '2015-01-21T20:00:00Z' and resourceGroupName eq 'rg-global'")}`,
+      compute: '/resourceGroups/rg-spoke-eus2/providers/Microsoft.Compute/virtualMachineScaleSets/vmss-probe-eus2/virtualMachines/1',
+      containerService: '/resourceGroups/rg-spoke-wus2/providers/Microsoft.ContainerService/managedClusters/aks-app-wus2',
     }
     const withVersion = (path: string, v: string) => `${SUB_PATH(sb)}${path}${path.includes('?') ? '&' : '?'}api-version=${v}`
     for (const [provider, versions] of Object.entries(API_VERSIONS) as Array<[keyof typeof API_VERSIONS, readonly string[]]>) {
