@@ -95,7 +95,7 @@ function resolutionChecks(state: LiveState, regions: string[]): Check[] {
       title: `${region} resolves ${n.name} to its own private IP`,
       region,
       status: n.ok ? ('passed' as const) : ('failed' as const),
-      observed: `${n.addresses.length > 0 ? `${n.addresses.join(', ')}${n.ttl === undefined ? '' : ` (TTL ${n.ttl}s)`}` : isUnreachable(n) ? `no answer: ${unreachableResolver(state.regions[region])}` : n.outcome} ${n.via ? ` (through ${n.via})` : ''}`,
+      observed: `${n.addresses.length > 0 ? `${n.addresses.join(', ')}${n.ttl === undefined ? '' : ` (TTL ${n.ttl}s)`}` : isUnreachable(n) ? `no answer: ${unreachableResolver(state.regions[region])}` : n.outcome}${n.via ? ` (through ${n.via})` : ''}`,
       ...(n.via ? {via: n.via} : {}),
       expected: n.expected,
       ...(n.ok ? {} : {remedy: resolutionRemedy(state, region, n, owner)}),

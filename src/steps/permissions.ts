@@ -8,7 +8,7 @@ import type {Estate, ResourceRef} from '../runbook/estate.ts'
 import {type Action, type Permission, type StepParams, promotionRegion} from './context.ts'
 import type {Reads} from '../estate/state.ts'
 import {pollingActions} from './role.ts'
-import {defaultSteps, LOCK_PERMISSIONS, READ_PERMISSIONS, STEP_KINDS, SURVEY_PERMISSIONS} from './registry.ts'
+import {defaultSteps, LOCK_PERMISSIONS, READ_PERMISSIONS, STEP_KINDS, SURVEY_PERMISSIONS, VANTAGE_PERMISSIONS} from './registry.ts'
 
 export interface PermissionContext {
   estate: Estate
@@ -116,10 +116,14 @@ function need(actions: Permission[], kind: string, forWhat: string, ctx: Permiss
   })
 }
 
+/** What resolving through the regions' vantages needs (none where no region has one): the actions and the run command's poll. */
+const VANTAGE_READS: Permission[] = [...VANTAGE_PERMISSIONS, ...pollingActions('Microsoft.Compute').map((action) => ({action, when: "polling a vantage VM's run command"}))]
+
 /** What a read-only command needs: the reads every run makes, those named, and a game day's survey of the zones. */
 export function readPermissions(ctx: PermissionContext, reads: Reads & {survey?: boolean}): NeededPermission[] {
   return [
     ...need(READ_PERMISSIONS.always, 'reads', 'its reads', ctx),
+    ...need(VANTAGE_READS, 'reads', "its regions' vantages", ctx),
     ...(reads.endpoints ? need(READ_PERMISSIONS.endpoints, 'reads', 'its reads', ctx) : []),
     ...(reads.zones ? need(READ_PERMISSIONS.zones, 'reads', 'its reads', ctx) : []),
     ...(reads.data ? need(READ_PERMISSIONS.data, 'reads', 'its reads', ctx) : []),
@@ -154,6 +158,7 @@ export function neededPermissions(kinds: string[], ctx: PermissionContext, optio
   const writes = declared.map((k) => ({k, needs: need(k.permissions, k.kind, k.kind, ctx)}))
   const needs = [
     ...need(reads, 'reads', "the run's reads", ctx),
+    ...need(VANTAGE_READS, 'reads', "the regions' vantages", ctx),
     ...writes.flatMap((w) => w.needs),
     ...(options.changes === false ? [] : need(LOCK_PERMISSIONS, 'lock', 'the run lock', ctx)),
     // Polling a long-running operation reads its status at /subscriptions/{s}/providers/{ns}/locations/{l}/...: a URL

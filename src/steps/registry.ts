@@ -117,11 +117,6 @@ export const READ_PERMISSIONS: Record<'always' | keyof Reads, Permission[]> = {
     {action: 'Microsoft.Cdn/profiles/originGroups/origins/read'},
     {action: 'Microsoft.Network/privateDnsZones/TXT/read', when: 'drain records and the lock, on the state zone'},
     {action: 'Microsoft.Insights/eventtypes/values/read', when: "the Activity Log: writes on a drained region's steering since its drain"},
-    {action: 'Microsoft.Compute/virtualMachines/runCommand/action', when: "a region's vantage VM, which resolves its names"},
-    {action: 'Microsoft.Compute/virtualMachineScaleSets/virtualMachines/runCommand/action', when: "a region's vantage scale-set instance, which resolves its names"},
-    {action: 'Microsoft.Compute/locations/operations/read', when: "polling a vantage's run command"},
-    {action: 'Microsoft.ContainerService/managedClusters/runcommand/action', when: "a region's vantage AKS cluster (command invoke), which resolves its names"},
-    {action: 'Microsoft.ContainerService/managedClusters/commandResults/read', when: "the vantage AKS cluster's command result"},
   ],
   endpoints: [
     {action: 'Microsoft.Network/privateEndpoints/read'},
@@ -156,6 +151,20 @@ export const LOCK_PERMISSIONS: Permission[] = [
   {action: 'Microsoft.Network/privateDnsZones/TXT/delete', when: 'on the state zone'},
 ]
 
+/**
+ * Resolving a region's private names from inside it, through one of its vantages: reading the VM, scale-set instance or
+ * AKS cluster, and having it run the lookup (run command, command invoke).
+ */
+export const VANTAGE_PERMISSIONS: Permission[] = [
+  {action: 'Microsoft.Compute/virtualMachines/read'},
+  {action: 'Microsoft.Compute/virtualMachines/runCommand/action', when: 'a VM vantage'},
+  {action: 'Microsoft.Compute/virtualMachineScaleSets/virtualMachines/read'},
+  {action: 'Microsoft.Compute/virtualMachineScaleSets/virtualMachines/runCommand/action', when: 'a scale-set instance vantage'},
+  {action: 'Microsoft.ContainerService/managedClusters/read'},
+  {action: 'Microsoft.ContainerService/managedClusters/runcommand/action', when: 'an AKS vantage'},
+  {action: 'Microsoft.ContainerService/managedClusters/commandResults/read', when: "the command's result"},
+]
+
 const cell = (ps: Permission[]) => (ps.length === 0 ? 'no Azure permission' : ps.map((p) => `\`${p.action}\`${p.when ? ` (${p.when})` : ''}`).join(', '))
 
 /** The README's least-privilege table, generated from the declarations above (a test keeps the README in step). */
@@ -165,6 +174,7 @@ export function permissionTable(): string {
     ['every run (reads; `status` needs only these)', `${cell(reads)}, and each provider's \`locations/operationStatuses/read\` (or \`locations/operations/read\`) to poll long-running operations`],
     ['game days and `sandbox import` (reads, besides the above)', cell(SURVEY_PERMISSIONS)],
     ['the run lock', cell(LOCK_PERMISSIONS)],
+    ['vantages (resolving private names from inside a region)', cell(VANTAGE_PERMISSIONS)],
     ...STEP_KINDS.map((k) => [`\`${k.kind}\``, cell(k.permissions)]),
   ]
   return ['| step | actions |', '|---|---|', ...rows.map(([a, b]) => `| ${a} | ${b} |`)].join('\n')

@@ -5,7 +5,7 @@ import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, it} from 'node:test'
 import {runbookJsonSchema} from '../../src/runbook/schema.ts'
-import {ACTIONS, defaultSteps, LOCK_PERMISSIONS, permissionTable, READ_PERMISSIONS, readsOf, STEP_KINDS, SURVEY_PERMISSIONS} from '../../src/steps/registry.ts'
+import {ACTIONS, defaultSteps, LOCK_PERMISSIONS, permissionTable, READ_PERMISSIONS, readsOf, STEP_KINDS, SURVEY_PERMISSIONS, VANTAGE_PERMISSIONS} from '../../src/steps/registry.ts'
 import {operatorRole, PREFLIGHT_PERMISSIONS} from '../../src/steps/role.ts'
 
 const ROOT = join(import.meta.dirname, '..', '..')
@@ -60,7 +60,7 @@ describe('step registry', () => {
 
   it("derives the sandbox's operator role from the registry, every declared action once, and the committed role is current", () => {
     const role = operatorRole()
-    const declared = [...Object.values(READ_PERMISSIONS).flat(), ...SURVEY_PERMISSIONS, ...LOCK_PERMISSIONS, ...PREFLIGHT_PERMISSIONS, ...STEP_KINDS.flatMap((k) => k.permissions)].map((p) => p.action)
+    const declared = [...Object.values(READ_PERMISSIONS).flat(), ...SURVEY_PERMISSIONS, ...LOCK_PERMISSIONS, ...PREFLIGHT_PERMISSIONS, ...VANTAGE_PERMISSIONS, ...STEP_KINDS.flatMap((k) => k.permissions)].map((p) => p.action)
     for (const action of declared) assert.ok(role.actions.includes(action), action)
     assert.equal(new Set(role.actions).size, role.actions.length)
     assert.ok(role.actions.includes('Microsoft.Sql/locations/operationStatuses/read'), 'the LRO polls of a provider azfail changes')

@@ -211,6 +211,30 @@ export async function controlOk(access: SandboxAccess, method: string, path: str
   return r.body
 }
 
+/**
+ * How a region's vantages (its VMs, scale-set instances and AKS clusters running commands through ARM) behave:
+ * `POST /_sandbox/vantage` takes one, `GET` lists those in force, `DELETE` (or `DELETE vantage/{region}`, or a reset)
+ * ends them. `hang`: the run never completes (polls answer 202) while the region hangs; `garbage`: stdout is
+ * deterministic printable junk in partial lines (`seed`); `replace`: stdout is `stdout` verbatim (the script still
+ * runs); `truncate`: stdout keeps only its last `keepBytes` bytes; `fail`: the run fails as Azure reports a VM agent or
+ * command pod failure; `normal` ends the region's misbehaviour.
+ */
+export interface SandboxVantage {
+  /** a region key (eus2), location (eastus2) or display name */
+  region: string
+  behaviour: 'normal' | 'hang' | 'garbage' | 'replace' | 'truncate' | 'fail'
+  stdout?: string
+  keepBytes?: number
+  seed?: number
+}
+
+/** Sets one region's vantage behaviour, clears them all (`'clear'`), or only reads them (nothing); returns those in force. */
+export async function sandboxVantages(access: SandboxAccess, change?: SandboxVantage | 'clear'): Promise<SandboxVantage[]> {
+  if (change === 'clear') await controlOk(access, 'DELETE', 'vantage')
+  else if (change) await controlOk(access, 'POST', 'vantage', change)
+  return (await controlOk(access, 'GET', 'vantage')).value
+}
+
 /** A credential that hands out the sandbox's bearer token: the sandbox's stand-in for Entra ID. */
 export function staticTokenCredential(token: string): TokenCredential {
   return {

@@ -1,5 +1,5 @@
-// The control endpoint (/_sandbox/...): health, the request log, faults, reset, raw state and mutations, settings,
-// identities. It needs the sandbox's static token; it is how tests and game days steer the sandbox.
+// The control endpoint (/_sandbox/...): health, the request log, faults, outages, vantage behaviours, reset, raw state
+// and mutations, settings, identities. It needs the sandbox's static token; it is how tests and game days steer the sandbox.
 import {writeFileSync} from 'node:fs'
 import {CONTROL_PATH, connectionFile, readConnection, readRequestLog, requestLogFile} from './client.ts'
 import type {EntraDirectory} from './entra.ts'
@@ -7,6 +7,7 @@ import {ESTATE_NAMES, bundledWorld, isEstateName} from './estates.ts'
 import {validateFault} from './faults.ts'
 import {applyOutage, outageOf, validateOutage} from './outage.ts'
 import {parseLatencyProfile} from './latency.ts'
+import {applyVantage, validateVantage, vantagesOf} from './vantage.ts'
 import {type ArmRequest, type ArmResponse, ArmError} from './http.ts'
 import {type LiveSandbox, isReplica, postgresServers} from './live.ts'
 import {getResource, subscriptionsOf} from './world.ts'
@@ -43,6 +44,22 @@ export function controlRoutes(live: LiveSandbox, directory: EntraDirectory): (re
       }
       if (req.method === 'DELETE' && sub === 'outage') {
         delete settled().outage
+        store.save()
+        return {status: 204}
+      }
+      if (req.method === 'GET' && sub === 'vantage') return {status: 200, body: {value: vantagesOf(settled())}}
+      if (req.method === 'POST' && sub === 'vantage') {
+        const w = settled()
+        const spec = validateVantage(body(), w)
+        applyVantage(w, spec)
+        store.save()
+        return {status: 200, body: spec}
+      }
+      if (req.method === 'DELETE' && (sub === 'vantage' || sub.startsWith('vantage/'))) {
+        const w = settled()
+        const region = sub.split('/')[1]
+        if (region) applyVantage(w, validateVantage({region, behaviour: 'normal'}, w))
+        else delete w.vantages
         store.save()
         return {status: 204}
       }
@@ -89,13 +106,14 @@ export function controlRoutes(live: LiveSandbox, directory: EntraDirectory): (re
         if (s.tokenLifetimeSeconds !== undefined) w.settings.tokenLifetimeSeconds = tokenLifetimeOf(s.tokenLifetimeSeconds)
         if (s.latency !== undefined) w.settings.latency = latencyOf(s.latency)
         if (s.latencySeed !== undefined) w.settings.latencySeed = Number(s.latencySeed)
+        if (s.vantageTimeoutSeconds !== undefined) w.settings.vantageTimeoutSeconds = vantageTimeoutOf(s.vantageTimeoutSeconds)
         store.save()
         return {status: 200, body: w.settings}
       }
       if (req.method === 'GET' && sub === 'identities') return {status: 200, body: directory.published()}
       const identity = /^identities\/([^/]+)$/.exec(sub)
       if (req.method === 'PUT' && identity) return {status: 200, body: await directory.define(identity[1], body())}
-      throw new ArmError(404, 'NotFound', `Unknown control route ${req.method} ${CONTROL_PATH}/${sub}. Routes: GET health|requests|faults|outage|state|identities, POST faults|outage|reset|mutate|postgres/{server}/replication, PUT identities/{name}, DELETE faults[/id]|outage, PATCH|PUT settings.`)
+      throw new ArmError(404, 'NotFound', `Unknown control route ${req.method} ${CONTROL_PATH}/${sub}. Routes: GET health|requests|faults|outage|vantage|state|identities, POST faults|outage|vantage|reset|mutate|postgres/{server}/replication, PUT identities/{name}, DELETE faults[/id]|outage|vantage[/region], PATCH|PUT settings.`)
     } catch (error) {
       if (error instanceof ArmError) return error.toResponse()
       if (error instanceof SyntaxError) return new ArmError(400, 'InvalidRequestContent', `The control request body is not valid JSON: ${error.message}`).toResponse()
@@ -123,6 +141,11 @@ async function pauseReplication(live: LiveSandbox, server: string, body: {paused
 function tokenLifetimeOf(value: unknown): number | undefined {
   if (value !== undefined && !(Number.isInteger(value) && (value as number) >= 1)) throw new ArmError(400, 'InvalidRequestContent', "'tokenLifetimeSeconds' must be a positive integer.")
   return value as number | undefined
+}
+
+function vantageTimeoutOf(value: unknown): number {
+  if (!(Number.isInteger(value) && (value as number) >= 1 && (value as number) <= 3600)) throw new ArmError(400, 'InvalidRequestContent', "'vantageTimeoutSeconds' must be an integer from 1 to 3600.")
+  return value as number
 }
 
 function latencyOf(value: unknown) {

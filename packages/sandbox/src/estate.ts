@@ -308,6 +308,64 @@ export function vnet(region: RegionSpec): ArmResource {
   }, {location: region.location})
 }
 
+/**
+ * The region's vantages, in its spoke: a Linux VM, a scale set of two Linux instances and an AKS cluster, each able to
+ * run a command inside the region's network (run command, command invoke) and so resolve its private names there.
+ */
+export function vantages(region: RegionSpec): ArmResource[] {
+  const compute = `${spokeGroup(region)}/providers/Microsoft.Compute`
+  const subnet = `${vnetId(region)}/subnets/snet-workload`
+  const osDisk = (name: string) => ({osType: 'Linux', name, createOption: 'FromImage', caching: 'ReadWrite', managedDisk: {storageAccountType: 'Premium_LRS'}, diskSizeGB: 30})
+  const imageReference = {publisher: 'Canonical', offer: 'ubuntu-24_04-lts', sku: 'server', version: 'latest'}
+  const linux = (computerName: string) => ({computerName, adminUsername: 'azureuser', linuxConfiguration: {disablePasswordAuthentication: true, provisionVMAgent: true}})
+  const vmName = `vm-probe-${region.short}`
+  const vm = res(`${compute}/virtualMachines/${vmName}`, 'Microsoft.Compute/virtualMachines', {
+    vmId: randomUUID(),
+    hardwareProfile: {vmSize: 'Standard_B2s'},
+    storageProfile: {imageReference, osDisk: osDisk(`${vmName}_OsDisk_1`), dataDisks: []},
+    osProfile: linux(vmName),
+    networkProfile: {networkInterfaces: [{id: `${spokeGroup(region)}/providers/Microsoft.Network/networkInterfaces/${vmName}-nic`}]},
+    provisioningState: 'Succeeded',
+  }, {location: region.location, tags: {}})
+  const scaleSetName = `vmss-probe-${region.short}`
+  const sku = {name: 'Standard_B2s', tier: 'Standard'}
+  const scaleSet = res(`${compute}/virtualMachineScaleSets/${scaleSetName}`, 'Microsoft.Compute/virtualMachineScaleSets', {
+    uniqueId: randomUUID(),
+    orchestrationMode: 'Uniform',
+    upgradePolicy: {mode: 'Manual'},
+    virtualMachineProfile: {
+      osProfile: {...linux(scaleSetName), computerNamePrefix: scaleSetName},
+      storageProfile: {imageReference, osDisk: {osType: 'Linux', createOption: 'FromImage', caching: 'ReadWrite', managedDisk: {storageAccountType: 'Premium_LRS'}}},
+      networkProfile: {networkInterfaceConfigurations: [{name: `${scaleSetName}-nic`, properties: {primary: true, ipConfigurations: [{name: 'ipconfig1', properties: {subnet: {id: subnet}}}]}}]},
+    },
+    provisioningState: 'Succeeded',
+  }, {location: region.location, sku: {...sku, capacity: 2}, tags: {}})
+  const instances = ['0', '1'].map((instanceId) =>
+    res(`${scaleSet.id}/virtualMachines/${instanceId}`, 'Microsoft.Compute/virtualMachineScaleSets/virtualMachines', {
+      latestModelApplied: true,
+      vmId: randomUUID(),
+      hardwareProfile: {vmSize: sku.name},
+      storageProfile: {imageReference, osDisk: osDisk(`${scaleSetName}_${instanceId}_OsDisk`)},
+      osProfile: linux(`${scaleSetName}${instanceId.padStart(6, '0')}`),
+      provisioningState: 'Succeeded',
+    }, {name: `${scaleSetName}_${instanceId}`, location: region.location, sku, tags: {}}),
+  )
+  const clusterName = `aks-app-${region.short}`
+  const cluster = res(`${spokeGroup(region)}/providers/Microsoft.ContainerService/managedClusters/${clusterName}`, 'Microsoft.ContainerService/ManagedClusters', {
+    provisioningState: 'Succeeded',
+    powerState: {code: 'Running'},
+    kubernetesVersion: '1.33',
+    currentKubernetesVersion: '1.33.2',
+    dnsPrefix: clusterName,
+    privateFQDN: `${clusterName}-${randomUUID().slice(0, 8)}.privatelink.${region.location}.azmk8s.io`,
+    apiServerAccessProfile: {enablePrivateCluster: true},
+    agentPoolProfiles: [{name: 'system', count: 2, vmSize: 'Standard_D4ds_v5', osType: 'Linux', osSKU: 'Ubuntu', mode: 'System', vnetSubnetID: subnet, provisioningState: 'Succeeded', powerState: {code: 'Running'}}],
+    networkProfile: {networkPlugin: 'azure', serviceCidr: '172.16.0.0/16', dnsServiceIP: '172.16.0.10'},
+    nodeResourceGroup: `MC_rg-spoke-${region.short}_${clusterName}_${region.location}`,
+  }, {location: region.location, sku: {name: 'Base', tier: 'Standard'}, tags: {}})
+  return [vm, scaleSet, ...instances, cluster]
+}
+
 export interface DemoOptions {
   /** one TTL for the steering layer and every private record (default: 10 s, the zone-group default) */
   ttl?: number
@@ -352,7 +410,7 @@ export function estateWorld(layout: EstateLayout, options: DemoOptions = {}): Wo
   const [eus2, wus2] = REGIONS
   const dns = layout.connectivity
 
-  for (const region of REGIONS) add(vnet(region))
+  for (const region of REGIONS) add(vnet(region), ...vantages(region))
 
   // Global zones, linked to every region's spoke (seed 000, step 1).
   const globalZones = ['privatelink.vaultcore.azure.net', 'privatelink.database.windows.net', 'private.postgres.database.azure.com']

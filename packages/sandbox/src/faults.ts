@@ -30,7 +30,7 @@ export function validateFault(input: unknown): FaultSpec {
 }
 
 /** A seeded generator (mulberry32) so a fault at rate 0.2 hits the same requests on every run. */
-function generator(seed: number): () => number {
+export function generator(seed: number): () => number {
   let a = seed >>> 0
   return () => {
     a = (a + 0x6d2b79f5) >>> 0

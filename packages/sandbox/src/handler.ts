@@ -117,6 +117,7 @@ export function requestHandler(live: LiveSandbox, token: string, directory: Entr
       ctx.dirty = false
       ctx.failLro = failLro
       ctx.principal = principal
+      ctx.vantages = live.vantages
       try {
         return {response: matched.route.handler(req, matched.params), fault}
       } finally {

@@ -66,6 +66,17 @@ export function jsonBody(req: ArmRequest): any {
   }
 }
 
+/**
+ * A control request's body as an object, and what is wrong with it so far (fields it does not take); not an object is
+ * ARM's 400 with `code`. `what` names the request with its article: "an outage".
+ */
+export function controlFields(input: unknown, fields: readonly string[], code: string, what: string): {o: Record<string, unknown>; problems: string[]} {
+  if (!input || typeof input !== 'object' || Array.isArray(input)) throw new ArmError(400, code, `${what.charAt(0).toUpperCase()}${what.slice(1)} must be a JSON object.`)
+  const o = input as Record<string, unknown>
+  const unknown = Object.keys(o).filter((k) => !fields.includes(k))
+  return {o, problems: unknown.length > 0 ? [`unknown field(s) ${unknown.map((k) => `'${k}'`).join(', ')}; ${what} takes ${fields.join(', ')}`] : []}
+}
+
 export type Params = Record<string, string>
 export type Handler = (req: ArmRequest, params: Params) => ArmResponse
 

@@ -9,6 +9,7 @@ export {
   type SandboxIdentity,
   type SandboxRequestOptions,
   type SandboxResponse,
+  type SandboxVantage,
   SandboxControlError,
   connectionFile,
   control,
@@ -21,6 +22,7 @@ export {
   runningSandbox,
   sandboxAccess,
   sandboxRequest,
+  sandboxVantages,
   staticTokenCredential,
 } from './client.ts'
 export {type ResetOptions, type SandboxStatus, removeSandboxState, resetSandbox, runSandboxForeground, sandboxOutage, sandboxStatus, writeImportedState} from './control.ts'

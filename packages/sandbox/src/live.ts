@@ -4,6 +4,7 @@ import {FaultBook} from './faults.ts'
 import {LatencyBook} from './latency.ts'
 import {settle} from './lro.ts'
 import type {PgFleet, PgServerSpec} from './postgres.ts'
+import type {Vantages} from './vantage.ts'
 import {type ArmResource, type World, type WorldStore, getResource, resourcesOfType} from './world.ts'
 
 export interface LiveSandbox {
@@ -14,6 +15,8 @@ export interface LiveSandbox {
   latency: LatencyBook
   /** the real PostgreSQL servers behind the flexible servers, once started */
   postgres?: PgFleet
+  /** the commands the regions' VMs and AKS clusters run, once the resolvers they ask are up */
+  vantages?: Vantages
   /**
    * The world with due operations completed: what a DNS query and an ARM request about anything but flexible servers
    * need. When the world's replication roles changed, the real servers start following them; this does not wait.

@@ -2,7 +2,7 @@
 // resolvers fall silent or refuse, while the global services (Traffic Manager, Front Door reads, Private DNS,
 // Microsoft.Authorization, Entra ID) keep answering. Front Door's control plane can also refuse changes on its own, as
 // it did on 29 Oct 2025. The outage is part of the world, so every process serving the state dir agrees on it.
-import {ArmError, type ArmRequest} from './http.ts'
+import {ArmError, type ArmRequest, controlFields} from './http.ts'
 import {type ArmResource, type Outage, type RegionOutage, type World, key, locationKey, resourcesOfType} from './world.ts'
 
 export const ARM_OUTAGES = ['error', 'hang', 'drop', 'none'] as const
@@ -26,11 +26,7 @@ const FIELDS = ['region', 'arm', 'status', 'resolver', 'frontDoor']
 
 /** Checks an outage request against the world's regions; a region may be named by key (eus2) or location (eastus2, East US 2). */
 export function validateOutage(input: unknown, world: World): OutageSpec {
-  if (!input || typeof input !== 'object' || Array.isArray(input)) throw new ArmError(400, 'InvalidOutage', 'An outage must be a JSON object.')
-  const o = input as Record<string, unknown>
-  const problems: string[] = []
-  const unknown = Object.keys(o).filter((k) => !FIELDS.includes(k))
-  if (unknown.length > 0) problems.push(`unknown field(s) ${unknown.map((k) => `'${k}'`).join(', ')}; an outage takes ${FIELDS.join(', ')}`)
+  const {o, problems} = controlFields(input, FIELDS, 'InvalidOutage', 'an outage')
   let region: string | undefined
   if (o.region !== undefined) {
     region = typeof o.region === 'string' ? regionNamed(world, o.region) : undefined

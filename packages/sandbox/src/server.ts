@@ -17,6 +17,7 @@ import {type LiveSandbox, liveSandbox, postgresSpecs} from './live.ts'
 import {PgFleet} from './postgres.ts'
 import {type SqlListener, startSqlListeners} from './sql-listeners.ts'
 import {type TlsIdentity, ensureTlsIdentity} from './tls.ts'
+import {Vantages} from './vantage.ts'
 import {WorldStore, resourcesOfType, subscriptionsOf} from './world.ts'
 
 export interface SandboxOptions {
@@ -82,6 +83,11 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
     throw error
   }
 
+  live.vantages = new Vantages(stateDir, live.settled, (region) => {
+    const r = resolvers.find((h) => h.region === region)
+    return r && `${r.address}:${r.port}`
+  })
+
   const connection: SandboxConnection = {
     armEndpoint,
     caCertPath: tls.certPath,
@@ -112,6 +118,7 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
     connection,
     store: live.store,
     async stop() {
+      live.vantages?.stop()
       await live.postgres?.stop()
       await Promise.all([...resolvers.map((r) => r.close()), ...sql.map((l) => l.close())])
       await new Promise<void>((resolve) => {

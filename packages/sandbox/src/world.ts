@@ -78,6 +78,20 @@ export interface RegionOutage {
   resolver?: 'silent' | 'refuse'
 }
 
+/**
+ * How a region's vantages (its VMs, scale-set instances and AKS clusters running a command through ARM) misbehave,
+ * as `POST /_sandbox/vantage` sets it (vantage.ts); a region absent behaves normally.
+ */
+export interface VantageSetting {
+  behaviour: 'hang' | 'garbage' | 'replace' | 'truncate' | 'fail'
+  /** replace: the stdout returned instead of the script's */
+  stdout?: string
+  /** truncate: keep only the last this many bytes of stdout */
+  keepBytes?: number
+  /** garbage: seeds the junk, so a test sees the same junk on every run */
+  seed?: number
+}
+
 /** The outage in force (outage.ts): regions down by key, and Front Door's control plane refusing changes. */
 export interface Outage {
   regions: Record<string, RegionOutage>
@@ -121,6 +135,8 @@ export interface World {
     latency?: 'none' | 'azure'
     /** seeds the injected delays, so a benchmark sees the same ones on every run */
     latencySeed?: number
+    /** how long a command a vantage runs may take before it is killed and its run fails (default 60) */
+    vantageTimeoutSeconds?: number
   }
   regions: Record<string, RegionInfo>
   /**
@@ -137,6 +153,8 @@ export interface World {
   outage?: Outage
   /** management locks (Microsoft.Authorization/locks) by lower-case id */
   locks?: Record<string, ArmResource>
+  /** regions whose vantages misbehave, by region key; absent: all behave */
+  vantages?: Record<string, VantageSetting>
 }
 
 export const key = (id: string): string => id.toLowerCase()

@@ -5,6 +5,8 @@ import {mkdtempSync, readdirSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {basename, dirname, join} from 'node:path'
 import type {CdnManagementClient} from '@azure/arm-cdn'
+import type {ComputeManagementClient} from '@azure/arm-compute'
+import type {ContainerServiceClient} from '@azure/arm-containerservice'
 import type {CosmosDBManagementClient} from '@azure/arm-cosmosdb'
 import type {MonitorClient} from '@azure/arm-monitor'
 import type {NetworkManagementClient} from '@azure/arm-network'
@@ -55,6 +57,8 @@ export interface SdkClients {
   sql(): Promise<SqlManagementClient>
   cosmos(): Promise<CosmosDBManagementClient>
   monitor(): Promise<MonitorClient>
+  compute(): Promise<ComputeManagementClient>
+  containerService(): Promise<ContainerServiceClient>
 }
 
 /**
@@ -85,6 +89,8 @@ export function sdkClients(conn: SandboxConnection, access: SandboxAccess, crede
     sql: () => once('sql', async () => new (await import('@azure/arm-sql')).SqlManagementClient(...args)),
     cosmos: () => once('cosmos', async () => new (await import('@azure/arm-cosmosdb')).CosmosDBManagementClient(...args)),
     monitor: () => once('monitor', async () => new (await import('@azure/arm-monitor')).MonitorClient(...args)),
+    compute: () => once('compute', async () => new (await import('@azure/arm-compute')).ComputeManagementClient(...args)),
+    containerService: () => once('aks', async () => new (await import('@azure/arm-containerservice')).ContainerServiceClient(...args)),
   }
 }
 

@@ -267,6 +267,8 @@ describe('spec examples: api-versions', () => {
       locks: '/resourceGroups/rg-global/providers/Microsoft.Authorization/locks',
       // specification/monitor/resource-manager/Microsoft.Insights/stable/2015-04-01/examples/GetActivityLogsFiltered.json
       activityLog: `/providers/Microsoft.Insights/eventtypes/management/values?$filter=${encodeURIComponent("eventTimestamp ge '2015-01-21T20:00:00Z' and resourceGroupName eq 'rg-global'")}`,
+      compute: '/resourceGroups/rg-spoke-eus2/providers/Microsoft.Compute/virtualMachineScaleSets/vmss-probe-eus2/virtualMachines/1',
+      containerService: '/resourceGroups/rg-spoke-wus2/providers/Microsoft.ContainerService/managedClusters/aks-app-wus2',
     }
     const withVersion = (path: string, v: string) => `${SUB_PATH(sb)}${path}${path.includes('?') ? '&' : '?'}api-version=${v}`
     for (const [provider, versions] of Object.entries(API_VERSIONS) as Array<[keyof typeof API_VERSIONS, readonly string[]]>) {
@@ -342,5 +344,71 @@ describe('spec examples: the whole-body updates and lists the Azure CLI sends', 
     for await (const r of pg.replicas.listByServer('rg-data-wus2', 'pg-app-wus2')) none.push(r)
     assert.deepEqual(none, [], 'a replica has no replicas of its own')
     await assert.rejects(pg.replicas.listByServer('rg-data-eus2', 'pg-nope').next(), (e: any) => e.statusCode === 404)
+  })
+})
+
+describe('spec examples: vantages (VM and scale-set instance run command, AKS command invoke)', () => {
+  let sb: TestSandbox
+  before(async () => (sb = await startTestSandbox()))
+  after(() => sb.stop())
+  const spoke = (region: string) => `${SUB_PATH(sb)}/resourceGroups/rg-spoke-${region}/providers`
+  /** Polls a Location until it answers other than 202. */
+  const settled = async (location: unknown) => {
+    const url = new URL(String(location))
+    for (;;) {
+      const r = await sb.raw('GET', url.pathname + url.search)
+      if (r.status !== 202) return r
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+  }
+  const succeeded = (stdout: string, stderr = '') => ({value: [
+    {code: 'ComponentStatus/StdOut/succeeded', level: 'Info', displayStatus: 'Provisioning succeeded', message: stdout},
+    {code: 'ComponentStatus/StdErr/succeeded', level: 'Info', displayStatus: 'Provisioning succeeded', message: stderr},
+  ]})
+
+  it('runs a VM command: 202 with a Location at locations/{l}/operations/{id}?monitor=true, then the two statuses', async () => {
+    // specification/compute/resource-manager/Microsoft.Compute/ComputeRP/stable/2024-11-01/examples/runCommandExamples/VirtualMachineRunCommand.json,
+    // with RunShellScript, the Linux VM's command (the example's RunPowerShellScript is Windows')
+    const accepted = await sb.raw('POST', `${spoke('eus2')}/Microsoft.Compute/virtualMachines/vm-probe-eus2/runCommand?api-version=2024-11-01`, json({commandId: 'RunShellScript', script: ['echo This is a sample script with parameters value1 value2']}))
+    assert.equal(accepted.status, 202, JSON.stringify(accepted.body))
+    assert.match(String(accepted.headers.location), /\/subscriptions\/[^/]+\/providers\/Microsoft\.Compute\/locations\/eastus2\/operations\/[^/?]+\?monitor=true&api-version=2024-11-01$/)
+    const done = await settled(accepted.headers.location)
+    assert.deepEqual([done.status, done.body], [200, succeeded('This is a sample script with parameters value1 value2\n')])
+  })
+
+  it('runs a command on a scale-set instance, with the same answers', async () => {
+    // specification/compute/resource-manager/Microsoft.Compute/ComputeRP/stable/2024-11-01/examples/runCommandExamples/VirtualMachineScaleSetVMRunCommand.json (RunShellScript, as above)
+    const accepted = await sb.raw('POST', `${spoke('eus2')}/Microsoft.Compute/virtualMachineScaleSets/vmss-probe-eus2/virtualMachines/0/runCommand?api-version=2024-11-01`, json({commandId: 'RunShellScript', script: ["echo 'Hello World!'"]}))
+    assert.equal(accepted.status, 202, JSON.stringify(accepted.body))
+    const done = await settled(accepted.headers.location)
+    assert.deepEqual([done.status, done.body], [200, succeeded('Hello World!\n')])
+  })
+
+  it('runs an AKS command: 202 with a Location at commandResults/{id}, which answers 202 without a body, then the result', async () => {
+    // specification/containerservice/resource-manager/Microsoft.ContainerService/aks/stable/2025-10-01/examples/RunCommandRequest.json and RunCommandResultSucceed.json
+    const cluster = `${spoke('wus2')}/Microsoft.ContainerService/managedClusters/aks-app-wus2`
+    const accepted = await sb.raw('POST', `${cluster}/runCommand?api-version=2025-10-01`, json({command: '/bin/sleep 1; echo namespace dummy created', context: '', clusterToken: ''}))
+    assert.equal(accepted.status, 202, JSON.stringify(accepted.body))
+    const m = new RegExp(`^${sb.connection.armEndpoint}${cluster}/commandResults/([^/?]+)\\?api-version=2025-10-01$`).exec(String(accepted.headers.location))
+    assert.ok(m, String(accepted.headers.location))
+    const running = await sb.raw('GET', `${cluster}/commandResults/${m[1]}?api-version=2025-10-01`)
+    assert.deepEqual([running.status, running.body], [202, undefined])
+    const done = await settled(accepted.headers.location)
+    assert.equal(done.status, 200)
+    const {startedAt, finishedAt, ...rest} = done.body.properties
+    assert.deepEqual([done.body.id, rest], [m[1], {provisioningState: 'Succeeded', exitCode: 0, logs: 'namespace dummy created\n'}])
+    assert.ok(Date.parse(startedAt) <= Date.parse(finishedAt))
+  })
+
+  it('answers an AKS command whose pod failed with provisioningState Failed and its reason', async () => {
+    // specification/containerservice/resource-manager/Microsoft.ContainerService/aks/stable/2025-10-01/examples/RunCommandResultFailed.json
+    await sb.control('POST', 'vantage', {region: 'eus2', behaviour: 'fail'})
+    try {
+      const accepted = await sb.raw('POST', `${spoke('eus2')}/Microsoft.ContainerService/managedClusters/aks-app-eus2/runCommand?api-version=2025-10-01`, json({command: 'kubectl apply -f ns.yaml', context: '', clusterToken: ''}))
+      const done = await settled(accepted.headers.location)
+      assert.deepEqual([done.status, done.body.properties.provisioningState, done.body.properties.reason], [200, 'Failed', 'ImagePullBackoff'])
+    } finally {
+      await sb.control('DELETE', 'vantage')
+    }
   })
 })

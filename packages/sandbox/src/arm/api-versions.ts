@@ -12,6 +12,10 @@
 //   permissions     specification/authorization/resource-manager/Microsoft.Authorization/stable/2022-04-01/authorization-ProviderOperationsCalls.json (Permissions_*)
 //   locks           specification/resources/resource-manager/Microsoft.Authorization/stable/{2020-05-01,2016-09-01}/locks.json
 //   activityLog     specification/monitor/resource-manager/Microsoft.Insights/stable/2015-04-01/activityLogs_API.json (its only version)
+//   compute         @azure/arm-compute 25.x's, then the folders of specification/compute/resource-manager/Microsoft.Compute/
+//                   {ComputeRP/,}stable/* seen to hold the run command example (VirtualMachineRunCommand.json), not every one between
+//   containerService @azure/arm-containerservice 25.x's, then the folders of specification/containerservice/resource-manager/
+//                   Microsoft.ContainerService/aks/stable/* seen to hold RunCommandRequest.json, likewise
 export const API_VERSIONS = {
   trafficManager: ['2022-04-01', '2026-09-01', '2025-01-01-preview', '2024-04-01-preview', '2022-04-01-preview', '2018-08-01'],
   cdn: [
@@ -47,4 +51,6 @@ export const API_VERSIONS = {
   permissions: ['2022-04-01', '2018-01-01-preview', '2015-07-01'],
   locks: ['2020-05-01', '2016-09-01'],
   activityLog: ['2015-04-01'],
+  compute: ['2026-04-01', '2025-04-01', '2024-11-01', '2024-07-01', '2024-03-01', '2022-03-01', '2021-03-01'],
+  containerService: ['2026-06-01', '2025-10-01', '2025-08-01', '2025-07-01', '2025-05-01', '2024-10-01', '2021-05-01'],
 } as const satisfies Record<string, readonly string[]>

@@ -4,6 +4,7 @@ import {type ArmRequest, type ArmResponse, type Params, type Route, ArmError, ba
 import {operationInFlight} from '../lro.ts'
 import type {RequestLogEntry} from '../client.ts'
 import type {Principal} from '../rbac.ts'
+import type {Vantages} from '../vantage.ts'
 import {type ArmResource, type World, ancestorsOf, getResource, hasResourceGroup, isIn, key, mergePatch, resourceGroupOf, resourcesOfType, servesSubscription} from '../world.ts'
 
 export {API_VERSIONS} from './api-versions.ts'
@@ -18,6 +19,8 @@ export interface ArmContext {
   principal?: Principal
   /** the request log (D/requests.jsonl), which the activity log is served from */
   requestLog?: () => RequestLogEntry[]
+  /** the commands VMs, scale-set instances and AKS clusters run (vantage.ts), once the resolvers they ask are up */
+  vantages?: Vantages
 }
 
 export const SUB = '/subscriptions/{sub}'

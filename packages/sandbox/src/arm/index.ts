@@ -4,6 +4,8 @@
 import type {Route} from '../http.ts'
 import {authorizationRoutes} from './authorization.ts'
 import {type ArmContext, scoped} from './common.ts'
+import {computeRoutes} from './compute.ts'
+import {containerServiceRoutes} from './container-service.ts'
 import {cosmosRoutes} from './cosmos.ts'
 import {frontDoorRoutes} from './front-door.ts'
 import {monitorRoutes} from './monitor.ts'
@@ -30,6 +32,8 @@ export function armRoutes(ctx: ArmContext): Route[] {
     ...postgresRoutes(ctx),
     ...sqlRoutes(ctx),
     ...cosmosRoutes(ctx),
+    ...computeRoutes(ctx),
+    ...containerServiceRoutes(ctx),
     ...operationRoutes(ctx),
     ...monitorRoutes(ctx),
   ]
