@@ -111,7 +111,7 @@ export async function discoverEstate(target: AzureTarget, clients: Clients, subs
   }
 
   const zonesWritten = [...written.values()].flat().map((r) => r.zoneId)
-  const data = await discoverData(scope, regions, endpoints, zonesWritten, regionOf, note)
+  const [data, vantages] = await Promise.all([discoverData(scope, regions, endpoints, zonesWritten, regionOf, note), discoverVantages(scope)])
   const regionalCosmos = new Set(data.cosmosRegionalNames)
 
   for (const region of regions) {
@@ -134,6 +134,14 @@ export async function discoverEstate(target: AzureTarget, clients: Clients, subs
       `resolver: the ip[:port] of a DNS resolver inside ${region.key}'s network (its DNS Private Resolver inbound endpoint), which azfail asks what the region resolves. The sandbox supplies its own; AZFAIL_RESOLVERS overrides it.`,
     )
     note([...path, 'expect'], "The names this region's workloads use -> its OWN private IP, as its private endpoints' zone groups wrote them.")
+    const vantage = vantages.proposal(region.location)
+    if (vantage) {
+      note(
+        [...path, 'location'],
+        `A vantage for where ${region.key}'s resolver cannot be reached (a hosted CI runner, no VPN): add 'vantage: ${vantage}' here and azfail resolves ${region.key}'s names inside its network through ARM (run command / command invoke). Make sure it sits in the network whose resolution you want checked.`,
+        true,
+      )
+    }
     if (aside.length > 0) {
       note([...path, 'expect'], `Cosmos DB regional endpoints, written by the same private endpoint (add them to check each one): ${aside.join(', ')}`)
     }
@@ -159,6 +167,41 @@ export async function discoverEstate(target: AzureTarget, clients: Clients, subs
     note(['estate', 'cname'], "azfail keeps its drain records and run lock (TXT records) in this CNAME's zone; estate.stateZone names another.")
   }
   return {name: steering.name, estate, notes}
+}
+
+// ---------------------------------------------------------------- vantages
+
+/**
+ * The AKS clusters and Linux VMs of the subscriptions read, by location: a region's proposed vantage is a cluster there
+ * (it resolves through the cluster's DNS, as its workloads do), else a VM. What cannot be listed proposes nothing.
+ */
+async function discoverVantages(scope: Scope) {
+  const listed = async <T>(list: (c: SubscriptionClients) => AsyncIterable<T>): Promise<T[]> =>
+    scope.inEach((c) => collect(list(c))).catch(() => [] as T[])
+  const [clusters, vms] = await Promise.all([
+    listed(async function* (c) {
+      yield* (await c.containerService()).managedClusters.list()
+    }),
+    listed(async function* (c) {
+      yield* (await c.compute()).virtualMachines.listAll()
+    }),
+  ])
+  const at = <T extends {location?: string; id?: string}>(xs: T[], location: string) => xs.filter((x) => normalizeLocation(x.location ?? '') === location && x.id).sort((a, b) => a.id!.localeCompare(b.id!))[0]
+  const refOf = (id: string, type: string) => {
+    const ref = scope.ref(id, type)
+    return `{${ref.subscription ? `subscription: ${ref.subscription}, ` : ''}resourceGroup: ${ref.resourceGroup}, name: ${ref.name}}`
+  }
+  return {
+    proposal(location: string): string | undefined {
+      const cluster = at(clusters, location)
+      if (cluster) return `{aks: ${refOf(cluster.id!, 'Microsoft.ContainerService/managedClusters')}}`
+      const vm = at(
+        vms.filter((v) => v.storageProfile?.osDisk?.osType === 'Linux'),
+        location,
+      )
+      return vm ? `{vm: ${refOf(vm.id!, 'Microsoft.Compute/virtualMachines')}}` : undefined
+    },
+  }
 }
 
 // ---------------------------------------------------------------- steering

@@ -95,6 +95,16 @@ describe('init on the demo estate', () => {
     assert.match(discovered.stderr, /^init: privateEndpoints lists every private endpoint in each region's location \(6 in all\): check them before a teardown\.$/m)
   })
 
+  it("proposes each region's vantage, an AKS cluster in its location, as a comment that reads as the runbook's own YAML", () => {
+    const text = readFileSync(discovered.file, 'utf8')
+    for (const region of ['eus2', 'wus2']) {
+      const proposed = new RegExp(`add 'vantage: (\\{aks: \\{resourceGroup: rg-spoke-${region}, name: aks-app-${region}\\}\\})' here`).exec(text.replace(/\n {6}# /g, ' '))
+      assert.ok(proposed, `a vantage proposed for ${region}`)
+      assert.deepEqual(parse(`v: ${proposed[1]}`).v, {aks: {resourceGroup: `rg-spoke-${region}`, name: `aks-app-${region}`}})
+    }
+    assert.equal(discovered.runbook.estate.regions.eus2.vantage, undefined, 'proposed, not set: the resolver stays the default')
+  })
+
   it('prints to stdout without --output (or with -), and the whole result with --json', async () => {
     for (const args of [['init'], ['init', '--output', '-']]) {
       const r = await azfail(sb, work, args, SLOW)

@@ -13,10 +13,12 @@ const VM = `${RG}/providers/Microsoft.Compute/virtualMachines/{vm}`
 const INSTANCE = `${RG}/providers/Microsoft.Compute/virtualMachineScaleSets/{vmss}/virtualMachines/{instanceId}`
 
 export function computeRoutes(ctx: ArmContext): Route[] {
-  const {w, get} = provider(ctx)
+  const {w, get, list} = provider(ctx)
   /** A scale-set instance as Compute returns it: named `{scaleSet}_{instanceId}`, its instance id beside its properties. */
   const presentInstance = (r: ArmResource) => ({...present(w(), r), instanceId: r.id.split('/').pop()})
   return [
+    // the subscription's VMs (virtualMachines.listAll), read by `azfail init` to propose a region's vantage
+    route('GET', `${SUB}/providers/Microsoft.Compute/virtualMachines`, API_VERSIONS.compute, (req, p) => list(req, p, vmType)),
     route('GET', VM, API_VERSIONS.compute, (req) => ok(present(w(), get(idOf(req), vmType)))),
     route('POST', `${VM}/runCommand`, API_VERSIONS.compute, (req) => runCommand(ctx, req, get(idOf(req).replace(/\/runCommand$/i, ''), vmType))),
     route('GET', INSTANCE, API_VERSIONS.compute, (req) => ok(presentInstance(get(idOf(req), instanceType)))),

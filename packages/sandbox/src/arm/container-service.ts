@@ -6,14 +6,16 @@ import {type ArmRequest, type ArmResponse, type Route, ArmError, badRequest, jso
 import {key} from '../world.ts'
 import type {RunOutcome, VantageRun} from '../vantage.ts'
 import {startRun} from './compute.ts'
-import {API_VERSIONS, type ArmContext, RG, idOf, ok, present, provider} from './common.ts'
+import {API_VERSIONS, type ArmContext, RG, SUB, idOf, ok, present, provider} from './common.ts'
 
 const clusterType = 'Microsoft.ContainerService/ManagedClusters'
 const AKS = `${RG}/providers/Microsoft.ContainerService/managedClusters/{cluster}`
 
 export function containerServiceRoutes(ctx: ArmContext): Route[] {
-  const {w, get, parent} = provider(ctx)
+  const {w, get, parent, list} = provider(ctx)
   return [
+    // the subscription's clusters (managedClusters.list), read by `azfail init` to propose a region's vantage
+    route('GET', `${SUB}/providers/Microsoft.ContainerService/managedClusters`, API_VERSIONS.containerService, (req, p) => list(req, p, clusterType)),
     route('GET', AKS, API_VERSIONS.containerService, (req) => ok(present(w(), get(idOf(req), clusterType)))),
     route('POST', `${AKS}/runCommand`, API_VERSIONS.containerService, (req) => {
       const cluster = get(idOf(req).replace(/\/runCommand$/i, ''), clusterType)
