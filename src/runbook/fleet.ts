@@ -187,7 +187,24 @@ function layered(f: FleetFile, loaded: Map<string, LoadedRunbook>): string[][] {
   return out
 }
 
-/** Where a fleet's runbook file is, as a reader of the fleet file sees it. */
-export const shownRunbook = (fleet: Fleet, r: FleetRunbook): string => relative(process.cwd(), r.loaded.file) || r.path
+/** The fleet's waves as data (`azfail fleet plan`, lint): each runbook's name, its file as the fleet file writes it, and its subscription. */
+export interface FleetPlan {
+  name: string
+  file: string
+  concurrency: number
+  onFailure: 'stop' | 'continue'
+  waves: Array<{name: string; runbooks: Array<{name: string; runbook: string; subscription?: string}>}>
+}
+
+export function fleetPlan(fleet: Fleet): FleetPlan {
+  const base = dirname(fleet.file)
+  return {
+    name: fleet.name,
+    file: relative(process.cwd(), fleet.file) || fleet.file,
+    concurrency: fleet.concurrency,
+    onFailure: fleet.onFailure,
+    waves: fleet.waves.map((w) => ({name: w.name, runbooks: w.runbooks.map((r) => ({name: r.name, runbook: relative(process.cwd(), resolve(base, r.path)) || r.path, ...(r.loaded.runbook.estate.subscription ? {subscription: r.loaded.runbook.estate.subscription} : {})}))})),
+  }
+}
 
 export const fleetRunbooks = (fleet: Fleet): FleetRunbook[] => fleet.waves.flatMap((w) => w.runbooks)

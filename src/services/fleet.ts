@@ -84,7 +84,7 @@ const worst = (statuses: FleetStatus[]): FleetStatus => statuses.reduce<FleetSta
 const wentWell = (status: FleetStatus) => exitOf(status) === 0
 
 /** The fleet's status: the worst of its runbooks', or interrupted when some never started because it was. */
-function fleetStatus(results: FleetRunbookResult[], interrupted: boolean, dryRun: boolean): FleetStatus {
+export function fleetStatus(results: FleetRunbookResult[], interrupted: boolean, dryRun: boolean): FleetStatus {
   const w = worst(results.map((r) => r.status))
   if (interrupted && results.some((r) => r.status === 'not-started') && exitOf(w) < exitCodeOf('interrupted')) return 'interrupted'
   return w === 'succeeded' && dryRun ? 'planned' : w
