@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {RunCommand, runFlags} from '../cli/run-command.ts'
 import type {RunReport} from '../engine/types.ts'
+import {InputError} from '../errors.ts'
 import type {FleetReport} from '../services/fleet.ts'
 
 /** A resume keeps the wait the run accepted, unless --max-wait says another. */
@@ -38,7 +39,11 @@ export default class Resume extends RunCommand {
     const {checkWritableDir} = await import('../cli/paths.ts')
     checkWritableDir(flags['runs-dir'], '--runs-dir')
     const {FleetJournal} = await import('../engine/fleet-journal.ts')
-    if (FleetJournal.exists(flags['runs-dir'], args.id)) return this.resumeFleet(flags, args.id)
+    if (FleetJournal.exists(flags['runs-dir'], args.id)) {
+      // A fleet's dry run would be each run's: 'failover --fleet … --dry-run' plans the fleet from live state.
+      if (flags['dry-run'] || flags.replan || flags.runbook) throw new InputError('NotWithFleet', `--dry-run, --replan and --runbook do not apply to a fleet run (${args.id}).`, "'azfail failover <region> --fleet <file> --dry-run' plans the fleet from live state (finished runbooks plan as already done).")
+      return this.resumeFleet(flags, args.id)
+    }
     const {localResume, remoteResume} = await import('../services/resume.ts')
     const local = localResume(flags['runs-dir'], args.id, {runbook: flags.runbook, replan: flags.replan})
     if (local) {

@@ -70,6 +70,18 @@ describe('a fleet of ten runbooks over ten sandbox estates, in three waves', () 
   })
   after(() => sb.stop())
 
+  it('--dry-run plans every runbook (each change named, runbook by runbook) and writes nothing; without --yes or a terminal it is refused', async () => {
+    sb.mark()
+    const {code, out} = await json(sb, work, ['failover', 'eus2', '--fleet', 'fleet.yaml', '--dry-run'])
+    assert.equal(code, 0, JSON.stringify(out))
+    assert.equal(out.result.status, 'planned')
+    for (const r of runbooksOf(out)) assert.ok(r.status === 'planned' && r.changes.some((c: any) => /Traffic Manager endpoint ep-eus2/.test(c.what)), JSON.stringify(r))
+    const refused = await json(sb, work, ['failover', 'eus2', '--fleet', 'fleet.yaml'])
+    assert.equal(refused.code, 2)
+    assert.equal(refused.out.error.code, 'ConsentRequired')
+    assert.deepEqual(sb.requests().filter((r) => r.method !== 'GET'), [])
+  })
+
   it('fails every estate over, wave after wave, each runbook its own run; the result gives status, run id, RTO and what remains in eus2', async () => {
     sb.mark()
     const {code, out, stderr} = await json(sb, work, ['failover', 'eus2', '--fleet', 'fleet.yaml', '--yes'])
@@ -172,7 +184,12 @@ describe('a fleet killed with -9', () => {
     }
     for (let n = 1; n <= 10; n++) assert.equal(await tmDisabled(sb, n), 'Disabled')
     assert.equal(JSON.parse(readFileSync(join(runs, id, 'fleet.json'), 'utf8')).status, 'succeeded')
-    const again = await azfail(sb, work, ['resume', id, '--yes'])
+    const again = await json(sb, work, ['resume', id, '--yes'])
     assert.equal(again.code, 2, 'a finished fleet does not resume')
+    assert.equal(again.out.error.code, 'NotResumable')
+    // --dry-run is not a fleet resume's: it would have resumed for real
+    const dry = await json(sb, work, ['resume', id, '--dry-run'])
+    assert.equal(dry.code, 2)
+    assert.equal(dry.out.error.code, 'NotWithFleet')
   })
 })
