@@ -162,6 +162,36 @@ async function outageRows(demo: string): Promise<Row[]> {
   return out
 }
 
+/**
+ * A fleet against one runbook: the ten runbooks of runbooks/fleet/ over the fleet estate, in one wave at concurrency
+ * 10 (their TTL waits overlap: goal <= 1.3x one runbook) and in the shipped three waves (each wave waits for the one
+ * before, so about three runbooks' time), on a fresh fleet estate each run.
+ */
+function fleetRows(dir: string): Row[] {
+  const runs = Number(process.env.BENCH_FLEET_RUNS ?? 1)
+  const fleetDir = join(ROOT, 'runbooks', 'fleet')
+  writeFileSync(join(dir, 'one-wave.yaml'), `version: 1\nname: one-wave\nconcurrency: 10\nwaves:\n  - runbooks: [${Array.from({length: 10}, (_, i) => join(fleetDir, `app${String(i + 1).padStart(2, '0')}.yaml`)).join(', ')}]\n`)
+  const state = join(dir, 'sandbox')
+  const timed = (args: string[]) => {
+    const times: number[] = []
+    for (let i = 0; i < runs; i++) {
+      azfail(['sandbox', 'reset', '--estate', 'fleet', '--yes', '--state-dir', state], dir)
+      times.push(azfail([...args, '--yes', '--json', '--sandbox', '--state-dir', state, '--runs-dir', join(dir, 'runs')], dir).ms)
+    }
+    return times
+  }
+  const row = (name: string, target: string, times: number[], note: string): Row => ({name, target, medianMs: median(times), minMs: Math.min(...times), maxMs: Math.max(...times), peakRssMb: 0, note})
+  const one = timed(['failover', 'eus2', '--runbook', join(fleetDir, 'app01.yaml')])
+  const wave = timed(['failover', 'eus2', '--fleet', join(dir, 'one-wave.yaml')])
+  const waves = timed(['failover', 'eus2', '--fleet', join(fleetDir, 'fleet.yaml')])
+  const ratio = (times: number[]) => `${(median(times) / median(one)).toFixed(2)}x one runbook`
+  return [
+    row('failover eus2, one runbook (fleet estate)', '', one, `${runs} run(s)`),
+    row('failover eus2 --fleet: 10 in one wave', '<= 1.3x one runbook', wave, ratio(wave)),
+    row('failover eus2 --fleet: 10 in 3 waves', '', waves, `${ratio(waves)}; waves run one after another`),
+  ]
+}
+
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(0)} MB`
 
 /**
@@ -193,6 +223,16 @@ if (process.env.BENCH_ONLY === 'install') {
 if (process.env.BENCH_ONLY === 'outage') {
   try {
     for (const r of await outageRows(join(work, 'demo'))) console.log(`${r.name.padEnd(40)} ${r.medianMs.toFixed(0)} ms  ${r.target} (${r.note})`)
+  } finally {
+    rmSync(work, {recursive: true, force: true})
+  }
+  process.exit(0)
+}
+// BENCH_ONLY=fleet measures the fleet rows alone.
+if (process.env.BENCH_ONLY === 'fleet') {
+  try {
+    mkdirSync(join(work, 'fleet'))
+    for (const r of fleetRows(join(work, 'fleet'))) console.log(`${r.name.padEnd(44)} ${r.medianMs.toFixed(0)} ms  ${r.target} (${r.note})`)
   } finally {
     rmSync(work, {recursive: true, force: true})
   }
@@ -232,6 +272,8 @@ try {
   rows.push({name: '  of which azfail itself (- LRO polls)', target: '', medianMs: median(own), minMs: Math.min(...own), maxMs: Math.max(...own), peakRssMb: drainRss / 1024, note: 'Retry-After time excluded'})
 
   rows.push(...(await outageRows(demo)))
+  mkdirSync(join(work, 'fleet'))
+  rows.push(...fleetRows(join(work, 'fleet')))
 
   // Generated estates against a separately running sandbox: azfail's own time, memory and ARM requests.
   for (const [regions, endpoints] of [[5, 10], [10, 25], [20, 50]] as const) {

@@ -196,7 +196,7 @@ const FLAGS: Record<string, Rule<unknown>> = {
 
 /** Positional arguments checked by name. */
 const ARGS: Record<string, Rule<unknown>> = {
-  id: rule('BadRunId', "a run id such as 20261121-221549-52c430 ('azfail runs list' shows them)", z.string().regex(/^\d{8}-\d{6}-[0-9a-f]{6}$/)),
+  id: rule('BadRunId', "a run id such as 20261121-221549-52c430, or a fleet run's such as fleet-20261121-221549-9f04aa ('azfail runs list' shows them)", z.string().regex(/^(fleet-)?\d{8}-\d{6}-[0-9a-f]{6}$/)),
   region: FLAGS.region,
   file: FLAGS.runbook,
   runbooks: FLAGS.runbook,

@@ -63,7 +63,13 @@ export interface AzureTarget {
   stateDir?: string
   /** stops an in-process sandbox started for this command */
   close(): Promise<void>
+  /** the same place, with another default subscription (a runbook's estate.subscription); this one when it serves no such */
+  withSubscription?(subscription: string): AzureTarget
 }
+
+/** The target a runbook acts through: its estate's subscription as the default, where the target serves it. */
+export const targetOn = (target: AzureTarget, subscription: string | undefined): AzureTarget =>
+  subscription && subscription.toLowerCase() !== target.subscriptionId.toLowerCase() ? (target.withSubscription?.(subscription) ?? target) : target
 
 export const DEFAULT_STATE_DIR = '.azfail/sandbox'
 
@@ -76,19 +82,25 @@ export async function runningSandbox(stateDir: string): Promise<SandboxConnectio
 }
 
 /** The target for a sandbox's connection: its endpoint, token, CA, resolvers and loopback databases. */
-export function sandboxTargetOf(conn: SandboxConnection, credential: TokenCredential, close: () => Promise<void> = async () => {}): AzureTarget {
+export function sandboxTargetOf(conn: SandboxConnection, credential: TokenCredential, close: () => Promise<void> = async () => {}, subscription = conn.subscriptionId): AzureTarget {
   const servers = Object.values(conn.postgres ?? {})
   const ca = readFileSync(conn.caCertPath, 'utf8')
+  const served = conn.subscriptions ?? [conn.subscriptionId]
   return {
     kind: 'sandbox',
-    subscriptionId: conn.subscriptionId,
-    subscriptions: conn.subscriptions ?? [conn.subscriptionId],
+    subscriptionId: subscription,
+    subscriptions: [subscription, ...served.filter((s) => s.toLowerCase() !== subscription.toLowerCase())],
     endpoint: conn.armEndpoint,
     credential,
     ca,
-    record: {kind: 'sandbox', stateDir: conn.stateDir, subscription: conn.subscriptionId},
+    record: {kind: 'sandbox', stateDir: conn.stateDir, subscription},
+    withSubscription(other) {
+      const known = served.find((s) => s.toLowerCase() === other.toLowerCase())
+      return known ? sandboxTargetOf(conn, credential, async () => {}, known) : this
+    },
     resolverFor(region) {
-      const server = conn.resolvers[region]
+      // An estate of several copies (the fleet estate) gives each copy's region a resolver of its own.
+      const server = conn.resolvers[`${region}@${subscription}`] ?? conn.resolvers[region]
       if (!server) {
         throw new InputError('NoResolver', `The sandbox has no resolver for region '${region}' (it serves: ${Object.keys(conn.resolvers).join(', ')}).`, 'Name a DNS resolver inside the region, such as its DNS Private Resolver inbound endpoint.')
       }
@@ -235,6 +247,9 @@ export async function azureTarget(options: {subscription?: string; cloud?: Cloud
     tcp: {endpoint: (address, port) => connectTo(connect, rehearsal, address, port)},
     principal: () => principalFromToken(credential, cloud.arm),
     close: async () => {},
+    withSubscription(this: AzureTarget, other: string): AzureTarget {
+      return {...this, subscriptionId: other, record: {...this.record, subscription: other}}
+    },
   }
 }
 

@@ -3,7 +3,7 @@ import {format} from 'node:util'
 import {readFileSync} from 'node:fs'
 import {Command, Flags, type Interfaces} from '@oclif/core'
 import {createClients, type Clients} from '../azure/clients.ts'
-import {type AzureTarget, type CloudName, CLOUDS, DEFAULT_STATE_DIR, azureTarget, sandboxTarget} from '../azure/target.ts'
+import {type AzureTarget, type CloudName, CLOUDS, DEFAULT_STATE_DIR, azureTarget, sandboxTarget, targetOn} from '../azure/target.ts'
 import {AuthenticationError, AzfailError, AzureError, type ErrorStatus, InputError, InternalError, type Unreachable, UnreachableError, describeUnreachable, exitCodeOf, fromMachineCondition, unreachableEndpoint} from '../errors.ts'
 import {terminalField, terminalText} from '../report/escape.ts'
 import {checkEnvironmentFor, checkInputs} from '../inputs.ts'
@@ -82,10 +82,12 @@ export abstract class AzfailCommand extends Command {
       checkEnvironmentFor({file, regions: Object.keys(rb.estate.regions), webhookVariables: (rb.notify ?? []).map((n) => n.urlEnv)})
     }
     if (flags.sandbox) checkWritableDir(flags['state-dir'], '--state-dir')
-    const target = flags.sandbox
+    const opened = flags.sandbox
       ? await sandboxTarget(flags['state-dir'])
       : await azureTarget({subscription: flags.subscription ?? process.env.AZURE_SUBSCRIPTION_ID ?? runbook?.runbook.estate.subscription, cloud: flags.cloud})
-    this.closers.push(() => target.close())
+    this.closers.push(() => opened.close())
+    // A sandbox serving several estates (the fleet estate) is reached in the runbook's own subscription.
+    const target = flags.sandbox ? targetOn(opened, runbook?.runbook.estate.subscription) : opened
     return {target, clients: createClients(target, {estate: runbook?.runbook.estate})}
   }
 

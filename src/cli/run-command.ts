@@ -7,6 +7,8 @@ import {GUARD_IDS} from '../guards/guards.ts'
 import {terminalField} from '../report/escape.ts'
 import type {ActionOptions, RunRequest} from '../services/run.ts'
 import {type Acknowledgement, type Action, MAX_WAIT_SECONDS} from '../steps/context.ts'
+import {AzfailError, InputError} from '../errors.ts'
+import type {FleetIo, FleetReport} from '../services/fleet.ts'
 import {AzfailCommand} from './base.ts'
 import {askYesNo, confirmChanges, hasTerminal} from './consent.ts'
 import {checkWritableDir} from './paths.ts'
@@ -100,7 +102,71 @@ export abstract class RunCommand extends AzfailCommand {
     this.log(renderReport(report))
   }
 
+  /** `--fleet F`: every runbook of the fleet, wave by wave, after one consent for all; each run under its own lock and journal. */
+  protected async runFleet(flags: RunFlags & {fleet: string}, region: string, forced: boolean): Promise<FleetReport> {
+    const refused = [flags.override.length > 0 && '--override', flags.reason && '--reason', flags.runbook && '--runbook'].filter(Boolean)
+    if (refused.length > 0) throw new InputError('NotWithFleet', `${refused.join(', ')} cannot be given with --fleet: each runbook of the fleet runs as its file says.`, 'Run that runbook on its own with the flag, or drop the flag.')
+    const {loadFleet} = await import('../runbook/fleet.ts')
+    const fleet = loadFleet(flags.fleet)
+    const {fleetError, planFleet, runFleet, validateFleetRequest} = await import('../services/fleet.ts')
+    validateFleetRequest(fleet, region)
+    checkWritableDir(flags['runs-dir'], '--runs-dir')
+    if (!flags.yes && !flags['dry-run'] && !hasTerminal()) {
+      throw new InputError('ConsentRequired', `azfail failover --fleet changes ${fleet.waves.flatMap((w) => w.runbooks).length} estates and there is no terminal to ask for consent; nothing was changed.`, 'Re-run with --yes to proceed, or --dry-run to see the plan.')
+    }
+    const {target} = await this.connect(flags, fleet.waves[0].runbooks[0].loaded)
+    const request = {fleet, action: 'failover' as const, region, forced, dryRun: flags['dry-run'], target, runsDir: flags['runs-dir'], ...(await this.fleetIo(flags, target))}
+    let report: FleetReport
+    if (flags['dry-run']) report = await planFleet(request)
+    else {
+      if (!flags.yes) {
+        // One consent for the whole fleet: every runbook's plan, read from live state as a dry run of each.
+        const plan = await planFleet(request)
+        const changes = plan.waves.flatMap((w) => w.runbooks.flatMap((r) => (r.changes ?? []).map((c) => ({...c, what: `${w.name} / ${r.name}: ${c.what}`}))))
+        if (!(await confirmChanges(changes, {yes: false, what: `azfail failover ${region} --fleet ${fleet.name}`, where: describeTarget(target.record)}))) {
+          throw new AzfailError('declined', 'NotConfirmed', 'The fleet was not confirmed; nothing was changed.', {hint: 'Run the command again to be asked again, or --dry-run to see the plan.'})
+        }
+      }
+      report = await runFleet(request)
+    }
+    return await this.fleetOutcome(report, fleetError(report))
+  }
+
+  /** `azfail resume <fleet run id>`: the interrupted fleet, finished where it stopped. */
+  protected async resumeFleet(flags: {'runs-dir': string; yes: boolean; ack: string[]; 'state-dir': string; cloud: any}, fleetRunId: string): Promise<FleetReport> {
+    const {fleetError, openFleetResume, resumeFleet} = await import('../services/fleet.ts')
+    const source = openFleetResume(flags['runs-dir'], fleetRunId)
+    if (!flags.yes && !hasTerminal()) throw new InputError('ConsentRequired', `Resuming fleet run ${fleetRunId} changes things and there is no terminal to ask for consent; nothing was changed.`, 'Re-run with --yes to proceed.')
+    if (!flags.yes && !(await askYesNo(`Resume fleet ${source.meta.fleet.name} (${source.meta.action} ${source.meta.region ?? ''}) where it stopped? [y/N] `))) {
+      throw new AzfailError('declined', 'NotConfirmed', 'The resume was not confirmed; nothing was changed.')
+    }
+    const recorded = source.meta.target
+    const first = source.fleet.waves[0].runbooks[0].loaded
+    const {target} = await this.connect({sandbox: recorded.kind === 'sandbox', 'state-dir': recorded.stateDir ?? flags['state-dir'], subscription: recorded.subscription, cloud: flags.cloud}, first)
+    const report = await resumeFleet(source, {target, runsDir: flags['runs-dir'], ...(await this.fleetIo(flags, target))})
+    return await this.fleetOutcome(report, fleetError(report))
+  }
+
+  private async fleetIo(flags: Pick<RunFlags, 'ack'>, target: RunRequest['target']): Promise<FleetIo> {
+    const {fleetRunDisplay} = await import('./fleet-view.ts')
+    return {
+      observers: (r) => [fleetRunDisplay(this.jsonEnabled(), r.name)],
+      acknowledge: (step) => this.acknowledge(step, flags.ack, target, askYesNo),
+    }
+  }
+
+  private async fleetOutcome(report: FleetReport, error: Error | undefined): Promise<FleetReport> {
+    for (const r of report.waves.flatMap((w) => w.runbooks)) for (const w of r.warnings ?? []) this.note(`${r.name}: ${w}`)
+    if (error) throw error
+    if (!this.jsonEnabled()) this.log((await import('./fleet-view.ts')).renderFleet(report))
+    return report
+  }
+
   override async catch(err: any): Promise<any> {
+    if (err?.report && 'waves' in err.report) {
+      if (!this.jsonEnabled()) this.log((await import('./fleet-view.ts')).renderFleet(err.report))
+      return super.catch(err)
+    }
     for (const w of err?.report?.warnings ?? []) this.note(w)
     if (err?.report && !this.jsonEnabled()) this.log(renderReport(err.report))
     return super.catch(err)

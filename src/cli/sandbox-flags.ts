@@ -5,7 +5,7 @@ import parseDuration from 'parse-duration'
 import {InputError} from '../errors.ts'
 
 /** The bundled estates (the sandbox package's ESTATE_NAMES). */
-export const ESTATES = ['demo', 'hub-spoke'] as const
+export const ESTATES = ['demo', 'hub-spoke', 'fleet'] as const
 
 const AZURE_TIMING = "'azure' delays reads 50-150 ms, writes 200-500 ms, and runs long-running operations for a scaled share of Azure's durations"
 

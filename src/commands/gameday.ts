@@ -3,6 +3,7 @@ import {AzfailCommand, toAzfailError} from '../cli/base.ts'
 import {remedies, table} from '../cli/table.ts'
 import {DEFAULT_RUNS_DIR} from '../engine/journal.ts'
 import {AzfailError, InputError, InternalError} from '../errors.ts'
+import type {FleetReport} from '../services/fleet.ts'
 import {checkArgument} from '../inputs.ts'
 import type {GamedayResult} from '../services/gameday.ts'
 import {SCENARIOS, type Scenario} from '../services/practice.ts'
@@ -23,6 +24,7 @@ export default class Gameday extends AzfailCommand {
     '<%= config.bin %> gameday prod.yaml staging.yaml --report-dir reports --json',
     '<%= config.bin %> gameday --sandbox --practice --faults failed-promotion --report-dir reports',
     '<%= config.bin %> gameday --sandbox --practice --latency azure   # practise with Azure-like ARM timing',
+    '<%= config.bin %> gameday --fleet runbooks/fleet/fleet.yaml --sandbox --json   # every runbook of a fleet, read-only',
   ]
 
   static override strict = false
@@ -34,10 +36,15 @@ export default class Gameday extends AzfailCommand {
     latency: latencyFlag("Practise with the sandbox copy's ARM answering as Azure does", 'implies --practice; default: as the sandbox is set'),
     'report-dir': Flags.string({summary: 'Write gameday.json, junit.xml, summary.md and report.html here.'}),
     'runs-dir': Flags.string({summary: 'Where practice runs are journaled.', default: DEFAULT_RUNS_DIR}),
+    fleet: Flags.string({summary: "Check every runbook of this fleet file (read-only), wave by wave, in parallel up to its concurrency; exit 4 when any is not ready.", helpValue: 'FILE', exclusive: ['practice', 'faults', 'latency', 'report-dir']}),
   }
 
-  async run(): Promise<GamedayResult & {reports?: Record<string, string>}> {
+  async run(): Promise<(GamedayResult & {reports?: Record<string, string>}) | FleetReport> {
     const {argv, flags} = await this.parse(Gameday)
+    if (flags.fleet) {
+      if ((argv as string[]).length > 0 || flags.runbook) throw new InputError('NotWithFleet', 'Runbook files cannot be given with --fleet: the fleet file names its runbooks.', 'Drop the runbook files, or the --fleet flag.')
+      return this.fleetGameday(flags.fleet, flags)
+    }
     for (const file of argv as string[]) checkArgument('runbooks', file)
     const files = (argv as string[]).length > 0 ? (argv as string[]) : [undefined]
     const runbooks = files.map((f) => this.runbookFrom({...flags, runbook: f ?? flags.runbook}))
@@ -86,6 +93,23 @@ export default class Gameday extends AzfailCommand {
       )
     }
     return out
+  }
+
+  /** A fleet's game day, read-only: each runbook's readiness; not ready (exit 4) when any is not. */
+  /** A fleet's game day, read-only: each runbook's readiness; not ready (exit 4) when any is not. */
+  private async fleetGameday(file: string, flags: {region?: string; 'runs-dir': string; sandbox: boolean; 'state-dir': string; subscription?: string; cloud: any}): Promise<FleetReport> {
+    const {loadFleet} = await import('../runbook/fleet.ts')
+    const fleet = loadFleet(file)
+    const {target} = await this.connect(flags, fleet.waves[0].runbooks[0].loaded)
+    const {fleetGameday} = await import('../services/fleet.ts')
+    const report = await fleetGameday({fleet, region: flags.region, target, runsDir: flags['runs-dir'], note: (m) => this.note(m)})
+    const {renderFleet} = await import('../cli/fleet-view.ts')
+    if (!this.jsonEnabled()) this.log(renderFleet(report))
+    if (report.status !== 'ready') {
+      const bad = report.waves.flatMap((w) => w.runbooks).filter((r) => r.status !== 'ready')
+      throw Object.assign(new AzfailError(report.status === 'not-ready' ? 'not-ready' : 'failed', report.status === 'not-ready' ? 'NotReady' : 'GamedayFailed', `Fleet ${fleet.name} is not ready to fail over: ${bad.map((r) => `${r.name} ${r.status}`).join(', ')}.`, {hint: bad[0]?.error?.message}), {report})
+    }
+    return report
   }
 }
 

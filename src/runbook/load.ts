@@ -42,14 +42,14 @@ export class RunbookError extends InputError {
   readonly file: string
   readonly problems: RunbookProblem[]
 
-  constructor(file: string, problems: RunbookProblem[], options: {code?: string; omitted?: number} = {}) {
+  constructor(file: string, problems: RunbookProblem[], options: {code?: string; omitted?: number; noun?: string} = {}) {
     const shown = shownPath(file)
     super(
       options.code ?? 'InvalidRunbook',
-      `${shown} is not a valid runbook:\n` +
+      `${shown} is not a valid ${options.noun ?? 'runbook'}:\n` +
         problems.map((p) => `  ${shown}:${p.line}:${p.column} ${p.field}: ${p.message}`).join('\n') +
         ((options.omitted ?? 0) > 0 ? `\n  … and ${options.omitted} more` : ''),
-      `Fix the fields named above; 'azfail lint ${shown}' checks the file without touching Azure.`,
+      `Fix the fields named above; 'azfail lint ${options.noun === 'fleet file' ? '--fleet ' : ''}${shown}' checks the file without touching Azure.`,
     )
     this.file = file
     this.problems = problems
@@ -65,8 +65,26 @@ export function locateRunbook(flag: string | undefined, sandbox: boolean): strin
   throw new InputError('NoRunbook', 'No runbook: pass --runbook <file> or put an azfail.yaml in the current directory.', "Copy runbooks/demo.yaml as a start, or add --sandbox to use the demo estate.")
 }
 
+/**
+ * What a YAML file azfail reads is: its schema, the checks between its sections, and what to call it in an error (a
+ * runbook, a fleet file). Errors name the file, line and field whichever it is.
+ */
+export interface YamlKind<T> {
+  noun: string
+  code: string
+  schema: z.ZodType<T>
+  crossCheck?(data: T): Issue[]
+}
+
+const RUNBOOK: YamlKind<Runbook> = {noun: 'runbook', code: 'InvalidRunbook', schema: Runbook, crossCheck}
+
+/** Reads, parses and validates a YAML file of the given kind, bounded as a runbook is. */
+export function loadYamlFile<T>(file: string, kind: YamlKind<T>): T {
+  return parseYaml(decodeRunbook(readRunbookBytes(file), file), file, kind)
+}
+
 export function loadRunbook(file: string): LoadedRunbook {
-  const loaded = parseRunbook(decodeRunbook(readRunbookBytes(file), file), file)
+  const loaded = {file, runbook: loadYamlFile(file, RUNBOOK)}
   // What the runbook keeps in the environment (webhook URLs, the write check's password) is never shown, whatever quotes it.
   for (const name of [...(loaded.runbook.notify ?? []).map((t) => t.urlEnv), loaded.runbook.estate.data.postgres?.writeCheck?.passwordEnv]) if (name) addSecret(process.env[name])
   return loaded
@@ -136,6 +154,11 @@ function notText(file: string, text: string, offset: number, what: string): Runb
 }
 
 export function parseRunbook(text: string, file: string): LoadedRunbook {
+  return {file, runbook: parseYaml(text, file, RUNBOOK)}
+}
+
+function parseYaml<T>(text: string, file: string, kind: YamlKind<T>): T {
+  const noun = {noun: kind.noun}
   const nul = text.indexOf('\0')
   if (nul >= 0) throw notText(file, text, nul, 'a NUL byte')
   const lineCounter = new LineCounter()
@@ -143,21 +166,21 @@ export function parseRunbook(text: string, file: string): LoadedRunbook {
     const pos = lineCounter.linePos(offset)
     return {line: pos.line, column: pos.col, field, message}
   }
-  const doc = parseBounded(text, lineCounter, (offset, message) => new RunbookError(file, [at(offset, '(yaml)', message)]))
+  const doc = parseBounded(text, lineCounter, (offset, message) => new RunbookError(file, [at(offset, '(yaml)', message)], {...noun, code: kind.code}))
   if (doc.errors.length > 0) {
-    throw new RunbookError(file, doc.errors.slice(0, MAX_PROBLEMS).map((e) => at(e.pos[0], '(yaml)', e.message.split('\n')[0])), {omitted: doc.errors.length - MAX_PROBLEMS})
+    throw new RunbookError(file, doc.errors.slice(0, MAX_PROBLEMS).map((e) => at(e.pos[0], '(yaml)', e.message.split('\n')[0])), {omitted: doc.errors.length - MAX_PROBLEMS, ...noun, code: kind.code})
   }
-  if (doc.contents === null) throw new RunbookError(file, [at(0, '(document)', "the file is empty: a runbook is a YAML mapping that starts with 'version: 1'")])
+  if (doc.contents === null) throw new RunbookError(file, [at(0, '(document)', `the file is empty: a ${kind.noun} is a YAML mapping that starts with 'version: 1'`)], {...noun, code: kind.code})
   const structural = checkStructure(doc, MAX_PROBLEMS)
-  if (structural.length > 0) throw new RunbookError(file, structural.map((p) => at(p.offset, fieldOf(p.path), p.message)))
+  if (structural.length > 0) throw new RunbookError(file, structural.map((p) => at(p.offset, fieldOf(p.path), p.message)), {...noun, code: kind.code})
 
   // checkStructure bounded what aliases add, so yaml's own alias count (which refuses 101 uses of one anchor) is off.
   const data = doc.toJS({maxAliasCount: -1})
-  const parsed = Runbook.safeParse(data)
-  if (!parsed.success) throw problemsError(file, doc, data, lineCounter, parsed.error.issues)
-  const problems = crossCheck(parsed.data)
-  if (problems.length > 0) throw problemsError(file, doc, data, lineCounter, problems)
-  return {file, runbook: parsed.data}
+  const parsed = kind.schema.safeParse(data)
+  if (!parsed.success) throw problemsError(file, doc, data, lineCounter, parsed.error.issues, kind)
+  const problems = kind.crossCheck?.(parsed.data) ?? []
+  if (problems.length > 0) throw problemsError(file, doc, data, lineCounter, problems, kind)
+  return parsed.data
 }
 
 /**
@@ -254,11 +277,12 @@ function checkStructure(doc: Document.Parsed, limit: number): StructuralProblem[
 
 const fieldOf = (path: ReadonlyArray<PropertyKey>) => (path.length > 0 ? path.map(String).join('.') : '(document)')
 
-type Issue = Pick<z.core.$ZodIssue, 'path' | 'message'> & {code?: string; issues?: Array<{message: string}>; errors?: Issue[][]}
+/** A problem at a path of the document, as zod reports one and as a kind's cross-checks do. */
+export type Issue = Pick<z.core.$ZodIssue, 'path' | 'message'> & {code?: string; issues?: Array<{message: string}>; errors?: Issue[][]}
 
-function problemsError(file: string, doc: Document, data: unknown, lineCounter: LineCounter, issues: Issue[]): RunbookError {
+function problemsError(file: string, doc: Document, data: unknown, lineCounter: LineCounter, issues: Issue[], kind: YamlKind<unknown>): RunbookError {
   const told = issues.flatMap(unionBranch)
-  return new RunbookError(file, told.slice(0, MAX_PROBLEMS).map((issue) => locate(doc, data, lineCounter, issue)), {omitted: told.length - MAX_PROBLEMS})
+  return new RunbookError(file, told.slice(0, MAX_PROBLEMS).map((issue) => locate(doc, data, lineCounter, issue)), {omitted: told.length - MAX_PROBLEMS, noun: kind.noun, code: kind.code})
 }
 
 /**

@@ -48,6 +48,8 @@ export interface RunRequest {
   acknowledge: StepContext['acknowledge']
   /** continue this run instead of starting one */
   resume?: Journal
+  /** the new run's id, where the caller journals it before the run starts (a fleet); made here otherwise */
+  runId?: string
 }
 
 export interface PreparedRun {
@@ -326,7 +328,7 @@ function armErrorMessage(error: any): string {
 
 function startJournal(req: RunRequest, options: ActionOptions, principal: string, resumeOf: string | undefined): {journal: Journal; meta: RunMeta} {
   const meta: RunMeta = {
-    runId: newRunId(),
+    runId: req.runId ?? newRunId(),
     action: req.action,
     ...(options.region ? {region: options.region} : {}),
     options: {...options, ...(resumeOf ? {resumeOf} : {})},

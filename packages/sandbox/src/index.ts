@@ -30,6 +30,7 @@ export {ARM_OUTAGES, FRONT_DOOR_OUTAGES, type OutageSpec, type OutageState, RESO
 export {type DemoOptions, demoWorld} from './estate.ts'
 export {ESTATE_NAMES, type EstateName, type EstateOptions, bundledWorld, isEstateName} from './estates.ts'
 export {HUB_SPOKE_SUBSCRIPTIONS, hubSpokeWorld} from './hub-spoke.ts'
+export {FLEET_SIZE, FLEET_SUBSCRIPTIONS, fleetRegionKey, fleetSubscription, fleetWorld} from './fleet.ts'
 export {AZ_CLOUD_NAME, type AzureCliSetup, azSiteDir, azureCliSetup} from './az-cli.ts'
 export {connectEntries, identityEnvironment, runningIdentityEnvironment} from './environment.ts'
 export {ADMIN_CLIENT_ID, type IdentitySpec, LACKS_ONE_MISSING, OPERATOR_ROLE} from './entra.ts'

@@ -13,6 +13,7 @@ export default class SandboxReset extends AzfailCommand {
     '<%= config.bin %> sandbox reset --ttl 1 --yes   # quick rehearsals: 1 s TTLs',
     '<%= config.bin %> sandbox reset --postgres --yes   # real PostgreSQL behind pg-app-eus2 / pg-app-wus2',
     '<%= config.bin %> sandbox reset --estate hub-spoke --yes   # the landing zone of runbooks/hub-spoke.yaml: four subscriptions',
+    '<%= config.bin %> sandbox reset --estate fleet --yes   # ten copies of the demo estate, one subscription each: runbooks/fleet/',
     '<%= config.bin %> sandbox reset --latency azure --yes   # Azure-like timing of ARM answers and long-running operations',
     '<%= config.bin %> sandbox reset --dry-run',
   ]
@@ -20,7 +21,7 @@ export default class SandboxReset extends AzfailCommand {
   static override flags = {
     yes: Flags.boolean({char: 'y', summary: 'Do not ask for confirmation.'}),
     'dry-run': Flags.boolean({summary: 'Show what would be reset; change nothing.'}),
-    estate: Flags.option({summary: 'Which bundled estate: demo (one subscription, runbooks/demo.yaml) or hub-spoke (connectivity, shared-services and one workload subscription per region, runbooks/hub-spoke.yaml).', options: ESTATES, default: 'demo' as const})(),
+    estate: Flags.option({summary: 'Which bundled estate: demo (one subscription, runbooks/demo.yaml) hub-spoke (connectivity, shared-services and one workload subscription per region, runbooks/hub-spoke.yaml) or fleet (ten copies of the demo estate, one subscription each, runbooks/fleet/).', options: ESTATES, default: 'demo' as const})(),
     ttl: Flags.integer({summary: 'Build the estate with this TTL (seconds, 0-2147483647 as Azure allows) for steering and every private record, instead of 10.', min: 0, max: 2_147_483_647}),
     'token-lifetime': TOKEN_LIFETIME_FLAG,
     postgres: Flags.boolean({default: false, summary: 'Also run a real PostgreSQL server (on loopback, with TLS) for each flexible server, the replica a streaming hot standby of its primary, so promote can verify a write through the CNAME and measure what a promotion loses.'}),

@@ -20,7 +20,7 @@ export default class SandboxStart extends AzfailCommand {
 
   static override flags = {
     port: Flags.integer({summary: 'ARM port on 127.0.0.1 (default: a free one).', min: 0, max: 65535}),
-    estate: Flags.option({summary: 'Start from a fresh copy of this bundled estate (demo or hub-spoke), replacing the state dir\'s; without it the state dir\'s estate is kept.', options: ESTATES})(),
+    estate: Flags.option({summary: 'Start from a fresh copy of this bundled estate (demo, hub-spoke or fleet), replacing the state dir\'s; without it the state dir\'s estate is kept.', options: ESTATES})(),
     'token-lifetime': TOKEN_LIFETIME_FLAG,
     latency: latencyFlag('Timing of ARM answers', 'kept in the state; default: as the state has it'),
   }
