@@ -7,6 +7,8 @@ import {type StepKind, need} from './context.ts'
 interface SurvivorData {
   names: number
   survivors: string[]
+  /** how each survivor was asked: "wus2 through VM vm-probe-wus2", "wus2 at 10.30.0.4" */
+  asked: string[]
 }
 
 export const verifySurvivorResolution: StepKind<SurvivorData> = {
@@ -30,11 +32,11 @@ export const verifySurvivorResolution: StepKind<SurvivorData> = {
           summary: `${names} names in ${survivors.map((s) => s.region).join(', ') || 'no region'} must resolve to their own private IPs`,
           changes: [],
           verdicts: [survivorResolvesLocal(state, excluded)],
-          data: {names, survivors: survivors.map((s) => s.region)},
+          data: {names, survivors: survivors.map((s) => s.region), asked: survivors.map((s) => (s.vantage ? `${s.region} through its vantage ${s.vantage}` : `${s.region} at its resolver ${s.resolver}`))},
         }
       },
       async apply(plan) {
-        return `${plan.data.names} names in ${plan.data.survivors.join(', ')} resolve to their own private IPs`
+        return `${plan.data.names} names in ${plan.data.survivors.join(', ')} resolve to their own private IPs (asked: ${plan.data.asked.join('; ')})`
       },
     }
   },

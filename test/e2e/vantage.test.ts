@@ -124,6 +124,7 @@ describe('vantages', () => {
       const out = JSON.parse(r.stdout)
       const verify = out.result.steps.find((s: any) => s.id === 'verifySurvivorResolution')
       assert.equal(verify.status, 'succeeded', JSON.stringify(verify))
+      assert.match(verify.message, /asked: wus2 through its vantage scale-set instance vmss-probe-wus2\/1\)$/)
       const tm = await t.sb.clients.trafficManager()
       const profile = await tm.profiles.get('rg-global', 'tm-app')
       assert.equal(profile.endpoints!.find((e) => TM_EP('eus2').test(e.id!))!.endpointStatus, 'Disabled')
