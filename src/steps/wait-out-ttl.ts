@@ -124,7 +124,10 @@ export const waitOutTtl: StepKind<WaitData> = {
           if (due || ctx.now() - watchedAt >= WATCH_MS) {
             await watch(due)
             watchedAt = ctx.now()
-            if (leftMs() <= 0) break // the window has passed and the last look found the region still drained
+            // The window has passed and a look begun after it passed found the region still drained. A look begun
+            // earlier does not end the wait: its Activity Log read may predate a write made while its steering read was
+            // slow (a write it missed restarted the window, and the teardown guard refused what this wait let pass).
+            if (due && leftMs() <= 0) break
           }
           const left = leftMs()
           // Azure's clock is known to the second: the wait may run a second past the window, never shown as more than it.

@@ -65,8 +65,18 @@ describe('drift of the steering layer', () => {
     // carries an earlier timestamp and the window already runs from the later drain time. Flip after it.
     const drainedAt = Date.parse(String((await drainRecord())?.txtRecords?.flatMap((r) => r.value ?? []).find((v) => v.startsWith('drainedAt='))?.slice(10)))
     while (Date.now() <= drainedAt + 50) await new Promise((r) => setTimeout(r, 50))
+    // The wait must not see eus2 Enabled (it would rightly fail the drain): its reads of the profile are held 8 s (under
+    // the 10 s request timeout) while the two writes are made, so each is answered after both, whatever the load. The
+    // second write comes 2.5 s after the first, while a look at the steering (every 2 s) is held: that look's Activity
+    // Log read saw only the first write, and it ends past the window from it. The wait once ended on that look.
+    const held = await t.sb.fault({kind: 'latency', method: 'GET', path: 'trafficManagerProfiles/tm-app', latencyMs: 8000})
+    const flipping = performance.now()
     await setEus2('Enabled')
-    await setEus2('Disabled') // back before the wait looks again (it looks every 2 s)
+    await new Promise((r) => setTimeout(r, 2500))
+    await setEus2('Disabled')
+    const flipMs = performance.now() - flipping
+    await t.sb.control('DELETE', `faults/${held.id}`)
+    assert.ok(flipMs < 8000, `the two writes took ${Math.round(flipMs)} ms, longer than the reads were held: the test proves nothing`)
     const flippedAt = Date.parse(lastOutsideWrite())
     assert.equal(await run.closed, 0, run.stderr())
     const out = JSON.parse(run.stdout())
