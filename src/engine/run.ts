@@ -35,7 +35,15 @@ export interface EngineOptions<S> {
   lock?: RunLockHandle
   events: EventBus
   signal: AbortSignal
+  /**
+   * Asked before each step that has not run yet (not in a dry run): resolves true to go on, false to hold the run
+   * there, which ends it interrupted (resumable). A fleet's waves order the steps after the TTL wait this way.
+   */
+  gate?: EngineGate
 }
+
+/** See EngineOptions.gate. */
+export type EngineGate = (step: StepInfo) => Promise<boolean>
 
 export interface RunLockHandle {
   acquire(): Promise<void>
@@ -63,6 +71,16 @@ export class Interrupted extends Error {
   constructor() {
     super('interrupted')
   }
+}
+
+/** The gate's answer, or false once the run is interrupted while it waits. */
+function untilAborted(answer: Promise<boolean>, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false)
+  return new Promise((resolve, reject) => {
+    const abort = () => resolve(false)
+    signal.addEventListener('abort', abort, {once: true})
+    answer.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort))
+  })
 }
 
 const now = () => new Date().toISOString()
@@ -249,6 +267,7 @@ async function executeStep<S>(o: EngineOptions<S>, report: RunReport, step: Step
       Object.assign(record, {status: 'skipped', message: COMPLETED_EARLIER})
       return undefined
     }
+    if (o.gate && !o.dryRun && !(await untilAborted(o.gate(info(step)), o.signal))) throw new Interrupted()
     o.events.emit({type: 'step-started', step: info(step), record: {...record}})
     if (o.signal.aborted) throw new Interrupted()
     o.lock?.check()

@@ -28,6 +28,10 @@ export const FleetFile = z
     name: z.string().min(1).describe('the fleet, in reports'),
     concurrency: z.number().int().min(1).max(MAX_CONCURRENCY).default(DEFAULT_CONCURRENCY).describe('the most runbooks that run at once'),
     onFailure: z.enum(['stop', 'continue']).default('stop').describe('stop: start nothing new after a runbook fails (running ones finish); continue: go on'),
+    drainAhead: z
+      .boolean()
+      .default(false)
+      .describe("every runbook drains its steering and waits out its TTL window as soon as it may, whatever its wave; the waves order what follows the wait (the survivors' check, promotions, the CNAME): the waits of all waves overlap"),
     waves: z.array(Wave).min(1).optional().describe('the runbooks in waves, each wave after the one before'),
     runbooks: z.array(Entry).min(1).optional().describe('the runbooks with what each waits for; waves follow from the dependencies'),
   })
@@ -54,6 +58,8 @@ export interface Fleet {
   name: string
   concurrency: number
   onFailure: 'stop' | 'continue'
+  /** each runbook drains and waits at once; its steps after the wait follow the waves */
+  drainAhead: boolean
   waves: FleetWave[]
 }
 
@@ -97,7 +103,7 @@ export function loadFleet(file: string): Fleet {
   const f = loadYamlFile(abs, {noun: 'fleet file', code: 'InvalidFleet', schema: FleetFile, crossCheck})
   const named = (path: string): FleetRunbook => ({name: loaded.get(path)!.runbook.name, path, loaded: loaded.get(path)!})
   const waves = f.waves ? f.waves.map((w, i) => ({name: w.name ?? `wave ${i + 1}`, runbooks: w.runbooks.map(named)})) : layered(f, loaded).map((paths, i) => ({name: `wave ${i + 1}`, runbooks: paths.map(named)}))
-  return {file: abs, name: f.name, concurrency: f.concurrency, onFailure: f.onFailure, waves}
+  return {file: abs, name: f.name, concurrency: f.concurrency, onFailure: f.onFailure, drainAhead: f.drainAhead, waves}
 }
 
 /** Each runbook's name identifies it in the report and the journal: two of one name could not be told apart. */

@@ -9,6 +9,7 @@ import pLimit from 'p-limit'
 import {createClients} from '../azure/clients.ts'
 import {type AzureTarget, targetOn} from '../azure/target.ts'
 import type {RunObserver} from '../engine/events.ts'
+import type {EngineGate} from '../engine/run.ts'
 import {type FleetMeta, type FleetRunbookRecord, type FleetRunbookStatus, FleetJournal, newFleetRunId} from '../engine/fleet-journal.ts'
 import {Journal, newRunId} from '../engine/journal.ts'
 import type {Change, RunReport} from '../engine/types.ts'
@@ -33,6 +34,8 @@ export interface FleetRunbookResult {
   /** what still lives in the region after its run (the run's residue); absent where the run did not say */
   residue?: Array<{region: string; what: string}>
   error?: {code: string; message: string}
+  /** drainAhead: the run drained and waited, then was held before its later steps because an earlier wave did not succeed */
+  held?: boolean
   /** a dry run's changes, for the fleet's one consent */
   changes?: Change[]
   warnings?: string[]
@@ -85,7 +88,9 @@ const wentWell = (status: FleetStatus) => exitOf(status) === 0
 
 /** The fleet's status: the worst of its runbooks', or interrupted when some never started because it was. */
 export function fleetStatus(results: FleetRunbookResult[], interrupted: boolean, dryRun: boolean): FleetStatus {
-  const w = worst(results.map((r) => r.status))
+  // A run held by drainAhead is interrupted because another went wrong: the fleet ends as that one did.
+  const counted = worst(results.filter((r) => !r.held).map((r) => r.status))
+  const w = exitOf(counted) === 0 && results.some((r) => r.held) ? 'interrupted' : counted
   if (interrupted && results.some((r) => r.status === 'not-started') && exitOf(w) < exitCodeOf('interrupted')) return 'interrupted'
   return w === 'succeeded' && dryRun ? 'planned' : w
 }
@@ -130,6 +135,76 @@ async function runWaves(fleet: Fleet, options: {interrupted(): boolean; done?: M
   return out
 }
 
+/** Ahead of its wave (drainAhead): draining, waiting out the TTL window, and the survivors' check after it: steering and reads. */
+const AHEAD = new Set(['drainSteering', 'waitOutTtl', 'verifySurvivorResolution'])
+
+/**
+ * drainAhead: every runbook starts as soon as a slot is free, in wave order, drains and waits out its TTL window; at
+ * its first step after that, it gives up its slot and waits for every runbook of the waves before it to end, then takes
+ * a slot again and goes on. The waits of all waves overlap; what the waves order (promotions, the CNAME) keeps its
+ * order. A wave that cannot start (a runbook before it went wrong, with onFailure stop; or Ctrl-C) holds the runs
+ * waiting for it: they end interrupted, drained, and are reported as held.
+ */
+async function runWavesAhead(fleet: Fleet, options: {interrupted(): boolean; done?: Map<string, FleetRunbookResult>}, runOne: (r: FleetRunbook, wave: string, gate: EngineGate) => Promise<FleetRunbookResult>): Promise<FleetReport['waves']> {
+  const limit = pLimit(fleet.concurrency)
+  /** A slot held until `release()`: p-limit's queue keeps the order slots were asked for. */
+  const slot = () => new Promise<() => void>((got) => void limit(() => new Promise<void>((release) => got(release))))
+  let stopping = false
+  const opened = new Map<number, Promise<boolean>>()
+  const results: Array<Array<Promise<FleetRunbookResult>>> = []
+  const waveOpens = (k: number): Promise<boolean> => {
+    if (!opened.has(k)) {
+      opened.set(
+        k,
+        (async () => {
+          for (const wave of results.slice(0, k)) {
+            const ended = await Promise.all(wave)
+            if (fleet.onFailure === 'stop' && ended.some((r) => !wentWell(r.status))) return false
+          }
+          return !options.interrupted()
+        })(),
+      )
+    }
+    return opened.get(k)!
+  }
+  fleet.waves.forEach((wave, k) => {
+    results.push(
+      wave.runbooks.map(async (r): Promise<FleetRunbookResult> => {
+        const before = options.done?.get(r.name)
+        if (before) return before
+        let release = await slot()
+        try {
+          if (stopping || options.interrupted()) return {name: r.name, file: r.loaded.file, wave: wave.name, status: 'not-started'}
+          let passed = false
+          let held = false
+          const gate: EngineGate = async (step) => {
+            if (passed || k === 0 || AHEAD.has(step.kind)) return true
+            release()
+            release = () => {}
+            if (!(await waveOpens(k))) {
+              held = true
+              return false
+            }
+            release = await slot()
+            passed = true
+            return true
+          }
+          const result = await runOne(r, wave.name, gate)
+          if (held) {
+            const wait = `drained and waited; its steps after the wait (from the survivors' check on: promotions, the CNAME) did not run because a runbook of an earlier wave did not succeed (onFailure: stop). Finish it with 'azfail resume ${result.runId ?? '<its run id>'}'`
+            return {...result, held: true, error: {code: 'HeldAtWave', message: wait}}
+          }
+          if (!wentWell(result.status) && fleet.onFailure === 'stop') stopping = true
+          return result
+        } finally {
+          release()
+        }
+      }),
+    )
+  })
+  return Promise.all(fleet.waves.map(async (wave, k) => ({name: wave.name, runbooks: await Promise.all(results[k])})))
+}
+
 /** Ctrl-C and SIGTERM: every run in flight ends interrupted by its own handler; the fleet starts nothing new. */
 function onInterrupt(): {interrupted(): boolean; release(): void} {
   let interrupted = false
@@ -145,7 +220,7 @@ const describeFailure = (error: unknown): {code: string; message: string} => ({c
 const thrownStatus = (error: unknown, report: RunReport | undefined): FleetStatus => report?.status ?? (error instanceof AzfailError ? (error.status as FleetStatus) : 'failed')
 
 /** One runbook's run (new, or resumed from its journal) through the single-run service; its outcome as the fleet reports it. */
-async function runRunbook(req: FleetRequest, r: FleetRunbook, wave: string, how: {runId?: string; resume?: Journal}): Promise<FleetRunbookResult> {
+async function runRunbook(req: FleetRequest, r: FleetRunbook, wave: string, how: {runId?: string; resume?: Journal; gate?: EngineGate}): Promise<FleetRunbookResult> {
   const {estate} = r.loaded.runbook
   const target = targetOn(req.target, estate.subscription)
   const request: RunRequest = {
@@ -163,6 +238,7 @@ async function runRunbook(req: FleetRequest, r: FleetRunbook, wave: string, how:
     acknowledge: req.acknowledge,
     ...(how.runId ? {runId: how.runId} : {}),
     ...(how.resume ? {resume: how.resume} : {}),
+    ...(how.gate ? {gate: how.gate} : {}),
   }
   let report: RunReport | undefined
   let error: unknown
@@ -259,14 +335,16 @@ async function journaledWaves(req: FleetRequest, journal: FleetJournal, done: Ma
   // Each run listens for Ctrl-C itself: as many listeners as runs at once, besides the fleet's and the display's.
   process.setMaxListeners(Math.max(process.getMaxListeners(), req.fleet.concurrency + 10))
   try {
-    const waves = await runWaves(req.fleet, {interrupted: signals.interrupted, done}, async (r, wave) => {
+    const runOne = async (r: FleetRunbook, wave: string, gate?: EngineGate) => {
       const resume = resumes.get(r.name)
       const runId = resume ? resume.meta().runId : newRunId()
       journal.record(r.name, {status: 'running', runId, ...(resume ? {} : {startedAt: new Date().toISOString()})})
-      const result = await runRunbook(req, r, wave, resume ? {resume} : {runId})
+      const result = await runRunbook(req, r, wave, {...(resume ? {resume} : {runId}), ...(gate ? {gate} : {})})
       journal.record(r.name, {status: result.status as FleetRunbookStatus, endedAt: new Date().toISOString(), ...(result.rtoMs === undefined ? {} : {rtoMs: result.rtoMs}), ...(result.residue ? {residue: result.residue} : {}), ...(result.error ? {error: result.error} : {})})
       return result
-    })
+    }
+    const options = {interrupted: signals.interrupted, done}
+    const waves = req.fleet.drainAhead && !req.dryRun ? await runWavesAhead(req.fleet, options, runOne) : await runWaves(req.fleet, options, runOne)
     const report = reportOf(req, waves, started, signals.interrupted(), journal.read().fleetRunId, journal.read().attempts)
     journal.update({status: report.status === 'ready' ? 'succeeded' : report.status, endedAt: report.endedAt})
     return report

@@ -9,7 +9,7 @@ import {LockHeldError} from '../azure/state-records.ts'
 import type {AzureTarget} from '../azure/target.ts'
 import {EventBus, type RunObserver} from '../engine/events.ts'
 import {Journal, newRunId} from '../engine/journal.ts'
-import {runEngine} from '../engine/run.ts'
+import {type EngineGate, runEngine} from '../engine/run.ts'
 import type {Change, GuardVerdict, RunMeta, RunReport} from '../engine/types.ts'
 import {describeViolation, violations} from '../estate/invariants.ts'
 import {isReplica} from '../estate/predicates.ts'
@@ -50,6 +50,8 @@ export interface RunRequest {
   resume?: Journal
   /** the new run's id, where the caller journals it before the run starts (a fleet); made here otherwise */
   runId?: string
+  /** asked before each step (EngineOptions.gate): a fleet holds a run there until its wave's turn */
+  gate?: EngineGate
 }
 
 export interface PreparedRun {
@@ -289,6 +291,7 @@ export async function runAction(req: RunRequest, planning: {completed?: Set<stri
       lock,
       events,
       signal: controller.signal,
+      ...(req.gate ? {gate: req.gate} : {}),
     })
     return report
   } catch (error) {

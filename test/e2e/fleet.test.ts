@@ -141,6 +141,61 @@ describe('a runbook that fails', () => {
   }
 })
 
+describe('drainAhead: every runbook drains and waits at once, the waves order what follows the wait', () => {
+  const STEERING = /trafficManagerProfiles\/tm-app\/azureEndpoints\/|\/originGroups\/og-app\/origins\//i
+  const later = (sb: TestSandbox, n: number) => writesOf(sb, n).filter((w) => !STEERING.test(w.path))
+  const startOf = (w: {time: string}) => Date.parse(w.time)
+  const endOf = (w: {time: string; durationMs: number}) => Date.parse(w.time) + w.durationMs
+
+  it("three waves: later waves drain while the first is held up (a 12 s delay on its CNAME), and promote only after it ends", async () => {
+    const sb = await fleetSandbox()
+    try {
+      const work = tempDir('azfail-work-')
+      writeFleet(work, THREE_WAVES.replace('concurrency: 4', 'concurrency: 10\ndrainAhead: true'))
+      await sb.fault({kind: 'latency', latencyMs: 12_000, method: 'PUT', path: `^/subscriptions/${fleetSubscription(1)}/.*/CNAME/prod$`})
+      const {code, out, stderr} = await json(sb, work, ['failover', 'eus2', '--fleet', 'fleet.yaml', '--yes'])
+      assert.equal(code, 0, stderr + JSON.stringify(out.error ?? out.result))
+      assert.ok(runbooksOf(out).every((r: any) => r.status === 'succeeded'), JSON.stringify(runbooksOf(out)))
+      const delayed = later(sb, 1).find((w) => w.method === 'PUT' && /\/CNAME\/prod$/.test(w.path))!
+      assert.ok(delayed.durationMs >= 12_000, 'the delay held app01 up')
+      for (let n = 3; n <= 10; n++) {
+        assert.equal(await tmDisabled(sb, n), 'Disabled')
+        const drained = writesOf(sb, n).find((w) => STEERING.test(w.path))!
+        assert.ok(startOf(drained) < endOf(delayed), `${appName(n)} drained before the first wave ended, not after it`)
+      }
+      const lastOf = (ns: number[]) => Math.max(...ns.flatMap((n) => writesOf(sb, n).map(endOf)))
+      const firstLater = (ns: number[]) => Math.min(...ns.flatMap((n) => later(sb, n).map(startOf)))
+      assert.ok(lastOf([1, 2]) <= firstLater([3, 4, 5, 6]), 'the platform promoted after the data tier ended')
+      assert.ok(lastOf([3, 4, 5, 6]) <= firstLater([7, 8, 9, 10]), 'the apps promoted after the platform ended')
+    } finally {
+      await sb.stop()
+    }
+  })
+
+  it('a failed first wave (onFailure stop) holds the drained runs of the next: interrupted, held, nothing after the wait written; the fleet exits 1', async () => {
+    const sb = await fleetSandbox()
+    try {
+      const work = tempDir('azfail-work-')
+      writeFleet(work, twoWaves('stop').replace('concurrency: 2', 'concurrency: 4\ndrainAhead: true'), 4)
+      await sb.fault({kind: 'error', status: 400, method: 'PUT', path: `^/subscriptions/${fleetSubscription(2)}/.*/CNAME/prod$`})
+      const {code, out} = await json(sb, work, ['failover', 'eus2', '--fleet', 'fleet.yaml', '--yes'])
+      assert.equal(code, 1, JSON.stringify(out))
+      assert.equal(out.status, 'failed')
+      const byName = Object.fromEntries(runbooksOf(out).map((r: any) => [r.name, r]))
+      assert.deepEqual([byName.app01.status, byName.app02.status], ['succeeded', 'failed'])
+      for (const n of [3, 4]) {
+        const r = byName[appName(n)]
+        assert.deepEqual([r.status, r.held, r.error.code], ['interrupted', true, 'HeldAtWave'], JSON.stringify(r))
+        assert.equal(await tmDisabled(sb, n), 'Disabled', `${appName(n)} drained ahead`)
+        assert.deepEqual(later(sb, n), [], `${appName(n)}: nothing after its wait was written`)
+        assert.match(r.error.message, new RegExp(`azfail resume ${r.runId}`))
+      }
+    } finally {
+      await sb.stop()
+    }
+  })
+})
+
 describe('a fleet killed with -9', () => {
   let sb: TestSandbox
   before(async () => (sb = await fleetSandbox()))
