@@ -139,9 +139,9 @@ async function runWaves(fleet: Fleet, options: {interrupted(): boolean; done?: M
 const AHEAD = new Set(['drainSteering', 'waitOutTtl', 'verifySurvivorResolution'])
 
 /**
- * drainAhead: every runbook starts as soon as a slot is free, in wave order, drains and waits out its TTL window; at
- * its first step after that, it gives up its slot and waits for every runbook of the waves before it to end, then takes
- * a slot again and goes on. The waits of all waves overlap; what the waves order (promotions, the CNAME) keeps its
+ * drainAhead: every runbook starts as soon as a slot is free, in wave order, drains and waits out its TTL window (its
+ * slot given up for the wait: waiting is no load on ARM); at its first step after the survivors' check, it waits for
+ * every runbook of the waves before it to end, then takes a slot again and goes on. The waits of all waves overlap; what the waves order (promotions, the CNAME) keeps its
  * order. A wave that cannot start (a runbook before it went wrong, with onFailure stop; or Ctrl-C) holds the runs
  * waiting for it: they end interrupted, drained, and are reported as held.
  */
@@ -175,18 +175,32 @@ async function runWavesAhead(fleet: Fleet, options: {interrupted(): boolean; don
         let release = await slot()
         try {
           if (stopping || options.interrupted()) return {name: r.name, file: r.loaded.file, wave: wave.name, status: 'not-started'}
-          let passed = false
+          let holding = true
+          let passed = k === 0
           let held = false
-          const gate: EngineGate = async (step) => {
-            if (passed || k === 0 || AHEAD.has(step.kind)) return true
+          const letGo = () => {
             release()
             release = () => {}
-            if (!(await waveOpens(k))) {
-              held = true
-              return false
+            holding = false
+          }
+          // A run holds a slot while it acts: not while it waits out its TTL window, nor while it waits for its wave.
+          const gate: EngineGate = async (step) => {
+            if (step.kind === 'waitOutTtl') {
+              if (holding) letGo()
+              return true
             }
-            release = await slot()
-            passed = true
+            if (!passed && !AHEAD.has(step.kind)) {
+              if (holding) letGo()
+              if (!(await waveOpens(k))) {
+                held = true
+                return false
+              }
+              passed = true
+            }
+            if (!holding) {
+              release = await slot()
+              holding = true
+            }
             return true
           }
           const result = await runOne(r, wave.name, gate)
