@@ -241,19 +241,75 @@ async function plannedRun<S>(o: EngineOptions<S>, report: RunReport, completed: 
 
 type Incomplete = NonNullable<StepOutcome['incomplete']>
 
-/** Runs every step in order; returns what steps left undone while letting the run go on. */
+/**
+ * The steps in stages, in their order: a stage is one step, or a run of neighbouring steps with a lane (Step.lane) in
+ * two or more lanes. A stage's lanes run beside each other, each lane's steps in their order: the data tiers are
+ * independent, so the promotions' long-running operations overlap while each tier keeps promote, repoint, verify.
+ */
+export function stagesOf<T extends {lane?: string}>(steps: T[]): T[][][] {
+  const stages: T[][][] = []
+  let laned: T[] = []
+  const flush = () => {
+    const lanes = new Map<string, T[]>()
+    for (const step of laned) lanes.set(step.lane!, [...(lanes.get(step.lane!) ?? []), step])
+    if (lanes.size > 1) stages.push([...lanes.values()])
+    else for (const step of laned) stages.push([[step]])
+    laned = []
+  }
+  for (const step of steps) {
+    if (step.lane) {
+      laned.push(step)
+      continue
+    }
+    flush()
+    stages.push([[step]])
+  }
+  flush()
+  return stages
+}
+
+/** The gate asked by one lane at a time: a fleet's gate takes and gives up a slot, which two askers at once would take twice. */
+function oneAtATime(gate: EngineGate): EngineGate {
+  let queue: Promise<unknown> = Promise.resolve()
+  return (step) => {
+    const answer = queue.then(() => gate(step))
+    queue = answer.catch(() => undefined)
+    return answer
+  }
+}
+
+/**
+ * Runs every step, stage by stage (stagesOf); returns what steps left undone while letting the run go on. A step that
+ * ends the run lets the steps running beside it finish; nothing new starts. The report lists the steps in plan order.
+ */
 async function execute<S>(o: EngineOptions<S>, report: RunReport, completed: Set<string>): Promise<Incomplete[]> {
   o.events.emit({type: 'execution-started', steps: o.steps.map(info)})
   const incomplete: Incomplete[] = []
-  for (const [index, step] of o.steps.entries()) {
-    const failure = await executeStep(o, report, step, completed, incomplete)
-    if (!failure) continue
+  const run = o.gate ? {...o, gate: oneAtATime(o.gate)} : o
+  let failure: RunError | undefined
+  for (const stage of stagesOf(o.steps)) {
+    await Promise.all(
+      stage.map(async (lane) => {
+        for (const step of lane) {
+          if (failure) return
+          // read after the step: another lane may have failed meanwhile, and the first failure is the run's
+          const failed = await executeStep(run, report, step, completed, incomplete)
+          if (failed) failure ??= failed
+        }
+      }),
+    )
+    if (failure) break
+  }
+  const order = new Map(o.steps.map((step, i) => [step.id, i]))
+  if (failure) {
     const at = now()
-    for (const rest of o.steps.slice(index + 1)) {
+    const ran = new Set(report.steps.map((r) => r.id))
+    for (const rest of o.steps.filter((step) => !ran.has(step.id))) {
       report.steps.push({id: rest.id, kind: rest.kind, status: 'skipped', startedAt: at, endedAt: at, durationMs: 0, message: `not run: ${failure.code === 'Interrupted' ? 'interrupted' : 'an earlier step did not succeed'}`})
     }
-    throw failure
   }
+  report.steps.sort((a, b) => order.get(a.id)! - order.get(b.id)!)
+  if (failure) throw failure
   return incomplete
 }
 

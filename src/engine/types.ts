@@ -64,6 +64,11 @@ export interface Step<S, D = unknown> {
   apply(plan: ActionablePlan<D>, rt: StepRuntime): Promise<string | StepOutcome>
   /** does this step change anything in Azure? (waits and checks do not) */
   changes: boolean
+  /**
+   * The data tier it acts on or checks ('postgres', 'sql', 'cosmos'): neighbouring steps of two or more lanes run
+   * their lanes beside each other, each lane in its order (see stagesOf in run.ts). A step with no lane runs alone.
+   */
+  lane?: string
 }
 
 /** What an apply() found besides its message: the data a promotion lost, where it was measured. */

@@ -34,7 +34,7 @@ export interface FleetRunbookResult {
   /** what still lives in the region after its run (the run's residue); absent where the run did not say */
   residue?: Array<{region: string; what: string}>
   error?: {code: string; message: string}
-  /** drainAhead: the run drained and waited, then was held before its later steps because an earlier wave did not succeed */
+  /** drainAhead: the run drained and waited, then was held before its later steps: an earlier wave did not succeed, or the fleet was interrupted first */
   held?: boolean
   /** a dry run's changes, for the fleet's one consent */
   changes?: Change[]
@@ -191,10 +191,10 @@ async function runWavesAhead(fleet: Fleet, options: {interrupted(): boolean; don
             }
             if (!passed && !AHEAD.has(step.kind)) {
               if (holding) letGo()
-              if (!(await waveOpens(k))) {
-                held = true
-                return false
-              }
+              // held from here until its wave opens: a Ctrl-C meanwhile ends the run before the wave's answer comes
+              held = true
+              if (!(await waveOpens(k))) return false
+              held = false
               passed = true
             }
             if (!holding) {
@@ -205,7 +205,8 @@ async function runWavesAhead(fleet: Fleet, options: {interrupted(): boolean; don
           }
           const result = await runOne(r, wave.name, gate)
           if (held) {
-            const wait = `drained and waited; its steps after the wait (from the survivors' check on: promotions, the CNAME) did not run because a runbook of an earlier wave did not succeed (onFailure: stop). Finish it with 'azfail resume ${result.runId ?? '<its run id>'}'`
+            const why = options.interrupted() ? 'the fleet was interrupted before its wave opened' : 'a runbook of an earlier wave did not succeed (onFailure: stop)'
+            const wait = `drained and waited; its steps after the wait (from the survivors' check on: promotions, the CNAME) did not run because ${why}. Finish it with 'azfail resume ${result.runId ?? '<its run id>'}'`
             return {...result, held: true, error: {code: 'HeldAtWave', message: wait}}
           }
           if (!wentWell(result.status) && fleet.onFailure === 'stop') stopping = true
@@ -311,7 +312,9 @@ function reportOf(req: {fleet: Fleet; action: string; region?: string; dryRun: b
 }
 
 /** The digest of what the fleet was consented on: the fleet file as loaded, each runbook's own digest. */
-const fleetDigest = (fleet: Fleet): string => createHash('sha256').update(JSON.stringify({name: fleet.name, concurrency: fleet.concurrency, onFailure: fleet.onFailure, waves: fleet.waves.map((w) => ({name: w.name, runbooks: w.runbooks.map((r) => [r.loaded.file, runbookDigest(r.loaded.runbook)])}))})).digest('hex')
+// drainAhead changes what runs before a wave opens: it is part of what was consented (named only when on, so a digest
+// taken before it existed still matches its fleet).
+const fleetDigest = (fleet: Fleet): string => createHash('sha256').update(JSON.stringify({name: fleet.name, concurrency: fleet.concurrency, onFailure: fleet.onFailure, ...(fleet.drainAhead ? {drainAhead: true} : {}), waves: fleet.waves.map((w) => ({name: w.name, runbooks: w.runbooks.map((r) => [r.loaded.file, runbookDigest(r.loaded.runbook)])}))})).digest('hex')
 
 /** A dry run of every runbook, wave by wave: the plan the fleet's consent lists, or the whole of `--dry-run`. */
 export async function planFleet(req: FleetRequest): Promise<FleetReport> {

@@ -102,6 +102,8 @@ export interface StepKind<D = any> {
   defaults?: Partial<Record<Action, number>>
   /** whether the step belongs in this action's run of this estate at all (e.g. only where a write check is configured) */
   applies?(estate: Estate, action: Action): boolean
+  /** the data tier it belongs to: its steps run beside the other tiers' (Step.lane) */
+  lane?: string
   /** the live state its plan reads */
   reads: Reads
   /** the Azure RBAC actions its apply() needs */

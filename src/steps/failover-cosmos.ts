@@ -14,6 +14,7 @@ type CosmosData = {forced: false; order: string[]} | {forced: true; offline: str
 export const failoverCosmos: StepKind<CosmosData> = {
   kind: 'failoverCosmos',
   summary: "make the region the Cosmos DB account's write region: by changing failover priorities, or (--forced, failover --ungraceful) by taking the write region offline",
+  lane: 'cosmos',
   defaults: {'promote-cosmos': 1, failover: 10, failback: 9},
   applies: configured('cosmos'),
   reads: {data: true},

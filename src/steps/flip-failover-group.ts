@@ -19,6 +19,7 @@ interface FlipData {
 export const flipFailoverGroup: StepKind<FlipData> = {
   kind: 'flipFailoverGroup',
   summary: "fail the SQL failover group over to the region's server (--forced allows data loss)",
+  lane: 'sql',
   defaults: {'promote-failover-group': 1, failover: 8, failback: 7},
   applies: configured('sql'),
   reads: {data: true},

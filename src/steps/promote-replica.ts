@@ -27,6 +27,7 @@ interface PromoteData {
 export const promoteReplica: StepKind<PromoteData> = {
   kind: 'promoteReplica',
   summary: 'promote the PostgreSQL flexible read replica: a switchover, or --standalone (planned: replica-healthy and its lag limit; --forced accepts data loss); measures the RPO where a write check is configured',
+  lane: 'postgres',
   defaults: {'promote-replica': 1, failover: 4, failback: 3},
   applies: configured('postgres'),
   reads: {data: true},

@@ -105,7 +105,8 @@ export function buildSteps(action: Action, ctx: StepContext, params: StepParams 
   const steps = kinds.map(({spec, kind}) => {
     const ordinal = (ordinals.get(kind.kind) ?? 0) + 1
     ordinals.set(kind.kind, ordinal)
-    return kind.create(ctx, {...params, action, entry: spec, ordinal})
+    const step = kind.create(ctx, {...params, action, entry: spec, ordinal})
+    return kind.lane ? Object.assign(step, {lane: kind.lane}) : step
   })
   return {steps, reads: readsOf(kinds.map((k) => k.kind))}
 }

@@ -28,6 +28,7 @@ function stillLeadsTo(fqdn: string, from: RepointData['from']): string {
 export const repointCname: StepKind<RepointData> = {
   kind: 'repointCname',
   summary: 'point the private-DNS CNAME the applications use at the new primary, with If-Match on the etag read (promote-before-repoint)',
+  lane: 'postgres',
   defaults: {'promote-replica': 2, repoint: 1, failover: 5, failback: 4},
   applies: configured('cname'),
   reads: {data: true},

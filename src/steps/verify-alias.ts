@@ -95,6 +95,7 @@ const answerOrSilence = (a: NameAnswer): string => (isUnreachable(a) ? `no answe
 export const verifyCname: StepKind<AliasData> = {
   kind: 'verifyCname',
   summary: 'check over DNS that every region resolves the CNAME to the new primary, waiting out its TTL',
+  lane: 'postgres',
   defaults: {'promote-replica': 3, repoint: 2, failover: 6, failback: 5},
   applies: configured('cname'),
   reads: {data: true},
@@ -114,6 +115,7 @@ export const verifyCname: StepKind<AliasData> = {
 export const verifyListener: StepKind<AliasData> = {
   kind: 'verifyListener',
   summary: "check over DNS that every region resolves the failover group's listener to the new primary, then, from this machine, open a TCP connection to port 1433 at the address each region resolves it to",
+  lane: 'sql',
   defaults: {'promote-failover-group': 2, failover: 9, failback: 8},
   applies: configured('sql'),
   reads: {data: true},

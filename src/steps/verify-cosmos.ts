@@ -15,6 +15,7 @@ interface CosmosData {
 export const verifyCosmos: StepKind<CosmosData> = {
   kind: 'verifyCosmos',
   summary: "check that Cosmos DB writes in the region asked for and that every region resolves the account's names to its own private IPs",
+  lane: 'cosmos',
   defaults: {'promote-cosmos': 2, failover: 11, failback: 10},
   applies: configured('cosmos'),
   reads: {data: true, resolution: true},

@@ -10,6 +10,7 @@ import {cnameFqdn, writeTargetFor} from './write-target.ts'
 export const verifyWritable: StepKind<void> = {
   kind: 'verifyWritable',
   summary: 'from every region, resolve the CNAME and write a row through it (only where estate.data.postgres.writeCheck is configured)',
+  lane: 'postgres',
   defaults: {'promote-replica': 4, repoint: 3, failover: 7, failback: 6},
   applies: (estate) => Boolean(estate.data.postgres?.writeCheck),
   reads: {data: true},

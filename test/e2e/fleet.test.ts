@@ -3,7 +3,7 @@
 // with -9 resumes to success without repeating what finished.
 import assert from 'node:assert/strict'
 import {spawn} from 'node:child_process'
-import {existsSync, readdirSync, readFileSync} from 'node:fs'
+import {existsSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {WorldStore, fleetSubscription, fleetWorld} from '#sandbox'
@@ -224,6 +224,15 @@ describe('a fleet killed with -9', () => {
     assert.deepEqual(finished.map((r: any) => r.name), ['app01', 'app02'], 'the first wave had finished')
     const before = [1, 2].map((n) => writesOf(sb, n).length)
 
+    // the fleet file edited since its consent (drainAhead turned on: another order of work) does not resume
+    const file = join(work, 'fleet.yaml')
+    writeFileSync(file, THREE_WAVES.replace('onFailure: stop', 'onFailure: stop\ndrainAhead: true'))
+    const edited = await json(sb, work, ['resume', id, '--yes'])
+    assert.equal(edited.code, 2, edited.stderr)
+    assert.equal(edited.out.error.code, 'FleetChanged')
+    assert.equal(JSON.parse(readFileSync(join(runs, id, 'fleet.json'), 'utf8')).status, 'running', 'the refused resume wrote nothing')
+    writeFileSync(file, THREE_WAVES)
+
     const {code, out, stderr} = await json(sb, work, ['resume', id, '--yes'])
     assert.equal(code, 0, stderr + JSON.stringify(out.error ?? out.result))
     assert.equal(out.result.fleetRunId, id)
@@ -246,5 +255,55 @@ describe('a fleet killed with -9', () => {
     const dry = await json(sb, work, ['resume', id, '--dry-run'])
     assert.equal(dry.code, 2)
     assert.equal(dry.out.error.code, 'NotWithFleet')
+  })
+})
+
+describe('a fleet interrupted with Ctrl-C', () => {
+  it('ends interrupted (exit 5): the wave not yet open is held, drained, with nothing after its wait written; resume finishes all ten', async () => {
+    const sb = await fleetSandbox()
+    try {
+      const work = tempDir('azfail-work-')
+      writeFleet(work, THREE_WAVES.replace('concurrency: 4', 'concurrency: 10\ndrainAhead: true'))
+      // app03 (the platform wave) is held at its CNAME write: the signal finds the platform wave running, the apps waiting for it
+      await sb.fault({kind: 'latency', latencyMs: 8_000, method: 'PUT', path: `^/subscriptions/${fleetSubscription(3)}/.*/CNAME/prod$`})
+      const child = spawn(process.execPath, [BIN, 'failover', 'eus2', '--fleet', 'fleet.yaml', '--yes', '--json', '--sandbox', '--state-dir', sb.dir], {cwd: work, env: {...process.env, CI: 'true', ...PATIENT_DNS}, stdio: ['ignore', 'pipe', 'pipe']})
+      let stdout = ''
+      let stderr = ''
+      child.stdout.on('data', (d) => (stdout += d))
+      child.stderr.on('data', (d) => (stderr += d))
+      const closed = new Promise<number | null>((r) => child.once('close', r))
+      const runs = join(work, '.azfail', 'runs')
+      const journalOf = (runId: string) => join(runs, runId, 'journal.jsonl')
+      const id = await eventually(() => {
+        const f = existsSync(runs) ? readdirSync(runs).find((d) => d.startsWith('fleet-')) : undefined
+        if (!f) return undefined
+        const app03 = JSON.parse(readFileSync(join(runs, f, 'fleet.json'), 'utf8')).runbooks.find((r: any) => r.name === 'app03')
+        const started = app03?.runId && existsSync(journalOf(app03.runId)) && readFileSync(journalOf(app03.runId), 'utf8').includes('"event":"started","step":{"id":"repointCname"')
+        return started ? f : undefined
+      }) as string
+      child.kill('SIGINT')
+      const code = await closed
+      assert.equal(code, 5, stderr)
+      const out = JSON.parse(stdout)
+      assert.equal(out.result.status, 'interrupted')
+      const byName = Object.fromEntries(runbooksOf(out).map((r: any) => [r.name, r]))
+      assert.deepEqual([byName.app01.status, byName.app02.status], ['succeeded', 'succeeded'])
+      assert.equal(byName.app03.status, 'interrupted', JSON.stringify(byName.app03))
+      const STEERING = /trafficManagerProfiles\/tm-app\/azureEndpoints\/|\/originGroups\/og-app\/origins\//i
+      for (let n = 7; n <= 10; n++) {
+        const r = byName[appName(n)]
+        assert.deepEqual([r.status, r.held], ['interrupted', true], JSON.stringify(r))
+        assert.equal(await tmDisabled(sb, n), 'Disabled', `${appName(n)} drained ahead`)
+        assert.deepEqual(writesOf(sb, n).filter((w) => !STEERING.test(w.path)), [], `${appName(n)}: nothing after its wait was written`)
+      }
+      assert.equal(JSON.parse(readFileSync(join(runs, id, 'fleet.json'), 'utf8')).status, 'interrupted')
+
+      const resumed = await json(sb, work, ['resume', id, '--yes'])
+      assert.equal(resumed.code, 0, resumed.stderr + JSON.stringify(resumed.out.error ?? resumed.out.result))
+      assert.ok(runbooksOf(resumed.out).every((r: any) => r.status === 'succeeded'), JSON.stringify(runbooksOf(resumed.out)))
+      for (let n = 1; n <= 10; n++) assert.equal(await tmDisabled(sb, n), 'Disabled')
+    } finally {
+      await sb.stop()
+    }
   })
 })

@@ -6,7 +6,7 @@ import {describe, it} from 'node:test'
 import {toAzfailError} from '../../src/cli/base.ts'
 import {EventBus, type RunEvent} from '../../src/engine/events.ts'
 import {Journal} from '../../src/engine/journal.ts'
-import {Interrupted, RunError, type EngineOptions, planAll, runEngine} from '../../src/engine/run.ts'
+import {Interrupted, RunError, type EngineOptions, planAll, runEngine, stagesOf} from '../../src/engine/run.ts'
 import type {GuardVerdict, RunMeta, Step} from '../../src/engine/types.ts'
 import {AzfailError, InputError} from '../../src/errors.ts'
 
@@ -215,5 +215,77 @@ describe('engine: run-wide guards (the permissions guard) before any change', ()
     assert.deepEqual(applied, ['a'])
     assert.deepEqual(r.report!.warnings, ['guard permissions was overridden; it saw: lacks A/write at /s/1'])
     assert.equal(r.report!.guards![0].overridden, true)
+  })
+})
+
+/** A promise and the function that settles it. */
+function signal() {
+  let fire!: () => void
+  const fired = new Promise<void>((resolve) => (fire = resolve))
+  return {fired, fire}
+}
+
+describe("engine: the data tiers' lanes run beside each other", () => {
+  const laned = (step: Step<Toy, any>, lane: string): Step<Toy, any> => ({...step, lane})
+
+  it('groups neighbouring steps of two or more lanes into one stage, each lane in its order; a step with no lane runs alone', () => {
+    const ids = (steps: Array<{id: string; lane?: string}>) => stagesOf(steps).map((stage) => stage.map((lane) => lane.map((s) => s.id)))
+    const pg = (id: string) => ({id, lane: 'postgres'})
+    const sql = (id: string) => ({id, lane: 'sql'})
+    assert.deepEqual(ids([{id: 'drain'}, {id: 'wait'}, pg('promote'), pg('repoint'), sql('flip'), pg('verifyCname'), sql('verifyListener'), {id: 'manual'}, {id: 'cosmos', lane: 'cosmos'}]), [
+      [['drain']],
+      [['wait']],
+      [['promote', 'repoint', 'verifyCname'], ['flip', 'verifyListener']],
+      [['manual']],
+      [['cosmos']],
+    ])
+    assert.deepEqual(ids([pg('promote'), pg('repoint')]), [[['promote']], [['repoint']]], 'one lane alone runs in order, a step at a time')
+  })
+
+  // Run one after the other, its first step would wait for the second forever: the timeout fails it (a correct run takes milliseconds).
+  it('a lane does not wait for another: the first lane finishes after the second, and the report keeps the plan order', {timeout: 60_000}, async () => {
+    const second = signal()
+    const first: Step<Toy, any> = {...add('promote', 1), apply: async () => (await second.fired, 'promoted after the flip')}
+    const flip: Step<Toy, any> = {...add('flip', 10), apply: async () => (second.fire(), 'flipped')}
+    const r = await run([add('drain', 0), laned(first, 'postgres'), laned(add('repoint', 100), 'postgres'), laned(flip, 'sql'), add('after', 1000)])
+    assert.equal(r.error, undefined)
+    assert.deepEqual(r.report!.steps.map((s) => [s.id, s.status]), [['drain', 'succeeded'], ['promote', 'succeeded'], ['repoint', 'succeeded'], ['flip', 'succeeded'], ['after', 'succeeded']])
+    const executing = r.events.findIndex((e) => e.type === 'execution-started')
+    const ended = r.events.slice(executing).flatMap((e) => (e.type === 'step-ended' ? [e.step.id] : []))
+    assert.deepEqual(ended.filter((id) => id === 'flip' || id === 'promote'), ['flip', 'promote'])
+    const started = (id: string) => r.events.findIndex((e) => e.type === 'step-started' && e.step.id === id)
+    assert.ok(started('after') > r.events.findIndex((e) => e.type === 'step-ended' && e.step.id === 'repoint'), 'the step after the stage starts once every lane has ended')
+  })
+
+  it('a lane that fails lets the step beside it finish and starts nothing new; the run fails with its error', async () => {
+    const failed = signal()
+    const applied: string[] = []
+    const slow: Step<Toy, any> = {...add('promote', 1), apply: async () => (await failed.fired, applied.push('promote'), 'promoted')}
+    const flip: Step<Toy, any> = {...add('flip', 10), apply: async () => (setImmediate(failed.fire), Promise.reject(Object.assign(new Error('the failover group refused'), {code: 'Conflict'})))}
+    const r = await run([laned(slow, 'postgres'), laned(add('repoint', 100, {applied}), 'postgres'), laned(flip, 'sql'), laned(add('verifyListener', 0, {applied}), 'sql'), add('after', 1, {applied})])
+    assert.ok(r.error instanceof RunError)
+    assert.match(r.error.message, /flip failed: the failover group refused/)
+    assert.deepEqual(applied, ['promote'], 'the promotion under way finished; nothing after the failure started')
+    assert.deepEqual(r.error.report.steps.map((s) => [s.id, s.status]), [['promote', 'succeeded'], ['repoint', 'skipped'], ['flip', 'failed'], ['verifyListener', 'skipped'], ['after', 'skipped']])
+    assert.deepEqual(new Set(r.journal.completedSteps()), new Set(['promote']), 'a resume runs the rest')
+    assert.equal(r.journal.meta().status, 'failed')
+  })
+
+  it("asks the gate one lane at a time (a fleet's gate takes a slot: two askers at once would take two)", async () => {
+    let asking = 0
+    let most = 0
+    const asked: string[] = []
+    const gate = async (step: {id: string}) => {
+      asking++
+      most = Math.max(most, asking)
+      await new Promise((resolve) => setImmediate(resolve))
+      asked.push(step.id)
+      asking--
+      return true
+    }
+    const r = await run([laned(add('promote', 1), 'postgres'), laned(add('flip', 1), 'sql'), laned(add('cosmos', 1), 'cosmos')], {gate})
+    assert.equal(r.error, undefined)
+    assert.deepEqual(asked.sort(), ['cosmos', 'flip', 'promote'])
+    assert.equal(most, 1)
   })
 })

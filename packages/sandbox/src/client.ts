@@ -1,6 +1,6 @@
 // How a program talks to a sandbox: find it (connection.json), ask whether it is up, send it ARM or control requests
 // with its token and CA, and read its request log. azfail and the tests use this one client.
-import {existsSync, readFileSync} from 'node:fs'
+import {closeSync, existsSync, fstatSync, openSync, readFileSync, readSync} from 'node:fs'
 import type {IncomingHttpHeaders} from 'node:http'
 import https from 'node:https'
 import {join} from 'node:path'
@@ -77,6 +77,45 @@ export function readRequestLog(stateDir: string): RequestLogEntry[] {
   const file = requestLogFile(stateDir)
   if (!existsSync(file)) return []
   return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line))
+}
+
+/**
+ * The request log, read as it grows: each call parses only the lines appended since the last (the Activity Log reads
+ * it on every query, and a fleet's runs make thousands of requests). A log cut short (a reset empties it) or begun
+ * anew (its first line changed) is read again from its start.
+ */
+export function requestLogReader(stateDir: string): () => RequestLogEntry[] {
+  const file = requestLogFile(stateDir)
+  let entries: RequestLogEntry[] = []
+  let offset = 0
+  let head = Buffer.alloc(0)
+  const bytesAt = (fd: number, position: number, length: number) => {
+    const buf = Buffer.alloc(length)
+    return buf.subarray(0, readSync(fd, buf, 0, length, position))
+  }
+  return () => {
+    let fd: number
+    try {
+      fd = openSync(file, 'r')
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+      ;[entries, offset, head] = [[], 0, Buffer.alloc(0)]
+      return entries
+    }
+    try {
+      const size = fstatSync(fd).size
+      if (size < offset || !bytesAt(fd, 0, head.length).equals(head)) [entries, offset, head] = [[], 0, Buffer.alloc(0)]
+      if (size === offset) return entries
+      const grown = bytesAt(fd, offset, size - offset)
+      const end = grown.lastIndexOf(0x0a) + 1 // whole lines only: a line being appended is read next time
+      for (const line of grown.subarray(0, end).toString('utf8').split('\n')) if (line) entries.push(JSON.parse(line))
+      offset += end
+      if (head.length === 0 && offset > 0) head = bytesAt(fd, 0, Math.min(offset, 256))
+      return entries
+    } finally {
+      closeSync(fd)
+    }
+  }
 }
 
 /** The sandbox published in `stateDir`, running or not; undefined when there is none or the file is unreadable. */

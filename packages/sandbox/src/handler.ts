@@ -6,7 +6,7 @@ import type {IncomingMessage, ServerResponse} from 'node:http'
 import {setTimeout as delay} from 'node:timers/promises'
 import {authenticate, authorize} from './access.ts'
 import {type ArmContext, armRoutes} from './arm/index.ts'
-import {CONTROL_PATH, type RequestLogEntry, readRequestLog, requestLogFile} from './client.ts'
+import {CONTROL_PATH, type RequestLogEntry, requestLogFile, requestLogReader} from './client.ts'
 import {controlRoutes} from './control-routes.ts'
 import type {EntraDirectory} from './entra.ts'
 import {faultResponse} from './faults.ts'
@@ -25,7 +25,7 @@ const HANG_POLL_MS = 200
 type Served = {response: ArmResponse; fault?: string} | {droppedBy: string}
 
 export function requestHandler(live: LiveSandbox, token: string, directory: EntraDirectory): (req: IncomingMessage, res: ServerResponse) => void {
-  const ctx: ArmContext = {world: live.store.world, dirty: false, requestLog: () => readRequestLog(live.stateDir)}
+  const ctx: ArmContext = {world: live.store.world, dirty: false, requestLog: requestLogReader(live.stateDir)}
   const routes = armRoutes(ctx)
   const control = controlRoutes(live, directory)
   const logFile = requestLogFile(live.stateDir)

@@ -101,8 +101,16 @@ export function outageLines(outage: OutageState): string[] {
   return lines.length > 0 ? lines : ['none: every region and Front Door answer']
 }
 
-/** How the region's resolver behaves now: answering, silent, or refusing. */
-export const resolverOutage = (world: World, region: string): RegionOutage['resolver'] => world.outage?.regions[region]?.resolver
+/**
+ * How the region's resolver behaves now: answering, silent, or refusing. An outage is of a location, as ARM's is (see
+ * regionOfTarget): on the fleet estate, whose every copy has its own eus2, the outage of one eus2 is every copy's.
+ */
+export function resolverOutage(world: World, region: string): RegionOutage['resolver'] {
+  const regions = world.outage?.regions ?? {}
+  if (regions[region]) return regions[region].resolver
+  const location = world.regions[region]?.location
+  return location ? Object.entries(regions).find(([down]) => sameLocation(world, down, location))?.[1].resolver : undefined
+}
 
 /** What an outage does to an ARM request: answer an error, hang, or drop the connection. */
 export type OutageEffect = {kind: 'error'; error: ArmError; label: string} | {kind: 'hang' | 'drop'; label: string}
@@ -223,5 +231,6 @@ function bodyLocation(req: ArmRequest): string | undefined {
 
 /** A region by its key (eus2), location (eastus2) or display name (East US 2). */
 export function regionNamed(world: World, name: string): string | undefined {
-  return Object.keys(world.regions).find((r) => key(r) === key(name) || sameLocation(world, r, name))
+  // the fleet estate's regions are `eus2@<subscription>`, one per copy: `eus2` names the first (its outage is every copy's, by location)
+  return Object.keys(world.regions).find((r) => key(r) === key(name) || key(r.split('@')[0]) === key(name) || sameLocation(world, r, name))
 }

@@ -3,7 +3,9 @@
 // stable/2015-04-01/examples/GetActivityLogsFiltered.json); reads are not in it.
 import assert from 'node:assert/strict'
 import {after, before, describe, it} from 'node:test'
-import {type TestSandbox, SUB_PATH, startTestSandbox} from './helpers.ts'
+import {appendFileSync, writeFileSync} from 'node:fs'
+import {readRequestLog, requestLogFile, requestLogReader} from '../src/client.ts'
+import {type TestSandbox, SUB_PATH, startTestSandbox, tempDir} from './helpers.ts'
 
 describe('sandbox: the activity log', () => {
   let sb: TestSandbox
@@ -57,5 +59,31 @@ describe('sandbox: the activity log', () => {
   it('refuses a filter Azure refuses (no start time, two scopes) with 400', async () => {
     await assert.rejects(list(`resourceGroupName eq 'rg-global'`), (e: any) => e.statusCode === 400)
     await assert.rejects(list(`eventTimestamp ge '${new Date().toISOString()}' and resourceGroupName eq 'a' and resourceUri eq '/x'`), (e: any) => e.statusCode === 400)
+  })
+})
+
+describe("sandbox: the request log as the Activity Log reads it, as it grows", () => {
+  const entry = (n: number) => JSON.stringify({time: new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString(), method: 'PUT', path: `/subscriptions/s/r${n}`, apiVersion: null, status: 200, durationMs: 1}) + '\n'
+
+  it('reads appended lines only once, waits for a line being written, and starts over when the log is emptied or begun anew', () => {
+    const dir = tempDir()
+    const file = requestLogFile(dir)
+    const read = requestLogReader(dir)
+    assert.deepEqual(read(), [], 'no log yet')
+    writeFileSync(file, entry(1) + entry(2))
+    assert.deepEqual(read().map((e) => e.path), ['/subscriptions/s/r1', '/subscriptions/s/r2'])
+    const line = entry(3)
+    appendFileSync(file, line.slice(0, 20))
+    assert.equal(read().length, 2, 'half a line is not read')
+    appendFileSync(file, line.slice(20))
+    assert.deepEqual(read().map((e) => e.path), ['/subscriptions/s/r1', '/subscriptions/s/r2', '/subscriptions/s/r3'])
+    writeFileSync(file, '')
+    assert.deepEqual(read(), [], 'a reset empties it')
+    writeFileSync(file, entry(1) + entry(2) + entry(3) + entry(4))
+    assert.equal(read().length, 4)
+    // emptied and written again past where it was read, between two reads: its first line tells
+    writeFileSync(file, entry(7) + entry(8) + entry(9) + entry(10) + entry(11))
+    assert.deepEqual(read().map((e) => e.path), [7, 8, 9, 10, 11].map((n) => `/subscriptions/s/r${n}`))
+    assert.deepEqual(read(), readRequestLog(dir), 'the same as reading it whole')
   })
 })

@@ -6,9 +6,9 @@ import net from 'node:net'
 import {after, before, beforeEach, describe, it} from 'node:test'
 import {setTimeout as delay} from 'node:timers/promises'
 import * as dnsPacket from 'dns-packet'
-import {staticTokenCredential} from '../src/index.ts'
+import {WorldStore, fleetSubscription, fleetWorld, staticTokenCredential} from '../src/index.ts'
 import {API_VERSIONS} from '../src/arm/index.ts'
-import {type SdkClients, SUB_PATH, type TestSandbox, startTestSandbox} from './helpers.ts'
+import {type SdkClients, SUB_PATH, type TestSandbox, startTestSandbox, tempDir} from './helpers.ts'
 
 /** Clients that give up at the first failure, so an outage's answer is what the test sees. */
 const noRetries = (sb: TestSandbox): SdkClients => sb.clientsWith(staticTokenCredential(sb.connection.token), 0)
@@ -290,6 +290,26 @@ describe('sandbox: an outage shared by every sandbox of a state dir', () => {
     } finally {
       await second.stop()
       await first.stop()
+    }
+  })
+})
+
+describe("sandbox: an outage on the fleet estate (ten copies, each with its own eus2)", () => {
+  let sb: TestSandbox
+  before(async () => {
+    const dir = tempDir()
+    new WorldStore(dir, () => fleetWorld({ttl: 1}))
+    sb = await startTestSandbox(dir)
+  })
+  after(() => sb.stop())
+
+  it("silences every copy's eus2 resolver, as ARM's outage is every copy's eus2; every wus2 still answers", async () => {
+    await sb.control('POST', 'outage', {region: 'eus2', resolver: 'silent'})
+    const resolvers = sb.connection.resolvers
+    for (const n of [1, 2, 10]) {
+      const sub = fleetSubscription(n)
+      assert.equal(await udpQuery(resolvers[`eus2@${sub}`], 'kv-app-eus2.vault.azure.net', 1000), undefined, `copy ${n}'s eus2 answered`)
+      assert.equal((await udpQuery(resolvers[`wus2@${sub}`], 'kv-app-wus2.vault.azure.net', 5000))?.rcode, 'NOERROR', `copy ${n}'s wus2`)
     }
   })
 })
