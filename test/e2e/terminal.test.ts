@@ -5,7 +5,9 @@ import {execFileSync, spawnSync} from 'node:child_process'
 import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, it} from 'node:test'
-import {BIN, eventually} from '../helpers.ts'
+import {WorldStore, fleetSubscription, fleetWorld} from '#sandbox'
+import {BIN, eventually, startTestSandbox, tempDir} from '../helpers.ts'
+import {writeFleet} from './fleet-support.ts'
 import {HANG_MS, e2e} from './support.ts'
 
 const hasTmux = spawnSync('tmux', ['-V']).status === 0
@@ -38,6 +40,46 @@ describe('at a terminal', {skip: hasTmux ? false : 'tmux is not installed'}, () 
     } finally {
       spawnSync('tmux', ['kill-session', '-t', session])
       await t.stop()
+    }
+  })
+
+  it("asks once for a whole fleet, listing each runbook's changes: n changes nothing (exit 5), y runs every runbook (exit 0)", async () => {
+    const dir = tempDir()
+    new WorldStore(dir, () => fleetWorld({ttl: 1}))
+    const sb = await startTestSandbox(dir, {publish: true})
+    const work = tempDir('azfail-work-')
+    writeFleet(work, 'version: 1\nname: two\nwaves:\n  - runbooks: [app01.yaml, app02.yaml]\n', 2)
+    const session = `azfail-fleet-${process.pid}`
+    const tmux = (...args: string[]) => execFileSync('tmux', args, {encoding: 'utf8'})
+    // the whole scrollback: the fleet's plan is longer than the screen
+    const screen = () => tmux('capture-pane', '-pt', session, '-S', '-2000')
+    const writes = () => sb.requests().filter((r) => r.method !== 'GET' && [1, 2].some((n) => r.path.toLowerCase().startsWith(`/subscriptions/${fleetSubscription(n)}/`)))
+    try {
+      const script = join(work, 'run.sh')
+      const command = `env -u CI ${process.execPath} ${BIN} failover eus2 --fleet fleet.yaml --sandbox --state-dir ${sb.dir}`
+      writeFileSync(script, `cd ${work}\n${command}\necho FIRST=$?\n${command}\necho SECOND=$?\nsleep 60\n`)
+      tmux('new-session', '-d', '-s', session, '-x', '160', '-y', '40', `sh ${script}`)
+      const count = (text: string) => screen().split(text).length - 1
+      await eventually(() => count('Proceed? [y/N]') === 1 || screen().includes('FIRST='), HANG_MS)
+      const plan = screen()
+      assert.match(plan, /Proceed\? \[y\/N\]/, plan)
+      for (const name of ['app01', 'app02']) assert.ok(plan.includes(name), `${name} is named in the consent:\n${plan}`)
+      assert.match(plan, /Traffic Manager endpoint ep-eus2/)
+      tmux('send-keys', '-t', session, 'n', 'Enter')
+      await eventually(() => screen().includes('FIRST='), HANG_MS)
+      assert.match(screen(), /FIRST=5/)
+      assert.deepEqual(writes(), [], 'declined: nothing written')
+      await eventually(() => count('Proceed? [y/N]') === 2 || screen().includes('SECOND='), HANG_MS)
+      tmux('send-keys', '-t', session, 'y', 'Enter')
+      await eventually(() => screen().includes('SECOND='), HANG_MS)
+      assert.match(screen(), /SECOND=0/, screen())
+      for (const n of [1, 2]) {
+        const tm = await sb.clients.for(fleetSubscription(n)).trafficManager()
+        assert.equal((await tm.endpoints.get('rg-global', 'tm-app', 'AzureEndpoints', 'ep-eus2')).endpointStatus, 'Disabled')
+      }
+    } finally {
+      spawnSync('tmux', ['kill-session', '-t', session])
+      await sb.stop()
     }
   })
 })
