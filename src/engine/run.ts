@@ -2,6 +2,7 @@
 // one will see) before anything changes; execution re-plans each step against fresh state and acts only on that plan.
 // The engine emits events (src/engine/events.ts) and knows no renderer, no journal file and nothing of Azure; every
 // run ends with a run-ended event, whatever the ending, so its observers can close it.
+import pLimit from 'p-limit'
 import {AzfailError} from '../errors.ts'
 import type {EventBus, StepInfo} from './events.ts'
 import type {ActionablePlan, Change, GuardVerdict, RunMeta, RunReport, RunStatus, Step, StepOutcome, StepPlan, StepRecord} from './types.ts'
@@ -270,12 +271,8 @@ export function stagesOf<T extends {lane?: string}>(steps: T[]): T[][][] {
 
 /** The gate asked by one lane at a time: a fleet's gate takes and gives up a slot, which two askers at once would take twice. */
 function oneAtATime(gate: EngineGate): EngineGate {
-  let queue: Promise<unknown> = Promise.resolve()
-  return (step) => {
-    const answer = queue.then(() => gate(step))
-    queue = answer.catch(() => undefined)
-    return answer
-  }
+  const one = pLimit(1)
+  return (step) => one(() => gate(step))
 }
 
 /**
