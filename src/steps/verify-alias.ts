@@ -55,7 +55,9 @@ function verifyAlias(ctx: StepContext, params: StepParams, spec: AliasSpec): Liv
       const deadline = ctx.now() + deadlineSeconds * 1000
       // A region whose resolver gives no answer at all is not verified (a warning), and not asked again: no waiting
       // out a TTL on a dead region. A region that answers wrong is asked again until the deadline, then fails the run.
-      const silent = new Map<string, string>()
+      // A region declared down (failover --ungraceful) is not asked at all: its resolver would only be waited out.
+      const declared = Object.entries(ctx.clients.declaredDown()).filter(([region]) => region in ctx.resolvers)
+      const silent = new Map(declared.map(([region, why]) => [region, `${region}'s resolver was not asked (the region is down: ${why}), so whether ${region} resolves ${spec.alias} to ${canonical}'s address is unknown`]))
       for (;;) {
         const wrong: string[] = []
         for (const [region, server] of Object.entries(ctx.resolvers)) {

@@ -119,6 +119,11 @@ describe('failover eus2 --ungraceful while eus2 is down', () => {
         const said = [...out.warnings, ...out.result.steps.map((s: any) => s.message)].join('\n')
         assert.match(said, /eus2/)
         assert.match(said, /NOT VERIFIED|not seen|not (asked|sent)/)
+        // the CNAME's and the listener's checks do not wait on the dead region's resolver either
+        for (const id of ['verifyCname', 'verifyListener']) {
+          const about = out.warnings.filter((w: string) => w.startsWith(`${id}:`)).join('\n')
+          assert.match(about, /eus2's resolver was not asked \(the region is down: failover --ungraceful\)/, `${id}: ${about}`)
+        }
 
         await t.sb.clearOutage()
         const back = await t.json(['failback', 'eus2', '--yes'], {timeoutMs: 240_000})
