@@ -1,6 +1,6 @@
 // The import boundaries of azfail, checked by `npm test` (scripts/check-boundaries.mjs runs dependency-cruiser):
 // no import cycle; listr2 only in the CLI; Azure SDK clients only in the Azure layer; pure layers stay pure; the
-// sandbox only through its public entry (#sandbox in package.json's imports).
+// sandbox only through its public entries (#sandbox and #sandbox/client in package.json's imports).
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
@@ -10,7 +10,7 @@ module.exports = {
     {name: 'guards-are-pure', severity: 'error', comment: 'Guards are predicates over live state: they import nothing but the estate and types.', from: {path: '^src/guards/'}, to: {path: '^src/(azure|steps|services|cli|commands|engine/(?!types))'}},
     {name: 'estate-imports-nothing', severity: 'error', comment: 'The live-state model sits in the middle: everything reads it, it reads nothing.', from: {path: '^src/estate/'}, to: {pathNot: '^src/estate/'}},
     {name: 'engine-knows-no-azure', severity: 'error', comment: 'The engine plans and runs steps; it knows nothing of Azure, steps or the CLI.', from: {path: '^src/engine/'}, to: {path: '^src/(azure|steps|services|cli|commands|guards)/|node_modules/@azure/'}},
-    {name: 'no-sandbox-internals', severity: 'error', comment: 'The sandbox is used through its public entry (#sandbox, its built index), never its files.', from: {pathNot: '^packages/sandbox/'}, to: {path: '^packages/sandbox/(src|test)/'}},
+    {name: 'no-sandbox-internals', severity: 'error', comment: 'The sandbox is used through its public entries (#sandbox, its built index; #sandbox/client, its client alone), never its source files.', from: {pathNot: '^packages/sandbox/'}, to: {path: '^packages/sandbox/(src|test)/'}},
     {name: 'sandbox-knows-no-azfail', severity: 'error', comment: 'The sandbox package stands alone.', from: {path: '^packages/sandbox/'}, to: {path: '^(src|test)/'}},
   ],
   options: {

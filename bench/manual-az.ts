@@ -42,13 +42,67 @@ interface Measured {
   ms: number
   requests: number
   tokens: number
+  /** the time spent waiting for writes and their long-running operations (see waitedOnWrites) */
+  writesMs: number
+  /** from the process's start to its first ARM request */
+  firstRequestMs?: number
   failed?: string
+}
+
+interface LoggedRequest {
+  time: string
+  method: string
+  path: string
+  status: number
+  durationMs: number
+}
+
+/** A long-running operation's status, as the SDKs poll it (Azure-AsyncOperation or Location). */
+const POLL = /\/(operationStatuses|operationResults|azureAsyncOperation|operations)\/[^/]+$/i
+
+/**
+ * How long a side waited for its writes and their long-running operations, from the sandbox's request log: the union
+ * of every write (its lock's renewals apart: they run beside the rest) and every poll of an operation a write started
+ * (201 or 202), each poll counted from the end of the write or poll before it (the wait ARM's Retry-After asks for). What is left of a side's time is its start-up,
+ * its reads and its own work: a lower bound of any azfail that makes the same writes is its start-up plus this.
+ */
+export function waitedOnWrites(log: LoggedRequest[]): number {
+  const spans: Array<[number, number]> = []
+  let chainEnd: number | undefined
+  for (const r of [...log].sort((a, b) => Date.parse(a.time) - Date.parse(b.time))) {
+    const start = Date.parse(r.time)
+    const end = start + r.durationMs
+    const write = r.method !== 'GET' && r.method !== 'HEAD'
+    if (write && /TXT\/_azfail-lock$/i.test(r.path) && r.method === 'PUT' && r.status === 200) continue
+    if (write) {
+      spans.push([start, end])
+      chainEnd = Math.max(chainEnd ?? end, end)
+    } else if (POLL.test(r.path) && chainEnd !== undefined) {
+      spans.push([Math.min(chainEnd, start), end])
+      chainEnd = end
+    }
+  }
+  spans.sort((a, b) => a[0] - b[0])
+  let total = 0
+  let [from, to] = [Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY]
+  for (const [a, b] of spans) {
+    if (a > to) {
+      if (to > from) total += to - from
+      ;[from, to] = [a, b]
+    } else to = Math.max(to, b)
+  }
+  if (to > from) total += to - from
+  return total
 }
 
 export interface ComparisonRow {
   command: string
   azfailMs: number[]
   manualMs: number[]
+  /** per round: azfail's start-up (to its first ARM request) + its wait for writes and their operations */
+  azfailFloorMs: number[]
+  /** per round: the procedure's wait for writes and their operations */
+  manualWritesMs: number[]
   azfailRequests: number
   manualRequests: number
   manualTokens: number
@@ -164,12 +218,21 @@ async function startIsolated(bin: string, dir: string, env: NodeJS.ProcessEnv): 
 const logLines = (sb: Sandbox) => readFileSync(join(sb.dir, 'requests.jsonl'), 'utf8').split('\n').filter(Boolean)
 
 /** Runs `act` and counts the ARM requests (and, apart, the token requests) the sandbox logged meanwhile. */
-async function counted(sb: Sandbox, act: () => Promise<{ms: number; failed?: string}>): Promise<Measured> {
+async function counted(sb: Sandbox, act: () => Promise<{ms: number; failed?: string; startedAt?: number}>): Promise<Measured> {
   const before = logLines(sb).length
-  const {ms, failed} = await act()
-  const added = logLines(sb).slice(before).map((l) => JSON.parse(l) as {path: string})
-  const tokens = added.filter((e) => /\/oauth2\/v2\.0\/token$/.test(e.path)).length
-  return {ms, requests: added.length - tokens, tokens, ...(failed ? {failed} : {})}
+  const {ms, failed, startedAt} = await act()
+  const added = logLines(sb).slice(before).map((l) => JSON.parse(l) as LoggedRequest)
+  const isToken = (e: LoggedRequest) => /\/oauth2\/v2\.0\/token$/.test(e.path)
+  const arm = added.filter((e) => !isToken(e))
+  const first = Math.min(...arm.map((e) => Date.parse(e.time)))
+  return {
+    ms,
+    requests: arm.length,
+    tokens: added.length - arm.length,
+    writesMs: waitedOnWrites(arm),
+    ...(startedAt !== undefined && Number.isFinite(first) ? {firstRequestMs: first - startedAt} : {}),
+    ...(failed ? {failed} : {}),
+  }
 }
 
 /** The operator's az, in a config dir of its own: telemetry off, the sandbox's CA, the sandbox's sitecustomize. */
@@ -272,17 +335,19 @@ export async function manualAzComparison(root: string, bin: string, work: string
     const azVersion = JSON.parse(az(['version', '-o', 'json']).stdout)['azure-cli'] as string
     const plan = Object.fromEntries(Object.entries(procedures(sb.conn.subscriptionId)).filter(([, p]) => !p.needs || existsSync(join(root, 'dist', 'commands', `${p.needs}.js`))))
     const connects = traceConnects(sb, azEnv, work, login, plan['drain eus2'].steps)
-    const rows: ComparisonRow[] = Object.keys(plan).map((command) => ({command, azfailMs: [], manualMs: [], azfailRequests: 0, manualRequests: 0, manualTokens: 0, notes: []}))
+    const rows: ComparisonRow[] = Object.keys(plan).map((command) => ({command, azfailMs: [], manualMs: [], azfailFloorMs: [], manualWritesMs: [], azfailRequests: 0, manualRequests: 0, manualTokens: 0, notes: []}))
     const sides = {
       azfail: async () => {
         for (const row of rows) {
           if (plan[row.command].fresh) reset()
           const m = await counted(sb, async () => {
+            const startedAt = Date.now()
             const r = azfail([...plan[row.command].azfail, '--yes', '--json'])
             const wait = r.status === 0 ? (JSON.parse(r.stdout).result.steps.find((s: {id: string}) => s.id === 'waitOutTtl')?.durationMs ?? 0) : 0
-            return {ms: r.ms - wait, ...(r.status === 0 ? {} : {failed: `exit ${r.status}: ${r.stdout.slice(0, 300)}`})}
+            return {ms: r.ms - wait, startedAt, ...(r.status === 0 ? {} : {failed: `exit ${r.status}: ${r.stdout.slice(0, 300)}`})}
           })
           row.azfailMs.push(m.ms)
+          row.azfailFloorMs.push((m.firstRequestMs ?? 0) + m.writesMs)
           row.azfailRequests = m.requests
           if (m.failed) row.notes.push(`azfail ${m.failed}`)
         }
@@ -292,6 +357,7 @@ export async function manualAzComparison(root: string, bin: string, work: string
           if (plan[row.command].fresh) reset()
           const m = await counted(sb, () => runProcedure(sb, plan[row.command].steps, az, env))
           row.manualMs.push(m.ms)
+          row.manualWritesMs.push(m.writesMs)
           row.manualRequests = m.requests
           row.manualTokens = Math.max(row.manualTokens, m.tokens)
           if (m.failed) row.notes.push(`procedure: ${m.failed}`)
@@ -328,6 +394,12 @@ export function printComparison(c: Comparison | {skipped: string}): void {
     for (const n of r.notes) console.log(`    ${n}`)
   }
   console.log('azfail own = wall - waitOutTtl (from --json); procedure = sum of its az and dig wall times, its wait left out.')
+  console.log(`\nWhat no amount of reading less can remove (medians): azfail's start-up to its first ARM request plus its wait for its writes and their long-running operations (the lock's take and release, the changes, the drain record; Retry-After between polls), against half the procedure:`)
+  console.log(`${pad('command', 26)} ${pad('azfail floor', 14)} ${pad('0.5x procedure', 16)} ${pad('floor ratio', 12)} procedure's own wait for its writes`)
+  for (const r of c.rows) {
+    const [floor, m, w] = [median(r.azfailFloorMs), median(r.manualMs), median(r.manualWritesMs)]
+    console.log(`${pad(r.command, 26)} ${pad(`${floor.toFixed(0)} ms`, 14)} ${pad(`${(m / 2).toFixed(0)} ms`, 16)} ${pad(`${(floor / m).toFixed(2)}x`, 12)} ${w.toFixed(0)} ms`)
+  }
   for (const [command, p] of Object.entries(c.procedures)) {
     const words = (args: string[]) => args.slice(0, args.findIndex((a) => a.startsWith('-'))).join(' ')
     const steps = p.steps.map((s) => ('az' in s ? `az ${words(s.az)}` : 'dig' in s ? `dig ${s.dig.name} @${s.dig.region}` : 'wait'))

@@ -6,6 +6,12 @@ import type {Estate, Located, ResourceRef} from '../runbook/estate.ts'
 import type {Clients} from './clients.ts'
 
 const BUSY = ['Updating', 'Creating', 'Deleting', 'Starting', 'Stopping', 'InProgress']
+
+/**
+ * Whether a resource's provisioning state as read says no operation is in flight on it: a step that read it so just
+ * before writes without reading it again (settled below). An unknown or missing state is not idle.
+ */
+export const idleState = (state: string | undefined): boolean => Boolean(state) && state !== 'Unknown' && !BUSY.includes(state!)
 const SETTLE_TIMEOUT_MS = 10 * 60_000
 /** Waiting out an operation already in flight on a resource: look again every second, for up to ten minutes. */
 const EVERY_SECOND_UNTIL_SETTLED = {retries: Number.POSITIVE_INFINITY, factor: 1, minTimeout: 1000, maxRetryTime: SETTLE_TIMEOUT_MS}
@@ -48,20 +54,26 @@ export async function setTrafficManagerEndpoint(estate: Estate, clients: Clients
   )
 }
 
-export async function setFrontDoorOrigin(estate: Estate, clients: Clients, region: string, enabledState: 'Enabled' | 'Disabled'): Promise<void> {
+/** `idle`: the step's read just before found the origin in another state with no operation in flight: no read again. */
+export async function setFrontDoorOrigin(estate: Estate, clients: Clients, region: string, enabledState: 'Enabled' | 'Disabled', o: {idle?: boolean} = {}): Promise<void> {
   const spec = estate.steering.frontDoor!
   const client = await clients.for(spec.subscription).frontDoor()
   const what = `Front Door origin ${spec.profile}/${spec.originGroup}/${spec.origins[region]}`
-  const now = await settled(() => client.afdOrigins.get(spec.resourceGroup, spec.profile, spec.originGroup, spec.origins[region]), (o) => BUSY.includes(o.provisioningState ?? ''), what)
-  if (now.enabledState === enabledState) return
+  if (!o.idle) {
+    const now = await settled(() => client.afdOrigins.get(spec.resourceGroup, spec.profile, spec.originGroup, spec.origins[region]), (x) => BUSY.includes(x.provisioningState ?? ''), what)
+    if (now.enabledState === enabledState) return
+  }
   await write(what, () => client.afdOrigins.beginUpdateAndWait(spec.resourceGroup, spec.profile, spec.originGroup, spec.origins[region], {enabledState}))
 }
 
-export async function promotePostgresReplica(clients: Clients, server: ResourceRef, how: {mode: 'Switchover' | 'Standalone'; option: 'Planned' | 'Forced'}): Promise<void> {
+/** `how.idle`: the step's read just before found the server a replica with no operation in flight: no read again. */
+export async function promotePostgresReplica(clients: Clients, server: ResourceRef, how: {mode: 'Switchover' | 'Standalone'; option: 'Planned' | 'Forced'; idle?: boolean}): Promise<void> {
   const client = await clients.for(server.subscription).postgres()
   const what = `PostgreSQL flexible server ${server.resourceGroup}/${server.name}`
-  const now = await settled(() => client.servers.get(server.resourceGroup, server.name), (s) => BUSY.includes(s.state ?? ''), what)
-  if (now.replica?.role === 'Primary' || now.replica?.role === 'None') return
+  if (!how.idle) {
+    const now = await settled(() => client.servers.get(server.resourceGroup, server.name), (s) => BUSY.includes(s.state ?? ''), what)
+    if (now.replica?.role === 'Primary' || now.replica?.role === 'None') return
+  }
   await write(what, () =>
     client.servers.beginUpdateAndWait(server.resourceGroup, server.name, {replica: {promoteMode: how.mode, promoteOption: how.option}}),
   )

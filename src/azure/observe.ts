@@ -119,6 +119,18 @@ export async function observeEstate(estate: Estate, target: AzureTarget, clients
 /** The drain time each region's record held when these clients last read it: where a later read may ask the log from. */
 const drainSeen = new WeakMap<Clients, Map<string, number>>()
 
+/**
+ * A drain record these clients wrote: the next read asks the Activity Log from its time beside the record's read, as
+ * after a read that saw it (the record read then still decides: another time asks the log again).
+ */
+export function drainWritten(clients: Clients, region: string, drainedAt: string): void {
+  const at = Date.parse(drainedAt)
+  if (Number.isNaN(at)) return
+  const seen = drainSeen.get(clients) ?? new Map<string, number>()
+  drainSeen.set(clients, seen)
+  seen.set(region, at)
+}
+
 /** A read of the Activity Log started before the drain record is read, from the drain time an earlier read saw. */
 interface EarlyRead {
   from: number

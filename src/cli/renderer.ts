@@ -9,6 +9,7 @@ import {Listr, ListrLogger, ListrPromptAdapter, ProcessOutput} from 'listr2'
 import type {RunEvent, RunObserver, StepInfo} from '../engine/events.ts'
 import type {StepRecord} from '../engine/types.ts'
 import {terminalField, terminalText} from '../report/escape.ts'
+import {askYesNo} from './consent.ts'
 
 export type RendererName = 'live' | 'lines' | 'silent'
 
@@ -32,8 +33,11 @@ export function chooseRenderer(quiet: boolean, stream: Stream = process.stderr, 
 
 /** The display of a run: an observer of its events, and a way to ask a person a question while it is drawn. */
 export interface RunDisplay extends RunObserver {
-  /** asks inside the live view; undefined when nothing live is drawn (then plain readline is safe) */
-  ask(question: string): Promise<boolean> | undefined
+  /**
+   * asks inside the live view, under the task of `step` (the step asking) once the view shows it; undefined when
+   * nothing live is drawn (then plain readline is safe)
+   */
+  ask(question: string, step?: string): Promise<boolean> | undefined
 }
 
 export function runDisplay(renderer: RendererName, out: {write(text: string): unknown} = process.stderr, clock: () => Date = () => new Date()): RunDisplay {
@@ -121,6 +125,9 @@ function lineRenderer(out: {write(text: string): unknown}, clock: () => Date): R
 interface Pending {
   ended: Promise<StepRecord>
   end(record: StepRecord): void
+  /** how to ask under this step's task, once listr2 runs it */
+  asking: Promise<(question: string) => Promise<boolean>>
+  canAsk(ask: (question: string) => Promise<boolean>): void
   /** the latest progress line, kept until the task shows it */
   output?: string
   show?(text: string): void
@@ -129,7 +136,9 @@ interface Pending {
 function pending(): Pending {
   let end!: (r: StepRecord) => void
   const ended = new Promise<StepRecord>((resolve) => (end = resolve))
-  return {ended, end}
+  let canAsk!: Pending['canAsk']
+  const asking = new Promise<(question: string) => Promise<boolean>>((resolve) => (canAsk = resolve))
+  return {ended, end, asking, canAsk}
 }
 
 /**
@@ -179,6 +188,7 @@ function listrRenderer(): RunDisplay {
         task: async (_ctx, task) => {
           const p = steps.get(s.id)!
           askInTask = (question) => task.prompt(YesNoPrompt).run<boolean>(question)
+          p.canAsk(askInTask)
           p.show = (text) => (task.output = terminalField(text))
           if (p.output) p.show(p.output)
           const record = await p.ended
@@ -220,8 +230,14 @@ function listrRenderer(): RunDisplay {
     async close() {
       await running
     },
-    ask(question) {
-      return askInTask ? askInTask(terminalText(question.replace(/\n/g, ' '))) : undefined
+    ask(question, step) {
+      const text = terminalText(question.replace(/\n/g, ' '))
+      const p = step === undefined ? undefined : steps.get(step)
+      if (!running || !p) return askInTask ? askInTask(text) : undefined
+      // The step may ask before listr2 has drawn its task (it starts a frame later): wait for the task, not ask under
+      // the one before it or outside the view. A list that stopped first (an earlier step failed) asks plainly.
+      const listed = running
+      return Promise.race([p.asking, listed.then(() => undefined)]).then((inTask) => (inTask ? inTask(text) : askYesNo(question)))
     },
   }
 }

@@ -79,7 +79,7 @@ export abstract class RunCommand extends AzfailCommand {
       ...request,
       observers: stream ? [display, stream] : [display],
       confirm: (changes, also) => confirmChanges(changes, {yes: flags.yes, what, where: describeTarget(request.target.record), waits: also?.waits ?? []}),
-      acknowledge: (step) => this.acknowledge(step, flags.ack, request.target, (q) => display.ask(q) ?? askYesNo(q)),
+      acknowledge: (step) => this.acknowledge(step, flags.ack, request.target, (q) => display.ask(q, step.id) ?? askYesNo(q)),
     }
     // A dry run of a resume plans what is left as a run of its own; the interrupted run's journal stays untouched.
     const report = full.resume && full.dryRun ? await planResume({...full, resume: full.resume}) : await runAction(full)

@@ -47,7 +47,12 @@ export interface EngineOptions<S> {
 export type EngineGate = (step: StepInfo) => Promise<boolean>
 
 export interface RunLockHandle {
-  acquire(): Promise<void>
+  /**
+   * Resolves once the lock is this run's. `written` is called as soon as this run's record is in Azure, before it has
+   * looked for rivals: from then on a run that starts sees this one, so what is read is what this run will act on,
+   * unless the lock had to wait for another run to back off (`waited`): what was read may then be old.
+   */
+  acquire(written?: () => void): Promise<{waited?: boolean} | void>
   /** throws when the lock is no longer this run's: called before every step */
   check(): void
   /** a warning when the lock could not be released as this run's */
@@ -203,19 +208,33 @@ async function plannedRun<S>(o: EngineOptions<S>, report: RunReport, completed: 
 
   // A run that changes nothing takes no lock; a resumed run always does, to take over and release its own.
   const lock = changes.length > 0 || o.resuming ? o.lock : undefined
-  await lock?.acquire()
+  // The first step's read starts once this run's lock record is written, beside the look for rivals' locks: the step
+  // acts only after the lock is this run's. Not with a gate, which may hold the step for a long time.
+  const firstStep = o.gate ? undefined : o.steps.find((step) => !completed.has(step.id))
+  let early: EarlyRead<S> | undefined
+  const acquired = await lock?.acquire(() => {
+    if (!firstStep || firstStep.planUnread?.()) return
+    const state = o.observe(firstStep)
+    state.catch(() => undefined)
+    early = {step: firstStep, state}
+  })
+  if (acquired?.waited) early = undefined
   let failure: unknown
   let incomplete: Incomplete[] = []
   let closing: Promise<S> | undefined
   try {
-    incomplete = await execute(o, report, completed)
-    // The closing read changes nothing: the lock is released while it runs.
-    closing = o.postconditions ? o.observe() : undefined
-    closing?.catch(() => undefined)
+    incomplete = await execute(o, report, completed, early)
   } catch (e) {
     failure = e
   }
-  const warning = await lock?.release().catch((e: Error) => `the lock was not released: ${e.message}`)
+  // The release is sent first; the closing read changes nothing and runs while it is in flight (its first read may
+  // load SDK packages, which would hold the release back).
+  const releasing = lock?.release().catch((e: Error) => `the lock was not released: ${e.message}`)
+  if (!failure && o.postconditions) {
+    closing = o.observe()
+    closing.catch(() => undefined)
+  }
+  const warning = await releasing
   if (warning) report.warnings.push(warning)
   try {
     if (closing) report.warnings.push(...o.postconditions!(await closing, report))
@@ -241,6 +260,12 @@ async function plannedRun<S>(o: EngineOptions<S>, report: RunReport, completed: 
 }
 
 type Incomplete = NonNullable<StepOutcome['incomplete']>
+
+/** A step's read of live state, started before the step itself (see plannedRun). */
+interface EarlyRead<S> {
+  step: Step<S, any>
+  state: Promise<S>
+}
 
 /**
  * The steps in stages, in their order: a stage is one step, or a run of neighbouring steps with a lane (Step.lane) in
@@ -279,7 +304,7 @@ function oneAtATime(gate: EngineGate): EngineGate {
  * Runs every step, stage by stage (stagesOf); returns what steps left undone while letting the run go on. A step that
  * ends the run lets the steps running beside it finish; nothing new starts. The report lists the steps in plan order.
  */
-async function execute<S>(o: EngineOptions<S>, report: RunReport, completed: Set<string>): Promise<Incomplete[]> {
+async function execute<S>(o: EngineOptions<S>, report: RunReport, completed: Set<string>, early?: EarlyRead<S>): Promise<Incomplete[]> {
   o.events.emit({type: 'execution-started', steps: o.steps.map(info)})
   const incomplete: Incomplete[] = []
   const run = o.gate ? {...o, gate: oneAtATime(o.gate)} : o
@@ -290,7 +315,7 @@ async function execute<S>(o: EngineOptions<S>, report: RunReport, completed: Set
         for (const step of lane) {
           if (failure) return
           // read after the step: another lane may have failed meanwhile, and the first failure is the run's
-          const failed = await executeStep(run, report, step, completed, incomplete)
+          const failed = await executeStep(run, report, step, completed, incomplete, early?.step === step ? early.state : undefined)
           if (failed) failure ??= failed
         }
       }),
@@ -311,7 +336,7 @@ async function execute<S>(o: EngineOptions<S>, report: RunReport, completed: Set
 }
 
 /** Runs one step against fresh live state; returns the error that ends the run, if it does. */
-async function executeStep<S>(o: EngineOptions<S>, report: RunReport, step: Step<S, any>, completed: Set<string>, incomplete: Incomplete[]): Promise<RunError | undefined> {
+async function executeStep<S>(o: EngineOptions<S>, report: RunReport, step: Step<S, any>, completed: Set<string>, incomplete: Incomplete[], read?: Promise<S>): Promise<RunError | undefined> {
   const record: StepRecord = {id: step.id, kind: step.kind, status: 'failed', startedAt: now(), message: ''}
   const started = Date.now()
   let failure: RunError | undefined
@@ -324,7 +349,7 @@ async function executeStep<S>(o: EngineOptions<S>, report: RunReport, step: Step
     o.events.emit({type: 'step-started', step: info(step), record: {...record}})
     if (o.signal.aborted) throw new Interrupted()
     o.lock?.check()
-    const plan = step.plan(await o.observe(step))
+    const plan = step.planUnread?.() ?? step.plan(await (read ?? o.observe(step)))
     plan.verdicts = applyOverrides(plan.verdicts, o.overrides)
     record.plan = plan
     const refused = refusals(plan.verdicts)

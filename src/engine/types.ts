@@ -59,6 +59,11 @@ export interface Step<S, D = unknown> {
   kind: string
   title: string
   plan(state: S): StepPlan<D>
+  /**
+   * The plan when live state cannot change it (a check the runbook or this machine leaves out): executing, the step
+   * then reads nothing. Undefined when the plan depends on what is read.
+   */
+  planUnread?(): StepPlan<D> | undefined
   /** the state expected after apply, so later steps plan against it in a dry run */
   project?(state: S, plan: StepPlan<D>): S
   apply(plan: ActionablePlan<D>, rt: StepRuntime): Promise<string | StepOutcome>

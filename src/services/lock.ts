@@ -129,7 +129,7 @@ export class RunLock implements WriteFence {
    * a pending one that precedes this (Azure-time `since`, then run id), wins: this run deletes its record and backs
    * off (LockHeld, exit 6). A pending one this run precedes will see this one and back off, or hold: wait for it.
    */
-  async acquire(): Promise<void> {
+  async acquire(written?: () => void): Promise<{waited: boolean}> {
     if (!this.clock.known) await readStateRecords(this.estate, this.clients) // one answer sets Azure's clock
     const sentAt = performance.now()
     const keys = lockKeys(this.estate, this.clients.subscriptionId)
@@ -143,8 +143,9 @@ export class RunLock implements WriteFence {
     // Renew three times a lease, so one failed renewal still leaves time for the next.
     this.timer = setInterval(() => void this.renew(), this.leaseMs / 3)
     this.timer.unref()
+    written?.()
     try {
-      await this.contend(await zones)
+      return {waited: await this.contend(await zones)}
     } catch (error) {
       await this.release().catch(() => undefined)
       throw error
@@ -166,7 +167,9 @@ export class RunLock implements WriteFence {
     return lockZones(this.estate, this.clients, subscriptions).catch((error: Error) => Promise.reject(estateLockUnseen(error)))
   }
 
-  private async contend(zones: ZoneRef[]): Promise<void> {
+  /** Resolves once no rival stands in the way: true when it had to wait for one to back off. */
+  private async contend(zones: ZoneRef[]): Promise<boolean> {
+    let waited = false
     for (;;) {
       const mine = this.held!
       const found = await readLocks(this.clients, zones).catch((error: Error) => Promise.reject(estateLockUnseen(error)))
@@ -175,6 +178,7 @@ export class RunLock implements WriteFence {
       if (winner) throw new LockHeldError(winner)
       if (rivals.length === 0) break
       this.check()
+      waited = true
       await sleep(250)
     }
     // No live rival stands in the way, and any run whose record comes later sees this one, pending or held, and backs
@@ -183,6 +187,7 @@ export class RunLock implements WriteFence {
     this.holding = 'held'
     void this.renew()
     this.check()
+    return waited
   }
 
   private lose(why: string): void {

@@ -2,6 +2,7 @@
 // Azure so a later teardown, from any machine, knows when the TTL window started. The layers are independent: one
 // whose control plane refuses leaves the others drained, recorded, waited out and verified, and the run ends
 // `partial` naming the layer that still sends traffic and the command that finishes it (a re-run does only that).
+import {drainWritten} from '../azure/observe.ts'
 import {writeDrainRecord} from '../azure/state-records.ts'
 import type {StepOutcome, StepPlan} from '../engine/types.ts'
 import {StepError} from '../errors.ts'
@@ -51,7 +52,7 @@ export const drainSteering: StepKind<DrainData> = {
           verdicts: steering.changes.length > 0 ? [lastRegion(state, region)] : [],
           ...(steering.problems.length > 0 ? {problems: steering.problems} : {}),
           ...(changes.length === 0 ? {done: `${region} is disabled at ${drained.map((l) => LAYER_NAMES[l]).join(' and ') || 'no steering layer'}${skipped.length > 0 ? ` (${skipped.map((l) => LAYER_NAMES[l]).join(', ')} skipped)` : ''} since ${r.drain?.drainedAt}${r.drain && effectiveDrainAt(r) !== r.drain.drainedAt ? ` (its steering last written at ${effectiveDrainAt(r)}, which the TTL window runs from)` : ''}`} : {}),
-          data: {trafficManager: steering.trafficManager, frontDoor: steering.frontDoor, drained, ...(r.drain ? {drainedAt: r.drain.drainedAt} : {})},
+          data: {trafficManager: steering.trafficManager, frontDoor: steering.frontDoor, ...(steering.frontDoorIdle ? {frontDoorIdle: true} : {}), drained, ...(r.drain ? {drainedAt: r.drain.drainedAt} : {})},
         }
       },
       project(state) {
@@ -67,6 +68,7 @@ export const drainSteering: StepKind<DrainData> = {
         // The window runs from the last layer drained; a record that only gains layers already drained keeps its time.
         const drainedAt = done.length > 0 || !plan.data.drainedAt ? new Date(ctx.stamp()).toISOString() : plan.data.drainedAt
         await writeDrainRecord(ctx.estate, ctx.clients, region, {drainedAt, runId: rt.runId, layers})
+        drainWritten(ctx.clients, region, drainedAt)
         const message = `${describeSteering(ctx.estate, region, done, 'Disabled') || 'steering already disabled'}; drained at ${drainedAt} (layers: ${layers.join(', ')})`
         if (refused.length === 0) return {message}
         const names = refused.map((x) => `${LAYER_NAMES[x.layer]} (${x.error})`).join('; ')

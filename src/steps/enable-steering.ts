@@ -32,7 +32,7 @@ export const enableSteering: StepKind<SteeringData & {record: boolean}> = {
           changes,
           verdicts: [regionHealthy(state, region)],
           ...(steering.problems.length > 0 ? {problems: steering.problems} : {}),
-          data: {trafficManager: steering.trafficManager, frontDoor: steering.frontDoor, record: Boolean(r.drain)},
+          data: {trafficManager: steering.trafficManager, frontDoor: steering.frontDoor, ...(steering.frontDoorIdle ? {frontDoorIdle: true} : {}), record: Boolean(r.drain)},
         }
       },
       project(state) {

@@ -3,7 +3,7 @@
 // primary (seed 004). Planned by default (replica-healthy); --forced accepts data loss. Where the runbook configures a
 // write check, the promotion's RPO is measured (./rpo.ts): azfail's marker rows, and for a forced promotion the WAL,
 // transactions and tables the servers' replication positions say it lost.
-import {promotePostgresReplica} from '../azure/actions.ts'
+import {idleState, promotePostgresReplica} from '../azure/actions.ts'
 import type {StepPlan} from '../engine/types.ts'
 import {POSTGRES_ROLES, isReplica, UNKNOWN, unknownValue} from '../estate/predicates.ts'
 import {copyState} from '../estate/state.ts'
@@ -22,6 +22,8 @@ interface PromoteData {
   fqdn?: string
   /** what a forced promotion could not read of the side it leaves */
   unseen?: string[]
+  /** the replica was read with no operation in flight on it: it is promoted without being read again */
+  idle?: boolean
 }
 
 export const promoteReplica: StepKind<PromoteData> = {
@@ -59,7 +61,7 @@ export const promoteReplica: StepKind<PromoteData> = {
             ...(primary && mode === 'Switchover' ? [{what: `PostgreSQL ${primary.name}`, from: 'Primary', to: target.role}] : []),
           ],
           verdicts: forced ? [] : [leavingRegionObserved(state, `switchover to ${target.name}`, leaving), replicaHealthy(state, toRegion, maxLagSeconds(ctx.estate.data.postgres?.maxReplicationLag))],
-          data: {...(target.subscription ? {subscription: target.subscription} : {}), resourceGroup: target.resourceGroup, name: target.name, option, mode, ...(target.fqdn ? {fqdn: target.fqdn} : {}), ...(forced && unseen.length > 0 ? {unseen} : {})},
+          data: {...(target.subscription ? {subscription: target.subscription} : {}), resourceGroup: target.resourceGroup, name: target.name, option, mode, ...(target.fqdn ? {fqdn: target.fqdn} : {}), ...(forced && unseen.length > 0 ? {unseen} : {}), ...(idleState(target.state) ? {idle: true} : {})},
         }
       },
       project(state) {
@@ -77,7 +79,7 @@ export const promoteReplica: StepKind<PromoteData> = {
         const d = plan.data
         const before = await rpoBefore(ctx, toRegion, d, rt)
         rt.progress(`${d.option} ${d.mode === 'Standalone' ? 'standalone promotion' : 'switchover'} of ${d.name} (long-running)`)
-        await promotePostgresReplica(ctx.clients, d, {mode: d.mode, option: d.option})
+        await promotePostgresReplica(ctx.clients, d, {mode: d.mode, option: d.option, idle: d.idle})
         const done = `${d.name} is ${d.mode === 'Standalone' ? 'a standalone primary' : 'primary'} (${d.option.toLowerCase()} ${d.mode === 'Standalone' ? 'promotion' : 'switchover'})`
         const rpo = await rpoAfter(ctx, toRegion, d, before, rt)
         return {message: `${done}; ${describeRpo(rpo)}${describeNotSeen(d.unseen)}`, rpo}

@@ -1,5 +1,5 @@
 // What it takes to bring a region's steering layers to one state, shared by drainSteering and enableSteering.
-import {setFrontDoorOrigin, setTrafficManagerEndpoint} from '../azure/actions.ts'
+import {idleState, setFrontDoorOrigin, setTrafficManagerEndpoint} from '../azure/actions.ts'
 import type {Change} from '../engine/types.ts'
 import type {LiveState, SteeringLayer} from '../estate/state.ts'
 import type {Estate} from '../runbook/estate.ts'
@@ -9,6 +9,8 @@ import type {Permission, StepContext, StepRuntime} from './context.ts'
 export interface SteeringData {
   trafficManager: boolean
   frontDoor: boolean
+  /** the Front Door origin was read with no operation in flight on it: it is written without being read again */
+  frontDoorIdle?: boolean
 }
 
 export const STEERING_PERMISSIONS: Permission[] = [
@@ -58,6 +60,7 @@ export function planSteering(state: LiveState, region: string, to: 'Enabled' | '
   else if (r.frontDoor && r.frontDoor.enabledState !== to) {
     out.changes.push({what: `Front Door origin ${r.frontDoor.name}`, from: r.frontDoor.enabledState, to})
     out.frontDoor = true
+    if (idleState(r.frontDoor.provisioningState)) out.frontDoorIdle = true
   }
   return out
 }
@@ -85,7 +88,7 @@ export async function applySteering(ctx: StepContext, region: string, to: 'Enabl
   const verb = to === 'Enabled' ? 'enabling' : 'disabling'
   const write: Record<SteeringLayer, () => Promise<void>> = {
     trafficManager: () => setTrafficManagerEndpoint(ctx.estate, ctx.clients, region, to),
-    frontDoor: () => setFrontDoorOrigin(ctx.estate, ctx.clients, region, to),
+    frontDoor: () => setFrontDoorOrigin(ctx.estate, ctx.clients, region, to, {idle: which.frontDoorIdle}),
   }
   const layers = (['trafficManager', 'frontDoor'] as const).filter((layer) => which[layer])
   if (layers.length > 0) rt.progress(`${verb} ${layers.map((layer) => `${layerResource(ctx.estate, region, layer)}${layer === 'frontDoor' ? ' (long-running)' : ''}`).join(' and ')}`)

@@ -17,17 +17,21 @@ export const verifyWritable: StepKind<void> = {
   permissions: [],
   create(ctx) {
     const database = ctx.target.database
+    // skipped whatever live state holds: nothing to read for it
+    const notChecked = (): StepPlan<void> | undefined => {
+      if (!ctx.estate.data.postgres?.writeCheck || !ctx.estate.cname) return {summary: 'no write check configured', changes: [], verdicts: [], skip: 'not configured: the runbook has no estate.data.postgres.writeCheck'}
+      if (database.unavailable) return {summary: 'not checked', changes: [], verdicts: [], skip: `not checked: ${database.unavailable}`}
+      return undefined
+    }
     return {
       id: 'verifyWritable',
       kind: 'verifyWritable',
       title: 'Verify a write through the CNAME lands, from every region',
       changes: false,
+      planUnread: notChecked,
       plan(state): StepPlan<void> {
-        const check = ctx.estate.data.postgres?.writeCheck
-        const cname = ctx.estate.cname
-        if (!check || !cname) return {summary: 'no write check configured', changes: [], verdicts: [], skip: 'not configured: the runbook has no estate.data.postgres.writeCheck'}
-        if (database.unavailable) return {summary: 'not checked', changes: [], verdicts: [], skip: `not checked: ${database.unavailable}`}
-        return {summary: `every region writes a row through ${cname.name}.${cname.zone} (now ${state.cname?.target ?? 'unknown'})`, changes: [], verdicts: []}
+        const cname = ctx.estate.cname!
+        return notChecked() ?? {summary: `every region writes a row through ${cname.name}.${cname.zone} (now ${state.cname?.target ?? 'unknown'})`, changes: [], verdicts: []}
       },
       async apply(_plan, rt) {
         const fqdn = cnameFqdn(ctx)!

@@ -59,6 +59,11 @@ describe('drain', () => {
     // The two layers are written at once (independent control planes); the drain record only once both are done.
     assert.ok(tm >= 0 && fd >= 0 && record > Math.max(tm, fd), `steering first, then the drain record: ${writes}`)
     assert.ok(writes.some((w) => /TXT\/_azfail-lock$/.test(w) && w.startsWith('PUT')) && writes.at(-1)!.startsWith('DELETE'), 'the lock is taken and released')
+    // The step's read lists the origins with their provisioning state: one seen idle is written without a read of its own.
+    const log = t.sb.requests()
+    const patched = log.find((r) => r.method === 'PATCH' && FD_ORIGIN('eus2').test(r.path))!
+    const readFirst = log.filter((r) => r.method === 'GET' && FD_ORIGIN('eus2').test(r.path) && Date.parse(r.time) <= Date.parse(patched.time))
+    assert.deepEqual(readFirst.map((r) => r.path), [], 'no read of the origin alone before its write')
 
     const tmClient = await t.sb.clients.trafficManager()
     assert.equal((await tmClient.endpoints.get('rg-global', 'tm-app', 'AzureEndpoints', 'ep-eus2')).endpointStatus, 'Disabled')

@@ -4,7 +4,7 @@
 // counts only the writes after its own time.
 import assert from 'node:assert/strict'
 import {after, before, describe, it} from 'node:test'
-import {observeEstate} from '../../src/azure/observe.ts'
+import {drainWritten, observeEstate} from '../../src/azure/observe.ts'
 import {writeDrainRecord} from '../../src/azure/state-records.ts'
 import {DEMO_RUNBOOK, loadRunbook} from '../../src/runbook/load.ts'
 import {startTestSandbox, type TestSandbox} from '../helpers.ts'
@@ -53,5 +53,29 @@ describe("reading the Activity Log beside the drain record's read", () => {
     const third = await observe()
     assert.equal(third.regions.eus2.drain?.drainedAt, again)
     assert.deepEqual(third.regions.eus2.steeringWrites, [], 'no write after the newer drain')
+  })
+})
+
+describe('reading the Activity Log beside the read of a drain record this run wrote', () => {
+  let sb: TestSandbox
+  const {estate} = loadRunbook(DEMO_RUNBOOK).runbook
+  before(async () => (sb = await startTestSandbox()))
+  after(() => sb.stop())
+
+  it("asks the log before the record is answered on the first read after the drain (the wait's read)", async () => {
+    const drainedAt = new Date(Date.now() - 60_000).toISOString()
+    await writeDrainRecord(estate, sb.clients, 'eus2', {drainedAt, runId: 'r-test', layers: ['trafficManager']})
+    drainWritten(sb.clients, 'eus2', drainedAt)
+    await sb.fault({kind: 'latency', latencyMs: HELD_MS, method: 'GET', path: 'private\\.postgres\\.database\\.azure\\.com/TXT$', count: 1})
+    sb.mark()
+    const state = await observeEstate(estate, sb.target, sb.clients, {resolution: false, data: false})
+    assert.equal(state.regions.eus2.drain?.drainedAt, drainedAt)
+    assert.ok(state.regions.eus2.steeringWrites, 'the log was read for the drained region')
+    const log = sb.requests()
+    const record = log.find((r) => r.method === 'GET' && /privateDnsZones\/private\.postgres\.database\.azure\.com\/TXT$/i.test(r.path))!
+    const asked = log.filter((r) => r.method === 'GET' && /Microsoft.Insights\/eventtypes\/management\/values$/i.test(r.path))
+    assert.ok(asked.length > 0, 'the log was read')
+    const answered = Date.parse(record.time) + record.durationMs
+    for (const r of asked) assert.ok(Date.parse(r.time) < answered, `the log was asked (${r.time}) before the record was answered (${new Date(answered).toISOString()})`)
   })
 })

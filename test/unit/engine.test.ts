@@ -289,3 +289,60 @@ describe("engine: the data tiers' lanes run beside each other", () => {
     assert.equal(most, 1)
   })
 })
+
+describe('engine: what it reads around the lock (issue 15: no round trip that waits for nothing)', () => {
+  /** A lock that says when its record is written and when it is this run's; `rival` makes the look for rivals find one. */
+  const lockOf = (calls: string[], rival?: 'holds' | 'backs off'): NonNullable<EngineOptions<Toy>['lock']> => ({
+    acquire: async (written) => {
+      calls.push('record written')
+      written?.()
+      await new Promise((resolve) => setImmediate(resolve)) // the look for rivals' locks takes a round trip
+      if (rival === 'holds') throw new AzfailError('locked', 'LockHeld', 'run r-other holds the lock')
+      calls.push('lock held')
+      return {waited: rival === 'backs off'}
+    },
+    check: () => {},
+    release: async () => void calls.push('release'),
+    lost: () => undefined,
+  })
+  const reading = (calls: string[]) => async (step?: Step<Toy, any>) => (calls.push(step ? `read for ${step.id}` : 'read'), {value: 0})
+
+  it("starts the first step's read once its lock record is written, and applies the step only once the lock is the run's", async () => {
+    const calls: string[] = []
+    const r = await run([add('a', 1, {applied: calls}), add('b', 1, {applied: calls})], {lock: lockOf(calls), observe: reading(calls)})
+    assert.equal(r.error, undefined)
+    assert.deepEqual(calls, ['read', 'record written', 'read for a', 'lock held', 'a', 'read for b', 'b', 'release'])
+  })
+
+  it("changes nothing when the look for rivals finds one after the early read (LockHeld, exit 6)", async () => {
+    const calls: string[] = []
+    const r = await run([add('a', 1, {applied: calls})], {lock: lockOf(calls, 'holds'), observe: reading(calls)})
+    assert.equal(r.error?.code, 'LockHeld')
+    assert.equal(toAzfailError(r.error).exitCode, 6)
+    assert.ok(!calls.includes('a'), `nothing applied: ${calls.join(', ')}`)
+    assert.equal(r.journal.meta().status, 'locked')
+  })
+
+  it('reads again for the first step when the lock waited for another run to back off (what was read may be old)', async () => {
+    const calls: string[] = []
+    const r = await run([add('a', 1, {applied: calls})], {lock: lockOf(calls, 'backs off'), observe: reading(calls)})
+    assert.equal(r.error, undefined)
+    assert.deepEqual(calls, ['read', 'record written', 'read for a', 'lock held', 'read for a', 'a', 'release'])
+  })
+
+  it('reads nothing for a step whose plan live state cannot change (a check this machine cannot make)', async () => {
+    const calls: string[] = []
+    const check: Step<Toy, any> = {...add('check', 0, {applied: calls, changes: false}), planUnread: () => ({summary: 'not checked', changes: [], verdicts: [], skip: 'not checked: no database here'})}
+    const r = await run([add('a', 1, {applied: calls}), check], {lock: lockOf(calls), observe: reading(calls)})
+    assert.equal(r.error, undefined)
+    assert.ok(!calls.includes('read for check'), `no read for the check: ${calls.join(', ')}`)
+    assert.deepEqual(r.report!.steps.map((s) => [s.id, s.status, s.message]), [['a', 'succeeded', 'added 1 to 0'], ['check', 'skipped', 'not checked: no database here']])
+  })
+
+  it('sends the release before the closing read, which runs while it is in flight', async () => {
+    const calls: string[] = []
+    const r = await run([add('a', 1, {applied: calls})], {lock: lockOf(calls), observe: reading(calls), postconditions: () => []})
+    assert.equal(r.error, undefined)
+    assert.deepEqual(calls.slice(-2), ['release', 'read'])
+  })
+})
