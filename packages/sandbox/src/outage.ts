@@ -232,5 +232,8 @@ function bodyLocation(req: ArmRequest): string | undefined {
 /** A region by its key (eus2), location (eastus2) or display name (East US 2). */
 export function regionNamed(world: World, name: string): string | undefined {
   // the fleet estate's regions are `eus2@<subscription>`, one per copy: `eus2` names the first (its outage is every copy's, by location)
-  return Object.keys(world.regions).find((r) => key(r) === key(name) || key(r.split('@')[0]) === key(name) || sameLocation(world, r, name))
+  return Object.keys(world.regions).find((r) => namesRegion(world, r, name))
 }
+
+/** Whether `name` (a key, a location or a display name) names the world's region `region`. */
+export const namesRegion = (world: World, region: string, name: string): boolean => key(region) === key(name) || key(region.split('@')[0]) === key(name) || sameLocation(world, region, name)

@@ -16,8 +16,8 @@ import type {SandboxVantage} from './client.ts'
 import {generator} from './faults.ts'
 import {RESOLVER_ENV, getentProgram} from './getent.ts'
 import {ArmError, controlFields} from './http.ts'
-import {regionNamed} from './outage.ts'
-import type {VantageSetting, World} from './world.ts'
+import {namesRegion, regionNamed} from './outage.ts'
+import {subscriptionOf, type VantageSetting, type World} from './world.ts'
 
 export const VANTAGE_BEHAVIOURS = ['normal', 'hang', 'garbage', 'replace', 'truncate', 'fail'] as const satisfies ReadonlyArray<SandboxVantage['behaviour']>
 
@@ -61,9 +61,15 @@ export function applyVantage(world: World, spec: SandboxVantage): void {
 /** The behaviours in force, as `GET /_sandbox/vantage` lists them. */
 export const vantagesOf = (world: World): SandboxVantage[] => Object.entries(world.vantages ?? {}).map(([region, setting]) => ({region, ...setting}))
 
-/** The region whose location a resource is in, by the world's regions. */
-export function regionAt(world: World, location: string | undefined): string | undefined {
-  return location ? regionNamed(world, location) : undefined
+/**
+ * The region whose location a resource is in, by the world's regions: on the fleet estate, its own copy's (regions
+ * `eus2@<subscription>`), whose resolver answers from that copy's zones.
+ */
+export function regionAt(world: World, location: string | undefined, resourceId?: string): string | undefined {
+  if (!location) return undefined
+  const sub = resourceId ? subscriptionOf(resourceId).toLowerCase() : undefined
+  const own = sub ? Object.keys(world.regions).find((r) => r.toLowerCase().endsWith(`@${sub}`) && namesRegion(world, r, location)) : undefined
+  return own ?? regionNamed(world, location)
 }
 
 /** How a run ended: its script exited, it ran out of time, or the region's vantages fail. */

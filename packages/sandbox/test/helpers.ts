@@ -22,7 +22,9 @@ import {
   type SandboxHandle,
   type SandboxRequestOptions,
   type SandboxResponse,
+  WorldStore,
   control,
+  fleetWorld,
   readRequestLog,
   removeSandboxState,
   sandboxAccess,
@@ -126,6 +128,13 @@ export async function startTestSandbox(dir = tempDir()): Promise<TestSandbox> {
     raw: (method, path, options) => sandboxRequest(access, method, path, options),
     stop: () => handle.stop(),
   }
+}
+
+/** A sandbox serving the fleet estate: ten copies of the demo estate, copy n in fleetSubscription(n), TTLs of 1 s. */
+export async function startFleetSandbox(): Promise<TestSandbox> {
+  const dir = tempDir()
+  new WorldStore(dir, () => fleetWorld({ttl: 1}))
+  return startTestSandbox(dir)
 }
 
 export const SUB_PATH = (t: TestSandbox) => `/subscriptions/${t.connection.subscriptionId}`

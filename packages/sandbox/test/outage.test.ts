@@ -6,9 +6,9 @@ import net from 'node:net'
 import {after, before, beforeEach, describe, it} from 'node:test'
 import {setTimeout as delay} from 'node:timers/promises'
 import * as dnsPacket from 'dns-packet'
-import {WorldStore, fleetSubscription, fleetWorld, staticTokenCredential} from '../src/index.ts'
+import {fleetSubscription, staticTokenCredential} from '../src/index.ts'
 import {API_VERSIONS} from '../src/arm/index.ts'
-import {type SdkClients, SUB_PATH, type TestSandbox, startTestSandbox, tempDir} from './helpers.ts'
+import {type SdkClients, SUB_PATH, type TestSandbox, startFleetSandbox, startTestSandbox} from './helpers.ts'
 
 /** Clients that give up at the first failure, so an outage's answer is what the test sees. */
 const noRetries = (sb: TestSandbox): SdkClients => sb.clientsWith(staticTokenCredential(sb.connection.token), 0)
@@ -296,11 +296,7 @@ describe('sandbox: an outage shared by every sandbox of a state dir', () => {
 
 describe("sandbox: an outage on the fleet estate (ten copies, each with its own eus2)", () => {
   let sb: TestSandbox
-  before(async () => {
-    const dir = tempDir()
-    new WorldStore(dir, () => fleetWorld({ttl: 1}))
-    sb = await startTestSandbox(dir)
-  })
+  before(async () => (sb = await startFleetSandbox()))
   after(() => sb.stop())
 
   it("silences every copy's eus2 resolver, as ARM's outage is every copy's eus2; every wus2 still answers", async () => {

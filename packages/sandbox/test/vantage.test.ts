@@ -6,8 +6,8 @@ import assert from 'node:assert/strict'
 import {existsSync, readFileSync} from 'node:fs'
 import {after, before, describe, it} from 'node:test'
 import {ClientSecretCredential} from '@azure/identity'
-import {HUB_SPOKE_SUBSCRIPTIONS, sandboxAccess, sandboxVantages} from '../src/index.ts'
-import {SUB_PATH, type TestSandbox, startTestSandbox} from './helpers.ts'
+import {HUB_SPOKE_SUBSCRIPTIONS, fleetSubscription, sandboxAccess, sandboxVantages} from '../src/index.ts'
+import {SUB_PATH, type TestSandbox, startFleetSandbox, startTestSandbox} from './helpers.ts'
 
 const json = (body: unknown) => ({body: JSON.stringify(body)})
 const ahostsv4 = (address: string, canonical: string) => `${address.padEnd(15)} STREAM ${canonical}\n${address.padEnd(15)} DGRAM  \n${address.padEnd(15)} RAW    \n`
@@ -273,5 +273,28 @@ describe('vantages: hostile behaviour, outages, a silent resolver, the time limi
       const done = await follow(sb, String(accepted.headers.location))
       assert.equal(done.last.body.value[0].message, ahostsv4(address, `kv-app-${region}.privatelink.vaultcore.azure.net`))
     }
+  })
+})
+
+describe("vantages on the fleet estate: each copy's VM resolves through its own copy's resolver", () => {
+  let sb: TestSandbox
+  before(async () => (sb = await startFleetSandbox()))
+  after(() => sb.stop())
+
+  /** getent on copy n's eus2 VM, through ARM's run command and its Location. */
+  const onCopy = async (n: number, name: string) => {
+    const vm = `/subscriptions/${fleetSubscription(n)}/resourceGroups/rg-spoke-eus2/providers/Microsoft.Compute/virtualMachines/vm-probe-eus2`
+    const accepted = await sb.raw('POST', `${vm}/runCommand?api-version=2026-04-01`, json({commandId: 'RunShellScript', script: [`getent hosts ${name}`]}))
+    assert.equal(accepted.status, 202, JSON.stringify(accepted.body))
+    const {last} = await follow(sb, String(accepted.headers.location))
+    return (last.body as {value: Array<{message: string}>}).value[0].message
+  }
+
+  it("sees an edit to copy 2's zone from copy 2's VM, and not from copy 1's", async () => {
+    const record = `/subscriptions/${fleetSubscription(2)}/resourceGroups/rg-connectivity-dns/providers/Microsoft.Network/privateDnsZones/privatelink.vaultcore.azure.net/A/kv-app-eus2?api-version=2024-06-01`
+    const edited = await sb.raw('PUT', record, json({properties: {ttl: 1, aRecords: [{ipv4Address: '10.20.3.99'}]}}))
+    assert.equal(edited.status, 200, JSON.stringify(edited.body))
+    assert.match(await onCopy(2, 'kv-app-eus2.vault.azure.net'), /^10\.20\.3\.99 /, "copy 2's VM asks copy 2's resolver")
+    assert.match(await onCopy(1, 'kv-app-eus2.vault.azure.net'), /^10\.20\.3\.7 /, "copy 1's VM still sees copy 1's record")
   })
 })

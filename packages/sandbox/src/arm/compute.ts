@@ -48,7 +48,7 @@ function runCommand(ctx: ArmContext, req: ArmRequest, machine: ArmResource): Arm
 
 /** Starts a vantage's run of a script in the region the resource is in. */
 export function startRun(ctx: ArmContext, target: ArmResource, o: {script: string; combinedOutput: boolean}): VantageRun {
-  const region = regionAt(ctx.world, target.location)
+  const region = regionAt(ctx.world, target.location, target.id)
   if (!region) throw new ArmError(409, 'NotEmulated', `'${target.name}' is in location '${target.location}', where the azfail sandbox has no region to run a command in.`)
   if (!ctx.vantages) throw new ArmError(503, 'ServiceUnavailable', 'The sandbox is still starting its regions; retry shortly.')
   return ctx.vantages.start({resourceId: target.id, region, ...o})
