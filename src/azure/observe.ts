@@ -10,6 +10,7 @@ import {RequestGivenUp} from './bounded.ts'
 import {steeringWritesSince} from './activity.ts'
 import type {Clients} from './clients.ts'
 import {dnsTimeoutMs, NO_REPLY, resolveName, resolverFor} from './resolve.ts'
+import {azureClock} from './clock.ts'
 import {runningClock} from './running-time.ts'
 import {checkNamesThrough, describeVantage} from './vantage.ts'
 import {readStateRecords} from './state-records.ts'
@@ -56,8 +57,9 @@ export async function observeEstate(estate: Estate, target: AzureTarget, clients
   const recordsRead = part({what: 'the drain, teardown and lock records in the state zone', part: 'stateRecords'}, () => readStateRecords(estate, clients))
   // The Activity Log is asked about a drained region as soon as its drain record is read; where an earlier read of
   // these clients saw a drain record, it is asked at once from that time, beside the record's read (see earlyDrift).
-  const early = earlyDrift(estate, clients, regions)
-  const driftRead = recordsRead.then((rec) => Promise.all(regions.map((r, i) => writesAfterDrain(estate, clients, r, rec?.drains[r], clients.signal(), early[i]))))
+  const asked = () => new Date(azureClock(target).now()).toISOString()
+  const early = earlyDrift(estate, clients, regions, asked)
+  const driftRead = recordsRead.then((rec) => Promise.all(regions.map((r, i) => writesAfterDrain(estate, clients, r, rec?.drains[r], clients.signal(), early[i], asked))))
   const [tm, fd, names, data, cname, endpoints, records, served, drift] = await Promise.all([
     estate.steering.trafficManager ? part({what: `Traffic Manager profile ${estate.steering.trafficManager.profile}`, part: 'trafficManager'}, () => observeTrafficManager(estate, clients)) : undefined,
     estate.steering.frontDoor ? part({what: `Front Door origin group ${estate.steering.frontDoor.profile}/${estate.steering.frontDoor.originGroup}`, part: 'frontDoor'}, () => observeFrontDoor(estate, clients)) : undefined,
@@ -104,7 +106,7 @@ export async function observeEstate(estate: Estate, target: AzureTarget, clients
       ...(endpointsByRegion.has(region) ? {endpoints: endpointsByRegion.get(region)} : {}),
       ...(records?.drains[region] ? {drain: records.drains[region]} : {}),
       ...(records?.teardowns[region] ? {teardown: records.teardowns[region]} : {}),
-      ...(drift[i].steeringWrites ? {steeringWrites: drift[i].steeringWrites} : {}),
+      ...(drift[i].steeringWrites ? {steeringWrites: drift[i].steeringWrites, ...(drift[i].steeringWritesAskedAt ? {steeringWritesAskedAt: drift[i].steeringWritesAskedAt} : {})} : {}),
     }
     r.serving = isServing(r)
     state.regions[region] = r
@@ -135,6 +137,8 @@ export function drainWritten(clients: Clients, region: string, drainedAt: string
 interface EarlyRead {
   from: number
   writes: Promise<SteeringWrite[]>
+  /** when it was asked (see RegionState.steeringWritesAskedAt) */
+  askedAt?: string
 }
 
 /**
@@ -142,19 +146,28 @@ interface EarlyRead {
  * beside the read of the record. Its answer stands for the record read now when that record's time is no earlier
  * (the writes after it are a part of the answer); otherwise the log is asked again. Saves a round trip per read.
  */
-function earlyDrift(estate: Estate, clients: Clients, regions: string[]): Array<EarlyRead | undefined> {
+function earlyDrift(estate: Estate, clients: Clients, regions: string[], asked?: () => string): Array<EarlyRead | undefined> {
   const seen = drainSeen.get(clients)
   return regions.map((region) => {
     const from = seen?.get(region)
     if (from === undefined) return undefined
+    const askedAt = asked?.()
     const writes = steeringWritesSince(estate, clients, region, new Date(from).toISOString(), clients.signal())
     writes.catch(() => undefined) // used or not, never unhandled
-    return {from, writes}
+    return {from, writes, ...(askedAt ? {askedAt} : {})}
   })
 }
 
 /** The writes on a drained region's steering since its drain (none read without a drain record); a failed read is unknown. */
-async function writesAfterDrain(estate: Estate, clients: Clients, region: string, drain: DrainRecord | undefined, signal?: AbortSignal, early?: EarlyRead): Promise<{steeringWrites?: RegionState['steeringWrites']; unobserved?: Unobserved[]}> {
+async function writesAfterDrain(
+  estate: Estate,
+  clients: Clients,
+  region: string,
+  drain: DrainRecord | undefined,
+  signal?: AbortSignal,
+  early?: EarlyRead,
+  asked?: () => string,
+): Promise<Pick<RegionState, 'steeringWrites' | 'steeringWritesAskedAt'> & {unobserved?: Unobserved[]}> {
   const seen = drainSeen.get(clients) ?? new Map<string, number>()
   drainSeen.set(clients, seen)
   const at = drain ? Date.parse(drain.drainedAt) : Number.NaN
@@ -164,8 +177,9 @@ async function writesAfterDrain(estate: Estate, clients: Clients, region: string
   // A record anyone can write may hold no time: the log is then not asked, and that is what is said (not a read error).
   if (Number.isNaN(at)) return {unobserved: [{what: `the Activity Log of ${region}'s steering since its drain`, region, part: 'activityLog', why: `not asked: the drain record's time is not a time: '${drain.drainedAt}'`}]}
   try {
-    if (early && early.from <= at) return {steeringWrites: (await early.writes).filter((w) => Date.parse(w.at) > at)}
-    return {steeringWrites: await steeringWritesSince(estate, clients, region, drain.drainedAt, signal)}
+    if (early && early.from <= at) return {steeringWrites: (await early.writes).filter((w) => Date.parse(w.at) > at), ...(early.askedAt ? {steeringWritesAskedAt: early.askedAt} : {})}
+    const askedAt = asked?.()
+    return {steeringWrites: await steeringWritesSince(estate, clients, region, drain.drainedAt, signal), ...(askedAt ? {steeringWritesAskedAt: askedAt} : {})}
   } catch (error: any) {
     if (mustPropagate(error)) throw error
     return {unobserved: [{what: `the Activity Log of ${region}'s steering since its drain at ${drain.drainedAt}`, region, part: 'activityLog', why: whyUnread(error)}]}

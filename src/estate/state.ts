@@ -141,6 +141,12 @@ export interface RegionState {
    * listed yet", which the guards say.
    */
   steeringWrites?: SteeringWrite[]
+  /**
+   * When the Activity Log was asked for steeringWrites (the earliest Azure's time could be then): a write after it may
+   * be missing from them, however late the rest of the read ended. A window is proven passed only if it had passed by
+   * then.
+   */
+  steeringWritesAskedAt?: string
 }
 
 /** A write on a steering resource, as Azure's Activity Log records it. */

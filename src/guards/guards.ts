@@ -68,7 +68,9 @@ export function drainedBeforeTeardown(state: LiveState, region: string, connecti
   }
   const since = effectiveDrainAt(r)!
   const last = lastSteeringWrite(r)
-  const elapsed = (now - Date.parse(since)) / 1000
+  // Counted to when the Activity Log was asked, if that was earlier: a write after it is not in its answer.
+  const asked = r.steeringWritesAskedAt ? Math.min(now, Date.parse(r.steeringWritesAskedAt)) : now
+  const elapsed = (asked - Date.parse(since)) / 1000
   const ok = elapsed >= window.total
   // A plan's projection is no drain: its time is an estimate, and the message says it is planned, not done.
   if (r.drain.projected) {

@@ -72,7 +72,10 @@ export const waitOutTtl: StepKind<WaitData> = {
         // The wait is skipped as done only for a drain made elsewhere (another machine, an earlier process), once the
         // window has passed. After this process's own drain the wait always runs, however slow the steps between were
         // on a loaded machine: it looks at the steering once more at its end.
-        const passed = until - ctx.now() <= 0 && !ctx.stampedHere(Date.parse(since))
+        // And only if it had passed when the Activity Log was asked: a write made while the rest of the read was slow
+        // (a held read of the profile) is not in the log's answer, and would have restarted the window.
+        const asked = r.steeringWritesAskedAt ? Math.min(ctx.now(), Date.parse(r.steeringWritesAskedAt)) : ctx.now()
+        const passed = until - asked <= 0 && !ctx.stampedHere(Date.parse(since))
         // A TTL far beyond any normal one (Azure accepts up to 2147483647 s) is no wait to start unasked.
         const tooLong = waitTooLong(left, why, params)
         if (tooLong) return {summary: `wait ${left}s: ${why}`, changes: [], verdicts: [], waitSeconds: left, problems: [`${region}: ${tooLong}`]}
@@ -91,7 +94,10 @@ export const waitOutTtl: StepKind<WaitData> = {
         const s = copyState(state)
         const r = s.regions[region]
         const since = effectiveDrainAt(r)
-        if (r.drain && since) Object.assign(r, {drain: {...r.drain, drainedAt: new Date(Date.parse(since) - (plan.waitSeconds ?? 0) * 1000).toISOString(), ...((plan.waitSeconds ?? 0) > 0 ? {projected: true as const} : {})}, steeringWrites: []})
+        if (r.drain && since) {
+          Object.assign(r, {drain: {...r.drain, drainedAt: new Date(Date.parse(since) - (plan.waitSeconds ?? 0) * 1000).toISOString(), ...((plan.waitSeconds ?? 0) > 0 ? {projected: true as const} : {})}, steeringWrites: []})
+          delete r.steeringWritesAskedAt
+        }
         return s
       },
       async apply(plan, rt) {

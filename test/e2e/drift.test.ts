@@ -78,7 +78,7 @@ describe('drift of the steering layer', () => {
     await t.sb.control('DELETE', `faults/${held.id}`)
     assert.ok(flipMs < 8000, `the two writes took ${Math.round(flipMs)} ms, longer than the reads were held: the test proves nothing`)
     const flippedAt = Date.parse(lastOutsideWrite())
-    assert.equal(await run.closed, 0, run.stderr())
+    assert.equal(await run.closed, 0, run.stderr() + run.stdout())
     const out = JSON.parse(run.stdout())
     const wait = out.result.steps.find((s: any) => s.id === 'waitOutTtl')
     const teardown = out.result.steps.find((s: any) => s.id === 'teardownEndpoints')
