@@ -127,10 +127,14 @@ const drainSeen = new WeakMap<Clients, Map<string, number>>()
  */
 export function drainWritten(clients: Clients, region: string, drainedAt: string): void {
   const at = Date.parse(drainedAt)
-  if (Number.isNaN(at)) return
-  const seen = drainSeen.get(clients) ?? new Map<string, number>()
-  drainSeen.set(clients, seen)
-  seen.set(region, at)
+  if (!Number.isNaN(at)) seenBy(clients).set(region, at)
+}
+
+/** The drain times these clients' reads saw (or wrote), made on first use. */
+function seenBy(clients: Clients): Map<string, number> {
+  let seen = drainSeen.get(clients)
+  if (!seen) drainSeen.set(clients, (seen = new Map()))
+  return seen
 }
 
 /** A read of the Activity Log started before the drain record is read, from the drain time an earlier read saw. */
@@ -168,8 +172,7 @@ async function writesAfterDrain(
   early?: EarlyRead,
   asked?: () => string,
 ): Promise<Pick<RegionState, 'steeringWrites' | 'steeringWritesAskedAt'> & {unobserved?: Unobserved[]}> {
-  const seen = drainSeen.get(clients) ?? new Map<string, number>()
-  drainSeen.set(clients, seen)
+  const seen = seenBy(clients)
   const at = drain ? Date.parse(drain.drainedAt) : Number.NaN
   if (Number.isNaN(at)) seen.delete(region)
   else seen.set(region, at)
